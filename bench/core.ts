@@ -1,0 +1,272 @@
+// Benchmark of the detection core: DetectionEngine.process alone, the same behind payload
+// decoding, and heap per sensor. Synthetic, seeded kitchen fleet: two channels per detector.
+// Run: npm run build && node --expose-gc dist/bench/core.js [--readings N --sensors N --mem-sensors N]
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { thresholdRuleSchema, type ThresholdRule } from '../gateway/src/config/schema.js';
+import { KITCHEN_RULES } from '../gateway/src/config/presets/kitchen.js';
+import type { Quantity } from '../gateway/src/config/quantities.js';
+import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js';
+import { decodeTelemetry } from '../gateway/src/contract/telemetry.js';
+import { DetectionEngine, type SensorReading } from '../gateway/src/detect/engine.js';
+
+export interface CoreBenchOptions {
+  readings?: number;
+  sensors?: number;
+  /** Sensor count for the heap measurement. */
+  memSensors?: number;
+  seed?: number;
+  /** Where to write the JSON; null to skip writing. Relative to the working directory. */
+  outFile?: string | null;
+}
+
+const PERIOD_MS = 10_000; // one reading per detector every 10 s (DESIGN.md, Scale)
+const T0_MS = Date.UTC(2025, 0, 1);
+const CHANNELS = ['ch4', 'co'] as const;
+const QUANTITY_OF: Record<string, Quantity> = { ch4: 'methane_lel', co: 'co_ppm' };
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Sensor s is channel s % 2 of device s >> 1; ten detectors per site. Ids built once, up front. */
+class Fleet {
+  readonly site: SiteId[] = [];
+  readonly device: DeviceId[] = [];
+  readonly channel: ChannelId[] = [];
+  readonly quantity: Quantity[] = [];
+  readonly base: Float64Array;
+  readonly scale: Float64Array;
+  // 5 % of sensors see one leak episode: a half-sine of `leakPeak` over `leakLen` rounds.
+  readonly leakStart: Int32Array;
+  readonly leakLen: Int32Array;
+  readonly leakPeak: Float64Array;
+  readonly order: Int32Array;
+
+  constructor(readonly size: number, rounds: number, readonly rng: () => number) {
+    this.base = new Float64Array(size);
+    this.scale = new Float64Array(size);
+    this.leakStart = new Int32Array(size).fill(-1);
+    this.leakLen = new Int32Array(size);
+    this.leakPeak = new Float64Array(size);
+    for (let s = 0; s < size; s++) {
+      const d = s >> 1;
+      const ch = CHANNELS[s & 1]!;
+      this.site.push(`site-${Math.floor(d / 10)}` as SiteId);
+      this.device.push(`det-${d}` as DeviceId);
+      this.channel.push(ch as ChannelId);
+      this.quantity.push(QUANTITY_OF[ch]!);
+      this.scale[s] = ch === 'co' ? 6 : 1; // CO set points are about six times the %LEL ones
+      this.base[s] = rng() * 5 * this.scale[s]!;
+      if (rng() < 0.05) {
+        this.leakStart[s] = Math.floor(rng() * rounds);
+        this.leakLen[s] = 5 + Math.floor(rng() * 30);
+        this.leakPeak[s] = (15 + rng() * 70) * this.scale[s]!;
+      }
+    }
+    // Devices report in a fixed shuffled order rather than by index, closer to real arrival.
+    this.order = new Int32Array(size);
+    for (let s = 0; s < size; s++) this.order[s] = s;
+    for (let s = size - 1; s > 0; s--) {
+      const j = Math.floor(rng() * (s + 1));
+      const t = this.order[s]!;
+      this.order[s] = this.order[j]!;
+      this.order[j] = t;
+    }
+  }
+
+  value(s: number, round: number): number {
+    let v = this.base[s]! + (this.rng() - 0.5) * this.scale[s]!;
+    const k = round - this.leakStart[s]!;
+    if (this.leakStart[s]! >= 0 && k >= 0 && k < this.leakLen[s]!) v += this.leakPeak[s]! * Math.sin((Math.PI * (k + 0.5)) / this.leakLen[s]!);
+    return Math.max(0, Math.round(v * 100) / 100);
+  }
+
+  tsMs(s: number, round: number): number {
+    return T0_MS + round * PERIOD_MS + (s % 1000) * 7; // staggered inside the period
+  }
+}
+
+function mutableReading(): SensorReading {
+  return { site: '' as SiteId, device: '' as DeviceId, channel: '' as ChannelId, quantity: 'methane_lel', value: 0, tsMs: 0 };
+}
+
+/** Feeds `count` readings of the fleet, starting at reading index `from`; returns transitions. */
+function feed(engine: DetectionEngine, fleet: Fleet, values: Float64Array, from: number, count: number): number {
+  const r = mutableReading();
+  let transitions = 0;
+  for (let i = from; i < from + count; i++) {
+    const s = fleet.order[i % fleet.size]!;
+    r.site = fleet.site[s]!;
+    r.device = fleet.device[s]!;
+    r.channel = fleet.channel[s]!;
+    r.quantity = fleet.quantity[s]!;
+    r.value = values[i - from]!;
+    r.tsMs = fleet.tsMs(s, Math.floor(i / fleet.size));
+    transitions += engine.process(r).length;
+  }
+  return transitions;
+}
+
+function valuesFor(fleet: Fleet, from: number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) out[i] = fleet.value(fleet.order[(from + i) % fleet.size]!, Math.floor((from + i) / fleet.size));
+  return out;
+}
+
+function measureDetect(rules: ThresholdRule[], fleet: Fleet, readings: number): { perS: number; transitions: number } {
+  // Warm the JIT on a throwaway engine so the measured one starts cold only in its own state.
+  const warmN = Math.min(readings, 200_000);
+  feed(new DetectionEngine(rules), fleet, valuesFor(fleet, 0, warmN), 0, warmN);
+  const values = valuesFor(fleet, 0, readings);
+  const engine = new DetectionEngine(rules);
+  const t0 = performance.now();
+  const transitions = feed(engine, fleet, values, 0, readings);
+  const ms = performance.now() - t0;
+  return { perS: readings / (ms / 1000), transitions };
+}
+
+/** Bytes → decodeTelemetry → process per channel; payloads built outside the timed region. */
+function measureParseDetect(rules: ThresholdRule[], fleet: Fleet, readings: number): { perS: number; msgsPerS: number } {
+  const devices = fleet.size >> 1;
+  const messages = Math.ceil(readings / CHANNELS.length);
+  const batch = 20_000;
+  const engine = new DetectionEngine(rules);
+  const r = mutableReading();
+  const deviceOrder = Array.from(fleet.order).filter((s) => (s & 1) === 0).map((s) => s >> 1);
+  let ms = 0;
+  let processed = 0;
+  for (let start = 0; start < messages; start += batch) {
+    const n = Math.min(batch, messages - start);
+    const payloads: Buffer[] = new Array(n);
+    const firstSensor = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      const m = start + k;
+      const s0 = deviceOrder[m % devices]! * 2; // channel 0 of a device, in shuffled order
+      const round = Math.floor(m / devices);
+      firstSensor[k] = s0;
+      const readingsObj = { ch4: fleet.value(s0, round), co: fleet.value(s0 + 1, round) };
+      payloads[k] = Buffer.from(JSON.stringify({ ts: fleet.tsMs(s0, round), seq: round, readings: readingsObj }));
+    }
+    const t0 = performance.now();
+    for (let k = 0; k < n; k++) {
+      const s0 = firstSensor[k]!;
+      const decoded = decodeTelemetry(payloads[k]!, T0_MS + Math.floor((start + k) / devices) * PERIOD_MS);
+      if (!decoded.ok) throw new Error(`bench payload rejected: ${decoded.reason} ${decoded.detail}`);
+      const { tsMs, readings: values } = decoded.telemetry;
+      r.site = fleet.site[s0]!; // from the topic, in the gateway
+      r.device = fleet.device[s0]!;
+      r.tsMs = tsMs;
+      for (const ch in values) {
+        r.channel = ch as ChannelId;
+        r.quantity = QUANTITY_OF[ch]!;
+        r.value = values[ch]!;
+        engine.process(r);
+        processed++;
+      }
+    }
+    ms += performance.now() - t0;
+  }
+  return { perS: processed / (ms / 1000), msgsPerS: messages / (ms / 1000) };
+}
+
+function findGc(): { gc: (() => void) | null; how: string } {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (exposed) return { gc: exposed, how: '--expose-gc' };
+  try {
+    // Without the flag, V8 can still be asked for gc at run time; a fresh context picks it up.
+    setFlagsFromString('--expose-gc');
+    return { gc: runInNewContext('gc') as () => void, how: 'v8.setFlagsFromString' };
+  } catch (err) {
+    return { gc: null, how: `unavailable (${(err as Error).message}); run node --expose-gc` };
+  }
+}
+
+function measureMemory(rules: ThresholdRule[], memSensors: number, seed: number): { bytes: number | string; how: string } {
+  const { gc, how } = findGc();
+  if (gc === null) return { bytes: 'n/a', how };
+  const fleet = new Fleet(memSensors, 2, mulberry32(seed ^ 0x5eed));
+  const values = valuesFor(fleet, 0, memSensors * 2);
+  gc();
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const engine = new DetectionEngine(rules);
+  feed(engine, fleet, values, 0, memSensors * 2);
+  gc();
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  // Ids and values were allocated before `before`: this is the engine's own cost per sensor.
+  return { bytes: Math.round((after - before) / engine.sensorCount), how };
+}
+
+export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<string, number | string>> {
+  const readings = opts.readings ?? 3_000_000;
+  const sensors = opts.sensors ?? 10_000;
+  const memSensors = opts.memSensors ?? 100_000;
+  const seed = opts.seed ?? 42;
+  const rules = KITCHEN_RULES.map((r) => thresholdRuleSchema.parse(r));
+  const fleet = new Fleet(sensors, Math.ceil(readings / sensors), mulberry32(seed));
+
+  const detect = measureDetect(rules, fleet, readings);
+  const pvd = measureParseDetect(rules, fleet, readings);
+  const mem = measureMemory(rules, memSensors, seed);
+  const cpu = cpus();
+  const result: Record<string, number | string> = {
+    detect_per_s: Math.round(detect.perS),
+    parse_validate_detect_per_s: Math.round(pvd.perS),
+    parse_validate_detect_msgs_per_s: Math.round(pvd.msgsPerS),
+    bytes_per_sensor: mem.bytes,
+    gc: mem.how,
+    transitions: detect.transitions,
+    readings,
+    sensors,
+    mem_sensors: memSensors,
+    seed,
+    machine: `${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}`,
+    cpu_model: cpu[0]?.model ?? 'unknown',
+    cpu_count: cpu.length,
+    node: process.version,
+    at: new Date().toISOString(),
+  };
+  const outFile = opts.outFile === undefined ? 'bench/results/core.json' : opts.outFile;
+  if (outFile !== null) {
+    const path = resolve(outFile);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { readings: { type: 'string' }, sensors: { type: 'string' }, 'mem-sensors': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+  });
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const opts: CoreBenchOptions = { readings: num(values.readings), sensors: num(values.sensors), memSensors: num(values['mem-sensors']), seed: num(values.seed) };
+  if (values.out !== undefined) opts.outFile = values.out;
+  const r = await runCoreBench(opts);
+  console.log(`detection core, ${r.readings} readings over ${r.sensors} sensors (${r.machine})`);
+  console.log(`  detect                 ${Number(r.detect_per_s).toLocaleString('en')} readings/s (${r.transitions} transitions)`);
+  console.log(`  decode+validate+detect ${Number(r.parse_validate_detect_per_s).toLocaleString('en')} readings/s, ${Number(r.parse_validate_detect_msgs_per_s).toLocaleString('en')} msgs/s`);
+  console.log(`  heap per sensor        ${r.bytes_per_sensor} bytes at ${r.mem_sensors} sensors (gc: ${r.gc})`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,185 @@
+// Broker credentials: scrypt password hashes (`scrypt$N$r$p$salt$hash`, the form config/schema.ts
+// accepts) and the authenticator behind aedes's `authenticate` hook.
+
+import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { deviceKey, type DeviceId, type SiteId } from '../../gateway/src/contract/ids.js';
+
+/** Who a connected MQTT client is; the ACL (acl.ts) decides what that identity may touch. */
+export type Identity =
+  | { readonly role: 'device'; readonly site: SiteId; readonly device: DeviceId }
+  | { readonly role: 'gateway'; readonly username: string };
+
+export type AuthResult =
+  | { readonly ok: true; readonly identity: Identity }
+  | { readonly ok: false; readonly reason: 'anonymous' | 'unknown_user' | 'bad_password' };
+
+/**
+ * The accounts the embedded broker knows, shaped like the config (`sites[].devices[]` and
+ * `broker.users`) but typed structurally: broker/ imports only gateway/src/contract.
+ */
+export interface AuthAccounts {
+  readonly sites: ReadonlyArray<{ readonly id: string; readonly devices: ReadonlyArray<{ readonly id: string; readonly passwordHash: string }> }>;
+  readonly users?: ReadonlyArray<{ readonly username: string; readonly passwordHash: string; readonly role: 'gateway' }>;
+}
+
+export interface Authenticator {
+  authenticate(username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
+  /** Counters for tests and metrics: how often the cache spared a scrypt run. */
+  stats(): { readonly cacheHits: number; readonly scryptRuns: number; readonly cacheSize: number };
+}
+
+export const DEFAULT_SCRYPT = { N: 16_384, r: 8, p: 1 } as const;
+const SALT_BYTES = 16;
+const KEY_BYTES = 32;
+// Bounds on parameters read from a hash: a hostile or mistyped config must not make one login
+// allocate gigabytes (scrypt needs 128·N·r bytes).
+const MAX_N = 1 << 20;
+const MAX_R = 32;
+const MAX_P = 16;
+const MAX_MEM_BYTES = 256 * 1024 * 1024;
+const ENCODED = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
+
+function scryptAsync(password: Buffer | string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+function maxmem(N: number, r: number, p: number): number {
+  // Node's default maxmem (32 MiB) refuses N=2^15,r=8; give scrypt what OpenSSL computes it needs.
+  return 128 * r * (N + 2 + p) + 1024 * 1024;
+}
+
+/** Hashes a password as `scrypt$N$r$p$<salt base64>$<hash base64>`. */
+export async function hashPassword(plain: string, opts: { N?: number } = {}): Promise<string> {
+  const N = opts.N ?? DEFAULT_SCRYPT.N;
+  const { r, p } = DEFAULT_SCRYPT;
+  if (!Number.isInteger(N) || N < 2 || N > MAX_N || (N & (N - 1)) !== 0) {
+    throw new RangeError(`scrypt N must be a power of two between 2 and ${MAX_N}, got ${N}`);
+  }
+  const salt = randomBytes(SALT_BYTES);
+  const key = await scryptAsync(plain, salt, KEY_BYTES, { N, r, p, maxmem: maxmem(N, r, p) });
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+interface DecodedHash {
+  readonly N: number;
+  readonly r: number;
+  readonly p: number;
+  readonly salt: Buffer;
+  readonly key: Buffer;
+}
+
+function decodeHash(encoded: string): DecodedHash | null {
+  const m = ENCODED.exec(encoded);
+  if (!m) return null;
+  const N = Number(m[1]);
+  const r = Number(m[2]);
+  const p = Number(m[3]);
+  if (N < 2 || N > MAX_N || (N & (N - 1)) !== 0) return null;
+  if (r < 1 || r > MAX_R || p < 1 || p > MAX_P || 128 * N * r > MAX_MEM_BYTES) return null;
+  const salt = Buffer.from(m[4]!, 'base64');
+  const key = Buffer.from(m[5]!, 'base64');
+  // A short stored key would make a brute-forced match cheap; 16 bytes is the least we accept.
+  if (salt.length < 8 || key.length < 16 || key.length > 128) return null;
+  return { N, r, p, salt, key };
+}
+
+/** True when `plain` matches `encoded`; a malformed hash is false, never an exception. */
+export async function verifyPassword(plain: string | Buffer, encoded: string): Promise<boolean> {
+  const decoded = decodeHash(encoded);
+  if (!decoded) return false;
+  const { N, r, p, salt, key } = decoded;
+  let candidate: Buffer;
+  try {
+    candidate = await scryptAsync(plain, salt, key.length, { N, r, p, maxmem: maxmem(N, r, p) });
+  } catch {
+    // Parameters passed our bounds but scrypt still refused them (e.g. memory): a hash we
+    // cannot check is a refusal, not a crash of the broker's connect path.
+    return false;
+  }
+  return timingSafeEqual(candidate, key);
+}
+
+interface Account {
+  readonly identity: Identity;
+  readonly passwordHash: string;
+}
+
+export interface AuthenticatorOptions {
+  /** Successful logins remembered; a mass reconnect then costs a HMAC each instead of a scrypt. */
+  readonly cacheSize?: number;
+}
+
+/**
+ * Devices log in as `<site>/<device>` with their own password; `broker.users` entries are
+ * gateway accounts. Only successes are cached, so a wrong password always pays a full scrypt.
+ */
+export function makeAuthenticator(accounts: AuthAccounts, options: AuthenticatorOptions = {}): Authenticator {
+  const cacheSize = options.cacheSize ?? 10_000;
+  const byUsername = new Map<string, Account>();
+  for (const site of accounts.sites) {
+    for (const device of site.devices) {
+      const identity: Identity = { role: 'device', site: site.id as SiteId, device: device.id as DeviceId };
+      byUsername.set(deviceKey(identity), { identity, passwordHash: device.passwordHash });
+    }
+  }
+  for (const user of accounts.users ?? []) {
+    if (byUsername.has(user.username)) {
+      // Two accounts under one name would make the identity depend on map order.
+      throw new TypeError(`broker user ${JSON.stringify(user.username)} has the same name as a device or another user`);
+    }
+    byUsername.set(user.username, { identity: { role: 'gateway', username: user.username }, passwordHash: user.passwordHash });
+  }
+
+  // Keyed by HMAC rather than a bare sha256 so the cache holds nothing an attacker who dumps
+  // memory could brute-force offline without also finding this per-process key.
+  const cacheKey = randomBytes(32);
+  const cache = new Map<string, Identity>();
+  const inFlight = new Map<string, Promise<boolean>>();
+  let cacheHits = 0;
+  let scryptRuns = 0;
+
+  function remember(key: string, identity: Identity): void {
+    cache.delete(key);
+    cache.set(key, identity);
+    // Map iterates in insertion order: the first key is the least recently used one.
+    while (cache.size > cacheSize) {
+      const oldest = cache.keys().next();
+      if (oldest.done) break;
+      cache.delete(oldest.value);
+    }
+  }
+
+  async function authenticate(username: string | undefined, password: Buffer | undefined): Promise<AuthResult> {
+    if (username === undefined || username === '') return { ok: false, reason: 'anonymous' };
+    const account = byUsername.get(username);
+    // No dummy scrypt for unknown users: usernames (`site/device`) are not secret here, and
+    // spending CPU on them would only make a flood of bogus logins more expensive for us.
+    if (!account) return { ok: false, reason: 'unknown_user' };
+    if (password === undefined || password.length === 0) return { ok: false, reason: 'bad_password' };
+
+    const key = `${username}\u0000${createHmac('sha256', cacheKey).update(password).digest('base64')}`;
+    const cached = cache.get(key);
+    if (cached) {
+      cacheHits++;
+      remember(key, cached);
+      return { ok: true, identity: cached };
+    }
+    // A device that reconnects several times at once shares one scrypt run.
+    let pending = inFlight.get(key);
+    if (!pending) {
+      scryptRuns++;
+      pending = verifyPassword(password, account.passwordHash).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    if (!(await pending)) return { ok: false, reason: 'bad_password' };
+    remember(key, account.identity);
+    return { ok: true, identity: account.identity };
+  }
+
+  return {
+    authenticate,
+    stats: () => ({ cacheHits, scryptRuns, cacheSize: cache.size }),
+  };
+}

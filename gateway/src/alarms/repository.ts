@@ -1,0 +1,126 @@
+// Alarms and their events in the state database. An alarm and the events that moved it are
+// written in one transaction, so the record never shows a state without its cause.
+
+import type { Db } from '../store/sqlite.js';
+import type { Level } from '../contract/levels.js';
+import type { Alarm, AlarmEvent, AlarmState } from './lifecycle.js';
+
+export interface AlarmFilter {
+  readonly site?: string;
+  readonly state?: AlarmState;
+  /** Only alarms not yet cleared (active_unacked, active_acked). */
+  readonly active?: boolean;
+  readonly limit: number;
+}
+
+interface AlarmRow {
+  id: string;
+  site: string;
+  device: string;
+  channel: string;
+  quantity: string;
+  rule_id: string;
+  level: Level;
+  peak_level: Level;
+  value: number;
+  peak_value: number;
+  state: AlarmState;
+  raised_at_ms: number;
+  updated_at_ms: number;
+  cleared_at_ms: number | null;
+  acked_at_ms: number | null;
+  acked_by: string | null;
+  closed_at_ms: number | null;
+  closed_by: string | null;
+  close_note: string | null;
+}
+
+function fromRow(r: AlarmRow): Alarm {
+  return {
+    id: r.id,
+    site: r.site,
+    device: r.device,
+    channel: r.channel,
+    quantity: r.quantity,
+    ruleId: r.rule_id,
+    level: r.level,
+    peakLevel: r.peak_level,
+    value: r.value,
+    peakValue: r.peak_value,
+    state: r.state,
+    raisedAtMs: r.raised_at_ms,
+    updatedAtMs: r.updated_at_ms,
+    clearedAtMs: r.cleared_at_ms,
+    ackedAtMs: r.acked_at_ms,
+    ackedBy: r.acked_by,
+    closedAtMs: r.closed_at_ms,
+    closedBy: r.closed_by,
+    closeNote: r.close_note,
+  };
+}
+
+export class AlarmRepository {
+  private readonly upsert;
+  private readonly insertEvent;
+  private readonly saveTx;
+
+  constructor(private readonly db: Db) {
+    this.upsert = db.prepare(
+      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, level, peak_level, value, peak_value, state,
+         raised_at_ms, updated_at_ms, cleared_at_ms, acked_at_ms, acked_by, closed_at_ms, closed_by, close_note)
+       VALUES (@id, @site, @device, @channel, @quantity, @ruleId, @level, @peakLevel, @value, @peakValue, @state,
+         @raisedAtMs, @updatedAtMs, @clearedAtMs, @ackedAtMs, @ackedBy, @closedAtMs, @closedBy, @closeNote)
+       ON CONFLICT (id) DO UPDATE SET level = excluded.level, peak_level = excluded.peak_level, value = excluded.value,
+         peak_value = excluded.peak_value, state = excluded.state, updated_at_ms = excluded.updated_at_ms,
+         cleared_at_ms = excluded.cleared_at_ms, acked_at_ms = excluded.acked_at_ms, acked_by = excluded.acked_by,
+         closed_at_ms = excluded.closed_at_ms, closed_by = excluded.closed_by, close_note = excluded.close_note`,
+    );
+    this.insertEvent = db.prepare(
+      `INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note)
+       VALUES (@alarmId, @kind, @fromLevel, @toLevel, @state, @value, @atMs, @actor, @note)`,
+    );
+    this.saveTx = db.transaction((alarm: Alarm, events: readonly AlarmEvent[]) => {
+      this.upsert.run(alarm);
+      for (const e of events) this.insertEvent.run(e);
+    });
+  }
+
+  save(alarm: Alarm, events: readonly AlarmEvent[]): void {
+    this.saveTx(alarm, events);
+  }
+
+  get(id: string): Alarm | undefined {
+    const row = this.db.prepare('SELECT * FROM alarm WHERE id = ?').get(id) as AlarmRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  /** Alarms whose condition is still present: their sensors start warm from these levels. */
+  active(): Alarm[] {
+    return (this.db.prepare("SELECT * FROM alarm WHERE state IN ('active_unacked', 'active_acked')").all() as AlarmRow[]).map(fromRow);
+  }
+
+  list(filter: AlarmFilter): Alarm[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: filter.limit };
+    if (filter.site) {
+      where.push('site = @site');
+      params.site = filter.site;
+    }
+    if (filter.state) {
+      where.push('state = @state');
+      params.state = filter.state;
+    }
+    if (filter.active) where.push("state IN ('active_unacked', 'active_acked')");
+    const sql = `SELECT * FROM alarm ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY raised_at_ms DESC, id LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as AlarmRow[]).map(fromRow);
+  }
+
+  events(alarmId: string): AlarmEvent[] {
+    return this.db
+      .prepare(
+        `SELECT alarm_id AS alarmId, kind, from_level AS fromLevel, to_level AS toLevel, state, value, at_ms AS atMs, actor, note
+         FROM alarm_event WHERE alarm_id = ? ORDER BY id`,
+      )
+      .all(alarmId) as AlarmEvent[];
+  }
+}

@@ -1,0 +1,98 @@
+// Turns level transitions into alarms (one per sensor, rule and episode), persists every move
+// with its events, and carries out officers' acknowledgements and rectification sign-offs.
+
+import { randomUUID } from 'node:crypto';
+import type { Level } from '../contract/levels.js';
+import type { LevelTransition } from '../detect/engine.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import { acknowledge, applyLevel, closeAlarm, raiseAlarm, type Alarm, type Outcome } from './lifecycle.js';
+import type { AlarmRepository } from './repository.js';
+
+function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
+  return `${a.site}/${a.device}/${a.channel}/${a.ruleId}`;
+}
+
+export class AlarmService {
+  /** The alarm whose condition is present now, per sensor and rule. */
+  private readonly activeByEpisode = new Map<string, Alarm>();
+
+  constructor(
+    private readonly repo: AlarmRepository,
+    private readonly events: EventBus,
+    private readonly clock: () => number,
+    private readonly log: Logger,
+  ) {
+    for (const alarm of repo.active()) this.activeByEpisode.set(episodeKey(alarm), alarm);
+  }
+
+  /** Active alarms loaded at start; the engine restores its levels from them. */
+  activeAlarms(): Alarm[] {
+    return [...this.activeByEpisode.values()];
+  }
+
+  /** Levels of the site's alarms whose condition is present (a lift is refused on orange or red). */
+  activeLevels(site: string): Level[] {
+    const levels: Level[] = [];
+    for (const alarm of this.activeByEpisode.values()) if (alarm.site === site) levels.push(alarm.level);
+    return levels;
+  }
+
+  /** Applies one transition from the detection engine and returns the alarm it moved. */
+  onTransition(t: LevelTransition): Alarm | undefined {
+    const key = episodeKey(t);
+    const current = this.activeByEpisode.get(key);
+    let outcome: Outcome;
+    if (current === undefined) {
+      if (t.to === null) return undefined; // cleared a level no alarm holds (restored cold): nothing to do
+      outcome = raiseAlarm({
+        id: randomUUID(),
+        site: t.site,
+        device: t.device,
+        channel: t.channel,
+        quantity: t.quantity,
+        ruleId: t.ruleId,
+        level: t.to,
+        value: t.value,
+        atMs: t.atMs,
+      });
+    } else {
+      outcome = applyLevel(current, t.to, t.value, t.atMs);
+      if (outcome.rejected) {
+        this.log.error({ alarmId: current.id, rejected: outcome.rejected, to: t.to }, 'transition refused by the alarm lifecycle');
+        return current;
+      }
+    }
+    const alarm = outcome.next;
+    this.repo.save(alarm, outcome.events);
+    if (t.to === null) this.activeByEpisode.delete(key);
+    else this.activeByEpisode.set(key, alarm);
+    for (const event of outcome.events) this.events.emit('alarm', { alarm, event });
+    return alarm;
+  }
+
+  acknowledge(id: string, by: string, note?: string): Outcome | undefined {
+    return this.act(id, (alarm, atMs) => acknowledge(alarm, by, atMs, note));
+  }
+
+  close(id: string, by: string, note: string): Outcome | undefined {
+    return this.act(id, (alarm, atMs) => closeAlarm(alarm, by, note, atMs));
+  }
+
+  private act(id: string, move: (alarm: Alarm, atMs: number) => Outcome): Outcome | undefined {
+    const alarm = this.activeFor(id) ?? this.repo.get(id);
+    if (!alarm) return undefined;
+    const outcome = move(alarm, this.clock());
+    if (outcome.rejected) return outcome;
+    this.repo.save(outcome.next, outcome.events);
+    const key = episodeKey(alarm);
+    if (this.activeByEpisode.get(key)?.id === id) this.activeByEpisode.set(key, outcome.next);
+    for (const event of outcome.events) this.events.emit('alarm', { alarm: outcome.next, event });
+    return outcome;
+  }
+
+  private activeFor(id: string): Alarm | undefined {
+    for (const alarm of this.activeByEpisode.values()) if (alarm.id === id) return alarm;
+    return undefined;
+  }
+}

@@ -1,0 +1,196 @@
+// The configuration contract: one zod schema, the only source of config types. Defaults live
+// here; the file is validated once at start (load.ts), then frozen and passed down.
+
+import { z } from 'zod';
+import { ID_PATTERN } from '../contract/ids.js';
+import { DEADLETTER, DEFAULT_PREFIX, prefixProblem } from '../contract/topics.js';
+import { LEVELS } from '../contract/levels.js';
+import { QUANTITIES } from './quantities.js';
+import { KITCHEN_RULES } from './presets/kitchen.js';
+
+const id = z.string().regex(ID_PATTERN, 'use 1–64 characters of A-Z a-z 0-9 _ -').refine(
+  (s) => s !== '__proto__' && s !== 'constructor' && s !== 'prototype',
+  'reserved name',
+);
+
+/** Passwords are stored hashed (broker/src/auth.ts); `shaobing hash-password` makes one. */
+const passwordHash = z
+  .string()
+  .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'a hash from `shaobing hash-password`, not a plain password');
+
+const setpoints = z
+  .object({
+    blue: z.number().optional(),
+    yellow: z.number().optional(),
+    orange: z.number().optional(),
+    red: z.number().optional(),
+  })
+  .strict()
+  .refine((s) => LEVELS.some((l) => s[l] !== undefined), 'give at least one of blue, yellow, orange, red');
+
+export const thresholdRuleSchema = z
+  .object({
+    id,
+    kind: z.literal('threshold').default('threshold'),
+    quantity: z.enum(QUANTITIES),
+    /** `above` raises as the value climbs (gas); `below` as it falls (oxygen deficiency). */
+    direction: z.enum(['above', 'below']),
+    levels: setpoints,
+    /** How far back past a set point the value must go before its level clears (hysteresis). */
+    deadband: z.number().nonnegative().default(0),
+    /** Reading time a level must hold before it is raised; filters single spikes. */
+    onDelayS: z.number().nonnegative().default(0),
+    /** Consecutive readings a level must hold before it is raised (both delays must pass). */
+    onDelaySamples: z.number().int().min(1).default(1),
+    /** At red, issue a stop-work order (停产停工令) for the site. */
+    stopWork: z.boolean().default(false),
+    /** Limit the rule to these sites; absent means every site. */
+    sites: z.array(id).optional(),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    // Set points must move the way the value does as danger grows: up for `above`, down for `below`.
+    let previous: { level: string; value: number } | undefined;
+    for (const level of LEVELS) {
+      const value = rule.levels[level];
+      if (value === undefined) continue;
+      if (previous !== undefined) {
+        const ordered = rule.direction === 'above' ? value > previous.value : value < previous.value;
+        if (!ordered) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['levels', level],
+            message: `${level} (${value}) must be ${rule.direction} ${previous.level} (${previous.value}) for a rule that alarms ${rule.direction}`,
+          });
+        }
+      }
+      previous = { level, value };
+    }
+  });
+export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
+export type Rule = ThresholdRule;
+
+const channelSchema = z.object({ quantity: z.enum(QUANTITIES) }).strict();
+
+export const deviceSchema = z
+  .object({
+    id,
+    /** detector: reports readings; valve: gas shut-off valve (closes on a stop-work order); fan: exhaust fan (starts). */
+    kind: z.enum(['detector', 'valve', 'fan']),
+    passwordHash,
+    channels: z.record(id, channelSchema).default({}),
+  })
+  .strict()
+  .superRefine((device, ctx) => {
+    if (device.kind === 'detector' && Object.keys(device.channels).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['channels'], message: 'a detector needs at least one channel, e.g. { ch4: { quantity: methane_lel } }' });
+    }
+  });
+export type DeviceConfig = z.infer<typeof deviceSchema>;
+
+export const siteSchema = z
+  .object({
+    // makeTopics refuses this site id (it would collide with dead-letter topics): say so at load.
+    id: id.refine((s) => s !== DEADLETTER, `${DEADLETTER} is reserved for dead-letter topics`),
+    name: z.string().min(1).max(200),
+    timezone: z.string().default('Asia/Shanghai'),
+    devices: z.array(deviceSchema).min(1),
+  })
+  .strict()
+  .superRefine((site, ctx) => {
+    const seen = new Set<string>();
+    site.devices.forEach((d, i) => {
+      if (seen.has(d.id)) ctx.addIssue({ code: 'custom', path: ['devices', i, 'id'], message: `device id ${d.id} appears twice in site ${site.id}` });
+      seen.add(d.id);
+    });
+  });
+export type SiteConfig = z.infer<typeof siteSchema>;
+
+const brokerSchema = z
+  .object({
+    /** embedded: aedes in this process; external: Mosquitto, EMQX… reached at `url`. */
+    mode: z.enum(['embedded', 'external']).default('embedded'),
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(1883),
+    url: z.string().url().optional(),
+    clientId: z.string().min(1).max(64).default('shaobing-gateway'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** Extra accounts of the embedded broker: `gateway` has every right (ops tools, a second gateway). */
+    users: z.array(z.object({ username: z.string().min(1), passwordHash, role: z.literal('gateway') }).strict()).default([]),
+    /** Seconds before aedes drops a subscriber that stopped reading (STACK.md: 10–60 s advised). */
+    drainTimeoutS: z.number().positive().default(30),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    if (b.mode === 'external' && !b.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'external mode needs broker.url, e.g. mqtt://127.0.0.1:1883' });
+  });
+
+const storageSchema = z
+  .object({
+    dataDir: z.string().default('./data'),
+    /** FULL survives power loss, NORMAL only a killed process (DESIGN.md, Taking a reading). */
+    synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    commitIntervalMs: z.number().positive().max(1000).default(5),
+    maxBatch: z.number().int().positive().default(5000),
+  })
+  .strict();
+
+const ingestSchema = z
+  .object({
+    maxFutureS: z.number().nonnegative().default(120),
+    maxAgeS: z.number().nonnegative().default(7 * 86_400),
+  })
+  .strict();
+
+const ordersSchema = z
+  .object({
+    /** How long to wait for an actuator's cmd/ack before sending the command again. */
+    ackTimeoutMs: z.number().int().positive().default(3000),
+    maxAttempts: z.number().int().positive().default(5),
+  })
+  .strict();
+
+const apiSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    // Checked here so a bad prefix stops at load with a path, not as a TypeError in makeTopics.
+    topicPrefix: z
+      .string()
+      .default(DEFAULT_PREFIX)
+      .refine((p) => prefixProblem(p) === null, 'each level must be non-empty, without + # or a leading $ (e.g. acme/shaobing)'),
+    broker: brokerSchema.prefault({}),
+    storage: storageSchema.prefault({}),
+    ingest: ingestSchema.prefault({}),
+    orders: ordersSchema.prefault({}),
+    api: apiSchema.prefault({}),
+    log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+    sites: z.array(siteSchema).min(1),
+    rules: z.array(thresholdRuleSchema).prefault(() => KITCHEN_RULES.map((r) => ({ ...r }))),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const sites = new Set<string>();
+    config.sites.forEach((s, i) => {
+      if (sites.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `site id ${s.id} appears twice` });
+      sites.add(s.id);
+    });
+    const rules = new Set<string>();
+    config.rules.forEach((r, i) => {
+      if (rules.has(r.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id ${r.id} appears twice` });
+      rules.add(r.id);
+      r.sites?.forEach((s, j) => {
+        if (!sites.has(s)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'sites', j], message: `no site ${s} in sites` });
+      });
+    });
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.infer<typeof configSchema>;

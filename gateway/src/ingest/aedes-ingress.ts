@@ -1,0 +1,93 @@
+// Embedded mode: the broker runs in this process and the gateway takes every telemetry message
+// inside aedes's authorizePublish, acknowledging it only after the journal commit.
+
+import type { Aedes, PublishPacket } from 'aedes';
+import { startBroker, toBuffer, type Broker } from '../../../broker/src/server.js';
+import type { Authenticator } from '../../../broker/src/auth.js';
+import type { Topics } from '../contract/topics.js';
+import type { Logger } from '../log.js';
+import type { Ingress, MessageHandler, PublishOptions } from './ingress.js';
+import type { Intake, TakeResult } from './intake.js';
+
+export interface AedesIngressOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly drainTimeoutMs: number;
+  readonly topics: Topics;
+  readonly authenticator: Authenticator;
+  readonly intake: Intake;
+  readonly log: Logger;
+}
+
+export class AedesIngress implements Ingress {
+  readonly kind = 'embedded' as const;
+  private broker: Broker | null = null;
+
+  constructor(private readonly options: AedesIngressOptions) {}
+
+  get port(): number {
+    if (!this.broker) throw new Error('broker not started');
+    return this.broker.port;
+  }
+
+  get aedes(): Aedes {
+    if (!this.broker) throw new Error('broker not started');
+    return this.broker.aedes;
+  }
+
+  async start(): Promise<void> {
+    const { intake } = this.options;
+    this.broker = await startBroker({
+      host: this.options.host,
+      port: this.options.port,
+      topics: this.options.topics,
+      authenticator: this.options.authenticator,
+      log: this.options.log,
+      drainTimeoutMs: this.options.drainTimeoutMs,
+      onTelemetry: (ref, topic, payload, done) => {
+        let result: TakeResult | undefined;
+        result = intake.takeTelemetry(ref, topic, payload, (err) => {
+          if (err) return done(err);
+          // A malformed payload is accepted at the MQTT level (a refusal would make the device
+          // resend it forever) and rerouted to the dead-letter topic instead of forwarded.
+          done(null, result?.kind === 'rejected' ? { reroute: result.deadLetter } : undefined);
+        });
+      },
+    });
+    this.options.log.info({ port: this.broker.port }, 'embedded broker listening');
+  }
+
+  async stop(): Promise<void> {
+    const broker = this.broker;
+    this.broker = null;
+    if (broker) await broker.close();
+  }
+
+  isReady(): boolean {
+    return this.broker !== null && !this.broker.aedes.closed;
+  }
+
+  publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
+    const packet = { cmd: 'publish', topic, payload: toBuffer(payload), qos: options.qos, retain: options.retain, dup: false } as PublishPacket;
+    return new Promise((resolve, reject) => this.aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+  }
+
+  subscribe(filter: string, handler: MessageHandler): Promise<void> {
+    const log = this.options.log;
+    return new Promise((resolve) =>
+      this.aedes.subscribe(
+        filter,
+        (packet, cb) => {
+          // Call back at once: 100 pending deliveries stop aedes for every client (STACK.md).
+          try {
+            handler(packet.topic, toBuffer(packet.payload));
+          } catch (err) {
+            log.error({ err, topic: packet.topic }, 'in-process subscriber failed');
+          }
+          cb();
+        },
+        () => resolve(),
+      ),
+    );
+  }
+}

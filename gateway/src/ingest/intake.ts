@@ -1,0 +1,92 @@
+// Taking one telemetry message: decode → dedup → journal → detection, in that order, as direct
+// calls. The callback `done` is the acknowledgement: it runs once the message (or its dead
+// letter) is committed. Shared by both ingress adapters, so both keep the same contract.
+
+import type { DeviceRef } from '../contract/ids.js';
+import type { Topics } from '../contract/topics.js';
+import { decodeTelemetry, type DecodeLimits, type Telemetry } from '../contract/telemetry.js';
+import type { Logger } from '../log.js';
+import type { Done, Journal } from './journal.js';
+import type { SeqDedup } from './dedup.js';
+import { makeDeadLetter, RejectionCounter, type DeadLetter } from './deadletter.js';
+
+export interface IntakeDeps {
+  readonly topics: Topics;
+  readonly journal: Journal;
+  readonly dedup: SeqDedup;
+  readonly limits: DecodeLimits;
+  readonly clock: () => number;
+  readonly log: Logger;
+  /** The detection path for an accepted reading; it runs before the commit (DESIGN.md). */
+  readonly onTelemetry: (ref: DeviceRef, telemetry: Telemetry) => void;
+  /** Called for every rejected message, after it was dead-lettered (metrics, live views). */
+  readonly onRejected?: (ref: DeviceRef, reason: string, detail: string) => void;
+}
+
+export type TakeResult =
+  | { readonly kind: 'accepted' | 'duplicate' }
+  | { readonly kind: 'rejected'; readonly reason: string; readonly detail: string; readonly deadLetter: DeadLetter };
+
+export class Intake {
+  readonly rejections = new RejectionCounter();
+  readonly counts = { accepted: 0, duplicates: 0, restarts: 0, rejected: 0 };
+
+  constructor(private readonly deps: IntakeDeps) {
+    for (const c of deps.journal.cursors()) deps.dedup.seed(`${c.site}/${c.device}`, c.lastSeq, c.lastTsMs);
+    // A failed commit acknowledged nothing, so dedup must forget what it saw: reseed from disk.
+    deps.journal.onCommitFailed = () => {
+      deps.dedup.clear();
+      for (const c of deps.journal.cursors()) deps.dedup.seed(`${c.site}/${c.device}`, c.lastSeq, c.lastTsMs);
+    };
+  }
+
+  takeTelemetry(ref: DeviceRef, topic: string, payload: Buffer, done: Done): TakeResult {
+    const { journal, dedup, clock, log } = this.deps;
+    const receivedMs = clock();
+    const decoded = decodeTelemetry(payload, receivedMs, this.deps.limits);
+    if (!decoded.ok) {
+      this.counts.rejected++;
+      const deadLetter = makeDeadLetter(this.deps.topics, ref, { topic, payload, receivedMs }, decoded.reason, decoded.detail);
+      journal.appendDeadLetter(
+        { site: ref.site, device: ref.device, topic, reason: decoded.reason, detail: decoded.detail, receivedMs, payload },
+        done,
+      );
+      const { total, shouldLog } = this.rejections.count(ref, decoded.reason);
+      if (shouldLog) log.warn({ site: ref.site, device: ref.device, reason: decoded.reason, detail: decoded.detail, total }, 'telemetry rejected to dead letter');
+      this.deps.onRejected?.(ref, decoded.reason, decoded.detail);
+      return { kind: 'rejected', reason: decoded.reason, detail: decoded.detail, deadLetter };
+    }
+    const t = decoded.telemetry;
+    const verdict = dedup.check(`${ref.site}/${ref.device}`, t.seq, t.tsMs);
+    if (verdict === 'duplicate') {
+      this.counts.duplicates++;
+      // The original is committed or in the batch being filled: acknowledge after that commit.
+      journal.afterCommit(done);
+      return { kind: 'duplicate' };
+    }
+    if (verdict === 'restart') {
+      this.counts.restarts++;
+      log.info({ site: ref.site, device: ref.device, seq: t.seq }, 'device sequence restarted');
+    }
+    journal.append(
+      {
+        site: ref.site,
+        device: ref.device,
+        seq: t.seq,
+        tsMs: t.tsMs,
+        receivedMs,
+        readingsJson: JSON.stringify(t.readings),
+        metaJson: t.meta === undefined ? null : JSON.stringify(t.meta),
+      },
+      done,
+    );
+    this.counts.accepted++;
+    try {
+      this.deps.onTelemetry(ref, t);
+    } catch (err) {
+      // The reading is journaled either way; a failure here is a bug in the alarm path, said loudly.
+      log.error({ err, site: ref.site, device: ref.device, seq: t.seq }, 'detection path failed for a reading');
+    }
+    return { kind: 'accepted' };
+  }
+}

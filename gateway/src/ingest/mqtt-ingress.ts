@@ -1,0 +1,132 @@
+// External-broker mode (Mosquitto, EMQX): the gateway is an mqtt.js client with a persistent QoS1
+// session and acknowledges each telemetry message to the broker only after the journal commit,
+// the same ack-after-output that Telegraf's persistent sessions use.
+
+import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
+import { matchesFilter, type Topics } from '../contract/topics.js';
+import type { Logger } from '../log.js';
+import type { Ingress, MessageHandler, PublishOptions } from './ingress.js';
+import type { Intake } from './intake.js';
+
+export interface MqttIngressOptions {
+  readonly url: string;
+  readonly clientId: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly topics: Topics;
+  readonly intake: Intake;
+  readonly log: Logger;
+}
+
+/** mqtt.js sends a QoS1 PUBACK when handleMessage calls back, and takes the next packet only then:
+ * waiting there for a commit would take one message per commit interval. So handleMessage calls
+ * back at once with this marker (which skips mqtt.js's PUBACK) and the PUBACK is sent after the
+ * commit through the client's packet writer. */
+const ACK_DEFERRED = new Error('puback deferred until the journal commit');
+
+type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb?: (err?: Error) => void): void };
+
+export class MqttIngress implements Ingress {
+  readonly kind = 'external' as const;
+  private client: MqttClient | null = null;
+  private readonly handlers: { filter: string; handler: MessageHandler }[] = [];
+
+  constructor(private readonly options: MqttIngressOptions) {}
+
+  async start(): Promise<void> {
+    const { url, clientId, username, password, topics, log } = this.options;
+    const client = mqtt.connect(url, {
+      clientId,
+      clean: false, // persistent session: the broker keeps what we have not acknowledged
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      manualConnect: true,
+    });
+    if (typeof (client as unknown as Partial<PacketWriter>)._sendPacket !== 'function') {
+      throw new Error('mqtt.js no longer exposes _sendPacket: the deferred PUBACK needs another way (see mqtt-ingress.ts)');
+    }
+    client.handleMessage = (packet, callback) => this.handle(client, packet, callback);
+    client.on('error', (err) => log.error({ err }, 'external broker error'));
+    client.on('reconnect', () => log.warn({ url }, 'reconnecting to external broker'));
+    client.on('offline', () => log.warn({ url }, 'external broker offline'));
+    this.client = client;
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.connect();
+    });
+    const granted = await client.subscribeAsync(
+      [topics.filters.telemetry, topics.filters.status, topics.filters.cmdAck].map((t) => ({ topic: t, qos: 1 as const })).reduce<Record<string, { qos: 1 }>>((acc, s) => ({ ...acc, [s.topic]: { qos: s.qos } }), {}),
+    );
+    const refused = granted.filter((g) => g.qos === 128);
+    if (refused.length > 0) throw new Error(`external broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`);
+    log.info({ url, clientId }, 'subscribed to external broker');
+  }
+
+  async stop(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    if (client) await client.endAsync();
+  }
+
+  isReady(): boolean {
+    return this.client?.connected ?? false;
+  }
+
+  async publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
+    if (!this.client) throw new Error('external broker client not started');
+    await this.client.publishAsync(topic, payload, { qos: options.qos, retain: options.retain });
+  }
+
+  async subscribe(filter: string, handler: MessageHandler): Promise<void> {
+    // The broker subscription itself is made at start (persistent session); here we only route.
+    this.handlers.push({ filter, handler });
+  }
+
+  private handle(client: MqttClient, packet: IPublishPacket, callback: (err?: Error) => void): void {
+    const { topics, intake, log } = this.options;
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    const parsed = topics.parse(packet.topic);
+    if (parsed.ok && parsed.topic.kind === 'telemetry' && packet.qos === 1 && packet.messageId !== undefined) {
+      const messageId = packet.messageId;
+      const ref = { site: parsed.topic.site, device: parsed.topic.device };
+      const result = intake.takeTelemetry(ref, packet.topic, payload, (err) => {
+        if (err) {
+          // Not on disk, so not acknowledged: drop the connection and the broker redelivers.
+          log.error({ err }, 'commit failed; reconnecting so the broker redelivers');
+          client.stream.destroy();
+          return;
+        }
+        (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId });
+      });
+      if (result.kind === 'rejected') {
+        client.publish(result.deadLetter.topic, result.deadLetter.payload, { qos: 1 }, (err) => {
+          if (err) log.error({ err }, 'dead letter publish failed (it is kept in the journal)');
+        });
+      }
+      callback(ACK_DEFERRED);
+      return;
+    }
+    if (parsed.ok && parsed.topic.kind === 'telemetry') {
+      // QoS0 telemetry has no acknowledgement to hold back.
+      intake.takeTelemetry({ site: parsed.topic.site, device: parsed.topic.device }, packet.topic, payload, () => {});
+    } else {
+      this.dispatch(packet.topic, payload);
+    }
+    callback();
+  }
+
+  private dispatch(topic: string, payload: Buffer): void {
+    for (const { filter, handler } of this.handlers) {
+      if (!matchesFilter(filter, topic)) continue;
+      try {
+        handler(topic, payload);
+      } catch (err) {
+        this.options.log.error({ err, topic }, 'subscriber failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// Device birth and last-will messages: who is online, recorded in the state database.
+
+import type { Db } from '../store/sqlite.js';
+import type { Topics } from '../contract/topics.js';
+import { parseJson, statusSchema } from '../contract/command.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import type { Ingress } from './ingress.js';
+
+export async function trackDeviceStatus(db: Db, ingress: Ingress, topics: Topics, events: EventBus, clock: () => number, log: Logger): Promise<void> {
+  const upsert = db.prepare(
+    `INSERT INTO device_status (site, device, state, at_ms) VALUES (?, ?, ?, ?)
+     ON CONFLICT (site, device) DO UPDATE SET state = excluded.state, at_ms = excluded.at_ms`,
+  );
+  await ingress.subscribe(topics.filters.status, (topic, payload) => {
+    const parsed = topics.parse(topic);
+    if (!parsed.ok || parsed.topic.kind !== 'status') return;
+    const status = parseJson(statusSchema, payload);
+    const ref = { site: parsed.topic.site, device: parsed.topic.device };
+    if (!status.ok) {
+      log.warn({ ...ref, reason: status.reason }, 'malformed device status ignored');
+      return;
+    }
+    const atMs = clock();
+    upsert.run(ref.site, ref.device, status.value.state, atMs);
+    events.emit('deviceStatus', { ref, state: status.value.state, atMs });
+  });
+}

@@ -1,0 +1,71 @@
+// The message path after intake, as direct calls in one place so order and failure are explicit:
+// profile lookup → detect → alarms → stop-work order. Storage happened before (the journal).
+
+import type { ChannelId, DeviceRef } from './contract/ids.js';
+import type { Telemetry } from './contract/telemetry.js';
+import type { Quantity } from './config/quantities.js';
+import type { Config } from './config/schema.js';
+import type { DetectionEngine } from './detect/engine.js';
+import type { AlarmService } from './alarms/service.js';
+import type { Interlock } from './orders/interlock.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './log.js';
+
+/** Which quantity each channel of each device measures: from config, never from the payload. */
+export function channelProfiles(config: Config): Map<string, Map<string, Quantity>> {
+  const profiles = new Map<string, Map<string, Quantity>>();
+  for (const site of config.sites) {
+    for (const device of site.devices) {
+      const channels = new Map<string, Quantity>();
+      for (const [channel, spec] of Object.entries(device.channels)) channels.set(channel, spec.quantity);
+      profiles.set(`${site.id}/${device.id}`, channels);
+    }
+  }
+  return profiles;
+}
+
+export class ReadingPipeline {
+  private readonly unknown = new Set<string>();
+  readonly counts = { unknownDevice: 0, unknownChannel: 0 };
+
+  constructor(
+    private readonly profiles: ReadonlyMap<string, ReadonlyMap<string, Quantity>>,
+    private readonly engine: DetectionEngine,
+    private readonly alarms: AlarmService,
+    private readonly interlock: Interlock,
+    private readonly events: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  handle(ref: DeviceRef, telemetry: Telemetry): void {
+    const key = `${ref.site}/${ref.device}`;
+    const channels = this.profiles.get(key);
+    if (channels === undefined) {
+      this.counts.unknownDevice++;
+      this.warnOnce(key, { site: ref.site, device: ref.device }, 'readings from a device not in config are stored but not watched');
+    } else {
+      for (const channel in telemetry.readings) {
+        const quantity = channels.get(channel);
+        const value = telemetry.readings[channel]!;
+        if (quantity === undefined) {
+          // Stored in the journal all the same; a channel nobody configured is said loudly once.
+          this.counts.unknownChannel++;
+          this.warnOnce(`${key}/${channel}`, { site: ref.site, device: ref.device, channel }, 'channel not in the device profile is stored but not watched');
+          continue;
+        }
+        const transitions = this.engine.process({ site: ref.site, device: ref.device, channel: channel as ChannelId, quantity, value, tsMs: telemetry.tsMs });
+        for (const t of transitions) {
+          const alarm = this.alarms.onTransition(t);
+          if (alarm && t.stopWork) this.interlock.onStopWork(alarm);
+        }
+      }
+    }
+    if (this.events.has('reading')) this.events.emit('reading', { ref, telemetry });
+  }
+
+  private warnOnce(key: string, fields: Record<string, string>, message: string): void {
+    if (this.unknown.has(key) || this.unknown.size > 10_000) return;
+    this.unknown.add(key);
+    this.log.warn(fields, message);
+  }
+}

@@ -1,0 +1,178 @@
+// Wires the parts; the only file that knows all of them. Start order matters: state and journal
+// first, then detection warm from open alarms, then the broker, then the stop-work interlock
+// (which republishes open orders), then the API.
+
+import type { FastifyInstance } from 'fastify';
+import { makeTopics, type Topics } from './contract/topics.js';
+import type { Config } from './config/schema.js';
+import type { Level } from './contract/levels.js';
+import type { ChannelId, DeviceId, SiteId } from './contract/ids.js';
+import { openStateDb } from './store/state-db.js';
+import { openJournalDb } from './store/journal-db.js';
+import type { Db } from './store/sqlite.js';
+import { SqliteTelemetryStore } from './store/sqlite-telemetry.js';
+import type { TelemetryStore } from './store/telemetry-store.js';
+import { Journal } from './ingest/journal.js';
+import { SeqDedup } from './ingest/dedup.js';
+import { Intake } from './ingest/intake.js';
+import type { Ingress } from './ingest/ingress.js';
+import { AedesIngress } from './ingest/aedes-ingress.js';
+import { MqttIngress } from './ingest/mqtt-ingress.js';
+import { trackDeviceStatus } from './ingest/status.js';
+import { DetectionEngine } from './detect/engine.js';
+import { AlarmRepository } from './alarms/repository.js';
+import { AlarmService } from './alarms/service.js';
+import { OrderRepository } from './orders/repository.js';
+import { Interlock, type Actuator } from './orders/interlock.js';
+import { channelProfiles, ReadingPipeline } from './pipeline.js';
+import { EventBus } from './events.js';
+import type { Logger } from './log.js';
+import { makeAuthenticator } from '../../broker/src/auth.js';
+import { buildApp } from '../../dashboard-api/src/app.js';
+
+export interface RuntimeOptions {
+  readonly log: Logger;
+  readonly clock?: () => number;
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly topics: Topics;
+  readonly events: EventBus;
+  readonly ingress: Ingress;
+  readonly alarms: AlarmService;
+  readonly alarmRepo: AlarmRepository;
+  readonly orders: OrderRepository;
+  readonly interlock: Interlock;
+  readonly intake: Intake;
+  readonly journal: Journal;
+  readonly telemetry: TelemetryStore;
+  /** The broker port actually bound in embedded mode (config may ask for 0). */
+  readonly brokerPort: number | null;
+  readonly apiPort: number | null;
+  stop(): Promise<void>;
+}
+
+function actuatorsBySite(config: Config): Map<string, Actuator[]> {
+  const map = new Map<string, Actuator[]>();
+  for (const site of config.sites) {
+    const actuators: Actuator[] = [];
+    for (const d of site.devices) if (d.kind === 'valve' || d.kind === 'fan') actuators.push({ device: d.id, kind: d.kind });
+    map.set(site.id, actuators);
+  }
+  return map;
+}
+
+export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const log = options.log;
+  const clock = options.clock ?? Date.now;
+  const topics = makeTopics(config.topicPrefix);
+  const events = new EventBus(log.child({ module: 'events' }));
+
+  const stateDb = openStateDb(config.storage.dataDir);
+  const journalDb = openJournalDb(config.storage.dataDir, config.storage.synchronous);
+  const closeDbs = (): void => {
+    for (const db of [journalDb, stateDb] as Db[]) if (db.open) db.close();
+  };
+
+  try {
+    const alarmRepo = new AlarmRepository(stateDb);
+    const orders = new OrderRepository(stateDb);
+    const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }));
+    const engine = new DetectionEngine(config.rules);
+    for (const a of alarms.activeAlarms()) {
+      engine.restore(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId, a.ruleId, a.level as Level);
+    }
+
+    const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
+    const telemetry = new SqliteTelemetryStore(journalDb);
+
+    // The ingress is needed by the interlock and the intake by the ingress: a late-bound pipeline.
+    let pipeline: ReadingPipeline | undefined;
+    const intake = new Intake({
+      topics,
+      journal,
+      dedup: new SeqDedup(),
+      limits: { maxFutureMs: config.ingest.maxFutureS * 1000, maxAgeMs: config.ingest.maxAgeS * 1000 },
+      clock,
+      log: log.child({ module: 'intake' }),
+      onTelemetry: (ref, t) => pipeline?.handle(ref, t),
+      onRejected: (ref, reason, detail) => events.emit('rejected', { ref, reason, detail }),
+    });
+
+    const ingress: Ingress =
+      config.broker.mode === 'embedded'
+        ? new AedesIngress({
+            host: config.broker.host,
+            port: config.broker.port,
+            drainTimeoutMs: config.broker.drainTimeoutS * 1000,
+            topics,
+            authenticator: makeAuthenticator({ sites: config.sites, users: config.broker.users }),
+            intake,
+            log: log.child({ module: 'broker' }),
+          })
+        : new MqttIngress({
+            url: config.broker.url!,
+            clientId: config.broker.clientId,
+            ...(config.broker.username !== undefined ? { username: config.broker.username } : {}),
+            ...(config.broker.password !== undefined ? { password: config.broker.password } : {}),
+            topics,
+            intake,
+            log: log.child({ module: 'mqtt' }),
+          });
+
+    const interlock = new Interlock({
+      repo: orders,
+      alarms,
+      ingress,
+      topics,
+      actuators: actuatorsBySite(config),
+      policy: config.orders,
+      clock,
+      events,
+      log: log.child({ module: 'orders' }),
+    });
+    pipeline = new ReadingPipeline(channelProfiles(config), engine, alarms, interlock, events, log.child({ module: 'pipeline' }));
+
+    await ingress.start();
+    await interlock.start();
+    await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }));
+
+    let api: FastifyInstance | null = null;
+    if (config.api.enabled) {
+      api = buildApp({ alarms: alarmRepo, orders, siteIds: config.sites.map((s) => s.id), ready: () => ingress.isReady() && journalDb.open, log });
+      await api.listen({ host: config.api.host, port: config.api.port });
+    }
+    const apiAddress = api?.server.address();
+
+    let stopped = false;
+    return {
+      config,
+      topics,
+      events,
+      ingress,
+      alarms,
+      alarmRepo,
+      orders,
+      interlock,
+      intake,
+      journal,
+      telemetry,
+      brokerPort: ingress instanceof AedesIngress ? ingress.port : null,
+      apiPort: typeof apiAddress === 'object' && apiAddress ? apiAddress.port : null,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        interlock.stop();
+        if (api) await api.close();
+        await ingress.stop();
+        journal.close();
+        closeDbs();
+        log.info('gateway stopped');
+      },
+    };
+  } catch (err) {
+    closeDbs();
+    throw err;
+  }
+}

@@ -1,0 +1,44 @@
+// The journal database: every accepted reading and every dead letter, one row per message. It is
+// also the embedded time-series store (sqlite-telemetry.ts reads it), so a reading is written once.
+
+import { join } from 'node:path';
+import { openDb, type Db } from './sqlite.js';
+
+const MIGRATIONS = [
+  `CREATE TABLE reading (
+     id INTEGER PRIMARY KEY,
+     site TEXT NOT NULL,
+     device TEXT NOT NULL,
+     seq INTEGER NOT NULL,
+     ts_ms INTEGER NOT NULL,
+     received_ms INTEGER NOT NULL,
+     readings TEXT NOT NULL,
+     meta TEXT
+   );
+   CREATE INDEX reading_by_device_time ON reading (site, device, ts_ms);
+   CREATE TABLE ingest_cursor (
+     site TEXT NOT NULL,
+     device TEXT NOT NULL,
+     last_seq INTEGER NOT NULL,
+     last_ts_ms INTEGER NOT NULL,
+     PRIMARY KEY (site, device)
+   ) WITHOUT ROWID;
+   CREATE TABLE dead_letter (
+     id INTEGER PRIMARY KEY,
+     site TEXT NOT NULL,
+     device TEXT NOT NULL,
+     topic TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     received_ms INTEGER NOT NULL,
+     payload BLOB NOT NULL
+   );`,
+];
+
+export function journalPath(dataDir: string): string {
+  return join(dataDir, 'journal.db');
+}
+
+export function openJournalDb(dataDir: string, synchronous: 'FULL' | 'NORMAL'): Db {
+  return openDb(journalPath(dataDir), { synchronous, migrations: MIGRATIONS });
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects (STYLE.md, Tests): unit needs no server and runs in seconds; integration and
+// e2e start real servers on free loopback ports through tests/support/.
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' } },
+      { test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 30_000 } },
+      { test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], environment: 'node', testTimeout: 90_000, hookTimeout: 60_000 } },
+    ],
+  },
+});
