@@ -11,7 +11,7 @@ export interface GatewayEvents {
   reading: { ref: DeviceRef; telemetry: Telemetry };
   rejected: { ref: DeviceRef; reason: string; detail: string };
   alarm: { alarm: Alarm; event: AlarmEvent };
-  order: { order: StopWorkOrder };
+  order: { order: StopWorkOrder; what: 'issued' | 'republished' | 'lifted' };
   command: { order: StopWorkOrder; command: OrderCommand; what: 'sent' | 'acked' | 'failed' | 'unconfirmed' };
   deviceStatus: { ref: DeviceRef; state: 'online' | 'offline'; atMs: number };
 }

@@ -51,6 +51,9 @@ export interface Runtime {
   readonly brokerPort: number | null;
   readonly apiPort: number | null;
   stop(): Promise<void>;
+  /** Test-only: dies as a killed process would. The broker connection drops at once, nothing still
+   * waiting for the group commit reaches disk (so nothing more is acknowledged), files are closed. */
+  simulateCrash(): Promise<void>;
 }
 
 function actuatorsBySite(config: Config): Map<string, Actuator[]> {
@@ -169,6 +172,19 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         journal.close();
         closeDbs();
         log.info('gateway stopped');
+      },
+      async simulateCrash() {
+        if (stopped) return;
+        stopped = true;
+        interlock.stop();
+        // The pending batch is lost with the database handles: its commit fails and no callback
+        // acknowledges. The intake's reseed after a failed commit would read the closed file.
+        journal.onCommitFailed = () => {};
+        closeDbs();
+        if (ingress instanceof MqttIngress) ingress.abort();
+        else await ingress.stop();
+        if (api) await api.close();
+        log.warn('gateway crashed on purpose (test)');
       },
     };
   } catch (err) {

@@ -4,9 +4,8 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_PREFIX, makeTopics } from '../../gateway/src/contract/topics.js';
-import { createGasDetector } from './devices/gas-detector.js';
-import { createValve } from './devices/valve.js';
-import { createLeakRoom, DEFAULT_LEAK_OPTIONS, type LeakPhase } from './scenarios/restaurant-leak.js';
+import { DEFAULT_LEAK_OPTIONS } from './scenarios/restaurant-leak.js';
+import { startKitchenLeak, type KitchenLeakRun } from './scenarios/kitchen-run.js';
 
 const SCENARIOS = ['restaurant-leak'] as const;
 
@@ -113,57 +112,39 @@ export async function simulate(argv: string[]): Promise<number> {
   }
   // Warnings (lost connection, dropped readings) go to stderr so stdout stays one line per event.
   const log = pino({ level: 'warn' }, pino.destination(2));
-  const room = createLeakRoom({ seed: args.seed, intervalMs: args.intervalMs });
-  const common = { url: args.url, site: args.site, topics, log };
-
-  const valve = createValve({
-    ...common,
-    device: args.valve,
-    password: args.valvePassword,
-    onCommand: (c) => line(`${args.site}/${args.valve} command ${c.action} id=${c.id} reason=${JSON.stringify(c.reason)}`),
-    onStateChange: (state, cause) => line(`${args.site}/${args.valve} state ${state} cause=${cause}`),
-    onAck: (a) => line(`${args.site}/${args.valve} ack id=${a.id} ok=${a.ok} state=${a.state}`),
-  });
-
-  let finish!: (code: number) => void;
-  const finished = new Promise<number>((resolve) => (finish = resolve));
-  // The phase of each reading, found again by the readings object the detector hands back.
-  const phases = new WeakMap<object, LeakPhase>();
-
-  const detector = createGasDetector({
-    ...common,
-    device: args.device,
-    password: args.password,
-    intervalMs: args.intervalMs,
-    source: () => {
-      const { ch4, co, phase } = room.step(valve.state === 'closed');
-      const readings = { ch4, co };
-      phases.set(readings, phase);
-      return readings;
-    },
-    onPublish: ({ seq, readings }) => {
-      line(`${args.site}/${args.device} seq=${seq} ch4=${readings.ch4} co=${readings.co} phase=${phases.get(readings)} valve=${valve.state}`);
-      if (room.done) finish(0);
-      else if (room.steps >= args.maxSteps) finish(1);
-    },
-  });
-
-  const onSignal = (): void => finish(130);
+  const onSignal = (): void => void run?.stop().then(() => process.exit(130));
+  let run: KitchenLeakRun | undefined;
   process.once('SIGINT', onSignal);
   try {
-    await valve.start();
-    await detector.start();
+    run = await startKitchenLeak({
+      url: args.url,
+      topics,
+      site: args.site,
+      detector: { id: args.device, password: args.password },
+      valve: { id: args.valve, password: args.valvePassword },
+      scenario: { seed: args.seed, intervalMs: args.intervalMs },
+      maxSteps: args.maxSteps,
+      log,
+      on: {
+        reading: (r) => line(`${args.site}/${args.device} seq=${r.seq} ch4=${r.readings.ch4} co=${r.readings.co} phase=${r.phase} valve=${r.valve}`),
+        command: (device, c) => line(`${args.site}/${device} command ${c.action} id=${c.id} reason=${JSON.stringify(c.reason)}`),
+        state: (device, state, cause) => line(`${args.site}/${device} state ${state} cause=${cause}`),
+        ack: (device, a) => line(`${args.site}/${device} ack id=${a.id} ok=${a.ok} state=${a.state}`),
+      },
+    });
     line(`scenario restaurant-leak seed=${args.seed} interval=${args.intervalMs}ms started`);
-    const code = await finished;
-    if (code === 0) line(`scenario done: gas back to normal after ${room.steps} readings`);
-    if (code === 1) console.error(`shaobing simulate: gas not back to normal after ${room.steps} readings (did the valve close?)`);
-    return code;
+    const how = await run.finished;
+    if (how === 'settled') {
+      line(`scenario done: gas back to normal after ${run.room.steps} readings`);
+      return 0;
+    }
+    console.error(`shaobing simulate: gas not back to normal after ${run.room.steps} readings (did the valve close?)`);
+    return 1;
   } catch (err) {
     console.error(`shaobing simulate: ${(err as Error).message}`);
     return 1;
   } finally {
     process.removeListener('SIGINT', onSignal);
-    await detector.stop();
-    await valve.stop();
+    await run?.stop();
   }
 }

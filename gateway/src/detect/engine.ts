@@ -5,7 +5,7 @@ import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import type { Level } from '../contract/levels.js';
 import type { ThresholdRule } from '../config/schema.js';
 import type { Quantity } from '../config/quantities.js';
-import { advanceThreshold, initialThresholdState, type ThresholdState } from './threshold.js';
+import { advanceThreshold, initialThresholdState } from './threshold.js';
 import { cloneSensorState, initialSensorState, parseSensorKey, reviveSensorState, sensorKey, type SensorState } from './sensor-state.js';
 
 export interface SensorReading {
@@ -40,8 +40,6 @@ interface SensorEntry {
   /** Resolved on the first reading: restore() and load() do not know the channel's quantity. */
   quantity: Quantity | null;
   rules: readonly ThresholdRule[];
-  /** The same objects as state.rules, aligned with `rules`: an index beats a dictionary lookup. */
-  states: ThresholdState[];
 }
 
 type Channels = Map<ChannelId, SensorEntry>;
@@ -83,13 +81,19 @@ export class DetectionEngine {
       if (this.rulesFor(reading.site, reading.quantity).length === 0) return NO_TRANSITIONS;
       entry = this.create(reading.site, reading.device, reading.channel);
     }
-    if (entry.quantity !== reading.quantity) this.resolve(entry, reading.quantity);
+    if (entry.quantity !== reading.quantity) {
+      entry.quantity = reading.quantity;
+      entry.rules = this.rulesFor(reading.site, reading.quantity);
+    }
     let out: LevelTransition[] | null = null;
     const rules = entry.rules;
-    const states = entry.states;
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
-      const state = states[i]!;
+      let state = entry.state.rules[rule.id];
+      if (state === undefined) {
+        state = initialThresholdState();
+        entry.state.rules[rule.id] = state;
+      }
       const from = state.level;
       if (!advanceThreshold(state, reading.value, reading.tsMs, rule)) continue;
       const to = state.level;
@@ -125,7 +129,6 @@ export class DetectionEngine {
       entry.state.rules[ruleId] = state;
     }
     state.level = level;
-    if (entry.quantity !== null) this.resolve(entry, entry.quantity);
     return true;
   }
 
@@ -155,7 +158,7 @@ export class DetectionEngine {
       const state = reviveSensorState(snapshot[key]!);
       const channels = this.channels(ref.site, ref.device);
       if (!channels.has(ref.channel)) this.count++;
-      channels.set(ref.channel, { site: ref.site, device: ref.device, channel: ref.channel, state, quantity: null, rules: NO_RULES, states: [] });
+      channels.set(ref.channel, { site: ref.site, device: ref.device, channel: ref.channel, state, quantity: null, rules: NO_RULES });
     }
   }
 
@@ -163,13 +166,6 @@ export class DetectionEngine {
     const all = this.byQuantity.get(quantity);
     if (all === undefined) return NO_RULES;
     return all.every((r) => r.sites === undefined) ? all : all.filter((r) => r.sites === undefined || r.sites.includes(site));
-  }
-
-  /** Binds the entry to its quantity's rules, creating their states on first use. */
-  private resolve(entry: SensorEntry, quantity: Quantity): void {
-    entry.quantity = quantity;
-    entry.rules = this.rulesFor(entry.site, quantity);
-    entry.states = entry.rules.map((rule) => (entry.state.rules[rule.id] ??= initialThresholdState()));
   }
 
   private channels(site: SiteId, device: DeviceId): Channels {
@@ -187,7 +183,7 @@ export class DetectionEngine {
   }
 
   private create(site: SiteId, device: DeviceId, channel: ChannelId): SensorEntry {
-    const entry: SensorEntry = { site, device, channel, state: initialSensorState(), quantity: null, rules: NO_RULES, states: [] };
+    const entry: SensorEntry = { site, device, channel, state: initialSensorState(), quantity: null, rules: NO_RULES };
     this.channels(site, device).set(channel, entry);
     this.count++;
     return entry;

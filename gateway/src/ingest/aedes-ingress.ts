@@ -69,7 +69,11 @@ export class AedesIngress implements Ingress {
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
     const packet = { cmd: 'publish', topic, payload: toBuffer(payload), qos: options.qos, retain: options.retain, dup: false } as PublishPacket;
-    return new Promise((resolve, reject) => this.aedes.publish(packet, (err) => (err ? reject(err) : resolve())));
+    const aedes = this.aedes;
+    // Never publish from inside an aedes hook: the alarm path runs in authorizePublish, and a
+    // publish made there was measured to wait for the next incoming packet. setImmediate leaves
+    // the hook first; FIFO order of publishes is kept.
+    return new Promise((resolve, reject) => setImmediate(() => aedes.publish(packet, (err) => (err ? reject(err) : resolve()))));
   }
 
   subscribe(filter: string, handler: MessageHandler): Promise<void> {

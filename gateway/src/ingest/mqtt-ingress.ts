@@ -18,10 +18,13 @@ export interface MqttIngressOptions {
   readonly log: Logger;
 }
 
-/** mqtt.js sends a QoS1 PUBACK when handleMessage calls back, and takes the next packet only then:
- * waiting there for a commit would take one message per commit interval. So handleMessage calls
- * back at once with this marker (which skips mqtt.js's PUBACK) and the PUBACK is sent after the
- * commit through the client's packet writer. */
+/** mqtt.js 5.16 (build/lib/handlers/publish.js) sends a QoS1 PUBACK when handleMessage calls
+ * back without an error, and reads the next packet only after that callback: waiting there for
+ * the commit would take one message per commit interval. An error passed to that callback makes
+ * it skip the PUBACK and go on to the next packet, without an `error` event. So handleMessage
+ * calls back at once with this marker and the PUBACK is written after the commit through the
+ * client's packet writer. (`customHandleAcks` is no way out: mqtt.js honours it for MQTT 5 only,
+ * and it blocks the next packet the same way.) */
 const ACK_DEFERRED = new Error('puback deferred until the journal commit');
 
 type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb?: (err?: Error) => void): void };
@@ -53,16 +56,24 @@ export class MqttIngress implements Ingress {
     client.on('reconnect', () => log.warn({ url }, 'reconnecting to external broker'));
     client.on('offline', () => log.warn({ url }, 'external broker offline'));
     this.client = client;
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.connect();
-    });
-    const granted = await client.subscribeAsync(
-      [topics.filters.telemetry, topics.filters.status, topics.filters.cmdAck].map((t) => ({ topic: t, qos: 1 as const })).reduce<Record<string, { qos: 1 }>>((acc, s) => ({ ...acc, [s.topic]: { qos: s.qos } }), {}),
-    );
-    const refused = granted.filter((g) => g.qos === 128);
-    if (refused.length > 0) throw new Error(`external broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+        client.connect();
+      });
+      const granted = await client.subscribeAsync({
+        [topics.filters.telemetry]: { qos: 1 },
+        [topics.filters.status]: { qos: 1 },
+        [topics.filters.cmdAck]: { qos: 1 },
+      });
+      const refused = granted.filter((g) => g.qos === 128);
+      if (refused.length > 0) throw new Error(`external broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`);
+    } catch (err) {
+      // Without this the client would go on reconnecting every second behind a failed start.
+      this.abort();
+      throw err;
+    }
     log.info({ url, clientId }, 'subscribed to external broker');
   }
 
@@ -70,6 +81,19 @@ export class MqttIngress implements Ingress {
     const client = this.client;
     this.client = null;
     if (client) await client.endAsync();
+  }
+
+  /** Drops the connection at once, as a killed process would: no DISCONNECT, and no PUBACK for
+   * anything not yet acknowledged, so the broker redelivers it to the next session. */
+  abort(): void {
+    const client = this.client;
+    this.client = null;
+    client?.end(true);
+  }
+
+  /** The live mqtt.js client, for observers of the wire (the tests watch `packetsend`). */
+  get mqttClient(): MqttClient | null {
+    return this.client;
   }
 
   isReady(): boolean {
@@ -92,15 +116,21 @@ export class MqttIngress implements Ingress {
     const parsed = topics.parse(packet.topic);
     if (parsed.ok && parsed.topic.kind === 'telemetry' && packet.qos === 1 && packet.messageId !== undefined) {
       const messageId = packet.messageId;
+      const stream = client.stream;
       const ref = { site: parsed.topic.site, device: parsed.topic.device };
       const result = intake.takeTelemetry(ref, packet.topic, payload, (err) => {
+        // A PUBACK belongs to the connection that carried the PUBLISH. Once that connection is
+        // gone the broker redelivers the message to the session; the copy is deduplicated by seq
+        // and acknowledged then. mqtt.js would otherwise queue this PUBACK and send it after a
+        // reconnect, when the broker may have given the packet id to another message.
+        const sameConnection = this.client === client && client.connected && client.stream === stream && !stream.destroyed;
         if (err) {
           // Not on disk, so not acknowledged: drop the connection and the broker redelivers.
           log.error({ err }, 'commit failed; reconnecting so the broker redelivers');
-          client.stream.destroy();
+          if (sameConnection) stream.destroy();
           return;
         }
-        (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId });
+        if (sameConnection) (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId });
       });
       if (result.kind === 'rejected') {
         client.publish(result.deadLetter.topic, result.deadLetter.payload, { qos: 1 }, (err) => {

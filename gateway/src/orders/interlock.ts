@@ -48,7 +48,7 @@ export class Interlock {
     for (const order of [...this.active.values()]) {
       // aedes forgets retained messages on restart: publish the order again and re-send what no
       // actuator confirmed (DESIGN.md, Taking a reading).
-      this.apply(resumeAfterRestart(order, clock()));
+      this.apply(resumeAfterRestart(order, clock()), 'republished');
     }
     const every = Math.max(50, Math.min(500, Math.floor(policy.ackTimeoutMs / 4)));
     this.timer = setInterval(() => this.tick(), every);
@@ -74,7 +74,7 @@ export class Interlock {
     const actuators = (this.deps.actuators.get(alarm.site) ?? []).map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind) }));
     const outcome = issueOrder({ id: randomUUID(), site: alarm.site, alarmId: alarm.id, reason, atMs: this.deps.clock(), actuators });
     this.deps.log.warn({ site: alarm.site, orderId: outcome.next.id, alarmId: alarm.id, actuators: actuators.length }, 'stop-work order issued');
-    this.apply(outcome);
+    this.apply(outcome, 'issued');
     return outcome.next;
   }
 
@@ -83,7 +83,7 @@ export class Interlock {
     const order = this.active.get(orderId) ?? this.deps.repo.get(orderId);
     if (!order) return undefined;
     const outcome = liftOrder(order, { by, note, atMs: this.deps.clock(), activeAlarmLevels: this.deps.alarms.activeLevels(order.site) });
-    if (!outcome.rejected) this.apply(outcome);
+    if (!outcome.rejected) this.apply(outcome, 'lifted');
     return outcome;
   }
 
@@ -119,13 +119,13 @@ export class Interlock {
   }
 
   /** Persist first, then act: a crash between the two re-sends at start, never forgets. */
-  private apply(outcome: OrderOutcome): void {
+  private apply(outcome: OrderOutcome, what?: 'issued' | 'republished' | 'lifted'): void {
     const order = outcome.next;
     const before = this.active.get(order.id);
     this.deps.repo.save(order);
     if (order.state === 'active') this.active.set(order.id, order);
     else this.active.delete(order.id);
-    if (before !== order) this.deps.events.emit('order', { order });
+    if (what) this.deps.events.emit('order', { order, what });
     for (const effect of outcome.effects) this.carryOut(order, effect);
     // Acks change a command without an effect: tell observers all the same.
     if (before) {

@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// The `shaobing` command: start the gateway, run the demo or a simulator, check a config file,
+// hash a device password. Output here is for people, so it uses the console.
+
+import { parseArgs } from 'node:util';
+import { loadConfig, formatConfigError } from './config/load.js';
+import { demoConfig } from './config/demo.js';
+import { ConfigError } from './errors.js';
+import { createLogger } from './log.js';
+import { startRuntime } from './runtime.js';
+import { runDemo } from './demo.js';
+import { hashPassword } from '../../broker/src/auth.js';
+import { simulate } from '../../simulators/src/cli.js';
+
+const USAGE = `哨兵 Shaobing — MQTT safety-alarm gateway for gas, water-level and temperature sensors
+
+Usage: shaobing <command> [options]
+
+Commands:
+  start [--config FILE]         run broker (embedded) or client (external), gateway and API
+  demo [--seed N] [--interval-ms N] [--data-dir DIR] [--verbose]
+                                a simulated kitchen leak, told end to end, on the embedded defaults
+  simulate [options]            run a device simulator against a broker (see simulate --help)
+  check-config [--config FILE]  validate a config file and print what it sets up
+  hash-password [PASSWORD]      print a password hash for a device (reads stdin without PASSWORD)
+
+Config: --config FILE, else $SHAOBING_CONFIG, else ./shaobing.yaml, else the built-in demo site.
+Environment variables SHAOBING_<SECTION>__<KEY> override the file (e.g. SHAOBING_BROKER__PORT=1884).`;
+
+function configFile(argv: string[]): string | undefined {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
+  return values.config ?? process.env.SHAOBING_CONFIG;
+}
+
+function load(argv: string[]) {
+  const file = configFile(argv);
+  return loadConfig({ ...(file !== undefined ? { file } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig });
+}
+
+async function start(argv: string[]): Promise<number> {
+  const t0 = performance.now();
+  const { config, source } = load(argv);
+  const log = createLogger(config.log.level);
+  const runtime = await startRuntime(config, { log });
+  log.info(
+    { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
+    'shaobing gateway ready',
+  );
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      runtime.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          log.error({ err }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function checkConfig(argv: string[]): number {
+  const { config, source } = load(argv);
+  console.log(`${source}: valid`);
+  console.log(`  broker: ${config.broker.mode === 'embedded' ? `embedded on ${config.broker.host}:${config.broker.port}` : config.broker.url}`);
+  console.log(`  storage: ${config.storage.dataDir} (synchronous=${config.storage.synchronous})`);
+  for (const site of config.sites) {
+    console.log(`  site ${site.id} (${site.name}): ${site.devices.map((d) => `${d.id}[${d.kind}]`).join(', ')}`);
+  }
+  console.log(`  rules: ${config.rules.map((r) => `${r.id}${r.stopWork ? ' (stop-work at red)' : ''}`).join(', ')}`);
+  return 0;
+}
+
+async function hash(argv: string[]): Promise<number> {
+  let password = argv[0];
+  if (password === undefined) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  if (!password) {
+    console.error('shaobing hash-password: empty password');
+    return 2;
+  }
+  console.log(await hashPassword(password));
+  return 0;
+}
+
+async function demo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { seed: { type: 'string', default: '7' }, 'interval-ms': { type: 'string', default: '500' }, 'data-dir': { type: 'string' }, verbose: { type: 'boolean', default: false } },
+  });
+  const seed = Number(values.seed);
+  const intervalMs = Number(values['interval-ms']);
+  if (!Number.isInteger(seed) || !Number.isInteger(intervalMs) || intervalMs < 10) {
+    console.error('shaobing demo: --seed and --interval-ms take whole numbers (interval at least 10 ms)');
+    return 2;
+  }
+  return runDemo({ seed, intervalMs, verbose: values.verbose, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start(rest);
+      case 'demo':
+        return await demo(rest);
+      case 'simulate':
+        return await simulate(rest);
+      case 'check-config':
+        return checkConfig(rest);
+      case 'hash-password':
+        return await hash(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        console.error(`shaobing: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(formatConfigError(err));
+      return 1;
+    }
+    console.error(`shaobing ${command}: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Demo and one-shot commands end here even if a client library left a timer behind.
+    if (process.argv[2] !== 'start') setTimeout(() => process.exit(code), 200).unref();
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  },
+);

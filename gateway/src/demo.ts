@@ -1,0 +1,107 @@
+// `npm run demo`: one process on the embedded defaults (aedes, SQLite) runs broker, gateway, API
+// and the kitchen simulators, and tells the leak story as it happens. Console output is the
+// product here; the gateway's own logs stay quiet unless --verbose.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema } from './config/schema.js';
+import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from './config/demo.js';
+import { LEVEL_ZH } from './contract/levels.js';
+import { QUANTITY_INFO, type Quantity } from './config/quantities.js';
+import { startRuntime } from './runtime.js';
+import { createLogger } from './log.js';
+import { startKitchenLeak } from '../../simulators/src/scenarios/kitchen-run.js';
+
+export interface DemoOptions {
+  readonly seed: number;
+  readonly intervalMs: number;
+  readonly dataDir?: string;
+  readonly verbose: boolean;
+}
+
+const OFFICER = '值班员 王工 (duty officer Wang)';
+
+export async function runDemo(options: DemoOptions): Promise<number> {
+  const started = Date.now();
+  const say = (text: string): void => console.log(`${`+${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7)}  ${text}`);
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'shaobing-demo-'));
+  const input = demoConfig();
+  input.broker = { port: 0 };
+  input.api = { port: 0 };
+  input.storage = { dataDir };
+  const config = configSchema.parse(input);
+  const runtime = await startRuntime(config, { log: createLogger(options.verbose ? 'info' : 'warn') });
+  const { events, topics } = runtime;
+
+  console.log(`哨兵 Shaobing demo — ${config.sites[0]!.name}`);
+  console.log(`  broker  mqtt://127.0.0.1:${runtime.brokerPort}   (devices log in as ${DEMO_SITE}/gas-01 … with the demo passwords)`);
+  console.log(`  API     http://127.0.0.1:${runtime.apiPort}/api/v1/alarms   http://127.0.0.1:${runtime.apiPort}/api/v1/sites/${DEMO_SITE}/order`);
+  console.log(`  data    ${dataDir}`);
+  console.log('');
+
+  events.on('alarm', ({ alarm, event }) => {
+    const info = QUANTITY_INFO[alarm.quantity as Quantity];
+    const what = `${alarm.device}/${alarm.channel} ${info.zh} ${alarm.value} ${info.unit}`;
+    if (event.kind === 'raised') say(`▲ ALARM raised      ${LEVEL_ZH[alarm.level]} ${alarm.level.toUpperCase()}  ${what}`);
+    else if (event.kind === 'escalated') say(`▲ ALARM escalated   ${event.fromLevel} → ${LEVEL_ZH[alarm.level]} ${alarm.level.toUpperCase()}  ${what}`);
+    else if (event.kind === 'deescalated') say(`▼ alarm eased       ${event.fromLevel} → ${alarm.level}  ${what}`);
+    else if (event.kind === 'cleared') say(`✓ alarm cleared     peak ${alarm.peakLevel} (${alarm.peakValue} ${info.unit})  ${alarm.device}/${alarm.channel}  state ${alarm.state}`);
+    else if (event.kind === 'acked') say(`✓ alarm acknowledged by ${event.actor}`);
+  });
+  events.on('order', ({ order, what }) => {
+    if (what === 'issued') say(`■ STOP-WORK ORDER 停产停工令 issued for ${order.site}: ${order.reason}`);
+    else if (what === 'lifted') say(`□ stop-work order lifted by ${order.liftedBy}: ${order.liftNote}`);
+  });
+  events.on('command', ({ command, what }) => {
+    if (what === 'sent') say(`→ command ${command.action} sent to ${command.device} (attempt ${command.attempts})`);
+    else if (what === 'acked') say(`✓ ${command.device} confirmed: ${command.result}`);
+    else say(`✗ ${command.device} ${what}: ${command.result ?? 'no reply'}`);
+  });
+
+  const run = await startKitchenLeak({
+    url: `mqtt://127.0.0.1:${runtime.brokerPort}`,
+    topics,
+    site: DEMO_SITE,
+    detector: { id: 'gas-01', password: DEMO_PASSWORDS['gas-01'] },
+    valve: { id: 'valve-01', password: DEMO_PASSWORDS['valve-01'] },
+    fan: { id: 'fan-01', password: DEMO_PASSWORDS['fan-01'] },
+    scenario: { seed: options.seed, intervalMs: options.intervalMs },
+    maxSteps: 240,
+    on: {
+      reading: (r) => say(`  reading  gas-01 #${String(r.seq).padStart(3)}  CH4 ${r.readings.ch4!.toFixed(2).padStart(6)} %LEL   CO ${r.readings.co!.toFixed(1).padStart(5)} ppm   [${r.phase}, valve ${r.valve}]`),
+      state: (device, state, cause) => say(`◆ ${device} is now ${state.toUpperCase()} (${cause})`),
+    },
+  });
+
+  let code = 0;
+  try {
+    const how = await run.finished;
+    if (how !== 'settled') {
+      say('✗ the gas did not return to normal: the valve never closed');
+      code = 1;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const order = runtime.interlock.activeOrder(DEMO_SITE);
+    say(`The gas is back to normal air. Active alarms: ${runtime.alarms.activeAlarms().length}.`);
+    for (const alarm of runtime.alarmRepo.list({ site: DEMO_SITE, limit: 20 })) {
+      if (alarm.state === 'cleared_unacked') runtime.alarms.acknowledge(alarm.id, OFFICER, '现场已确认 confirmed on site');
+      const closed = runtime.alarms.close(alarm.id, OFFICER, '整改: 更换老化软管并检测合格 rectified: perished hose replaced, tested');
+      if (closed && !closed.rejected) say(`✓ alarm ${alarm.peakLevel} on ${alarm.device}/${alarm.channel} closed with rectification note (整改销号)`);
+    }
+    if (order) {
+      const lifted = runtime.interlock.lift(order.id, OFFICER, '泄漏点已修复，通风检测合格 leak repaired, air tested');
+      if (lifted?.rejected) say(`✗ lift refused: ${lifted.rejected} ${lifted.detail ?? ''}`);
+      say(`valve-01 stays ${run.valve.state.toUpperCase()}: lifting an order never re-opens gas; that is a manual act on site.`);
+    } else {
+      say('✗ no stop-work order was issued');
+      code = 1;
+    }
+    const stored = await runtime.telemetry.countMessages({ site: DEMO_SITE });
+    say(`${stored} readings stored; alarms and order kept in ${dataDir}. Done.`);
+  } finally {
+    await run.stop();
+    await runtime.stop();
+  }
+  return code;
+}
