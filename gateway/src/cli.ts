@@ -18,7 +18,7 @@ Usage: shaobing <command> [options]
 
 Commands:
   start [--config FILE]         run broker (embedded) or client (external), gateway and API
-  demo [--seed N] [--interval-ms N] [--data-dir DIR] [--verbose]
+  demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
   check-config [--config FILE]  validate a config file and print what it sets up
@@ -93,7 +93,13 @@ async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     strict: true,
-    options: { seed: { type: 'string', default: '7' }, 'interval-ms': { type: 'string', default: '500' }, 'data-dir': { type: 'string' }, verbose: { type: 'boolean', default: false } },
+    options: {
+      seed: { type: 'string', default: '7' },
+      'interval-ms': { type: 'string', default: '500' },
+      'data-dir': { type: 'string' },
+      fast: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
   });
   const seed = Number(values.seed);
   const intervalMs = Number(values['interval-ms']);
@@ -101,7 +107,7 @@ async function demo(argv: string[]): Promise<number> {
     console.error('shaobing demo: --seed and --interval-ms take whole numbers (interval at least 10 ms)');
     return 2;
   }
-  return runDemo({ seed, intervalMs, verbose: values.verbose, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+  return runDemo({ seed, intervalMs, fast: values.fast, verbose: values.verbose, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
 }
 
 export async function main(argv: string[]): Promise<number> {

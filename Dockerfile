@@ -1,0 +1,25 @@
+# The gateway image: compiled JavaScript on Node 20 (production start runs no TypeScript loader).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json ./
+COPY gateway ./gateway
+COPY broker ./broker
+COPY dashboard-api ./dashboard-api
+COPY simulators ./simulators
+COPY bench ./bench
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+USER node
+VOLUME ["/var/lib/shaobing"]
+EXPOSE 1883 8080
+ENTRYPOINT ["node", "dist/gateway/src/cli.js"]
+CMD ["start", "--config", "/etc/shaobing/shaobing.yaml"]
