@@ -8,11 +8,11 @@
 // the broker's main thread keeps one core and all mqtt.js clients share the other.
 //
 // Run: npm run build && node dist/bench/ingest.js [--messages N --publishers N --in-flight N
-//      --synchronous FULL|NORMAL --repeats N --out FILE|-]
+//      --synchronous FULL|NORMAL --repeats N --warmup N --idle N --out FILE|-]
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -42,6 +42,9 @@ export interface IngestBenchOptions {
   repeats?: number;
   /** Messages of one untimed run first, so the JIT is warm for every timed run (0: none). */
   warmupMessages?: number;
+  /** Messages sent one at a time (1 publisher, 1 in flight, first level) to measure the PUBACK
+   * latency a lone device sees: commit interval plus commit. Default 200; 0 skips it. */
+  idleMessages?: number;
   /** Where to write the JSON; null to skip writing. Relative to the working directory. */
   outFile?: string | null;
 }
@@ -98,6 +101,8 @@ function publisherWorker(wt: typeof WorkerThreads, mqtt: typeof Mqtt): void {
   const input = wt.workerData as WorkerInput;
   const port = wt.parentPort!;
   const hr = (): bigint => process.hrtime.bigint();
+  const STALL_MS = 30_000;
+  let lastProgressMs = Date.now();
 
   function connect(spec: PublisherSpec): Promise<Mqtt.MqttClient> {
     return new Promise((resolveConnect, rejectConnect) => {
@@ -152,6 +157,7 @@ function publisherWorker(wt: typeof WorkerThreads, mqtt: typeof Mqtt): void {
           const end = hr();
           latencies[offset + seq - 1] = Number(end - start) / 1e6;
           acked++;
+          lastProgressMs = Date.now();
           if (sent < spec.messages) sendOne();
           else if (acked === spec.messages) resolveRun(end);
         });
@@ -163,6 +169,7 @@ function publisherWorker(wt: typeof WorkerThreads, mqtt: typeof Mqtt): void {
 
   async function main(): Promise<WorkerOutput> {
     const clients = await Promise.all(input.publishers.map(connect));
+    lastProgressMs = Date.now();
     const total = input.publishers.reduce((n, p) => n + p.messages, 0);
     const latencies = new Float64Array(total);
     const t0 = hr();
@@ -172,7 +179,14 @@ function publisherWorker(wt: typeof WorkerThreads, mqtt: typeof Mqtt): void {
       offset += spec.messages;
       return run;
     });
-    const ends = await Promise.all(runs);
+    // A gateway that stops acknowledging must fail the bench, not hang it.
+    let watchdog: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, rejectStall) => {
+      watchdog = setInterval(() => {
+        if (Date.now() - lastProgressMs > STALL_MS) rejectStall(new Error(`no PUBACK for ${STALL_MS / 1000} s`));
+      }, 1000);
+    });
+    const ends = await Promise.race([Promise.all(runs), stalled]).finally(() => clearInterval(watchdog));
     const last = ends.reduce((a, b) => (b > a ? b : a));
     await Promise.all(clients.map((c) => c.endAsync()));
     return { ok: true, acked: total, wallMs: Number(last - t0) / 1e6, latenciesMs: latencies };
@@ -285,7 +299,8 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
   const inFlight = opts.inFlight ?? 1000;
   const levels: Synchronous[] = opts.synchronous ? [opts.synchronous] : ['FULL', 'NORMAL'];
   const repeats = opts.repeats ?? (messages >= 200_000 ? 3 : 1);
-  const warmup = opts.warmupMessages ?? Math.min(20_000, Math.floor(messages / 10));
+  const warmup = opts.warmupMessages ?? Math.min(10_000, Math.floor(messages / 10));
+  const idleMessages = opts.idleMessages ?? 200;
   if (!Number.isInteger(messages) || !Number.isInteger(publishers) || publishers < 1 || messages < publishers) {
     throw new RangeError(`need integer messages >= publishers >= 1, got ${messages} and ${publishers}`);
   }
@@ -293,17 +308,19 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
   if (!Number.isInteger(repeats) || repeats < 1) throw new RangeError(`repeats must be a positive integer, got ${repeats}`);
 
   const started = Date.now();
-  if (warmup >= publishers) await runOnce(warmup, publishers, inFlight, levels[0]!);
+  const loadAtStart = loadavg()[0]!;
+  const warm = warmup >= publishers ? await runOnce(warmup, publishers, inFlight, levels[0]!) : undefined;
   // Levels interleaved (FULL, NORMAL, FULL, …) so that drift on the shared machine hits both.
   const all: IngestRun[] = [];
   for (let r = 0; r < repeats; r++) for (const level of levels) all.push(await runOnce(messages, publishers, inFlight, level));
+  const idle = idleMessages > 0 ? await runOnce(idleMessages, 1, 1, levels[0]!) : undefined;
 
   const cpu = cpus();
   const primary = medianRun(all.filter((x) => x.synchronous === levels[0]));
   const result: Record<string, number | string> = {
     messages_per_s: Math.round(primary.messagesPerS),
-    // Every timed run of every level, so one lost message anywhere fails the bench.
-    lost: all.reduce((n, x) => n + x.lost, 0),
+    // Every run (warm-up, timed, idle), so one lost message anywhere fails the bench.
+    lost: all.reduce((n, x) => n + x.lost, 0) + (warm?.lost ?? 0) + (idle?.lost ?? 0),
     puback_p50_ms: round3(primary.p50Ms),
     puback_p99_ms: round3(primary.p99Ms),
     puback_max_ms: round3(primary.maxMs),
@@ -314,10 +331,10 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
     commit_interval_ms: primary.commitIntervalMs,
     wall_ms: Math.round(primary.wallMs),
     journal_batches: primary.batches,
-    rejected: all.reduce((n, x) => n + x.rejected, 0),
-    duplicates: all.reduce((n, x) => n + x.duplicates, 0),
+    rejected: all.reduce((n, x) => n + x.rejected, 0) + (warm?.rejected ?? 0) + (idle?.rejected ?? 0),
+    duplicates: all.reduce((n, x) => n + x.duplicates, 0) + (warm?.duplicates ?? 0) + (idle?.duplicates ?? 0),
     repeats,
-    warmup_messages: warmup >= publishers ? warmup : 0,
+    warmup_messages: warm ? warmup : 0,
   };
   for (const level of levels) {
     const runs = all.filter((x) => x.synchronous === level);
@@ -330,12 +347,22 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
     result[`puback_max_ms_${k}`] = round3(m.maxMs);
     result[`lost_${k}`] = runs.reduce((n, x) => n + x.lost, 0);
   }
+  if (idle) {
+    result.idle_messages = idleMessages;
+    result.idle_puback_p50_ms = round3(idle.p50Ms);
+    result.idle_puback_p99_ms = round3(idle.p99Ms);
+    result.idle_puback_max_ms = round3(idle.maxMs);
+  }
   Object.assign(result, {
     publishers_in: 'one worker_thread (mqtt.js 5, MQTT 3.1.1, QoS1)',
     machine: `${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}`,
     cpu_model: cpu[0]?.model ?? 'unknown',
     cpu_count: cpu.length,
     node: process.version,
+    // Other work on this shared machine shows up here: a 1-minute load near or above the core count
+    // means the figures are low.
+    load_avg_1m_start: Math.round(loadAtStart * 100) / 100,
+    load_avg_1m_end: Math.round(loadavg()[0]! * 100) / 100,
     bench_s: Math.round((Date.now() - started) / 100) / 10,
     at: new Date().toISOString(),
   });
@@ -358,6 +385,7 @@ async function main(): Promise<void> {
       synchronous: { type: 'string' },
       repeats: { type: 'string' },
       warmup: { type: 'string' },
+      idle: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -371,6 +399,7 @@ async function main(): Promise<void> {
   if (sync !== undefined) opts.synchronous = sync;
   if (values.repeats !== undefined) opts.repeats = num(values.repeats)!;
   if (values.warmup !== undefined) opts.warmupMessages = num(values.warmup)!;
+  if (values.idle !== undefined) opts.idleMessages = num(values.idle)!;
   if (values.out !== undefined) opts.outFile = values.out === '-' ? null : values.out;
   const r = await runIngestBench(opts);
   console.log(`gateway ingest, ${r.messages} QoS1 messages from ${r.publishers} publishers x ${r.in_flight} in flight (${r.machine})`);
@@ -381,6 +410,9 @@ async function main(): Promise<void> {
         `  PUBACK p50 ${r[`puback_p50_ms_${k}`]} ms  p99 ${r[`puback_p99_ms_${k}`]} ms  max ${r[`puback_max_ms_${k}`]} ms` +
         `  lost ${r[`lost_${k}`]}  (runs: ${r[`messages_per_s_${k}_runs`]})`,
     );
+  }
+  if (r.idle_puback_p50_ms !== undefined) {
+    console.log(`  one device, 1 in flight  PUBACK p50 ${r.idle_puback_p50_ms} ms  p99 ${r.idle_puback_p99_ms} ms  max ${r.idle_puback_max_ms} ms (${r.synchronous})`);
   }
   if (r.lost !== 0) {
     console.error(`LOST ${r.lost} acknowledged messages`);

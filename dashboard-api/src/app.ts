@@ -56,7 +56,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     const query = alarmQuery.safeParse(request.query);
     if (!query.success) return reply.status(400).send(badRequest(query.error));
     const { site, state, active, limit } = query.data;
-    const alarms = deps.alarms.list({ limit, ...(site ? { site } : {}), ...(state ? { state } : {}), ...(active === 'true' ? { active: true } : {}) });
+    const alarms = deps.alarms.list({ limit, ...(site ? { site } : {}), ...(state ? { state } : {}), ...(active ? { active: active === 'true' } : {}) });
     return { alarms };
   });
 

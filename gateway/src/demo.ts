@@ -101,6 +101,8 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       say('✗ no stop-work order was issued');
       code = 1;
     }
+    runtime.journal.flush();
+    await runtime.telemetry.flush();
     const stored = await runtime.telemetry.countMessages({ site: DEMO_SITE });
     say(`${stored} readings stored; alarms and order kept in ${dataDir}. Done.`);
   } finally {

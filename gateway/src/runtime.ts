@@ -11,6 +11,7 @@ import { openStateDb } from './store/state-db.js';
 import { openJournalDb } from './store/journal-db.js';
 import type { Db } from './store/sqlite.js';
 import { SqliteTelemetryStore } from './store/sqlite-telemetry.js';
+import { DrainLoop } from './store/drain-loop.js';
 import type { TelemetryStore } from './store/telemetry-store.js';
 import { Journal } from './ingest/journal.js';
 import { SeqDedup } from './ingest/dedup.js';
@@ -89,6 +90,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
     const telemetry = new SqliteTelemetryStore(journalDb);
+    const drain = new DrainLoop(
+      telemetry,
+      journal,
+      { intervalMs: config.storage.drainIntervalMs, batchRows: 20_000, keepMs: config.storage.journalKeepS * 1000 },
+      clock,
+      log.child({ module: 'drain' }),
+    );
 
     // The ingress is needed by the interlock and the intake by the ingress: a late-bound pipeline.
     let pipeline: ReadingPipeline | undefined;
@@ -138,6 +146,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     pipeline = new ReadingPipeline(channelProfiles(config), engine, alarms, interlock, events, log.child({ module: 'pipeline' }));
 
     await ingress.start();
+    drain.start();
     await interlock.start();
     await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }));
 
@@ -170,6 +179,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         if (api) await api.close();
         await ingress.stop();
         journal.close();
+        await drain.stop();
         closeDbs();
         log.info('gateway stopped');
       },

@@ -8,7 +8,7 @@ import type { Alarm, AlarmEvent, AlarmState } from './lifecycle.js';
 export interface AlarmFilter {
   readonly site?: string;
   readonly state?: AlarmState;
-  /** Only alarms not yet cleared (active_unacked, active_acked). */
+  /** true: only alarms whose condition is present (active_*); false: only those that cleared. */
   readonly active?: boolean;
   readonly limit: number;
 }
@@ -110,7 +110,7 @@ export class AlarmRepository {
       where.push('state = @state');
       params.state = filter.state;
     }
-    if (filter.active) where.push("state IN ('active_unacked', 'active_acked')");
+    if (filter.active !== undefined) where.push(`state ${filter.active ? '' : 'NOT '}IN ('active_unacked', 'active_acked')`);
     const sql = `SELECT * FROM alarm ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY raised_at_ms DESC, id LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as AlarmRow[]).map(fromRow);
   }

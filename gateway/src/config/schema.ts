@@ -133,6 +133,10 @@ const storageSchema = z
     synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
     commitIntervalMs: z.number().positive().max(1000).default(5),
     maxBatch: z.number().int().positive().default(5000),
+    /** How often the time-series store takes what the journal committed. */
+    drainIntervalMs: z.number().int().positive().default(200),
+    /** Journal rows the store already holds are kept this long for replay, then pruned. */
+    journalKeepS: z.number().nonnegative().default(600),
   })
   .strict();
 

@@ -45,13 +45,21 @@ export class AedesIngress implements Ingress {
       log: this.options.log,
       drainTimeoutMs: this.options.drainTimeoutMs,
       onTelemetry: (ref, topic, payload, done) => {
+        // The journal may call back before takeTelemetry returns (a batch filled to maxBatch
+        // commits at once), when `result` is not known yet: finish only once both are in.
         let result: TakeResult | undefined;
-        result = intake.takeTelemetry(ref, topic, payload, (err) => {
+        let committed: { err: Error | undefined } | undefined;
+        const finish = (err: Error | undefined, taken: TakeResult): void => {
           if (err) return done(err);
           // A malformed payload is accepted at the MQTT level (a refusal would make the device
           // resend it forever) and rerouted to the dead-letter topic instead of forwarded.
-          done(null, result?.kind === 'rejected' ? { reroute: result.deadLetter } : undefined);
+          done(null, taken.kind === 'rejected' ? { reroute: taken.deadLetter } : undefined);
+        };
+        result = intake.takeTelemetry(ref, topic, payload, (err) => {
+          if (result === undefined) committed = { err };
+          else finish(err, result);
         });
+        if (committed !== undefined) finish(committed.err, result);
       },
     });
     this.options.log.info({ port: this.broker.port }, 'embedded broker listening');

@@ -120,6 +120,11 @@ export class Journal {
       .all() as { site: string; device: string; lastSeq: number; lastTsMs: number }[];
   }
 
+  /** Deletes readings up to `lastId`, which every store has already taken. Returns rows removed. */
+  prune(lastId: number): number {
+    return this.db.prepare('DELETE FROM reading WHERE id <= ?').run(lastId).changes;
+  }
+
   /** Commits whatever is pending now. */
   flush(): void {
     if (this.timer) {

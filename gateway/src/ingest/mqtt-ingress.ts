@@ -7,6 +7,7 @@ import { matchesFilter, type Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
 import type { Ingress, MessageHandler, PublishOptions } from './ingress.js';
 import type { Intake } from './intake.js';
+import type { Done } from './journal.js';
 
 export interface MqttIngressOptions {
   readonly url: string;
@@ -25,7 +26,7 @@ export interface MqttIngressOptions {
  * calls back at once with this marker and the PUBACK is written after the commit through the
  * client's packet writer. (`customHandleAcks` is no way out: mqtt.js honours it for MQTT 5 only,
  * and it blocks the next packet the same way.) */
-const ACK_DEFERRED = new Error('puback deferred until the journal commit');
+const ACK_DEFERRED = new Error('puback deferred until the message is committed or handled');
 
 type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb?: (err?: Error) => void): void };
 
@@ -33,6 +34,7 @@ export class MqttIngress implements Ingress {
   readonly kind = 'external' as const;
   private client: MqttClient | null = null;
   private readonly handlers: { filter: string; handler: MessageHandler }[] = [];
+  private held: { topic: string; payload: Buffer; ack: () => void }[] = [];
 
   constructor(private readonly options: MqttIngressOptions) {}
 
@@ -80,6 +82,7 @@ export class MqttIngress implements Ingress {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = null;
+    this.held = []; // unacknowledged: the broker redelivers them to the next session
     if (client) await client.endAsync();
   }
 
@@ -88,6 +91,7 @@ export class MqttIngress implements Ingress {
   abort(): void {
     const client = this.client;
     this.client = null;
+    this.held = [];
     client?.end(true);
   }
 
@@ -108,45 +112,61 @@ export class MqttIngress implements Ingress {
   async subscribe(filter: string, handler: MessageHandler): Promise<void> {
     // The broker subscription itself is made at start (persistent session); here we only route.
     this.handlers.push({ filter, handler });
+    const ready = this.held.filter((m) => matchesFilter(filter, m.topic));
+    if (ready.length === 0) return;
+    this.held = this.held.filter((m) => !matchesFilter(filter, m.topic));
+    for (const m of ready) {
+      this.dispatch(m.topic, m.payload);
+      m.ack();
+    }
   }
 
   private handle(client: MqttClient, packet: IPublishPacket, callback: (err?: Error) => void): void {
     const { topics, intake, log } = this.options;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const parsed = topics.parse(packet.topic);
-    if (parsed.ok && parsed.topic.kind === 'telemetry' && packet.qos === 1 && packet.messageId !== undefined) {
-      const messageId = packet.messageId;
-      const stream = client.stream;
-      const ref = { site: parsed.topic.site, device: parsed.topic.device };
-      const result = intake.takeTelemetry(ref, packet.topic, payload, (err) => {
-        // A PUBACK belongs to the connection that carried the PUBLISH. Once that connection is
-        // gone the broker redelivers the message to the session; the copy is deduplicated by seq
-        // and acknowledged then. mqtt.js would otherwise queue this PUBACK and send it after a
-        // reconnect, when the broker may have given the packet id to another message.
-        const sameConnection = this.client === client && client.connected && client.stream === stream && !stream.destroyed;
-        if (err) {
-          // Not on disk, so not acknowledged: drop the connection and the broker redelivers.
-          log.error({ err }, 'commit failed; reconnecting so the broker redelivers');
-          if (sameConnection) stream.destroy();
-          return;
-        }
-        if (sameConnection) (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId });
-      });
+    // Only a QoS1 PUBACK is held back; QoS0 has none (and the QoS1 subscriptions never bring QoS2).
+    const deferred = packet.qos === 1 && packet.messageId !== undefined;
+    const ack: Done = deferred ? this.deferredPuback(client, packet.messageId!) : () => {};
+    if (parsed.ok && parsed.topic.kind === 'telemetry') {
+      const result = intake.takeTelemetry({ site: parsed.topic.site, device: parsed.topic.device }, packet.topic, payload, ack);
       if (result.kind === 'rejected') {
         client.publish(result.deadLetter.topic, result.deadLetter.payload, { qos: 1 }, (err) => {
           if (err) log.error({ err }, 'dead letter publish failed (it is kept in the journal)');
         });
       }
-      callback(ACK_DEFERRED);
+      callback(deferred ? ACK_DEFERRED : undefined);
       return;
     }
-    if (parsed.ok && parsed.topic.kind === 'telemetry') {
-      // QoS0 telemetry has no acknowledgement to hold back.
-      intake.takeTelemetry({ site: parsed.topic.site, device: parsed.topic.device }, packet.topic, payload, () => {});
-    } else {
-      this.dispatch(packet.topic, payload);
+    if (!this.handlers.some((h) => matchesFilter(h.filter, packet.topic))) {
+      // A resumed session delivers its queued status and cmd/ack messages right after CONNACK,
+      // and a subscription brings the retained statuses, all before the runtime has registered
+      // its handlers: hold them, unacknowledged, until `subscribe` registers one.
+      this.held.push({ topic: packet.topic, payload, ack });
+      callback(deferred ? ACK_DEFERRED : undefined);
+      return;
     }
-    callback();
+    this.dispatch(packet.topic, payload);
+    callback(); // handled: mqtt.js sends the PUBACK
+  }
+
+  /** The PUBACK of one message, to run once it is committed (or handled). A PUBACK belongs to the
+   * connection that carried the PUBLISH: once that connection is gone the broker redelivers the
+   * message to the session, where the copy is deduplicated by seq and acknowledged. mqtt.js
+   * would instead queue this PUBACK and send it after a reconnect, when the broker may have
+   * given the packet id to another message. */
+  private deferredPuback(client: MqttClient, messageId: number): Done {
+    const stream = client.stream;
+    return (err) => {
+      const sameConnection = this.client === client && client.connected && client.stream === stream && !stream.destroyed;
+      if (err) {
+        // Not on disk, so not acknowledged: drop the connection and the broker redelivers.
+        this.options.log.error({ err }, 'commit failed; reconnecting so the broker redelivers');
+        if (sameConnection) stream.destroy();
+        return;
+      }
+      if (sameConnection) (client as unknown as PacketWriter)._sendPacket({ cmd: 'puback', messageId });
+    };
   }
 
   private dispatch(topic: string, payload: Buffer): void {

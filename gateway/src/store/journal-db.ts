@@ -1,5 +1,6 @@
-// The journal database: every accepted reading and every dead letter, one row per message. It is
-// also the embedded time-series store (sqlite-telemetry.ts reads it), so a reading is written once.
+// The journal database: every accepted reading and every dead letter, one row per message, in
+// arrival order and without a secondary index (an index on the ack path measured 4–10× slower).
+// Time-series sinks drain it by rowid cursor; the embedded store keeps its `sample` table here too.
 
 import { join } from 'node:path';
 import { openDb, type Db } from './sqlite.js';
@@ -15,7 +16,6 @@ const MIGRATIONS = [
      readings TEXT NOT NULL,
      meta TEXT
    );
-   CREATE INDEX reading_by_device_time ON reading (site, device, ts_ms);
    CREATE TABLE ingest_cursor (
      site TEXT NOT NULL,
      device TEXT NOT NULL,
@@ -32,7 +32,19 @@ const MIGRATIONS = [
      detail TEXT NOT NULL,
      received_ms INTEGER NOT NULL,
      payload BLOB NOT NULL
-   );`,
+   );
+   CREATE TABLE sink_cursor (
+     sink TEXT PRIMARY KEY,
+     last_id INTEGER NOT NULL
+   );
+   CREATE TABLE sample (
+     site TEXT NOT NULL,
+     device TEXT NOT NULL,
+     ts_ms INTEGER NOT NULL,
+     seq INTEGER NOT NULL,
+     readings TEXT NOT NULL,
+     PRIMARY KEY (site, device, ts_ms, seq)
+   ) WITHOUT ROWID;`,
 ];
 
 export function journalPath(dataDir: string): string {

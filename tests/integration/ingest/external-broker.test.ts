@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient, Packet } from 'mqtt';
 import { journalPath } from '../../../gateway/src/store/journal-db.js';
+import { statePath } from '../../../gateway/src/store/state-db.js';
 import { MqttIngress } from '../../../gateway/src/ingest/mqtt-ingress.js';
 import { makeTopics } from '../../../gateway/src/contract/topics.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
@@ -58,7 +59,6 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
         [OPS_USER]: passwords.ops,
         ...Object.fromEntries(Object.entries(DEMO_PASSWORDS).map(([device, password]) => [`${DEMO_SITE}/${device}`, password])),
       },
-      extra: (process.env.X_EXTRA ?? '').split(';').filter(Boolean),
     });
   });
 
@@ -115,22 +115,29 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
 
   const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-  /** Watches the gateway's own mqtt.js client: every PUBACK it writes, and whether that reading
-   * was already in the journal (read through a second connection) at that moment. */
-  function watchAcks(gateway: Gateway): { acked: number[]; notOnDisk: number[] } {
+  /** Watches the gateway's own mqtt.js client: every PUBACK it writes, whether that reading was
+   * already in the journal (read through a second connection) at that moment, and whether the
+   * PUBACK answers a PUBLISH received on the same connection and not yet acknowledged. */
+  function watchAcks(gateway: Gateway): { acked: number[]; notOnDisk: number[]; stray: number[] } {
     const client = (gateway.ingress as MqttIngress).mqttClient;
     if (!client) throw new Error('gateway has no broker client');
     const find = journal().prepare('SELECT 1 FROM reading WHERE site = ? AND device = ? AND seq = ?');
-    const seqById = new Map<number, number>();
-    const seen = { acked: [] as number[], notOnDisk: [] as number[] };
+    let open = new Map<number, number>(); // packet id → seq, on the current connection
+    const seen = { acked: [] as number[], notOnDisk: [] as number[], stray: [] as number[] };
     client.on('packetreceive', (packet: Packet) => {
+      if (packet.cmd === 'connack') open = new Map();
       if (packet.cmd === 'publish' && packet.qos === 1 && packet.topic === topics.telemetry(gas)) {
-        seqById.set(packet.messageId!, (JSON.parse(packet.payload.toString()) as { seq: number }).seq);
+        open.set(packet.messageId!, (JSON.parse(packet.payload.toString()) as { seq: number }).seq);
       }
     });
     client.on('packetsend', (packet: Packet) => {
       if (packet.cmd !== 'puback') return;
-      const seq = seqById.get(packet.messageId!) ?? -1;
+      const seq = open.get(packet.messageId!);
+      if (seq === undefined) {
+        seen.stray.push(packet.messageId!);
+        return;
+      }
+      open.delete(packet.messageId!);
       seen.acked.push(seq);
       if (find.get(DEMO_SITE, 'gas-01', seq) === undefined) seen.notOnDisk.push(seq);
     });
@@ -148,8 +155,28 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     await eventually(() => journaledSeqs().length >= n && acks.acked.length >= n, 10_000, `${n} readings journaled and acknowledged`);
     expect(journaledSeqs()).toEqual(range(1, n)); // all of them, none twice
     expect(acks.notOnDisk).toEqual([]);
+    expect(acks.stray).toEqual([]);
     expect([...acks.acked].sort((a, b) => a - b)).toEqual(range(1, n));
     expect(gateway.intake.counts.duplicates).toBe(0);
+  });
+
+  it('acknowledges each delivery once, on its own connection, when the link to Mosquitto drops before the commit', async () => {
+    const gateway = await startGateway({ commitIntervalMs: 300 });
+    const acks = watchAcks(gateway);
+    const device = await connectDevice('gas-01');
+    await publishReadings(device, 1, 50);
+    await eventually(() => gateway.intake.counts.accepted === 50, 5000, 'the gateway to take all 50');
+    expect(acks.acked).toEqual([]);
+
+    // The socket drops (no DISCONNECT); mqtt.js reconnects a second later and the broker resends
+    // 1–50 to the session. The PUBACKs owed on the dead connection must not follow onto the new one.
+    (gateway.ingress as MqttIngress).mqttClient!.stream.destroy();
+
+    await eventually(() => gateway.intake.counts.duplicates >= 50 && acks.acked.length >= 50, 10_000, 'the resent copies acknowledged');
+    expect(journaledSeqs()).toEqual(range(1, 50));
+    expect(acks.stray).toEqual([]);
+    expect(acks.notOnDisk).toEqual([]);
+    expect([...acks.acked].sort((a, b) => a - b)).toEqual(range(1, 50));
   });
 
   it('loses nothing when the gateway dies before its commit: Mosquitto redelivers what was never acknowledged', async () => {
@@ -187,6 +214,22 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     expect(journaledSeqs()).toEqual(range(1, 3000));
   });
 
+  it('takes the device status Mosquitto delivers as the session resumes, before the gateway registered its handlers', async () => {
+    const first = await startGateway();
+    await first.stop();
+    const device = await connectDevice('gas-01');
+    await device.publishAsync(topics.status(gas), JSON.stringify({ state: 'online', ts: Date.now() }), { qos: 1, retain: true });
+
+    await startGateway(); // the queued status arrives right after CONNACK, the retained one after SUBACK
+    const state = new Database(statePath(data.path), { readonly: true });
+    try {
+      const row = await eventually(() => state.prepare('SELECT state FROM device_status WHERE site = ? AND device = ?').get(DEMO_SITE, 'gas-01'), 5000, 'the status row');
+      expect(row).toEqual({ state: 'online' });
+    } finally {
+      state.close();
+    }
+  });
+
   it('dead-letters a malformed payload sent through Mosquitto and keeps taking readings after it', async () => {
     const gateway = await startGateway();
     const ops = await connect(OPS_USER, passwords.ops);
@@ -212,6 +255,31 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     expect(Buffer.compare(rows[1]!.payload, notUtf8.payload)).toBe(0);
     expect(journaledSeqs()).toEqual([1]);
     expect(gateway.intake.counts.rejected).toBe(2);
+  });
+
+  it('lets a device, by the shipped ACL, write only its own telemetry and read only its own commands', async () => {
+    const gateway = await startGateway();
+    const valveClient = await connectDevice('valve-01');
+    const valveCommands = await collect(valveClient, topics.cmd(valve));
+    const device = await connectDevice('gas-01');
+    const fan = { site, device: 'fan-01' as DeviceId };
+    // Mosquitto 2.0 grants a v3.1.1 subscription the ACL denies and then delivers nothing on it.
+    await device.subscribeAsync(topics.cmd(valve), { qos: 1 });
+    const siteOrder = await collect(device, topics.order(site));
+    const overheard: string[] = [];
+    device.on('message', (topic) => overheard.push(topic));
+
+    // Forged: another device's telemetry (Mosquitto acknowledges it and drops it).
+    await device.publishAsync(topics.telemetry(fan), JSON.stringify({ ts: Date.now(), seq: 1, readings: { ch4: 99 } }), { qos: 1 });
+    await publishReadings(device, 1, 1);
+    await gateway.ingress.publish(topics.cmd(valve), JSON.stringify({ id: 'c1', action: 'close', reason: 'test', ts: Date.now() }), { qos: 1, retain: false });
+    // Sent after the command: once the device has it, a copy of the command would have come first.
+    await gateway.ingress.publish(topics.order(site), JSON.stringify({ state: 'lifted', orderId: 'o1', reason: 'test', issuedAt: 0 }), { qos: 1, retain: false });
+
+    await eventually(() => journaledSeqs().length >= 1 && valveCommands.messages.length >= 1 && siteOrder.messages.length >= 1, 5000, 'the reading, the command and the order');
+    const devices = journal().prepare('SELECT DISTINCT device FROM reading').all() as { device: string }[];
+    expect(devices).toEqual([{ device: 'gas-01' }]);
+    expect(overheard).toEqual([topics.order(site)]);
   });
 
   it('raises red on methane through Mosquitto, commands the valve to close and takes its cmd/ack', async () => {

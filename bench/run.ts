@@ -1,0 +1,62 @@
+// Runs every benchmark and prints one summary: the detection core (bench/core.ts), then the whole
+// gateway ingest path (bench/ingest.ts). Exits non-zero if any acknowledged message was lost.
+// Run: npm run bench            (full run, writes bench/results/*.json)
+//      node --expose-gc dist/bench/run.js [--quick]
+//   --quick: small counts for a smoke check; writes no results.
+
+import { parseArgs } from 'node:util';
+import { runCoreBench } from './core.js';
+import { runIngestBench } from './ingest.js';
+
+function fmt(v: number | string | undefined, unit = ''): string {
+  if (v === undefined) return '-';
+  return `${typeof v === 'number' ? v.toLocaleString('en') : v}${unit}`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const quick = values.quick === true;
+
+  const t0 = Date.now();
+  const core = await runCoreBench(quick ? { readings: 200_000, sensors: 2_000, memSensors: 10_000, outFile: null } : {});
+  const t1 = Date.now();
+  const ingest = await runIngestBench(quick ? { messages: 10_000, publishers: 2, repeats: 1, warmupMessages: 0, idleMessages: 50, outFile: null } : {});
+  const t2 = Date.now();
+
+  const rows: [string, string][] = [
+    ['machine', String(ingest.machine)],
+    ['core: detect', fmt(core.detect_per_s, ' readings/s')],
+    ['core: decode+validate+detect', `${fmt(core.parse_validate_detect_per_s, ' readings/s')} (${fmt(core.parse_validate_detect_msgs_per_s, ' msg/s')})`],
+    ['core: heap per sensor', `${fmt(core.bytes_per_sensor, ' B')} (gc: ${core.gc})`],
+    [
+      `ingest: ${fmt(ingest.messages)} msg, ${ingest.publishers} pub x ${ingest.in_flight} in flight`,
+      `commit every ${ingest.commit_interval_ms} ms, median of ${ingest.repeats}`,
+    ],
+  ];
+  for (const k of ['full', 'normal']) {
+    if (ingest[`messages_per_s_${k}`] === undefined) continue;
+    rows.push([
+      `ingest: synchronous=${k.toUpperCase()}`,
+      `${fmt(ingest[`messages_per_s_${k}`], ' msg/s')}, PUBACK p50 ${fmt(ingest[`puback_p50_ms_${k}`])} / p99 ${fmt(ingest[`puback_p99_ms_${k}`])} / max ${fmt(ingest[`puback_max_ms_${k}`])} ms (runs ${ingest[`messages_per_s_${k}_runs`]})`,
+    ]);
+  }
+  if (ingest.idle_puback_p50_ms !== undefined) {
+    rows.push(['ingest: one device, 1 in flight', `PUBACK p50 ${fmt(ingest.idle_puback_p50_ms)} / p99 ${fmt(ingest.idle_puback_p99_ms)} ms`]);
+  }
+  rows.push(['ingest: lost (acked - journal rows)', fmt(ingest.lost)]);
+  rows.push(['time', `core ${((t1 - t0) / 1000).toFixed(1)} s, ingest ${((t2 - t1) / 1000).toFixed(1)} s${quick ? ' (--quick: nothing written)' : ', written to bench/results/'}`]);
+
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(`Shaobing benchmarks${quick ? ' (quick)' : ''}`);
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
+
+  if (ingest.lost !== 0) {
+    console.error(`FAIL: ${ingest.lost} acknowledged messages are not in the journal`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

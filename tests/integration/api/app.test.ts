@@ -1,0 +1,212 @@
+// The dashboard API over the real repositories and a real SQLite state file, through
+// fastify.inject (no socket): health, readiness, the alarm list with its filters and the
+// refusals of bad queries, the site order, and an internal failure that leaks nothing.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type ApiDeps } from '../../../dashboard-api/src/app.js';
+import { acknowledge, applyLevel, raiseAlarm, type Alarm, type Outcome } from '../../../gateway/src/alarms/lifecycle.js';
+import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
+import { OrderRepository } from '../../../gateway/src/orders/repository.js';
+import { issueOrder, liftOrder, type StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
+import { openStateDb } from '../../../gateway/src/store/state-db.js';
+import type { Db } from '../../../gateway/src/store/sqlite.js';
+import { silentLogger } from '../../../gateway/src/log.js';
+import { tempDir } from '../../support/tmp.js';
+
+const T0 = Date.parse('2026-11-22T08:00:00.000Z');
+const SITES = ['kitchen-01', 'kitchen-02'] as const;
+
+function raised(id: string, site: string, channel: 'ch4' | 'co', level: Alarm['level'], value: number, atMs: number): Outcome {
+  return raiseAlarm({ id, site, device: 'gas-01', channel, quantity: channel === 'ch4' ? 'methane_lel' : 'co_ppm', ruleId: `kitchen-${channel}`, level, value, atMs });
+}
+
+/** Applies a further move of the lifecycle and keeps every event, as the service would save them. */
+function then(outcome: Outcome, move: (alarm: Alarm) => Outcome): Outcome {
+  const next = move(outcome.next);
+  if (next.rejected) throw new Error(`seed move refused: ${next.rejected}`);
+  return { next: next.next, events: [...outcome.events, ...next.events] };
+}
+
+describe('dashboard API', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let db: Db;
+  let app: FastifyInstance;
+  let ready = true;
+  const alarms: Record<'redCh4' | 'ackedCo' | 'clearedCh4' | 'blueOther', Alarm> = {} as never;
+  let order: StopWorkOrder;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    db = openStateDb(dir.path);
+    const alarmRepo = new AlarmRepository(db);
+    const orderRepo = new OrderRepository(db);
+
+    const seeds = {
+      redCh4: raised('a-red', 'kitchen-01', 'ch4', 'red', 72, T0 + 1000),
+      ackedCo: then(raised('a-co', 'kitchen-01', 'co', 'yellow', 60, T0 + 2000), (a) => acknowledge(a, 'officer-li', T0 + 2500)),
+      clearedCh4: then(raised('a-cleared', 'kitchen-01', 'ch4', 'orange', 30, T0 + 3000), (a) => applyLevel(a, null, 4, T0 + 3500)),
+      blueOther: raised('a-other', 'kitchen-02', 'ch4', 'blue', 12, T0 + 4000),
+    };
+    for (const [name, outcome] of Object.entries(seeds) as [keyof typeof alarms, Outcome][]) {
+      alarmRepo.save(outcome.next, outcome.events);
+      alarms[name] = outcome.next;
+    }
+    expect(alarms.ackedCo.state).toBe('active_acked');
+    expect(alarms.clearedCh4.state).toBe('cleared_unacked');
+
+    // An older order, lifted, then the order in force: the site shows the newest.
+    const older = issueOrder({ id: 'order-old', site: 'kitchen-01', alarmId: 'a-old', reason: 'earlier episode', atMs: T0 - 60_000, actuators: [] }).next;
+    orderRepo.save(liftOrder(older, { by: 'officer-li', note: 'valve replaced', atMs: T0 - 30_000, activeAlarmLevels: [] }).next);
+    order = issueOrder({
+      id: 'order-1',
+      site: 'kitchen-01',
+      alarmId: 'a-red',
+      reason: '红色预警 甲烷 72 %LEL (gas-01/ch4) — 停产停工',
+      atMs: T0 + 1100,
+      actuators: [
+        { commandId: 'cmd-valve', device: 'valve-01', action: 'close' },
+        { commandId: 'cmd-fan', device: 'fan-01', action: 'fan_on' },
+      ],
+    }).next;
+    orderRepo.save(order);
+
+    app = buildApp({ alarms: alarmRepo, orders: orderRepo, siteIds: [...SITES], ready: () => ready, log: silentLogger() });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (db?.open) db.close();
+    dir?.remove();
+  });
+
+  async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await app.inject({ method: 'GET', url });
+    return { status: res.statusCode, body: res.json() as Record<string, unknown> };
+  }
+
+  async function alarmIds(query: string): Promise<string[]> {
+    const res = await get(`/api/v1/alarms${query}`);
+    expect(res.status).toBe(200);
+    return (res.body.alarms as Alarm[]).map((a) => a.id);
+  }
+
+  describe('health', () => {
+    it('answers /healthz with 200', async () => {
+      expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    });
+
+    it('answers /readyz with 200 or 503 as ready() says', async () => {
+      ready = true;
+      expect(await get('/readyz')).toEqual({ status: 200, body: { ready: true } });
+      ready = false;
+      expect(await get('/readyz')).toEqual({ status: 503, body: { ready: false } });
+      ready = true;
+      expect((await get('/readyz')).status).toBe(200);
+    });
+  });
+
+  describe('GET /api/v1/alarms', () => {
+    it('returns every seeded alarm, newest first, as stored', async () => {
+      const res = await get('/api/v1/alarms');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ alarms: [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4] });
+    });
+
+    it('filters by site, state and active', async () => {
+      expect(await alarmIds('?site=kitchen-01')).toEqual(['a-cleared', 'a-co', 'a-red']);
+      expect(await alarmIds('?site=kitchen-02')).toEqual(['a-other']);
+      expect(await alarmIds('?site=kitchen-99')).toEqual([]);
+      expect(await alarmIds('?state=active_acked')).toEqual(['a-co']);
+      expect(await alarmIds('?state=cleared_unacked')).toEqual(['a-cleared']);
+      expect(await alarmIds('?active=true')).toEqual(['a-other', 'a-co', 'a-red']);
+      expect(await alarmIds('?active=false')).toEqual(['a-cleared']);
+      expect(await alarmIds('?site=kitchen-01&active=true')).toEqual(['a-co', 'a-red']);
+      expect(await alarmIds('?site=kitchen-01&state=active_unacked')).toEqual(['a-red']);
+    });
+
+    it('returns at most limit alarms, the newest', async () => {
+      expect(await alarmIds('?limit=2')).toEqual(['a-other', 'a-cleared']);
+      expect(await alarmIds('?limit=1&site=kitchen-01')).toEqual(['a-cleared']);
+      expect(await alarmIds('?limit=1000')).toHaveLength(4);
+    });
+
+    const refused: [string, RegExp][] = [
+      ['?limit=0', /^limit: Too small: expected number to be >=1$/],
+      ['?limit=abc', /^limit: .*expected number/],
+      ['?limit=1.5', /^limit: /],
+      ['?limit=1001', /^limit: /],
+      ['?state=bogus', /^state: .*active_unacked/],
+      ['?colour=red', /^query: Unrecognized key: "colour"$/],
+      ['?site=a%2Fb', /^site: site must be an id of A-Z a-z 0-9 _ -$/],
+      ['?active=yes', /^active: /],
+    ];
+    for (const [query, message] of refused) {
+      it(`refuses ${decodeURIComponent(query)} with 400 and a message naming the field`, async () => {
+        const res = await get(`/api/v1/alarms${query}`);
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+        expect(res.body.message).toMatch(message);
+      });
+    }
+  });
+
+  describe('GET /api/v1/sites/:site/order', () => {
+    it('returns the newest order of the site with its commands', async () => {
+      const res = await get('/api/v1/sites/kitchen-01/order');
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ site: 'kitchen-01', order });
+      const commands = (res.body.order as StopWorkOrder).commands;
+      expect(commands.map((c) => [c.device, c.action, c.state, c.attempts])).toEqual([
+        ['valve-01', 'close', 'sent', 1],
+        ['fan-01', 'fan_on', 'sent', 1],
+      ]);
+    });
+
+    it('returns a null order for a known site that never had one', async () => {
+      expect(await get('/api/v1/sites/kitchen-02/order')).toEqual({ status: 200, body: { site: 'kitchen-02', order: null } });
+    });
+
+    it('answers 404 for a site it does not know', async () => {
+      const res = await get('/api/v1/sites/kitchen-99/order');
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ statusCode: 404, message: 'no site kitchen-99' });
+    });
+
+    it('answers 400 for a site id that is not an id', async () => {
+      for (const bad of ['bad.id', 'x'.repeat(65), 'k%C3%BCche']) {
+        const res = await get(`/api/v1/sites/${bad}/order`);
+        expect(res.status, bad).toBe(400);
+        expect(res.body.message).toMatch(/^site: site must be an id/);
+      }
+    });
+  });
+
+  describe('an internal failure', () => {
+    it('answers 500 with "internal error" and no stack trace or detail', async () => {
+      const secret = 'SQLITE_CORRUPT in /var/lib/shaobing/state.db';
+      const deps: ApiDeps = {
+        alarms: {
+          list: () => {
+            throw new Error(secret);
+          },
+        },
+        orders: { latestForSite: () => undefined },
+        siteIds: [...SITES],
+        ready: () => true,
+        log: silentLogger(),
+      };
+      const failing = buildApp(deps);
+      try {
+        const res = await failing.inject({ method: 'GET', url: '/api/v1/alarms' });
+        expect(res.statusCode).toBe(500);
+        expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+        expect(res.body).not.toContain('SQLITE_CORRUPT');
+        expect(res.body).not.toMatch(/stack|\n\s+at /);
+      } finally {
+        await failing.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,305 @@
+// The group-commit journal (gateway/src/ingest/journal.ts) over a real SQLite file: a callback is
+// the acknowledgement, so it runs only once its transaction committed, in arrival order; a failed
+// commit acknowledges nothing and leaves nothing of its batch behind.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { Journal, type JournalDeadLetter, type JournalReading } from '../../../gateway/src/ingest/journal.js';
+import { journalPath, openJournalDb } from '../../../gateway/src/store/journal-db.js';
+import type { Db } from '../../../gateway/src/store/sqlite.js';
+import { StorageError } from '../../../gateway/src/errors.js';
+import { silentLogger } from '../../../gateway/src/log.js';
+import { eventually } from '../../support/gateway.js';
+import { tempDir } from '../../support/tmp.js';
+
+const T0 = Date.parse('2026-11-22T08:00:00.000Z');
+
+function reading(seq: number, tsMs = T0 + seq * 1000, device = 'gas-01', site = 'kitchen-01'): JournalReading {
+  return { site, device, seq, tsMs, receivedMs: tsMs + 5, readingsJson: JSON.stringify({ ch4: seq / 10 }), metaJson: null };
+}
+
+function deadLetter(reason: string): JournalDeadLetter {
+  return {
+    site: 'kitchen-01',
+    device: 'gas-01',
+    topic: 'shaobing/kitchen-01/gas-01/telemetry',
+    reason,
+    detail: `${reason} detail`,
+    receivedMs: T0,
+    payload: Buffer.from('{"ts":"x"}'),
+  };
+}
+
+/** What a callback saw: its label, its error, and whether a second connection finds its row. */
+interface Call {
+  label: string;
+  err: Error | undefined;
+  onDisk: boolean;
+}
+
+describe('Journal', () => {
+  const cleanups: (() => void)[] = [];
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  });
+
+  function open(options: { commitIntervalMs?: number; maxBatch?: number } = {}): { journal: Journal; db: Db; reader: Database.Database; calls: Call[]; done: (label: string, row?: () => boolean) => (err?: Error) => void } {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const db = openJournalDb(dir.path, 'FULL');
+    cleanups.push(() => {
+      if (db.open) db.close();
+    });
+    const journal = new Journal(db, { commitIntervalMs: options.commitIntervalMs ?? 20, maxBatch: options.maxBatch ?? 1000 }, silentLogger());
+    cleanups.push(() => {
+      if (db.open) journal.close();
+    });
+    // A second connection, as another process would read the file: it sees committed data only.
+    const reader = new Database(journalPath(dir.path), { readonly: true });
+    cleanups.push(() => reader.close());
+    const calls: Call[] = [];
+    const done =
+      (label: string, row: () => boolean = () => false) =>
+      (err?: Error) => {
+        calls.push({ label, err, onDisk: row() });
+      };
+    return { journal, db, reader, calls, done };
+  }
+
+  function hasReading(reader: Database.Database, seq: number, device = 'gas-01'): () => boolean {
+    return () => reader.prepare('SELECT 1 FROM reading WHERE device = ? AND seq = ?').get(device, seq) !== undefined;
+  }
+
+  function hasDeadLetter(reader: Database.Database, reason: string): () => boolean {
+    return () => reader.prepare('SELECT 1 FROM dead_letter WHERE reason = ?').get(reason) !== undefined;
+  }
+
+  function count(reader: Database.Database, table: 'reading' | 'dead_letter' | 'ingest_cursor'): number {
+    return (reader.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  }
+
+  it('calls back only after the group commit, in arrival order, with every row already on disk', async () => {
+    const { journal, reader, calls, done } = open({ commitIntervalMs: 30 });
+    journal.append(reading(1), done('r1', hasReading(reader, 1)));
+    journal.append(reading(2), done('r2', hasReading(reader, 2)));
+    journal.appendDeadLetter(deadLetter('bad_ts'), done('dead', hasDeadLetter(reader, 'bad_ts')));
+    journal.append(reading(3), done('r3', hasReading(reader, 3)));
+
+    expect(calls).toEqual([]);
+    expect(journal.depth).toBe(4);
+    expect(count(reader, 'reading')).toBe(0);
+
+    await eventually(() => calls.length === 4, 5000, 'the commit');
+    expect(calls).toEqual([
+      { label: 'r1', err: undefined, onDisk: true },
+      { label: 'r2', err: undefined, onDisk: true },
+      { label: 'dead', err: undefined, onDisk: true },
+      { label: 'r3', err: undefined, onDisk: true },
+    ]);
+    expect(journal.depth).toBe(0);
+    expect(journal.stats).toEqual({ committed: 3, deadLetters: 1, batches: 1, failures: 0 });
+    expect(reader.prepare('SELECT site, device, seq, ts_ms, received_ms, readings, meta FROM reading ORDER BY id').all()).toEqual(
+      [1, 2, 3].map((seq) => ({ site: 'kitchen-01', device: 'gas-01', seq, ts_ms: T0 + seq * 1000, received_ms: T0 + seq * 1000 + 5, readings: JSON.stringify({ ch4: seq / 10 }), meta: null })),
+    );
+    expect(reader.prepare('SELECT topic, reason, detail, payload FROM dead_letter').all()).toEqual([
+      { topic: 'shaobing/kitchen-01/gas-01/telemetry', reason: 'bad_ts', detail: 'bad_ts detail', payload: Buffer.from('{"ts":"x"}') },
+    ]);
+  });
+
+  it('keeps FIFO order across batches', async () => {
+    const { journal, calls, done } = open({ commitIntervalMs: 5 });
+    for (let seq = 1; seq <= 5; seq++) journal.append(reading(seq), done(`r${seq}`));
+    await eventually(() => calls.length === 5, 5000, 'first batch');
+    for (let seq = 6; seq <= 10; seq++) journal.append(reading(seq), done(`r${seq}`));
+    await eventually(() => calls.length === 10, 5000, 'second batch');
+    expect(calls.map((c) => c.label)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i + 1}`));
+    expect(journal.stats.batches).toBe(2);
+  });
+
+  it('commits at once when a batch reaches maxBatch, without waiting for the interval', () => {
+    const { journal, reader, calls, done } = open({ commitIntervalMs: 60_000, maxBatch: 3 });
+    journal.append(reading(1), done('r1', hasReading(reader, 1)));
+    journal.append(reading(2), done('r2', hasReading(reader, 2)));
+    expect(calls).toEqual([]);
+    // The third append fills the batch: committed and called back before append returns.
+    journal.append(reading(3), done('r3', hasReading(reader, 3)));
+    expect(calls.map((c) => [c.label, c.err, c.onDisk])).toEqual([
+      ['r1', undefined, true],
+      ['r2', undefined, true],
+      ['r3', undefined, true],
+    ]);
+    expect(journal.stats.batches).toBe(1);
+    journal.append(reading(4), done('r4'));
+    expect(journal.depth).toBe(1);
+    expect(calls).toHaveLength(3);
+  });
+
+  it('calls back an afterCommit barrier once everything appended before it is committed, in order', async () => {
+    const { journal, reader, calls, done } = open({ commitIntervalMs: 20 });
+    journal.append(reading(1), done('r1', hasReading(reader, 1)));
+    journal.afterCommit(done('barrier', hasReading(reader, 1)));
+    journal.append(reading(2), done('r2', hasReading(reader, 2)));
+    expect(calls).toEqual([]);
+    await eventually(() => calls.length === 3, 5000, 'the commit');
+    expect(calls).toEqual([
+      { label: 'r1', err: undefined, onDisk: true },
+      { label: 'barrier', err: undefined, onDisk: true },
+      { label: 'r2', err: undefined, onDisk: true },
+    ]);
+    // A barrier writes nothing itself.
+    expect(journal.stats).toMatchObject({ committed: 2, deadLetters: 0 });
+  });
+
+  it('calls back a barrier on an empty journal only after the next commit, never synchronously', async () => {
+    const { journal, calls, done } = open({ commitIntervalMs: 20 });
+    journal.afterCommit(done('barrier'));
+    expect(calls).toEqual([]);
+    await eventually(() => calls.length === 1, 5000, 'the barrier');
+    expect(calls[0]).toMatchObject({ label: 'barrier', err: undefined });
+  });
+
+  it('moves ingest_cursor to the newest reading of each device, by ts then seq, never back', () => {
+    const { journal, reader, done } = open({ commitIntervalMs: 60_000 });
+    const cursor = (device: string) =>
+      reader.prepare('SELECT last_seq AS lastSeq, last_ts_ms AS lastTsMs FROM ingest_cursor WHERE site = ? AND device = ?').get('kitchen-01', device);
+
+    // One batch: the newest ts wins even with a lower seq (a restarted counter).
+    journal.append(reading(5, T0 + 1000), done('a5'));
+    journal.append(reading(3, T0 + 2000), done('a3'));
+    journal.append(reading(9, T0 + 1500), done('a9'));
+    journal.append(reading(1, T0 + 100, 'gas-02'), done('b1'));
+    journal.flush();
+    expect(cursor('gas-01')).toEqual({ lastSeq: 3, lastTsMs: T0 + 2000 });
+    expect(cursor('gas-02')).toEqual({ lastSeq: 1, lastTsMs: T0 + 100 });
+
+    // Next batch: the same ts with a higher seq wins; an older ts does not move the cursor back.
+    journal.append(reading(4, T0 + 2000), done('a4'));
+    journal.append(reading(10, T0 + 1999), done('a10'));
+    journal.append(reading(2, T0 + 50, 'gas-02'), done('b2'));
+    journal.flush();
+    expect(cursor('gas-01')).toEqual({ lastSeq: 4, lastTsMs: T0 + 2000 });
+    expect(cursor('gas-02')).toEqual({ lastSeq: 1, lastTsMs: T0 + 100 });
+
+    // Same ts, lower seq (a late arrival): unchanged.
+    journal.append(reading(2, T0 + 2000), done('a2'));
+    journal.flush();
+    expect(cursor('gas-01')).toEqual({ lastSeq: 4, lastTsMs: T0 + 2000 });
+    expect(journal.cursors().sort((x, y) => x.device.localeCompare(y.device))).toEqual([
+      { site: 'kitchen-01', device: 'gas-01', lastSeq: 4, lastTsMs: T0 + 2000 },
+      { site: 'kitchen-01', device: 'gas-02', lastSeq: 1, lastTsMs: T0 + 100 },
+    ]);
+    expect(count(reader, 'reading')).toBe(8);
+  });
+
+  describe('a failed commit', () => {
+    it('rolls the whole batch back, tells onCommitFailed first, then every callback gets a StorageError', () => {
+      const { journal, db, reader, calls, done } = open({ commitIntervalMs: 60_000 });
+      journal.append(reading(1), done('committed-before'));
+      journal.flush();
+      const cursorBefore = journal.cursors();
+
+      // The fourth row of the next batch fails inside the transaction, after three were written.
+      db.exec(`CREATE TRIGGER refuse_seq_99 BEFORE INSERT ON reading WHEN NEW.seq = 99 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      const failures: StorageError[] = [];
+      journal.onCommitFailed = (err) => {
+        failures.push(err);
+        calls.push({ label: 'onCommitFailed', err, onDisk: false });
+      };
+      journal.append(reading(2), done('r2', hasReading(reader, 2)));
+      journal.appendDeadLetter(deadLetter('invalid_json'), done('dead', hasDeadLetter(reader, 'invalid_json')));
+      journal.afterCommit(done('barrier'));
+      journal.append(reading(3, T0 + 60_000), done('r3', hasReading(reader, 3)));
+      journal.append(reading(99), done('r99', hasReading(reader, 99)));
+      journal.flush();
+
+      expect(calls.map((c) => c.label)).toEqual(['committed-before', 'onCommitFailed', 'r2', 'dead', 'barrier', 'r3', 'r99']);
+      expect(failures).toHaveLength(1);
+      for (const call of calls.slice(1)) {
+        expect(call.err, call.label).toBeInstanceOf(StorageError);
+        expect(call.err?.message, call.label).toMatch(/journal commit of 5 messages failed: disk on fire/);
+        expect(call.onDisk, call.label).toBe(false);
+      }
+      expect(calls[2]!.err).toBe(failures[0]);
+      expect((failures[0] as StorageError).code).toBe('STORAGE_FAILED');
+      expect(failures[0]!.cause).toBeInstanceOf(Error);
+      // Nothing of the batch: no reading, no dead letter, the cursor where it was.
+      expect(reader.prepare('SELECT seq FROM reading').all()).toEqual([{ seq: 1 }]);
+      expect(count(reader, 'dead_letter')).toBe(0);
+      expect(journal.cursors()).toEqual(cursorBefore);
+      expect(journal.stats).toEqual({ committed: 1, deadLetters: 0, batches: 1, failures: 1 });
+      expect(journal.depth).toBe(0);
+
+      // Once the cause is gone the journal takes writes again (the devices resend).
+      db.exec('DROP TRIGGER refuse_seq_99');
+      journal.append(reading(2), done('r2-again', hasReading(reader, 2)));
+      journal.flush();
+      expect(calls.at(-1)).toEqual({ label: 'r2-again', err: undefined, onDisk: true });
+    });
+
+    it('fails a batch the database will not write (query_only) and keeps nothing of it', async () => {
+      const { journal, db, reader, calls, done } = open({ commitIntervalMs: 10 });
+      let failed = 0;
+      journal.onCommitFailed = () => void failed++;
+      db.pragma('query_only = 1');
+      journal.append(reading(1), done('r1'));
+      journal.appendDeadLetter(deadLetter('bad_ts'), done('dead'));
+      await eventually(() => calls.length === 2, 5000, 'the failed commit');
+      expect(failed).toBe(1);
+      expect(calls.map((c) => [c.label, c.err instanceof StorageError])).toEqual([
+        ['r1', true],
+        ['dead', true],
+      ]);
+      expect(calls[0]!.err?.message).toMatch(/readonly/i);
+      db.pragma('query_only = 0');
+      expect(count(reader, 'reading')).toBe(0);
+      expect(count(reader, 'dead_letter')).toBe(0);
+      expect(count(reader, 'ingest_cursor')).toBe(0);
+    });
+
+    it('fails the pending batch when the database handle is gone', () => {
+      const { journal, db, calls, done } = open({ commitIntervalMs: 60_000 });
+      let failed = 0;
+      journal.onCommitFailed = () => void failed++;
+      journal.append(reading(1), done('r1'));
+      db.close();
+      journal.flush();
+      expect(failed).toBe(1);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.err).toBeInstanceOf(StorageError);
+    });
+  });
+
+  it('calls the other callbacks of a batch when one of them throws', () => {
+    const { journal, calls, done } = open({ commitIntervalMs: 60_000 });
+    journal.append(reading(1), done('r1'));
+    journal.append(reading(2), () => {
+      throw new Error('a broken acknowledgement');
+    });
+    journal.append(reading(3), done('r3'));
+    journal.flush();
+    expect(calls.map((c) => [c.label, c.err])).toEqual([
+      ['r1', undefined],
+      ['r3', undefined],
+    ]);
+  });
+
+  it('commits what is pending on close and refuses every append after it', () => {
+    const { journal, reader, calls, done } = open({ commitIntervalMs: 60_000 });
+    journal.append(reading(1), done('r1', hasReading(reader, 1)));
+    journal.close();
+    expect(calls).toEqual([{ label: 'r1', err: undefined, onDisk: true }]);
+
+    journal.append(reading(2), done('r2'));
+    journal.appendDeadLetter(deadLetter('bad_ts'), done('dead'));
+    journal.afterCommit(done('barrier'));
+    // Refused at once, not after a commit that will never come.
+    expect(calls.slice(1).map((c) => [c.label, c.err instanceof StorageError, c.err?.message])).toEqual([
+      ['r2', true, 'journal is closed'],
+      ['dead', true, 'journal is closed'],
+      ['barrier', true, 'journal is closed'],
+    ]);
+    expect(journal.depth).toBe(0);
+    expect(reader.prepare('SELECT seq FROM reading').all()).toEqual([{ seq: 1 }]);
+    expect(count(reader, 'dead_letter')).toBe(0);
+  });
+});
