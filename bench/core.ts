@@ -15,6 +15,12 @@ import type { Quantity } from '../gateway/src/config/quantities.js';
 import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { decodeTelemetry } from '../gateway/src/contract/telemetry.js';
 import { DetectionEngine, type SensorReading } from '../gateway/src/detect/engine.js';
+import { createRng } from '../simulators/src/rng.js';
+
+const rngFn = (seed: number): (() => number) => {
+  const rng = createRng(seed);
+  return () => rng.next();
+};
 
 export interface CoreBenchOptions {
   readings?: number;
@@ -30,17 +36,6 @@ const PERIOD_MS = 10_000; // one reading per detector every 10 s (DESIGN.md, Sca
 const T0_MS = Date.UTC(2025, 0, 1);
 const CHANNELS = ['ch4', 'co'] as const;
 const QUANTITY_OF: Record<string, Quantity> = { ch4: 'methane_lel', co: 'co_ppm' };
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Sensor s is channel s % 2 of device s >> 1; ten detectors per site. Ids built once, up front. */
 class Fleet {
@@ -203,7 +198,7 @@ function findGc(): { gc: (() => void) | null; how: string } {
 function measureMemory(rules: ThresholdRule[], memSensors: number, seed: number): { bytes: number | string; how: string } {
   const { gc, how } = findGc();
   if (gc === null) return { bytes: 'n/a', how };
-  const fleet = new Fleet(memSensors, 2, mulberry32(seed ^ 0x5eed));
+  const fleet = new Fleet(memSensors, 2, rngFn(seed ^ 0x5eed));
   const values = valuesFor(fleet, 0, memSensors * 2);
   gc();
   gc();
@@ -223,7 +218,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
   const memSensors = opts.memSensors ?? 100_000;
   const seed = opts.seed ?? 42;
   const rules = KITCHEN_RULES.map((r) => thresholdRuleSchema.parse(r));
-  const fleet = new Fleet(sensors, Math.ceil(readings / sensors), mulberry32(seed));
+  const fleet = new Fleet(sensors, Math.ceil(readings / sensors), rngFn(seed));
 
   const detect = measureDetect(rules, fleet, readings);
   const pvd = measureParseDetect(rules, fleet, readings);

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { SeqDedup, WINDOW, type SeqVerdict } from '../../../gateway/src/ingest/dedup.js';
+import { createRng } from '../../../simulators/src/rng.js';
 
 const KEY = 'kitchen-01/gas-01';
 const T0 = 1_790_000_000_000;
@@ -15,18 +16,6 @@ function run(dedup: SeqDedup, steps: readonly Step[], key = KEY): void {
   steps.forEach(([seq, tsMs, expected], i) => {
     expect(dedup.check(key, seq, tsMs), `step ${i}: seq ${seq} at ${tsMs - T0} ms`).toBe(expected);
   });
-}
-
-/** mulberry32: a seeded generator, so a failing sequence replays exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('SeqDedup', () => {
@@ -146,7 +135,8 @@ describe('SeqDedup', () => {
 
   it('keeps the seen bits exact across shifts of every size, against a plain set', () => {
     for (const seed of [1, 2, 3, 42, 2026]) {
-      const next = random(seed);
+      const rng = createRng(seed);
+      const next = () => rng.next();
       const dedup = new SeqDedup();
       const taken = new Set<number>();
       let last = -1;

@@ -14,14 +14,7 @@ import {
   type OrderOutcome,
   type StopWorkOrder,
 } from '../../../gateway/src/orders/stop-work.js';
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
+import { deepFreeze } from '../../support/freeze.js';
 
 const T0 = 1_700_000_000_000;
 const POLICY = deepFreeze({ ackTimeoutMs: 5000, maxAttempts: 3 });
