@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_PREFIX, makeTopics } from '../../gateway/src/contract/topics.js';
+import { DEMO_PASSWORDS } from '../../gateway/src/config/demo.js';
 import { DEFAULT_LEAK_OPTIONS } from './scenarios/restaurant-leak.js';
 import { startKitchenLeak, type KitchenLeakRun } from './scenarios/kitchen-run.js';
 
@@ -20,8 +21,8 @@ to normal after the valve closed (exit 0) or after --max-steps readings (exit 1)
   --site ID               site id (default kitchen-01)
   --device ID             detector id (default gas-01)
   --valve ID              valve id (default valve-01)
-  --password PW           detector password (required)
-  --valve-password PW     valve password (default: the detector password)
+  --password PW           detector password (default: the public demo password, ${DEMO_PASSWORDS['gas-01']})
+  --valve-password PW     valve password (default: the public demo password, ${DEMO_PASSWORDS['valve-01']})
   --scenario NAME         ${SCENARIOS.join(', ')} (default restaurant-leak)
   --seed N                noise seed; the same seed replays the same readings (default ${DEFAULT_LEAK_OPTIONS.seed})
   --interval-ms N         time between readings (default ${DEFAULT_LEAK_OPTIONS.intervalMs})
@@ -71,15 +72,15 @@ function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
     });
     if (values.help) return 'help';
     if (!(SCENARIOS as readonly string[]).includes(values.scenario)) return { error: `unknown scenario ${JSON.stringify(values.scenario)}; known: ${SCENARIOS.join(', ')}` };
-    if (values.password === undefined) return { error: '--password is required (the detector account of the broker)' };
     return {
       url: values.url,
       prefix: values.prefix,
       site: values.site,
       device: values.device,
       valve: values.valve,
-      password: values.password,
-      valvePassword: values['valve-password'] ?? values.password,
+      // The demo site's public passwords, so `npm start` + `npm run simulate` work as they are.
+      password: values.password ?? DEMO_PASSWORDS['gas-01'],
+      valvePassword: values['valve-password'] ?? DEMO_PASSWORDS['valve-01'],
       seed: integer('seed', values.seed, DEFAULT_LEAK_OPTIONS.seed, 0),
       intervalMs: integer('interval-ms', values['interval-ms'], DEFAULT_LEAK_OPTIONS.intervalMs, 1),
       maxSteps: integer('max-steps', values['max-steps'], 600, 1),

@@ -4,7 +4,7 @@
 // local binary is used; CI installs it with `apt-get install mosquitto`.
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -38,7 +38,7 @@ const MOSQUITTO_PASSWD = findExecutable('mosquitto_passwd');
 /** Why the Mosquitto tests cannot run here, or null when they can. */
 export function mosquittoMissing(): string | null {
   if (MOSQUITTO && MOSQUITTO_PASSWD) return null;
-  const docker = process.env.DOCKER_HOST ? ' (a Docker engine is configured, but testcontainers is not a dependency)' : '';
+  const docker = process.env.DOCKER_HOST || existsSync('/var/run/docker.sock') ? ' (a Docker engine is reachable, but testcontainers is not a dependency)' : '';
   return `no ${MOSQUITTO ? 'mosquitto_passwd' : 'mosquitto'} binary in /usr/sbin or PATH${docker}; install it with \`apt-get install mosquitto\` (CI does)`;
 }
 
@@ -109,11 +109,12 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
     proc.stdout!.on('data', append);
     proc.stderr!.on('data', append);
     child = proc;
-    const exited = new Promise<never>((_, reject) =>
-      proc.once('exit', (code, signal) => reject(new Error(`mosquitto exited (${code ?? signal}) before listening:\n${output}`))),
-    );
-    exited.catch(() => {}); // only awaited in the race below
-    await Promise.race([waitForPort(port, 5000), exited]);
+    try {
+      await waitForPort(port, 5000, () => proc.exitCode === null && proc.signalCode === null);
+    } catch (err) {
+      await new Promise((r) => setTimeout(r, 50)); // let the last output arrive
+      throw new Error(`${(err as Error).message}; mosquitto said:\n${output}`, { cause: err });
+    }
   }
 
   async function stop(): Promise<void> {
@@ -163,9 +164,9 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, ms: number): Promise<void> {
+async function waitForPort(port: number, ms: number, alive: () => boolean): Promise<void> {
   const deadline = Date.now() + ms;
-  for (;;) {
+  while (alive()) {
     const open = await new Promise<boolean>((resolve) => {
       const socket = createConnection({ port, host: '127.0.0.1' });
       socket.once('connect', () => {
@@ -178,4 +179,5 @@ async function waitForPort(port: number, ms: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${ms} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+  throw new Error(`mosquitto exited before listening on 127.0.0.1:${port}`);
 }
