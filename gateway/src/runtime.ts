@@ -177,6 +177,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         stopped = true;
         interlock.stop();
         if (api) await api.close();
+        // Commit what is pending while the connections are up, so its PUBACKs still go out and
+        // the broker does not redeliver it on the next start.
+        journal.flush();
         await ingress.stop();
         journal.close();
         await drain.stop();
