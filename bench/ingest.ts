@@ -2,7 +2,8 @@
 // zod decode → dedup → journal group commit → detection; API off) driven by mqtt.js devices at QoS1
 // with a bounded in-flight window. A PUBACK means "on disk" (DESIGN.md, Taking a reading), so the
 // rate measured here is the rate of durably journaled readings, and `lost` proves it: every PUBACK
-// must have a row in the journal's reading table.
+// must have a row in the journal's reading table (counted through a second, read-only connection,
+// as on disk) and, once the store has drained the journal, a row in the time-series store.
 //
 // Publishers run in one worker_thread (its own V8 isolate and event loop): on this 2-core machine
 // the broker's main thread keeps one core and all mqtt.js clients share the other.
@@ -17,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import type * as WorkerThreads from 'node:worker_threads';
 import type * as Mqtt from 'mqtt';
 import { hashPassword } from '../broker/src/auth.js';
@@ -25,6 +27,7 @@ import { demoConfig, DEMO_SITE } from '../gateway/src/config/demo.js';
 import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { silentLogger } from '../gateway/src/log.js';
 import { startRuntime } from '../gateway/src/runtime.js';
+import { journalPath } from '../gateway/src/store/journal-db.js';
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
@@ -53,7 +56,13 @@ export interface IngestBenchOptions {
 export interface IngestRun {
   synchronous: Synchronous;
   acked: number;
-  rows: number;
+  /** Rows in the journal's `reading` table: what the PUBACKs promised. */
+  journalRows: number;
+  /** Messages in the time-series store after its final drain. */
+  storeRows: number;
+  /** Journal rows the store had not yet taken when the last PUBACK arrived. */
+  drainBacklog: number;
+  /** acked − the lower of the two row counts. */
   lost: number;
   rejected: number;
   duplicates: number;
@@ -243,7 +252,8 @@ async function runOnce(messages: number, publishers: number, inFlight: number, s
     }
     input.broker = { ...input.broker, host: '127.0.0.1', port: 0 };
     input.api = { ...input.api, enabled: false };
-    input.storage = { ...input.storage, dataDir, synchronous };
+    // Keep every journal row for the count at the end (the drain loop prunes after journalKeepS).
+    input.storage = { ...input.storage, dataDir, synchronous, journalKeepS: 86_400 };
     input.log = { level: 'silent' };
     const config = configSchema.parse(input);
     const runtime = await startRuntime(config, { log: silentLogger() });
@@ -261,14 +271,27 @@ async function runOnce(messages: number, publishers: number, inFlight: number, s
         });
       }
       const out = await runPublishers({ url: `mqtt://127.0.0.1:${runtime.brokerPort}`, password: PASSWORD, inFlight, publishers: specs });
+      // Everything acknowledged is committed already; flush only to commit stray status messages.
       runtime.journal.flush();
-      const rows = await runtime.telemetry.countMessages();
+      const inStoreAtEnd = await runtime.telemetry.countMessages();
+      const reader = new Database(journalPath(dataDir), { readonly: true });
+      let journalRows: number;
+      try {
+        journalRows = (reader.prepare('SELECT count(*) AS n FROM reading').get() as { n: number }).n;
+      } finally {
+        reader.close();
+      }
+      // The store drains the journal off the acknowledgement path: let it catch up, then count.
+      await runtime.telemetry.flush();
+      const storeRows = await runtime.telemetry.countMessages();
       const sorted = out.latenciesMs.sort();
       return {
         synchronous,
         acked: out.acked,
-        rows,
-        lost: out.acked - rows,
+        journalRows,
+        storeRows,
+        drainBacklog: journalRows - inStoreAtEnd,
+        lost: out.acked - Math.min(journalRows, storeRows),
         rejected: runtime.intake.counts.rejected,
         duplicates: runtime.intake.counts.duplicates,
         wallMs: out.wallMs,
@@ -330,6 +353,9 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
     synchronous: levels[0]!,
     commit_interval_ms: primary.commitIntervalMs,
     wall_ms: Math.round(primary.wallMs),
+    lost_journal: [...all, warm, idle].reduce((n, x) => n + (x ? x.acked - x.journalRows : 0), 0),
+    lost_store: [...all, warm, idle].reduce((n, x) => n + (x ? x.acked - x.storeRows : 0), 0),
+    drain_backlog_rows: primary.drainBacklog,
     journal_batches: primary.batches,
     rejected: all.reduce((n, x) => n + x.rejected, 0) + (warm?.rejected ?? 0) + (idle?.rejected ?? 0),
     duplicates: all.reduce((n, x) => n + x.duplicates, 0) + (warm?.duplicates ?? 0) + (idle?.duplicates ?? 0),

@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   if (ingest.idle_puback_p50_ms !== undefined) {
     rows.push(['ingest: one device, 1 in flight', `PUBACK p50 ${fmt(ingest.idle_puback_p50_ms)} / p99 ${fmt(ingest.idle_puback_p99_ms)} ms`]);
   }
-  rows.push(['ingest: lost (acked - journal rows)', fmt(ingest.lost)]);
+  rows.push(['ingest: lost (acked - rows, all runs)', `${fmt(ingest.lost)} (journal ${fmt(ingest.lost_journal)}, store ${fmt(ingest.lost_store)})`]);
+  rows.push(['ingest: store drain backlog at end', fmt(ingest.drain_backlog_rows, ' rows')]);
   rows.push(['time', `core ${((t1 - t0) / 1000).toFixed(1)} s, ingest ${((t2 - t1) / 1000).toFixed(1)} s${quick ? ' (--quick: nothing written)' : ', written to bench/results/'}`]);
 
   const width = Math.max(...rows.map(([k]) => k.length));

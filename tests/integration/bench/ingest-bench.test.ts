@@ -9,6 +9,8 @@ describe('ingest benchmark', () => {
   it('journals every acknowledged message and reports sane figures', async () => {
     const r = await runIngestBench({ messages: 2000, publishers: 2, outFile: null });
     expect(r.lost).toBe(0);
+    expect(r.lost_journal).toBe(0);
+    expect(r.lost_store).toBe(0);
     expect(r.lost_full).toBe(0);
     expect(r.lost_normal).toBe(0);
     expect(r.rejected).toBe(0);
