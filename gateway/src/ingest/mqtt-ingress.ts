@@ -28,6 +28,9 @@ export interface MqttIngressOptions {
  * and it blocks the next packet the same way.) */
 const ACK_DEFERRED = new Error('puback deferred until the message is committed or handled');
 
+/** Messages held for a handler not yet registered; past this the broker keeps them. */
+const MAX_HELD = 10_000;
+
 type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, cb?: (err?: Error) => void): void };
 
 export class MqttIngress implements Ingress {
@@ -35,6 +38,7 @@ export class MqttIngress implements Ingress {
   private client: MqttClient | null = null;
   private readonly handlers: { filter: string; handler: MessageHandler }[] = [];
   private held: { topic: string; payload: Buffer; ack: () => void }[] = [];
+  private heldOverflow = 0;
 
   constructor(private readonly options: MqttIngressOptions) {}
 
@@ -142,7 +146,12 @@ export class MqttIngress implements Ingress {
       // A resumed session delivers its queued status and cmd/ack messages right after CONNACK,
       // and a subscription brings the retained statuses, all before the runtime has registered
       // its handlers: hold them, unacknowledged, until `subscribe` registers one.
-      this.held.push({ topic: packet.topic, payload, ack });
+      if (this.held.length < MAX_HELD) {
+        this.held.push({ topic: packet.topic, payload, ack });
+      } else if (++this.heldOverflow === 1) {
+        // Unacknowledged, so the broker still has it: said once, not per message.
+        log.error({ topic: packet.topic, held: MAX_HELD }, 'no handler for held messages; leaving the rest to the broker');
+      }
       callback(deferred ? ACK_DEFERRED : undefined);
       return;
     }
