@@ -1,6 +1,6 @@
-// Benchmark of the detection core: DetectionEngine.process alone, the same behind payload
-// decoding, and heap per sensor. Synthetic, seeded kitchen fleet: two channels per detector.
-// Run: npm run build && node --expose-gc dist/bench/core.js [--readings N --sensors N --mem-sensors N]
+// Benchmark of the detection core: DetectionEngine.process alone, behind payload decoding, and heap
+// per sensor; kitchen threshold rules, then every rule kind (methane: threshold + rate, CO: threshold + dose).
+// Run: npm run build && node --expose-gc dist/bench/core.js [--readings N --sensors N --mem-sensors N --all-sensors N]
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -9,8 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { thresholdRuleSchema, type ThresholdRule } from '../gateway/src/config/schema.js';
-import { KITCHEN_RULES } from '../gateway/src/config/presets/kitchen.js';
+import { ruleSchema, type Rule } from '../gateway/src/config/schema.js';
+import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../gateway/src/config/presets/kitchen.js';
 import type { Quantity } from '../gateway/src/config/quantities.js';
 import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { decodeTelemetry } from '../gateway/src/contract/telemetry.js';
@@ -27,6 +27,8 @@ export interface CoreBenchOptions {
   sensors?: number;
   /** Sensor count for the heap measurement. */
   memSensors?: number;
+  /** Sensor count for the run with every rule kind (issue 3: 100 000). */
+  allSensors?: number;
   seed?: number;
   /** Where to write the JSON; null to skip writing. Relative to the working directory. */
   outFile?: string | null;
@@ -83,6 +85,14 @@ class Fleet {
     }
   }
 
+  /** The devices in the same shuffled order, each sending both channels in a row: one message, as ReadingPipeline.handle calls the engine. */
+  byMessage(): Int32Array {
+    const out = new Int32Array(this.size);
+    let k = 0;
+    for (const s of this.order) if ((s & 1) === 0) (out[k++] = s), (out[k++] = s + 1);
+    return out;
+  }
+
   value(s: number, round: number): number {
     let v = this.base[s]! + (this.rng() - 0.5) * this.scale[s]!;
     const k = round - this.leakStart[s]!;
@@ -100,11 +110,11 @@ function mutableReading(): SensorReading {
 }
 
 /** Feeds `count` readings of the fleet, starting at reading index `from`; returns transitions. */
-function feed(engine: DetectionEngine, fleet: Fleet, values: Float64Array, from: number, count: number): number {
+function feed(engine: DetectionEngine, fleet: Fleet, values: Float64Array, from: number, count: number, order = fleet.order): number {
   const r = mutableReading();
   let transitions = 0;
   for (let i = from; i < from + count; i++) {
-    const s = fleet.order[i % fleet.size]!;
+    const s = order[i % fleet.size]!;
     r.site = fleet.site[s]!;
     r.device = fleet.device[s]!;
     r.channel = fleet.channel[s]!;
@@ -116,31 +126,31 @@ function feed(engine: DetectionEngine, fleet: Fleet, values: Float64Array, from:
   return transitions;
 }
 
-function valuesFor(fleet: Fleet, from: number, count: number): Float64Array {
+function valuesFor(fleet: Fleet, from: number, count: number, order = fleet.order): Float64Array {
   const out = new Float64Array(count);
-  for (let i = 0; i < count; i++) out[i] = fleet.value(fleet.order[(from + i) % fleet.size]!, Math.floor((from + i) / fleet.size));
+  for (let i = 0; i < count; i++) out[i] = fleet.value(order[(from + i) % fleet.size]!, Math.floor((from + i) / fleet.size));
   return out;
 }
 
-function measureDetect(rules: ThresholdRule[], fleet: Fleet, readings: number): { perS: number; transitions: number } {
+function measureDetect(rules: Rule[], fleet: Fleet, readings: number, order = fleet.order): { perS: number; transitions: number } {
   // Warm the JIT on a throwaway engine so the measured one starts cold only in its own state.
   const warmN = Math.min(readings, 200_000);
-  feed(new DetectionEngine(rules), fleet, valuesFor(fleet, 0, warmN), 0, warmN);
-  const values = valuesFor(fleet, 0, readings);
+  feed(new DetectionEngine(rules), fleet, valuesFor(fleet, 0, warmN, order), 0, warmN, order);
+  const values = valuesFor(fleet, 0, readings, order);
   // Median of three fresh engines: on a shared machine one run can lose half its CPU.
   const rates: number[] = [];
   let transitions = 0;
   for (let run = 0; run < 3; run++) {
     const engine = new DetectionEngine(rules);
     const t0 = performance.now();
-    transitions = feed(engine, fleet, values, 0, readings);
+    transitions = feed(engine, fleet, values, 0, readings, order);
     rates.push(readings / ((performance.now() - t0) / 1000));
   }
   return { perS: rates.sort((a, b) => a - b)[1]!, transitions };
 }
 
 /** Bytes → decodeTelemetry → process per channel; payloads built outside the timed region. */
-function measureParseDetect(rules: ThresholdRule[], fleet: Fleet, readings: number): { perS: number; msgsPerS: number } {
+function measureParseDetect(rules: Rule[], fleet: Fleet, readings: number): { perS: number; msgsPerS: number } {
   const devices = fleet.size >> 1;
   const messages = Math.ceil(readings / CHANNELS.length);
   const batch = 20_000;
@@ -195,16 +205,17 @@ function findGc(): { gc: (() => void) | null; how: string } {
   }
 }
 
-function measureMemory(rules: ThresholdRule[], memSensors: number, seed: number): { bytes: number | string; how: string } {
+/** Heap per sensor after `rounds` readings each (rate windows fill only after a few). */
+function measureMemory(rules: Rule[], memSensors: number, seed: number, rounds = 2): { bytes: number | string; how: string } {
   const { gc, how } = findGc();
   if (gc === null) return { bytes: 'n/a', how };
-  const fleet = new Fleet(memSensors, 2, rngFn(seed ^ 0x5eed));
-  const values = valuesFor(fleet, 0, memSensors * 2);
+  const fleet = new Fleet(memSensors, rounds, rngFn(seed ^ 0x5eed));
+  const values = valuesFor(fleet, 0, memSensors * rounds);
   gc();
   gc();
   const before = process.memoryUsage().heapUsed;
   const engine = new DetectionEngine(rules);
-  feed(engine, fleet, values, 0, memSensors * 2);
+  feed(engine, fleet, values, 0, memSensors * rounds);
   gc();
   gc();
   const after = process.memoryUsage().heapUsed;
@@ -216,24 +227,37 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
   const readings = opts.readings ?? 3_000_000;
   const sensors = opts.sensors ?? 10_000;
   const memSensors = opts.memSensors ?? 100_000;
+  const allSensors = opts.allSensors ?? 100_000;
   const seed = opts.seed ?? 42;
-  const rules = KITCHEN_RULES.map((r) => thresholdRuleSchema.parse(r));
+  const rules = KITCHEN_RULES.map((r) => ruleSchema.parse(r));
+  const allRules = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES].map((r) => ruleSchema.parse(r));
   const fleet = new Fleet(sensors, Math.ceil(readings / sensors), rngFn(seed));
 
   const detect = measureDetect(rules, fleet, readings);
   const pvd = measureParseDetect(rules, fleet, readings);
   const mem = measureMemory(rules, memSensors, seed);
+  const allFleet = new Fleet(allSensors, Math.ceil(readings / allSensors), rngFn(seed)); // threshold + rate + dose
+  const detectAll = measureDetect(allRules, allFleet, readings, allFleet.byMessage());
+  const detectAllShuffled = measureDetect(allRules, allFleet, readings);
+  const pvdAll = measureParseDetect(allRules, allFleet, readings);
+  const memAll = measureMemory(allRules, memSensors, seed, 10); // 100 s of readings: the 60-s rate windows are full
   const cpu = cpus();
   const result: Record<string, number | string> = {
     detect_per_s: Math.round(detect.perS),
     parse_validate_detect_per_s: Math.round(pvd.perS),
     parse_validate_detect_msgs_per_s: Math.round(pvd.msgsPerS),
     bytes_per_sensor: mem.bytes,
+    detect_all_rules_per_s: Math.round(detectAll.perS), // in message order: a device's channels in a row
+    detect_all_rules_sensor_shuffled_per_s: Math.round(detectAllShuffled.perS), // every reading from a random sensor
+    parse_validate_detect_all_rules_per_s: Math.round(pvdAll.perS),
+    bytes_per_sensor_all_rules: memAll.bytes,
     gc: mem.how,
     transitions: detect.transitions,
+    transitions_all_rules: detectAll.transitions,
     readings,
     sensors,
     mem_sensors: memSensors,
+    all_rules_sensors: allSensors,
     seed,
     machine: `${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}`,
     cpu_model: cpu[0]?.model ?? 'unknown',
@@ -252,16 +276,19 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { readings: { type: 'string' }, sensors: { type: 'string' }, 'mem-sensors': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
+    options: { readings: { type: 'string' }, sensors: { type: 'string' }, 'mem-sensors': { type: 'string' }, 'all-sensors': { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } },
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const opts: CoreBenchOptions = { readings: num(values.readings), sensors: num(values.sensors), memSensors: num(values['mem-sensors']), seed: num(values.seed) };
+  const opts: CoreBenchOptions = { readings: num(values.readings), sensors: num(values.sensors), memSensors: num(values['mem-sensors']), allSensors: num(values['all-sensors']), seed: num(values.seed) };
   if (values.out !== undefined) opts.outFile = values.out;
   const r = await runCoreBench(opts);
   console.log(`detection core, ${r.readings} readings over ${r.sensors} sensors (${r.machine})`);
   console.log(`  detect                 ${Number(r.detect_per_s).toLocaleString('en')} readings/s (${r.transitions} transitions)`);
   console.log(`  decode+validate+detect ${Number(r.parse_validate_detect_per_s).toLocaleString('en')} readings/s, ${Number(r.parse_validate_detect_msgs_per_s).toLocaleString('en')} msgs/s`);
   console.log(`  heap per sensor        ${r.bytes_per_sensor} bytes at ${r.mem_sensors} sensors (gc: ${r.gc})`);
+  console.log(`all rule kinds (threshold, rate, dose), ${r.all_rules_sensors} sensors`);
+  console.log(`  detect                 ${Number(r.detect_all_rules_per_s).toLocaleString('en')} readings/s by message, ${Number(r.detect_all_rules_sensor_shuffled_per_s).toLocaleString('en')} by random sensor (${r.transitions_all_rules} transitions)`);
+  console.log(`  decode+validate+detect ${Number(r.parse_validate_detect_all_rules_per_s).toLocaleString('en')} readings/s; heap per sensor ${r.bytes_per_sensor_all_rules} bytes, windows full`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -1,11 +1,14 @@
 // The message path after intake, as direct calls in one place so order and failure are explicit:
-// profile lookup → detect → alarms → stop-work order. Storage happened before (the journal).
+// profile lookup → detect (level rules, then sensor health) → alarms → stop-work order. Storage
+// happened before (the journal). Silence and last wills reach the same alarm path through
+// `tick` and `deviceStatus`.
 
 import type { ChannelId, DeviceRef } from './contract/ids.js';
 import type { Telemetry } from './contract/telemetry.js';
 import type { Quantity } from './config/quantities.js';
 import type { Config } from './config/schema.js';
-import type { DetectionEngine } from './detect/engine.js';
+import type { DetectionEngine, LevelTransition, SensorReading } from './detect/engine.js';
+import type { SensorHealth } from './detect/health.js';
 import type { AlarmService } from './alarms/service.js';
 import type { Interlock } from './orders/interlock.js';
 import type { EventBus } from './events.js';
@@ -33,12 +36,16 @@ export class ReadingPipeline {
     private readonly engine: DetectionEngine,
     private readonly alarms: AlarmService,
     private readonly interlock: Interlock,
+    private readonly health: SensorHealth,
     private readonly events: EventBus,
+    private readonly clock: () => number,
     private readonly log: Logger,
   ) {}
 
   handle(ref: DeviceRef, telemetry: Telemetry): void {
     const key = `${ref.site}/${ref.device}`;
+    const receivedMs = this.clock();
+    let mainQuantity: Quantity | undefined;
     const channels = this.profiles.get(key);
     if (channels === undefined) {
       this.counts.unknownDevice++;
@@ -53,14 +60,31 @@ export class ReadingPipeline {
           this.warnOnce(`${key}/${channel}`, { site: ref.site, device: ref.device, channel }, 'channel not in the device profile is stored but not watched');
           continue;
         }
-        const transitions = this.engine.process({ site: ref.site, device: ref.device, channel: channel as ChannelId, quantity, value, tsMs: telemetry.tsMs });
-        for (const t of transitions) {
-          const alarm = this.alarms.onTransition(t);
-          if (alarm && t.stopWork) this.interlock.onStopWork(alarm);
-        }
+        const reading: SensorReading = { site: ref.site, device: ref.device, channel: channel as ChannelId, quantity, value, tsMs: telemetry.tsMs };
+        this.apply(this.engine.process(reading));
+        this.apply(this.health.reading(reading, receivedMs));
+        mainQuantity ??= quantity;
       }
+      if (mainQuantity !== undefined) this.apply(this.health.deviceMessage(ref.site, ref.device, mainQuantity, telemetry.meta?.fault, telemetry.tsMs));
     }
     if (this.events.has('reading')) this.events.emit('reading', { ref, telemetry });
+  }
+
+  /** A device's birth or last will. */
+  deviceStatus(ref: DeviceRef, state: 'online' | 'offline', atMs: number): void {
+    this.apply(this.health.status(ref.site, ref.device, state, atMs));
+  }
+
+  /** Called every second with the gateway clock: silence becomes `stale` here. */
+  tick(nowMs: number): void {
+    this.apply(this.health.tick(nowMs));
+  }
+
+  private apply(transitions: readonly LevelTransition[]): void {
+    for (const t of transitions) {
+      const alarm = this.alarms.onTransition(t);
+      if (alarm && t.stopWork) this.interlock.onStopWork(alarm);
+    }
   }
 
   private warnOnce(key: string, fields: Record<string, string>, message: string): void {

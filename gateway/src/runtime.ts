@@ -21,6 +21,7 @@ import { AedesIngress } from './ingest/aedes-ingress.js';
 import { MqttIngress } from './ingest/mqtt-ingress.js';
 import { trackDeviceStatus } from './ingest/status.js';
 import { DetectionEngine } from './detect/engine.js';
+import { isHealthRule, SensorHealth, type WatchedChannel } from './detect/health.js';
 import { AlarmRepository } from './alarms/repository.js';
 import { AlarmService } from './alarms/service.js';
 import { OrderRepository } from './orders/repository.js';
@@ -67,6 +68,34 @@ function actuatorsBySite(config: Config): Map<string, Actuator[]> {
   return map;
 }
 
+/** Every detector channel is watched for silence with its device's period and level. */
+function watchedChannels(config: Config): WatchedChannel[] {
+  const out: WatchedChannel[] = [];
+  for (const site of config.sites) {
+    for (const d of site.devices) {
+      for (const [channel, spec] of Object.entries(d.channels)) {
+        out.push({ site: site.id as SiteId, device: d.id as DeviceId, channel: channel as ChannelId, quantity: spec.quantity, stalePeriodMs: d.staleAfterS * 1000, staleLevel: d.staleLevel });
+      }
+    }
+  }
+  return out;
+}
+
+function healthOptions(config: Config): ConstructorParameters<typeof SensorHealth>[1] {
+  const h = config.health;
+  const gas = { afterMs: h.stuckGasAfterH * 3_600_000, epsilon: 0, baseline: 0 };
+  return {
+    stale: { maxJumpMs: h.maxClockJumpS * 1000 },
+    faults: {
+      rangeLevel: h.rangeFaultLevel,
+      rangeClearReadings: h.rangeClearReadings,
+      deviceLevel: h.deviceFaultLevel,
+      stuckLevel: h.stuckLevel,
+      stuck: { methane_lel: gas, lpg_lel: gas, co_ppm: gas, h2s_ppm: gas },
+    },
+  };
+}
+
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const log = options.log;
   const clock = options.clock ?? Date.now;
@@ -84,8 +113,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const orders = new OrderRepository(stateDb);
     const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }));
     const engine = new DetectionEngine(config.rules);
-    for (const a of alarms.activeAlarms()) {
-      engine.restore(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId, a.ruleId, a.level as Level);
+    const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());
+    // Detection starts warm from the alarms that were active, so a restart raises nothing twice.
+    const active = alarms.activeAlarms();
+    health.restore(active.filter((a) => isHealthRule(a.ruleId)), clock());
+    for (const a of active) {
+      if (!isHealthRule(a.ruleId)) engine.restore(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId, a.ruleId, a.level as Level);
     }
 
     const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
@@ -143,12 +176,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       events,
       log: log.child({ module: 'orders' }),
     });
-    pipeline = new ReadingPipeline(channelProfiles(config), engine, alarms, interlock, events, log.child({ module: 'pipeline' }));
+    const path = new ReadingPipeline(channelProfiles(config), engine, alarms, interlock, health, events, clock, log.child({ module: 'pipeline' }));
+    pipeline = path;
 
     await ingress.start();
     drain.start();
     await interlock.start();
-    await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }));
+    await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }), (ref, state, atMs) => path.deviceStatus(ref, state, atMs));
+    const healthTimer = setInterval(() => path.tick(clock()), 1000);
+    healthTimer.unref();
 
     let api: FastifyInstance | null = null;
     if (config.api.enabled) {
@@ -175,6 +211,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       async stop() {
         if (stopped) return;
         stopped = true;
+        clearInterval(healthTimer);
         interlock.stop();
         if (api) await api.close();
         // Commit what is pending while the connections are up, so its PUBACKs still go out and
@@ -189,6 +226,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       async simulateCrash() {
         if (stopped) return;
         stopped = true;
+        clearInterval(healthTimer);
         interlock.stop();
         // The drain timer stops at once; its last drain then meets the closed file, as it would
         // never run in a killed process.

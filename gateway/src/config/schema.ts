@@ -28,6 +28,41 @@ const setpoints = z
   .strict()
   .refine((s) => LEVELS.some((l) => s[l] !== undefined), 'give at least one of blue, yellow, orange, red');
 
+/** Set points must move the way danger grows: up for `above` (and for every rate and dose), down for `below`. */
+function checkLevelOrder(levels: z.infer<typeof setpoints>, direction: 'above' | 'below', ctx: z.RefinementCtx, why: string): void {
+  let previous: { level: string; value: number } | undefined;
+  for (const level of LEVELS) {
+    const value = levels[level];
+    if (value === undefined) continue;
+    if (previous !== undefined && !(direction === 'above' ? value > previous.value : value < previous.value)) {
+      ctx.addIssue({ code: 'custom', path: ['levels', level], message: `${level} (${value}) must be ${direction} ${previous.level} (${previous.value}) ${why}` });
+    }
+    previous = { level, value };
+  }
+}
+
+/** Rate and dose levels are amounts that only grow with danger, and must be clearable. */
+function checkPositiveLevels(rule: { levels: z.infer<typeof setpoints>; deadband: number }, ctx: z.RefinementCtx, unit: string): void {
+  checkLevelOrder(rule.levels, 'above', ctx, `since a larger ${unit} is the higher level`);
+  const lowest = LEVELS.map((l) => rule.levels[l]).find((v) => v !== undefined);
+  for (const level of LEVELS) {
+    const value = rule.levels[level];
+    if (value !== undefined && !(value > 0)) ctx.addIssue({ code: 'custom', path: ['levels', level], message: `${level} must be a ${unit} above 0` });
+  }
+  if (lowest !== undefined && lowest > 0 && rule.deadband >= lowest) {
+    ctx.addIssue({ code: 'custom', path: ['deadband'], message: `deadband (${rule.deadband}) must be below the lowest level (${lowest}), or the alarm could never clear` });
+  }
+}
+
+/** Every kind ends with these (key order is the order `rules as code` writes them in). */
+const ruleTail = {
+  /** At red, issue a stop-work order (停产停工令) for the site. */
+  stopWork: z.boolean().default(false),
+  /** Limit the rule to these sites; absent means every site. */
+  sites: z.array(id).optional(),
+};
+
+/** The value itself against set points. A rule without `kind` is a threshold rule. */
 export const thresholdRuleSchema = z
   .object({
     id,
@@ -42,33 +77,67 @@ export const thresholdRuleSchema = z
     onDelayS: z.number().nonnegative().default(0),
     /** Consecutive readings a level must hold before it is raised (both delays must pass). */
     onDelaySamples: z.number().int().min(1).default(1),
-    /** At red, issue a stop-work order (停产停工令) for the site. */
-    stopWork: z.boolean().default(false),
-    /** Limit the rule to these sites; absent means every site. */
-    sites: z.array(id).optional(),
+    /** Reading time the value must stay past the deadband before a level drops (ISA-18.2 off-delay). */
+    offDelayS: z.number().nonnegative().default(0),
+    /** Consecutive readings past the deadband before a level drops (both delays must pass). */
+    offDelaySamples: z.number().int().min(1).default(1),
+    ...ruleTail,
+  })
+  .strict()
+  .superRefine((rule, ctx) => checkLevelOrder(rule.levels, rule.direction, ctx, `for a rule that alarms ${rule.direction}`));
+
+/** Rise or fall of the value within a sliding window of reading time (detect/rate.ts). */
+export const rateRuleSchema = z
+  .object({
+    id,
+    kind: z.literal('rate'),
+    quantity: z.enum(QUANTITIES),
+    direction: z.enum(['rise', 'fall']),
+    windowS: z.number().positive(),
+    /** Change, in the quantity's unit, within the window. */
+    levels: setpoints,
+    /** A level clears once the change is below its set point minus this. */
+    deadband: z.number().nonnegative().default(0),
+    /** Readings before the rule may raise; three is what makes one spike harmless (median of three). */
+    minSamples: z.number().int().min(3, 'minSamples must be at least 3: the median of three readings keeps one spike from raising').default(3),
+    ...ruleTail,
+  })
+  .strict()
+  .superRefine((rule, ctx) => checkPositiveLevels(rule, ctx, 'change'));
+
+/** Time-weighted CO exposure (detect/dose.ts); the defaults are the EN 50291-1 fit of presets/kitchen.ts. */
+export const doseRuleSchema = z
+  .object({
+    id,
+    kind: z.literal('dose'),
+    quantity: z.literal('co_ppm', { error: 'a dose rule is fitted to carbon monoxide: use quantity: co_ppm' }),
+    /** At or below this concentration no dose builds up, and the dose drains. */
+    c0Ppm: z.number().nonnegative().default(20),
+    exponent: z.number().min(1).max(4).default(1.5),
+    /** A steady refPpm reaches one dose in refMin minutes. */
+    refPpm: z.number().positive().default(50),
+    refMin: z.number().positive().default(72),
+    /** In doses: 1 is the alarm point. */
+    levels: setpoints,
+    deadband: z.number().nonnegative().default(0.1),
+    /** One gap between readings counts at most this long, so a silence is not counted as exposure. */
+    maxGapS: z.number().positive().default(300),
+    ...ruleTail,
   })
   .strict()
   .superRefine((rule, ctx) => {
-    // Set points must move the way the value does as danger grows: up for `above`, down for `below`.
-    let previous: { level: string; value: number } | undefined;
-    for (const level of LEVELS) {
-      const value = rule.levels[level];
-      if (value === undefined) continue;
-      if (previous !== undefined) {
-        const ordered = rule.direction === 'above' ? value > previous.value : value < previous.value;
-        if (!ordered) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['levels', level],
-            message: `${level} (${value}) must be ${rule.direction} ${previous.level} (${previous.value}) for a rule that alarms ${rule.direction}`,
-          });
-        }
-      }
-      previous = { level, value };
-    }
+    if (!(rule.refPpm > rule.c0Ppm)) ctx.addIssue({ code: 'custom', path: ['refPpm'], message: `refPpm (${rule.refPpm}) must be above c0Ppm (${rule.c0Ppm})` });
+    checkPositiveLevels(rule, ctx, 'dose');
   });
+
+export const ruleSchema = z.discriminatedUnion('kind', [thresholdRuleSchema, rateRuleSchema, doseRuleSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'kind must be threshold, rate or dose (leave it out for threshold)' : undefined),
+});
 export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
-export type Rule = ThresholdRule;
+export type RateRule = z.infer<typeof rateRuleSchema>;
+export type DoseRule = z.infer<typeof doseRuleSchema>;
+export type Rule = z.infer<typeof ruleSchema>;
+export type RuleInput = z.input<typeof ruleSchema>;
 
 const channelSchema = z.object({ quantity: z.enum(QUANTITIES) }).strict();
 
@@ -79,9 +148,17 @@ export const deviceSchema = z
     kind: z.enum(['detector', 'valve', 'fan']),
     passwordHash,
     channels: z.record(id, channelSchema).default({}),
+    /** Silence after which the detector's channels raise `stale`. GB 16808 (secondary source) asks
+     * a controller to signal a line fault within 100 s; detectors report every 10–30 s (DESIGN.md). */
+    staleAfterS: z.number().positive().default(100),
+    /** A dead gas detector in a kitchen is a hazard (issue 3): yellow by default. */
+    staleLevel: z.enum(LEVELS).default('yellow'),
   })
   .strict()
   .superRefine((device, ctx) => {
+    if ('_device' in device.channels) {
+      ctx.addIssue({ code: 'custom', path: ['channels', '_device'], message: '_device is reserved for device-level alarms (offline, device fault): rename the channel' });
+    }
     if (device.kind === 'detector' && Object.keys(device.channels).length === 0) {
       ctx.addIssue({ code: 'custom', path: ['channels'], message: 'a detector needs at least one channel, e.g. { ch4: { quantity: methane_lel } }' });
     }
@@ -147,6 +224,23 @@ const ingestSchema = z
   })
   .strict();
 
+const healthSchema = z
+  .object({
+    /** A gateway clock step forward larger than this is a clock fault, not a mass of silent sensors. */
+    maxClockJumpS: z.number().positive().default(300),
+    /** Level of a reading outside the quantity's physical range: such a detector cannot see a leak. */
+    rangeFaultLevel: z.enum(LEVELS).default('orange'),
+    /** In-range readings in a row before a range fault clears. */
+    rangeClearReadings: z.number().int().positive().default(3),
+    /** Level of device-reported fault codes (meta.fault). */
+    deviceFaultLevel: z.enum(LEVELS).default('orange'),
+    /** Hours a gas reading may stay exactly flat (away from its clean-air zero) before it counts as
+     * stuck; no standard figure was found, so this is a per-site setting with a conservative default. */
+    stuckGasAfterH: z.number().positive().default(6),
+    stuckLevel: z.enum(LEVELS).default('yellow'),
+  })
+  .strict();
+
 const ordersSchema = z
   .object({
     /** How long to wait for an actuator's cmd/ack before sending the command again. */
@@ -173,11 +267,12 @@ export const configSchema = z
     broker: brokerSchema.prefault({}),
     storage: storageSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
+    health: healthSchema.prefault({}),
     orders: ordersSchema.prefault({}),
     api: apiSchema.prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
     sites: z.array(siteSchema).min(1),
-    rules: z.array(thresholdRuleSchema).prefault(() => KITCHEN_RULES.map((r) => ({ ...r }))),
+    rules: z.array(ruleSchema).prefault(() => KITCHEN_RULES.map((r) => ({ ...r }))),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -2,12 +2,15 @@
 
 import type { Db } from '../store/sqlite.js';
 import type { Topics } from '../contract/topics.js';
+import type { DeviceRef } from '../contract/ids.js';
 import { parseJson, statusSchema } from '../contract/command.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Ingress } from './ingress.js';
 
-export async function trackDeviceStatus(db: Db, ingress: Ingress, topics: Topics, events: EventBus, clock: () => number, log: Logger): Promise<void> {
+export type StatusListener = (ref: DeviceRef, state: 'online' | 'offline', atMs: number) => void;
+
+export async function trackDeviceStatus(db: Db, ingress: Ingress, topics: Topics, events: EventBus, clock: () => number, log: Logger, onStatus: StatusListener): Promise<void> {
   const upsert = db.prepare(
     `INSERT INTO device_status (site, device, state, at_ms) VALUES (?, ?, ?, ?)
      ON CONFLICT (site, device) DO UPDATE SET state = excluded.state, at_ms = excluded.at_ms`,
@@ -23,6 +26,7 @@ export async function trackDeviceStatus(db: Db, ingress: Ingress, topics: Topics
     }
     const atMs = clock();
     upsert.run(ref.site, ref.device, status.value.state, atMs);
+    onStatus(ref, status.value.state, atMs);
     events.emit('deviceStatus', { ref, state: status.value.state, atMs });
   });
 }

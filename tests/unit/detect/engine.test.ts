@@ -1,14 +1,14 @@
 // DetectionEngine: rule selection, restore at start, stop-work flag and warm snapshots.
 
 import { describe, it, expect } from 'vitest';
-import { thresholdRuleSchema, type ThresholdRule } from '../../../gateway/src/config/schema.js';
-import { KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { ruleSchema, thresholdRuleSchema, type Rule } from '../../../gateway/src/config/schema.js';
+import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import type { Quantity } from '../../../gateway/src/config/quantities.js';
 import { DetectionEngine, type SensorReading } from '../../../gateway/src/detect/engine.js';
 import { sensorKey } from '../../../gateway/src/detect/sensor-state.js';
 
-const kitchen: ThresholdRule[] = KITCHEN_RULES.map((r) => thresholdRuleSchema.parse(r));
+const kitchen: Rule[] = KITCHEN_RULES.map((r) => ruleSchema.parse(r));
 const hq = 'hq' as SiteId;
 const branch = 'branch' as SiteId;
 const dev = 'det-1' as DeviceId;
@@ -103,5 +103,81 @@ describe('DetectionEngine', () => {
   it('rejects a snapshot key that is not a sensor key', () => {
     const engine = new DetectionEngine(kitchen);
     expect(() => engine.load({ 'hq/det-1': { rules: {} } })).toThrow(TypeError);
+  });
+});
+
+describe('DetectionEngine with every rule kind', () => {
+  const all: Rule[] = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES].map((r) => ruleSchema.parse(r));
+  const co = 'co' as ChannelId;
+  const coReading = (value: number, tsMs: number) => reading(value, tsMs, hq, 'co_ppm', co);
+
+  it('runs threshold, rate and dose rules of a quantity side by side', () => {
+    const engine = new DetectionEngine(all);
+    const seen: string[] = [];
+    for (let t = 0; t <= 60_000; t += 2_000) {
+      for (const x of engine.process(reading(2 + Math.max(0, t - 10_000) * 0.0002, t))) seen.push(`${x.ruleId}:${x.to}@${x.atMs}`);
+    }
+    // 10 %LEL (blue) is reached at 50 s and held the 2-s on-delay; the rise rule saw the leak at 26 s.
+    expect(seen).toEqual(['kitchen-methane-rise:yellow@26000', 'kitchen-methane-rise:red@38000', 'kitchen-methane:blue@52000']);
+    const co100: string[] = [];
+    for (let t = 0; t <= 20 * 60_000; t += 10_000) for (const x of engine.process(coReading(100, t))) co100.push(`${x.ruleId}:${x.to}@${x.atMs}`);
+    expect(co100).toEqual(['kitchen-co:orange@10000', 'kitchen-co-dose:yellow@1000000']);
+  });
+
+  it('answers "nothing changed" with one shared, frozen array', () => {
+    const engine = new DetectionEngine(all);
+    const a = engine.process(coReading(3, 0));
+    const b = engine.process(reading(2, 0));
+    expect(a).toBe(b);
+    expect(Object.isFrozen(a)).toBe(true);
+  });
+
+  it('restores a dose alarm that then drains instead of clearing on the first clean reading', () => {
+    const engine = new DetectionEngine(all);
+    expect(engine.restore(hq, dev, co, 'kitchen-co-dose', 'yellow')).toBe(true);
+    // Clean air drains 0.00756 dose per minute: 1 − 0.1 is reached after 13.2 min.
+    for (let min = 0; min <= 13; min++) expect(engine.process(coReading(0, min * 60_000))).toEqual([]);
+    expect(engine.levelOf(hq, dev, co, 'kitchen-co-dose')).toBe('yellow');
+    expect(engine.process(coReading(0, 14 * 60_000)).map((t) => [t.ruleId, t.to])).toEqual([['kitchen-co-dose', null]]);
+  });
+
+  it('restores a rate alarm and holds it for one window of readings', () => {
+    const engine = new DetectionEngine(all);
+    expect(engine.restore(hq, dev, ch4, 'kitchen-methane-rise', 'red')).toBe(true);
+    for (let t = 0; t < 60_000; t += 10_000) expect(engine.process(reading(2, t))).toEqual([]);
+    expect(engine.process(reading(2, 60_000)).map((t) => [t.ruleId, t.from, t.to])).toEqual([['kitchen-methane-rise', 'red', null]]);
+  });
+
+  it('refuses to restore a rule of another quantity than the channel reads', () => {
+    const engine = new DetectionEngine(all);
+    engine.process(reading(2, 0));
+    expect(engine.restore(hq, dev, ch4, 'kitchen-co-dose', 'yellow')).toBe(false);
+  });
+
+  it('continues a rate window and a dose from a snapshot through JSON', () => {
+    const feed = (e: DetectionEngine, from: number, to: number) => {
+      const out: string[] = [];
+      for (let t = from; t < to; t += 10_000) {
+        for (const x of e.process(reading(2 + t / 20_000, t))) out.push(`${x.ruleId}:${x.to}@${x.atMs}`);
+        for (const x of e.process(coReading(100, t))) out.push(`${x.ruleId}:${x.to}@${x.atMs}`);
+      }
+      return out;
+    };
+    const straight = new DetectionEngine(all);
+    feed(straight, 0, 600_000);
+    const warm = new DetectionEngine(all);
+    warm.load(JSON.parse(JSON.stringify(straight.snapshot())));
+    const expected = feed(straight, 600_000, 1_200_000);
+    expect(expected).toContain('kitchen-co-dose:yellow@1000000');
+    expect(feed(warm, 600_000, 1_200_000)).toEqual(expected);
+  });
+
+  it('keeps the level of a loaded state whose rule changed kind', () => {
+    const asThreshold = new DetectionEngine([thresholdRuleSchema.parse({ id: 'ch4-watch', quantity: 'methane_lel', direction: 'above', levels: { yellow: 20 } })]);
+    asThreshold.process(reading(30, 0));
+    const asRate = new DetectionEngine([ruleSchema.parse({ id: 'ch4-watch', kind: 'rate', quantity: 'methane_lel', direction: 'rise', windowS: 60, levels: { yellow: 5 } })]);
+    asRate.load(asThreshold.snapshot());
+    expect(asRate.process(reading(30, 1000))).toEqual([]);
+    expect(asRate.levelOf(hq, dev, ch4, 'ch4-watch')).toBe('yellow');
   });
 });

@@ -176,3 +176,81 @@ describe('readings that do not move the state', () => {
     expect(start).toEqual(before);
   });
 });
+
+describe('off-delay (ISA-18.2)', () => {
+  const held = rule({ levels: { yellow: 20 }, deadband: 2, offDelayS: 5 });
+
+  it('drops exactly when the value has been past the deadband for the delay, not a millisecond earlier', () => {
+    expectLevels(held, [
+      [0, 25, 'yellow'],
+      [10_000, 17, 'yellow'], // past the deadband: the off-delay starts
+      [14_999, 0, 'yellow'],
+      [15_000, 0, null],
+    ]);
+  });
+
+  it('drops on the last sample required, not one sample earlier', () => {
+    expectLevels(rule({ levels: { yellow: 20 }, offDelaySamples: 3 }), [
+      [0, 25, 'yellow'],
+      [1, 10, 'yellow'],
+      [2, 10, 'yellow'],
+      [3, 10, null],
+    ]);
+  });
+
+  it('needs both the seconds and the samples', () => {
+    const both = rule({ levels: { yellow: 20 }, offDelayS: 2, offDelaySamples: 3 });
+    expectLevels(both, [[0, 25, 'yellow'], [1000, 0, 'yellow'], [5000, 0, 'yellow'], [5001, 0, null]]);
+    expectLevels(both, [[0, 25, 'yellow'], [1000, 0, 'yellow'], [1500, 0, 'yellow'], [2000, 0, 'yellow'], [3000, 0, null]]);
+  });
+
+  it('starts again when the value comes back inside the deadband', () => {
+    expectLevels(held, [
+      [0, 25, 'yellow'],
+      [1000, 10, 'yellow'],
+      [4000, 19, 'yellow'], // back within the deadband: the run ends
+      [5000, 10, 'yellow'], // a new run starts here
+      [9999, 10, 'yellow'],
+      [10_000, 10, null],
+    ]);
+  });
+
+  it('lets each level keep its own off-delay: red drops to the level still waiting', () => {
+    expectLevels(rule({ levels: { orange: 25, red: 50 }, deadband: 2, offDelayS: 10 }), [
+      [0, 60, 'red'],
+      [1000, 30, 'red'], // past red's deadband; orange holds
+      [6000, 10, 'red'], // past orange's deadband too, from here
+      [10_999, 10, 'red'],
+      [11_000, 10, 'orange'], // red's 10 s are over, orange's are not
+      [15_999, 10, 'orange'],
+      [16_000, 10, null],
+    ]);
+  });
+
+  it('keeps raising at once while a drop is pending', () => {
+    expectLevels(rule({ levels: { yellow: 20, red: 50 }, offDelayS: 10 }), [
+      [0, 25, 'yellow'],
+      [1000, 0, 'yellow'],
+      [2000, 55, 'red'],
+    ]);
+  });
+
+  it('holds a level restored at start for the off-delay too', () => {
+    const restored = { ...initialThresholdState(), level: 'yellow' as Level };
+    expectLevels(held, [[0, 0, 'yellow'], [4999, 0, 'yellow'], [5000, 0, null]], restored);
+  });
+
+  it('with the defaults (0 s, 1 sample) drops on the first reading past the deadband', () => {
+    expectLevels(rule({ levels: { yellow: 20 }, deadband: 2 }), [[0, 25, 'yellow'], [1, 17.99, null]]);
+  });
+});
+
+describe('duplicates', () => {
+  it('ignores a reading with the same time and value as the last, so it cannot count as a sample', () => {
+    const r = rule({ levels: { yellow: 20 }, onDelaySamples: 2 });
+    const state = stepThreshold(initialThresholdState(), 25, 0, r).state;
+    const dup = stepThreshold(state, 25, 0, r);
+    expect(dup.state).toBe(state);
+    expect(stepThreshold(state, 26, 0, r).to).toBe('yellow'); // same time, new value: a reading
+  });
+});

@@ -2,11 +2,11 @@
 // the presets; these are the rules a site gets when its config names none.
 
 import type { z } from 'zod';
-import type { thresholdRuleSchema } from '../schema.js';
+import type { RuleInput, thresholdRuleSchema } from '../schema.js';
 
-type RuleInput = z.input<typeof thresholdRuleSchema>;
+type ThresholdRuleInput = z.input<typeof thresholdRuleSchema>;
 
-export const KITCHEN_RULES: readonly RuleInput[] = [
+export const KITCHEN_RULES: readonly ThresholdRuleInput[] = [
   {
     id: 'kitchen-methane',
     quantity: 'methane_lel',
@@ -44,5 +44,51 @@ export const KITCHEN_RULES: readonly RuleInput[] = [
     onDelayS: 2,
     // CO in a kitchen comes from the gas appliances themselves: at red, cut the gas and ventilate.
     stopWork: true,
+  },
+];
+
+/**
+ * The kitchen's rate and dose rules. Kept apart from KITCHEN_RULES (the config default and the
+ * preset registry, which still take threshold rules only: presets/types.ts) until the registry
+ * takes every rule kind; then they are appended to KITCHEN_RULES.
+ */
+export const KITCHEN_RATE_AND_DOSE_RULES: readonly RuleInput[] = [
+  {
+    // A leak shows as a climb before it reaches a set point: act on the climb (issue 3: "methane
+    // rising 5 %LEL within a minute → red even below the red threshold"). No national figure for
+    // a rise rate was found: per-site setting, conservative default.
+    id: 'kitchen-methane-rise',
+    kind: 'rate',
+    quantity: 'methane_lel',
+    direction: 'rise',
+    windowS: 60,
+    levels: {
+      yellow: 2.5, // half the red rise: an early warning (per-site setting)
+      red: 5, // issue 3: 5 %LEL within a minute
+    },
+    deadband: 1, // clears below 1.5 / 4 %LEL per minute: above a kitchen detector's noise after the median
+    minSamples: 3, // the median of three readings: one spike never raises (detect/rate.ts)
+    stopWork: true, // GB/T 34004-2017 links the kitchen gas alarm to the shut-off valve
+  },
+  {
+    // Time-weighted CO exposure (detect/dose.ts). EN 50291-1: 30 ppm no alarm within 120 min;
+    // 50 ppm alarm in 60–90 min; 100 ppm in 10–40 min; 300 ppm within 3 min. These constants
+    // are a fit to those four points, not physiology: a steady c alarms after
+    // 72 · (30 / (c − 20))^1.5 min, i.e. 30 ppm 374 min, 50 ppm 72, 100 ppm 16.5, 300 ppm 2.5,
+    // and each window still holds with the concentration off by ±7.8 % (sensor tolerance).
+    id: 'kitchen-co-dose',
+    kind: 'dose',
+    quantity: 'co_ppm',
+    c0Ppm: 20, // fit; near the GBZ 2.1-2019 8-h limit of 20 mg/m³ (≈ 17 ppm), not confirmed as a source
+    exponent: 1.5, // fit (toxic-load form C^n·t, ten Berge); n = 1 cannot meet 300 ppm ≤ 3 min with 50 ppm ≥ 60 min and margin
+    refPpm: 50, // EN 50291-1: 50 ppm …
+    refMin: 72, // … alarms within 60–90 min: 72 min leaves the most room on all four points
+    levels: {
+      yellow: 1, // EN 50291-1 alarm point
+      red: 2, // twice the alarm dose (50 ppm 144 min, 100 ppm 33 min, 300 ppm 5 min); no standard figure: per-site setting
+    },
+    deadband: 0.1, // clears once a tenth of a dose has drained: about 13 min of clean air
+    maxGapS: 300, // a silent detector is not counted as exposed for more than 5 min per gap
+    stopWork: true, // CO in a kitchen comes from the gas appliances: at red, cut the gas and ventilate
   },
 ];

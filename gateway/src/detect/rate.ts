@@ -1,0 +1,211 @@
+// Rate of change over a sliding window of reading time (issue 3: water rising 0.3 m in an hour,
+// methane rising 5 %LEL within a minute), robust to a single spike, O(1) amortised per reading.
+//
+// Estimator. Each reading x_i is first passed through a median of three, f_i = median(x_i,
+// x_i-1, x_i-2): one outlier among any three readings is never the median, so a single spike of
+// any size never reaches f (f stays between the two ordinary readings beside it). The change
+// is then f_now minus the lowest f in the window (for `fall`: the highest f minus f_now), i.e.
+// "how far the value has climbed within the window", so a rise that starts mid-window counts
+// in full. The window's minimum is kept in a monotonic deque over time buckets of windowS/30:
+// one entry per bucket at most (the bucket's lowest f), so memory is bounded by 31 entries
+// whatever the reading rate (a ring that grows on demand to that size and never shrinks, so a
+// steady stream allocates nothing), and every entry is pushed and popped once. A bucket stays in the
+// window until it lies entirely more than windowS in the past: the reference can be up to one
+// bucket (windowS/30) older than windowS, erring towards alarming.
+//
+// Levels latch like a threshold on the change (threshold.ts): a level holds while the change
+// stays within `deadband` of its set point and drops once it falls below set point − deadband.
+// A rule raises nothing before minSamples readings and starts afresh after a silence longer than
+// the window. A level restored at start (an alarm still open) is held until the rule has watched
+// one full window: a clear needs a window of evidence, or a restart could end an episode early.
+
+import { levelRank, type Level } from '../contract/levels.js';
+import type { RateRule } from '../config/schema.js';
+import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_SIZE, LEVEL, packLatch, setPoints, toMs, unpackLatch, type LatchSpec, type LatchState, type Packed } from './threshold.js';
+
+/** Buckets per window: the resolution of the window's start (issue 3: windowS/30). */
+export const RATE_BUCKETS = 30;
+const CAP = RATE_BUCKETS + 1; // deque entries: one per bucket of the window, the current one included
+
+// Packed layout after the latch (threshold.ts), then the deque: a ring of [bucket, sign·f] pairs,
+// 4 at first and up to CAP. The ring grows at the end of the array: a rate state comes last in it.
+const PREV_VALUE = LATCH_SIZE; // x_i-2 (x_i-1 is the latch's LAST_VALUE)
+const SEEN = LATCH_SIZE + 1; // readings since the start or the last long silence, capped at minSamples
+const FIRST_TS = LATCH_SIZE + 2; // time of the first of those
+const HELD = LATCH_SIZE + 3; // 1 while a restored level waits for a window of evidence
+const HEAD = LATCH_SIZE + 4; // ring index of the front entry
+const SIZE = LATCH_SIZE + 5; // entries in the ring
+const RING = LATCH_SIZE + 6;
+/** Slots of a fresh rate state; its ring may add 2 · (CAP − 4) more. */
+export const RATE_SIZE = RING + 2 * 4;
+
+export interface RateSpec {
+  readonly latch: LatchSpec;
+  /** +1 for rise, -1 for fall: the deque works on sign·f and always looks for a minimum. */
+  readonly sign: number;
+  readonly windowMs: number;
+  readonly bucketMs: number;
+  readonly minSamples: number;
+}
+
+export interface RateState extends LatchState {
+  readonly kind: 'rate';
+  prevValue: number;
+  seen: number;
+  firstTsMs: number;
+  /** A restored level, held until one window after firstTsMs. */
+  holdRestored: boolean;
+  /** The deque from front to back as [bucket, sign·f, bucket, sign·f, …], sign·f increasing. */
+  window: number[];
+}
+
+export interface RateStep {
+  readonly state: RateState;
+  readonly from: Level | null;
+  readonly to: Level | null;
+  readonly changed: boolean;
+}
+
+export function compileRate(rule: RateRule): RateSpec {
+  const windowMs = toMs(rule.windowS);
+  return {
+    latch: { above: true, sp: setPoints(rule.levels), deadband: rule.deadband, onDelayMs: 0, onDelaySamples: 1, offDelayMs: 0, offDelaySamples: 1 },
+    sign: rule.direction === 'rise' ? 1 : -1,
+    windowMs,
+    bucketMs: windowMs / RATE_BUCKETS,
+    minSamples: rule.minSamples,
+  };
+}
+
+export function initRate(v: Packed, o: number): void {
+  initLatch(v, o);
+  v[o + PREV_VALUE] = NaN;
+  v[o + SEEN] = 0;
+  v[o + FIRST_TS] = NaN;
+  v[o + HELD] = 0;
+  v[o + HEAD] = 0;
+  v[o + SIZE] = 0;
+  for (let i = 0; i < RATE_SIZE - RING; i++) v[o + RING + i] = 0;
+}
+
+export function packRate(s: RateState, v: Packed, o: number): void {
+  initRate(v, o);
+  packLatch(s, v, o);
+  v[o + PREV_VALUE] = s.prevValue;
+  v[o + SEEN] = s.seen;
+  v[o + FIRST_TS] = s.firstTsMs;
+  v[o + HELD] = s.holdRestored ? 1 : 0;
+  const size = Math.min(s.window.length >> 1, CAP);
+  while (v.length < o + RING + 2 * size) v.push(0);
+  for (let i = 0; i < 2 * size; i++) v[o + RING + i] = s.window[i]!;
+  v[o + SIZE] = size;
+}
+
+const capacity = (v: Packed, o: number): number => (v.length - o - RING) >> 1;
+
+export function unpackRate(v: Packed, o: number): RateState {
+  const window: number[] = [];
+  const cap = capacity(v, o);
+  for (let k = 0; k < v[o + SIZE]!; k++) {
+    const at = o + RING + ((v[o + HEAD]! + k) % cap) * 2;
+    window.push(v[at]!, v[at + 1]!);
+  }
+  return { kind: 'rate', ...unpackLatch(v, o), prevValue: v[o + PREV_VALUE]!, seen: v[o + SEEN]!, firstTsMs: v[o + FIRST_TS]!, holdRestored: v[o + HELD] === 1, window };
+}
+
+export function initialRateState(): RateState {
+  const v = doubles(RATE_SIZE);
+  initRate(v, 0);
+  return unpackRate(v, 0);
+}
+
+function median3(a: number, b: number, c: number): number {
+  const lo = a < b ? a : b;
+  const hi = a < b ? b : a;
+  return c <= lo ? lo : c >= hi ? hi : c;
+}
+
+/** Adds sign·f for `bucket` to the deque at `o` and returns sign·f minus the window's minimum. */
+function pushEnvelope(v: Packed, o: number, bucket: number, y: number): number {
+  const ring = o + RING;
+  let cap = capacity(v, o);
+  let head = v[o + HEAD]!;
+  let size = v[o + SIZE]!;
+  // Expire from the front the buckets that lie wholly before the window.
+  while (size > 0 && v[ring + head * 2]! < bucket - RATE_BUCKETS) {
+    head = head + 1 === cap ? 0 : head + 1;
+    size--;
+  }
+  // Drop from the back every entry that can no longer be the minimum.
+  while (size > 0 && v[ring + ((head + size - 1) % cap) * 2 + 1]! >= y) size--;
+  if (size === 0 || v[ring + ((head + size - 1) % cap) * 2]! !== bucket) {
+    // Entries left have buckets in [bucket − 30, bucket − 1]: at most CAP − 1, so growing to CAP always makes room.
+    if (size === cap) {
+      cap = grow(v, ring, head, size);
+      head = 0;
+    }
+    const at = ring + ((head + size) % cap) * 2;
+    v[at] = bucket;
+    v[at + 1] = y;
+    size++;
+  } // else: this bucket already holds a lower value, which expires with it.
+  v[o + HEAD] = head;
+  v[o + SIZE] = size;
+  return y - v[ring + head * 2 + 1]!;
+}
+
+/** Doubles a full ring (up to CAP entries) at the end of the array, front entry first; returns the capacity. */
+function grow(v: Packed, ring: number, head: number, size: number): number {
+  const entries = v.slice(ring + head * 2).concat(v.slice(ring, ring + head * 2));
+  const cap = Math.min(size * 2, CAP);
+  for (let i = 0; i < entries.length; i++) v[ring + i] = entries[i]!;
+  while (v.length < ring + cap * 2) v.push(0);
+  return cap;
+}
+
+/** Advances the packed state at `o` IN PLACE; returns true when its level changed (the engine's path). */
+export function advanceRate(v: Packed, o: number, value: number, tsMs: number, spec: RateSpec): boolean {
+  if (!accepts(v, o, value, tsMs)) return false;
+  if (tsMs - v[o + LAST_TS]! > spec.windowMs) {
+    // The first reading, or after a silence longer than the window: nothing before it is in
+    // the window, and a median across the silence would mix two different situations.
+    v[o + SEEN] = 0;
+    v[o + SIZE] = 0;
+    v[o + FIRST_TS] = tsMs;
+  }
+  const x1 = v[o + LAST_VALUE]!;
+  const x2 = v[o + PREV_VALUE]!;
+  v[o + PREV_VALUE] = x1;
+  v[o + LAST_VALUE] = value;
+  v[o + LAST_TS] = tsMs;
+  const seen = v[o + SEEN]! < spec.minSamples ? v[o + SEEN]! + 1 : v[o + SEEN]!;
+  v[o + SEEN] = seen;
+  if (seen < 3) return false;
+  // + 0 turns −0 (a `fall` rule at 0) into 0, which survives JSON: snapshots stay exact.
+  const change = pushEnvelope(v, o, Math.floor(tsMs / spec.bucketMs), spec.sign * median3(value, x1, x2) + 0);
+  if (seen < spec.minSamples) return false;
+  let mayDrop = true;
+  if (v[o + HELD] === 1) {
+    if (tsMs - v[o + FIRST_TS]! >= spec.windowMs) v[o + HELD] = 0;
+    else mayDrop = false;
+  }
+  return advanceLatch(v, o, change, tsMs, spec.latch, mayDrop);
+}
+
+/** Sets a level restored at start, held until the rule has watched one full window of readings. */
+export function restoreRate(v: Packed, o: number, level: Level): void {
+  v[o + LEVEL] = levelRank(level);
+  v[o + HELD] = 1;
+  // A state that already has readings counts its window from the latest; a fresh one from its first.
+  if (Number.isFinite(v[o + LAST_TS]!)) v[o + FIRST_TS] = v[o + LAST_TS]!;
+}
+
+/** One reading through one rate rule; returns a new state and leaves `state` untouched. */
+export function stepRate(state: RateState, value: number, tsMs: number, rule: RateRule): RateStep {
+  const v = doubles(RATE_SIZE);
+  packRate(state, v, 0);
+  if (!accepts(v, 0, value, tsMs)) return { state, from: state.level, to: state.level, changed: false };
+  const changed = advanceRate(v, 0, value, tsMs, compileRate(rule));
+  const next = unpackRate(v, 0);
+  return { state: next, from: state.level, to: next.level, changed };
+}
