@@ -1,5 +1,5 @@
-// Runs every benchmark and prints one summary: the detection core (bench/core.ts), then the whole
-// gateway ingest path (bench/ingest.ts). Exits non-zero if any acknowledged message was lost.
+// Runs every benchmark and prints one summary: the detection core (bench/core.ts), staleness
+// timers (bench/stale.ts), then the whole gateway ingest path (bench/ingest.ts). Exits non-zero if any acknowledged message was lost.
 // Run: npm run bench            (full run, writes bench/results/*.json)
 //      node --expose-gc dist/bench/run.js [--quick]
 //   --quick: small counts for a smoke check; writes no results.
@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { runCoreBench } from './core.js';
 import { runIngestBench } from './ingest.js';
+import { runStaleBench } from './stale.js';
 
 function fmt(v: number | string | undefined, unit = ''): string {
   if (v === undefined) return '-';
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
 
   const t0 = Date.now();
   const core = await runCoreBench(quick ? { readings: 200_000, sensors: 2_000, memSensors: 10_000, outFile: null } : {});
+  const stale = await runStaleBench(quick ? { sensors: 10_000, minutes: 2, outFile: null } : {});
   const t1 = Date.now();
   const ingest = await runIngestBench(quick ? { messages: 10_000, publishers: 2, repeats: 1, warmupMessages: 0, idleMessages: 50, outFile: null } : {});
   const t2 = Date.now();
@@ -28,6 +30,8 @@ async function main(): Promise<void> {
     ['core: detect', fmt(core.detect_per_s, ' readings/s')],
     ['core: decode+validate+detect', `${fmt(core.parse_validate_detect_per_s, ' readings/s')} (${fmt(core.parse_validate_detect_msgs_per_s, ' msg/s')})`],
     ['core: heap per sensor', `${fmt(core.bytes_per_sensor, ' B')} (gc: ${core.gc})`],
+    ['core: all rule kinds (100k sensors)', `${fmt(core.detect_all_rules_per_s, ' readings/s')}, ${fmt(core.bytes_per_sensor_all_rules, ' B/sensor')}`],
+    ['staleness: 100k sensors', `${fmt(stale.seen_per_s, ' seen/s')}, tick p99 ${fmt(stale.tick_ms_p99)} ms, ${fmt(stale.bytes_per_sensor, ' B/sensor')}`],
     [
       `ingest: ${fmt(ingest.messages)} msg, ${ingest.publishers} pub x ${ingest.in_flight} in flight`,
       `commit every ${ingest.commit_interval_ms} ms, median of ${ingest.repeats}`,
