@@ -2,9 +2,7 @@
 // per sensor; kitchen threshold rules, then every rule kind (methane: threshold + rate, CO: threshold + dose).
 // Run: npm run build && node --expose-gc dist/bench/core.js [--readings N --sensors N --mem-sensors N --all-sensors N]
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -16,6 +14,7 @@ import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js
 import { decodeTelemetry } from '../gateway/src/contract/telemetry.js';
 import { DetectionEngine, type SensorReading } from '../gateway/src/detect/engine.js';
 import { createRng } from '../simulators/src/rng.js';
+import { machineInfo, writeResult } from './results.js';
 
 const rngFn = (seed: number): (() => number) => {
   const rng = createRng(seed);
@@ -241,7 +240,6 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
   const detectAllShuffled = measureDetect(allRules, allFleet, readings);
   const pvdAll = measureParseDetect(allRules, allFleet, readings);
   const memAll = measureMemory(allRules, memSensors, seed, 10); // 100 s of readings: the 60-s rate windows are full
-  const cpu = cpus();
   const result: Record<string, number | string> = {
     detect_per_s: Math.round(detect.perS),
     parse_validate_detect_per_s: Math.round(pvd.perS),
@@ -259,18 +257,10 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
     mem_sensors: memSensors,
     all_rules_sensors: allSensors,
     seed,
-    machine: `${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}`,
-    cpu_model: cpu[0]?.model ?? 'unknown',
-    cpu_count: cpu.length,
-    node: process.version,
+    ...machineInfo(),
     at: new Date().toISOString(),
   };
-  const outFile = opts.outFile === undefined ? 'bench/results/core.json' : opts.outFile;
-  if (outFile !== null) {
-    const path = resolve(outFile);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-  }
+  writeResult(opts.outFile, 'bench/results/core.json', result);
   return result;
 }
 

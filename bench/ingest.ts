@@ -11,10 +11,10 @@
 // Run: npm run build && node dist/bench/ingest.js [--messages N --publishers N --in-flight N
 //      --synchronous FULL|NORMAL --repeats N --warmup N --idle N --out FILE|-]
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -28,6 +28,7 @@ import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { silentLogger } from '../gateway/src/log.js';
 import { startRuntime } from '../gateway/src/runtime.js';
 import { journalPath } from '../gateway/src/store/journal-db.js';
+import { machineInfo, writeResult } from './results.js';
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
@@ -338,7 +339,6 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
   for (let r = 0; r < repeats; r++) for (const level of levels) all.push(await runOnce(messages, publishers, inFlight, level));
   const idle = idleMessages > 0 ? await runOnce(idleMessages, 1, 1, levels[0]!) : undefined;
 
-  const cpu = cpus();
   const primary = medianRun(all.filter((x) => x.synchronous === levels[0]));
   const result: Record<string, number | string> = {
     messages_per_s: Math.round(primary.messagesPerS),
@@ -381,10 +381,7 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
   }
   Object.assign(result, {
     publishers_in: 'one worker_thread (mqtt.js 5, MQTT 3.1.1, QoS1)',
-    machine: `${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}`,
-    cpu_model: cpu[0]?.model ?? 'unknown',
-    cpu_count: cpu.length,
-    node: process.version,
+    ...machineInfo(),
     // Other work on this shared machine shows up here: a 1-minute load near or above the core count
     // means the figures are low.
     load_avg_1m_start: Math.round(loadAtStart * 100) / 100,
@@ -393,12 +390,7 @@ export async function runIngestBench(opts: IngestBenchOptions = {}): Promise<Rec
     at: new Date().toISOString(),
   });
 
-  const outFile = opts.outFile === undefined ? 'bench/results/ingest.json' : opts.outFile;
-  if (outFile !== null) {
-    const path = resolve(outFile);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-  }
+  writeResult(opts.outFile, 'bench/results/ingest.json', result);
   return result;
 }
 

@@ -2,15 +2,15 @@
 // heap per sensor for a fleet of 100 000 sensors reading every 10 s, ticked once a second.
 // Run: npm run build && node --expose-gc dist/bench/stale.js [--sensors N --minutes N --out FILE]
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { StalenessWatch } from '../gateway/src/detect/stale.js';
+import { machineInfo, writeResult } from './results.js';
 
 export interface StaleBenchOptions {
   sensors?: number;
@@ -22,7 +22,6 @@ export interface StaleBenchOptions {
 const READ_EVERY_MS = 10_000; // one reading per sensor every 10 s (DESIGN.md, Scale)
 const PERIOD_MS = 30_000; // three missed readings make a sensor stale
 const T0_MS = Date.UTC(2025, 0, 1);
-const SILENT_SHARE = 0.01; // 1 % of sensors stop reading halfway: the ticks have real work to do
 
 /** Sensor s is channel s % 2 of device s >> 1, ten devices per site; ids built once, up front. */
 interface Fleet {
@@ -120,7 +119,6 @@ export async function runStaleBench(opts: StaleBenchOptions = {}): Promise<Recor
   const sorted = run.tickMs.slice().sort((a, b) => a - b);
   const silent = sensors > 7 ? Math.floor((sensors - 8) / 100) + 1 : 0; // s % 100 === 7
   const stats = run.w.stats;
-  const cpu = cpus();
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   const result: Record<string, number | string> = {
     seen_per_s: Math.round(run.seenCalls / (run.seenMs / 1000)),
@@ -140,16 +138,11 @@ export async function runStaleBench(opts: StaleBenchOptions = {}): Promise<Recor
     simulated_s: seconds,
     read_every_ms: READ_EVERY_MS,
     period_ms: PERIOD_MS,
-    machine: `${cpu[0]?.model ?? 'unknown cpu'} x${cpu.length}, node ${process.version}`,
+    machine: machineInfo().machine,
     load_avg_1m: r3(loadavg()[0] ?? NaN),
     at: new Date().toISOString(),
   };
-  const outFile = opts.outFile === undefined ? 'bench/results/stale.json' : opts.outFile;
-  if (outFile !== null) {
-    const path = resolve(outFile);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
-  }
+  writeResult(opts.outFile, 'bench/results/stale.json', result);
   return result;
 }
 
