@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, formatConfigError } from './config/load.js';
 import { demoConfig } from './config/demo.js';
+import { effectiveRules } from './config/effective-rules.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
 import { startRuntime } from './runtime.js';
@@ -67,10 +68,12 @@ function checkConfig(argv: string[]): number {
   console.log(`${source}: valid`);
   console.log(`  broker: ${config.broker.mode === 'embedded' ? `embedded on ${config.broker.host}:${config.broker.port}` : config.broker.url}`);
   console.log(`  storage: ${config.storage.dataDir} (synchronous=${config.storage.synchronous})`);
+  const rules = effectiveRules(config);
   for (const site of config.sites) {
-    console.log(`  site ${site.id} (${site.name}): ${site.devices.map((d) => `${d.id}[${d.kind}]`).join(', ')}`);
+    console.log(`  site ${site.id} (${site.name})${site.preset ? ` preset ${site.preset}` : ''}: ${site.devices.map((d) => `${d.id}[${d.kind}]`).join(', ')}`);
+    const own = rules.filter((r) => !r.sites || r.sites.includes(site.id));
+    console.log(`    rules: ${own.map((r) => `${r.id}${r.stopWork ? ' (stop-work at red)' : ''}`).join(', ')}`);
   }
-  console.log(`  rules: ${config.rules.map((r) => `${r.id}${r.stopWork ? ' (stop-work at red)' : ''}`).join(', ')}`);
   return 0;
 }
 

@@ -21,6 +21,7 @@ import { AedesIngress } from './ingest/aedes-ingress.js';
 import { MqttIngress } from './ingest/mqtt-ingress.js';
 import { trackDeviceStatus } from './ingest/status.js';
 import { DetectionEngine } from './detect/engine.js';
+import { effectiveRules } from './config/effective-rules.js';
 import { isHealthRule, SensorHealth, type WatchedChannel } from './detect/health.js';
 import { AlarmRepository } from './alarms/repository.js';
 import { AlarmService } from './alarms/service.js';
@@ -112,7 +113,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const alarmRepo = new AlarmRepository(stateDb);
     const orders = new OrderRepository(stateDb);
     const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }));
-    const engine = new DetectionEngine(config.rules);
+    const engine = new DetectionEngine(effectiveRules(config));
     const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());
     // Detection starts warm from the alarms that were active, so a restart raises nothing twice.
     const active = alarms.activeAlarms();
