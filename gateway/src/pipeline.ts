@@ -9,6 +9,7 @@ import type { Quantity } from './config/quantities.js';
 import type { Config } from './config/schema.js';
 import type { DetectionEngine, LevelTransition, SensorReading } from './detect/engine.js';
 import type { SensorHealth } from './detect/health.js';
+import type { VotingPlan } from './detect/voting.js';
 import type { AlarmService } from './alarms/service.js';
 import type { Interlock } from './orders/interlock.js';
 import type { EventBus } from './events.js';
@@ -37,6 +38,7 @@ export class ReadingPipeline {
     private readonly alarms: AlarmService,
     private readonly interlock: Interlock,
     private readonly health: SensorHealth,
+    private readonly voting: VotingPlan,
     private readonly events: EventBus,
     private readonly clock: () => number,
     private readonly log: Logger,
@@ -45,12 +47,15 @@ export class ReadingPipeline {
   handle(ref: DeviceRef, telemetry: Telemetry): void {
     const key = `${ref.site}/${ref.device}`;
     const receivedMs = this.clock();
-    let mainQuantity: Quantity | undefined;
     const channels = this.profiles.get(key);
     if (channels === undefined) {
       this.counts.unknownDevice++;
       this.warnOnce(key, { site: ref.site, device: ref.device }, 'readings from a device not in config are stored but not watched');
     } else {
+      // The device's fault codes first: they describe this message's readings, and a detector in
+      // fault must not vote on a stop-work order its own readings would trigger.
+      const mainQuantity = channels.values().next().value;
+      if (mainQuantity !== undefined) this.apply(this.health.deviceMessage(ref.site, ref.device, mainQuantity, telemetry.meta?.fault, telemetry.tsMs));
       for (const channel in telemetry.readings) {
         const quantity = channels.get(channel);
         const value = telemetry.readings[channel]!;
@@ -63,9 +68,7 @@ export class ReadingPipeline {
         const reading: SensorReading = { site: ref.site, device: ref.device, channel: channel as ChannelId, quantity, value, tsMs: telemetry.tsMs };
         this.apply(this.engine.process(reading));
         this.apply(this.health.reading(reading, receivedMs));
-        mainQuantity ??= quantity;
       }
-      if (mainQuantity !== undefined) this.apply(this.health.deviceMessage(ref.site, ref.device, mainQuantity, telemetry.meta?.fault, telemetry.tsMs));
     }
     if (this.events.has('reading')) this.events.emit('reading', { ref, telemetry });
   }
@@ -83,8 +86,22 @@ export class ReadingPipeline {
   private apply(transitions: readonly LevelTransition[]): void {
     for (const t of transitions) {
       const alarm = this.alarms.onTransition(t);
-      if (alarm && t.stopWork) this.interlock.onStopWork(alarm);
+      if (alarm && t.stopWork && this.confirmed(t)) this.interlock.onStopWork(alarm);
     }
+  }
+
+  /** Voting (GB 16808-2025): a red that needs more detectors of its space waits for them. */
+  private confirmed(t: LevelTransition): boolean {
+    if (this.voting.votesFor(t.ruleId) <= 1) return true;
+    const vote = this.voting.decide(
+      t,
+      (v, ruleId) => this.engine.levelOf(v.site, v.device, v.channel, ruleId),
+      (v) => this.health.votes(v.site, v.device, v.channel),
+    );
+    const fields = { site: t.site, device: t.device, ruleId: t.ruleId, atRed: vote.atRed, required: vote.required };
+    for (const v of vote.notVoting) this.log.warn({ ...fields, notVoting: v.device }, 'detector in fault or silent does not vote on the stop-work order');
+    if (!vote.confirmed) this.log.warn(fields, 'red on too few detectors of the space: stop-work order waits for confirmation');
+    return vote.confirmed;
   }
 
   private warnOnce(key: string, fields: Record<string, string>, message: string): void {

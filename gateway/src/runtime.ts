@@ -22,6 +22,7 @@ import { MqttIngress } from './ingest/mqtt-ingress.js';
 import { trackDeviceStatus } from './ingest/status.js';
 import { DetectionEngine } from './detect/engine.js';
 import { effectiveRules } from './config/effective-rules.js';
+import { VotingPlan } from './detect/voting.js';
 import { isHealthRule, SensorHealth, type WatchedChannel } from './detect/health.js';
 import { AlarmRepository } from './alarms/repository.js';
 import { AlarmService } from './alarms/service.js';
@@ -113,7 +114,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const alarmRepo = new AlarmRepository(stateDb);
     const orders = new OrderRepository(stateDb);
     const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }));
-    const engine = new DetectionEngine(effectiveRules(config));
+    const rules = effectiveRules(config);
+    const engine = new DetectionEngine(rules);
     const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());
     // Detection starts warm from the alarms that were active, so a restart raises nothing twice.
     const active = alarms.activeAlarms();
@@ -177,7 +179,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       events,
       log: log.child({ module: 'orders' }),
     });
-    const path = new ReadingPipeline(channelProfiles(config), engine, alarms, interlock, health, events, clock, log.child({ module: 'pipeline' }));
+    const path = new ReadingPipeline(channelProfiles(config), engine, alarms, interlock, health, VotingPlan.fromConfig(config, rules), events, clock, log.child({ module: 'pipeline' }));
     pipeline = path;
 
     await ingress.start();

@@ -51,6 +51,9 @@ function checkPositiveLevels(rule: { levels: z.infer<typeof setpoints>; deadband
 const ruleTail = {
   /** At red, issue a stop-work order (停产停工令) for the site. */
   stopWork: z.boolean().default(false),
+  /** Detectors of the same space that must be at red before that order (GB 16808-2025 §5.5.1.8
+   * voting); a detector in fault or silent does not vote. 1: any one detector stops work. */
+  stopWorkVotes: z.number().int().min(1).max(8).default(1),
   /** Limit the rule to these sites; absent means every site. */
   sites: z.array(id).optional(),
 };

@@ -26,6 +26,9 @@ export const deviceSchema = z
     kind: z.enum(['detector', 'valve', 'fan']),
     passwordHash,
     channels: z.record(id, channelSchema).default({}),
+    /** The room or space the detector watches; voting counts the detectors of one space. Absent:
+     * the whole site is one space. */
+    space: id.optional(),
     /** Silence after which the detector's channels raise `stale`. GB 16808 (secondary source) asks
      * a controller to signal a line fault within 100 s; detectors report every 10–30 s (DESIGN.md). */
     staleAfterS: z.number().positive().default(100),

@@ -27,7 +27,7 @@ describe('rule kinds', () => {
   });
 
   it('fills a rate rule’s defaults', () => {
-    expect(ruleSchema.parse(rate)).toEqual({ ...rate, deadband: 0, minSamples: 3, stopWork: false });
+    expect(ruleSchema.parse(rate)).toEqual({ ...rate, deadband: 0, minSamples: 3, stopWork: false, stopWorkVotes: 1 });
   });
 
   it('fills a dose rule’s defaults with the kitchen preset’s EN 50291-1 fit', () => {
