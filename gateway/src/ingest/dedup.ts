@@ -11,6 +11,8 @@ interface DeviceSeqState {
   lastTsMs: number;
   /** Bit i set: seq (last - i) was taken. */
   seen: Uint32Array;
+  /** Seqs skipped and not (yet) arrived late: messages the device sent that never reached us. */
+  missing: number;
 }
 
 export type SeqVerdict = 'new' | 'restart' | 'late' | 'duplicate';
@@ -20,7 +22,7 @@ export class SeqDedup {
 
   /** Starts a device from its committed cursor: everything at or below `last` counts as taken. */
   seed(key: string, last: number, lastTsMs: number): void {
-    this.devices.set(key, { last, lastTsMs, seen: new Uint32Array(WORDS).fill(0xffffffff) });
+    this.devices.set(key, { last, lastTsMs, seen: new Uint32Array(WORDS).fill(0xffffffff), missing: 0 });
   }
 
   forget(key: string): void {
@@ -29,6 +31,11 @@ export class SeqDedup {
 
   clear(): void {
     this.devices.clear();
+  }
+
+  /** Seqs the device skipped that have not arrived since (a `seq` gap, counted per device). */
+  missing(key: string): number {
+    return this.devices.get(key)?.missing ?? 0;
   }
 
   get size(): number {
@@ -41,10 +48,11 @@ export class SeqDedup {
     if (state === undefined) {
       const seen = new Uint32Array(WORDS);
       seen[0] = 1;
-      this.devices.set(key, { last: seq, lastTsMs: tsMs, seen });
+      this.devices.set(key, { last: seq, lastTsMs: tsMs, seen, missing: 0 });
       return 'new';
     }
     if (seq > state.last) {
+      state.missing += seq - state.last - 1;
       shiftLeft(state.seen, seq - state.last);
       state.seen[0]! |= 1;
       state.last = seq;
@@ -65,6 +73,7 @@ export class SeqDedup {
     const bit = 1 << (distance & 31);
     if ((state.seen[word]! & bit) !== 0) return 'duplicate';
     state.seen[word]! |= bit;
+    if (state.missing > 0) state.missing--;
     return 'late';
   }
 }

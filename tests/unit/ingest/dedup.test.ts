@@ -181,3 +181,19 @@ describe('SeqDedup', () => {
     run(dedup, [[2, tsOf(2), 'new']], devices[4]);
   });
 });
+
+describe('seq gaps', () => {
+  it('counts the seqs a device skipped and takes back the ones that arrive late', () => {
+    const d = new SeqDedup();
+    d.check('k/g', 1, 1000);
+    d.check('k/g', 5, 5000); // 2, 3, 4 missing
+    expect(d.missing('k/g')).toBe(3);
+    expect(d.check('k/g', 3, 3000)).toBe('late');
+    expect(d.missing('k/g')).toBe(2);
+    expect(d.check('k/g', 3, 3000)).toBe('duplicate');
+    expect(d.missing('k/g')).toBe(2);
+    d.check('k/g', 6, 6000);
+    expect(d.missing('k/g')).toBe(2);
+    expect(d.missing('k/other')).toBe(0);
+  });
+});
