@@ -5,8 +5,6 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ruleSchema, type Rule } from '../gateway/src/config/schema.js';
 import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../gateway/src/config/presets/kitchen.js';
 import type { Quantity } from '../gateway/src/config/quantities.js';
@@ -14,7 +12,7 @@ import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js
 import { decodeTelemetry } from '../gateway/src/contract/telemetry.js';
 import { DetectionEngine, type SensorReading } from '../gateway/src/detect/engine.js';
 import { createRng } from '../simulators/src/rng.js';
-import { machineInfo, writeResult } from './results.js';
+import { findGc, machineInfo, writeResult } from './results.js';
 
 const rngFn = (seed: number): (() => number) => {
   const rng = createRng(seed);
@@ -192,17 +190,6 @@ function measureParseDetect(rules: Rule[], fleet: Fleet, readings: number): { pe
   return { perS: processed / (ms / 1000), msgsPerS: messages / (ms / 1000) };
 }
 
-function findGc(): { gc: (() => void) | null; how: string } {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return { gc: exposed, how: '--expose-gc' };
-  try {
-    // Without the flag, V8 can still be asked for gc at run time; a fresh context picks it up.
-    setFlagsFromString('--expose-gc');
-    return { gc: runInNewContext('gc') as () => void, how: 'v8.setFlagsFromString' };
-  } catch (err) {
-    return { gc: null, how: `unavailable (${(err as Error).message}); run node --expose-gc` };
-  }
-}
 
 /** Heap per sensor after `rounds` readings each (rate windows fill only after a few). */
 function measureMemory(rules: Rule[], memSensors: number, seed: number, rounds = 2): { bytes: number | string; how: string } {

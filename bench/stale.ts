@@ -6,11 +6,9 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { StalenessWatch } from '../gateway/src/detect/stale.js';
-import { machineInfo, writeResult } from './results.js';
+import { findGc, machineInfo, writeResult } from './results.js';
 
 export interface StaleBenchOptions {
   sensors?: number;
@@ -77,16 +75,6 @@ function simulate(fleet: Fleet, size: number, seconds: number) {
   return { w, seenMs, seenCalls, tickMs, transitions };
 }
 
-function findGc(): { gc: (() => void) | null; how: string } {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed) return { gc: exposed, how: '--expose-gc' };
-  try {
-    setFlagsFromString('--expose-gc');
-    return { gc: runInNewContext('gc') as () => void, how: 'v8.setFlagsFromString' };
-  } catch (err) {
-    return { gc: null, how: `unavailable (${(err as Error).message}); run node --expose-gc` };
-  }
-}
 
 /** Heap of a watch with every sensor watched and seen once (all filed in the wheel). */
 function measureMemory(fleet: Fleet, size: number): { bytes: number | string; how: string } {
