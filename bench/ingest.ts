@@ -12,15 +12,11 @@
 //      --synchronous FULL|NORMAL --repeats N --warmup N --idle N --out FILE|-]
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type * as WorkerThreads from 'node:worker_threads';
-import type * as Mqtt from 'mqtt';
 import { hashPassword } from '../broker/src/auth.js';
 import { configSchema } from '../gateway/src/config/schema.js';
 import { demoConfig, DEMO_SITE } from '../gateway/src/config/demo.js';
@@ -29,6 +25,7 @@ import { silentLogger } from '../gateway/src/log.js';
 import { startRuntime } from '../gateway/src/runtime.js';
 import { journalPath } from '../gateway/src/store/journal-db.js';
 import { machineInfo, writeResult } from './results.js';
+import { runPublishers, type PublisherSpec } from './ingest-publishers.js';
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
@@ -83,156 +80,6 @@ function benchHash(): Promise<string> {
   hashOnce ??= hashPassword(PASSWORD, { N: 1024 });
   return hashOnce;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Publisher side. This function runs inside the worker: it is serialised with toString(), so it
-// must use nothing but its parameters and globals (no imports, no closures over this module).
-
-interface PublisherSpec {
-  readonly username: string;
-  readonly clientId: string;
-  readonly topic: string;
-  readonly messages: number;
-  readonly seed: number;
-}
-
-interface WorkerInput {
-  readonly url: string;
-  readonly password: string;
-  readonly inFlight: number;
-  readonly publishers: readonly PublisherSpec[];
-}
-
-type WorkerOutput =
-  | { readonly ok: true; readonly acked: number; readonly wallMs: number; readonly latenciesMs: Float64Array }
-  | { readonly ok: false; readonly error: string };
-
-function publisherWorker(wt: typeof WorkerThreads, mqtt: typeof Mqtt): void {
-  const input = wt.workerData as WorkerInput;
-  const port = wt.parentPort!;
-  const hr = (): bigint => process.hrtime.bigint();
-  const STALL_MS = 30_000;
-  let lastProgressMs = Date.now();
-
-  function connect(spec: PublisherSpec): Promise<Mqtt.MqttClient> {
-    return new Promise((resolveConnect, rejectConnect) => {
-      const client = mqtt.connect(input.url, {
-        protocolVersion: 4,
-        clientId: spec.clientId,
-        username: spec.username,
-        password: input.password,
-        clean: true,
-        reconnectPeriod: 0,
-        connectTimeout: 10_000,
-      });
-      client.once('connect', () => resolveConnect(client));
-      client.once('error', rejectConnect);
-    });
-  }
-
-  /** Keeps `inFlight` QoS1 publishes outstanding until every message is acknowledged. */
-  function pump(client: Mqtt.MqttClient, spec: PublisherSpec, latencies: Float64Array, offset: number): Promise<bigint> {
-    return new Promise((resolveRun, rejectRun) => {
-      let rng = spec.seed >>> 0;
-      const random = (): number => {
-        rng = (rng + 0x6d2b79f5) >>> 0;
-        let t = rng;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-      let sent = 0;
-      let acked = 0;
-      let failed = false;
-      const fail = (err: Error): void => {
-        if (failed) return;
-        failed = true;
-        rejectRun(err);
-      };
-      client.on('error', fail);
-      client.on('close', () => {
-        if (acked < spec.messages) fail(new Error(`${spec.username}: connection closed after ${acked} of ${spec.messages} PUBACKs`));
-      });
-      const sendOne = (): void => {
-        const seq = ++sent;
-        // Normal kitchen air: a little methane (%LEL) and CO (ppm), far below every set point.
-        const payload = JSON.stringify({
-          ts: Date.now(),
-          seq,
-          readings: { ch4: Math.round((0.5 + random() * 2) * 100) / 100, co: Math.round((2 + random() * 8) * 10) / 10 },
-        });
-        const start = hr();
-        client.publish(spec.topic, payload, { qos: 1 }, (err) => {
-          if (err) return fail(err);
-          const end = hr();
-          latencies[offset + seq - 1] = Number(end - start) / 1e6;
-          acked++;
-          lastProgressMs = Date.now();
-          if (sent < spec.messages) sendOne();
-          else if (acked === spec.messages) resolveRun(end);
-        });
-      };
-      const window = Math.min(input.inFlight, spec.messages);
-      for (let i = 0; i < window; i++) sendOne();
-    });
-  }
-
-  async function main(): Promise<WorkerOutput> {
-    const clients = await Promise.all(input.publishers.map(connect));
-    lastProgressMs = Date.now();
-    const total = input.publishers.reduce((n, p) => n + p.messages, 0);
-    const latencies = new Float64Array(total);
-    const t0 = hr();
-    let offset = 0;
-    const runs = input.publishers.map((spec, i) => {
-      const run = pump(clients[i]!, spec, latencies, offset);
-      offset += spec.messages;
-      return run;
-    });
-    // A gateway that stops acknowledging must fail the bench, not hang it.
-    let watchdog: NodeJS.Timeout | undefined;
-    const stalled = new Promise<never>((_, rejectStall) => {
-      watchdog = setInterval(() => {
-        if (Date.now() - lastProgressMs > STALL_MS) rejectStall(new Error(`no PUBACK for ${STALL_MS / 1000} s`));
-      }, 1000);
-    });
-    const ends = await Promise.race([Promise.all(runs), stalled]).finally(() => clearInterval(watchdog));
-    const last = ends.reduce((a, b) => (b > a ? b : a));
-    await Promise.all(clients.map((c) => c.endAsync()));
-    return { ok: true, acked: total, wallMs: Number(last - t0) / 1e6, latenciesMs: latencies };
-  }
-
-  main().then(
-    (out) => port.postMessage(out, out.ok ? [out.latenciesMs.buffer as ArrayBuffer] : []),
-    (err: unknown) => port.postMessage({ ok: false, error: String((err as Error)?.stack ?? err) } satisfies WorkerOutput),
-  );
-}
-
-function runPublishers(input: WorkerInput): Promise<Extract<WorkerOutput, { ok: true }>> {
-  // An eval worker, so the same code runs from dist/ (node) and from the .ts source (vitest).
-  const mqttPath = createRequire(import.meta.url).resolve('mqtt');
-  const source = `(${publisherWorker.toString()})(require('node:worker_threads'), require(${JSON.stringify(mqttPath)}));`;
-  return new Promise((resolveRun, rejectRun) => {
-    const worker = new Worker(source, { eval: true, workerData: input });
-    let settled = false;
-    worker.once('message', (out: WorkerOutput) => {
-      settled = true;
-      void worker.terminate();
-      if (out.ok) resolveRun(out);
-      else rejectRun(new Error(`publisher worker failed: ${out.error}`));
-    });
-    worker.once('error', (err) => {
-      settled = true;
-      rejectRun(err);
-    });
-    worker.once('exit', (code) => {
-      if (!settled) rejectRun(new Error(`publisher worker exited with code ${code} before reporting`));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Gateway side.
 
 function percentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;
