@@ -78,9 +78,10 @@ export class ReadingPipeline {
     this.apply(this.health.status(ref.site, ref.device, state, atMs));
   }
 
-  /** Called every second with the gateway clock: silence becomes `stale` here. */
+  /** Called every second with the gateway clock: silence becomes `stale`, chattering alarms settle. */
   tick(nowMs: number): void {
     this.apply(this.health.tick(nowMs));
+    this.alarms.releaseStable(nowMs);
   }
 
   private apply(transitions: readonly LevelTransition[]): void {

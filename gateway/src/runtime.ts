@@ -113,7 +113,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   try {
     const alarmRepo = new AlarmRepository(stateDb);
     const orders = new OrderRepository(stateDb);
-    const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }));
+    const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }), {
+      raises: config.alarms.chatterRaises,
+      windowMs: config.alarms.chatterWindowS * 1000,
+      stableMs: config.alarms.chatterStableS * 1000,
+    });
     const rules = effectiveRules(config);
     const engine = new DetectionEngine(rules);
     const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());

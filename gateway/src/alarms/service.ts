@@ -6,7 +6,8 @@ import type { Level } from '../contract/levels.js';
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, raiseAlarm, type Alarm, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, raiseAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
 import type { AlarmRepository } from './repository.js';
 
 function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
@@ -17,12 +18,18 @@ export class AlarmService {
   /** The alarm whose condition is present now, per sensor and rule. */
   private readonly activeByEpisode = new Map<string, Alarm>();
 
+  /** Clears held back from chattering sources until they are stable (ISA-18.2). */
+  private readonly heldClears = new Map<string, LevelTransition>();
+  private readonly chatter: ChatterGuard;
+
   constructor(
     private readonly repo: AlarmRepository,
     private readonly events: EventBus,
     private readonly clock: () => number,
     private readonly log: Logger,
+    chatterPolicy: ChatterPolicy = DEFAULT_CHATTER_POLICY,
   ) {
+    this.chatter = new ChatterGuard(chatterPolicy);
     for (const alarm of repo.active()) this.activeByEpisode.set(episodeKey(alarm), alarm);
   }
 
@@ -42,6 +49,18 @@ export class AlarmService {
   onTransition(t: LevelTransition): Alarm | undefined {
     const key = episodeKey(t);
     const current = this.activeByEpisode.get(key);
+    const now = this.clock();
+    const crossing = t.from === null && t.to !== null;
+    const wasChattering = this.chatter.isFlagged(key);
+    if (crossing) this.chatter.noteRaise(key, now);
+    else this.chatter.noteChange(key, now);
+    const chattering = this.chatter.isFlagged(key);
+    if (current !== undefined && t.to === null && chattering) {
+      // Held in alarm until the source is quiet: one alarm, not one per crossing.
+      this.heldClears.set(key, t);
+      return current;
+    }
+    if (crossing) this.heldClears.delete(key);
     let outcome: Outcome;
     if (current === undefined) {
       if (t.to === null) return undefined; // cleared a level no alarm holds (restored cold): nothing to do
@@ -64,11 +83,32 @@ export class AlarmService {
       }
     }
     const alarm = outcome.next;
-    this.repo.save(alarm, outcome.events);
+    const events = chattering && !wasChattering ? [...outcome.events, this.chatteringEvent(alarm, now)] : outcome.events;
+    this.repo.save(alarm, events);
     if (t.to === null) this.activeByEpisode.delete(key);
     else this.activeByEpisode.set(key, alarm);
-    for (const event of outcome.events) this.events.emit('alarm', { alarm, event });
+    for (const event of events) this.events.emit('alarm', { alarm, event });
     return alarm;
+  }
+
+  /** Called every second: sources quiet long enough let their held clear through. */
+  releaseStable(nowMs: number): void {
+    for (const key of this.chatter.stable(nowMs)) {
+      const held = this.heldClears.get(key);
+      this.heldClears.delete(key);
+      const current = this.activeByEpisode.get(key);
+      if (held === undefined || current === undefined) continue;
+      const outcome = applyLevel(current, null, held.value, nowMs);
+      if (outcome.rejected) continue;
+      this.repo.save(outcome.next, outcome.events);
+      this.activeByEpisode.delete(key);
+      for (const event of outcome.events) this.events.emit('alarm', { alarm: outcome.next, event });
+    }
+  }
+
+  private chatteringEvent(alarm: Alarm, atMs: number): AlarmEvent {
+    this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'chattering sensor: alarm held until stable');
+    return { alarmId: alarm.id, kind: 'chattering', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs, actor: null, note: 'held in alarm until the sensor is stable (ISA-18.2 chattering)' };
   }
 
   acknowledge(id: string, by: string, note?: string): Outcome | undefined {

@@ -135,6 +135,16 @@ const healthSchema = z
   })
   .strict();
 
+const alarmsSchema = z
+  .object({
+    /** ISA-18.2 / EEMUA 191: 3 or more alarms from one source within 1 minute is chattering. */
+    chatterRaises: z.number().int().min(2).default(3),
+    chatterWindowS: z.number().positive().default(60),
+    /** A chattering source is held in alarm until it has been quiet this long. */
+    chatterStableS: z.number().positive().default(60),
+  })
+  .strict();
+
 const ordersSchema = z
   .object({
     /** How long to wait for an actuator's cmd/ack before sending the command again. */
@@ -162,6 +172,7 @@ export const configSchema = z
     storage: storageSchema.prefault({}),
     ingest: ingestSchema.prefault({}),
     health: healthSchema.prefault({}),
+    alarms: alarmsSchema.prefault({}),
     orders: ordersSchema.prefault({}),
     api: apiSchema.prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
