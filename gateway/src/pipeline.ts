@@ -81,7 +81,7 @@ export class ReadingPipeline {
   /** Called every second with the gateway clock: silence becomes `stale`, chattering alarms settle. */
   tick(nowMs: number): void {
     this.apply(this.health.tick(nowMs));
-    this.alarms.releaseStable(nowMs);
+    this.alarms.tick(nowMs);
   }
 
   private apply(transitions: readonly LevelTransition[]): void {

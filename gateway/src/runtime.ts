@@ -117,7 +117,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       raises: config.alarms.chatterRaises,
       windowMs: config.alarms.chatterWindowS * 1000,
       stableMs: config.alarms.chatterStableS * 1000,
-    });
+    }, config.alarms.staleAlarmH * 3_600_000);
     const rules = effectiveRules(config);
     const engine = new DetectionEngine(rules);
     const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());

@@ -31,7 +31,7 @@ export interface Alarm {
   closeNote: string | null; // 整改说明 (rectification note)
 }
 
-export type AlarmEventKind = 'raised' | 'escalated' | 'deescalated' | 'cleared' | 'acked' | 'closed' | 'chattering';
+export type AlarmEventKind = 'raised' | 'escalated' | 'deescalated' | 'cleared' | 'acked' | 'closed' | 'chattering' | 'stale_alarm';
 
 export interface AlarmEvent {
   alarmId: string;

@@ -21,6 +21,8 @@ export class AlarmService {
   /** Clears held back from chattering sources until they are stable (ISA-18.2). */
   private readonly heldClears = new Map<string, LevelTransition>();
   private readonly chatter: ChatterGuard;
+  /** Alarms already flagged stale (in memory: a restart may flag one again, which is harmless). */
+  private readonly staleFlagged = new Set<string>();
 
   constructor(
     private readonly repo: AlarmRepository,
@@ -28,6 +30,8 @@ export class AlarmService {
     private readonly clock: () => number,
     private readonly log: Logger,
     chatterPolicy: ChatterPolicy = DEFAULT_CHATTER_POLICY,
+    /** ISA-18.2: an alarm active longer than this (24 h by default) is a stale alarm, flagged once. */
+    private readonly staleAlarmMs: number = 24 * 3_600_000,
   ) {
     this.chatter = new ChatterGuard(chatterPolicy);
     for (const alarm of repo.active()) this.activeByEpisode.set(episodeKey(alarm), alarm);
@@ -91,7 +95,24 @@ export class AlarmService {
     return alarm;
   }
 
-  /** Called every second: sources quiet long enough let their held clear through. */
+  /** Called every second: flags alarms active too long, lets held clears of quiet sources through. */
+  tick(nowMs: number): void {
+    this.flagStale(nowMs);
+    this.releaseStable(nowMs);
+  }
+
+  private flagStale(nowMs: number): void {
+    for (const alarm of this.activeByEpisode.values()) {
+      if (nowMs - alarm.raisedAtMs < this.staleAlarmMs || this.staleFlagged.has(alarm.id)) continue;
+      this.staleFlagged.add(alarm.id);
+      const event: AlarmEvent = { alarmId: alarm.id, kind: 'stale_alarm', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: nowMs, actor: null, note: `active for more than ${Math.round(this.staleAlarmMs / 3_600_000)} h (ISA-18.2 stale alarm)` };
+      this.repo.save(alarm, [event]);
+      this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'stale alarm: active for too long');
+      this.events.emit('alarm', { alarm, event });
+    }
+  }
+
+  /** Sources quiet long enough let their held clear through. */
   releaseStable(nowMs: number): void {
     for (const key of this.chatter.stable(nowMs)) {
       const held = this.heldClears.get(key);

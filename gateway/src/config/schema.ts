@@ -142,6 +142,8 @@ const alarmsSchema = z
     chatterWindowS: z.number().positive().default(60),
     /** A chattering source is held in alarm until it has been quiet this long. */
     chatterStableS: z.number().positive().default(60),
+    /** ISA-18.2 / EEMUA 191: an alarm active longer than 24 h is stale (flagged, not cleared). */
+    staleAlarmH: z.number().positive().default(24),
   })
   .strict();
 

@@ -73,3 +73,25 @@ describe('chattering alarms', () => {
     expect(service.activeAlarms()[0]).toMatchObject({ id: held.id, level: 'red', peakLevel: 'red' });
   });
 });
+
+describe('stale alarms', () => {
+  it('flags an alarm active longer than the stale time once, without clearing it', () => {
+    const dir = tempDir();
+    const db = openStateDb(dir.path);
+    try {
+      const repo = new AlarmRepository(db);
+      const now = 1_800_000_000_000;
+      const service = new AlarmService(repo, new EventBus(silentLogger()), () => now, silentLogger(), undefined, 24 * 3_600_000);
+      const alarm = service.onTransition({ kind: 'level', site: 'k1', device: 'g', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', from: null, to: 'yellow', value: 22, atMs: now, stopWork: false } as LevelTransition)!;
+      service.tick(now + 24 * 3_600_000 - 1);
+      expect(repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised']);
+      service.tick(now + 24 * 3_600_000);
+      service.tick(now + 25 * 3_600_000);
+      expect(repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised', 'stale_alarm']);
+      expect(service.activeAlarms().map((a) => a.id)).toEqual([alarm.id]);
+    } finally {
+      db.close();
+      dir.remove();
+    }
+  });
+});
