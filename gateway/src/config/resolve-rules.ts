@@ -7,13 +7,19 @@ import { LEVELS, type Level } from '../contract/levels.js';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { formatPath, nearest } from './load.js';
 import { isFixedPresetName, PRESET_NAMES, PRESETS, RESERVOIR_PRESET, type PresetName, type ReservoirLevels, type RuleInput } from './presets/index.js';
-import { thresholdRuleSchema, type ThresholdRule } from './schema.js';
+import { doseRuleSchema, rateRuleSchema, ruleSchema, thresholdRuleSchema, type Rule } from './schema.js';
 
 /** A set point to change, or `null` to remove that level from the rule. */
 export type LevelsOverride = { readonly [L in Level]?: number | null };
 
-/** Changes one rule of the preset, found by id: scalars are replaced, `levels` merged per level. */
-export type RuleOverride = { readonly id: string; readonly levels?: LevelsOverride } & Partial<Omit<RuleInput, 'id' | 'levels'>>;
+/** `Omit` for each member of a union (the plain `Omit` keeps only the keys every kind shares). */
+type OmitEach<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Changes one rule of the preset, found by id: scalars are replaced, `levels` merged per level.
+ * The keys allowed are those of the rule's own kind (a rate rule's `windowS`, a dose rule's `refMin`…).
+ */
+export type RuleOverride = { readonly id: string; readonly levels?: LevelsOverride } & Partial<OmitEach<RuleInput, 'id' | 'levels'>>;
 
 export interface SiteRulesInput {
   readonly presetName?: PresetName;
@@ -24,10 +30,21 @@ export interface SiteRulesInput {
   readonly extra?: readonly RuleInput[];
 }
 
-const RULE_KEYS = Object.keys(thresholdRuleSchema.shape);
+/** The settings each kind of rule has, in schema order. */
+const RULE_KEYS = {
+  threshold: Object.keys(thresholdRuleSchema.shape),
+  rate: Object.keys(rateRuleSchema.shape),
+  dose: Object.keys(doseRuleSchema.shape),
+} as const satisfies Record<Rule['kind'], readonly string[]>;
+
+/** The keys a rule of this kind may hold; a rule without a (known) kind is read as a threshold rule. */
+function ruleKeys(rule: unknown): readonly string[] {
+  const kind = rule !== null && typeof rule === 'object' ? (rule as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' && Object.hasOwn(RULE_KEYS, kind) ? RULE_KEYS[kind as Rule['kind']] : RULE_KEYS.threshold;
+}
 
 /**
- * The site's rule inputs, validated with thresholdRuleSchema. Pure: the presets are copied, never
+ * The site's rule inputs, validated with ruleSchema (every kind). Pure: the presets are copied, never
  * changed. Throws ConfigError listing every problem (unknown rule id, bad set point order…).
  */
 export function resolveSiteRules(input: SiteRulesInput): RuleInput[] {
@@ -59,7 +76,7 @@ export function resolveSiteRules(input: SiteRulesInput): RuleInput[] {
   });
 
   for (const rule of rules) {
-    const result = thresholdRuleSchema.safeParse(rule);
+    const result = ruleSchema.safeParse(rule);
     if (result.success) continue;
     for (const issue of result.error.issues) {
       const p = describeIssue(issue, rule);
@@ -100,11 +117,15 @@ function presetRules(input: SiteRulesInput, problems: ConfigProblem[]): RuleInpu
 
 function applyOverride(rule: RuleInput, override: RuleOverride, at: string, problems: ConfigProblem[]): void {
   const target = rule as Record<string, unknown>;
+  const keys = ruleKeys(rule).filter((k) => k !== 'id');
+  const kind = rule.kind ?? 'threshold';
   for (const [key, value] of Object.entries(override)) {
     if (key === 'id') continue;
-    if (!RULE_KEYS.includes(key)) {
-      const near = nearest(key, RULE_KEYS);
-      problems.push({ path: `${at}.${key}`, message: `key "${key}" is not a rule setting (${near ? `did you mean "${near}"? ` : ''}allowed keys: ${RULE_KEYS.join(', ')})` });
+    if (!keys.includes(key)) {
+      const near = nearest(key, keys);
+      problems.push({ path: `${at}.${key}`, message: `key "${key}" is not a rule setting (${near ? `did you mean "${near}"? ` : ''}allowed keys for a ${kind} rule: ${keys.join(', ')})` });
+    } else if (key === 'kind') {
+      if (value !== kind) problems.push({ path: `${at}.kind`, message: `an override cannot change the kind of rule ${rule.id} (${kind}); add a rule of its own under extra instead` });
     } else if (key !== 'levels') {
       target[key] = structuredClone(value);
     } else if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -127,7 +148,7 @@ function applyOverride(rule: RuleInput, override: RuleOverride, at: string, prob
 /** One rule issue as a user reads it: where (relative to the rule) and what to do. */
 function describeIssue(issue: z.core.$ZodIssue, rule: unknown): ConfigProblem {
   if (issue.code === 'unrecognized_keys') {
-    const allowed = issue.path.at(-1) === 'levels' ? [...LEVELS] : RULE_KEYS;
+    const allowed = issue.path.at(-1) === 'levels' ? [...LEVELS] : ruleKeys(valueAt(rule, issue.path));
     const hints = issue.keys.map((k) => {
       const near = nearest(k, allowed);
       return `"${k}"${near ? ` (did you mean "${near}"?)` : ''}`;
@@ -169,7 +190,7 @@ export function exportRules(rules: readonly RuleInput[]): string {
 }
 
 /** Reads a rules file (a mapping with `rules:`, or a bare list); throws ConfigError with path and line. */
-export function importRules(text: string): ThresholdRule[] {
+export function importRules(text: string): Rule[] {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   if (doc.errors.length > 0) {
@@ -199,13 +220,13 @@ interface Source {
   readonly prefix: readonly PropertyKey[];
 }
 
-function validateRules(rules: readonly unknown[], source: Source | null): ThresholdRule[] {
+function validateRules(rules: readonly unknown[], source: Source | null): Rule[] {
   const prefix = source?.prefix ?? ['rules'];
   const problems: ConfigProblem[] = [];
-  const parsed: ThresholdRule[] = [];
+  const parsed: Rule[] = [];
   const seen = new Set<string>();
   rules.forEach((rule, i) => {
-    const result = thresholdRuleSchema.safeParse(rule);
+    const result = ruleSchema.safeParse(rule);
     if (!result.success) {
       for (const issue of result.error.issues) {
         const p = describeIssue(issue, rule);

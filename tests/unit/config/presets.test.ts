@@ -5,20 +5,25 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEVELS } from '../../../gateway/src/contract/levels.js';
 import { ConfigError } from '../../../gateway/src/errors.js';
-import { thresholdRuleSchema } from '../../../gateway/src/config/schema.js';
+import { ruleSchema } from '../../../gateway/src/config/schema.js';
 import { QUANTITY_INFO } from '../../../gateway/src/config/quantities.js';
 import { KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import { FIXED_PRESET_NAMES, PRESET_NAMES, PRESETS, RESERVOIR_PRESET, type RuleInput } from '../../../gateway/src/config/presets/index.js';
 import { MOLAR_MASS_G, mgPerM3ToPpm } from '../../../gateway/src/config/presets/confined-space.js';
-import { RESERVOIR_RATE_RULES, reservoirRules, type ReservoirLevels } from '../../../gateway/src/config/presets/reservoir.js';
-import { VALVE_WELL_RATE_RULES } from '../../../gateway/src/config/presets/valve-well.js';
-import { UTILITY_TUNNEL_RATE_RULES } from '../../../gateway/src/config/presets/utility-tunnel.js';
+import { reservoirRules, type ReservoirLevels } from '../../../gateway/src/config/presets/reservoir.js';
 
 const allRules = FIXED_PRESET_NAMES.flatMap((name) => PRESETS[name].rules.map((rule) => ({ name, rule })));
 
 function rule(preset: keyof typeof PRESETS, id: string): RuleInput {
   const found = PRESETS[preset].rules.find((r) => r.id === id);
   if (!found) throw new Error(`no rule ${id} in ${preset}`);
+  return found;
+}
+
+/** The rule of that id from a list, for reading the reservoir rules. */
+function byId(rules: readonly RuleInput[], id: string): RuleInput {
+  const found = rules.find((r) => r.id === id);
+  if (!found) throw new Error(`no rule ${id}`);
   return found;
 }
 
@@ -38,17 +43,29 @@ describe('every preset', () => {
     expect(PRESETS.restaurant_kitchen.rules).toBe(KITCHEN_RULES);
   });
 
-  it.each(allRules.map(({ name, rule: r }) => [name, r.id, r] as const))('%s %s parses with thresholdRuleSchema', (_, __, r) => {
-    expect(() => thresholdRuleSchema.parse(r)).not.toThrow();
+  it.each(allRules.map(({ name, rule: r }) => [name, r.id, r] as const))('%s %s parses with ruleSchema', (_, __, r) => {
+    expect(() => ruleSchema.parse(r)).not.toThrow();
   });
 
   it.each(allRules.map(({ name, rule: r }) => [name, r.id, r] as const))('%s %s raises its set points the way danger grows', (_, __, r) => {
     const points = setPoints(r);
-    const sorted = [...points].sort((a, b) => (r.direction === 'above' ? a - b : b - a));
+    // Only a `below` threshold falls with danger; rate changes and doses grow with it.
+    const falling = (r.kind === undefined || r.kind === 'threshold') && r.direction === 'below';
+    const sorted = [...points].sort((a, b) => (falling ? b - a : a - b));
     expect(points).toEqual(sorted);
     expect(new Set(points).size).toBe(points.length);
     const info = QUANTITY_INFO[r.quantity];
-    for (const p of points) expect(p >= info.min && p <= info.max, `${p} inside ${info.min}…${info.max} ${info.unit}`).toBe(true);
+    if (r.kind === 'rate') {
+      // A change within the window: above 0 and no more than the sensor's span.
+      for (const p of points) expect(p > 0 && p <= info.max - info.min, `${p} a change inside the ${info.max - info.min} ${info.unit} span`).toBe(true);
+    } else if (r.kind !== 'dose') {
+      for (const p of points) expect(p >= info.min && p <= info.max, `${p} inside ${info.min}…${info.max} ${info.unit}`).toBe(true);
+    }
+  });
+
+  it('holds the rise rules of issue 3 in the valve-well and utility-tunnel presets', () => {
+    expect(PRESETS.valve_well.rules.map((r) => r.id)).toEqual(['valve-well-methane', 'valve-well-methane-rise']);
+    expect(PRESETS.utility_tunnel.rules.map((r) => r.id)).toEqual(['tunnel-methane', 'tunnel-methane-rise']);
   });
 
   it('gives every rule an id of its own across presets', () => {
@@ -58,7 +75,7 @@ describe('every preset', () => {
 });
 
 // preset, rule id, setting, expected: each figure with a cited source (see the preset's comment).
-const CITED: readonly (readonly [keyof typeof PRESETS, string, string, number | boolean])[] = [
+const CITED: readonly (readonly [keyof typeof PRESETS, string, string, number | boolean | string])[] = [
   ['valve_well', 'valve-well-methane', 'levels.yellow', 20], // GB 50838 alarm ≤ 20 %LEL
   ['valve_well', 'valve-well-methane', 'levels.orange', 25], // GB/T 50493-2019 first level
   ['valve_well', 'valve-well-methane', 'levels.red', 50], // GB/T 50493-2019 second level
@@ -66,6 +83,17 @@ const CITED: readonly (readonly [keyof typeof PRESETS, string, string, number | 
   ['utility_tunnel', 'tunnel-methane', 'levels.orange', 25], // GB/T 50493-2019 first level
   ['utility_tunnel', 'tunnel-methane', 'levels.red', 35], // GB 50838 shut-off ≤ 35 %LEL
   ['utility_tunnel', 'tunnel-methane', 'stopWork', true], // GB 50838: shut-off
+  // Rise rules: issue 3's examples, not confirmed, per-site settings.
+  ['valve_well', 'valve-well-methane-rise', 'kind', 'rate'],
+  ['valve_well', 'valve-well-methane-rise', 'direction', 'rise'],
+  ['valve_well', 'valve-well-methane-rise', 'windowS', 60], // +5 %LEL within a minute → red
+  ['valve_well', 'valve-well-methane-rise', 'levels.red', 5],
+  ['valve_well', 'valve-well-methane-rise', 'stopWork', false], // as valve-well-methane: no shut-off to trip
+  ['utility_tunnel', 'tunnel-methane-rise', 'kind', 'rate'],
+  ['utility_tunnel', 'tunnel-methane-rise', 'direction', 'rise'],
+  ['utility_tunnel', 'tunnel-methane-rise', 'windowS', 60], // +5 %LEL within a minute → red
+  ['utility_tunnel', 'tunnel-methane-rise', 'levels.red', 5],
+  ['utility_tunnel', 'tunnel-methane-rise', 'stopWork', true], // red here is the shut-off
   ['confined_space', 'confined-o2-low', 'levels.red', 19.5], // GB 8958 deficiency
   ['confined_space', 'confined-o2-high', 'levels.red', 23.5], // enrichment, OSHA 1910.146
   ['confined_space', 'confined-h2s', 'levels.yellow', 3.5], // 50 % of the MAC, OSHA 1910.146 (c)(5)
@@ -123,19 +151,27 @@ describe('ppm from GBZ 2.1 mg/m³ limits', () => {
 
 describe('reservoir levels', () => {
   it('colours the Wuhan Guan gauge (设防 25.00, 警戒 27.30, 保证 29.73 = 1954 record 29.73 m)', () => {
-    const [r] = reservoirRules({ floodLimitM: 25, warningM: 27.3, guaranteedM: 29.73, historicalMaxM: 29.73 });
+    const r = byId(reservoirRules({ floodLimitM: 25, warningM: 27.3, guaranteedM: 29.73, historicalMaxM: 29.73 }), 'reservoir-level');
     // The guaranteed level IS the historical maximum there: red at once, orange has no band.
-    expect(r?.levels).toEqual({ blue: 25, yellow: 27.3, red: 29.73 });
-    expect(r?.deadband).toBe(0.237); // 5 % of 29.73 − 25.00
-    expect(r?.onDelayS).toBe(60);
+    expect(r.levels).toEqual({ blue: 25, yellow: 27.3, red: 29.73 });
+    expect(r).toMatchObject({ deadband: 0.237, onDelayS: 60 }); // 5 % of 29.73 − 25.00; ISA-18.2 level
   });
 
   it('gives each colour its own band when the four levels differ (25.0 / 27.3 / 28.28 / 29.73)', () => {
-    const [r] = reservoirRules({ floodLimitM: 25, warningM: 27.3, guaranteedM: 28.28, historicalMaxM: 29.73 });
-    expect(r?.levels).toEqual({ blue: 25, yellow: 27.3, orange: 28.28, red: 29.73 });
-    expect(r?.deadband).toBe(0.164); // 5 % of 28.28 − 25.00
-    expect(r?.stopWork).toBe(false);
-    expect(() => thresholdRuleSchema.parse(r)).not.toThrow();
+    const r = byId(reservoirRules({ floodLimitM: 25, warningM: 27.3, guaranteedM: 28.28, historicalMaxM: 29.73 }), 'reservoir-level');
+    expect(r.levels).toEqual({ blue: 25, yellow: 27.3, orange: 28.28, red: 29.73 });
+    expect(r.deadband).toBe(0.164); // 5 % of 28.28 − 25.00
+    expect(r.stopWork).toBe(false);
+    expect(() => ruleSchema.parse(r)).not.toThrow();
+  });
+
+  it('adds the rise rule of issue 3: +0.3 m within an hour is orange, named after the gauge rule', () => {
+    const levels = { floodLimitM: 25, warningM: 27.3, guaranteedM: 28.28, historicalMaxM: 29.73 };
+    const rise = byId(reservoirRules(levels), 'reservoir-level-rise');
+    // not confirmed as a national number (DOMAIN.md): per-site setting
+    expect(rise).toEqual({ id: 'reservoir-level-rise', kind: 'rate', quantity: 'water_level_m', direction: 'rise', windowS: 3600, levels: { orange: 0.3 }, stopWork: false });
+    expect(ruleSchema.parse(rise)).toMatchObject({ kind: 'rate', minSamples: 3, deadband: 0 });
+    expect(reservoirRules({ ...levels, id: 'gauge-2' }).map((r) => r.id)).toEqual(['gauge-2', 'gauge-2-rise']);
   });
 
   it('starts blue at the approach margin when that comes before the flood-limit level', () => {
@@ -175,24 +211,8 @@ describe('reservoir levels', () => {
         const warningM = floodLimitM + a;
         const guaranteedM = warningM + b;
         fc.pre(warningM > floodLimitM && guaranteedM > warningM);
-        const [r] = reservoirRules({ floodLimitM, warningM, guaranteedM, historicalMaxM: guaranteedM + (c ?? 0) });
-        expect(thresholdRuleSchema.safeParse(r).success).toBe(true);
+        for (const r of reservoirRules({ floodLimitM, warningM, guaranteedM, historicalMaxM: guaranteedM + (c ?? 0) })) expect(ruleSchema.safeParse(r).success).toBe(true);
       }),
     );
-  });
-});
-
-describe('rate rules waiting for the rate kind', () => {
-  const pending = [...VALVE_WELL_RATE_RULES, ...UTILITY_TUNNEL_RATE_RULES, ...RESERVOIR_RATE_RULES];
-
-  it('are kept out of the preset registry', () => {
-    const ids = new Set(allRules.map(({ rule: r }) => r.id));
-    for (const r of pending) expect(ids.has(r.id), r.id).toBe(false);
-  });
-
-  it('pin the example figures of issue 3', () => {
-    expect(VALVE_WELL_RATE_RULES[0]).toMatchObject({ windowS: 60, levels: { red: 5 }, direction: 'rise' });
-    expect(UTILITY_TUNNEL_RATE_RULES[0]).toMatchObject({ windowS: 60, levels: { red: 5 }, stopWork: true });
-    expect(RESERVOIR_RATE_RULES[0]).toMatchObject({ windowS: 3600, levels: { orange: 0.3 }, quantity: 'water_level_m' });
   });
 });

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../gateway/src/errors.js';
-import { thresholdRuleSchema } from '../../../gateway/src/config/schema.js';
+import { ruleSchema } from '../../../gateway/src/config/schema.js';
+import { KITCHEN_RATE_AND_DOSE_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import { FIXED_PRESET_NAMES, PRESETS, type RuleInput } from '../../../gateway/src/config/presets/index.js';
 import { exportRules, importRules, resolveSiteRules, type SiteRulesInput } from '../../../gateway/src/config/resolve-rules.js';
 
@@ -39,6 +40,40 @@ describe('resolveSiteRules', () => {
       overrides: [{ id: 'valve-well-methane', levels: { red: 40 }, onDelayS: 5, stopWork: true }],
     });
     expect(rules[0]).toMatchObject({ levels: { blue: 10, yellow: 20, orange: 25, red: 40 }, onDelayS: 5, stopWork: true, deadband: 2 });
+  });
+
+  it('changes a rate rule: its window replaced, its levels merged', () => {
+    const rules = resolveSiteRules({ presetName: 'utility_tunnel', overrides: [{ id: 'tunnel-methane-rise', windowS: 30, minSamples: 5, levels: { yellow: 2 } }] });
+    expect(rules.find((r) => r.id === 'tunnel-methane-rise')).toEqual({
+      id: 'tunnel-methane-rise',
+      kind: 'rate',
+      quantity: 'methane_lel',
+      direction: 'rise',
+      windowS: 30,
+      levels: { yellow: 2, red: 5 },
+      minSamples: 5,
+      stopWork: true,
+    });
+    expect(PRESETS.utility_tunnel.rules[1]).toMatchObject({ windowS: 60, levels: { red: 5 } }); // the preset is untouched
+    expect(ruleSchema.parse(rules[1])).toMatchObject({ windowS: 30, levels: { yellow: 2, red: 5 } });
+  });
+
+  it('allows the keys of the rule\'s own kind only, and refuses a change of kind', () => {
+    const threshold = problems(() => resolveSiteRules({ presetName: 'valve_well', overrides: [{ id: 'valve-well-methane', windowS: 30 } as never] }));
+    expect(threshold).toHaveLength(1);
+    expect(threshold[0]).toMatch(/^overrides\[0\]\.windowS: key "windowS" is not a rule setting \(allowed keys for a threshold rule: kind, quantity, direction, levels, deadband, onDelayS/);
+    const rate = problems(() => resolveSiteRules({ presetName: 'valve_well', overrides: [{ id: 'valve-well-methane-rise', onDelayS: 5, kind: 'threshold' } as never] }));
+    expect(rate).toEqual([
+      expect.stringMatching(/^overrides\[0\]\.onDelayS: key "onDelayS" is not a rule setting \(allowed keys for a rate rule: kind, quantity, direction, windowS, levels, deadband, minSamples, stopWork/),
+      expect.stringMatching(/^overrides\[0\]\.kind: an override cannot change the kind of rule valve-well-methane-rise \(rate\)/),
+    ]);
+  });
+
+  it('refuses a rate override the rate schema refuses, naming the rule', () => {
+    const found = problems(() => resolveSiteRules({ presetName: 'valve_well', overrides: [{ id: 'valve-well-methane-rise', windowS: 0, minSamples: 2 }] }));
+    expect(found.map((p) => p.split(':')[0])).toEqual(['valve-well-methane-rise.windowS', 'valve-well-methane-rise.minSamples']);
+    expect(found[1]).toContain('minSamples must be at least 3');
+    expect(found[1]).toContain('(rule from preset valve_well, changed by overrides[0])');
   });
 
   it('removes a level given as null (a valve well with biogas background drops blue)', () => {
@@ -80,7 +115,7 @@ describe('resolveSiteRules', () => {
 
   it('appends extra rules and refuses one that reuses a preset id', () => {
     const extra: RuleInput = { id: 'site-h2s', quantity: 'h2s_ppm', direction: 'above', levels: { red: 7 } };
-    expect(resolveSiteRules({ presetName: 'valve_well', extra: [extra] }).map((r) => r.id)).toEqual(['valve-well-methane', 'site-h2s']);
+    expect(resolveSiteRules({ presetName: 'valve_well', extra: [extra] }).map((r) => r.id)).toEqual(['valve-well-methane', 'valve-well-methane-rise', 'site-h2s']);
     const found = problems(() => resolveSiteRules({ presetName: 'valve_well', extra: [{ ...extra, id: 'valve-well-methane' }] }));
     expect(found[0]).toMatch(/^extra\[0\]\.id: rule id valve-well-methane is already taken \(preset valve_well\)/);
   });
@@ -108,8 +143,25 @@ describe('exportRules and importRules (rules as code)', () => {
   it.each(everyPreset)('round-trips the %s preset to the same validated rules', (_, rules) => {
     const text = exportRules(rules);
     const back = importRules(text);
-    expect(back).toEqual(rules.map((r) => thresholdRuleSchema.parse(r)));
+    expect(back).toEqual(rules.map((r) => ruleSchema.parse(r)));
     expect(exportRules(back)).toBe(text); // a file exported twice is the same file
+  });
+
+  it('round-trips threshold, rate and dose rules together, every default written out', () => {
+    const rules: RuleInput[] = [{ id: 'own-co', quantity: 'co_ppm', direction: 'above', levels: { red: 300 } }, ...KITCHEN_RATE_AND_DOSE_RULES, ...PRESETS.valve_well.rules];
+    const text = exportRules(rules);
+    expect(text).toMatch(/- id: kitchen-methane-rise\n\s+kind: rate\n[\s\S]*windowS: 60\n\s+levels: \{ yellow: 2\.5, red: 5 \}\n[\s\S]*minSamples: 3\n/);
+    expect(text).toMatch(/- id: kitchen-co-dose\n\s+kind: dose\n[\s\S]*c0Ppm: 20\n[\s\S]*refMin: 72\n[\s\S]*maxGapS: 300\n/);
+    expect(text).toMatch(/- id: valve-well-methane-rise\n\s+kind: rate\n[\s\S]*deadband: 0\n\s+minSamples: 3\n\s+stopWork: false\n/);
+    const back = importRules(text);
+    expect(back.map((r) => r.kind)).toEqual(['threshold', 'rate', 'dose', 'threshold', 'rate']);
+    expect(back).toEqual(rules.map((r) => ruleSchema.parse(r)));
+    expect(exportRules(back)).toBe(text);
+  });
+
+  it('refuses an unknown kind, naming the path and the kinds', () => {
+    const found = problems(() => importRules('rules:\n  - { id: a, quantity: co_ppm, direction: above, levels: { red: 50 } }\n  - id: b\n    kind: slope\n    quantity: methane_lel\n    levels: { red: 5 }\n'));
+    expect(found).toEqual([expect.stringMatching(/^rules\[1\]\.kind: kind must be threshold, rate or dose \(leave it out for threshold\) \(line 4\)$/)]);
   });
 
   it('writes every default out and one line of levels per rule', () => {

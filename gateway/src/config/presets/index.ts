@@ -10,7 +10,7 @@ import { UTILITY_TUNNEL_RULES } from './utility-tunnel.js';
 import { VALVE_WELL_RULES } from './valve-well.js';
 import type { Preset, RuleInput } from './types.js';
 
-export type { PendingRateRule, Preset, RuleInput } from './types.js';
+export type { Preset, RuleInput } from './types.js';
 export type { ReservoirLevels } from './reservoir.js';
 
 /** Presets that are plain lists of rules. */

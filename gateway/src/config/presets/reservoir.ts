@@ -2,7 +2,7 @@
 // so this preset is a function of them; colours follow flood-warning practice (DOMAIN.md, Water).
 
 import { ConfigError, type ConfigProblem } from '../../errors.js';
-import type { PendingRateRule, RuleInput } from './types.js';
+import type { RuleInput } from './types.js';
 
 export interface ReservoirLevels {
   /** 汛限水位 of a reservoir; for a river gauge, its 设防水位 (levee watch begins). Metres, gauge datum. */
@@ -25,6 +25,8 @@ export const DEFAULT_APPROACH_M = 0.5; // not confirmed: no national "approachin
 export const LEVEL_DEADBAND_FRACTION = 0.05; // ISA-18.2 / EEMUA 191 starting point for level: 5 % of span
 export const LEVEL_ON_DELAY_S = 60; // ISA-18.2 / EEMUA 191 starting point for level: 60 s
 export const RESERVOIR_RULE_ID = 'reservoir-level';
+/** The rise rule's id is the level rule's with this suffix: `reservoir-level-rise`, `gauge-2-rise`. */
+export const RISE_RULE_SUFFIX = '-rise';
 
 const NAMES = ['floodLimitM', 'warningM', 'guaranteedM', 'historicalMaxM'] as const;
 
@@ -65,7 +67,8 @@ const clean = (m: number): number => Number(m.toFixed(6));
  * The level rule for one gauge. Blue: above the flood-limit level, or within `approachM` of the
  * warning level, whichever comes first; yellow at 警戒水位; orange at 保证水位; red at the historical
  * maximum. Where the historical maximum IS the guaranteed level (Wuhan Guan: both 29.73 m), the
- * level is red at once and orange has no band of its own, so it is left out.
+ * level is red at once and orange has no band of its own, so it is left out. Then the rise rule:
+ * a fast climb is orange before any set point is reached.
  * Throws ConfigError naming each bad field.
  */
 export function reservoirRules(levels: ReservoirLevels): RuleInput[] {
@@ -74,9 +77,10 @@ export function reservoirRules(levels: ReservoirLevels): RuleInput[] {
   const { floodLimitM, warningM, guaranteedM, historicalMaxM } = levels;
   const approachM = levels.approachM ?? DEFAULT_APPROACH_M;
   const spanM = guaranteedM - floodLimitM; // the band the warnings live in: flood-limit → guaranteed
+  const id = levels.id ?? RESERVOIR_RULE_ID;
   return [
     {
-      id: levels.id ?? RESERVOIR_RULE_ID,
+      id,
       quantity: 'water_level_m',
       direction: 'above',
       levels: {
@@ -89,17 +93,15 @@ export function reservoirRules(levels: ReservoirLevels): RuleInput[] {
       onDelayS: LEVEL_ON_DELAY_S,
       stopWork: levels.stopWork ?? false,
     },
+    {
+      id: `${id}${RISE_RULE_SUFFIX}`,
+      kind: 'rate',
+      quantity: 'water_level_m',
+      direction: 'rise',
+      windowS: 3600, // not confirmed: issue 3's example, "water rising 0.3 m in an hour → orange"
+      levels: { orange: 0.3 }, // not confirmed as a national number (DOMAIN.md): per-site setting
+      stopWork: false, // orange only; flood response is the flood-control HQ's call
+    },
   ];
 }
 
-/** Waits for the rate rule kind (types.ts); not part of the preset until then. */
-export const RESERVOIR_RATE_RULES: readonly PendingRateRule[] = [
-  {
-    id: 'reservoir-level-rise',
-    kind: 'rate',
-    quantity: 'water_level_m',
-    direction: 'rise',
-    windowS: 3600, // not confirmed: issue 3's example, "water rising 0.3 m in an hour → orange"
-    levels: { orange: 0.3 }, // not confirmed as a national number (DOMAIN.md): per-site setting
-  },
-];

@@ -1,7 +1,7 @@
 // Natural-gas compartment of a utility tunnel (综合管廊天然气舱): methane in %LEL. Alarm starts the
 // accident ventilation; the shut-off level closes the gas pipeline (a stop-work order here).
 
-import type { PendingRateRule, RuleInput } from './types.js';
+import type { RuleInput } from './types.js';
 
 export const UTILITY_TUNNEL_RULES: readonly RuleInput[] = [
   {
@@ -18,10 +18,6 @@ export const UTILITY_TUNNEL_RULES: readonly RuleInput[] = [
     onDelayS: 2, // filters one-sample spikes; far inside the 30 s alarm time of GB/T 34004-2017
     stopWork: true, // GB 50838-2015 (secondary copy): at the shut-off set point the pipeline is closed
   },
-];
-
-/** Waits for the rate rule kind (types.ts); not part of the preset until then. */
-export const UTILITY_TUNNEL_RATE_RULES: readonly PendingRateRule[] = [
   {
     id: 'tunnel-methane-rise',
     kind: 'rate',

@@ -1,7 +1,7 @@
 // Gas valve well and adjacent underground space (燃气阀门井 / 相邻地下空间): methane in %LEL.
 // No CJJ 51 alarm figure was found, so the levels borrow the nearest published gas figures.
 
-import type { PendingRateRule, RuleInput } from './types.js';
+import type { RuleInput } from './types.js';
 
 export const VALVE_WELL_RULES: readonly RuleInput[] = [
   {
@@ -21,10 +21,6 @@ export const VALVE_WELL_RULES: readonly RuleInput[] = [
     // the confined_space preset, which does stop work. Per site.
     stopWork: false,
   },
-];
-
-/** Waits for the rate rule kind (types.ts); not part of the preset until then. */
-export const VALVE_WELL_RATE_RULES: readonly PendingRateRule[] = [
   {
     id: 'valve-well-methane-rise',
     kind: 'rate',
@@ -32,5 +28,6 @@ export const VALVE_WELL_RATE_RULES: readonly PendingRateRule[] = [
     direction: 'rise',
     windowS: 60, // not confirmed: issue 3's example, "methane rising 5 %LEL within a minute → red"
     levels: { red: 5 }, // not confirmed: same example; per-site setting
+    stopWork: false, // as valve-well-methane above: red dispatches the crew, it does not cut supply
   },
 ];
