@@ -43,9 +43,9 @@ export class AlarmService {
   }
 
   /** Levels of the site's alarms whose condition is present (a lift is refused on orange or red). */
-  activeLevels(site: string): Level[] {
+  activeLevels(site: string, except?: (alarm: Alarm) => boolean): Level[] {
     const levels: Level[] = [];
-    for (const alarm of this.activeByEpisode.values()) if (alarm.site === site) levels.push(alarm.level);
+    for (const alarm of this.activeByEpisode.values()) if (alarm.site === site && !except?.(alarm)) levels.push(alarm.level);
     return levels;
   }
 
@@ -150,6 +150,11 @@ export class AlarmService {
     if (this.activeByEpisode.get(key)?.id === id) this.activeByEpisode.set(key, outcome.next);
     for (const event of outcome.events) this.events.emit('alarm', { alarm: outcome.next, event });
     return outcome;
+  }
+
+  /** An alarm by id, as held now or as stored. */
+  get(id: string): Alarm | undefined {
+    return this.activeFor(id) ?? this.repo.get(id);
   }
 
   private activeFor(id: string): Alarm | undefined {

@@ -14,7 +14,11 @@ import type { Ingress } from '../ingest/ingress.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { OrderRepository } from './repository.js';
-import { actionFor, issueOrder, liftOrder, onCommandAck, onTick, resumeAfterRestart, type OrderEffect, type OrderOutcome, type RetryPolicy, type StopWorkOrder } from './stop-work.js';
+import { DEVICE_CHANNEL } from '../detect/fault.js';
+import { actionFor, issueOrder, liftOrder, onCommandAck, onTick, resumeAfterRestart, type OrderCommand, type OrderEffect, type OrderOutcome, type RetryPolicy, type StopWorkOrder } from './stop-work.js';
+
+/** Rule id of an actuator's own alarm when it does not confirm the safe state. */
+export const ACTUATOR_RULE = 'actuator:unconfirmed';
 
 export interface Actuator {
   readonly device: string;
@@ -82,7 +86,10 @@ export class Interlock {
   lift(orderId: string, by: string, note: string): OrderOutcome | undefined {
     const order = this.active.get(orderId) ?? this.deps.repo.get(orderId);
     if (!order) return undefined;
-    const outcome = liftOrder(order, { by, note, atMs: this.deps.clock(), activeAlarmLevels: this.deps.alarms.activeLevels(order.site) });
+    // An actuator that never confirmed does not block the lift: an officer confirmed the site in
+    // person, and re-opening gas stays a manual act there.
+    const activeAlarmLevels = this.deps.alarms.activeLevels(order.site, (a) => a.ruleId === ACTUATOR_RULE);
+    const outcome = liftOrder(order, { by, note, atMs: this.deps.clock(), activeAlarmLevels });
     if (!outcome.rejected) this.apply(outcome, 'lifted');
     return outcome;
   }
@@ -133,9 +140,31 @@ export class Interlock {
         const old = before.commands.find((c) => c.id === command.id);
         if (old && old.state !== command.state && (command.state === 'acked' || command.state === 'failed')) {
           this.deps.events.emit('command', { order, command, what: command.state });
+          if (command.state === 'acked') this.actuatorAlarm(order, command, null);
         }
       }
     }
+  }
+
+  /**
+   * An actuator that refuses or never confirms its stop-work command raises its own red alarm
+   * (issue 3: the gas may still flow); its later confirmation clears it.
+   */
+  private actuatorAlarm(order: StopWorkOrder, command: OrderCommand, to: 'red' | null): void {
+    const origin = this.deps.alarms.get(order.alarmId);
+    this.deps.alarms.onTransition({
+      kind: 'level',
+      site: order.site as SiteId,
+      device: command.device as DeviceId,
+      channel: DEVICE_CHANNEL,
+      quantity: (origin?.quantity ?? 'methane_lel') as Quantity,
+      ruleId: ACTUATOR_RULE,
+      from: to === null ? 'red' : null,
+      to,
+      value: command.attempts,
+      atMs: this.deps.clock(),
+      stopWork: false,
+    });
   }
 
   private carryOut(order: StopWorkOrder, effect: OrderEffect): void {
@@ -164,9 +193,11 @@ export class Interlock {
       case 'command_unconfirmed':
         log.error({ site, orderId: order.id, device: effect.command.device, attempts: effect.command.attempts }, 'actuator never confirmed the stop-work command');
         events.emit('command', { order, command: effect.command, what: 'unconfirmed' });
+        this.actuatorAlarm(order, effect.command, 'red');
         return;
       case 'command_failed':
         log.error({ site, orderId: order.id, device: effect.command.device, result: effect.command.result }, 'actuator refused the stop-work command');
+        this.actuatorAlarm(order, effect.command, 'red');
         return;
     }
   }
