@@ -190,7 +190,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     drain.start();
     await interlock.start();
     await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }), (ref, state, atMs) => path.deviceStatus(ref, state, atMs));
-    const healthTimer = setInterval(() => path.tick(clock()), 1000);
+    const healthTimer = setInterval(() => {
+      try {
+        path.tick(clock());
+      } catch (err) {
+        // A timer that throws would end the process: say it and keep watching.
+        log.error({ err }, 'sensor-health tick failed');
+      }
+    }, 1000);
     healthTimer.unref();
 
     let api: FastifyInstance | null = null;

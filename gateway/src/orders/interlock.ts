@@ -55,7 +55,14 @@ export class Interlock {
       this.apply(resumeAfterRestart(order, clock()), 'republished');
     }
     const every = Math.max(50, Math.min(500, Math.floor(policy.ackTimeoutMs / 4)));
-    this.timer = setInterval(() => this.tick(), every);
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (err) {
+        // A timer that throws would end the process: say it and retry on the next tick.
+        this.deps.log.error({ err }, 'stop-work retry tick failed');
+      }
+    }, every);
     this.timer.unref();
   }
 
