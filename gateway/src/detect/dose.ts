@@ -21,7 +21,7 @@
 
 import { levelRank, type Level } from '../contract/levels.js';
 import type { DoseRule } from '../config/schema.js';
-import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_SIZE, LEVEL, packLatch, setPoints, toMs, unpackLatch, type LatchSpec, type LatchState, type Packed } from './threshold.js';
+import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_SIZE, LEVEL, packLatch, setPoints, toMs, unpackLatch, stepPacked, type LatchSpec, type LatchState, type Packed, type PackedKind, type RuleStep } from './threshold.js';
 
 const DOSE = LATCH_SIZE; // packed layout: the accumulated dose follows the latch (threshold.ts)
 export const DOSE_SIZE = LATCH_SIZE + 1;
@@ -42,12 +42,7 @@ export interface DoseState extends LatchState {
   dose: number;
 }
 
-export interface DoseStep {
-  readonly state: DoseState;
-  readonly from: Level | null;
-  readonly to: Level | null;
-  readonly changed: boolean;
-}
+export type DoseStep = RuleStep<DoseState>;
 
 export function compileDose(rule: DoseRule): DoseSpec {
   return {
@@ -123,12 +118,9 @@ export function restoreDose(v: Packed, o: number, level: Level, spec: DoseSpec):
   if (sp === sp && v[o + DOSE]! < sp) v[o + DOSE] = sp;
 }
 
+const DOSE_KIND: PackedKind<DoseState, DoseSpec> = { size: DOSE_SIZE, pack: packDose, unpack: unpackDose, advance: advanceDose };
+
 /** One reading through one dose rule; returns a new state and leaves `state` untouched. */
 export function stepDose(state: DoseState, value: number, tsMs: number, rule: DoseRule): DoseStep {
-  const v = doubles(DOSE_SIZE);
-  packDose(state, v, 0);
-  if (!accepts(v, 0, value, tsMs)) return { state, from: state.level, to: state.level, changed: false };
-  const changed = advanceDose(v, 0, value, tsMs, compileDose(rule));
-  const next = unpackDose(v, 0);
-  return { state: next, from: state.level, to: next.level, changed };
+  return stepPacked(DOSE_KIND, state, value, tsMs, compileDose(rule));
 }

@@ -21,7 +21,7 @@
 
 import { levelRank, type Level } from '../contract/levels.js';
 import type { RateRule } from '../config/schema.js';
-import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_SIZE, LEVEL, packLatch, setPoints, toMs, unpackLatch, type LatchSpec, type LatchState, type Packed } from './threshold.js';
+import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_SIZE, LEVEL, packLatch, setPoints, toMs, unpackLatch, stepPacked, type LatchSpec, type LatchState, type Packed, type PackedKind, type RuleStep } from './threshold.js';
 
 /** Buckets per window: the resolution of the window's start (issue 3: windowS/30). */
 export const RATE_BUCKETS = 30;
@@ -59,12 +59,7 @@ export interface RateState extends LatchState {
   window: number[];
 }
 
-export interface RateStep {
-  readonly state: RateState;
-  readonly from: Level | null;
-  readonly to: Level | null;
-  readonly changed: boolean;
-}
+export type RateStep = RuleStep<RateState>;
 
 export function compileRate(rule: RateRule): RateSpec {
   const windowMs = toMs(rule.windowS);
@@ -200,12 +195,9 @@ export function restoreRate(v: Packed, o: number, level: Level): void {
   if (Number.isFinite(v[o + LAST_TS]!)) v[o + FIRST_TS] = v[o + LAST_TS]!;
 }
 
+const RATE_KIND: PackedKind<RateState, RateSpec> = { size: RATE_SIZE, pack: packRate, unpack: unpackRate, advance: advanceRate };
+
 /** One reading through one rate rule; returns a new state and leaves `state` untouched. */
 export function stepRate(state: RateState, value: number, tsMs: number, rule: RateRule): RateStep {
-  const v = doubles(RATE_SIZE);
-  packRate(state, v, 0);
-  if (!accepts(v, 0, value, tsMs)) return { state, from: state.level, to: state.level, changed: false };
-  const changed = advanceRate(v, 0, value, tsMs, compileRate(rule));
-  const next = unpackRate(v, 0);
-  return { state: next, from: state.level, to: next.level, changed };
+  return stepPacked(RATE_KIND, state, value, tsMs, compileRate(rule));
 }

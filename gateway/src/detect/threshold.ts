@@ -49,12 +49,15 @@ export interface ThresholdState extends LatchState {
   readonly kind: 'threshold';
 }
 
-export interface ThresholdStep {
-  readonly state: ThresholdState;
+/** The outcome of one pure step of any rule kind. */
+export interface RuleStep<S extends LatchState> {
+  readonly state: S;
   readonly from: Level | null;
   readonly to: Level | null;
   readonly changed: boolean;
 }
+
+export type ThresholdStep = RuleStep<ThresholdState>;
 
 // Rounded to whole ms so a delay such as 0.3 s (0.3 * 1000 = 300.00000000000006) is reached by a
 // reading exactly 300 ms later.
@@ -203,12 +206,27 @@ export function advanceThreshold(v: Packed, o: number, value: number, tsMs: numb
   return advanceLatch(v, o, value, tsMs, spec);
 }
 
+/** How a rule kind keeps its state packed; `stepPacked` gives each kind its pure step from these. */
+export interface PackedKind<S extends LatchState, C> {
+  readonly size: number;
+  pack(state: S, v: Packed, o: number): void;
+  unpack(v: Packed, o: number): S;
+  advance(v: Packed, o: number, value: number, tsMs: number, compiled: C): boolean;
+}
+
+/** One reading through one rule on a copy of its packed state: returns a new state, `state` untouched. */
+export function stepPacked<S extends LatchState, C>(kind: PackedKind<S, C>, state: S, value: number, tsMs: number, compiled: C): RuleStep<S> {
+  const v = doubles(kind.size);
+  kind.pack(state, v, 0);
+  if (!accepts(v, 0, value, tsMs)) return { state, from: state.level, to: state.level, changed: false };
+  const changed = kind.advance(v, 0, value, tsMs, compiled);
+  const next = kind.unpack(v, 0);
+  return { state: next, from: state.level, to: next.level, changed };
+}
+
+const THRESHOLD_KIND: PackedKind<ThresholdState, LatchSpec> = { size: LATCH_SIZE, pack: packThreshold, unpack: unpackThreshold, advance: advanceThreshold };
+
 /** One reading through one rule; returns a new state and leaves `state` untouched. */
 export function stepThreshold(state: ThresholdState, value: number, tsMs: number, rule: ThresholdRule): ThresholdStep {
-  const v = doubles(LATCH_SIZE);
-  packThreshold(state, v, 0);
-  if (!accepts(v, 0, value, tsMs)) return { state, from: state.level, to: state.level, changed: false };
-  const changed = advanceThreshold(v, 0, value, tsMs, compileThreshold(rule));
-  const next = unpackThreshold(v, 0);
-  return { state: next, from: state.level, to: next.level, changed };
+  return stepPacked(THRESHOLD_KIND, state, value, tsMs, compileThreshold(rule));
 }
