@@ -41,3 +41,24 @@ function migrate(db: Db, migrations: readonly string[]): void {
     })();
   }
 }
+
+/**
+ * Migrates one module's own tables (notifications, audit, tokens, ...) inside a shared database.
+ * Each module keeps its own version row, so modules add tables without renumbering each other's
+ * migrations; the same append-only rule holds per module.
+ */
+export function migrateModule(db: Db, module: string, migrations: readonly string[]): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_module (name TEXT PRIMARY KEY, version INTEGER NOT NULL) WITHOUT ROWID');
+  const row = db.prepare('SELECT version FROM schema_module WHERE name = ?').get(module) as { version: number } | undefined;
+  const current = row?.version ?? 0;
+  if (current > migrations.length) {
+    throw new StorageError(`schema of ${module} is version ${current}, newer than this gateway knows (${migrations.length}): upgrade the gateway`);
+  }
+  const save = db.prepare('INSERT INTO schema_module (name, version) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version');
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]!);
+      save.run(module, version + 1);
+    })();
+  }
+}
