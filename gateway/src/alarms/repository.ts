@@ -59,7 +59,12 @@ function fromRow(r: AlarmRow): Alarm {
   };
 }
 
+/** Runs inside the transaction that saves an alarm's move, with the ids its events were given:
+ * what must never exist without the transition (the notification outbox) is written here. */
+export type SaveHook = (alarm: Alarm, events: readonly AlarmEvent[], eventIds: readonly number[]) => void;
+
 export class AlarmRepository {
+  private readonly hooks: SaveHook[] = [];
   private readonly upsert;
   private readonly insertEvent;
   private readonly saveTx;
@@ -81,8 +86,16 @@ export class AlarmRepository {
     );
     this.saveTx = db.transaction((alarm: Alarm, events: readonly AlarmEvent[]) => {
       this.upsert.run(alarm);
-      for (const e of events) this.insertEvent.run(e);
+      const ids: number[] = [];
+      for (const e of events) ids.push(Number(this.insertEvent.run(e).lastInsertRowid));
+      // A hook that throws rolls the move back with it: the caller hears of it, nothing half-done.
+      for (const hook of this.hooks) hook(alarm, events, ids);
     });
+  }
+
+  /** Adds a hook run in the same transaction as every save (see SaveHook). */
+  onSave(hook: SaveHook): void {
+    this.hooks.push(hook);
   }
 
   save(alarm: Alarm, events: readonly AlarmEvent[]): void {
