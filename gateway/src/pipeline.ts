@@ -87,7 +87,12 @@ export class ReadingPipeline {
   private apply(transitions: readonly LevelTransition[]): void {
     for (const t of transitions) {
       const alarm = this.alarms.onTransition(t);
-      if (alarm && t.stopWork && this.confirmed(t)) this.interlock.onStopWork(alarm);
+      // Shelving and a device out of service do not count here: red on them still stops work.
+      // Only a whole site out of service for maintenance withholds the order (issue 3).
+      if (alarm && t.stopWork && this.confirmed(t)) {
+        if (this.alarms.siteOutOfService(t.site)) this.log.warn({ site: t.site, device: t.device, alarmId: alarm.id }, 'red on a site out of service: no stop-work order');
+        else this.interlock.onStopWork(alarm);
+      }
     }
   }
 

@@ -29,9 +29,28 @@ export interface Alarm {
   closedAtMs: number | null;
   closedBy: string | null;
   closeNote: string | null; // 整改说明 (rectification note)
+  /** Shelving (ISA-18.2): until this time the alarm is recorded but not annunciated. */
+  shelvedUntilMs: number | null;
+  shelvedBy: string | null;
+  shelveReason: string | null;
+  /** The level the officer saw when shelving: a rise above it un-shelves (see applyLevel). */
+  shelvedLevel: Level | null;
 }
 
-export type AlarmEventKind = 'raised' | 'escalated' | 'deescalated' | 'cleared' | 'acked' | 'closed' | 'chattering' | 'stale_alarm';
+export type AlarmEventKind =
+  | 'raised'
+  | 'escalated'
+  | 'deescalated'
+  | 'cleared'
+  | 'acked'
+  | 'closed'
+  | 'chattering'
+  | 'stale_alarm'
+  | 'shelved'
+  | 'unshelved'
+  // notify/escalation.ts: a climb to the next duty tier, or a reminder to the current one.
+  | 'escalation'
+  | 'reminder';
 
 export interface AlarmEvent {
   alarmId: string;
@@ -46,7 +65,18 @@ export interface AlarmEvent {
   note: string | null;
 }
 
-export type Rejection = 'ALREADY_ACKED' | 'NOT_ACTIVE' | 'ALREADY_CLOSED' | 'STILL_ACTIVE' | 'NOTE_REQUIRED' | 'NOT_CLOSABLE_YET';
+export type Rejection =
+  | 'ALREADY_ACKED'
+  | 'NOT_ACTIVE'
+  | 'ALREADY_CLOSED'
+  | 'STILL_ACTIVE'
+  | 'NOTE_REQUIRED'
+  | 'NOT_CLOSABLE_YET'
+  | 'REASON_REQUIRED'
+  | 'UNTIL_NOT_FUTURE'
+  | 'TOO_LONG'
+  | 'RED_NOT_SHELVABLE'
+  | 'NOT_SHELVED';
 
 export interface Outcome {
   next: Alarm;
@@ -124,6 +154,10 @@ export function raiseAlarm(input: {
     closedAtMs: null,
     closedBy: null,
     closeNote: null,
+    shelvedUntilMs: null,
+    shelvedBy: null,
+    shelveReason: null,
+    shelvedLevel: null,
   };
   return { next, events: [event(next, 'raised', null, input.level, input.value, input.atMs)] };
 }
@@ -162,7 +196,16 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, atMs: 
       ackedBy: null,
       updatedAtMs: atMs,
     };
-    return { next, events: [event(next, 'escalated', alarm.level, to, value, atMs)] };
+    const escalated = event(next, 'escalated', alarm.level, to, value, atMs);
+    if (alarm.shelvedLevel !== null && levelRank(to) > levelRank(alarm.shelvedLevel)) {
+      // Decision (issue 3): a rise above the level the officer shelved ends the shelf. ISA-18.2
+      // lets shelving suppress the alarm, but the officer judged a nuisance at that level, not the
+      // worse condition now present; a safety engineer wants it seen again (and red is never
+      // suppressed at all, see service.suppress).
+      const unshelved = unshelveAlarm(next, null, atMs, `risen to ${to} above the shelved level ${alarm.shelvedLevel}`);
+      return { next: unshelved.next, events: [escalated, ...unshelved.events] };
+    }
+    return { next, events: [escalated] };
   }
 
   // Lower but still alarming: the peak is kept (it decides rectification) and so is the ack.
@@ -209,6 +252,52 @@ export function closeAlarm(alarm: Alarm, by: string, note: string, atMs: number)
   if (closeNote === null && needsRectification(alarm.peakLevel)) return refuse(alarm, 'NOTE_REQUIRED');
   const next: Alarm = { ...alarm, state: 'closed', closedAtMs: atMs, closedBy: by, closeNote, updatedAtMs: atMs };
   return { next, events: [event(next, 'closed', alarm.level, alarm.level, null, atMs, by, closeNote)] };
+}
+
+export interface ShelveRequest {
+  by: string;
+  reason: string;
+  untilMs: number;
+  atMs: number;
+  /** The configured longest shelf (alarms.shelveMaxH). */
+  maxMs: number;
+}
+
+/**
+ * Shelving (ISA-18.2): an officer silences a nuisance alarm for a bounded time, with a reason.
+ * Only an active alarm can be shelved (a cleared episode has nothing to silence; the next episode
+ * is a new alarm), and never a red one: red stops work and must be seen. Shelving again replaces
+ * the shelf (new reason, new expiry), each recorded as its own event.
+ */
+export function shelveAlarm(alarm: Alarm, req: ShelveRequest): Outcome {
+  if (alarm.state === 'closed') return refuse(alarm, 'ALREADY_CLOSED');
+  if (!isActive(alarm.state)) return refuse(alarm, 'NOT_ACTIVE');
+  if (alarm.level === 'red') return refuse(alarm, 'RED_NOT_SHELVABLE');
+  const reason = cleanNote(req.reason);
+  if (reason === null) return refuse(alarm, 'REASON_REQUIRED');
+  if (!Number.isFinite(req.untilMs) || req.untilMs <= req.atMs) return refuse(alarm, 'UNTIL_NOT_FUTURE');
+  if (req.untilMs - req.atMs > req.maxMs) return refuse(alarm, 'TOO_LONG');
+  const next: Alarm = { ...alarm, shelvedUntilMs: req.untilMs, shelvedBy: req.by, shelveReason: reason, shelvedLevel: alarm.level, updatedAtMs: req.atMs };
+  const note = `until ${new Date(req.untilMs).toISOString()}: ${reason}`;
+  return { next, events: [event(next, 'shelved', alarm.level, alarm.level, null, req.atMs, req.by, note)] };
+}
+
+/** Ends a shelf: by an officer (`by`), or by itself (`by` null: expiry or escalation, said in `why`). */
+export function unshelveAlarm(alarm: Alarm, by: string | null, atMs: number, why?: string): Outcome {
+  if (alarm.shelvedUntilMs === null) return refuse(alarm, 'NOT_SHELVED');
+  const next: Alarm = { ...alarm, shelvedUntilMs: null, shelvedBy: null, shelveReason: null, shelvedLevel: null, updatedAtMs: atMs };
+  return { next, events: [event(next, 'unshelved', alarm.level, alarm.level, null, atMs, by, cleanNote(why))] };
+}
+
+/** The shelf's own end: nothing when the alarm is not shelved or its shelf still runs. */
+export function expireShelf(alarm: Alarm, atMs: number): Outcome {
+  if (alarm.shelvedUntilMs === null || atMs < alarm.shelvedUntilMs) return { next: alarm, events: [] };
+  return unshelveAlarm(alarm, null, atMs, 'shelf expired');
+}
+
+/** Whether the shelf is in force at `atMs` (the tick may end it up to a second late). */
+export function isShelved(alarm: Alarm, atMs: number): boolean {
+  return alarm.shelvedUntilMs !== null && atMs < alarm.shelvedUntilMs;
 }
 
 // Ack and close events carry the alarm's level in both fields, so an audit line says what level

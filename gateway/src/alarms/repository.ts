@@ -1,9 +1,33 @@
 // Alarms and their events in the state database. An alarm and the events that moved it are
 // written in one transaction, so the record never shows a state without its cause.
 
-import type { Db } from '../store/sqlite.js';
+import { migrateModule, type Db } from '../store/sqlite.js';
 import type { Level } from '../contract/levels.js';
 import type { Alarm, AlarmEvent, AlarmState } from './lifecycle.js';
+import type { MetricsEvent, MetricsRows } from './metrics.js';
+import { OutOfServiceRepository } from './out-of-service-repository.js';
+
+/** The alarm module's own schema steps (append-only; state-db.ts MIGRATIONS stay untouched). */
+const ALARM_MIGRATIONS = [
+  `ALTER TABLE alarm ADD COLUMN shelved_until_ms INTEGER;
+   ALTER TABLE alarm ADD COLUMN shelved_by TEXT;
+   ALTER TABLE alarm ADD COLUMN shelve_reason TEXT;
+   ALTER TABLE alarm ADD COLUMN shelved_level TEXT;
+   CREATE INDEX alarm_shelved ON alarm (shelved_until_ms) WHERE shelved_until_ms IS NOT NULL;`,
+  `CREATE TABLE out_of_service (
+     id TEXT PRIMARY KEY,
+     site TEXT NOT NULL,
+     device TEXT,
+     set_by TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     from_ms INTEGER NOT NULL,
+     until_ms INTEGER NOT NULL,
+     ended_at_ms INTEGER,
+     ended_by TEXT,
+     end_note TEXT
+   );
+   CREATE INDEX out_of_service_open ON out_of_service (ended_at_ms, site);`,
+];
 
 export interface AlarmFilter {
   readonly site?: string;
@@ -33,6 +57,10 @@ interface AlarmRow {
   closed_at_ms: number | null;
   closed_by: string | null;
   close_note: string | null;
+  shelved_until_ms: number | null;
+  shelved_by: string | null;
+  shelve_reason: string | null;
+  shelved_level: Level | null;
 }
 
 function fromRow(r: AlarmRow): Alarm {
@@ -56,6 +84,10 @@ function fromRow(r: AlarmRow): Alarm {
     closedAtMs: r.closed_at_ms,
     closedBy: r.closed_by,
     closeNote: r.close_note,
+    shelvedUntilMs: r.shelved_until_ms,
+    shelvedBy: r.shelved_by,
+    shelveReason: r.shelve_reason,
+    shelvedLevel: r.shelved_level,
   };
 }
 
@@ -68,17 +100,25 @@ export class AlarmRepository {
   private readonly upsert;
   private readonly insertEvent;
   private readonly saveTx;
+  /** Devices and sites under maintenance (out-of-service.ts), in the same database. */
+  readonly outOfService: OutOfServiceRepository;
 
   constructor(private readonly db: Db) {
+    migrateModule(db, 'alarms', ALARM_MIGRATIONS);
+    this.outOfService = new OutOfServiceRepository(db);
     this.upsert = db.prepare(
       `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, level, peak_level, value, peak_value, state,
-         raised_at_ms, updated_at_ms, cleared_at_ms, acked_at_ms, acked_by, closed_at_ms, closed_by, close_note)
+         raised_at_ms, updated_at_ms, cleared_at_ms, acked_at_ms, acked_by, closed_at_ms, closed_by, close_note,
+         shelved_until_ms, shelved_by, shelve_reason, shelved_level)
        VALUES (@id, @site, @device, @channel, @quantity, @ruleId, @level, @peakLevel, @value, @peakValue, @state,
-         @raisedAtMs, @updatedAtMs, @clearedAtMs, @ackedAtMs, @ackedBy, @closedAtMs, @closedBy, @closeNote)
+         @raisedAtMs, @updatedAtMs, @clearedAtMs, @ackedAtMs, @ackedBy, @closedAtMs, @closedBy, @closeNote,
+         @shelvedUntilMs, @shelvedBy, @shelveReason, @shelvedLevel)
        ON CONFLICT (id) DO UPDATE SET level = excluded.level, peak_level = excluded.peak_level, value = excluded.value,
          peak_value = excluded.peak_value, state = excluded.state, updated_at_ms = excluded.updated_at_ms,
          cleared_at_ms = excluded.cleared_at_ms, acked_at_ms = excluded.acked_at_ms, acked_by = excluded.acked_by,
-         closed_at_ms = excluded.closed_at_ms, closed_by = excluded.closed_by, close_note = excluded.close_note`,
+         closed_at_ms = excluded.closed_at_ms, closed_by = excluded.closed_by, close_note = excluded.close_note,
+         shelved_until_ms = excluded.shelved_until_ms, shelved_by = excluded.shelved_by,
+         shelve_reason = excluded.shelve_reason, shelved_level = excluded.shelved_level`,
     );
     this.insertEvent = db.prepare(
       `INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note)
@@ -110,6 +150,30 @@ export class AlarmRepository {
   /** Alarms whose condition is still present: their sensors start warm from these levels. */
   active(): Alarm[] {
     return (this.db.prepare("SELECT * FROM alarm WHERE state IN ('active_unacked', 'active_acked')").all() as AlarmRow[]).map(fromRow);
+  }
+
+  /** Alarms with a shelf still recorded (active or not): the service expires them. */
+  shelved(): Alarm[] {
+    return (this.db.prepare('SELECT * FROM alarm WHERE shelved_until_ms IS NOT NULL').all() as AlarmRow[]).map(fromRow);
+  }
+
+  /**
+   * What the alarm-system metrics need (metrics.ts): every alarm raised before `toMs` whose
+   * condition was still present at `fromMs` or later (so standing alarms carried into the range
+   * count), and the ack, chattering and stale events of those alarms.
+   */
+  metricsRows(q: { fromMs: number; toMs: number; site?: string }): MetricsRows {
+    const params = { fromMs: q.fromMs, toMs: q.toMs, site: q.site ?? null };
+    const inRange = `raised_at_ms < @toMs AND (cleared_at_ms IS NULL OR cleared_at_ms >= @fromMs) AND (@site IS NULL OR site = @site)`;
+    const alarms = (this.db.prepare(`SELECT * FROM alarm WHERE ${inRange} ORDER BY raised_at_ms, id`).all(params) as AlarmRow[]).map(fromRow);
+    const events = this.db
+      .prepare(
+        `SELECT alarm_id AS alarmId, kind, at_ms AS atMs FROM alarm_event
+         WHERE kind IN ('acked', 'chattering', 'stale_alarm') AND alarm_id IN (SELECT id FROM alarm WHERE ${inRange})
+         ORDER BY id`,
+      )
+      .all(params) as MetricsEvent[];
+    return { alarms, events };
   }
 
   list(filter: AlarmFilter): Alarm[] {

@@ -1,18 +1,41 @@
 // Turns level transitions into alarms (one per sensor, rule and episode), persists every move
-// with its events, and carries out officers' acknowledgements and rectification sign-offs.
+// with its events, and carries out officers' acts: acknowledge, close, shelve, out of service.
+// It also says which alarms the roster should not hear of (suppress) and consolidates floods.
 
 import { randomUUID } from 'node:crypto';
-import type { Level } from '../contract/levels.js';
+import { levelRank, type Level } from '../contract/levels.js';
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, raiseAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, isShelved, raiseAlarm, shelveAlarm, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
 import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
+import { afterFlood, DEFAULT_FLOOD_POLICY, FLOOD_QUANTITY, FLOOD_RULE, floodEnded, isFloodAlarm, NO_FLOOD, noteRaise, restoreFlood, SITE_DEVICE, type FloodPolicy, type FloodState } from './flood.js';
+import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
+import { OutOfServiceRegister, type OutOfServiceInput } from './out-of-service-register.js';
+import type { OutOfService, OutOfServiceOutcome } from './out-of-service.js';
 import type { AlarmRepository } from './repository.js';
 
 function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
   return `${a.site}/${a.device}/${a.channel}/${a.ruleId}`;
 }
+
+/** One shift (8 h): a shelf never outlives the officer who set it, so the next shift does not
+ * inherit a silenced alarm it never decided on. ISA-18.2 asks only that shelving be time-limited. */
+export const DEFAULT_SHELVE_MAX_MS = 8 * 3_600_000;
+/** No standard figure found: 72 h covers a maintenance visit over a weekend; longer needs a new,
+ * audited spell rather than a forgotten one. */
+export const DEFAULT_OUT_OF_SERVICE_MAX_MS = 72 * 3_600_000;
+
+export interface AlarmServiceOptions {
+  readonly shelveMaxMs?: number;
+  readonly outOfServiceMaxMs?: number;
+  readonly flood?: FloodPolicy;
+  /** Configured sites: their time zones (metrics days) and devices (out-of-service targets). */
+  readonly sites?: readonly { id: string; timezone: string; devices: readonly string[] }[];
+}
+
+/** Why the roster is not told of an alarm; red is never suppressed. */
+export type SuppressReason = 'shelved' | 'device_out_of_service' | 'site_out_of_service' | 'flood';
 
 export class AlarmService {
   /** The alarm whose condition is present now, per sensor and rule. */
@@ -23,6 +46,13 @@ export class AlarmService {
   private readonly chatter: ChatterGuard;
   /** Alarms already flagged stale (in memory: a restart may flag one again, which is harmless). */
   private readonly staleFlagged = new Set<string>();
+  /** Shelf expiry per alarm id, for every alarm still carrying a shelf (active or not). */
+  private readonly shelfUntil = new Map<string, number>();
+  private readonly floods = new Map<string, FloodState>();
+  private readonly floodPolicy: FloodPolicy;
+  private readonly shelveMaxMs: number;
+  private readonly timeZones: ReadonlyMap<string, string>;
+  readonly outOfService: OutOfServiceRegister;
 
   constructor(
     private readonly repo: AlarmRepository,
@@ -32,9 +62,20 @@ export class AlarmService {
     chatterPolicy: ChatterPolicy = DEFAULT_CHATTER_POLICY,
     /** ISA-18.2: an alarm active longer than this (24 h by default) is a stale alarm, flagged once. */
     private readonly staleAlarmMs: number = 24 * 3_600_000,
+    options: AlarmServiceOptions = {},
   ) {
     this.chatter = new ChatterGuard(chatterPolicy);
-    for (const alarm of repo.active()) this.activeByEpisode.set(episodeKey(alarm), alarm);
+    this.floodPolicy = options.flood ?? DEFAULT_FLOOD_POLICY;
+    this.shelveMaxMs = options.shelveMaxMs ?? DEFAULT_SHELVE_MAX_MS;
+    this.timeZones = new Map((options.sites ?? []).map((s) => [s.id, s.timezone]));
+    const known = options.sites ? new Map(options.sites.map((s) => [s.id, new Set(s.devices)])) : undefined;
+    this.outOfService = new OutOfServiceRegister(repo.outOfService, events, clock, log, options.outOfServiceMaxMs ?? DEFAULT_OUT_OF_SERVICE_MAX_MS, known);
+    const now = clock();
+    for (const alarm of repo.active()) {
+      this.activeByEpisode.set(episodeKey(alarm), alarm);
+      if (isFloodAlarm(alarm)) this.floods.set(alarm.site, restoreFlood(alarm.raisedAtMs, alarm.value, alarm.level, now));
+    }
+    for (const alarm of repo.shelved()) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs!);
   }
 
   /** Active alarms loaded at start; the engine restores its levels from them. */
@@ -42,10 +83,13 @@ export class AlarmService {
     return [...this.activeByEpisode.values()];
   }
 
-  /** Levels of the site's alarms whose condition is present (a lift is refused on orange or red). */
+  /**
+   * Levels of the site's alarms whose condition is present (a lift is refused on orange or red).
+   * The flood alarm is left out: it only counts the site's alarms, which speak for themselves.
+   */
   activeLevels(site: string, except?: (alarm: Alarm) => boolean): Level[] {
     const levels: Level[] = [];
-    for (const alarm of this.activeByEpisode.values()) if (alarm.site === site && !except?.(alarm)) levels.push(alarm.level);
+    for (const alarm of this.activeByEpisode.values()) if (alarm.site === site && !isFloodAlarm(alarm) && !except?.(alarm)) levels.push(alarm.level);
     return levels;
   }
 
@@ -88,17 +132,20 @@ export class AlarmService {
     }
     const alarm = outcome.next;
     const events = chattering && !wasChattering ? [...outcome.events, this.chatteringEvent(alarm, now)] : outcome.events;
-    this.repo.save(alarm, events);
-    if (t.to === null) this.activeByEpisode.delete(key);
-    else this.activeByEpisode.set(key, alarm);
-    for (const event of events) this.events.emit('alarm', { alarm, event });
+    // The flood is counted before the save, so suppress() in a save hook already sees it.
+    const floodMove = current === undefined ? this.countForFlood(alarm, now) : null;
+    this.persist(alarm, events);
+    if (floodMove) this.moveFloodAlarm(alarm.site, now);
     return alarm;
   }
 
-  /** Called every second: flags alarms active too long, lets held clears of quiet sources through. */
+  /** Called every second: stale alarms, quiet chattering sources, shelves, maintenance, floods. */
   tick(nowMs: number): void {
     this.flagStale(nowMs);
     this.releaseStable(nowMs);
+    this.expireShelves(nowMs);
+    this.outOfService.tick(nowMs);
+    this.endFloods(nowMs);
   }
 
   private flagStale(nowMs: number): void {
@@ -106,9 +153,8 @@ export class AlarmService {
       if (nowMs - alarm.raisedAtMs < this.staleAlarmMs || this.staleFlagged.has(alarm.id)) continue;
       this.staleFlagged.add(alarm.id);
       const event: AlarmEvent = { alarmId: alarm.id, kind: 'stale_alarm', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: nowMs, actor: null, note: `active for more than ${Math.round(this.staleAlarmMs / 3_600_000)} h (ISA-18.2 stale alarm)` };
-      this.repo.save(alarm, [event]);
       this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'stale alarm: active for too long');
-      this.events.emit('alarm', { alarm, event });
+      this.persist(alarm, [event]);
     }
   }
 
@@ -121,9 +167,21 @@ export class AlarmService {
       if (held === undefined || current === undefined) continue;
       const outcome = applyLevel(current, null, held.value, nowMs);
       if (outcome.rejected) continue;
-      this.repo.save(outcome.next, outcome.events);
-      this.activeByEpisode.delete(key);
-      for (const event of outcome.events) this.events.emit('alarm', { alarm: outcome.next, event });
+      this.persist(outcome.next, outcome.events);
+    }
+  }
+
+  private expireShelves(nowMs: number): void {
+    for (const [id, untilMs] of [...this.shelfUntil]) {
+      if (nowMs < untilMs) continue;
+      const alarm = this.get(id);
+      if (!alarm) {
+        this.shelfUntil.delete(id);
+        continue;
+      }
+      const outcome = expireShelf(alarm, nowMs);
+      if (outcome.events.length > 0) this.persist(outcome.next, outcome.events);
+      else this.shelfUntil.delete(id);
     }
   }
 
@@ -140,16 +198,38 @@ export class AlarmService {
     return this.act(id, (alarm, atMs) => closeAlarm(alarm, by, note, atMs));
   }
 
+  /**
+   * Shelves an active, non-red alarm until `untilMs` (at most alarms.shelveMaxH from now), with a
+   * reason. Readings and moves are still recorded, and a red condition still stops work: only the
+   * roster is spared (suppress). Undefined when no such alarm exists.
+   */
+  shelve(id: string, by: string, reason: string, untilMs: number): Outcome | undefined {
+    return this.act(id, (alarm, atMs) => shelveAlarm(alarm, { by, reason, untilMs, atMs, maxMs: this.shelveMaxMs }));
+  }
+
+  unshelve(id: string, by: string, note?: string): Outcome | undefined {
+    return this.act(id, (alarm, atMs) => unshelveAlarm(alarm, by, atMs, note ?? 'unshelved by an officer'));
+  }
+
   private act(id: string, move: (alarm: Alarm, atMs: number) => Outcome): Outcome | undefined {
-    const alarm = this.activeFor(id) ?? this.repo.get(id);
+    const alarm = this.get(id);
     if (!alarm) return undefined;
     const outcome = move(alarm, this.clock());
     if (outcome.rejected) return outcome;
-    this.repo.save(outcome.next, outcome.events);
-    const key = episodeKey(alarm);
-    if (this.activeByEpisode.get(key)?.id === id) this.activeByEpisode.set(key, outcome.next);
-    for (const event of outcome.events) this.events.emit('alarm', { alarm: outcome.next, event });
+    this.persist(outcome.next, outcome.events);
     return outcome;
+  }
+
+  /** Saves a move, keeps the in-memory views in step, then tells observers. */
+  private persist(alarm: Alarm, events: readonly AlarmEvent[]): void {
+    this.repo.save(alarm, events);
+    const key = episodeKey(alarm);
+    const active = alarm.state === 'active_unacked' || alarm.state === 'active_acked';
+    if (active) this.activeByEpisode.set(key, alarm);
+    else if (this.activeByEpisode.get(key)?.id === alarm.id) this.activeByEpisode.delete(key);
+    if (alarm.shelvedUntilMs !== null) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs);
+    else this.shelfUntil.delete(alarm.id);
+    for (const event of events) this.events.emit('alarm', { alarm, event });
   }
 
   /** An alarm by id, as held now or as stored. */
@@ -160,5 +240,104 @@ export class AlarmService {
   private activeFor(id: string): Alarm | undefined {
     for (const alarm of this.activeByEpisode.values()) if (alarm.id === id) return alarm;
     return undefined;
+  }
+
+  // ---- notification suppression -------------------------------------------------------------
+
+  /**
+   * Why the roster should not be told of this alarm's move, or null to tell it. Red is never
+   * suppressed: it stops work and someone must hear of it whatever else is going on.
+   */
+  suppressReason(alarm: Alarm, atMs = this.clock()): SuppressReason | null {
+    if (alarm.level === 'red') return null;
+    if (isShelved(alarm, atMs)) return 'shelved';
+    const spell = this.outOfService.covering(alarm.site, alarm.device, atMs);
+    if (spell) return spell.device === null ? 'site_out_of_service' : 'device_out_of_service';
+    if (!isFloodAlarm(alarm) && this.floods.get(alarm.site)?.inFlood) return 'flood';
+    return null;
+  }
+
+  /** The notifier's predicate (usable inside an AlarmRepository.onSave hook). */
+  suppress(alarm: Alarm): boolean {
+    return this.suppressReason(alarm) !== null;
+  }
+
+  // ---- out of service ------------------------------------------------------------------------
+
+  putOutOfService(input: OutOfServiceInput): OutOfServiceOutcome {
+    return this.outOfService.set(input);
+  }
+
+  returnToService(id: string, by: string, note?: string): OutOfServiceOutcome | undefined {
+    return this.outOfService.end(id, by, note);
+  }
+
+  listOutOfService(filter: { site?: string; includeEnded?: boolean; limit?: number } = {}): OutOfService[] {
+    return this.outOfService.list(filter);
+  }
+
+  /** The pipeline asks before a stop-work order: only a whole site under maintenance withholds it. */
+  siteOutOfService(site: string): boolean {
+    return this.outOfService.siteOutOfService(site);
+  }
+
+  // ---- flood ---------------------------------------------------------------------------------
+
+  /** Counts a new alarm towards its site's flood; true when the flood alarm must move. */
+  private countForFlood(alarm: Alarm, now: number): boolean {
+    // An alarm the roster would not hear of anyway (device or site under maintenance) does not
+    // load the operator, so it does not count towards a flood.
+    if (this.outOfService.covering(alarm.site, alarm.device, now)) return false;
+    const before = this.floods.get(alarm.site) ?? NO_FLOOD;
+    const step = noteRaise(before, now, alarm.level, this.floodPolicy);
+    this.floods.set(alarm.site, step.state);
+    if (step.started) this.log.warn({ site: alarm.site, alarms: step.state.count }, 'alarm flood: one consolidated site alarm instead of each one');
+    return step.started || (step.state.inFlood && levelRank(step.state.peakLevel) > levelRank(before.peakLevel));
+  }
+
+  private floodKey(site: string): string {
+    return episodeKey({ site, device: SITE_DEVICE, channel: SITE_DEVICE, ruleId: FLOOD_RULE });
+  }
+
+  /** Raises the site's flood alarm, or raises its level to the highest among the flood's alarms. */
+  private moveFloodAlarm(site: string, now: number): void {
+    const state = this.floods.get(site);
+    if (!state?.inFlood || state.peakLevel === null) return;
+    const current = this.activeByEpisode.get(this.floodKey(site));
+    const outcome = current
+      ? applyLevel(current, state.peakLevel, state.count, now)
+      : raiseAlarm({ id: randomUUID(), site, device: SITE_DEVICE, channel: SITE_DEVICE, quantity: FLOOD_QUANTITY, ruleId: FLOOD_RULE, level: state.peakLevel, value: state.count, atMs: now });
+    if (!outcome.rejected && outcome.events.length > 0) this.persist(outcome.next, outcome.events);
+  }
+
+  /** A site quiet for a whole window leaves the flood; its alarm clears with the flood's count. */
+  private endFloods(nowMs: number): void {
+    for (const [site, state] of this.floods) {
+      if (!floodEnded(state, nowMs, this.floodPolicy)) continue;
+      this.floods.set(site, afterFlood(state));
+      const current = this.activeByEpisode.get(this.floodKey(site));
+      if (!current) continue;
+      const outcome = applyLevel(current, null, state.count, nowMs);
+      if (outcome.rejected) continue;
+      this.log.info({ site, alarms: state.count, floodMs: nowMs - current.raisedAtMs }, 'alarm flood over');
+      this.persist(outcome.next, outcome.events);
+    }
+  }
+
+  /** Whether the site is in an alarm flood now. */
+  inFlood(site: string): boolean {
+    return this.floods.get(site)?.inFlood ?? false;
+  }
+
+  // ---- metrics -------------------------------------------------------------------------------
+
+  /** Alarm-system metrics per site and local day (metrics.ts), with the configured time zones. */
+  metrics(query: { fromMs: number; toMs: number; site?: string }): AlarmSystemMetrics {
+    return alarmSystemMetrics(this.repo, {
+      ...query,
+      sites: [...this.timeZones.keys()],
+      timeZoneOf: (site) => this.timeZones.get(site) ?? 'Asia/Shanghai',
+      floodAlarms: this.floodPolicy.alarms,
+    });
   }
 }
