@@ -23,6 +23,7 @@ export interface DemoOptions {
 }
 
 const OFFICER = '值班员 王工 (duty officer Wang)';
+const FITTER = '燃气维修工 李师傅 (gas fitter Li)';
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const started = Date.now();
@@ -53,6 +54,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   });
   events.on('order', ({ order, what }) => {
     if (what === 'issued') say(`■ STOP-WORK ORDER 停产停工令 issued for ${order.site}: ${order.reason}`);
+    else if (what === 'confirmed') say('■ interlock confirmed: every actuator acked and reads back safe');
+    else if (what === 'rectified') say(`□ rectification recorded by ${order.rectifiedBy}: ${order.rectificationNote}`);
+    else if (what === 'inspected') say(`□ inspection recorded by ${order.inspectedBy}: ${order.inspectionNote}`);
     else if (what === 'lifted') say(`□ stop-work order lifted by ${order.liftedBy}: ${order.liftNote}`);
   });
   events.on('command', ({ command, what }) => {
@@ -94,6 +98,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       if (closed && !closed.rejected) say(`✓ alarm ${alarm.peakLevel} on ${alarm.device}/${alarm.channel} closed with rectification note (整改销号)`);
     }
     if (order) {
+      // 整改 by the fitter, 验收 by the officer: the inspector may not be the rectifier (orders/sign-off.ts).
+      runtime.interlock.recordRectification(order.id, FITTER, '整改: 更换老化软管 rectified: perished hose replaced');
+      runtime.interlock.recordInspection(order.id, OFFICER, '验收: 检漏合格 inspected: leak test passed');
       const lifted = runtime.interlock.lift(order.id, OFFICER, '泄漏点已修复，通风检测合格 leak repaired, air tested');
       if (lifted?.rejected) say(`✗ lift refused: ${lifted.rejected} ${lifted.detail ?? ''}`);
       say(`valve-01 stays ${run.valve.state.toUpperCase()}: lifting an order never re-opens gas; that is a manual act on site.`);

@@ -15,17 +15,25 @@ export const commandSchema = z.object({
 });
 export type Command = z.infer<typeof commandSchema>;
 
+/** An actuator's reported position: free text so new kinds of actuator need no contract change. */
+export const positionSchema = z.string().min(1).max(64);
+
 export const commandAckSchema = z.object({
   id: z.string().min(1).max(64),
   ok: z.boolean(),
   state: z.string().max(64),
   ts: z.union([z.number().int(), z.string().max(64)]),
+  /** Optional read-back from the actuator's own position sensor (limit switch), e.g. 'closed'. */
+  position: positionSchema.optional(),
 });
 export type CommandAck = z.infer<typeof commandAckSchema>;
 
 export const statusSchema = z.object({
   state: z.enum(['online', 'offline']),
   ts: z.union([z.number().int(), z.string().max(64)]).optional(),
+  /** An actuator's position as its sensor reads it ('open' | 'closed' for a valve, 'stopped' |
+   * 'running' for a fan); the gateway reads it back after a stop-work command. */
+  position: positionSchema.optional(),
 });
 export type DeviceStatus = z.infer<typeof statusSchema>;
 

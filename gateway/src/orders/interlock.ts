@@ -1,24 +1,49 @@
 // Carries out stop-work orders (停产停工令): issues one for a site on a red alarm whose rule asks
-// for it, publishes the retained site order, commands each actuator, matches their cmd/ack,
-// resends on timeout, escalates what never confirms, and re-enforces every open order at start.
+// for it, publishes the retained site order, commands each actuator, matches their cmd/ack, reads
+// back their position, resends on timeout, escalates what never confirms, records the officers'
+// rectification, inspection and lift, and re-enforces every open order at start.
 
 import { randomUUID } from 'node:crypto';
 import type { DeviceId, SiteId } from '../contract/ids.js';
 import type { Topics } from '../contract/topics.js';
-import { commandAckSchema, parseJson, type Command, type SiteOrder } from '../contract/command.js';
+import { commandAckSchema, parseJson, statusSchema, type Command, type SiteOrder } from '../contract/command.js';
 import { LEVEL_ZH } from '../contract/levels.js';
 import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
 import type { Alarm } from '../alarms/lifecycle.js';
 import type { AlarmService } from '../alarms/service.js';
 import type { Ingress } from '../ingest/ingress.js';
-import type { EventBus } from '../events.js';
+import type { EventBus, GatewayEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { OrderRepository } from './repository.js';
 import { DEVICE_CHANNEL } from '../detect/fault.js';
-import { actionFor, issueOrder, liftOrder, onCommandAck, onTick, resumeAfterRestart, type OrderCommand, type OrderEffect, type OrderOutcome, type RetryPolicy, type StopWorkOrder } from './stop-work.js';
+import {
+  actionFor,
+  isConfirmed,
+  issueOrder,
+  liftOrder,
+  onCommandAck,
+  onPositionReport,
+  onTick,
+  orderEvent,
+  recordInspection,
+  recordRectification,
+  resumeAfterRestart,
+  type OrderCommand,
+  type OrderEffect,
+  type OrderOutcome,
+  type RetryPolicy,
+  type StopWorkOrder,
+} from './stop-work.js';
 
 /** Rule id of an actuator's own alarm when it does not confirm the safe state. */
 export const ACTUATOR_RULE = 'actuator:unconfirmed';
+/** Rule id of an actuator's own alarm when it acked but its position reads back unsafe. */
+export const ACTUATOR_POSITION_RULE = 'actuator:position';
+
+/** Alarms about the actuators themselves: they never block a lift (see `lift`). */
+export function isActuatorRule(ruleId: string): boolean {
+  return ruleId === ACTUATOR_RULE || ruleId === ACTUATOR_POSITION_RULE;
+}
 
 export interface Actuator {
   readonly device: string;
@@ -37,9 +62,15 @@ export interface InterlockDeps {
   readonly log: Logger;
 }
 
+type OrderWhat = GatewayEvents['order']['what'];
+const ORDER_STEPS: ReadonlySet<string> = new Set<OrderWhat>(['issued', 'republished', 'confirmed', 'rectified', 'inspected', 'lifted']);
+
 export class Interlock {
   private readonly active = new Map<string, StopWorkOrder>();
+  /** The last position each actuator reported (`site/device`), for the read-back at ack time. */
+  private readonly positions = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
+  private watching = false;
 
   constructor(private readonly deps: InterlockDeps) {
     // Loaded before any reading arrives, so a red reading at start joins the open order.
@@ -52,7 +83,7 @@ export class Interlock {
     for (const order of [...this.active.values()]) {
       // aedes forgets retained messages on restart: publish the order again and re-send what no
       // actuator confirmed (DESIGN.md, Taking a reading).
-      this.apply(resumeAfterRestart(order, clock()), 'republished');
+      this.apply(resumeAfterRestart(order, clock()));
     }
     const every = Math.max(50, Math.min(500, Math.floor(policy.ackTimeoutMs / 4)));
     this.timer = setInterval(() => {
@@ -64,6 +95,21 @@ export class Interlock {
       }
     }, every);
     this.timer.unref();
+    // The status subscription waits until the runtime's own status tracker has subscribed: the
+    // external-broker ingress hands the retained statuses it held at connect to the handlers
+    // registered first, and the tracker (offline last wills) must not miss them. Positions also
+    // arrive in each cmd/ack, so nothing depends on this timing for the read-back at ack time.
+    setImmediate(() => {
+      if (this.timer === null) return; // stopped meanwhile
+      this.watchPositions().catch((err: unknown) => this.deps.log.error({ err }, 'cannot subscribe to actuator positions'));
+    });
+  }
+
+  /** Subscribes to device statuses for actuator positions; idempotent. */
+  async watchPositions(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    await this.deps.ingress.subscribe(this.deps.topics.filters.status, (topic, payload) => this.onStatus(topic, payload));
   }
 
   stop(): void {
@@ -85,19 +131,51 @@ export class Interlock {
     const actuators = (this.deps.actuators.get(alarm.site) ?? []).map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind) }));
     const outcome = issueOrder({ id: randomUUID(), site: alarm.site, alarmId: alarm.id, reason, atMs: this.deps.clock(), actuators });
     this.deps.log.warn({ site: alarm.site, orderId: outcome.next.id, alarmId: alarm.id, actuators: actuators.length }, 'stop-work order issued');
-    this.apply(outcome, 'issued');
+    this.apply(outcome);
     return outcome.next;
   }
 
-  /** An officer lifts an order; refused while the site has an active orange or red alarm. */
+  /** Records who rectified the hazard (整改) and how; undefined when there is no such order. */
+  recordRectification(orderId: string, by: string, note: string): OrderOutcome | undefined {
+    return this.officerStep(orderId, by, (order, atMs) => recordRectification(order, { by, note, atMs }));
+  }
+
+  /** Records the inspection (验收) of the rectification, by someone other than the rectifier. */
+  recordInspection(orderId: string, by: string, note: string): OrderOutcome | undefined {
+    return this.officerStep(orderId, by, (order, atMs) => recordInspection(order, { by, note, atMs }));
+  }
+
+  /**
+   * An officer lifts an order (复工): refused until rectification and inspection are recorded and
+   * while the site has an active orange or red alarm; the refusal lists what is missing.
+   */
   lift(orderId: string, by: string, note: string): OrderOutcome | undefined {
+    // The actuators' own alarms do not block the lift: the inspector has seen the site in person,
+    // and re-opening gas stays a manual act there; those alarms keep their own lifecycle.
+    const outcome = this.officerStep(orderId, by, (order, atMs) =>
+      liftOrder(order, { by, note, atMs, activeAlarmLevels: this.deps.alarms.activeLevels(order.site, (a) => isActuatorRule(a.ruleId)) }),
+    );
+    if (outcome && !outcome.rejected) {
+      // A position mismatch is defined against the order's command; once lifted the valve is
+      // expected to be re-opened by hand, so that condition ends (the alarm awaits ack and close).
+      for (const command of outcome.next.commands) this.clearActuatorAlarm(outcome.next, command, ACTUATOR_POSITION_RULE);
+    }
+    return outcome;
+  }
+
+  private officerStep(orderId: string, by: string, step: (order: StopWorkOrder, atMs: number) => OrderOutcome): OrderOutcome | undefined {
     const order = this.active.get(orderId) ?? this.deps.repo.get(orderId);
     if (!order) return undefined;
-    // An actuator that never confirmed does not block the lift: an officer confirmed the site in
-    // person, and re-opening gas stays a manual act there.
-    const activeAlarmLevels = this.deps.alarms.activeLevels(order.site, (a) => a.ruleId === ACTUATOR_RULE);
-    const outcome = liftOrder(order, { by, note, atMs: this.deps.clock(), activeAlarmLevels });
-    if (!outcome.rejected) this.apply(outcome, 'lifted');
+    const atMs = this.deps.clock();
+    const outcome = step(order, atMs);
+    if (outcome.rejected) {
+      // A refused attempt is part of the record too: who tried to resume work, and why not.
+      const note = `${outcome.rejected}${outcome.detail ? `: ${outcome.detail}` : ''}`;
+      this.deps.repo.recordEvent(orderEvent(order, 'refused', atMs, { actor: by.trim() || '(unnamed)', note }));
+      this.deps.log.warn({ site: order.site, orderId, by, rejected: outcome.rejected, detail: outcome.detail }, 'stop-work order step refused');
+    } else {
+      this.apply(outcome);
+    }
     return outcome;
   }
 
@@ -119,6 +197,8 @@ export class Interlock {
       log.warn({ site: parsed.topic.site, device, reason: ack.reason }, 'malformed cmd/ack ignored');
       return;
     }
+    const key = `${parsed.topic.site}/${device}`;
+    if (ack.value.position !== undefined) this.positions.set(key, ack.value.position);
     for (const order of this.active.values()) {
       const command = order.commands.find((c) => c.id === ack.value.id);
       if (!command) continue;
@@ -126,20 +206,35 @@ export class Interlock {
         log.warn({ site: parsed.topic.site, device, commandId: ack.value.id }, 'cmd/ack from a device the command was not sent to');
         return;
       }
-      this.apply(onCommandAck(order, { commandId: ack.value.id, ok: ack.value.ok, state: ack.value.state, atMs: clock() }));
+      const position = ack.value.position ?? this.positions.get(key) ?? null;
+      this.apply(onCommandAck(order, { commandId: ack.value.id, ok: ack.value.ok, state: ack.value.state, atMs: clock(), position }));
       return;
     }
     log.debug({ device, commandId: ack.value.id }, 'cmd/ack for no active order');
   }
 
+  private onStatus(topic: string, payload: Buffer): void {
+    const parsed = this.deps.topics.parse(topic);
+    if (!parsed.ok || parsed.topic.kind !== 'status') return;
+    const status = parseJson(statusSchema, payload);
+    // Malformed statuses are reported by the status tracker (ingest/status.ts); only positions matter here.
+    if (!status.ok || status.value.position === undefined) return;
+    const { site, device } = parsed.topic;
+    this.positions.set(`${site}/${device}`, status.value.position);
+    for (const order of [...this.active.values()]) {
+      if (order.site !== site || !order.commands.some((c) => c.device === device)) continue;
+      this.apply(onPositionReport(order, { device, position: status.value.position, atMs: this.deps.clock() }));
+    }
+  }
+
   /** Persist first, then act: a crash between the two re-sends at start, never forgets. */
-  private apply(outcome: OrderOutcome, what?: 'issued' | 'republished' | 'lifted'): void {
+  private apply(outcome: OrderOutcome): void {
     const order = outcome.next;
     const before = this.active.get(order.id);
-    this.deps.repo.save(order);
+    this.deps.repo.save(order, outcome.events);
     if (order.state === 'active') this.active.set(order.id, order);
     else this.active.delete(order.id);
-    if (what) this.deps.events.emit('order', { order, what });
+    for (const e of outcome.events) if (ORDER_STEPS.has(e.kind)) this.deps.events.emit('order', { order, what: e.kind as OrderWhat });
     for (const effect of outcome.effects) this.carryOut(order, effect);
     // Acks change a command without an effect: tell observers all the same.
     if (before) {
@@ -147,17 +242,23 @@ export class Interlock {
         const old = before.commands.find((c) => c.id === command.id);
         if (old && old.state !== command.state && (command.state === 'acked' || command.state === 'failed')) {
           this.deps.events.emit('command', { order, command, what: command.state });
-          if (command.state === 'acked') this.actuatorAlarm(order, command, null);
+          if (command.state === 'acked') this.clearActuatorAlarm(order, command, ACTUATOR_RULE);
         }
+        if (old && !isConfirmed(old) && isConfirmed(command)) this.clearActuatorAlarm(order, command, ACTUATOR_POSITION_RULE);
       }
     }
   }
 
   /**
-   * An actuator that refuses or never confirms its stop-work command raises its own red alarm
-   * (issue 3: the gas may still flow); its later confirmation clears it.
+   * An actuator that refuses, never confirms, or reads back unsafe after its ack raises its own
+   * red alarm (issue 3: the gas may still flow); its later confirmation clears it.
    */
-  private actuatorAlarm(order: StopWorkOrder, command: OrderCommand, to: 'red' | null): void {
+  private clearActuatorAlarm(order: StopWorkOrder, command: OrderCommand, ruleId: string): void {
+    const held = this.deps.alarms.activeAlarms().some((a) => a.site === order.site && a.device === command.device && a.ruleId === ruleId);
+    if (held) this.actuatorAlarm(order, command, ruleId, null);
+  }
+
+  private actuatorAlarm(order: StopWorkOrder, command: OrderCommand, ruleId: string, to: 'red' | null): void {
     const origin = this.deps.alarms.get(order.alarmId);
     this.deps.alarms.onTransition({
       kind: 'level',
@@ -165,7 +266,7 @@ export class Interlock {
       device: command.device as DeviceId,
       channel: DEVICE_CHANNEL,
       quantity: (origin?.quantity ?? 'methane_lel') as Quantity,
-      ruleId: ACTUATOR_RULE,
+      ruleId,
       from: to === null ? 'red' : null,
       to,
       value: command.attempts,
@@ -200,12 +301,19 @@ export class Interlock {
       case 'command_unconfirmed':
         log.error({ site, orderId: order.id, device: effect.command.device, attempts: effect.command.attempts }, 'actuator never confirmed the stop-work command');
         events.emit('command', { order, command: effect.command, what: 'unconfirmed' });
-        this.actuatorAlarm(order, effect.command, 'red');
+        this.actuatorAlarm(order, effect.command, ACTUATOR_RULE, 'red');
         return;
       case 'command_failed':
         log.error({ site, orderId: order.id, device: effect.command.device, result: effect.command.result }, 'actuator refused the stop-work command');
-        this.actuatorAlarm(order, effect.command, 'red');
+        this.actuatorAlarm(order, effect.command, ACTUATOR_RULE, 'red');
         return;
+      case 'position_mismatch':
+        log.error({ site, orderId: order.id, device: effect.command.device, result: effect.command.result, position: effect.command.position }, 'actuator acked but its position reads back unsafe');
+        this.actuatorAlarm(order, effect.command, ACTUATOR_POSITION_RULE, 'red');
+        return;
+      case 'position_restored':
+        log.warn({ site, orderId: order.id, device: effect.command.device, position: effect.command.position }, 'actuator position reads back safe again');
+        return; // the alarm is cleared in apply, with every command that becomes confirmed
     }
   }
 }

@@ -1,9 +1,34 @@
-// Stop-work orders and their actuator commands in the state database, saved whole in one
-// transaction after every move of the state machine.
+// Stop-work orders, their actuator commands and their audit trail (order_event) in the state
+// database, saved whole in one transaction after every move of the state machine.
 
 import type { Db } from '../store/sqlite.js';
+import { migrateModule } from '../store/sqlite.js';
 import type { Action } from '../contract/command.js';
-import type { CommandState, OrderCommand, OrderState, StopWorkOrder } from './stop-work.js';
+import type { CommandState, OrderCommand, OrderEvent, OrderEventKind, OrderState, ReadBack, StopWorkOrder } from './stop-work.js';
+
+/** Append-only (store/sqlite.ts migrateModule): the lifecycle steps after the skeleton's tables. */
+const ORDER_MIGRATIONS = [
+  `ALTER TABLE stop_work_order ADD COLUMN confirmed_at_ms INTEGER;
+   ALTER TABLE stop_work_order ADD COLUMN rectified_at_ms INTEGER;
+   ALTER TABLE stop_work_order ADD COLUMN rectified_by TEXT;
+   ALTER TABLE stop_work_order ADD COLUMN rectification_note TEXT;
+   ALTER TABLE stop_work_order ADD COLUMN inspected_at_ms INTEGER;
+   ALTER TABLE stop_work_order ADD COLUMN inspected_by TEXT;
+   ALTER TABLE stop_work_order ADD COLUMN inspection_note TEXT;
+   ALTER TABLE order_command ADD COLUMN position TEXT;
+   ALTER TABLE order_command ADD COLUMN position_at_ms INTEGER;
+   ALTER TABLE order_command ADD COLUMN read_back TEXT;
+   CREATE TABLE order_event (
+     id INTEGER PRIMARY KEY,
+     order_id TEXT NOT NULL REFERENCES stop_work_order (id),
+     kind TEXT NOT NULL,
+     actor TEXT,
+     note TEXT,
+     device TEXT,
+     at_ms INTEGER NOT NULL
+   );
+   CREATE INDEX order_event_by_order ON order_event (order_id);`,
+];
 
 interface OrderRow {
   id: string;
@@ -12,6 +37,13 @@ interface OrderRow {
   reason: string;
   alarm_id: string;
   issued_at_ms: number;
+  confirmed_at_ms: number | null;
+  rectified_at_ms: number | null;
+  rectified_by: string | null;
+  rectification_note: string | null;
+  inspected_at_ms: number | null;
+  inspected_by: string | null;
+  inspection_note: string | null;
   lifted_at_ms: number | null;
   lifted_by: string | null;
   lift_note: string | null;
@@ -26,35 +58,74 @@ interface CommandRow {
   last_sent_at_ms: number | null;
   acked_at_ms: number | null;
   result: string | null;
+  position: string | null;
+  position_at_ms: number | null;
+  read_back: ReadBack | null;
+}
+
+interface EventRow {
+  id: number;
+  order_id: string;
+  kind: OrderEventKind;
+  actor: string | null;
+  note: string | null;
+  device: string | null;
+  at_ms: number;
+}
+
+export interface StoredOrderEvent extends OrderEvent {
+  id: number;
 }
 
 export class OrderRepository {
   private readonly saveTx;
+  private readonly insertEvent;
   private readonly commandsOf;
+  private readonly eventsOf;
 
   constructor(private readonly db: Db) {
+    migrateModule(db, 'orders', ORDER_MIGRATIONS);
     const upsertOrder = db.prepare(
-      `INSERT INTO stop_work_order (id, site, state, reason, alarm_id, issued_at_ms, lifted_at_ms, lifted_by, lift_note)
-       VALUES (@id, @site, @state, @reason, @alarmId, @issuedAtMs, @liftedAtMs, @liftedBy, @liftNote)
-       ON CONFLICT (id) DO UPDATE SET state = excluded.state, lifted_at_ms = excluded.lifted_at_ms,
-         lifted_by = excluded.lifted_by, lift_note = excluded.lift_note`,
+      `INSERT INTO stop_work_order (id, site, state, reason, alarm_id, issued_at_ms, confirmed_at_ms, rectified_at_ms, rectified_by,
+         rectification_note, inspected_at_ms, inspected_by, inspection_note, lifted_at_ms, lifted_by, lift_note)
+       VALUES (@id, @site, @state, @reason, @alarmId, @issuedAtMs, @confirmedAtMs, @rectifiedAtMs, @rectifiedBy,
+         @rectificationNote, @inspectedAtMs, @inspectedBy, @inspectionNote, @liftedAtMs, @liftedBy, @liftNote)
+       ON CONFLICT (id) DO UPDATE SET state = excluded.state, confirmed_at_ms = excluded.confirmed_at_ms,
+         rectified_at_ms = excluded.rectified_at_ms, rectified_by = excluded.rectified_by, rectification_note = excluded.rectification_note,
+         inspected_at_ms = excluded.inspected_at_ms, inspected_by = excluded.inspected_by, inspection_note = excluded.inspection_note,
+         lifted_at_ms = excluded.lifted_at_ms, lifted_by = excluded.lifted_by, lift_note = excluded.lift_note`,
     );
     const upsertCommand = db.prepare(
-      `INSERT INTO order_command (id, order_id, device, action, state, attempts, last_sent_at_ms, acked_at_ms, result)
-       VALUES (@id, @orderId, @device, @action, @state, @attempts, @lastSentAtMs, @ackedAtMs, @result)
+      `INSERT INTO order_command (id, order_id, device, action, state, attempts, last_sent_at_ms, acked_at_ms, result, position, position_at_ms, read_back)
+       VALUES (@id, @orderId, @device, @action, @state, @attempts, @lastSentAtMs, @ackedAtMs, @result, @position, @positionAtMs, @readBack)
        ON CONFLICT (id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
-         last_sent_at_ms = excluded.last_sent_at_ms, acked_at_ms = excluded.acked_at_ms, result = excluded.result`,
+         last_sent_at_ms = excluded.last_sent_at_ms, acked_at_ms = excluded.acked_at_ms, result = excluded.result,
+         position = excluded.position, position_at_ms = excluded.position_at_ms, read_back = excluded.read_back`,
     );
-    this.saveTx = db.transaction((order: StopWorkOrder) => {
+    this.insertEvent = db.prepare('INSERT INTO order_event (order_id, kind, actor, note, device, at_ms) VALUES (@orderId, @kind, @actor, @note, @device, @atMs)');
+    this.saveTx = db.transaction((order: StopWorkOrder, events: readonly OrderEvent[]) => {
       const { commands, ...row } = order;
       upsertOrder.run(row);
       for (const c of commands) upsertCommand.run({ ...c, orderId: order.id });
+      for (const e of events) this.insertEvent.run(e);
     });
     this.commandsOf = db.prepare('SELECT * FROM order_command WHERE order_id = ? ORDER BY rowid');
+    this.eventsOf = db.prepare('SELECT * FROM order_event WHERE order_id = ? ORDER BY id');
   }
 
-  save(order: StopWorkOrder): void {
-    this.saveTx(order);
+  /** The order and the audit events of the move that produced it, in one transaction. */
+  save(order: StopWorkOrder, events: readonly OrderEvent[] = []): void {
+    this.saveTx(order, events);
+  }
+
+  /** An audit event that changed nothing in the order (a refused step). */
+  recordEvent(event: OrderEvent): void {
+    this.insertEvent.run(event);
+  }
+
+  /** The order's audit trail, oldest first. */
+  events(orderId: string): StoredOrderEvent[] {
+    return (this.eventsOf.all(orderId) as EventRow[]).map((r) => ({ id: r.id, orderId: r.order_id, kind: r.kind, actor: r.actor, note: r.note, device: r.device, atMs: r.at_ms }));
   }
 
   get(id: string): StopWorkOrder | undefined {
@@ -88,6 +159,10 @@ export class OrderRepository {
         lastSentAtMs: c.last_sent_at_ms,
         ackedAtMs: c.acked_at_ms,
         result: c.result,
+        position: c.position,
+        positionAtMs: c.position_at_ms,
+        // A command acked before read-back existed was confirmed by its ack alone.
+        readBack: c.read_back ?? (c.state === 'acked' ? 'not_reported' : null),
       }),
     );
     return {
@@ -97,6 +172,13 @@ export class OrderRepository {
       reason: r.reason,
       alarmId: r.alarm_id,
       issuedAtMs: r.issued_at_ms,
+      confirmedAtMs: r.confirmed_at_ms,
+      rectifiedAtMs: r.rectified_at_ms,
+      rectifiedBy: r.rectified_by,
+      rectificationNote: r.rectification_note,
+      inspectedAtMs: r.inspected_at_ms,
+      inspectedBy: r.inspected_by,
+      inspectionNote: r.inspection_note,
       liftedAtMs: r.lifted_at_ms,
       liftedBy: r.lifted_by,
       liftNote: r.lift_note,

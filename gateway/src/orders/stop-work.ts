@@ -1,13 +1,29 @@
-// The stop-work order (停产停工令) state machine (DESIGN.md, "Stop-work order"): pure functions that
-// return the next order and the effects the service must carry out (publish, send, escalate).
-// Time is a parameter; a refused move comes back as `rejected`, never as a throw.
+// The stop-work order (停产停工令) state machine (DESIGN.md, "Stop-work order"), command side:
+// issue, actuator acks, position read-back, retries, restart. Pure functions that return the next
+// order, the effects the service must carry out and the audit events it must persist. Time is a
+// parameter; a refused move comes back as `rejected`, never as a throw. The officers' steps after
+// it (rectification, inspection, lift) are in sign-off.ts.
 
 import type { Action } from '../contract/command.js';
-import { levelRank, type Level } from '../contract/levels.js';
+import { orderEvent, publish } from './order-event.js';
+
+export { orderEvent, publish } from './order-event.js';
+// The officers' steps live in sign-off.ts; exported here too so one import gives the whole machine.
+export { liftOrder, recordInspection, recordRectification } from './sign-off.js';
 
 export type OrderState = 'active' | 'lifted';
 /** 'pending' = recorded but never sent; issueOrder sends at once, the service may persist first. */
 export type CommandState = 'pending' | 'sent' | 'acked' | 'failed' | 'unconfirmed';
+/**
+ * After an ack, what the actuator's own position sensor says. 'not_reported': the actuator reports
+ * no position, so its ack alone confirms. 'awaiting': acked, but the position read so far is not
+ * the safe one (a limit switch may lag the motor). 'matched': reads back safe. 'mismatch': still not
+ * safe once the ack timeout passed (a valve that says "closed" but reads open: gas may flow).
+ */
+export type ReadBack = 'not_reported' | 'awaiting' | 'matched' | 'mismatch';
+
+/** Where an order stands, in the order an officer walks it (issue 3: 隐患 → 整改 → 验收 → 复工). */
+export type OrderStep = 'issued' | 'confirmed' | 'rectified' | 'inspected' | 'lifted';
 
 export interface OrderCommand {
   id: string;
@@ -20,6 +36,11 @@ export interface OrderCommand {
   ackedAtMs: number | null;
   /** The `state` the actuator reported in its ack, e.g. 'closed'. */
   result: string | null;
+  /** The last position the actuator reported (ack or retained status), null if it never did. */
+  position: string | null;
+  positionAtMs: number | null;
+  /** Null until the actuator acks the current attempt. */
+  readBack: ReadBack | null;
 }
 
 export interface StopWorkOrder {
@@ -29,6 +50,14 @@ export interface StopWorkOrder {
   reason: string;
   alarmId: string;
   issuedAtMs: number;
+  /** When every actuator first confirmed its safe state (ack, and position where reported). */
+  confirmedAtMs: number | null;
+  rectifiedAtMs: number | null;
+  rectifiedBy: string | null;
+  rectificationNote: string | null;
+  inspectedAtMs: number | null;
+  inspectedBy: string | null;
+  inspectionNote: string | null;
   liftedAtMs: number | null;
   liftedBy: string | null;
   liftNote: string | null;
@@ -39,15 +68,61 @@ export type OrderEffect =
   | { kind: 'publish_order'; order: StopWorkOrder } // retained site order
   | { kind: 'send_command'; orderId: string; command: OrderCommand } // to the actuator's cmd topic
   | { kind: 'command_unconfirmed'; orderId: string; command: OrderCommand } // escalate: never confirmed
-  | { kind: 'command_failed'; orderId: string; command: OrderCommand }; // actuator said ok:false
+  | { kind: 'command_failed'; orderId: string; command: OrderCommand } // actuator said ok:false
+  | { kind: 'position_mismatch'; orderId: string; command: OrderCommand } // acked, reads back unsafe
+  | { kind: 'position_restored'; orderId: string; command: OrderCommand }; // reads back safe again
 
-export type OrderRejection = 'ALREADY_LIFTED' | 'ALARMS_ACTIVE' | 'NOTE_REQUIRED' | 'UNKNOWN_COMMAND';
+export type OrderEventKind =
+  | 'issued'
+  | 'republished'
+  | 'acked'
+  | 'failed'
+  | 'unconfirmed'
+  | 'position_unsafe'
+  | 'position_mismatch'
+  | 'position_matched'
+  | 'confirmed'
+  | 'rectified'
+  | 'inspected'
+  | 'lifted'
+  | 'refused';
+
+/** One line of the order's audit trail (order_event): who did what, when. */
+export interface OrderEvent {
+  orderId: string;
+  kind: OrderEventKind;
+  /** The officer; null for what the gateway or a device did. */
+  actor: string | null;
+  /** The officer's note, or what the gateway saw (e.g. "valve-01 reads open"). */
+  note: string | null;
+  device: string | null;
+  atMs: number;
+}
+
+export type OrderRejection =
+  | 'ALREADY_LIFTED'
+  | 'ALARMS_ACTIVE'
+  | 'NOTE_REQUIRED'
+  | 'ACTOR_REQUIRED'
+  | 'UNKNOWN_COMMAND'
+  | 'RECTIFICATION_MISSING'
+  | 'INSPECTION_MISSING'
+  | 'ALREADY_RECTIFIED'
+  | 'ALREADY_INSPECTED'
+  | 'SAME_PERSON';
+
+/** What a lift still lacks, each named in the refusal (`missing`). */
+export type LiftRequirement = 'rectification' | 'inspection' | 'alarms_cleared' | 'note' | 'actor';
 
 export interface OrderOutcome {
   next: StopWorkOrder;
   effects: OrderEffect[];
+  /** Audit events to persist with `next`, in the same transaction. */
+  events: OrderEvent[];
   rejected?: OrderRejection;
   detail?: string;
+  /** On a refused lift: every requirement not yet met, in the order an officer meets them. */
+  missing?: LiftRequirement[];
 }
 
 export interface RetryPolicy {
@@ -65,10 +140,26 @@ export function actionFor(kind: 'valve' | 'fan'): Action {
   }
 }
 
+/** The position an actuator must read back once it carried out its action. */
+export function safePosition(action: Action): string {
+  switch (action) {
+    case 'close':
+      return 'closed';
+    case 'fan_on':
+      return 'running';
+  }
+}
+
+/** A command is confirmed when acked and, where the actuator reports its position, it reads safe. */
+export function isConfirmed(c: OrderCommand): boolean {
+  return c.state === 'acked' && (c.readBack === 'not_reported' || c.readBack === 'matched');
+}
+
 /**
  * A new order: publish it (retained) first so every device of the site sees it, then command
  * each actuator. Commands start 'sent' with attempts 1 because the effects send them now.
- * An order without actuators is legal: the retained order alone tells the site to stop.
+ * An order without actuators is legal: the retained order alone tells the site to stop, and with
+ * nothing to confirm its interlock counts as confirmed at once.
  */
 export function issueOrder(input: {
   id: string;
@@ -92,54 +183,130 @@ export function issueOrder(input: {
     lastSentAtMs: input.atMs,
     ackedAtMs: null,
     result: null,
+    position: null,
+    positionAtMs: null,
+    readBack: null,
   }));
-  const next: StopWorkOrder = {
+  const issued: StopWorkOrder = {
     id: input.id,
     site: input.site,
     state: 'active',
     reason: input.reason,
     alarmId: input.alarmId,
     issuedAtMs: input.atMs,
+    confirmedAtMs: null,
+    rectifiedAtMs: null,
+    rectifiedBy: null,
+    rectificationNote: null,
+    inspectedAtMs: null,
+    inspectedBy: null,
+    inspectionNote: null,
     liftedAtMs: null,
     liftedBy: null,
     liftNote: null,
     commands,
   };
-  return { next, effects: [publish(next), ...commands.map((c) => send(next, c))] };
+  const events = [orderEvent(issued, 'issued', input.atMs, { note: input.reason })];
+  const next = confirmIfComplete(issued, input.atMs, events);
+  return { next, effects: [publish(next), ...commands.map((c) => send(next, c))], events };
 }
 
 /**
- * An actuator's `cmd/ack`. 'acked' is final for a command: the actuator confirmed the safe state,
- * and a later reply is an echo of one of our resends (QoS1 may deliver twice), so it changes
- * nothing. A repeated ok:false likewise reports the failure once. A reply that arrives after the
- * order was lifted is still recorded (it is a fact about the device) but escalates nothing.
+ * An actuator's `cmd/ack`. 'acked' is final for an attempt: the actuator confirmed, and a later
+ * reply is an echo of one of our resends (QoS1 may deliver twice), so it changes nothing. A
+ * repeated ok:false likewise reports the failure once. A reply that arrives after the order was
+ * lifted is still recorded (it is a fact about the device) but escalates nothing.
+ * `position` is the actuator's read-back at ack time (in the ack, or its latest retained status);
+ * absent when the actuator reports none.
  */
-export function onCommandAck(order: StopWorkOrder, ack: { commandId: string; ok: boolean; state: string; atMs: number }): OrderOutcome {
+export function onCommandAck(order: StopWorkOrder, ack: { commandId: string; ok: boolean; state: string; atMs: number; position?: string | null }): OrderOutcome {
   const command = order.commands.find((c) => c.id === ack.commandId);
   if (command === undefined) {
-    return { next: order, effects: [], rejected: 'UNKNOWN_COMMAND', detail: `no command ${ack.commandId} in order ${order.id}` };
+    return { next: order, effects: [], events: [], rejected: 'UNKNOWN_COMMAND', detail: `no command ${ack.commandId} in order ${order.id}` };
   }
-  if (command.state === 'acked') return { next: order, effects: [] };
-  if (!ack.ok && command.state === 'failed') return { next: order, effects: [] };
+  if (command.state === 'acked') return unchanged(order);
+  if (!ack.ok && command.state === 'failed') return unchanged(order);
 
-  const updated: OrderCommand = { ...command, state: ack.ok ? 'acked' : 'failed', ackedAtMs: ack.atMs, result: ack.state };
-  const next = withCommands(order, order.commands.map((c) => (c === command ? updated : c)));
+  const reported = ack.position ?? null;
+  const position = reported ?? command.position;
+  const updated: OrderCommand = {
+    ...command,
+    state: ack.ok ? 'acked' : 'failed',
+    ackedAtMs: ack.atMs,
+    result: ack.state,
+    position,
+    positionAtMs: reported !== null ? ack.atMs : command.positionAtMs,
+    readBack: ack.ok ? readBackOf(command.action, position) : null,
+  };
+  const events = [orderEvent(order, ack.ok ? 'acked' : 'failed', ack.atMs, { device: command.device, note: describeAck(updated) })];
   const effects: OrderEffect[] = !ack.ok && order.state === 'active' ? [{ kind: 'command_failed', orderId: order.id, command: updated }] : [];
-  return { next, effects };
+  const next = confirmIfComplete(replace(order, command, updated), ack.atMs, events);
+  return { next, effects, events };
+}
+
+/**
+ * A position the actuator reported on its own (retained status). Before the ack it is only noted.
+ * After the ack: a safe reading confirms the command (and clears a mismatch); an unsafe one on a
+ * command that had read back safe means the valve was opened again while the order is in force,
+ * so the command is sent again at once (closing is always safe) and the usual retry and timeout
+ * rules escalate a valve that stays open. A lifted order no longer watches positions.
+ */
+export function onPositionReport(order: StopWorkOrder, report: { device: string; position: string; atMs: number }): OrderOutcome {
+  if (order.state === 'lifted') return unchanged(order);
+  const effects: OrderEffect[] = [];
+  const events: OrderEvent[] = [];
+  let changed = false;
+  const commands = order.commands.map((c): OrderCommand => {
+    if (c.device !== report.device) return c;
+    // A device that repeats the position already recorded changes nothing worth a write.
+    const same = c.position === report.position;
+    const noted: OrderCommand = { ...c, position: report.position, positionAtMs: report.atMs };
+    changed ||= !same;
+    if (c.state !== 'acked') return same ? c : noted;
+    const safe = report.position === safePosition(c.action);
+    if (safe) {
+      if (c.readBack === 'matched') return same ? c : noted;
+      changed = true;
+      const matched: OrderCommand = { ...noted, readBack: 'matched' };
+      if (c.readBack === 'mismatch') {
+        effects.push({ kind: 'position_restored', orderId: order.id, command: matched });
+        events.push(orderEvent(order, 'position_matched', report.atMs, { device: c.device, note: `reads ${report.position}` }));
+      }
+      return matched;
+    }
+    if (c.readBack !== 'matched' && c.readBack !== 'not_reported') return same ? c : noted; // awaiting or mismatch already
+    changed = true;
+    const resent: OrderCommand = { ...noted, state: 'sent', attempts: c.attempts + 1, lastSentAtMs: report.atMs, readBack: null };
+    effects.push({ kind: 'send_command', orderId: order.id, command: resent });
+    events.push(orderEvent(order, 'position_unsafe', report.atMs, { device: c.device, note: `reads ${report.position} while the order is in force: command sent again` }));
+    return resent;
+  });
+  if (!changed) return unchanged(order);
+  return { next: confirmIfComplete({ ...order, commands }, report.atMs, events), effects, events };
 }
 
 /**
  * The retry clock. A command 'sent' is due once lastSentAtMs + ackTimeoutMs <= atMs (exactly at
  * the timeout, not a millisecond before). While attempts < maxAttempts it is sent again; after
  * that it becomes 'unconfirmed' and is escalated once, because only 'sent' commands are due.
- * A 'pending' command was never sent, so it is due at once. A lifted order needs nothing.
+ * A 'pending' command was never sent, so it is due at once. An acked command still awaiting its
+ * safe position at ackedAtMs + ackTimeoutMs becomes a mismatch, escalated once. A lifted order
+ * needs nothing.
  */
 export function onTick(order: StopWorkOrder, atMs: number, policy: RetryPolicy): OrderOutcome {
-  if (order.state === 'lifted') return { next: order, effects: [] };
+  if (order.state === 'lifted') return unchanged(order);
 
   const effects: OrderEffect[] = [];
+  const events: OrderEvent[] = [];
   let changed = false;
   const commands = order.commands.map((c) => {
+    if (readBackDue(c, atMs, policy.ackTimeoutMs)) {
+      changed = true;
+      const mismatch: OrderCommand = { ...c, readBack: 'mismatch' };
+      effects.push({ kind: 'position_mismatch', orderId: order.id, command: mismatch });
+      events.push(orderEvent(order, 'position_mismatch', atMs, { device: c.device, note: `acked ${c.result ?? '?'} but reads ${c.position ?? '?'}` }));
+      return mismatch;
+    }
     if (!isDue(c, atMs, policy.ackTimeoutMs)) return c;
     changed = true;
     if (c.attempts < policy.maxAttempts) {
@@ -149,9 +316,10 @@ export function onTick(order: StopWorkOrder, atMs: number, policy: RetryPolicy):
     }
     const unconfirmed: OrderCommand = { ...c, state: 'unconfirmed' };
     effects.push({ kind: 'command_unconfirmed', orderId: order.id, command: unconfirmed });
+    events.push(orderEvent(order, 'unconfirmed', atMs, { device: c.device, note: `no ack after ${c.attempts} attempts` }));
     return unconfirmed;
   });
-  return changed ? { next: withCommands(order, commands), effects } : { next: order, effects: [] };
+  return changed ? { next: { ...order, commands }, effects, events } : unchanged(order);
 }
 
 function isDue(c: OrderCommand, atMs: number, ackTimeoutMs: number): boolean {
@@ -159,54 +327,62 @@ function isDue(c: OrderCommand, atMs: number, ackTimeoutMs: number): boolean {
   return c.state === 'sent' && c.lastSentAtMs !== null && c.lastSentAtMs + ackTimeoutMs <= atMs;
 }
 
-/**
- * After a gateway restart: aedes keeps retained messages in memory only, so the site order is
- * published again, and every command not yet 'acked' is sent again (we cannot know whether a
- * reply was lost while we were down). Failed and unconfirmed commands get this one extra attempt
- * too; if it is not confirmed, the next timeout escalates it again, once per restart.
- */
-export function resumeAfterRestart(order: StopWorkOrder, atMs: number): OrderOutcome {
-  if (order.state === 'lifted') return { next: order, effects: [] };
-
-  const commands = order.commands.map((c): OrderCommand => (c.state === 'acked' ? c : { ...c, state: 'sent', attempts: c.attempts + 1, lastSentAtMs: atMs }));
-  const next = withCommands(order, commands);
-  const resent = commands.filter((c) => c.state !== 'acked');
-  return { next, effects: [publish(next), ...resent.map((c) => send(next, c))] };
+function readBackDue(c: OrderCommand, atMs: number, ackTimeoutMs: number): boolean {
+  return c.state === 'acked' && c.readBack === 'awaiting' && c.ackedAtMs !== null && c.ackedAtMs + ackTimeoutMs <= atMs;
 }
 
 /**
- * An authorised officer lifts the order, with a note, and only when the site has no active
- * orange or red alarm (DESIGN.md). The checks run in the order an officer can act on them:
- * already lifted, then the alarms that still forbid lifting, then the missing note.
+ * After a gateway restart: aedes keeps retained messages in memory only, so the site order is
+ * published again, and every command not yet confirmed is sent again (we cannot know whether a
+ * reply or a position report was lost while we were down). Failed, unconfirmed and mismatched
+ * commands get this one extra attempt too; if it is not confirmed, the next timeout escalates it
+ * again, once per restart. Officers' steps (rectification, inspection) are kept as they were.
  */
-export function liftOrder(order: StopWorkOrder, input: { by: string; note: string; atMs: number; activeAlarmLevels: Level[] }): OrderOutcome {
-  if (order.state === 'lifted') return { next: order, effects: [], rejected: 'ALREADY_LIFTED' };
+export function resumeAfterRestart(order: StopWorkOrder, atMs: number): OrderOutcome {
+  if (order.state === 'lifted') return unchanged(order);
 
-  const blocking = input.activeAlarmLevels.filter((l) => levelRank(l) >= levelRank('orange'));
-  if (blocking.length > 0) {
-    return { next: order, effects: [], rejected: 'ALARMS_ACTIVE', detail: `active alarms at ${blocking.join(', ')}` };
-  }
-  const note = input.note.trim();
-  if (note === '') return { next: order, effects: [], rejected: 'NOTE_REQUIRED' };
-
-  const next: StopWorkOrder = { ...order, state: 'lifted', liftedAtMs: input.atMs, liftedBy: input.by, liftNote: note };
-  // Lifting NEVER sends a command: re-opening a gas valve is a manual act on site (DESIGN.md),
-  // done by someone who can see that the area is safe. The only effect is the retained order,
-  // which now says 'lifted'.
-  return { next, effects: [publish(next)] };
+  const commands = order.commands.map((c): OrderCommand => (isConfirmed(c) ? c : { ...c, state: 'sent', attempts: c.attempts + 1, lastSentAtMs: atMs, readBack: null }));
+  const next: StopWorkOrder = { ...order, commands };
+  const resent = commands.filter((c) => !isConfirmed(c));
+  return { next, effects: [publish(next), ...resent.map((c) => send(next, c))], events: [orderEvent(order, 'republished', atMs, { note: `${resent.length} command(s) sent again` })] };
 }
 
 /** The order is in force on site: active and every actuator has confirmed its safe state. */
 export function isEnforced(order: StopWorkOrder): boolean {
-  return order.state === 'active' && order.commands.every((c) => c.state === 'acked');
+  return order.state === 'active' && order.commands.every(isConfirmed);
 }
 
-function withCommands(order: StopWorkOrder, commands: OrderCommand[]): StopWorkOrder {
-  return { ...order, commands };
+/** The furthest step the order reached. */
+export function orderStep(order: StopWorkOrder): OrderStep {
+  if (order.state === 'lifted') return 'lifted';
+  if (order.inspectedAtMs !== null) return 'inspected';
+  if (order.rectifiedAtMs !== null) return 'rectified';
+  if (order.confirmedAtMs !== null) return 'confirmed';
+  return 'issued';
 }
 
-function publish(order: StopWorkOrder): OrderEffect {
-  return { kind: 'publish_order', order };
+/** The interlock step is reached once, the first time every command is confirmed; it stays a fact. */
+function confirmIfComplete(order: StopWorkOrder, atMs: number, events: OrderEvent[]): StopWorkOrder {
+  if (order.confirmedAtMs !== null || order.state !== 'active' || !order.commands.every(isConfirmed)) return order;
+  events.push(orderEvent(order, 'confirmed', atMs, { note: order.commands.map((c) => `${c.device} ${c.position ?? c.result ?? 'acked'}`).join(', ') || 'no actuators' }));
+  return { ...order, confirmedAtMs: atMs };
+}
+
+function readBackOf(action: Action, position: string | null): ReadBack {
+  if (position === null) return 'not_reported';
+  return position === safePosition(action) ? 'matched' : 'awaiting';
+}
+
+function describeAck(c: OrderCommand): string {
+  return c.position === null ? `${c.result}` : `${c.result}, reads ${c.position}`;
+}
+
+function replace(order: StopWorkOrder, old: OrderCommand, updated: OrderCommand): StopWorkOrder {
+  return { ...order, commands: order.commands.map((c) => (c === old ? updated : c)) };
+}
+
+function unchanged(order: StopWorkOrder): OrderOutcome {
+  return { next: order, effects: [], events: [] };
 }
 
 function send(order: StopWorkOrder, command: OrderCommand): OrderEffect {

@@ -1,5 +1,6 @@
 // A simulated exhaust fan: started by a `fan_on` command or an active site order, stopped only
-// by a person on site. Same latching actuator as the valve (valve.ts).
+// by a person on site. Same latching actuator as the valve (valve.ts), so it reports its position
+// ('stopped' | 'running', from its run-feedback contact) in each ack and its retained status.
 
 import { createActuator, type Actuator, type ActuatorOptions } from './valve.js';
 

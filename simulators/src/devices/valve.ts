@@ -1,9 +1,11 @@
 // A simulated gas shut-off valve, built on a small latching actuator that the exhaust fan
-// (fan.ts) shares: one safe action, acknowledged on `cmd/ack`, never undone except by hand.
+// (fan.ts) shares: one safe action, acknowledged on `cmd/ack`, never undone except by hand. Its
+// position sensor (a limit switch) is reported in each ack and in its retained `status`, so the
+// gateway reads the position back; `stuck` simulates a jammed valve whose switch still reads open.
 
 import type { MqttClient } from 'mqtt';
 import type { DeviceId, DeviceRef, SiteId } from '../../../gateway/src/contract/ids.js';
-import { commandSchema, parseJson, siteOrderSchema, type Action, type Command, type CommandAck } from '../../../gateway/src/contract/command.js';
+import { commandSchema, parseJson, siteOrderSchema, type Action, type Command, type CommandAck, type DeviceStatus } from '../../../gateway/src/contract/command.js';
 import { connectDevice, type DeviceConnection, type DeviceConnectionOptions } from './gas-detector.js';
 
 /** Why the actuator moved: a gateway command, the retained site order, or a person on site. */
@@ -18,6 +20,11 @@ export interface ActuatorOptions<S extends string> extends DeviceConnectionOptio
   readonly onStateChange?: (state: S, cause: StateCause) => void;
   /** An acknowledgement was handed to the client for `cmd/ack`. */
   readonly onAck?: (ack: CommandAck) => void;
+  /**
+   * Jammed in its initial position: the motor runs and the actuator acknowledges the command
+   * (its controller believes it moved), but the position sensor keeps reading where it is.
+   */
+  readonly stuck?: boolean;
 }
 
 interface ActuatorKind<S extends string> {
@@ -30,7 +37,10 @@ interface ActuatorKind<S extends string> {
 }
 
 export interface Actuator<S extends string> {
+  /** What the actuator's controller drove it to (and reports as the ack `state`). */
   readonly state: S;
+  /** Where the mechanism really is, as its position sensor reads it (differs only when stuck). */
+  readonly position: S;
   /** Connects, publishes the birth, subscribes to its `cmd` and its site's `order` topics. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -56,7 +66,9 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
   const cmdTopic = o.topics.cmd(ref);
   const ackTopic = o.topics.cmdAck(ref);
   const orderTopic = o.topics.order(ref.site);
+  const statusTopic = o.topics.status(ref);
   let state: S = o.initialState ?? kind.idleState;
+  let position: S = state;
   let moving: Promise<void> | null = null;
   let moveTimer: NodeJS.Timeout | null = null;
   let connection: DeviceConnection | null = null;
@@ -65,7 +77,19 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
     if (next === state) return;
     state = next;
     connection?.log.info({ state, cause }, 'state changed');
+    if (!o.stuck && position !== next) {
+      position = next;
+      reportPosition();
+    }
     o.onStateChange?.(state, cause);
+  }
+
+  /** The retained status with the position, so whoever subscribes later reads it back too. */
+  function reportPosition(): void {
+    if (!connection?.client.connected) return; // sent again after the next connect
+    const { client, clock, log } = connection;
+    const status: DeviceStatus = { state: 'online', ts: clock(), position };
+    client.publishAsync(statusTopic, JSON.stringify(status), { qos: 1, retain: true }).catch((err: Error) => log.warn({ err: err.message }, 'position report failed'));
   }
 
   /** Moves to the safe state; a second request while moving waits for the same movement. */
@@ -85,7 +109,7 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
   function ack(id: string, ok: boolean): void {
     if (!connection) return;
     const { client, clock, log } = connection;
-    const message: CommandAck = { id, ok, state, ts: clock() };
+    const message: CommandAck = { id, ok, state, ts: clock(), position };
     o.onAck?.(message);
     client.publishAsync(ackTopic, JSON.stringify(message), { qos: 1 }).catch((err: Error) => log.warn({ err: err.message, id }, 'ack publish failed'));
   }
@@ -122,6 +146,8 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
   }
 
   async function subscribe(client: MqttClient): Promise<void> {
+    // After each birth (which carries no position): the retained status now says where it is.
+    reportPosition();
     const granted = await client.subscribeAsync({ [cmdTopic]: { qos: 1 }, [orderTopic]: { qos: 1 } });
     for (const grant of granted) {
       if (grant.qos === 128) connection?.log.error({ topic: grant.topic }, 'subscription refused by the broker');
@@ -163,6 +189,9 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
   return {
     get state() {
       return state;
+    },
+    get position() {
+      return position;
     },
     get connection() {
       return connection;

@@ -1,6 +1,6 @@
 // What officers do survives a restart: an acknowledgement, a rectification close and a lifted
-// stop-work order are in SQLite when the gateway comes back, and a lift is refused while the
-// site still has an active red alarm.
+// stop-work order are in SQLite when the gateway comes back, and a lift is refused before the
+// rectification and inspection and while the site still has an active red alarm.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../support/tmp.js';
@@ -33,6 +33,10 @@ describe('officer actions', () => {
 
     await publish(first, [70, 70, 70, 70], 1);
     const order = await eventually(() => first.interlock.activeOrder(DEMO_SITE), 5000, 'stop-work order');
+    const early = first.interlock.lift(order.id, 'officer-li', 'trying early');
+    expect(early).toMatchObject({ rejected: 'RECTIFICATION_MISSING', missing: ['rectification', 'inspection', 'alarms_cleared'] });
+    expect(first.interlock.recordRectification(order.id, 'fitter-wang', '更换软管 hose replaced')?.rejected).toBeUndefined();
+    expect(first.interlock.recordInspection(order.id, 'officer-li', '验收 inspected')?.rejected).toBeUndefined();
     const refused = first.interlock.lift(order.id, 'officer-li', 'trying early');
     expect(refused?.rejected).toBe('ALARMS_ACTIVE');
     expect(refused?.detail).toMatch(/red/);
@@ -52,7 +56,10 @@ describe('officer actions', () => {
     expect(second.alarmRepo.get(alarm.id)).toMatchObject({ state: 'closed', ackedBy: 'officer-li', closedBy: 'officer-li', closeNote: '更换软管 hose replaced' });
     expect(second.alarmRepo.events(alarm.id).map((e) => `${e.kind}:${e.toLevel}`)).toEqual(['raised:red', 'cleared:null', 'acked:red', 'closed:red']);
     expect(second.interlock.activeOrder(DEMO_SITE)).toBeUndefined();
-    expect(second.orders.latestForSite(DEMO_SITE)).toMatchObject({ id: order.id, state: 'lifted', liftedBy: 'officer-li', liftNote: '检测合格 air tested' });
+    expect(second.orders.latestForSite(DEMO_SITE)).toMatchObject({ id: order.id, state: 'lifted', liftedBy: 'officer-li', liftNote: '检测合格 air tested', rectifiedBy: 'fitter-wang', inspectedBy: 'officer-li' });
+    // Each refusal is on the record too, with who tried.
+    const trail = second.orders.events(order.id).filter((e) => e.actor !== null).map((e) => `${e.kind}:${e.actor}`);
+    expect(trail).toEqual(['refused:officer-li', 'rectified:fitter-wang', 'inspected:officer-li', 'refused:officer-li', 'lifted:officer-li']);
 
     // Only open orders are republished at start: a device sees no stale active order.
     const observer = await connectClient(second.url, deviceLogin(DEMO_SITE, 'fan-01', DEMO_PASSWORDS['fan-01']));

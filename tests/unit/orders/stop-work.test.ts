@@ -1,16 +1,22 @@
-// The stop-work order (停产停工令) state machine: issue, acks, retry timing, restart, lift.
+// The stop-work order (停产停工令) state machine, command side: issue, acks, position read-back,
+// interlock confirmation, retry timing, restart. The officers' steps are in sign-off.test.ts.
 // Inputs are deep-frozen, so any mutation inside the module would throw.
 
 import { describe, expect, it } from 'vitest';
-import type { Level } from '../../../gateway/src/contract/levels.js';
 import {
   actionFor,
   isEnforced,
   issueOrder,
-  liftOrder,
+  isConfirmed,
   onCommandAck,
+  onPositionReport,
   onTick,
+  orderStep,
+  recordInspection,
+  recordRectification,
+  liftOrder,
   resumeAfterRestart,
+  safePosition,
   type OrderOutcome,
   type StopWorkOrder,
 } from '../../../gateway/src/orders/stop-work.js';
@@ -42,6 +48,16 @@ function step(outcome: OrderOutcome): StopWorkOrder {
 
 const ok = (commandId: string, atMs = T0 + 100) => ({ commandId, ok: true, state: 'done', atMs });
 
+/** Rectified by one officer, inspected by another: the order may then be lifted. */
+function signedOff(order: StopWorkOrder): StopWorkOrder {
+  const rectified = step(recordRectification(order, { by: 'wang', note: 'hose replaced', atMs: T0 + 1 }));
+  return step(recordInspection(rectified, { by: 'li', note: 'checked', atMs: T0 + 2 }));
+}
+
+function lifted(order: StopWorkOrder, atMs = T0 + 10): StopWorkOrder {
+  return step(liftOrder(signedOff(order), { by: 'li', note: 'safe', atMs, activeAlarmLevels: [] }));
+}
+
 function command(order: StopWorkOrder, id: string) {
   const found = order.commands.find((c) => c.id === id);
   if (found === undefined) throw new Error(`no command ${id}`);
@@ -61,14 +77,25 @@ describe('issueOrder', () => {
         { commandId: 'c-fan', device: 'fan-1', action: 'fan_on' as const },
       ]),
     });
-    expect(out.next).toMatchObject({ id: 'o1', site: 'mine-3', state: 'active', alarmId: 'a1', issuedAtMs: T0, liftedAtMs: null, liftedBy: null, liftNote: null });
+    expect(out.next).toMatchObject({ id: 'o1', site: 'mine-3', state: 'active', alarmId: 'a1', issuedAtMs: T0, confirmedAtMs: null, rectifiedAtMs: null, inspectedAtMs: null, liftedAtMs: null, liftedBy: null, liftNote: null });
+    const fresh = { state: 'sent', attempts: 1, lastSentAtMs: T0, ackedAtMs: null, result: null, position: null, positionAtMs: null, readBack: null };
     expect(out.next.commands).toEqual([
-      { id: 'c-valve', device: 'valve-1', action: 'close', state: 'sent', attempts: 1, lastSentAtMs: T0, ackedAtMs: null, result: null },
-      { id: 'c-fan', device: 'fan-1', action: 'fan_on', state: 'sent', attempts: 1, lastSentAtMs: T0, ackedAtMs: null, result: null },
+      { id: 'c-valve', device: 'valve-1', action: 'close', ...fresh },
+      { id: 'c-fan', device: 'fan-1', action: 'fan_on', ...fresh },
     ]);
+    expect(orderStep(out.next)).toBe('issued');
+    expect(out.events).toEqual([{ orderId: 'o1', kind: 'issued', actor: null, note: 'CH4', device: null, atMs: T0 }]);
     expect(out.effects.map((e) => e.kind)).toEqual(['publish_order', 'send_command', 'send_command']);
     expect(out.effects[0]).toEqual({ kind: 'publish_order', order: out.next });
     expect(out.effects[1]).toEqual({ kind: 'send_command', orderId: 'o1', command: out.next.commands[0] });
+  });
+
+  it('counts an order without actuators as confirmed at once: nothing to wait for', () => {
+    const out = issueOrder({ id: 'o2', site: 's', alarmId: 'a', reason: 'r', atMs: T0, actuators: [] });
+    expect(out.next.confirmedAtMs).toBe(T0);
+    expect(orderStep(out.next)).toBe('confirmed');
+    expect(out.events.map((e) => e.kind)).toEqual(['issued', 'confirmed']);
+    expect(out.effects.map((e) => e.kind)).toEqual(['publish_order']);
   });
 
   it('throws on duplicate command ids, a bug in the caller that would leave an ack unmatched', () => {
@@ -78,11 +105,13 @@ describe('issueOrder', () => {
 });
 
 describe('onCommandAck', () => {
-  it('marks a command acked with the reported state and emits nothing', () => {
+  it('marks a command acked with the reported state, records the event and has no effect', () => {
     const out = onCommandAck(issued(), { commandId: 'c-valve', ok: true, state: 'closed', atMs: T0 + 300 });
-    expect(command(out.next, 'c-valve')).toMatchObject({ state: 'acked', ackedAtMs: T0 + 300, result: 'closed' });
+    expect(command(out.next, 'c-valve')).toMatchObject({ state: 'acked', ackedAtMs: T0 + 300, result: 'closed', readBack: 'not_reported' });
     expect(command(out.next, 'c-fan').state).toBe('sent');
     expect(out.effects).toEqual([]);
+    expect(out.events).toEqual([{ orderId: 'o1', kind: 'acked', actor: null, note: 'closed', device: 'valve-1', atMs: T0 + 300 }]);
+    expect(out.next.confirmedAtMs).toBeNull();
   });
 
   it('ignores a duplicate ack: same object, no effects', () => {
@@ -90,6 +119,7 @@ describe('onCommandAck', () => {
     const twice = onCommandAck(once, ok('c-valve', T0 + 900));
     expect(twice.next).toBe(once);
     expect(twice.effects).toEqual([]);
+    expect(twice.events).toEqual([]);
     expect(twice.rejected).toBeUndefined();
   });
 
@@ -118,13 +148,12 @@ describe('onCommandAck', () => {
   it('refuses an ack for an unknown command with UNKNOWN_COMMAND', () => {
     const order = issued();
     const out = onCommandAck(order, ok('c-nope'));
-    expect(out).toMatchObject({ next: order, effects: [], rejected: 'UNKNOWN_COMMAND' });
+    expect(out).toMatchObject({ next: order, effects: [], events: [], rejected: 'UNKNOWN_COMMAND' });
     expect(out.detail).toContain('c-nope');
   });
 
   it('records a failure that arrives after the lift but escalates nothing', () => {
-    const lifted = step(liftOrder(issued(), { by: 'li', note: 'safe', atMs: T0 + 10, activeAlarmLevels: [] }));
-    const out = onCommandAck(lifted, { commandId: 'c-fan', ok: false, state: 'no power', atMs: T0 + 20 });
+    const out = onCommandAck(lifted(issued()), { commandId: 'c-fan', ok: false, state: 'no power', atMs: T0 + 20 });
     expect(command(out.next, 'c-fan').state).toBe('failed');
     expect(out.effects).toEqual([]);
   });
@@ -173,13 +202,13 @@ describe('onTick', () => {
   it('leaves acked commands alone', () => {
     let order = step(onCommandAck(issued(), ok('c-valve')));
     order = step(onCommandAck(order, ok('c-fan')));
-    expect(onTick(order, T0 + 60_000, POLICY)).toEqual({ next: order, effects: [] });
+    expect(onTick(order, T0 + 60_000, POLICY)).toEqual({ next: order, effects: [], events: [] });
   });
 
   it('does nothing for a lifted order', () => {
-    const lifted = step(liftOrder(issued(), { by: 'li', note: 'safe', atMs: T0 + 10, activeAlarmLevels: [] }));
-    const out = onTick(lifted, T0 + 60_000, POLICY);
-    expect(out.next).toBe(lifted);
+    const done = lifted(issued());
+    const out = onTick(done, T0 + 60_000, POLICY);
+    expect(out.next).toBe(done);
     expect(out.effects).toEqual([]);
   });
 });
@@ -206,38 +235,110 @@ describe('resumeAfterRestart', () => {
   });
 
   it('does nothing for a lifted order', () => {
-    const lifted = step(liftOrder(issued(), { by: 'li', note: 'safe', atMs: T0 + 10, activeAlarmLevels: [] }));
-    expect(resumeAfterRestart(lifted, T0 + 20)).toEqual({ next: lifted, effects: [] });
+    const done = lifted(issued());
+    expect(resumeAfterRestart(done, T0 + 20)).toEqual({ next: done, effects: [], events: [] });
+  });
+
+  it('keeps the officers\' steps and re-sends a command still awaiting its read-back', () => {
+    let order = step(onCommandAck(issued(), { commandId: 'c-valve', ok: true, state: 'closed', atMs: T0 + 1, position: 'open' }));
+    order = step(recordRectification(order, { by: 'wang', note: 'hose replaced', atMs: T0 + 2 }));
+    const out = resumeAfterRestart(order, T0 + 100);
+    expect(command(out.next, 'c-valve')).toMatchObject({ state: 'sent', attempts: 2, readBack: null, position: 'open' });
+    expect(out.next).toMatchObject({ rectifiedBy: 'wang', rectifiedAtMs: T0 + 2 });
+    expect(orderStep(out.next)).toBe('rectified');
+    expect(out.events).toEqual([{ orderId: 'o1', kind: 'republished', actor: null, note: '2 command(s) sent again', device: null, atMs: T0 + 100 }]);
   });
 });
 
-describe('liftOrder', () => {
-  it.each<[Level[]]>([[['red']], [['orange']], [['yellow', 'orange']], [['blue', 'red', 'orange']]])('refuses to lift with active alarms %j: ALARMS_ACTIVE', (levels) => {
+describe('position read-back and the interlock step', () => {
+  const ackValve = (position: string | null, atMs = T0 + 100) => ({ commandId: 'c-valve', ok: true, state: 'closed', atMs, position });
+  const ackFan = (position: string | null, atMs = T0 + 100) => ({ commandId: 'c-fan', ok: true, state: 'running', atMs, position });
+
+  it('confirms the interlock once every actuator acked and read back safe, at the last one', () => {
+    const half = step(onCommandAck(issued(), ackValve('closed')));
+    expect(command(half, 'c-valve').readBack).toBe('matched');
+    expect(half.confirmedAtMs).toBeNull();
+    const out = onCommandAck(half, ackFan('running', T0 + 250));
+    expect(out.next.confirmedAtMs).toBe(T0 + 250);
+    expect(orderStep(out.next)).toBe('confirmed');
+    expect(out.events.map((e) => e.kind)).toEqual(['acked', 'confirmed']);
+    expect(out.events[1]!.note).toBe('valve-1 closed, fan-1 running');
+    expect(isEnforced(out.next)).toBe(true);
+  });
+
+  it('takes an ack alone as confirmation from an actuator that reports no position', () => {
+    const out = step(onCommandAck(step(onCommandAck(issued(), ackValve(null))), ackFan(null)));
+    expect(out.commands.map((c) => c.readBack)).toEqual(['not_reported', 'not_reported']);
+    expect(out.confirmedAtMs).toBe(T0 + 100);
+  });
+
+  it('waits for the read-back when the valve acks closed but reads open, then confirms on a closed report', () => {
+    let order = step(onCommandAck(issued(), ackFan('running')));
+    order = step(onCommandAck(order, ackValve('open', T0 + 200)));
+    expect(command(order, 'c-valve')).toMatchObject({ state: 'acked', readBack: 'awaiting', position: 'open' });
+    expect(isConfirmed(command(order, 'c-valve'))).toBe(false);
+    expect(order.confirmedAtMs).toBeNull();
+    // 1 ms before the timeout: still waiting, no alarm.
+    expect(onTick(order, T0 + 200 + POLICY.ackTimeoutMs - 1, POLICY).next).toBe(order);
+    const out = onPositionReport(order, { device: 'valve-1', position: 'closed', atMs: T0 + 900 });
+    expect(command(out.next, 'c-valve')).toMatchObject({ readBack: 'matched', position: 'closed', positionAtMs: T0 + 900 });
+    expect(out.effects).toEqual([]);
+    expect(out.next.confirmedAtMs).toBe(T0 + 900);
+  });
+
+  it('reports a position mismatch once when the valve still reads open at the ack timeout', () => {
+    const order = step(onCommandAck(step(onCommandAck(issued(), ackFan('running'))), ackValve('open', T0 + 200)));
+    const out = onTick(order, T0 + 200 + POLICY.ackTimeoutMs, POLICY);
+    const valve = command(out.next, 'c-valve');
+    expect(valve).toMatchObject({ state: 'acked', readBack: 'mismatch' });
+    expect(out.effects).toEqual([{ kind: 'position_mismatch', orderId: 'o1', command: valve }]);
+    expect(out.events).toEqual([{ orderId: 'o1', kind: 'position_mismatch', actor: null, note: 'acked closed but reads open', device: 'valve-1', atMs: T0 + 200 + POLICY.ackTimeoutMs }]);
+    const later = step(out);
+    expect(onTick(later, T0 + 60_000, POLICY).effects.filter((e) => e.kind === 'position_mismatch')).toEqual([]);
+    // Another open report changes nothing more: the alarm stands.
+    expect(onPositionReport(later, { device: 'valve-1', position: 'open', atMs: T0 + 61_000 }).effects).toEqual([]);
+  });
+
+  it('restores a mismatched valve that reads closed at last, confirming the interlock', () => {
+    let order = step(onCommandAck(issued(), ackFan('running')));
+    order = step(onCommandAck(order, ackValve('open')));
+    order = step(onTick(order, T0 + 100 + POLICY.ackTimeoutMs, POLICY));
+    const out = onPositionReport(order, { device: 'valve-1', position: 'closed', atMs: T0 + 9000 });
+    const valve = command(out.next, 'c-valve');
+    expect(valve.readBack).toBe('matched');
+    expect(out.effects).toEqual([{ kind: 'position_restored', orderId: 'o1', command: valve }]);
+    expect(out.events.map((e) => e.kind)).toEqual(['position_matched', 'confirmed']);
+    expect(out.next.confirmedAtMs).toBe(T0 + 9000);
+  });
+
+  it('sends the command again when a confirmed valve is found open while the order is in force', () => {
+    let order = step(onCommandAck(issued(), ackFan('running')));
+    order = step(onCommandAck(order, ackValve('closed')));
+    expect(order.confirmedAtMs).toBe(T0 + 100);
+    const out = onPositionReport(order, { device: 'valve-1', position: 'open', atMs: T0 + 5000 });
+    const valve = command(out.next, 'c-valve');
+    expect(valve).toMatchObject({ state: 'sent', attempts: 2, lastSentAtMs: T0 + 5000, readBack: null, position: 'open' });
+    expect(out.effects).toEqual([{ kind: 'send_command', orderId: 'o1', command: valve }]);
+    expect(out.events.map((e) => e.kind)).toEqual(['position_unsafe']);
+    // The step reached stays a fact; whether the site is enforced now is another question.
+    expect(out.next.confirmedAtMs).toBe(T0 + 100);
+    expect(isEnforced(out.next)).toBe(false);
+  });
+
+  it('only notes a position reported before the ack, and uses it at the ack when the ack has none', () => {
+    const before = step(onPositionReport(issued(), { device: 'valve-1', position: 'open', atMs: T0 + 50 }));
+    expect(command(before, 'c-valve')).toMatchObject({ state: 'sent', position: 'open', readBack: null });
+    const acked = step(onCommandAck(before, { commandId: 'c-valve', ok: true, state: 'closed', atMs: T0 + 100 }));
+    expect(command(acked, 'c-valve').readBack).toBe('awaiting');
+  });
+
+  it('ignores positions of other devices, a repeat of the recorded position, and a lifted order', () => {
+    const confirmedValve = step(onCommandAck(issued(), ackValve('closed')));
+    expect(onPositionReport(confirmedValve, { device: 'valve-1', position: 'closed', atMs: T0 + 500 })).toEqual({ next: confirmedValve, effects: [], events: [] });
     const order = issued();
-    const out = liftOrder(order, { by: 'li', note: 'all clear', atMs: T0 + 10, activeAlarmLevels: levels });
-    expect(out).toMatchObject({ next: order, effects: [], rejected: 'ALARMS_ACTIVE' });
-    for (const l of levels.filter((x) => x === 'red' || x === 'orange')) expect(out.detail).toContain(l);
-    expect(out.detail).not.toMatch(/yellow|blue/);
-  });
-
-  it.each<[Level[]]>([[[]], [['yellow']], [['blue', 'yellow']]])('lifts with only lower active alarms %j, publishing the lifted order and no command', (levels) => {
-    const order = step(onCommandAck(issued(), ok('c-valve')));
-    const out = liftOrder(order, { by: 'li', note: '  valve checked, area ventilated  ', atMs: T0 + 10, activeAlarmLevels: levels });
-    expect(out.rejected).toBeUndefined();
-    expect(out.next).toMatchObject({ state: 'lifted', liftedAtMs: T0 + 10, liftedBy: 'li', liftNote: 'valve checked, area ventilated' });
-    expect(out.next.commands).toEqual(order.commands);
-    expect(out.effects).toEqual([{ kind: 'publish_order', order: out.next }]);
-    expect(out.effects.some((e) => e.kind === 'send_command')).toBe(false);
-  });
-
-  it.each(['', '   '])('refuses to lift without a note (%j): NOTE_REQUIRED', (note) => {
-    const order = issued();
-    expect(liftOrder(order, { by: 'li', note, atMs: T0 + 10, activeAlarmLevels: [] })).toEqual({ next: order, effects: [], rejected: 'NOTE_REQUIRED' });
-  });
-
-  it('refuses to lift a lifted order: ALREADY_LIFTED', () => {
-    const lifted = step(liftOrder(issued(), { by: 'li', note: 'safe', atMs: T0 + 10, activeAlarmLevels: [] }));
-    expect(liftOrder(lifted, { by: 'wang', note: 'again', atMs: T0 + 20, activeAlarmLevels: [] })).toEqual({ next: lifted, effects: [], rejected: 'ALREADY_LIFTED' });
+    expect(onPositionReport(order, { device: 'pump-9', position: 'open', atMs: T0 }).next).toBe(order);
+    const done = lifted(step(onCommandAck(issued(), ackValve('closed'))));
+    expect(onPositionReport(done, { device: 'valve-1', position: 'open', atMs: T0 + 99 })).toEqual({ next: done, effects: [], events: [] });
   });
 });
 
@@ -249,12 +350,14 @@ describe('isEnforced and actionFor', () => {
     expect(isEnforced(half)).toBe(false);
     const all = step(onCommandAck(half, ok('c-fan')));
     expect(isEnforced(all)).toBe(true);
-    expect(isEnforced(step(liftOrder(all, { by: 'li', note: 'safe', atMs: T0 + 10, activeAlarmLevels: [] })))).toBe(false);
+    expect(isEnforced(lifted(all))).toBe(false);
   });
 
-  it('closes valves and starts fans, never opens', () => {
+  it('closes valves and starts fans, never opens, and expects them to read back closed and running', () => {
     expect(actionFor('valve')).toBe('close');
     expect(actionFor('fan')).toBe('fan_on');
+    expect(safePosition('close')).toBe('closed');
+    expect(safePosition('fan_on')).toBe('running');
   });
 });
 
@@ -266,6 +369,9 @@ describe('inputs are never mutated', () => {
     order = step(onCommandAck(order, ok('c-valve')));
     order = step(onCommandAck(order, { commandId: 'c-fan', ok: false, state: 'no power', atMs: T0 + 6000 }));
     order = step(resumeAfterRestart(order, T0 + 7000));
+    order = step(onPositionReport(order, { device: 'valve-1', position: 'closed', atMs: T0 + 7500 }));
+    order = step(recordRectification(order, { by: 'wang', note: 'fixed', atMs: T0 + 7600 }));
+    order = step(recordInspection(order, { by: 'li', note: 'checked', atMs: T0 + 7700 }));
     order = step(liftOrder(order, { by: 'li', note: 'safe', atMs: T0 + 8000, activeAlarmLevels: ['yellow'] }));
     expect(first).toEqual(snapshot);
     expect(order.state).toBe('lifted');
