@@ -1,0 +1,90 @@
+// Sends the daily briefing (值班日报) once a day at the configured local time, one per region and
+// recipient, through the outbox. Its keys name the day, so a restart after the hour neither
+// sends it twice nor forgets it: the first tick after the hour writes it, or finds it written.
+
+import type { NotifyConfig } from '../config/notify-schema.js';
+import type { Db } from '../store/sqlite.js';
+import type { Logger } from '../log.js';
+import { buildBriefing } from './briefing.js';
+import { addDays, isoDateOf, localParts, localToUtcMs } from './local-time.js';
+import type { NewNotification, OutboxRepository } from './outbox.js';
+import { contactsOf } from './roster.js';
+
+export interface BriefingWindow {
+  /** Local date of the briefing (the day it is sent). */
+  date: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/** The briefing owed at `nowMs`: today's once its hour has come (the 24 h before it), else none. */
+export function briefingWindow(nowMs: number, at: string, timeZone: string): BriefingWindow | undefined {
+  const date = isoDateOf(localParts(nowMs, timeZone));
+  const toMs = localToUtcMs(date, at, timeZone);
+  if (nowMs < toMs) return undefined;
+  return { date, fromMs: localToUtcMs(addDays(date, -1).date, at, timeZone), toMs };
+}
+
+export interface Region {
+  id: string;
+  name: string;
+  sites: string[];
+}
+
+export function regionsOf(notify: NotifyConfig, sites: readonly { id: string }[]): Region[] {
+  if (notify.briefing.regions.length > 0) return notify.briefing.regions;
+  return [{ id: 'all', name: notify.language === 'zh' ? '全部场所' : 'all sites', sites: sites.map((s) => s.id) }];
+}
+
+export interface BriefingSchedulerOptions {
+  db: Db;
+  outbox: OutboxRepository;
+  notify: NotifyConfig;
+  sites: readonly { id: string; name: string }[];
+  log: Logger;
+  /** New rows were written. */
+  onQueued: () => void;
+}
+
+export class BriefingScheduler {
+  private doneDate: string | null = null;
+
+  constructor(private readonly o: BriefingSchedulerOptions) {}
+
+  /** Writes today's briefing to the outbox once its hour has come; returns how many rows were new. */
+  tick(nowMs: number): number {
+    const b = this.o.notify.briefing;
+    if (!b.enabled || b.to.length === 0) return 0;
+    const tz = this.o.notify.roster.timezone;
+    const window = briefingWindow(nowMs, b.at, tz);
+    if (!window || window.date === this.doneDate) return 0;
+    const siteNames = Object.fromEntries(this.o.sites.map((s) => [s.id, s.name]));
+    const rows: NewNotification[] = [];
+    for (const region of regionsOf(this.o.notify, this.o.sites)) {
+      const report = buildBriefing(this.o.db, { ...window, sites: region.sites, siteNames, timeZone: tz, language: this.o.notify.language, regionName: region.name });
+      for (const r of contactsOf(this.o.notify.roster, b.to)) {
+        if (!(r.channel in this.o.notify.channels)) continue;
+        rows.push({
+          key: `briefing:${region.id}:${window.date}:${r.person}:${r.channel}`,
+          alarmId: null,
+          eventId: null,
+          kind: 'briefing',
+          level: null,
+          recipient: r.person,
+          channel: r.channel,
+          address: r.to,
+          title: report.title,
+          body: { text: report.markdown, markdown: report.markdown, html: report.html, link: this.o.notify.publicUrl, data: { kind: 'briefing', region: region.id, date: window.date, fromMs: window.fromMs, toMs: window.toMs } },
+          atMs: nowMs,
+        });
+      }
+    }
+    const added = this.o.outbox.enqueue(rows);
+    this.doneDate = window.date;
+    if (added > 0) {
+      this.o.log.info({ date: window.date, rows: added }, 'daily briefing queued');
+      this.o.onQueued();
+    }
+    return added;
+  }
+}

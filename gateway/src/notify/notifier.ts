@@ -1,0 +1,177 @@
+// The notification extension the runtime starts and stops: the outbox hook on every alarm save,
+// the delivery worker, the escalation ticker and the daily briefing.
+
+import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
+import type { AlarmRepository } from '../alarms/repository.js';
+import type { NotifyConfig } from '../config/notify-schema.js';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/sqlite.js';
+import { buildBriefing, type Briefing } from './briefing.js';
+import { BriefingScheduler, regionsOf } from './briefing-schedule.js';
+import type { Channel } from './channels/channel.js';
+import { buildChannels } from './channels/index.js';
+import { DeliveryWorker, type ChannelLimit, type DeliveryStats } from './delivery.js';
+import { EscalationService } from './escalation.js';
+import { OutboxRepository, type OutboxRow } from './outbox.js';
+import { planNotifications, type SiteInfo } from './planner.js';
+import { tierChain } from './roster.js';
+
+/** Site ids the notify section names must be sites of the config: a typo would silently leave a
+ * shift or a region empty, and an alarm would reach nobody. */
+function siteProblems(notify: NotifyConfig, sites: readonly { id: string }[]): ConfigProblem[] {
+  const known = new Set(sites.map((s) => s.id));
+  const problems: ConfigProblem[] = [];
+  notify.roster.shifts.forEach((shift, i) =>
+    shift.sites?.forEach((site, j) => {
+      if (!known.has(site)) problems.push({ path: `notify.roster.shifts[${i}].sites[${j}]`, message: `no site ${site} in sites` });
+    }),
+  );
+  notify.briefing.regions.forEach((region, i) =>
+    region.sites.forEach((site, j) => {
+      if (!known.has(site)) problems.push({ path: `notify.briefing.regions[${i}].sites[${j}]`, message: `no site ${site} in sites` });
+    }),
+  );
+  return problems;
+}
+
+const HOUR_MS = 3_600_000;
+
+export interface NotifierOptions {
+  db: Db;
+  alarmRepo: AlarmRepository;
+  notify: NotifyConfig;
+  sites: readonly { id: string; name: string; timezone: string }[];
+  clock: () => number;
+  log: Logger;
+  suppress?: ((alarm: Alarm) => boolean) | undefined;
+  onDeliveryFailed?: ((row: OutboxRow) => void) | undefined;
+  onDelivered?: ((row: OutboxRow) => void) | undefined;
+  /** Fan-out of escalation steps (the event bus). */
+  emit?: ((alarm: Alarm, event: AlarmEvent) => void) | undefined;
+  /** Tests pass their own channels (e.g. pointing at a receiver that comes and goes). */
+  channels?: ReadonlyMap<string, Channel>;
+  random?: () => number;
+}
+
+export class Notifier {
+  readonly outbox: OutboxRepository;
+  readonly delivery: DeliveryWorker;
+  readonly escalation: EscalationService;
+  readonly briefings: BriefingScheduler;
+  private readonly channels: ReadonlyMap<string, Channel>;
+  private readonly sites: Map<string, SiteInfo>;
+  /** Channels and shifts exist: without both nobody can be told, and climbing would only fill
+   * the alarm history with steps that reach no one. */
+  readonly active: boolean;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private lastPruneMs = 0;
+
+  constructor(private readonly o: NotifierOptions) {
+    const log = o.log;
+    const problems = siteProblems(o.notify, o.sites);
+    if (problems.length > 0) throw new ConfigError(problems);
+    const hasChannels = Object.keys(o.notify.channels).length > 0;
+    this.active = hasChannels && o.notify.roster.shifts.length > 0;
+    if (hasChannels && !this.active) log.warn('notify.channels are set but notify.roster has no shifts: alarms will notify nobody');
+    this.outbox = new OutboxRepository(o.db);
+    this.sites = new Map(o.sites.map((s) => [s.id, { name: s.name, timeZone: s.timezone }]));
+    this.channels = o.channels ?? buildChannels(o.notify.channels, o.clock);
+    const limits = new Map<string, ChannelLimit>(Object.entries(o.notify.channels).map(([id, c]) => [id, { concurrency: c.concurrency, perMinute: c.perMinute }]));
+    this.delivery = new DeliveryWorker({
+      outbox: this.outbox,
+      channels: this.channels,
+      limits,
+      policy: o.notify.delivery,
+      clock: o.clock,
+      log,
+      ...(o.random ? { random: o.random } : {}),
+      ...(o.onDeliveryFailed ? { onDeliveryFailed: o.onDeliveryFailed } : {}),
+      ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}),
+    });
+    this.escalation = new EscalationService({ repo: o.alarmRepo, notify: o.notify, clock: o.clock, log, suppress: o.suppress, ...(o.emit ? { emit: o.emit } : {}) });
+    this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, log, onQueued: () => this.delivery.kick() });
+    o.alarmRepo.onSave((alarm, events, ids) => this.onAlarmSaved(alarm, events, ids));
+  }
+
+  /** Runs inside the alarm's save transaction: the rows commit with the move or not at all. */
+  private onAlarmSaved(alarm: Alarm, events: readonly AlarmEvent[], ids: readonly number[]): void {
+    if (!this.active) return;
+    let added = 0;
+    events.forEach((event, i) => {
+      let rows;
+      try {
+        rows = planNotifications(alarm, event, ids[i]!, {
+          notify: this.o.notify,
+          site: (id) => this.sites.get(id),
+          suppress: this.o.suppress,
+          audienceOf: (alarmId) => this.outbox.audienceOf(alarmId),
+        });
+      } catch (err) {
+        // A planning bug must not roll back the alarm itself: the alarm is saved and shown on
+        // the page; the missing notification is logged as the error it is.
+        this.o.log.error({ err, alarmId: alarm.id, kind: event.kind }, 'cannot plan notifications for an alarm step');
+        return;
+      }
+      if (rows.length === 0 && (event.kind === 'raised' || event.kind === 'escalated') && tierChain(this.o.notify.roster, alarm.level).length > 0 && !this.o.suppress?.(alarm)) {
+        this.o.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id, level: alarm.level }, 'nobody on duty to notify of this alarm (roster gap?)');
+      }
+      added += this.outbox.enqueue(rows);
+    });
+    // After the commit (the transaction is synchronous): the worker then sees the rows.
+    if (added > 0) setImmediate(() => this.delivery.kick());
+  }
+
+  start(): void {
+    // Rows left from an earlier configuration are still delivered (or failed, if their channel went).
+    this.delivery.start();
+    if (this.active) this.escalation.start();
+    this.tickTimer = setInterval(() => {
+      const now = this.o.clock();
+      try {
+        this.briefings.tick(now);
+        if (now - this.lastPruneMs >= HOUR_MS) {
+          this.lastPruneMs = now;
+          this.outbox.pruneSent(now - this.o.notify.delivery.keepSentDays * 24 * HOUR_MS);
+        }
+      } catch (err) {
+        this.o.log.error({ err }, 'daily briefing or outbox pruning failed');
+      }
+    }, 30_000);
+    this.tickTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.escalation.stop();
+    await this.delivery.stop();
+    for (const c of this.channels.values()) c.close?.();
+  }
+
+  /** Stops everything at once, sends in flight left unrecorded: a killed process (test only). */
+  abandon(): void {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.escalation.stop();
+    this.delivery.abandon();
+  }
+
+  stats(): DeliveryStats {
+    return this.delivery.stats();
+  }
+
+  /** The briefing for a window and a region (default: every site), as the API serves it. */
+  briefing(fromMs: number, toMs: number, regionId?: string): Briefing | undefined {
+    const all = { id: 'all', name: this.o.notify.language === 'zh' ? '全部场所' : 'all sites', sites: this.o.sites.map((s) => s.id) };
+    const region = regionId === undefined ? all : regionsOf(this.o.notify, this.o.sites).find((r) => r.id === regionId);
+    if (!region) return undefined;
+    return buildBriefing(this.o.db, {
+      fromMs,
+      toMs,
+      sites: region.sites,
+      siteNames: Object.fromEntries(this.o.sites.map((s) => [s.id, s.name])),
+      timeZone: this.o.notify.roster.timezone,
+      language: this.o.notify.language,
+      regionName: region.name,
+    });
+  }
+}

@@ -1,0 +1,130 @@
+// Which alarm steps notify whom (DESIGN.md, Warning levels: notify the duty officer from yellow
+// up). Pure but for the injected lookups: an alarm step and the roster in, outbox rows out. Runs
+// inside the alarm's save transaction, through the notifier's AlarmRepository.onSave hook.
+//
+//   raised, escalated (level rose) → the first tier of the level's chain that has someone on duty
+//   escalation (climb), reminder   → the tier named on the event (escalation.ts records them), or
+//                                    the next staffed one above it
+//   cleared                        → everyone who heard of the alarm (when notify.notifyCleared)
+//   anything else (ack, close, …)  → nobody
+
+import { SYSTEM_SITE } from '../alarms/system-alarms.js';
+import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
+import type { NotifyConfig, Tier } from '../config/notify-schema.js';
+import { renderMessage, type NoticeKind } from './message.js';
+import { notificationKey, type NewNotification } from './outbox.js';
+import { recipientsOn, tierChain, type Recipient } from './roster.js';
+
+export interface SiteInfo {
+  name: string;
+  timeZone: string;
+}
+
+export interface PlanContext {
+  notify: NotifyConfig;
+  site: (id: string) => SiteInfo | undefined;
+  /** Shelved, out of service, folded into a flood: send nothing. Flood consolidation must answer
+   * false for red (the alarm service's rule); this planner follows the predicate as given. */
+  suppress?: ((alarm: Alarm) => boolean) | undefined;
+  /** Who heard of the alarm before (for its all-clear). */
+  audienceOf: (alarmId: string) => { recipient: string; channel: string; address: string | null }[];
+}
+
+const TIER_NOTE = /^tier:(duty|leader|onCall)\b/;
+
+/** The note an escalation or reminder event carries, naming its tier (read back by tierOf). */
+export function tierNote(tier: Tier, text: string): string {
+  return `tier:${tier} ${text}`;
+}
+
+export function tierOf(event: Pick<AlarmEvent, 'note'>): Tier | undefined {
+  const m = event.note ? TIER_NOTE.exec(event.note) : null;
+  return m ? (m[1] as Tier) : undefined;
+}
+
+/** The first tier of the level's chain, from `from` up, with someone on duty: an empty slot
+ * (nobody on the duty tier at night) must not swallow an alarm or its escalation. */
+export function firstStaffedTier(ctx: PlanContext, alarm: Alarm, atMs: number, from?: Tier): { tier: Tier; recipients: Recipient[] } | undefined {
+  const chain = tierChain(ctx.notify.roster, alarm.level);
+  const start = from === undefined ? 0 : chain.indexOf(from);
+  // A tier outside the chain (the config changed since the step was recorded) is asked alone.
+  const tiers = start < 0 ? [from!] : chain.slice(start);
+  for (const tier of tiers) {
+    const recipients = recipientsOn(ctx.notify.roster, alarm.site, atMs, tier);
+    if (recipients.length > 0) return { tier, recipients };
+  }
+  return undefined;
+}
+
+function audience(alarm: Alarm, event: AlarmEvent, ctx: PlanContext): { kind: NoticeKind; tier?: Tier; recipients: Recipient[] } | undefined {
+  const roster = ctx.notify.roster;
+  switch (event.kind) {
+    case 'raised':
+    case 'escalated': {
+      if (ctx.suppress?.(alarm)) return undefined;
+      const first = firstStaffedTier(ctx, alarm, event.atMs);
+      return first ? { kind: event.kind, tier: first.tier, recipients: first.recipients } : undefined;
+    }
+    case 'escalation':
+    case 'reminder': {
+      if (ctx.suppress?.(alarm)) return undefined;
+      const tier = tierOf(event);
+      const staffed = tier ? firstStaffedTier(ctx, alarm, event.atMs, tier) : undefined;
+      return staffed ? { kind: event.kind, tier: staffed.tier, recipients: staffed.recipients } : undefined;
+    }
+    case 'cleared': {
+      if (!ctx.notify.notifyCleared) return undefined;
+      const recipients = ctx.audienceOf(alarm.id).map((a) => ({ person: a.recipient, name: roster.people[a.recipient]?.name ?? a.recipient, channel: a.channel, to: a.address }));
+      return { kind: 'cleared', recipients };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export function planNotifications(alarm: Alarm, event: AlarmEvent, eventId: number, ctx: PlanContext): NewNotification[] {
+  const who = audience(alarm, event, ctx);
+  if (!who || who.recipients.length === 0) return [];
+  const site = ctx.site(alarm.site) ?? { name: alarm.site === SYSTEM_SITE ? '哨兵网关' : alarm.site, timeZone: ctx.notify.roster.timezone };
+  const message = renderMessage({
+    kind: who.kind,
+    alarm: { ...alarm, value: event.value ?? alarm.value },
+    fromLevel: event.kind === 'escalated' ? event.fromLevel : null,
+    ...(who.kind === 'escalation' || who.kind === 'reminder' ? { tier: who.tier! } : {}),
+    atMs: event.atMs,
+    siteName: site.name,
+    timeZone: site.timeZone,
+    publicUrl: ctx.notify.publicUrl,
+    language: ctx.notify.language,
+  });
+  const data = {
+    kind: who.kind,
+    eventId,
+    alarmId: alarm.id,
+    site: alarm.site,
+    siteName: site.name,
+    device: alarm.device,
+    channel: alarm.channel,
+    quantity: alarm.quantity,
+    level: alarm.level,
+    value: event.value ?? alarm.value,
+    atMs: event.atMs,
+    tier: who.tier ?? null,
+  };
+  return who.recipients
+    .filter((r) => r.channel in ctx.notify.channels)
+    .map((r) => ({
+      key: notificationKey(eventId, r.person, r.channel),
+      alarmId: alarm.id,
+      eventId,
+      kind: who.kind,
+      level: alarm.level,
+      recipient: r.person,
+      channel: r.channel,
+      address: r.to,
+      title: message.title,
+      body: { text: message.text, markdown: message.markdown, html: message.html, link: message.link, data: { ...data, recipient: r.person } },
+      atMs: event.atMs,
+    }));
+}
+

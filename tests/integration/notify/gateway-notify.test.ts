@@ -1,0 +1,146 @@
+// End to end through the real gateway: a detector publishes a red methane reading through the
+// embedded broker, and the duty officer's webhook and DingTalk robot receive the alarm, signed,
+// in Chinese, with a link to the alarm.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../gateway/src/errors.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { startHttpReceiver } from '../../support/receivers.js';
+import { tempDir } from '../../support/tmp.js';
+import { SYSTEM_SITE } from '../../../gateway/src/alarms/system-alarms.js';
+
+/** The demo kitchen with 张 on duty around the clock, on a webhook and a DingTalk robot. */
+function notifyConfig(dataDir: string, rxUrl: string): ReturnType<typeof testConfig> {
+  return testConfig(dataDir, (input) => {
+    input.notify = {
+      publicUrl: 'http://127.0.0.1:8080',
+      channels: {
+        hook: { type: 'webhook', url: `${rxUrl}/webhook`, secret: 'webhook-secret-0123' },
+        ding: { type: 'dingtalk', url: `${rxUrl}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
+      },
+      roster: {
+        people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }, { channel: 'ding' }] } },
+        shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
+      },
+      delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
+    };
+  });
+}
+
+/** Four red methane readings one second apart: the kitchen preset's 2 s on-delay
+ * (presets/kitchen.ts) must pass. */
+async function publishRed(gateway: Awaited<ReturnType<typeof startTestGateway>>): Promise<void> {
+  const device = await connectClient(gateway.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
+  const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
+  const base = Date.now() - 4000;
+  for (let seq = 1; seq <= 4; seq++) await device.publishAsync(topic, JSON.stringify({ ts: base + seq * 1000, seq, readings: { ch4: 70 } }), { qos: 1 });
+  await device.endAsync();
+}
+
+describe('gateway notifications', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('a red reading through the broker reaches the webhook and the DingTalk robot', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    cleanups.push(() => rx.close());
+    const config = notifyConfig(dir.path, rx.url);
+    const gateway = await startTestGateway(config);
+    cleanups.push(() => gateway.stop());
+
+    await publishRed(gateway);
+
+    const hook = await eventually(() => rx.shown('/webhook').find((d) => (d.json as { level?: string }).level === 'red'), 10_000, 'webhook notification');
+    const body = hook.json as { title: string; text: string; alarmId: string; link: string; key: string };
+    expect(body.title).toMatch(/^【红色预警】示范餐馆后厨/);
+    expect(body.text).toContain('数值：70 %LEL');
+    expect(body.link).toBe(`http://127.0.0.1:8080/#/alarms/${body.alarmId}`);
+    expect(gateway.alarmRepo.get(body.alarmId)).toMatchObject({ site: DEMO_SITE, device: 'gas-01', level: 'red' });
+    expect(body.key).toMatch(/^\d+:zhang:hook$/);
+
+    const ding = await eventually(() => rx.shown('/dingtalk')[0], 10_000, 'DingTalk notification');
+    expect((ding.json as { markdown: { title: string } }).markdown.title).toBe(body.title);
+    expect(rx.refused).toEqual([]);
+    await eventually(() => gateway.notifier.stats().pending === 0, 5000, 'outbox drained');
+    expect(gateway.notifier.stats().sent).toBeGreaterThanOrEqual(2);
+  });
+
+  it('killed between the transition and the delivery: the alarm is delivered, once, after restart', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    cleanups.push(() => rx.close());
+    await rx.down();
+    const first = await startTestGateway(notifyConfig(dir.path, rx.url));
+    cleanups.push(() => first.stop());
+    await publishRed(first);
+    await eventually(() => first.notifier.stats().retried >= 2, 10_000, 'failed attempts while the receiver is down');
+    const pending = first.notifier.outbox.list({ state: 'pending', limit: 10 });
+    expect(pending.map((r) => r.channel).sort()).toEqual(['ding', 'hook']);
+    await first.simulateCrash();
+
+    await rx.up();
+    const second = await startTestGateway(notifyConfig(dir.path, rx.url));
+    cleanups.push(() => second.stop());
+    await eventually(() => rx.shown().length === 2, 10_000, 'delivery after restart');
+    expect(rx.shown().map((d) => d.key).sort()).toEqual(pending.map((r) => r.key).sort());
+    expect((rx.shown('/webhook')[0]!.json as { title: string }).title).toMatch(/^【红色预警】示范餐馆后厨/);
+    // The restart raised nothing twice: one alarm, one notification per channel.
+    expect(second.alarmRepo.list({ limit: 10 })).toHaveLength(1);
+    await eventually(() => second.notifier.outbox.counts().sent === 2, 5000, 'rows marked sent');
+  });
+
+  it('refuses to start when the roster or a region names a site that does not exist', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const config = testConfig(dir.path, (input) => {
+      input.notify = {
+        channels: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/webhook', secret: 'webhook-secret-0123' } },
+        roster: {
+          people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }] } },
+          shifts: [{ id: 'all-day', start: '00:00', end: '00:00', sites: ['kitchen-0l'], duty: ['zhang'] }],
+        },
+        briefing: { regions: [{ id: 'north', name: '北区', sites: [DEMO_SITE, 'nowhere'] }] },
+      };
+    });
+    const err = await startTestGateway(config).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      { path: 'notify.roster.shifts[0].sites[0]', message: 'no site kitchen-0l in sites' },
+      { path: 'notify.briefing.regions[0].sites[1]', message: 'no site nowhere in sites' },
+    ]);
+  });
+});
+
+describe('a notification channel that fails for good', () => {
+  it('raises an orange gateway alarm, which clears once a delivery through the channel succeeds', async () => {
+    const dir = tempDir();
+    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    await rx.down();
+    const config = notifyConfig(dir.path, rx.url);
+    const gateway = await startTestGateway({ ...config, notify: { ...config.notify, delivery: { ...config.notify.delivery, maxAttempts: 2 } } });
+    try {
+      await publishRed(gateway);
+      const failed = await eventually(
+        () => gateway.alarms.activeAlarms().find((a) => a.site === SYSTEM_SITE && a.device === 'notify-hook'),
+        10_000,
+        'gateway alarm for the failing webhook',
+      );
+      expect(failed).toMatchObject({ ruleId: 'system:notify_failed', level: 'orange', channel: 'notify_failed', state: 'active_unacked' });
+      // The gateway alarm is itself notified; once the receiver is back its delivery clears it.
+      await rx.up();
+      await eventually(() => gateway.alarmRepo.get(failed.id)?.state === 'cleared_unacked', 10_000, 'gateway alarm cleared by a later delivery');
+      const told = await eventually(() => rx.shown('/webhook').find((d) => (d.json as { alarmId?: string }).alarmId === failed.id), 10_000, 'gateway alarm delivered');
+      expect((told.json as { title: string }).title).toBe('【橙色预警】哨兵网关 网关自检报警');
+    } finally {
+      await gateway.stop();
+      await rx.close();
+      dir.remove();
+    }
+  });
+});
