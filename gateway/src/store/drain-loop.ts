@@ -10,6 +10,8 @@ export interface DrainOptions {
   readonly intervalMs: number;
   readonly batchRows: number;
   readonly keepMs: number;
+  /** How often the store's housekeeping (retention) runs; default one minute. */
+  readonly maintenanceIntervalMs?: number;
 }
 
 export class DrainLoop {
@@ -17,6 +19,7 @@ export class DrainLoop {
   private running: Promise<void> | null = null;
   /** (time, store cursor) pairs: what the store held when, so pruning can wait `keepMs`. */
   private readonly checkpoints: { atMs: number; id: number }[] = [];
+  private lastMaintenanceMs = -Infinity;
   readonly stats = { drained: 0, pruned: 0, failures: 0 };
 
   constructor(
@@ -55,11 +58,23 @@ export class DrainLoop {
         this.stats.drained += moved;
       } while (moved === this.options.batchRows && ++rounds < 5);
       this.prune();
+      this.maintain();
+      // More is waiting (a backlog after an outage): go on after other callbacks have run rather
+      // than idle until the next interval.
+      if (moved === this.options.batchRows && this.timer) setImmediate(() => void this.tick());
     } catch (err) {
       // The rows stay in the journal; the next tick tries again.
       this.stats.failures++;
       this.log.error({ err, store: this.store.kind }, 'time-series store drain failed; readings stay in the journal');
     }
+  }
+
+  private maintain(): void {
+    if (!this.store.maintain) return;
+    const now = this.clock();
+    if (now - this.lastMaintenanceMs < (this.options.maintenanceIntervalMs ?? 60_000)) return;
+    this.lastMaintenanceMs = now;
+    this.store.maintain(now);
   }
 
   private prune(): void {

@@ -45,6 +45,32 @@ const MIGRATIONS = [
      readings TEXT NOT NULL,
      PRIMARY KEY (site, device, ts_ms, seq)
    ) WITHOUT ROWID;`,
+  // Issue 4. A rowid table hands out max(id)+1, so pruning every row would restart ids at 1,
+  // below the sinks' cursors: the newest row is never deleted. sink_stats keeps what a sink dropped
+  // (spool overflow) or InfluxDB refused, across restarts. sample_1m holds one-minute aggregates
+  // of raw samples past their retention (SqliteTelemetryStore.maintain).
+  `CREATE TRIGGER reading_keep_newest BEFORE DELETE ON reading
+     WHEN old.id = (SELECT max(id) FROM reading)
+   BEGIN SELECT RAISE(IGNORE); END;
+   CREATE TABLE sink_stats (
+     sink TEXT PRIMARY KEY,
+     dropped INTEGER NOT NULL DEFAULT 0,
+     rejected INTEGER NOT NULL DEFAULT 0
+   );
+   CREATE TABLE sample_1m (
+     site TEXT NOT NULL,
+     device TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     bucket_ms INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     sum REAL NOT NULL,
+     min REAL NOT NULL,
+     max REAL NOT NULL,
+     last REAL NOT NULL,
+     last_ts_ms INTEGER NOT NULL,
+     last_seq INTEGER NOT NULL,
+     PRIMARY KEY (site, device, channel, bucket_ms)
+   ) WITHOUT ROWID;`,
 ];
 
 export function journalPath(dataDir: string): string {

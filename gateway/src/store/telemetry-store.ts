@@ -9,12 +9,24 @@ export interface HistoryQuery {
   readonly fromMs: number;
   readonly toMs: number;
   readonly limit: number;
+  /** Raw points (default) or time buckets aligned to the epoch, one point per non-empty bucket. */
+  readonly every?: HistoryEvery;
+  /** How a bucket's points become one value (default mean). */
+  readonly agg?: HistoryAgg;
 }
+
+export const HISTORY_EVERY = ['raw', '10s', '1m', '1h'] as const;
+export type HistoryEvery = (typeof HISTORY_EVERY)[number];
+export const HISTORY_AGG = ['mean', 'min', 'max', 'last'] as const;
+export type HistoryAgg = (typeof HISTORY_AGG)[number];
 
 export interface HistoryPoint {
   readonly tsMs: number;
   readonly value: number;
+  /** The reading's seq; for a bucket, the largest seq in it. */
   readonly seq: number;
+  /** For a bucket: how many readings it holds. */
+  readonly count?: number;
 }
 
 export interface TelemetryStore {
@@ -30,4 +42,6 @@ export interface TelemetryStore {
   /** Messages stored (one message may carry several channels). */
   countMessages(filter?: { site?: string; device?: string }): Promise<number>;
   close(): Promise<void>;
+  /** Periodic housekeeping (retention), run by the drain loop; `nowMs` from the injected clock. */
+  maintain?(nowMs: number): void;
 }

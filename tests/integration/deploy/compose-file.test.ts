@@ -19,6 +19,20 @@ describe.skipIf(!available)('docker-compose.yml', () => {
     expect(out).toMatch(/SHAOBING_STORAGE__DATA_DIR: \/var\/lib\/shaobing/);
   });
 
+  it('runs InfluxDB 2.7 set up by its init variables, and points the gateway at it with api v2', () => {
+    const out = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { encoding: 'utf8', env: { ...process.env, INFLUXDB_TOKEN: 'token-from-env' } });
+    expect(out).toMatch(/image: influxdb:2\.7/);
+    expect(out).toMatch(/DOCKER_INFLUXDB_INIT_MODE: setup/);
+    expect(out).toMatch(/DOCKER_INFLUXDB_INIT_BUCKET: shaobing/);
+    expect(out).toMatch(/influxdb-data/);
+    expect(out).toMatch(/SHAOBING_STORAGE__INFLUX__URL: http:\/\/influxdb:8086/);
+    expect(out).toMatch(/SHAOBING_STORAGE__INFLUX__API: v2/);
+    // One token, from the environment, for both InfluxDB's setup and the gateway.
+    expect(out.match(/token-from-env/g)).toHaveLength(2);
+    expect(out).toMatch(/condition: service_healthy/);
+    expect(out).toMatch(/influx", "?ping|- ping/);
+  });
+
   it('would catch a bad key (the check is not vacuous)', () => {
     const bad = 'services:\n  gateway:\n    image: x\n    restartt: always\n';
     const result = spawnSync('docker-compose', ['-f', '-', 'config', '-q'], { input: bad, encoding: 'utf8' });
