@@ -1,72 +1,143 @@
-// The dashboard API: built here, listened on elsewhere (main.ts / the runtime), so tests use
-// fastify.inject without a socket. This slice serves health, alarms and site orders; issue 5
-// grows it into the full officer API with auth and the live page.
+// The dashboard API: built here, listened on elsewhere (the runtime), so tests use
+// fastify.inject without a socket. One plugin per concern: errors, security (helmet, rate
+// limits, CORS, tokens), OpenAPI, metrics, the live stream, and the /api/v1 resources.
 
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import type { Logger } from 'pino';
-import type { AlarmRepository } from '../../gateway/src/alarms/repository.js';
-import type { OrderRepository } from '../../gateway/src/orders/repository.js';
-import { ID_PATTERN } from '../../gateway/src/contract/ids.js';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import { apiSchema } from '../../gateway/src/config/schema.js';
+import { AuditLog } from '../../gateway/src/audit/audit-log.js';
+import type { ApiDeps, ApiOptions } from './deps.js';
+import type { ApiContext } from './context.js';
+import { errorBody, registerErrors } from './errors.js';
+import { FailureLimiter, registerAuth } from './auth.js';
+import { registerCors } from './cors.js';
+import { registerOpenApi } from './openapi.js';
+import { createMetrics, metricsRoute } from './metrics.js';
+import { StreamHub, streamRoutes } from './stream.js';
+import { AlarmQuery } from './alarm-query.js';
+import { LiveState } from './live-state.js';
+import { hashToken, TokenStore } from './token-store.js';
+import { alarmRoutes } from './routes/alarms.js';
+import { orderRoutes } from './routes/orders.js';
+import { siteRoutes } from './routes/sites.js';
+import { deviceRoutes } from './routes/devices.js';
+import { ruleRoutes } from './routes/rules.js';
+import { historyRoutes } from './routes/history.js';
+import { auditRoutes } from './routes/audit.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { meRoutes } from './routes/me.js';
+import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
+import { staticPage } from './static.js';
 
-export interface ApiDeps {
-  readonly alarms: Pick<AlarmRepository, 'list'>;
-  readonly orders: Pick<OrderRepository, 'latestForSite'>;
-  readonly siteIds: readonly string[];
-  /** Broker connected and stores writable. */
-  readonly ready: () => boolean;
-  readonly log: Logger;
-}
+export type { ApiDeps } from './deps.js';
 
-const alarmQuery = z
-  .object({
-    site: z.string().regex(ID_PATTERN, 'site must be an id of A-Z a-z 0-9 _ -').optional(),
-    state: z.enum(['active_unacked', 'active_acked', 'cleared_unacked', 'cleared', 'closed']).optional(),
-    active: z.enum(['true', 'false']).optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
-  })
-  .strict();
-
-const siteParams = z.object({ site: z.string().regex(ID_PATTERN, 'site must be an id of A-Z a-z 0-9 _ -') });
-
-function badRequest(error: z.ZodError): { statusCode: 400; error: 'Bad Request'; message: string } {
-  const message = error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ');
-  return { statusCode: 400, error: 'Bad Request', message };
-}
+/** The page loads only its own scripts, styles and API (static.ts): nothing inline, no CDN. */
+const CSP_DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  // Duty rooms reach the gateway over plain http on a closed network: upgrading would break it.
+  upgradeInsecureRequests: null,
+};
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
-  const app = Fastify({ loggerInstance: deps.log.child({ module: 'api' }) as FastifyBaseLogger });
-  const sites = new Set(deps.siteIds);
+  const options: ApiOptions = { ...apiSchema.parse({}), ...deps.options };
+  const clock = deps.clock ?? Date.now;
+  const log = deps.log.child({ module: 'api' });
+  // Requests are logged by the onResponse hook below, by route and without the query string
+  // (the stream's ?access_token= must never reach a log).
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024 });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the answers (OpenAPI) and the tests hold the routes to them; checking
+  // every answer against them again at run time cost most of the time of a 100-alarm page.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerErrors(app);
 
-  // Never a stack trace to the client; the log keeps the detail.
-  app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-    request.log.error({ err }, 'request failed');
-    const status = err.statusCode ?? 500;
-    void reply.status(status).send({ statusCode: status, error: status >= 500 ? 'Internal Server Error' : 'Bad Request', message: status >= 500 ? 'internal error' : err.message });
+  const tokens = deps.tokens ?? new TokenStore(deps.db, clock);
+  for (const t of options.bootstrapTokens) tokens.seed(t.name, t.role, t.tokenHash, 'config');
+  const ctx: ApiContext = {
+    deps,
+    options,
+    clock,
+    audit: deps.audit ?? new AuditLog(deps.db),
+    tokens,
+    alarmQuery: new AlarmQuery(deps.db),
+    live: new LiveState(),
+    sites: new Map(deps.sites.map((s) => [s.id, s])),
+  };
+  const hub = new StreamHub(
+    { replayEvents: options.streamReplayEvents ?? 10_000, maxBufferedBytes: options.streamMaxBufferedBytes ?? 1 << 20, pingMs: options.streamPingS * 1000 },
+    log.child({ module: 'stream' }),
+  );
+  const metrics = createMetrics(deps, ctx.alarmQuery, hub, clock);
+  const detach: (() => void)[] = [() => metrics.detach()];
+  if (deps.events) {
+    detach.push(ctx.live.attach(deps.events));
+    hub.attach(deps.events);
+  }
+  // Open streams would hold server.close() forever: end them first.
+  app.addHook('preClose', async () => hub.close());
+  app.addHook('onClose', async () => detach.forEach((f) => f()));
+
+  app.addHook('onResponse', async (request, reply) => {
+    const fields = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 400) request.log.info(fields, 'request refused');
+    else request.log.debug(fields, 'request');
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  void app.register(helmet, { contentSecurityPolicy: { directives: CSP_DIRECTIVES } });
+  void app.register(rateLimit, {
+    global: true,
+    max: options.rateLimit.max,
+    timeWindow: options.rateLimit.windowS * 1000,
+    // Per token where there is one (a duty room behind one address has several officers).
+    keyGenerator: (request) => {
+      const header = request.headers.authorization;
+      return typeof header === 'string' && header.length > 7 ? `token:${hashToken(header).slice(0, 32)}` : `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limit exceeded: retry in ${context.after}`), errorBody(429, `rate limit exceeded: retry in ${context.after}`)),
+  });
+  // After helmet has loaded, so that its headers are on refusals (401, 403, 429) too.
+  app.after(() => {
+    registerCors(app, options.corsOrigins);
+    registerAuth(app, tokens, new FailureLimiter(options.authFailureLimit.max, options.authFailureLimit.windowS * 1000, clock));
+  });
+  registerOpenApi(app);
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/healthz', { config: { rateLimit: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { rateLimit: false }, schema: { hide: true } }, async (_request, reply) => {
     const ready = deps.ready();
     return reply.status(ready ? 200 : 503).send({ ready });
   });
+  void app.register(metricsRoute(metrics));
 
-  app.get('/api/v1/alarms', async (request, reply) => {
-    const query = alarmQuery.safeParse(request.query);
-    if (!query.success) return reply.status(400).send(badRequest(query.error));
-    const { site, state, active, limit } = query.data;
-    const alarms = deps.alarms.list({ limit, ...(site ? { site } : {}), ...(state ? { state } : {}), ...(active ? { active: active === 'true' } : {}) });
-    return { alarms };
-  });
+  void app.register(
+    async (api) => {
+      await api.register(meRoutes);
+      await api.register(siteRoutes(ctx));
+      await api.register(deviceRoutes(ctx));
+      await api.register(alarmRoutes(ctx));
+      await api.register(orderRoutes(ctx));
+      await api.register(ruleRoutes(ctx));
+      await api.register(historyRoutes(ctx));
+      await api.register(auditRoutes(ctx));
+      await api.register(tokenRoutes(ctx));
+      await api.register(alarmMetricsRoutes(ctx));
+      await api.register(streamRoutes(hub));
+    },
+    { prefix: '/api/v1' },
+  );
 
-  app.get('/api/v1/sites/:site/order', async (request, reply) => {
-    const params = siteParams.safeParse(request.params);
-    if (!params.success) return reply.status(400).send(badRequest(params.error));
-    if (!sites.has(params.data.site)) return reply.status(404).send({ statusCode: 404, error: 'Not Found', message: `no site ${params.data.site}` });
-    const order = deps.orders.latestForSite(params.data.site) ?? null;
-    return { site: params.data.site, order };
-  });
-
+  // The officers' page and its assets at `/` (the page helper's plugin).
+  void app.register(staticPage);
   return app;
 }

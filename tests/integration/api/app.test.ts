@@ -1,21 +1,22 @@
-// The dashboard API over the real repositories and a real SQLite state file, through
-// fastify.inject (no socket): health, readiness, the alarm list with its filters and the
-// refusals of bad queries, the site order, and an internal failure that leaks nothing.
+// The dashboard API of a real gateway over a real SQLite state file, through fastify.inject (no
+// socket): health, readiness, the alarm list with its filters, pagination and refusals of bad
+// queries, the site order, and an internal failure that leaks nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp, type ApiDeps } from '../../../dashboard-api/src/app.js';
+import { buildApp } from '../../../dashboard-api/src/app.js';
 import { acknowledge, applyLevel, raiseAlarm, type Alarm, type Outcome } from '../../../gateway/src/alarms/lifecycle.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
+import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { OrderRepository } from '../../../gateway/src/orders/repository.js';
+import { EventBus } from '../../../gateway/src/events.js';
 import { issueOrder, liftOrder, type StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
-import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { silentLogger } from '../../../gateway/src/log.js';
+import { hashToken } from '../../../dashboard-api/src/token-store.js';
 import { tempDir } from '../../support/tmp.js';
+import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
 
 const T0 = Date.parse('2026-11-22T08:00:00.000Z');
-const SITES = ['kitchen-01', 'kitchen-02'] as const;
 
 function raised(id: string, site: string, channel: 'ch4' | 'co', level: Alarm['level'], value: number, atMs: number): Outcome {
   return raiseAlarm({ id, site, device: 'gas-01', channel, quantity: channel === 'ch4' ? 'methane_lel' : 'co_ppm', ruleId: `kitchen-${channel}`, level, value, atMs });
@@ -29,19 +30,17 @@ function then(outcome: Outcome, move: (alarm: Alarm) => Outcome): Outcome {
 }
 
 describe('dashboard API', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let db: Db;
-  let app: FastifyInstance;
+  let env: Awaited<ReturnType<typeof startApiGateway>>;
+  let g: Gateway;
   let ready = true;
   const alarms: Record<'redCh4' | 'ackedCo' | 'clearedCh4' | 'blueOther', Alarm> = {} as never;
   let order: StopWorkOrder;
 
   beforeAll(async () => {
-    dir = tempDir();
-    db = openStateDb(dir.path);
-    const alarmRepo = new AlarmRepository(db);
-    const orderRepo = new OrderRepository(db);
-
+    env = await startApiGateway((input) => {
+      input.sites = [...(input.sites ?? []), { ...input.sites![0]!, id: 'kitchen-02', name: 'second kitchen' }];
+    });
+    g = env.gateway;
     const seeds = {
       redCh4: raised('a-red', 'kitchen-01', 'ch4', 'red', 72, T0 + 1000),
       ackedCo: then(raised('a-co', 'kitchen-01', 'co', 'yellow', 60, T0 + 2000), (a) => acknowledge(a, 'officer-li', T0 + 2500)),
@@ -49,7 +48,7 @@ describe('dashboard API', () => {
       blueOther: raised('a-other', 'kitchen-02', 'ch4', 'blue', 12, T0 + 4000),
     };
     for (const [name, outcome] of Object.entries(seeds) as [keyof typeof alarms, Outcome][]) {
-      alarmRepo.save(outcome.next, outcome.events);
+      g.alarmRepo.save(outcome.next, outcome.events);
       alarms[name] = outcome.next;
     }
     expect(alarms.ackedCo.state).toBe('active_acked');
@@ -57,7 +56,7 @@ describe('dashboard API', () => {
 
     // An older order, lifted, then the order in force: the site shows the newest.
     const older = issueOrder({ id: 'order-old', site: 'kitchen-01', alarmId: 'a-old', reason: 'earlier episode', atMs: T0 - 60_000, actuators: [] }).next;
-    orderRepo.save(liftOrder(older, { by: 'officer-li', note: 'valve replaced', atMs: T0 - 30_000, activeAlarmLevels: [] }).next);
+    g.orders.save(liftOrder(older, { by: 'officer-li', note: 'valve replaced', atMs: T0 - 30_000, activeAlarmLevels: [] }).next);
     order = issueOrder({
       id: 'order-1',
       site: 'kitchen-01',
@@ -69,41 +68,58 @@ describe('dashboard API', () => {
         { commandId: 'cmd-fan', device: 'fan-01', action: 'fan_on' },
       ],
     }).next;
-    orderRepo.save(order);
-
-    app = buildApp({ alarms: alarmRepo, orders: orderRepo, siteIds: [...SITES], ready: () => ready, log: silentLogger() });
-    await app.ready();
+    g.orders.save(order);
   });
 
   afterAll(async () => {
-    await app?.close();
-    if (db?.open) db.close();
-    dir?.remove();
+    await env?.stop();
   });
 
   async function get(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const res = await app.inject({ method: 'GET', url });
+    const res = await call(g, 'viewer', { method: 'GET', url });
     return { status: res.statusCode, body: res.json() as Record<string, unknown> };
   }
 
   async function alarmIds(query: string): Promise<string[]> {
     const res = await get(`/api/v1/alarms${query}`);
-    expect(res.status).toBe(200);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
     return (res.body.alarms as Alarm[]).map((a) => a.id);
   }
 
   describe('health', () => {
-    it('answers /healthz with 200', async () => {
-      expect(await get('/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
+    it('answers /healthz with 200 and no token', async () => {
+      const res = await g.api!.inject({ method: 'GET', url: '/healthz' });
+      expect([res.statusCode, res.json()]).toEqual([200, { status: 'ok' }]);
     });
 
-    it('answers /readyz with 200 or 503 as ready() says', async () => {
-      ready = true;
-      expect(await get('/readyz')).toEqual({ status: 200, body: { ready: true } });
-      ready = false;
-      expect(await get('/readyz')).toEqual({ status: 503, body: { ready: false } });
-      ready = true;
-      expect((await get('/readyz')).status).toBe(200);
+    it('answers /readyz with 200 while the broker is up and 503 once it is not', async () => {
+      const res = await g.api!.inject({ method: 'GET', url: '/readyz' });
+      expect([res.statusCode, res.json()]).toEqual([200, { ready: true }]);
+      // A second app over the same file whose ready() says no.
+      const dir = tempDir();
+      const db = openStateDb(dir.path);
+      const repo = new AlarmRepository(db);
+      const app = buildApp({
+        db,
+        alarms: repo,
+        alarmActions: new AlarmService(repo, new EventBus(silentLogger()), Date.now, silentLogger()),
+        orders: new OrderRepository(db),
+        orderActions: g.interlock,
+        sites: [],
+        rules: [],
+        ready: () => ready,
+        log: silentLogger(),
+      });
+      try {
+        ready = false;
+        expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+        ready = true;
+        expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      } finally {
+        await app.close();
+        db.close();
+        dir.remove();
+      }
     });
   });
 
@@ -111,25 +127,43 @@ describe('dashboard API', () => {
     it('returns every seeded alarm, newest first, as stored', async () => {
       const res = await get('/api/v1/alarms');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ alarms: [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4] });
+      expect(res.body).toEqual({ alarms: [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4], nextCursor: null });
     });
 
-    it('filters by site, state and active', async () => {
+    it('filters by site, level, state, active and time range', async () => {
       expect(await alarmIds('?site=kitchen-01')).toEqual(['a-cleared', 'a-co', 'a-red']);
       expect(await alarmIds('?site=kitchen-02')).toEqual(['a-other']);
       expect(await alarmIds('?site=kitchen-99')).toEqual([]);
+      expect(await alarmIds('?level=red')).toEqual(['a-red']);
+      expect(await alarmIds('?level=orange&site=kitchen-01')).toEqual(['a-cleared']);
       expect(await alarmIds('?state=active_acked')).toEqual(['a-co']);
       expect(await alarmIds('?state=cleared_unacked')).toEqual(['a-cleared']);
       expect(await alarmIds('?active=true')).toEqual(['a-other', 'a-co', 'a-red']);
       expect(await alarmIds('?active=false')).toEqual(['a-cleared']);
       expect(await alarmIds('?site=kitchen-01&active=true')).toEqual(['a-co', 'a-red']);
       expect(await alarmIds('?site=kitchen-01&state=active_unacked')).toEqual(['a-red']);
+      expect(await alarmIds(`?fromMs=${T0 + 2000}&toMs=${T0 + 3000}`)).toEqual(['a-cleared', 'a-co']);
+      expect(await alarmIds(`?fromMs=${T0 + 3001}`)).toEqual(['a-other']);
     });
 
-    it('returns at most limit alarms, the newest', async () => {
-      expect(await alarmIds('?limit=2')).toEqual(['a-other', 'a-cleared']);
-      expect(await alarmIds('?limit=1&site=kitchen-01')).toEqual(['a-cleared']);
-      expect(await alarmIds('?limit=1000')).toHaveLength(4);
+    it('pages with an opaque cursor that neither repeats nor skips when alarms arrive meanwhile', async () => {
+      const first = await get('/api/v1/alarms?limit=2');
+      expect((first.body.alarms as Alarm[]).map((a) => a.id)).toEqual(['a-other', 'a-cleared']);
+      const cursor = first.body.nextCursor as string;
+      expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+      // A new alarm arrives between the two pages, newest of all, and one with the same raise time.
+      const late = raised('a-late', 'kitchen-01', 'co', 'yellow', 55, T0 + 9000);
+      const twin = raised('a-cleared-twin', 'kitchen-01', 'co', 'blue', 8, T0 + 3000);
+      g.alarmRepo.save(late.next, late.events);
+      g.alarmRepo.save(twin.next, twin.events);
+      const second = await get(`/api/v1/alarms?limit=2&cursor=${cursor}`);
+      // 'a-cleared-twin' sorts after 'a-cleared' at the same time: it is the next one, not lost.
+      expect((second.body.alarms as Alarm[]).map((a) => a.id)).toEqual(['a-cleared-twin', 'a-co']);
+      const third = await get(`/api/v1/alarms?limit=2&cursor=${second.body.nextCursor as string}`);
+      expect((third.body.alarms as Alarm[]).map((a) => a.id)).toEqual(['a-red']);
+      expect(third.body.nextCursor).toBeNull();
+      // The newest arrival is on a fresh first page, not on any page after the cursor.
+      expect(await alarmIds('?limit=1')).toEqual(['a-late']);
     });
 
     const refused: [string, RegExp][] = [
@@ -138,9 +172,13 @@ describe('dashboard API', () => {
       ['?limit=1.5', /^limit: /],
       ['?limit=1001', /^limit: /],
       ['?state=bogus', /^state: .*active_unacked/],
+      ['?level=purple', /^level: .*blue/],
       ['?colour=red', /^query: Unrecognized key: "colour"$/],
       ['?site=a%2Fb', /^site: site must be an id of A-Z a-z 0-9 _ -$/],
       ['?active=yes', /^active: /],
+      ['?fromMs=-1', /^fromMs: /],
+      ['?fromMs=20&toMs=10', /^toMs: toMs must not be before fromMs$/],
+      ['?cursor=bm90LWEtY3Vyc29y', /^cursor: not a cursor from this API/],
     ];
     for (const [query, message] of refused) {
       it(`refuses ${decodeURIComponent(query)} with 400 and a message naming the field`, async () => {
@@ -156,7 +194,7 @@ describe('dashboard API', () => {
     it('returns the newest order of the site with its commands', async () => {
       const res = await get('/api/v1/sites/kitchen-01/order');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ site: 'kitchen-01', order });
+      expect(res.body).toMatchObject({ site: 'kitchen-01', order: { id: 'order-1', state: 'active', reason: order.reason } });
       const commands = (res.body.order as StopWorkOrder).commands;
       expect(commands.map((c) => [c.device, c.action, c.state, c.attempts])).toEqual([
         ['valve-01', 'close', 'sent', 1],
@@ -185,27 +223,32 @@ describe('dashboard API', () => {
 
   describe('an internal failure', () => {
     it('answers 500 with "internal error" and no stack trace or detail', async () => {
-      const secret = 'SQLITE_CORRUPT in /var/lib/shaobing/state.db';
-      const deps: ApiDeps = {
-        alarms: {
-          list: () => {
-            throw new Error(secret);
-          },
-        },
-        orders: { latestForSite: () => undefined },
-        siteIds: [...SITES],
+      const dir = tempDir();
+      const db = openStateDb(dir.path);
+      const repo = new AlarmRepository(db);
+      const app = buildApp({
+        db,
+        alarms: repo,
+        alarmActions: new AlarmService(repo, new EventBus(silentLogger()), Date.now, silentLogger()),
+        orders: new OrderRepository(db),
+        orderActions: g.interlock,
+        sites: [],
+        rules: [],
         ready: () => true,
         log: silentLogger(),
-      };
-      const failing = buildApp(deps);
+        options: { bootstrapTokens: [{ name: 'v', role: 'viewer', tokenHash: hashToken(TOKENS.viewer) }] },
+      });
       try {
-        const res = await failing.inject({ method: 'GET', url: '/api/v1/alarms' });
+        await app.ready();
+        // The state file goes away under the API: every read now fails inside SQLite.
+        db.close();
+        const res = await app.inject({ method: 'GET', url: '/api/v1/alarms', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
         expect(res.statusCode).toBe(500);
         expect(res.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
-        expect(res.body).not.toContain('SQLITE_CORRUPT');
-        expect(res.body).not.toMatch(/stack|\n\s+at /);
+        expect(res.body).not.toMatch(/database|sqlite|stack|\n\s+at /i);
       } finally {
-        await failing.close();
+        await app.close();
+        dir.remove();
       }
     });
   });

@@ -1,0 +1,99 @@
+// What the API needs from the gateway, as narrow interfaces: the runtime passes the real
+// services, tests pass the same services over a temporary SQLite file. Optional parts (shelving,
+// order steps, out-of-service, alarm metrics) answer 501, and spool and notifications are left out of /metrics
+// until the module that provides them is wired.
+
+import type { FastifyPluginAsync } from 'fastify';
+import type { z } from 'zod';
+import type { Alarm, AlarmEvent } from '../../gateway/src/alarms/lifecycle.js';
+import type { StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
+import type { HistoryPoint, HistoryQuery } from '../../gateway/src/store/telemetry-store.js';
+import type { EventBus } from '../../gateway/src/events.js';
+import type { Rule, apiSchema } from '../../gateway/src/config/schema.js';
+import type { Db } from '../../gateway/src/store/sqlite.js';
+import type { Logger } from '../../gateway/src/log.js';
+import type { AuditLog } from '../../gateway/src/audit/audit-log.js';
+import type { TokenStore } from './token-store.js';
+
+/** A move of a domain state machine: the next value, or a refusal with its reason. */
+export interface Moved<T> {
+  readonly next: T;
+  readonly rejected?: string;
+  readonly detail?: string;
+}
+
+/** A device (or, with device null, a whole site) out of service for maintenance. */
+export interface OutOfServiceEntry {
+  readonly id: string;
+  readonly site: string;
+  readonly device: string | null;
+  readonly by: string;
+  readonly reason: string;
+  readonly fromMs: number;
+  readonly untilMs: number;
+  readonly endedAtMs: number | null;
+}
+
+export type OutOfServiceMove = { ok: true; entry: OutOfServiceEntry } | { ok: false; rejected: string };
+
+/** AlarmService: the optional members answer 501 in a build that lacks them. */
+export interface AlarmActions {
+  get(id: string): Alarm | undefined;
+  acknowledge(id: string, by: string, note?: string): Moved<Alarm> | undefined;
+  close(id: string, by: string, note: string): Moved<Alarm> | undefined;
+  shelve?(id: string, by: string, reason: string, untilMs: number): Moved<Alarm> | undefined;
+  unshelve?(id: string, by: string): Moved<Alarm> | undefined;
+  putOutOfService?(input: { site: string; device: string | null; by: string; reason: string; untilMs: number }): OutOfServiceMove;
+  returnToService?(id: string, by: string, note?: string): OutOfServiceMove | undefined;
+  listOutOfService?(filter: { site?: string; includeEnded?: boolean; limit?: number }): OutOfServiceEntry[];
+  /** ISA-18.2 alarm-system metrics (gateway/src/alarms/metrics.ts). */
+  metrics?(query: { fromMs: number; toMs: number; site?: string }): unknown;
+}
+
+export interface OrderActions {
+  lift(orderId: string, by: string, note: string): Moved<StopWorkOrder> | undefined;
+  /** Being added to Interlock by the order-lifecycle work; 501 until then. */
+  recordRectification?(orderId: string, by: string, note: string): Moved<StopWorkOrder> | undefined;
+  recordInspection?(orderId: string, by: string, note: string): Moved<StopWorkOrder> | undefined;
+}
+
+export interface SiteInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly devices: readonly { readonly id: string; readonly kind: string; readonly channels: Readonly<Record<string, { readonly quantity: string }>> }[];
+}
+
+/** History with the optional downsampling the store may support (`every`, `agg`). */
+export type HistoryRequest = HistoryQuery & { readonly every?: string; readonly agg?: string };
+
+export type ApiOptions = z.output<typeof apiSchema> & {
+  /** Events kept for Last-Event-ID replay (contract: 10 000). */
+  readonly streamReplayEvents?: number;
+  /** Bytes a stream client may leave unread before it is dropped. */
+  readonly streamMaxBufferedBytes?: number;
+};
+
+export interface ApiDeps {
+  /** state.db: tokens, audit log, device status and the alarm read model live here. */
+  readonly db: Db;
+  readonly alarms: { events(alarmId: string): AlarmEvent[] };
+  readonly alarmActions: AlarmActions;
+  readonly orders: { get(id: string): StopWorkOrder | undefined; latestForSite(site: string): StopWorkOrder | undefined };
+  readonly orderActions: OrderActions;
+  readonly telemetry?: { history(query: HistoryQuery): Promise<HistoryPoint[]> };
+  readonly events?: EventBus;
+  readonly sites: readonly SiteInfo[];
+  readonly rules: readonly Rule[];
+  readonly spool?: () => { depth: number; ageMs: number };
+  readonly notifications?: () => { sent: number; failed: number; retried: number; pending: number };
+  /** Broker connected and stores writable. */
+  readonly ready: () => boolean;
+  readonly log: Logger;
+  readonly clock?: () => number;
+  /** config.api (defaults when absent). */
+  readonly options?: Partial<ApiOptions>;
+  readonly tokens?: TokenStore;
+  readonly audit?: AuditLog;
+  /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
+  readonly staticPage?: FastifyPluginAsync;
+}

@@ -1,0 +1,86 @@
+// Stop-work orders (停产停工令): the list, and the officer's steps: rectification, inspection and
+// the lift, refused with the reason while the site still has an active orange or red alarm.
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
+import { ApiError } from '../errors.js';
+import { audited, type ApiContext } from '../context.js';
+import type { Moved, OrderActions } from '../deps.js';
+import { principalOf } from '../auth.js';
+import { answers, idParam, limitQuery, note, orderSchema } from '../schemas.js';
+
+const orderQuery = z
+  .object({ site: idParam('site').optional(), state: z.enum(['active', 'lifted']).optional(), limit: limitQuery(1000, 200) })
+  .strict();
+const orderParams = z.object({ id: z.string().min(1).max(100) });
+const noteBody = z.object({ note }).strict();
+
+function refusal(id: string, rejected: string, detail: string | undefined): ApiError {
+  if (rejected === 'ALREADY_LIFTED') return new ApiError(409, `order ${id} is already lifted`);
+  // Only a missing note when nothing else is missing: the body was fine otherwise.
+  if (rejected === 'NOTE_REQUIRED' && !detail?.includes(';')) return new ApiError(400, 'note: a note is required');
+  // The order lifecycle says what is missing (alarms still active, rectification or inspection
+  // not recorded, inspector same as rectifier): pass its words on.
+  return new ApiError(409, `order ${id}: ${detail ?? rejected.toLowerCase().replace(/_/g, ' ')}`);
+}
+
+export function orderRoutes(ctx: ApiContext) {
+  const actions = ctx.deps.orderActions;
+  const listIds = ctx.deps.db.prepare.bind(ctx.deps.db);
+
+  function step(what: 'recordRectification' | 'recordInspection'): NonNullable<OrderActions[typeof what]> {
+    const fn = actions[what];
+    if (typeof fn !== 'function') throw new ApiError(501, `order ${what === 'recordRectification' ? 'rectification' : 'inspection'} step is not available in this gateway build (the order lifecycle is not wired)`);
+    return fn.bind(actions) as NonNullable<OrderActions[typeof what]>;
+  }
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.get(
+      '/orders',
+      { config: { role: 'viewer' }, schema: { summary: 'Stop-work orders, newest first', querystring: orderQuery, response: answers({ 200: z.object({ orders: z.array(orderSchema) }) }, 400) } },
+      async (request) => {
+        const { site, state, limit } = request.query;
+        const where: string[] = [];
+        if (site) where.push('site = @site');
+        if (state) where.push('state = @state');
+        const ids = listIds(`SELECT id FROM stop_work_order ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at_ms DESC, rowid DESC LIMIT @limit`)
+          .all({ limit, ...(site ? { site } : {}), ...(state ? { state } : {}) }) as { id: string }[];
+        return { orders: ids.map((r) => ctx.deps.orders.get(r.id)).filter((o): o is StopWorkOrder => o !== undefined) };
+      },
+    );
+
+    const officer = (summary: string) => ({
+      config: { role: 'officer' as const },
+      schema: { summary, params: orderParams, body: noteBody, response: answers({ 200: z.object({ order: orderSchema }) }, 400, 403, 404, 409, 501) },
+    });
+
+    const act = (action: string, id: string, request: Parameters<typeof principalOf>[0], run: (by: string) => Moved<StopWorkOrder> | undefined, text: string) => {
+      const by = principalOf(request).name;
+      const order = audited(ctx, request, action, id, () => {
+        const outcome = run(by);
+        if (!outcome) throw new ApiError(404, `no order ${id}`);
+        if (outcome.rejected) throw refusal(id, outcome.rejected, outcome.detail);
+        return { result: outcome.next, detail: { site: outcome.next.site, note: text } };
+      });
+      return { order };
+    };
+
+    r.post('/orders/:id/rectification', officer('Record the rectification (整改) of the hazard'), async (request) => {
+      const record = step('recordRectification');
+      return act('order.rectification', request.params.id, request, (by) => record(request.params.id, by, request.body.note), request.body.note);
+    });
+
+    r.post('/orders/:id/inspection', officer('Record the inspection (验收) after rectification'), async (request) => {
+      const record = step('recordInspection');
+      return act('order.inspection', request.params.id, request, (by) => record(request.params.id, by, request.body.note), request.body.note);
+    });
+
+    r.post('/orders/:id/lift', officer('Lift the order (never re-opens a valve: that is a manual act on site)'), async (request) =>
+      act('order.lift', request.params.id, request, (by) => actions.lift(request.params.id, by, request.body.note), request.body.note),
+    );
+  };
+}

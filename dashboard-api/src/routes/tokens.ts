@@ -1,0 +1,50 @@
+// API tokens for admins: create (the token is shown once), list, revoke. Each change is audited.
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiError } from '../errors.js';
+import { audited, type ApiContext } from '../context.js';
+import { answers, role } from '../schemas.js';
+
+const info = z.object({ id: z.string(), name: z.string(), role, createdAtMs: z.number(), createdBy: z.string(), revokedAtMs: z.number().nullable() }).describe('TokenInfo');
+
+export function tokenRoutes(ctx: ApiContext) {
+  return async function routes(app: FastifyInstance): Promise<void> {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get('/tokens', { config: { role: 'admin' }, schema: { summary: 'Every token (never the secret)', response: answers({ 200: z.object({ tokens: z.array(info) }) }, 403) } }, async () => ({
+      tokens: ctx.tokens.list(),
+    }));
+
+    r.post(
+      '/tokens',
+      {
+        config: { role: 'admin' },
+        schema: {
+          summary: 'Create a token; the answer is the only time it is shown',
+          body: z.object({ name: z.string().trim().min(1, 'must not be blank').max(100), role }).strict(),
+          response: answers({ 200: z.object({ token: z.string(), info }) }, 400, 403),
+        },
+      },
+      async (request) =>
+        audited(ctx, request, 'token.create', request.body.name, () => {
+          const made = ctx.tokens.create(request.body.name, request.body.role, request.principal!.name);
+          return { result: { token: made.token, info: made.info }, detail: { tokenId: made.info.id, role: made.info.role } };
+        }),
+    );
+
+    r.delete(
+      '/tokens/:id',
+      { config: { role: 'admin' }, schema: { summary: 'Revoke a token', params: z.object({ id: z.string().min(1).max(100) }), response: answers({ 200: z.object({ token: info }) }, 403, 404, 409) } },
+      async (request) => {
+        const { id } = request.params;
+        const existing = ctx.tokens.get(id);
+        if (!existing) throw new ApiError(404, `no token ${id}`);
+        return audited(ctx, request, 'token.revoke', id, () => {
+          if (!ctx.tokens.revoke(id, request.principal!.name)) throw new ApiError(409, `token ${id} is already revoked`);
+          return { result: { token: ctx.tokens.get(id)! }, detail: { name: existing.name, role: existing.role } };
+        });
+      },
+    );
+  };
+}

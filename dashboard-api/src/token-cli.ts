@@ -1,0 +1,91 @@
+// `shaobing token create|list|revoke`: API tokens in the state database of the configured data
+// directory, usable while the gateway runs (SQLite WAL; the audit append takes the write lock).
+// Output is for people, so it uses the console; a new token is printed once and never again.
+
+import { parseArgs } from 'node:util';
+import { openStateDb } from '../../gateway/src/store/state-db.js';
+import { AuditLog } from '../../gateway/src/audit/audit-log.js';
+import { ROLES, TokenStore, type Role } from './token-store.js';
+
+export const TOKEN_USAGE = `Usage: shaobing token create --role viewer|officer|admin --name NAME [--config FILE]
+       shaobing token list [--config FILE]
+       shaobing token revoke ID [--config FILE]`;
+
+/** Who did it, in the audit log, when the command line did it. */
+const CLI_ACTOR = 'cli';
+
+function isRole(text: string | undefined): text is Role {
+  return (ROLES as readonly string[]).includes(text ?? '');
+}
+
+/** Runs a token subcommand against the state database in `dataDir`; returns the exit code. */
+export function tokenCommand(argv: string[], dataDirOf: (configFile: string | undefined) => string): number {
+  const [sub, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: { role: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' } },
+  });
+  if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') {
+    console.error(TOKEN_USAGE);
+    return 2;
+  }
+  if (sub === 'create' && (!isRole(values.role) || !values.name?.trim())) {
+    console.error(`shaobing token create: --role must be one of ${ROLES.join(', ')} and --name must not be blank\n\n${TOKEN_USAGE}`);
+    return 2;
+  }
+  if (sub === 'revoke' && positionals.length !== 1) {
+    console.error(`shaobing token revoke: give the token id (see shaobing token list)\n\n${TOKEN_USAGE}`);
+    return 2;
+  }
+  const db = openStateDb(dataDirOf(values.config));
+  try {
+    const tokens = new TokenStore(db);
+    const audit = new AuditLog(db);
+    if (sub === 'create') {
+      const role = values.role as Role;
+      const name = values.name!.trim();
+      const made = db.transaction(() => {
+        const m = tokens.create(name, role, CLI_ACTOR);
+        audit.append({ atMs: Date.now(), actor: CLI_ACTOR, action: 'token.create', target: name, detail: { tokenId: m.info.id, role } });
+        return m;
+      }).immediate();
+      console.log(made.token);
+      console.error(`token ${made.info.id} (${role}, "${name}") created; it is shown only this once.`);
+      return 0;
+    }
+    if (sub === 'list') {
+      for (const t of tokens.list()) {
+        console.log(`${t.id}  ${t.role.padEnd(7)}  ${t.revokedAtMs === null ? 'active ' : 'revoked'}  ${new Date(t.createdAtMs).toISOString()}  ${t.name}`);
+      }
+      return 0;
+    }
+    const id = positionals[0]!;
+    const existing = tokens.get(id);
+    const revoked = db.transaction(() => {
+      const ok = tokens.revoke(id, CLI_ACTOR);
+      if (ok) audit.append({ atMs: Date.now(), actor: CLI_ACTOR, action: 'token.revoke', target: id, detail: { name: existing?.name ?? null, role: existing?.role ?? null } });
+      return ok;
+    }).immediate();
+    if (!revoked) {
+      console.error(existing ? `shaobing token revoke: ${id} is already revoked` : `shaobing token revoke: no token ${id}`);
+      return 1;
+    }
+    console.log(`token ${id} revoked`);
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** The demo's tokens: a viewer and an officer, made in the demo's data directory before it starts. */
+export function demoTokens(dataDir: string): { viewer: string; officer: string } {
+  const db = openStateDb(dataDir);
+  try {
+    const tokens = new TokenStore(db);
+    return { viewer: tokens.create('demo viewer', 'viewer', CLI_ACTOR).token, officer: tokens.create('demo officer 值班员', 'officer', CLI_ACTOR).token };
+  } finally {
+    db.close();
+  }
+}
