@@ -1,0 +1,74 @@
+// The officer's moves on alarms and orders. Each sends one call; the answer's alarm or order
+// goes straight into the store (the stream brings the same change to every other screen).
+
+import { api } from './api.js';
+import { t } from './i18n.js';
+import { needsRectification } from './levels.js';
+import { changed, upsertAlarm, upsertOrder } from './store.js';
+import { describeError } from './errors.js';
+import { showNotice } from './notice.js';
+import { openActionDialog } from './views/action-dialog.js';
+
+function applyAlarm(res) {
+  if (res?.alarm) upsertAlarm(res.alarm);
+  changed('alarms');
+}
+
+function applyOrder(res) {
+  if (res?.order) upsertOrder(res.order);
+  changed('orders');
+}
+
+const noteField = (name, label, required, hint) => ({ name, label, type: 'textarea', required, hint });
+
+export const alarmActions = {
+  ack: (alarm) =>
+    api
+      .post(`/alarms/${encodeURIComponent(alarm.id)}/ack`, {})
+      .then(applyAlarm)
+      .catch((err) => showNotice(describeError(err))),
+  unshelve: (alarm) =>
+    api
+      .post(`/alarms/${encodeURIComponent(alarm.id)}/unshelve`, {})
+      .then(applyAlarm)
+      .catch((err) => showNotice(describeError(err))),
+  shelve: (alarm) =>
+    openActionDialog({
+      title: t('shelveTitle'),
+      action: 'shelve',
+      fields: [
+        { name: 'reason', label: t('reason'), required: true },
+        { name: 'minutes', label: t('minutes'), type: 'number', required: true, min: 1, value: 30 },
+      ],
+      submit: (v) => api.post(`/alarms/${encodeURIComponent(alarm.id)}/shelve`, { reason: v.reason, minutes: Number(v.minutes) }).then(applyAlarm),
+    }),
+  close: (alarm) =>
+    openActionDialog({
+      title: t('closeTitle'),
+      action: 'close',
+      fields: [noteField('note', t('closeNote'), needsRectification(alarm.peakLevel), t('closeNoteHint'))],
+      submit: (v) => api.post(`/alarms/${encodeURIComponent(alarm.id)}/close`, { note: v.note }).then(applyAlarm),
+    }),
+};
+
+function orderStep(step, titleKey) {
+  return (order) =>
+    openActionDialog({
+      title: t(titleKey),
+      action: step,
+      fields: [noteField('note', t('note'), true)],
+      submit: (v) => api.post(`/orders/${encodeURIComponent(order.id)}/${step}`, { note: v.note }).then(applyOrder),
+    });
+}
+
+export const orderActions = {
+  rectification: orderStep('rectification', 'rectificationTitle'),
+  inspection: orderStep('inspection', 'inspectionTitle'),
+  lift: (order) =>
+    openActionDialog({
+      title: t('liftTitle'),
+      action: 'lift',
+      fields: [noteField('note', t('liftNote'), true)],
+      submit: (v) => api.post(`/orders/${encodeURIComponent(order.id)}/lift`, { note: v.note }).then(applyOrder),
+    }),
+};

@@ -1,0 +1,53 @@
+// Calls to /api/v1 with the bearer token. A refusal becomes an ApiError carrying the server's own
+// message, so the page can show an officer exactly why (e.g. a lift refused while red).
+
+import { getToken } from './token.js';
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+const unauthorizedListeners = new Set();
+
+/** Called on any 401: the token is missing, unknown or revoked. */
+export function onUnauthorized(listener) {
+  unauthorizedListeners.add(listener);
+}
+
+async function request(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // A proxy's HTML error page: keep its status, say it plainly.
+    data = { message: `${res.status} ${res.statusText}` };
+  }
+  if (!res.ok) {
+    if (res.status === 401) for (const listener of unauthorizedListeners) listener();
+    throw new ApiError(res.status, data?.message ?? `${res.status} ${res.statusText}`);
+  }
+  return data;
+}
+
+export const api = {
+  get: (path) => request('GET', path),
+  post: (path, body = {}) => request('POST', path, body),
+};
+
+/** A query string from the defined entries of `params`. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,105 @@
+// Boots the page: the token form, then the live dashboard (live.js); renders the views from the store.
+
+import { api, ApiError, onUnauthorized } from './api.js';
+import { currentLang, setLang, t } from './i18n.js';
+import { clearToken, getToken, setToken } from './token.js';
+import { activeOrders, openAlarms, siteName, state, subscribe } from './store.js';
+import { createLive } from './live.js';
+import { describeError } from './errors.js';
+import { showNotice } from './notice.js';
+import { alarmActions, orderActions } from './actions.js';
+import { renderSiteGrid } from './views/site-grid.js';
+import { renderAlarmList } from './views/alarm-list.js';
+import { renderOrderBanners } from './views/order-banners.js';
+import { renderDevices } from './views/devices.js';
+import { createChartPanel } from './views/chart-panel.js';
+
+const $ = (id) => document.getElementById(id);
+const ROLE_KEYS = { viewer: 'roleViewer', officer: 'roleOfficer', admin: 'roleAdmin' };
+
+let running = false;
+const chart = createChartPanel({ select: $('sensor-select'), chartEl: $('chart'), emptyEl: $('chart-empty'), onError: report });
+const live = createLive({ chart, report, onConnection: () => renderTexts() });
+
+function report(err) {
+  if (err instanceof ApiError && err.status === 401) return; // the login form is already back
+  showNotice(describeError(err));
+}
+
+// ---- rendering -------------------------------------------------------------------------------
+
+function renderTexts() {
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  document.title = t('title');
+  $('lang-switch').textContent = t('langSwitch');
+  $('connection').textContent = t(state.connection === 'live' ? 'live' : state.connection === 'offline' ? 'offline' : 'connecting');
+  $('connection').dataset.state = state.connection;
+  $('whoami').textContent = state.me ? `${state.me.name} · ${t(ROLE_KEYS[state.me.role] ?? state.me.role)}` : '';
+  $('chart-site').textContent = state.selectedSite ? siteName(state.selectedSite) : '';
+}
+
+function render(part) {
+  const all = part === 'all';
+  if (all || part === 'sites') renderSiteGrid($('sites'), { sites: state.sites, selectedSite: state.selectedSite, onSelect: (site) => live.selectSite(site) });
+  if (all || part === 'alarms' || part === 'sites') renderAlarmList($('alarms'), { alarms: openAlarms(), siteName, actions: alarmActions, nowMs: Date.now() });
+  if (all || part === 'orders' || part === 'sites') renderOrderBanners($('orders'), { orders: activeOrders(), siteName, actions: orderActions });
+  if (all || part === 'devices') renderDevices($('devices'), { devices: state.devices });
+  renderTexts();
+}
+
+subscribe(render);
+
+// ---- session ---------------------------------------------------------------------------------
+
+async function start() {
+  state.me = await api.get('/me');
+  running = true;
+  $('login').hidden = true;
+  $('dashboard').hidden = false;
+  $('logout').hidden = false;
+  await live.start();
+}
+
+function stop() {
+  running = false;
+  live.stop();
+  state.me = null;
+}
+
+function showLogin(message) {
+  stop();
+  $('dashboard').hidden = true;
+  $('logout').hidden = true;
+  $('login').hidden = false;
+  $('login-error').hidden = !message;
+  $('login-error').textContent = message ?? '';
+  renderTexts();
+  $('token-input').focus();
+}
+
+onUnauthorized(() => showLogin(t('loginBad')));
+
+$('login-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const token = $('token-input').value.trim();
+  if (!token) return;
+  setToken(token);
+  $('token-input').value = '';
+  start().catch(report);
+});
+
+$('logout').addEventListener('click', () => {
+  clearToken();
+  showLogin();
+});
+
+$('lang-switch').addEventListener('click', () => {
+  setLang(currentLang() === 'zh' ? 'en' : 'zh');
+  render('all');
+  if (running) chart.reload().catch(report); // the series label and level words
+});
+
+setLang(currentLang());
+render('all');
+if (getToken()) start().catch(report);
+else showLogin();

@@ -1,0 +1,39 @@
+// The selected site's devices: online or offline, battery, out of service, latest values.
+
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
+import { formatTime } from '../format.js';
+
+// Below this a detector may stop before the next visit. No national figure found: a common
+// vendor low-battery warning point, kept here as a display hint only.
+const LOW_BATTERY_PCT = 20;
+
+function onlineText(online) {
+  if (online === true) return t('online');
+  if (online === false) return t('offlineState');
+  return t('unknownState');
+}
+
+export function renderDevices(el, { devices }) {
+  if (devices.length === 0) return mount(el, h('p', { class: 'empty' }, t('noDevices')));
+  mount(
+    el,
+    h(
+      'ul',
+      { class: 'device-list' },
+      devices.map((d) =>
+        h(
+          'li',
+          { class: `device ${d.online === false ? 'is-offline' : ''}`, dataset: { device: d.id, online: String(d.online) } },
+          h('strong', {}, d.id),
+          h('span', { class: 'device-kind' }, d.kind),
+          h('span', { class: 'device-online' }, d.online === false ? '⚠ ' : '', onlineText(d.online)),
+          d.battery !== null && d.battery !== undefined
+            ? h('span', { class: d.battery < LOW_BATTERY_PCT ? 'battery-low' : 'battery' }, t(d.battery < LOW_BATTERY_PCT ? 'batteryLow' : 'battery', { pct: Math.round(d.battery) }))
+            : null,
+          d.outOfService ? h('span', { class: 'out-of-service' }, t('outOfService', { reason: d.outOfService.reason }), ` (${formatTime(d.outOfService.untilMs)})`) : null,
+        ),
+      ),
+    ),
+  );
+}

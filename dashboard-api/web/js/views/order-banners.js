@@ -1,0 +1,63 @@
+// A red banner for every stop-work order in force (停产停工令): why, since when, what the interlock
+// did, the steps before it may be lifted (rectification, inspection) and the lift itself.
+
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
+import { formatTime } from '../format.js';
+
+const COMMAND_KEYS = { pending: 'cmdPending', sent: 'cmdSent', acked: 'cmdAcked', failed: 'cmdFailed', unconfirmed: 'cmdUnconfirmed' };
+
+function step(label, done) {
+  // `done` is { by, atMs, note } or null.
+  return h(
+    'li',
+    { class: `order-step ${done ? 'done' : 'pending'}` },
+    h('span', { class: 'step-mark', 'aria-hidden': 'true' }, done ? '✔ ' : '○ '),
+    h('span', {}, t('stepLine', { label, text: done ? t('stepDone', { by: done.by, time: formatTime(done.atMs), note: done.note }) : t('stepPending') })),
+  );
+}
+
+/** A recorded step as { by, atMs, note }, from the gateway's flat fields or the contract's objects. */
+function record(order, object, atKey, byKey, noteKey) {
+  if (object in order) return order[object];
+  return order[atKey] === null || order[atKey] === undefined ? null : { by: order[byKey], atMs: order[atKey], note: order[noteKey] };
+}
+
+/** The sign-off steps, or null for a gateway whose orders have only the lift. */
+export function orderSteps(order) {
+  const has = ['rectification', 'inspection', 'rectifiedAtMs', 'inspectedAtMs'].some((k) => k in order);
+  if (!has) return null;
+  return {
+    rectification: record(order, 'rectification', 'rectifiedAtMs', 'rectifiedBy', 'rectificationNote'),
+    inspection: record(order, 'inspection', 'inspectedAtMs', 'inspectedBy', 'inspectionNote'),
+  };
+}
+
+function banner(order, { siteName, actions }) {
+  const steps = orderSteps(order);
+  const button = (action, label, handler) => h('button', { type: 'button', dataset: { action }, onclick: () => handler(order) }, label);
+  return h(
+    'section',
+    { class: 'order-banner', role: 'alert', dataset: { order: order.id, site: order.site } },
+    h('h2', {}, `⛔ ${t('orderTitle')} · ${siteName(order.site)}`),
+    h('p', {}, t('orderIssued', { time: formatTime(order.issuedAtMs) }), ' · ', t('orderReason', { reason: order.reason })),
+    order.commands?.length
+      ? h('p', { class: 'order-commands' }, t('commandsLine', { list: order.commands.map((c) => `${c.device} ${c.action} ${t(COMMAND_KEYS[c.state] ?? c.state)}`).join(t('listSep')) }))
+      : null,
+    'confirmedAtMs' in order
+      ? h('p', { class: 'order-confirmed' }, order.confirmedAtMs ? `✔ ${t('interlockConfirmed', { time: formatTime(order.confirmedAtMs) })}` : `○ ${t('interlockPending')}`)
+      : null,
+    steps ? h('ol', { class: 'order-steps' }, step(t('stepRectification'), steps.rectification), step(t('stepInspection'), steps.inspection)) : null,
+    h(
+      'div',
+      { class: 'order-actions' },
+      steps && !steps.rectification ? button('rectification', t('recordRectification'), actions.rectification) : null,
+      steps && steps.rectification && !steps.inspection ? button('inspection', t('recordInspection'), actions.inspection) : null,
+      button('lift', t('lift'), actions.lift),
+    ),
+  );
+}
+
+export function renderOrderBanners(el, { orders, siteName, actions }) {
+  mount(el, orders.map((o) => banner(o, { siteName, actions })));
+}

@@ -1,0 +1,65 @@
+// A real browser for page tests: Debian's chromium driven by playwright-core (no bundled browser
+// download; sites and CI run offline). A failing step leaves a screenshot in test-results/.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Flags measured to work headless as root in a container (docs: /work/shared/STACK.md). */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** Runs `body`; if it throws, saves a full-page screenshot of `page` named after `name`, then rethrows. */
+export async function screenshotOnFailure<T>(page: Page, name: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const path = join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '_')}-${Date.now()}.png`);
+    // A page that is already gone must not hide the real failure.
+    await page.screenshot({ path, fullPage: true }).then(
+      () => process.stderr.write(`screenshot of the failure: ${path}\n`),
+      (shotErr: unknown) => process.stderr.write(`no screenshot (${String(shotErr)})\n`),
+    );
+    throw err;
+  }
+}
+
+/** True when the page is wider than its viewport (a horizontal scroll bar). */
+export function hasHorizontalScroll(page: Page): Promise<boolean> {
+  // A string: this runs in the page, and the repo's TypeScript has no DOM types.
+  return page.evaluate<boolean>('document.documentElement.scrollWidth > document.documentElement.clientWidth');
+}
+
+/** The computed background colour of the element, e.g. 'rgb(211, 47, 47)'. */
+export function backgroundColor(locator: Locator): Promise<string> {
+  // Runs in the page; the repo's TypeScript has no DOM types, hence the narrow cast.
+  type PageWindow = { getComputedStyle(el: unknown): { backgroundColor: string } };
+  return locator.evaluate((el) => (globalThis as unknown as PageWindow).getComputedStyle(el).backgroundColor);
+}
+
+/** How many elements matching `selector` reach past the right edge of the viewport. */
+export function countOverflowingRight(page: Page, selector: string): Promise<number> {
+  type Rect = { right: number };
+  type PageDocument = { documentElement: { clientWidth: number }; querySelectorAll(s: string): Iterable<{ getBoundingClientRect(): Rect }> };
+  return page.evaluate((sel) => {
+    const doc = (globalThis as unknown as { document: PageDocument }).document;
+    const width = doc.documentElement.clientWidth;
+    return [...doc.querySelectorAll(sel)].filter((el) => el.getBoundingClientRect().right > width + 0.5).length;
+  }, selector);
+}
+
+/** Uncaught exceptions thrown by the page's scripts, collected from now on. */
+export function pageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
+  return errors;
+}
