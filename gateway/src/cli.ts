@@ -12,6 +12,10 @@ import { startRuntime } from './runtime.js';
 import { runDemo } from './demo.js';
 import { hashPassword } from '../../broker/src/auth.js';
 import { simulate } from '../../simulators/src/cli.js';
+import { demoTokens, tokenCommand } from '../../dashboard-api/src/token-cli.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const USAGE = `哨兵 Shaobing — MQTT safety-alarm gateway for gas, water-level and temperature sensors
 
@@ -24,6 +28,8 @@ Commands:
   simulate [options]            run a device simulator against a broker (see simulate --help)
   check-config [--config FILE]  validate a config file and print what it sets up
   hash-password [PASSWORD]      print a password hash for a device (reads stdin without PASSWORD)
+  token create --role viewer|officer|admin --name NAME [--config FILE]
+                                make an API token (printed once); token list | token revoke ID
 
 Config: --config FILE, else $SHAOBING_CONFIG, else ./shaobing.yaml, else the built-in demo site.
 Environment variables SHAOBING_<SECTION>__<KEY> override the file (e.g. SHAOBING_BROKER__PORT=1884).`;
@@ -110,7 +116,12 @@ async function demo(argv: string[]): Promise<number> {
     console.error('shaobing demo: --seed and --interval-ms take whole numbers (interval at least 10 ms)');
     return 2;
   }
-  return runDemo({ seed, intervalMs, fast: values.fast, verbose: values.verbose, ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}) });
+  // Tokens for the page, made in the demo's state database before it starts (API: issue 5).
+  const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'shaobing-demo-'));
+  const tokens = demoTokens(dataDir);
+  console.log(`API tokens for the page (Authorization: Bearer …): viewer ${tokens.viewer}`);
+  console.log(`                                                   officer ${tokens.officer}`);
+  return runDemo({ seed, intervalMs, fast: values.fast, verbose: values.verbose, dataDir });
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -127,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
         return checkConfig(rest);
       case 'hash-password':
         return await hash(rest);
+      case 'token':
+        return tokenCommand(rest, (file) => loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config.storage.dataDir);
       case undefined:
       case '--help':
       case '-h':

@@ -13,6 +13,8 @@ import type { Db } from './store/sqlite.js';
 import { SqliteTelemetryStore } from './store/sqlite-telemetry.js';
 import { DrainLoop } from './store/drain-loop.js';
 import type { TelemetryStore } from './store/telemetry-store.js';
+import { InfluxTelemetryStore } from './store/influx/influx-store.js';
+import { influxStoreFromConfig } from './store/influx/from-config.js';
 import { Journal } from './ingest/journal.js';
 import { SeqDedup } from './ingest/dedup.js';
 import { Intake } from './ingest/intake.js';
@@ -26,6 +28,8 @@ import { VotingPlan } from './detect/voting.js';
 import { isHealthRule, SensorHealth, type WatchedChannel } from './detect/health.js';
 import { AlarmRepository } from './alarms/repository.js';
 import { AlarmService } from './alarms/service.js';
+import { SystemAlarms } from './alarms/system-alarms.js';
+import { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import { Interlock, type Actuator } from './orders/interlock.js';
 import { channelProfiles, ReadingPipeline } from './pipeline.js';
@@ -46,6 +50,7 @@ export interface Runtime {
   readonly ingress: Ingress;
   readonly alarms: AlarmService;
   readonly alarmRepo: AlarmRepository;
+  readonly notifier: Notifier;
   readonly orders: OrderRepository;
   readonly interlock: Interlock;
   readonly intake: Intake;
@@ -54,6 +59,8 @@ export interface Runtime {
   /** The broker port actually bound in embedded mode (config may ask for 0). */
   readonly brokerPort: number | null;
   readonly apiPort: number | null;
+  /** The dashboard API (tests reach it with inject), null when api.enabled is false. */
+  readonly api: FastifyInstance | null;
   stop(): Promise<void>;
   /** Test-only: dies as a killed process would. The broker connection drops at once, nothing still
    * waiting for the group commit reaches disk (so nothing more is acknowledged), files are closed. */
@@ -113,11 +120,32 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   try {
     const alarmRepo = new AlarmRepository(stateDb);
     const orders = new OrderRepository(stateDb);
+    // Notifications (issue 6): its outbox hook must be on the repository before the first save.
+    const notifier = new Notifier({
+      db: stateDb,
+      alarmRepo,
+      notify: config.notify,
+      sites: config.sites,
+      clock,
+      log: log.child({ module: 'notify' }),
+      emit: (alarm, event) => events.emit('alarm', { alarm, event }),
+      // Shelved, out of service, flood (never red): read when an alarm is saved, after `alarms` exists.
+      suppress: (alarm) => alarms.suppress(alarm),
+      // A channel that fails for good is a gateway alarm until a delivery through it succeeds.
+      onDeliveryFailed: (row) => system.raise(`notify-${row.channel}`, 'notify_failed', row.attempts),
+      onDelivered: (row) => system.clear(`notify-${row.channel}`, 'notify_failed', 0),
+    });
     const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }), {
       raises: config.alarms.chatterRaises,
       windowMs: config.alarms.chatterWindowS * 1000,
       stableMs: config.alarms.chatterStableS * 1000,
-    }, config.alarms.staleAlarmH * 3_600_000);
+    }, config.alarms.staleAlarmH * 3_600_000, {
+      shelveMaxMs: config.alarms.shelveMaxH * 3_600_000,
+      outOfServiceMaxMs: config.alarms.outOfServiceMaxH * 3_600_000,
+      flood: { alarms: config.alarms.floodAlarms, windowMs: config.alarms.floodWindowMin * 60_000 },
+      sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => d.id) })),
+    });
+    const system = new SystemAlarms(alarms, clock);
     const rules = effectiveRules(config);
     const engine = new DetectionEngine(rules);
     const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());
@@ -129,11 +157,18 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
 
     const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
-    const telemetry = new SqliteTelemetryStore(journalDb);
+    // storage.influx chooses InfluxDB (issue 4); the journal is its durable spool either way.
+    const telemetry: TelemetryStore = config.storage.influx
+      ? influxStoreFromConfig(config, { journalDb, stateDb }, clock, log.child({ module: 'influx' }), {
+          onSpoolOverflow: (_dropped, total) => system.raise('spool', 'spool_overflow', total),
+          onRejected: (count) => system.pulse('influx', 'influx_rejected', count),
+        })
+      : new SqliteTelemetryStore(journalDb, { retentionDays: config.storage.retentionDays, aggregateRetentionDays: config.storage.aggregateRetentionDays });
+    if (telemetry instanceof InfluxTelemetryStore) void telemetry.prepare();
     const drain = new DrainLoop(
       telemetry,
       journal,
-      { intervalMs: config.storage.drainIntervalMs, batchRows: 20_000, keepMs: config.storage.journalKeepS * 1000 },
+      { intervalMs: config.storage.drainIntervalMs, batchRows: config.storage.influx?.batchRows ?? 20_000, keepMs: config.storage.journalKeepS * 1000 },
       clock,
       log.child({ module: 'drain' }),
     );
@@ -189,10 +224,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await ingress.start();
     drain.start();
     await interlock.start();
+    notifier.start();
     await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }), (ref, state, atMs) => path.deviceStatus(ref, state, atMs));
     const healthTimer = setInterval(() => {
       try {
         path.tick(clock());
+        // The overflow alarm lasts while the backlog is high; it ends once the store catches up.
+        if (telemetry instanceof InfluxTelemetryStore && !telemetry.backlogHigh()) system.clear('spool', 'spool_overflow', telemetry.stats.dropped);
       } catch (err) {
         // A timer that throws would end the process: say it and keep watching.
         log.error({ err }, 'sensor-health tick failed');
@@ -202,7 +240,23 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     let api: FastifyInstance | null = null;
     if (config.api.enabled) {
-      api = buildApp({ alarms: alarmRepo, orders, siteIds: config.sites.map((s) => s.id), ready: () => ingress.isReady() && journalDb.open, log });
+      api = buildApp({
+        db: stateDb,
+        alarms: alarmRepo,
+        alarmActions: alarms,
+        orders,
+        orderActions: interlock,
+        telemetry,
+        events,
+        sites: config.sites,
+        rules,
+        ...(telemetry instanceof InfluxTelemetryStore ? { spool: () => ({ depth: telemetry.spoolDepth(), ageMs: telemetry.spoolAgeMs() }) } : {}),
+        notifications: () => notifier.stats(),
+        ready: () => ingress.isReady() && journalDb.open,
+        log,
+        clock,
+        options: config.api,
+      });
       await api.listen({ host: config.api.host, port: config.api.port });
     }
     const apiAddress = api?.server.address();
@@ -215,6 +269,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       ingress,
       alarms,
       alarmRepo,
+      notifier,
       orders,
       interlock,
       intake,
@@ -222,11 +277,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       telemetry,
       brokerPort: ingress instanceof AedesIngress ? ingress.port : null,
       apiPort: typeof apiAddress === 'object' && apiAddress ? apiAddress.port : null,
+      api,
       async stop() {
         if (stopped) return;
         stopped = true;
         clearInterval(healthTimer);
         interlock.stop();
+        await notifier.stop();
         if (api) await api.close();
         // Commit what is pending while the connections are up, so its PUBACKs still go out and
         // the broker does not redeliver it on the next start.
@@ -242,6 +299,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         stopped = true;
         clearInterval(healthTimer);
         interlock.stop();
+        notifier.abandon();
         // The drain timer stops at once; its last drain then meets the closed file, as it would
         // never run in a killed process.
         const drainStopped = drain.stop().catch((err: unknown) => log.debug({ err }, 'no last drain after a crash'));

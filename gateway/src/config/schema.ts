@@ -8,6 +8,9 @@ import { QUANTITIES } from './quantities.js';
 import { KITCHEN_RULES } from './presets/kitchen.js';
 import { PRESET_NAMES } from './presets/index.js';
 import { id, ruleSchema } from './rule-schema.js';
+import { SYSTEM_SITE } from '../alarms/system-alarms.js';
+import { SITE_DEVICE } from '../alarms/flood.js';
+import { notifySchema } from './notify-schema.js';
 
 // Rule schemas live in rule-schema.ts; re-exported so that config types come from one place.
 export * from './rule-schema.js';
@@ -21,7 +24,7 @@ const channelSchema = z.object({ quantity: z.enum(QUANTITIES) }).strict();
 
 export const deviceSchema = z
   .object({
-    id,
+    id: id.refine((d) => d !== SITE_DEVICE, `${SITE_DEVICE} is reserved for a site's consolidated flood alarm`),
     /** detector: reports readings; valve: gas shut-off valve (closes on a stop-work order); fan: exhaust fan (starts). */
     kind: z.enum(['detector', 'valve', 'fan']),
     passwordHash,
@@ -49,7 +52,9 @@ export type DeviceConfig = z.infer<typeof deviceSchema>;
 export const siteSchema = z
   .object({
     // makeTopics refuses this site id (it would collide with dead-letter topics): say so at load.
-    id: id.refine((s) => s !== DEADLETTER, `${DEADLETTER} is reserved for dead-letter topics`),
+    id: id
+      .refine((s) => s !== DEADLETTER, `${DEADLETTER} is reserved for dead-letter topics`)
+      .refine((s) => s !== SYSTEM_SITE, `${SYSTEM_SITE} is reserved for the gateway's own alarms (alarms/system-alarms.ts)`),
     name: z.string().min(1).max(200),
     timezone: z.string().default('Asia/Shanghai'),
     devices: z.array(deviceSchema).min(1),
@@ -97,6 +102,40 @@ const brokerSchema = z
     if (b.mode === 'external' && !b.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'external mode needs broker.url, e.g. mqtt://127.0.0.1:1883' });
   });
 
+const influxSchema = z
+  .object({
+    url: z.string().url(),
+    /** v1: InfluxDB 1.x `/write` (database, username/password); v2: `/api/v2/write` (token, org, bucket). */
+    api: z.enum(['v1', 'v2']).default('v1'),
+    database: z.string().min(1).optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    token: z.string().min(1).optional(),
+    org: z.string().min(1).optional(),
+    bucket: z.string().min(1).optional(),
+    /** Journal rows per write (one row is one point per channel); InfluxDB advises ~5 000 lines. */
+    batchRows: z.number().int().positive().max(100_000).default(5000),
+    /** How long a part-filled batch waits for more rows before it is sent anyway. */
+    lingerMs: z.number().int().nonnegative().default(1000),
+    retry: z
+      .object({ minMs: z.number().int().positive().default(500), maxMs: z.number().int().positive().default(60_000) })
+      .strict()
+      .prefault({}),
+    timeoutMs: z.number().int().positive().default(10_000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.api === 'v1' && !c.database) ctx.addIssue({ code: 'custom', path: ['database'], message: 'api v1 needs database, e.g. database: shaobing' });
+    if (c.api === 'v1' && c.password !== undefined && c.username === undefined) ctx.addIssue({ code: 'custom', path: ['username'], message: 'a password needs a username' });
+    if (c.api === 'v2') {
+      for (const key of ['token', 'org', 'bucket'] as const) {
+        if (!c[key]) ctx.addIssue({ code: 'custom', path: [key], message: `api v2 needs ${key} (token, org and bucket, as set by DOCKER_INFLUXDB_INIT_*)` });
+      }
+    }
+    if (c.retry.minMs > c.retry.maxMs) ctx.addIssue({ code: 'custom', path: ['retry', 'minMs'], message: 'retry.minMs must not exceed retry.maxMs' });
+  });
+export type InfluxConfig = z.infer<typeof influxSchema>;
+
 const storageSchema = z
   .object({
     dataDir: z.string().default('./data'),
@@ -108,6 +147,17 @@ const storageSchema = z
     drainIntervalMs: z.number().int().positive().default(200),
     /** Journal rows the store already holds are kept this long for replay, then pruned. */
     journalKeepS: z.number().nonnegative().default(600),
+    /** Embedded store: raw samples are kept this many days... */
+    retentionDays: z.number().positive().default(30),
+    /** ...and their one-minute aggregates this many (mean/min/max/last stay answerable). */
+    aggregateRetentionDays: z.number().positive().default(400),
+    /** InfluxDB sink: unshipped journal rows kept at most; past it the oldest are skipped (keep the
+     * newest), counted and raised to admins. Rows, not bytes: the depth is max(id) − cursor at no
+     * cost, and a row is bounded (16 KiB message; 88 B measured for two channels and a small meta,
+     * bench/results/sink.json), so 10 M rows ≈ 0.9 GB of disk — an hour's outage at ~2 800 msg/s. */
+    spoolMaxRows: z.number().int().positive().default(10_000_000),
+    /** Time series in InfluxDB instead of the embedded SQLite store (issue 4). */
+    influx: influxSchema.optional(),
   })
   .strict();
 
@@ -144,6 +194,14 @@ const alarmsSchema = z
     chatterStableS: z.number().positive().default(60),
     /** ISA-18.2 / EEMUA 191: an alarm active longer than 24 h is stale (flagged, not cleared). */
     staleAlarmH: z.number().positive().default(24),
+    /** Longest shelf. ISA-18.2 asks that shelving be time-limited; 8 h is one shift, so a shelf
+     * never outlives the officer who set it and the next shift does not inherit it unknowingly. */
+    shelveMaxH: z.number().positive().max(24).default(8),
+    /** Longest spell out of service for maintenance (no standard figure: a weekend's visit). */
+    outOfServiceMaxH: z.number().positive().default(72),
+    /** ISA-18.2 / EEMUA 191 flood: more than 10 alarms in 10 minutes for one operator. */
+    floodAlarms: z.number().int().positive().default(10),
+    floodWindowMin: z.number().positive().default(10),
   })
   .strict();
 
@@ -155,11 +213,37 @@ const ordersSchema = z
   })
   .strict();
 
-const apiSchema = z
+const apiLimit = (max: number, windowS: number) =>
+  z.object({ max: z.number().int().positive().default(max), windowS: z.number().positive().default(windowS) }).strict().prefault({});
+
+export const apiSchema = z
   .object({
     enabled: z.boolean().default(true),
     host: z.string().default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8080),
+    /** Where people reach the page (printed, used in links); absent: http://host:port. */
+    publicUrl: z.string().url().optional(),
+    /** Browser origins allowed to call the API from another page; empty: CORS off (same origin only). */
+    corsOrigins: z.array(z.string().url()).default([]),
+    /** Requests per client (token, else address) and window. */
+    rateLimit: apiLimit(600, 60),
+    /** Failed authentications (missing, unknown or revoked token) per address and window before 429. */
+    authFailureLimit: apiLimit(20, 60),
+    /** Seconds between `: ping` comments on the live stream (keeps proxies from closing it). */
+    streamPingS: z.number().positive().default(15),
+    /** Tokens seeded into state.db at start (tests, demo, infrastructure as code): only the
+     * SHA-256 of each token is written here; `shaobing token create` makes tokens at run time. */
+    bootstrapTokens: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1).max(100),
+            role: z.enum(['viewer', 'officer', 'admin']),
+            tokenHash: z.string().regex(/^[0-9a-f]{64}$/, 'the lowercase hex SHA-256 of the token, not the token'),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 
@@ -177,6 +261,7 @@ export const configSchema = z
     alarms: alarmsSchema.prefault({}),
     orders: ordersSchema.prefault({}),
     api: apiSchema.prefault({}),
+    notify: notifySchema.prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
     sites: z.array(siteSchema).min(1),
     rules: z.array(ruleSchema).prefault(() => KITCHEN_RULES.map((r) => ({ ...r }))),
