@@ -10,6 +10,8 @@ COPY broker ./broker
 COPY dashboard-api ./dashboard-api
 COPY simulators ./simulators
 COPY bench ./bench
+# bench/ starts its servers with the tests' helpers (tests/support): compiled with it, not shipped.
+COPY tests/support ./tests/support
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -17,6 +19,8 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The officers' page is plain ES modules served as files (dashboard-api/src/static.ts).
+COPY --from=build /app/dashboard-api/web ./dashboard-api/web
 COPY package.json ./
 USER node
 VOLUME ["/var/lib/shaobing"]

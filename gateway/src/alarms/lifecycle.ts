@@ -84,6 +84,12 @@ export interface Outcome {
   rejected?: Rejection;
 }
 
+/** Level moves carry the reading's (device) time and officers' acts the gateway's time, so a move
+ * may be stamped before the last one: updatedAtMs never goes backwards, clients order by it. */
+function later(a: number, b: number): number {
+  return a > b ? a : b;
+}
+
 /** Orange and red alarms are closed only with a rectification note (整改销号): DESIGN.md. */
 export function needsRectification(level: Level): boolean {
   return levelRank(level) >= levelRank('orange');
@@ -175,7 +181,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, atMs: 
     // The ack state carries over: an acknowledged alarm that clears needs nobody (unless its
     // peak needs rectification, see isOpen); an unacknowledged one still waits for an ack.
     const state: AlarmState = alarm.state === 'active_acked' ? 'cleared' : 'cleared_unacked';
-    const next: Alarm = { ...alarm, state, value, updatedAtMs: atMs, clearedAtMs: atMs };
+    const next: Alarm = { ...alarm, state, value, updatedAtMs: later(alarm.updatedAtMs, atMs), clearedAtMs: atMs };
     return { next, events: [event(next, 'cleared', alarm.level, null, value, atMs)] };
   }
 
@@ -194,7 +200,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, atMs: 
       state: 'active_unacked',
       ackedAtMs: null,
       ackedBy: null,
-      updatedAtMs: atMs,
+      updatedAtMs: later(alarm.updatedAtMs, atMs),
     };
     const escalated = event(next, 'escalated', alarm.level, to, value, atMs);
     if (alarm.shelvedLevel !== null && levelRank(to) > levelRank(alarm.shelvedLevel)) {
@@ -209,7 +215,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, atMs: 
   }
 
   // Lower but still alarming: the peak is kept (it decides rectification) and so is the ack.
-  const next: Alarm = { ...alarm, level: to, value, updatedAtMs: atMs };
+  const next: Alarm = { ...alarm, level: to, value, updatedAtMs: later(alarm.updatedAtMs, atMs) };
   return { next, events: [event(next, 'deescalated', alarm.level, to, value, atMs)] };
 }
 
@@ -228,7 +234,7 @@ export function acknowledge(alarm: Alarm, by: string, atMs: number, note?: strin
     case 'closed':
       return refuse(alarm, 'ALREADY_CLOSED');
   }
-  const next: Alarm = { ...alarm, state, ackedAtMs: atMs, ackedBy: by, updatedAtMs: atMs };
+  const next: Alarm = { ...alarm, state, ackedAtMs: atMs, ackedBy: by, updatedAtMs: later(alarm.updatedAtMs, atMs) };
   return { next, events: [event(next, 'acked', alarm.level, alarm.level, null, atMs, by, cleanNote(note))] };
 }
 
@@ -250,7 +256,7 @@ export function closeAlarm(alarm: Alarm, by: string, note: string, atMs: number)
   }
   const closeNote = cleanNote(note);
   if (closeNote === null && needsRectification(alarm.peakLevel)) return refuse(alarm, 'NOTE_REQUIRED');
-  const next: Alarm = { ...alarm, state: 'closed', closedAtMs: atMs, closedBy: by, closeNote, updatedAtMs: atMs };
+  const next: Alarm = { ...alarm, state: 'closed', closedAtMs: atMs, closedBy: by, closeNote, updatedAtMs: later(alarm.updatedAtMs, atMs) };
   return { next, events: [event(next, 'closed', alarm.level, alarm.level, null, atMs, by, closeNote)] };
 }
 
@@ -277,7 +283,7 @@ export function shelveAlarm(alarm: Alarm, req: ShelveRequest): Outcome {
   if (reason === null) return refuse(alarm, 'REASON_REQUIRED');
   if (!Number.isFinite(req.untilMs) || req.untilMs <= req.atMs) return refuse(alarm, 'UNTIL_NOT_FUTURE');
   if (req.untilMs - req.atMs > req.maxMs) return refuse(alarm, 'TOO_LONG');
-  const next: Alarm = { ...alarm, shelvedUntilMs: req.untilMs, shelvedBy: req.by, shelveReason: reason, shelvedLevel: alarm.level, updatedAtMs: req.atMs };
+  const next: Alarm = { ...alarm, shelvedUntilMs: req.untilMs, shelvedBy: req.by, shelveReason: reason, shelvedLevel: alarm.level, updatedAtMs: later(alarm.updatedAtMs, req.atMs) };
   const note = `until ${new Date(req.untilMs).toISOString()}: ${reason}`;
   return { next, events: [event(next, 'shelved', alarm.level, alarm.level, null, req.atMs, req.by, note)] };
 }
@@ -285,7 +291,7 @@ export function shelveAlarm(alarm: Alarm, req: ShelveRequest): Outcome {
 /** Ends a shelf: by an officer (`by`), or by itself (`by` null: expiry or escalation, said in `why`). */
 export function unshelveAlarm(alarm: Alarm, by: string | null, atMs: number, why?: string): Outcome {
   if (alarm.shelvedUntilMs === null) return refuse(alarm, 'NOT_SHELVED');
-  const next: Alarm = { ...alarm, shelvedUntilMs: null, shelvedBy: null, shelveReason: null, shelvedLevel: null, updatedAtMs: atMs };
+  const next: Alarm = { ...alarm, shelvedUntilMs: null, shelvedBy: null, shelveReason: null, shelvedLevel: null, updatedAtMs: later(alarm.updatedAtMs, atMs) };
   return { next, events: [event(next, 'unshelved', alarm.level, alarm.level, null, atMs, by, cleanNote(why))] };
 }
 

@@ -231,3 +231,14 @@ describe('inputs are never mutated', () => {
     expect(a.state).toBe('closed');
   });
 });
+
+describe('updatedAtMs', () => {
+  it('never goes backwards when an act at gateway time follows a move stamped at (later) device time', () => {
+    const raised = raiseAlarm({ id: 'a-clock', site: 's', device: 'd', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', level: 'yellow', value: 30, atMs: 10_000 });
+    const acked = acknowledge(raised.next, 'officer', 4_000);
+    expect(acked.next.ackedAtMs).toBe(4_000); // the act keeps its own time
+    expect(acked.next.updatedAtMs).toBe(10_000);
+    const risen = applyLevel(acked.next, 'orange', 40, 12_000);
+    expect(risen.next.updatedAtMs).toBe(12_000);
+  });
+});
