@@ -29,6 +29,8 @@ import { auditRoutes } from './routes/audit.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { meRoutes } from './routes/me.js';
 import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { briefingRoutes } from './routes/briefing.js';
 import { staticPage } from './static.js';
 
 export type { ApiDeps } from './deps.js';
@@ -134,6 +136,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(auditRoutes(ctx));
       await api.register(tokenRoutes(ctx));
       await api.register(alarmMetricsRoutes(ctx));
+      await api.register(notificationRoutes(ctx));
+      await api.register(briefingRoutes(ctx));
       await api.register(streamRoutes(hub));
     },
     { prefix: '/api/v1' },

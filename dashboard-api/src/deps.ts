@@ -14,6 +14,7 @@ import type { Db } from '../../gateway/src/store/sqlite.js';
 import type { Logger } from '../../gateway/src/log.js';
 import type { AuditLog } from '../../gateway/src/audit/audit-log.js';
 import type { TokenStore } from './token-store.js';
+import type { Briefing } from '../../gateway/src/notify/briefing.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
 export interface Moved<T> {
@@ -63,6 +64,40 @@ export interface SiteInfo {
   readonly devices: readonly { readonly id: string; readonly kind: string; readonly channels: Readonly<Record<string, { readonly quantity: string }>> }[];
 }
 
+/** A notification as the outbox keeps it (gateway/src/notify/outbox.ts); its body is not served. */
+export interface NotificationRecord {
+  readonly id: number;
+  readonly key: string;
+  readonly alarmId: string | null;
+  readonly kind: string;
+  readonly level: string | null;
+  readonly recipient: string;
+  readonly channel: string;
+  readonly address: string | null;
+  readonly title: string;
+  readonly state: 'pending' | 'sent' | 'failed';
+  readonly attempts: number;
+  readonly nextAtMs: number;
+  readonly lastError: string | null;
+  readonly createdAtMs: number;
+  readonly sentAtMs: number | null;
+}
+
+/** The notifier (gateway/src/notify/notifier.ts): the outbox and the daily briefing (issue 6). */
+export interface NotificationService {
+  list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number }): NotificationRecord[];
+  get(id: number): NotificationRecord | undefined;
+  /** A failed row back to pending (runs inside the route's audit transaction); false if not failed. */
+  requeue(id: number): boolean;
+  personName(id: string): string | undefined;
+  regions(): readonly { id: string; name: string }[];
+  latestBriefingDate(nowMs: number): string;
+  briefingOn(
+    date: string,
+    regionId?: string,
+  ): { window: { date: string; fromMs: number; toMs: number }; timeZone: string; language: 'zh' | 'en'; region: { id: string; name: string }; briefing: Briefing } | undefined;
+}
+
 /** History with the optional downsampling the store may support (`every`, `agg`). */
 export type HistoryRequest = HistoryQuery & { readonly every?: string; readonly agg?: string };
 
@@ -86,6 +121,8 @@ export interface ApiDeps {
   readonly rules: readonly Rule[];
   readonly spool?: () => { depth: number; ageMs: number };
   readonly notifications?: () => { sent: number; failed: number; retried: number; pending: number };
+  /** The outbox and the briefing; their routes answer 501 without it. */
+  readonly notifier?: NotificationService;
   /** Broker connected and stores writable. */
   readonly ready: () => boolean;
   readonly log: Logger;

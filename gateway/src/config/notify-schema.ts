@@ -7,6 +7,8 @@ import { LEVELS } from '../contract/levels.js';
 import { id } from './rule-schema.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a local time as HH:MM, e.g. 08:00');
+/** A mobile as DingTalk matches it for @: digits, optionally `+86-` style country code. */
+const MOBILE = /^(\+\d{1,4}-?)?\d{5,15}$/;
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -41,6 +43,9 @@ const dingtalkChannel = z
     url: z.string().url(),
     /** The robot's 加签 secret (SEC…); the URL is then signed with timestamp and sign. */
     secret: z.string().optional(),
+    /** Levels at which a recipient whose contact has a mobile (`to`) is @-mentioned, so that
+     * DingTalk alerts them even in a muted group. Red by default (the level that stops work). */
+    atLevels: z.array(z.enum(LEVELS)).default(['red']),
     ...limits,
   })
   .strict();
@@ -95,7 +100,8 @@ export type ChannelConfig = z.infer<typeof channelConfigSchema>;
 const contactSchema = z
   .object({
     channel: id,
-    /** Address on that channel: e-mail address, mobile number; robots and webhooks need none. */
+    /** Address on that channel: e-mail address, mobile number; webhooks need none. On a DingTalk
+     * robot: the mobile (as registered in DingTalk) to @-mention at the channel's `atLevels`. */
     to: z.string().optional(),
   })
   .strict();
@@ -208,7 +214,9 @@ export const notifySchema = z
       person.contacts.forEach((c, i) => {
         const channel = n.channels[c.channel];
         if (!channel) ctx.addIssue({ code: 'custom', path: ['roster', 'people', pid, 'contacts', i, 'channel'], message: `no channel ${c.channel} in notify.channels` });
-        else if ((channel.type === 'email' || channel.type === 'sms') && !c.to) {
+        else if (channel.type === 'dingtalk' && c.to !== undefined && !MOBILE.test(c.to)) {
+          ctx.addIssue({ code: 'custom', path: ['roster', 'people', pid, 'contacts', i, 'to'], message: `a DingTalk contact's \`to\` is the mobile number to @-mention (digits, optionally +country code), not ${JSON.stringify(c.to)}` });
+        } else if ((channel.type === 'email' || channel.type === 'sms') && !c.to) {
           ctx.addIssue({ code: 'custom', path: ['roster', 'people', pid, 'contacts', i, 'to'], message: `a ${channel.type} contact needs \`to\` (${channel.type === 'email' ? 'an address' : 'a mobile number'})` });
         }
       });

@@ -17,13 +17,26 @@ export interface BriefingWindow {
   toMs: number;
 }
 
+/** The briefing of a local date: the day before at `at` up to that date at `at` (a duty day
+ * runs from one handover to the next), as it is sent and as the API serves it. */
+export function briefingWindowOn(date: string, at: string, timeZone: string): BriefingWindow {
+  return { date, fromMs: localToUtcMs(addDays(date, -1).date, at, timeZone), toMs: localToUtcMs(date, at, timeZone) };
+}
+
 /** The briefing owed at `nowMs`: today's once its hour has come (the 24 h before it), else none. */
 export function briefingWindow(nowMs: number, at: string, timeZone: string): BriefingWindow | undefined {
-  const date = isoDateOf(localParts(nowMs, timeZone));
-  const toMs = localToUtcMs(date, at, timeZone);
-  if (nowMs < toMs) return undefined;
-  return { date, fromMs: localToUtcMs(addDays(date, -1).date, at, timeZone), toMs };
+  const window = briefingWindowOn(isoDateOf(localParts(nowMs, timeZone)), at, timeZone);
+  return nowMs < window.toMs ? undefined : window;
 }
+
+/** The newest briefing whose hour has come at `nowMs`: today's, or yesterday's before the hour. */
+export function latestBriefingDate(nowMs: number, at: string, timeZone: string): string {
+  const today = isoDateOf(localParts(nowMs, timeZone));
+  return briefingWindow(nowMs, at, timeZone) ? today : addDays(today, -1).date;
+}
+
+/** Robots whose markdown has no tables get the briefing with its tables as lists. */
+const NO_TABLES = new Set(['dingtalk', 'wecom']);
 
 export interface Region {
   id: string;
@@ -63,7 +76,9 @@ export class BriefingScheduler {
     for (const region of regionsOf(this.o.notify, this.o.sites)) {
       const report = buildBriefing(this.o.db, { ...window, sites: region.sites, siteNames, timeZone: tz, language: this.o.notify.language, regionName: region.name });
       for (const r of contactsOf(this.o.notify.roster, b.to)) {
-        if (!(r.channel in this.o.notify.channels)) continue;
+        const channel = this.o.notify.channels[r.channel];
+        if (!channel) continue;
+        const markdown = NO_TABLES.has(channel.type) ? report.markdownLists : report.markdown;
         rows.push({
           key: `briefing:${region.id}:${window.date}:${r.person}:${r.channel}`,
           alarmId: null,
@@ -74,7 +89,7 @@ export class BriefingScheduler {
           channel: r.channel,
           address: r.to,
           title: report.title,
-          body: { text: report.markdown, markdown: report.markdown, html: report.html, link: this.o.notify.publicUrl, data: { kind: 'briefing', region: region.id, date: window.date, fromMs: window.fromMs, toMs: window.toMs } },
+          body: { text: report.markdown, markdown, html: report.html, link: this.o.notify.publicUrl, data: { kind: 'briefing', region: region.id, date: window.date, fromMs: window.fromMs, toMs: window.toMs } },
           atMs: nowMs,
         });
       }

@@ -50,7 +50,11 @@ export interface Briefing {
   /** Alarms raised in the window that nobody has acknowledged yet. */
   unacked: number;
   title: string;
+  /** GitHub-flavoured Markdown, tables included (webhook receivers, the API). */
   markdown: string;
+  /** The same without tables, each row a bullet line: DingTalk and WeCom robot markdown has no
+   * tables (their robot message docs list headings, bold, links, quotes and lists only). */
+  markdownLists: string;
   html: string;
 }
 
@@ -135,7 +139,7 @@ export function buildBriefing(db: Db, q: BriefingQuery): Briefing {
   return { ...data, ...render(data, q) };
 }
 
-type BriefingData = Omit<Briefing, 'title' | 'markdown' | 'html'>;
+type BriefingData = Omit<Briefing, 'title' | 'markdown' | 'markdownLists' | 'html'>;
 
 /** A section is a heading with either a table or bullet lines: one source for Markdown and HTML. */
 interface Section {
@@ -154,7 +158,7 @@ function duration(ms: number, lang: Language): string {
 
 const LEVELS_DOWN = [...LEVELS].reverse();
 
-function render(d: BriefingData, q: BriefingQuery): { title: string; markdown: string; html: string } {
+function render(d: BriefingData, q: BriefingQuery): { title: string; markdown: string; markdownLists: string; html: string } {
   const lang = q.language ?? 'zh';
   const tz = q.timeZone ?? 'Asia/Shanghai';
   const zh = lang === 'zh';
@@ -208,14 +212,32 @@ function render(d: BriefingData, q: BriefingQuery): { title: string; markdown: s
       ],
     },
   ];
-  return { title, markdown: toMarkdown(title, period, sections), html: toHtml(title, period, sections) };
+  return {
+    title,
+    markdown: toMarkdown(title, period, sections),
+    markdownLists: toMarkdown(title, period, sections, { sep: zh ? '：' : ': ' }),
+    html: toHtml(title, period, sections),
+  };
 }
 
-function toMarkdown(title: string, period: string, sections: Section[]): string {
+/** A table row as one bullet: `- **示范餐馆后厨**：红色预警 1，橙色预警 0，…，合计 1`. */
+function rowAsLine(head: string[], row: string[], sep: string): string {
+  const comma = sep === '：' ? '，' : ', ';
+  return `- **${row[0]}**${sep}${row
+    .slice(1)
+    .map((cell, i) => `${head[i + 1]} ${cell}`)
+    .join(comma)}`;
+}
+
+/** With `lists`, each table row becomes a bullet (for robots without tables). */
+function toMarkdown(title: string, period: string, sections: Section[], lists?: { sep: string }): string {
   const out = [`## ${title}`, '', period, ''];
   for (const s of sections) {
     out.push(`### ${s.heading}`, '');
-    if (s.table) {
+    if (s.table && lists) {
+      for (const r of s.table.rows) out.push(rowAsLine(s.table.head, r, lists.sep));
+      out.push('');
+    } else if (s.table) {
       out.push(`| ${s.table.head.join(' | ')} |`, `|${s.table.head.map(() => ' --- |').join('')}`);
       for (const r of s.table.rows) out.push(`| ${r.join(' | ')} |`);
       out.push('');

@@ -8,12 +8,13 @@ import { ConfigError, type ConfigProblem } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/sqlite.js';
 import { buildBriefing, type Briefing } from './briefing.js';
-import { BriefingScheduler, regionsOf } from './briefing-schedule.js';
+import { BriefingScheduler, briefingWindowOn, latestBriefingDate, regionsOf, type BriefingWindow, type Region } from './briefing-schedule.js';
 import type { Channel } from './channels/channel.js';
 import { buildChannels } from './channels/index.js';
 import { DeliveryWorker, type ChannelLimit, type DeliveryStats } from './delivery.js';
 import { EscalationService } from './escalation.js';
-import { OutboxRepository, type OutboxRow } from './outbox.js';
+import { OutboxRepository, type OutboxRow, type OutboxState } from './outbox.js';
+import type { Language } from './message.js';
 import { planNotifications, type SiteInfo } from './planner.js';
 import { tierChain } from './roster.js';
 
@@ -159,10 +160,57 @@ export class Notifier {
     return this.delivery.stats();
   }
 
+  /** Outbox rows, newest first (the API's notification list). */
+  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number }): OutboxRow[] {
+    return this.outbox.list(filter);
+  }
+
+  get(id: number): OutboxRow | undefined {
+    return this.outbox.get(id);
+  }
+
+  /** A failed notification back to pending, due now (the API's retry, inside its audit
+   * transaction); the worker looks once that has committed. False if the row is not failed. */
+  requeue(id: number): boolean {
+    const done = this.outbox.requeue(id, this.o.clock());
+    if (done) setImmediate(() => this.delivery.kick());
+    return done;
+  }
+
+  /** A roster person's name (recipients are stored by roster id). */
+  personName(id: string): string | undefined {
+    return this.o.notify.roster.people[id]?.name;
+  }
+
+  /** The briefing regions; without configured ones, one region `all` of every site. */
+  regions(): Region[] {
+    return regionsOf(this.o.notify, this.o.sites);
+  }
+
+  /** The newest briefing date whose hour (notify.briefing.at) has come at `nowMs`. */
+  latestBriefingDate(nowMs: number): string {
+    return latestBriefingDate(nowMs, this.o.notify.briefing.at, this.o.notify.roster.timezone);
+  }
+
+  /** The briefing of a local date (the duty day ending that date at notify.briefing.at, as the
+   * scheduler sends it) for a region, or every site; undefined for an unknown region. */
+  briefingOn(date: string, regionId?: string): { window: BriefingWindow; timeZone: string; language: Language; region: { id: string; name: string }; briefing: Briefing } | undefined {
+    const timeZone = this.o.notify.roster.timezone;
+    const window = briefingWindowOn(date, this.o.notify.briefing.at, timeZone);
+    const briefing = this.briefing(window.fromMs, window.toMs, regionId);
+    if (!briefing) return undefined;
+    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : this.regions().find((r) => r.id === regionId)!;
+    return { window, timeZone, language: this.o.notify.language, region: { id: region.id, name: region.name }, briefing };
+  }
+
+  private allSitesName(): string {
+    return this.o.notify.language === 'zh' ? '全部场所' : 'all sites';
+  }
+
   /** The briefing for a window and a region (default: every site), as the API serves it. */
   briefing(fromMs: number, toMs: number, regionId?: string): Briefing | undefined {
-    const all = { id: 'all', name: this.o.notify.language === 'zh' ? '全部场所' : 'all sites', sites: this.o.sites.map((s) => s.id) };
-    const region = regionId === undefined ? all : regionsOf(this.o.notify, this.o.sites).find((r) => r.id === regionId);
+    const all = { id: 'all', name: this.allSitesName(), sites: this.o.sites.map((s) => s.id) };
+    const region = regionId === undefined ? all : this.regions().find((r) => r.id === regionId);
     if (!region) return undefined;
     return buildBriefing(this.o.db, {
       fromMs,

@@ -160,10 +160,15 @@ export class OutboxRepository {
     return row ? fromRow(row) : undefined;
   }
 
-  /** Notifications by state (newest first), for the API: `failed` lists what never arrived. */
-  list(filter: { state?: OutboxState; alarmId?: string; limit: number }): OutboxRow[] {
+  /** Notifications by state (newest first), for the API: `failed` lists what never arrived.
+   * `beforeId` pages on: rows older than the last one of the previous page. */
+  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number }): OutboxRow[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: filter.limit };
+    if (filter.beforeId !== undefined) {
+      where.push('id < @beforeId');
+      params.beforeId = filter.beforeId;
+    }
     if (filter.state) {
       where.push('state = @state');
       params.state = filter.state;
@@ -174,6 +179,12 @@ export class OutboxRepository {
     }
     const sql = `SELECT * FROM notify_outbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`;
     return (this.db.prepare(sql).all(params) as Row[]).map(fromRow);
+  }
+
+  /** A failed row back to pending, due at `atMs`, with a fresh round of attempts (an admin has
+   * fixed the receiver); its last error stays until a send succeeds. False if it is not failed. */
+  requeue(id: number, atMs: number): boolean {
+    return this.db.prepare("UPDATE notify_outbox SET state = 'pending', attempts = 0, next_at_ms = ? WHERE id = ? AND state = 'failed'").run(atMs, id).changes === 1;
   }
 
   failed(limit = 100): OutboxRow[] {

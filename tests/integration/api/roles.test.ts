@@ -29,6 +29,9 @@ const ACTIONS: Action[] = [
   { name: 'list rules', needs: 'viewer', request: { method: 'GET', url: '/api/v1/rules' }, allowed: 200 },
   { name: 'read history', needs: 'viewer', request: { method: 'GET', url: `/api/v1/history?site=${S}&device=gas-01&channel=ch4` }, allowed: 200 },
   { name: 'alarm metrics', needs: 'viewer', request: { method: 'GET', url: '/api/v1/metrics/alarms' }, allowed: 200 },
+  { name: 'daily briefing', needs: 'viewer', request: { method: 'GET', url: '/api/v1/briefing' }, allowed: 200 },
+  { name: 'daily briefing page', needs: 'viewer', request: { method: 'GET', url: '/api/v1/briefing.html' }, allowed: 200 },
+  { name: 'list notifications', needs: 'officer', request: { method: 'GET', url: '/api/v1/notifications' }, allowed: 200 },
   { name: 'acknowledge', needs: 'officer', request: json('POST', '/api/v1/alarms/nope/ack', {}), allowed: 404 },
   { name: 'shelve', needs: 'officer', request: json('POST', '/api/v1/alarms/nope/shelve', { reason: 'sensor swap', minutes: 30 }), allowed: 404 },
   { name: 'unshelve', needs: 'officer', request: json('POST', '/api/v1/alarms/nope/unshelve'), allowed: 404 },
@@ -38,6 +41,7 @@ const ACTIONS: Action[] = [
   { name: 'lift an order', needs: 'officer', request: json('POST', '/api/v1/orders/nope/lift', { note: 'air tested' }), allowed: 404 },
   { name: 'put out of service', needs: 'admin', request: json('POST', `/api/v1/devices/${S}/nope/out-of-service`, { reason: 'calibration', minutes: 60 }), allowed: 404 },
   { name: 'return to service', needs: 'admin', request: json('DELETE', `/api/v1/devices/${S}/nope/out-of-service`), allowed: 404 },
+  { name: 'retry a notification', needs: 'admin', request: json('POST', '/api/v1/notifications/999999/retry'), allowed: 404 },
   { name: 'list tokens', needs: 'admin', request: { method: 'GET', url: '/api/v1/tokens' }, allowed: 200 },
   { name: 'create a token', needs: 'admin', request: json('POST', '/api/v1/tokens', { name: 'matrix', role: 'viewer' }), allowed: 200 },
   { name: 'revoke a token', needs: 'admin', request: json('DELETE', '/api/v1/tokens/nope'), allowed: 404 },
@@ -63,7 +67,8 @@ describe('role matrix', () => {
       it(`${action.name} (${action.needs}) as ${role ?? 'nobody'}: ${expected}`, async () => {
         const res = await call(g, role, action.request);
         expect(res.statusCode, res.body).toBe(expected);
-        const body = res.json() as { statusCode: number; error: string; message: string };
+        // Refusals are JSON; an allowed page (the briefing's HTML) is not.
+        const body = (expected >= 400 ? res.json() : null) as { statusCode: number; error: string; message: string };
         if (expected === 401) expect(body).toEqual({ statusCode: 401, error: 'Unauthorized', message: expect.stringMatching(/^missing token/) });
         if (expected === 403) expect(body).toEqual({ statusCode: 403, error: 'Forbidden', message: `role ${action.needs} needed; token ${role === 'viewer' ? 'viewer Zhao' : 'officer Li'} is ${role}` });
       });

@@ -5,6 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
 import { buildBriefing } from '../../../gateway/src/notify/briefing.js';
+import { buildChannels } from '../../../gateway/src/notify/channels/index.js';
+import { notifySchema } from '../../../gateway/src/config/notify-schema.js';
 import { eventually } from '../../support/gateway.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
@@ -88,6 +90,11 @@ describe('daily briefing', () => {
     expect(b.markdown).toContain('- 已销号 1 项，未销号 3 项');
     expect(b.markdown).toContain('- 示范餐馆后厨 gas-04 离线自 2026-11-23 18:00');
     expect(b.markdown).toContain('- 最长确认用时 12 分 30 秒（示范餐馆后厨 gas-01，红色预警）');
+    // For robots without Markdown tables (DingTalk, WeCom) the same rows as bullets.
+    expect(b.markdownLists).toContain('- **示范餐馆后厨**：红色预警 1，橙色预警 1，黄色预警 1，蓝色预警 0，合计 3');
+    expect(b.markdownLists).toContain('- **合计**：红色预警 2，橙色预警 1，黄色预警 1，蓝色预警 0，合计 4');
+    expect(b.markdownLists).not.toMatch(/^\|/m);
+    expect(b.markdownLists).toContain('- 下达 1 起，解除 2 起');
     expect(b.html).toContain('<th>红色预警</th>');
     expect(b.html).toContain('<li>尚未确认 2 起</li>');
 
@@ -96,6 +103,7 @@ describe('daily briefing', () => {
     expect(north.alarmsByLevel).toEqual({ blue: 0, yellow: 0, orange: 0, red: 1 });
     expect(north.ordersIssued).toEqual([]);
     expect(north.title).toBe('Duty briefing · North · 2026-11-24');
+    expect(north.markdownLists).toContain('- **kitchen-02**: Red warning 1, Orange warning 0, Yellow warning 0, Blue warning 0, Total 1');
   });
 
   it('is sent once at 08:00 local per region and recipient, and not again after a restart', async () => {
@@ -130,5 +138,44 @@ describe('daily briefing', () => {
     cleanups.push(() => again.close());
     expect(again.notifier.briefings.tick(TO + 3_600_000)).toBe(0);
     expect(again.notifier.outbox.list({ limit: 100 }).filter((r) => r.kind === 'briefing')).toHaveLength(2);
+  });
+
+  it('reaches DingTalk and WeCom robots with its tables as lists, a webhook with the tables', async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    cleanups.push(() => rx.close());
+    const channels = {
+      hook: { type: 'webhook' as const, url: `${rx.url}/webhook`, secret: 'webhook-secret-0123' },
+      ding: { type: 'dingtalk' as const, url: `${rx.url}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
+      wecom: { type: 'wecom' as const, url: `${rx.url}/wecom?key=k1` },
+    };
+    const all = [{ channel: 'hook' }, { channel: 'ding', to: '13800000002' }, { channel: 'wecom' }];
+    const input = { ...rosterInput(channels, { zhang: [{ channel: 'hook' }], wang: all, zhao: [{ channel: 'hook' }] }), briefing: { enabled: true, to: ['wang'] }, delivery: { pollMs: 10, baseDelayMs: 20 } };
+    let now = 0;
+    // The robots sign with the wall clock (DingTalk refuses a timestamp an hour off), not the seed's.
+    const h = openHarness(dir.path, input, () => now, { channels: buildChannels(notifySchema.parse(input).channels, Date.now) });
+    cleanups.push(() => h.close());
+    seed(h, (ms) => (now = ms), () => now);
+    // The seeded alarms' own notifications went nowhere yet (the worker is not started): drop them.
+    h.db.prepare("DELETE FROM notify_outbox WHERE kind != 'briefing'").run();
+
+    expect(h.notifier.briefings.tick(TO)).toBe(3);
+    h.notifier.start();
+    const briefing = (path: string) => rx.shown(path).find((d) => d.key?.startsWith('briefing:'));
+    const row = '示范餐馆后厨**：红色预警 1，橙色预警 1，黄色预警 1，蓝色预警 0，合计 3';
+    const ding = await eventually(() => briefing('/dingtalk'), 5000, 'briefing on DingTalk');
+    const dingText = (ding.json as { markdown: { text: string }; at: unknown }).markdown.text;
+    expect(dingText).toContain(row);
+    expect(dingText).not.toMatch(/^\|/m);
+    // The briefing calls nobody by name: no @-mention.
+    expect((ding.json as { at: unknown }).at).toEqual({ atMobiles: [], isAtAll: false });
+    const wecom = await eventually(() => briefing('/wecom'), 5000, 'briefing on WeCom');
+    const content = (wecom.json as { markdown: { content: string } }).markdown.content;
+    expect(content).toContain(row);
+    expect(content).not.toMatch(/^\|/m);
+    const hook = await eventually(() => briefing('/webhook'), 5000, 'briefing on the webhook');
+    expect((hook.json as { markdown: string }).markdown).toContain('| 示范餐馆后厨 | 1 | 1 | 1 | 0 | 3 |');
+    expect(rx.refused).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 // DingTalk custom robot (自定义机器人): a markdown message to a group. With 加签 the URL carries
 // `timestamp` (ms) and `sign` = urlencode(base64(HMAC-SHA256(secret, `${timestamp}\n${secret}`))),
 // the algorithm DingTalk publishes; the robot refuses a timestamp more than an hour off.
+// At the configured levels the recipient's mobile is @-mentioned (`at.atMobiles`), which makes
+// DingTalk alert that person even in a muted group.
 
 import { createHmac } from 'node:crypto';
 import type { Channel, Outgoing } from './channel.js';
@@ -21,8 +23,33 @@ export interface DingtalkOptions {
   id: string;
   url: string;
   secret?: string | undefined;
+  /** Levels at which the recipient (the contact's mobile, `to`) is @-mentioned. */
+  atLevels?: readonly string[];
   timeoutMs: number;
   clock: () => number;
+}
+
+/** Alarm steps that call for someone: not the all-clear, not the daily briefing. */
+const CALLING = new Set(['raised', 'escalated', 'escalation', 'reminder']);
+
+/** The mobiles to @-mention: the recipient's, when the step calls for them at one of `atLevels`. */
+export function dingtalkMentions(m: Pick<Outgoing, 'to' | 'data'>, atLevels: readonly string[]): string[] {
+  const { level, kind } = m.data;
+  if (!m.to || typeof level !== 'string' || !atLevels.includes(level) || typeof kind !== 'string' || !CALLING.has(kind)) return [];
+  return [m.to];
+}
+
+/** The robot's markdown message. DingTalk's custom-robot API: `at: { atMobiles, isAtAll }`, and in
+ * a markdown message the mention shows (and alerts) only where the text holds `@<mobile>`. */
+export function dingtalkBody(m: Outgoing, atLevels: readonly string[]): string {
+  const mobiles = dingtalkMentions(m, atLevels);
+  const mention = mobiles.length > 0 ? `\n\n${mobiles.map((x) => `@${x}`).join(' ')}` : '';
+  // The key goes in the text too: DingTalk has no idempotency field, a reader can see repeats.
+  return JSON.stringify({
+    msgtype: 'markdown',
+    markdown: { title: m.title, text: `${m.markdown}${mention}\n\n> ${m.key}` },
+    at: { atMobiles: mobiles, isAtAll: false },
+  });
 }
 
 export function dingtalkChannel(o: DingtalkOptions): Channel {
@@ -30,12 +57,7 @@ export function dingtalkChannel(o: DingtalkOptions): Channel {
     id: o.id,
     type: 'dingtalk',
     async send(m: Outgoing) {
-      // The key goes in the text too: DingTalk has no idempotency field, a reader can see repeats.
-      const body = JSON.stringify({
-        msgtype: 'markdown',
-        markdown: { title: m.title, text: `${m.markdown}\n\n> ${m.key}` },
-        at: { isAtAll: false },
-      });
+      const body = dingtalkBody(m, o.atLevels ?? ['red']);
       const answer = await httpSend(dingtalkSignedUrl(o.url, o.secret, o.clock()), {
         method: 'POST',
         body,

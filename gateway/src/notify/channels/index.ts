@@ -13,7 +13,7 @@ export function buildChannel(id: string, c: ChannelConfig, clock: () => number):
     case 'webhook':
       return webhookChannel({ id, url: c.url, secret: c.secret, headers: c.headers, timeoutMs: c.timeoutMs, clock });
     case 'dingtalk':
-      return dingtalkChannel({ id, url: c.url, secret: c.secret, timeoutMs: c.timeoutMs, clock });
+      return dingtalkChannel({ id, url: c.url, secret: c.secret, atLevels: c.atLevels, timeoutMs: c.timeoutMs, clock });
     case 'wecom':
       return wecomChannel({ id, url: c.url, timeoutMs: c.timeoutMs });
     case 'email':
