@@ -37,7 +37,7 @@ const CHANNELS = ['ch4', 'co'] as const;
 const QUANTITY_OF: Record<string, Quantity> = { ch4: 'methane_lel', co: 'co_ppm' };
 
 /** Sensor s is channel s % 2 of device s >> 1; ten detectors per site. Ids built once, up front. */
-class Fleet {
+export class Fleet {
   readonly site: SiteId[] = [];
   readonly device: DeviceId[] = [];
   readonly channel: ChannelId[] = [];
@@ -107,7 +107,7 @@ function mutableReading(): SensorReading {
 }
 
 /** Feeds `count` readings of the fleet, starting at reading index `from`; returns transitions. */
-function feed(engine: DetectionEngine, fleet: Fleet, values: Float64Array, from: number, count: number, order = fleet.order): number {
+export function feed(engine: DetectionEngine, fleet: Fleet, values: Float64Array, from: number, count: number, order = fleet.order): number {
   const r = mutableReading();
   let transitions = 0;
   for (let i = from; i < from + count; i++) {
@@ -123,31 +123,41 @@ function feed(engine: DetectionEngine, fleet: Fleet, values: Float64Array, from:
   return transitions;
 }
 
-function valuesFor(fleet: Fleet, from: number, count: number, order = fleet.order): Float64Array {
+export function valuesFor(fleet: Fleet, from: number, count: number, order = fleet.order): Float64Array {
   const out = new Float64Array(count);
   for (let i = 0; i < count; i++) out[i] = fleet.value(order[(from + i) % fleet.size]!, Math.floor((from + i) / fleet.size));
   return out;
 }
 
-function measureDetect(rules: Rule[], fleet: Fleet, readings: number, order = fleet.order): { perS: number; transitions: number } {
+/** CPU seconds this process has used (user + system): time lost to other processes on a shared machine is not in it. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+function measureDetect(rules: Rule[], fleet: Fleet, readings: number, order = fleet.order): { perS: number; perCpuS: number; transitions: number } {
   // Warm the JIT on a throwaway engine so the measured one starts cold only in its own state.
   const warmN = Math.min(readings, 200_000);
   feed(new DetectionEngine(rules), fleet, valuesFor(fleet, 0, warmN, order), 0, warmN, order);
   const values = valuesFor(fleet, 0, readings, order);
   // Median of three fresh engines: on a shared machine one run can lose half its CPU.
   const rates: number[] = [];
+  const cpuRates: number[] = [];
   let transitions = 0;
   for (let run = 0; run < 3; run++) {
     const engine = new DetectionEngine(rules);
+    const cpu0 = cpuSeconds();
     const t0 = performance.now();
     transitions = feed(engine, fleet, values, 0, readings, order);
     rates.push(readings / ((performance.now() - t0) / 1000));
+    cpuRates.push(readings / (cpuSeconds() - cpu0));
   }
-  return { perS: rates.sort((a, b) => a - b)[1]!, transitions };
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[1]!;
+  return { perS: median(rates), perCpuS: median(cpuRates), transitions };
 }
 
 /** Bytes → decodeTelemetry → process per channel; payloads built outside the timed region. */
-function measureParseDetect(rules: Rule[], fleet: Fleet, readings: number): { perS: number; msgsPerS: number } {
+function measureParseDetect(rules: Rule[], fleet: Fleet, readings: number): { perS: number; perCpuS: number; msgsPerS: number } {
   const devices = fleet.size >> 1;
   const messages = Math.ceil(readings / CHANNELS.length);
   const batch = 20_000;
@@ -155,6 +165,7 @@ function measureParseDetect(rules: Rule[], fleet: Fleet, readings: number): { pe
   const r = mutableReading();
   const deviceOrder = Array.from(fleet.order).filter((s) => (s & 1) === 0).map((s) => s >> 1);
   let ms = 0;
+  let cpuS = 0;
   let processed = 0;
   for (let start = 0; start < messages; start += batch) {
     const n = Math.min(batch, messages - start);
@@ -168,6 +179,7 @@ function measureParseDetect(rules: Rule[], fleet: Fleet, readings: number): { pe
       const readingsObj = { ch4: fleet.value(s0, round), co: fleet.value(s0 + 1, round) };
       payloads[k] = Buffer.from(JSON.stringify({ ts: fleet.tsMs(s0, round), seq: round, readings: readingsObj }));
     }
+    const cpu0 = cpuSeconds();
     const t0 = performance.now();
     for (let k = 0; k < n; k++) {
       const s0 = firstSensor[k]!;
@@ -186,25 +198,45 @@ function measureParseDetect(rules: Rule[], fleet: Fleet, readings: number): { pe
       }
     }
     ms += performance.now() - t0;
+    cpuS += cpuSeconds() - cpu0;
   }
-  return { perS: processed / (ms / 1000), msgsPerS: messages / (ms / 1000) };
+  return { perS: processed / (ms / 1000), perCpuS: processed / cpuS, msgsPerS: messages / (ms / 1000) };
 }
 
 
-/** Heap per sensor after `rounds` readings each (rate windows fill only after a few). */
+/**
+ * ns per reading the feeding loop itself costs (fetching the fleet's ids at random, building the
+ * reading) with an engine that does nothing: part of every detect figure above, not detection.
+ */
+function measureLoopOverhead(fleet: Fleet, readings: number, order: Int32Array): number {
+  const nothing = { process: () => [] } as unknown as DetectionEngine;
+  const values = valuesFor(fleet, 0, readings, order);
+  feed(nothing, fleet, values, 0, readings, order);
+  const t0 = performance.now();
+  feed(nothing, fleet, values, 0, readings, order);
+  return ((performance.now() - t0) * 1e6) / readings;
+}
+
+/** Memory per sensor (JS heap and array buffers) after `rounds` readings each (rate windows fill only after a few). */
 function measureMemory(rules: Rule[], memSensors: number, seed: number, rounds = 2): { bytes: number | string; how: string } {
   const { gc, how } = findGc();
   if (gc === null) return { bytes: 'n/a', how };
   const fleet = new Fleet(memSensors, rounds, rngFn(seed ^ 0x5eed));
   const values = valuesFor(fleet, 0, memSensors * rounds);
+  // The engine keeps its rule states in Float64Arrays whose memory lies outside the JS heap
+  // (arrayBuffers), so both are counted.
+  const used = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
   gc();
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   const engine = new DetectionEngine(rules);
   feed(engine, fleet, values, 0, memSensors * rounds);
   gc();
   gc();
-  const after = process.memoryUsage().heapUsed;
+  const after = used();
   // Ids and values were allocated before `before`: this is the engine's own cost per sensor.
   return { bytes: Math.round((after - before) / engine.sensorCount), how };
 }
@@ -227,6 +259,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
   const detectAllShuffled = measureDetect(allRules, allFleet, readings);
   const pvdAll = measureParseDetect(allRules, allFleet, readings);
   const memAll = measureMemory(allRules, memSensors, seed, 10); // 100 s of readings: the 60-s rate windows are full
+  const loopNs = measureLoopOverhead(allFleet, readings, allFleet.byMessage());
   const result: Record<string, number | string> = {
     detect_per_s: Math.round(detect.perS),
     parse_validate_detect_per_s: Math.round(pvd.perS),
@@ -235,7 +268,15 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
     detect_all_rules_per_s: Math.round(detectAll.perS), // in message order: a device's channels in a row
     detect_all_rules_sensor_shuffled_per_s: Math.round(detectAllShuffled.perS), // every reading from a random sensor
     parse_validate_detect_all_rules_per_s: Math.round(pvdAll.perS),
+    // The same runs per CPU second of this process (process.cpuUsage): what one core does when the
+    // machine is shared, since time the process waited for a core is left out. GC threads count.
+    detect_per_cpu_s: Math.round(detect.perCpuS),
+    parse_validate_detect_per_cpu_s: Math.round(pvd.perCpuS),
+    detect_all_rules_per_cpu_s: Math.round(detectAll.perCpuS),
+    detect_all_rules_sensor_shuffled_per_cpu_s: Math.round(detectAllShuffled.perCpuS),
+    parse_validate_detect_all_rules_per_cpu_s: Math.round(pvdAll.perCpuS),
     bytes_per_sensor_all_rules: memAll.bytes,
+    feed_loop_ns_per_reading_all_rules: Math.round(loopNs), // measured with an engine doing nothing; included in detect_all_rules_per_s
     gc: mem.how,
     transitions: detect.transitions,
     transitions_all_rules: detectAll.transitions,
@@ -262,10 +303,12 @@ async function main(): Promise<void> {
   console.log(`detection core, ${r.readings} readings over ${r.sensors} sensors (${r.machine})`);
   console.log(`  detect                 ${Number(r.detect_per_s).toLocaleString('en')} readings/s (${r.transitions} transitions)`);
   console.log(`  decode+validate+detect ${Number(r.parse_validate_detect_per_s).toLocaleString('en')} readings/s, ${Number(r.parse_validate_detect_msgs_per_s).toLocaleString('en')} msgs/s`);
-  console.log(`  heap per sensor        ${r.bytes_per_sensor} bytes at ${r.mem_sensors} sensors (gc: ${r.gc})`);
+  console.log(`  memory per sensor      ${r.bytes_per_sensor} bytes at ${r.mem_sensors} sensors (gc: ${r.gc})`);
   console.log(`all rule kinds (threshold, rate, dose), ${r.all_rules_sensors} sensors`);
   console.log(`  detect                 ${Number(r.detect_all_rules_per_s).toLocaleString('en')} readings/s by message, ${Number(r.detect_all_rules_sensor_shuffled_per_s).toLocaleString('en')} by random sensor (${r.transitions_all_rules} transitions)`);
-  console.log(`  decode+validate+detect ${Number(r.parse_validate_detect_all_rules_per_s).toLocaleString('en')} readings/s; heap per sensor ${r.bytes_per_sensor_all_rules} bytes, windows full`);
+  console.log(`  decode+validate+detect ${Number(r.parse_validate_detect_all_rules_per_s).toLocaleString('en')} readings/s; memory per sensor ${r.bytes_per_sensor_all_rules} bytes, windows full`);
+  console.log(`per CPU second (shared machine): detect ${Number(r.detect_per_cpu_s).toLocaleString('en')}, all rules ${Number(r.detect_all_rules_per_cpu_s).toLocaleString('en')} by message, decode+validate+detect all rules ${Number(r.parse_validate_detect_all_rules_per_cpu_s).toLocaleString('en')}`);
+  console.log(`  the bench's feeding loop alone: ${r.feed_loop_ns_per_reading_all_rules} ns per reading (inside the detect figure)`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../contract/ids.js';
 import { LEVELS } from '../contract/levels.js';
-import { QUANTITIES } from './quantities.js';
+import { isaStartingPoints, QUANTITIES, type Quantity } from './quantities.js';
 
 export const id = z.string().regex(ID_PATTERN, 'use 1–64 characters of A-Z a-z 0-9 _ -').refine(
   (s) => s !== '__proto__' && s !== 'constructor' && s !== 'prototype',
@@ -126,11 +126,29 @@ export const doseRuleSchema = z
     checkPositiveLevels(rule, ctx, 'dose');
   });
 
-export const ruleSchema = z.discriminatedUnion('kind', [thresholdRuleSchema, rateRuleSchema, doseRuleSchema], {
+const ruleUnion = z.discriminatedUnion('kind', [thresholdRuleSchema, rateRuleSchema, doseRuleSchema], {
   error: (issue) => (issue.code === 'invalid_union' ? 'kind must be threshold, rate or dose (leave it out for threshold)' : undefined),
 });
+
+/**
+ * Issue 3: deadband and delays default per quantity to the ISA-18.2 starting points (level 5 % of
+ * span and 60 s, temperature 1 % and 60 s; quantities.ts) unless the rule, or the preset it came
+ * from, gives a number. Only the settings a threshold rule leaves out are filled in.
+ */
+function withIsaStartingPoints(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const rule = raw as Record<string, unknown>;
+  if ((rule.kind !== undefined && rule.kind !== 'threshold') || !(QUANTITIES as readonly unknown[]).includes(rule.quantity)) return raw;
+  if (rule.deadband !== undefined && rule.onDelayS !== undefined && rule.offDelayS !== undefined) return raw;
+  const levels = rule.levels !== null && typeof rule.levels === 'object' ? Object.values(rule.levels).filter((v): v is number => typeof v === 'number' && Number.isFinite(v)) : [];
+  const start = isaStartingPoints(rule.quantity as Quantity, levels);
+  if (start === undefined) return raw;
+  return { ...rule, deadband: rule.deadband ?? start.deadband, onDelayS: rule.onDelayS ?? start.delayS, offDelayS: rule.offDelayS ?? start.delayS };
+}
+
+export const ruleSchema = z.preprocess(withIsaStartingPoints, ruleUnion);
 export type ThresholdRule = z.infer<typeof thresholdRuleSchema>;
 export type RateRule = z.infer<typeof rateRuleSchema>;
 export type DoseRule = z.infer<typeof doseRuleSchema>;
-export type Rule = z.infer<typeof ruleSchema>;
-export type RuleInput = z.input<typeof ruleSchema>;
+export type Rule = z.infer<typeof ruleUnion>;
+export type RuleInput = z.input<typeof ruleUnion>;

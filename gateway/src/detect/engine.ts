@@ -1,16 +1,19 @@
 // The detection engine: one reading in, level transitions out (DESIGN.md, Data flow). Pure in
 // the sense that matters: no I/O, no clock; it owns a map of per-sensor states and nothing else.
-// Every rule kind (threshold, rate, dose) is a compiled rule; a sensor keeps each rule's state as
-// one array of doubles (threshold.ts, Packed), so a reading touches few cache lines.
+// Every rule kind (threshold, rate, dose) is a compiled rule; the sensors a list of rules watches
+// keep all their rules' states in one slot each of a shared Float64Array (state-slab.ts), so a
+// reading touches few cache lines.
 
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import { levelAtRank, levelRank, type Level } from '../contract/levels.js';
 import type { Rule } from '../config/schema.js';
 import type { Quantity } from '../config/quantities.js';
-import { advanceThreshold, compileThreshold, doubles, LEVEL, type LatchSpec, type Packed } from './threshold.js';
+import { advanceThreshold, compileThreshold, LEVEL, type LatchSpec, type Packed } from './threshold.js';
 import { advanceRate, compileRate, restoreRate, type RateSpec } from './rate.js';
 import { advanceDose, compileDose, restoreDose, type DoseSpec } from './dose.js';
 import { cloneRuleState, initialSensorState, initPacked, packedSize, packRule, parseSensorKey, reviveSensorState, sensorKey, unpackRule, type RuleState, type SensorState } from './sensor-state.js';
+import { StateSlab } from './state-slab.js';
+import { NO_SLAB, SensorTable, type RuleSet, type SensorEntry } from './sensor-table.js';
 
 export interface SensorReading {
   site: SiteId;
@@ -53,54 +56,47 @@ function compile(rule: Rule): Compiled {
   }
 }
 
-// Each rule's state has an array of its own, so it sits at offset 0 (and a rate ring may grow).
-
-/** One reading through one rule's packed state, in place; true when the level changed. */
-function advance(c: Compiled, v: Packed, value: number, tsMs: number): boolean {
+/** One reading through one rule's packed state at `o`, in place; true when the level changed. */
+function advance(c: Compiled, v: Packed, o: number, value: number, tsMs: number): boolean {
   switch (c.kind) {
     case 'threshold':
-      return advanceThreshold(v, 0, value, tsMs, c.spec);
+      return advanceThreshold(v, o, value, tsMs, c.spec);
     case 'rate':
-      return advanceRate(v, 0, value, tsMs, c.spec);
+      return advanceRate(v, o, value, tsMs, c.spec);
     case 'dose':
-      return advanceDose(v, 0, value, tsMs, c.spec);
+      return advanceDose(v, o, value, tsMs, c.spec);
   }
 }
 
-function restoreLevel(c: Compiled, v: Packed, level: Level): void {
-  if (c.kind === 'dose') restoreDose(v, 0, level, c.spec);
-  else if (c.kind === 'rate') restoreRate(v, 0, level);
-  else v[LEVEL] = levelRank(level);
+function restoreLevel(c: Compiled, v: Packed, o: number, level: Level): void {
+  if (c.kind === 'dose') restoreDose(v, o, level, c.spec);
+  else if (c.kind === 'rate') restoreRate(v, o, level);
+  else v[o + LEVEL] = levelRank(level);
 }
 
-interface SensorEntry {
-  readonly site: SiteId;
-  readonly device: DeviceId;
-  readonly channel: ChannelId;
-  /** Resolved on the first reading: load() does not know the channel's quantity. */
-  quantity: Quantity | null;
-  rules: readonly Compiled[];
-  /** states[i] belongs to rules[i] (no lookup by rule id on the hot path), at offset 0. */
-  states: Packed[];
-  /** States loaded from a snapshot, by rule id, until the first reading says which rules apply. */
-  loaded: Record<string, RuleState> | null;
-}
+type Rules = RuleSet<Compiled>;
+type Entry = SensorEntry<Compiled>;
 
-type Channels = Map<ChannelId, SensorEntry>;
+function ruleSet(rules: readonly Compiled[]): Rules {
+  const offsets: number[] = [];
+  let stride = 0;
+  for (const c of rules) {
+    offsets.push(stride);
+    stride += packedSize(c.kind);
+  }
+  return { rules, offsets, slots: stride === 0 ? null : new StateSlab(stride) };
+}
 
 /** Shared and frozen: the common "nothing changed" answer costs no allocation. */
 const NO_TRANSITIONS: readonly LevelTransition[] = Object.freeze([]);
-const NO_RULES: readonly Compiled[] = Object.freeze([]);
+const NO_RULES: Rules = Object.freeze({ rules: Object.freeze([]), offsets: Object.freeze([]), slots: null });
 
 export class DetectionEngine {
   private readonly byQuantity = new Map<Quantity, Compiled[]>();
-  /** Rule lists by site and quantity, where a rule of the quantity is limited to some sites. */
-  private readonly perSite = new Map<string, readonly Compiled[]>();
+  /** Rule sets by quantity, and by site and quantity where a rule of the quantity is limited to some sites. */
+  private readonly sets = new Map<string, Rules>();
   private readonly byId = new Map<string, Compiled>();
-  // Nested by site, device, channel rather than one map keyed by sensorKey(): the ids arrive as
-  // separate strings, and joining them on every reading would allocate on the hot path.
-  private readonly sites = new Map<SiteId, Map<DeviceId, Channels>>();
-  private count = 0;
+  private readonly sensors = new SensorTable<Compiled>();
 
   constructor(rules: readonly Rule[]) {
     for (const rule of rules) {
@@ -114,7 +110,7 @@ export class DetectionEngine {
   }
 
   get sensorCount(): number {
-    return this.count;
+    return this.sensors.size;
   }
 
   /**
@@ -122,23 +118,24 @@ export class DetectionEngine {
    * shared and frozen when empty: read it, do not push to it.
    */
   process(reading: SensorReading): readonly LevelTransition[] {
-    let entry = this.sites.get(reading.site)?.get(reading.device)?.get(reading.channel);
+    let entry = this.sensors.find(reading.site, reading.device, reading.channel);
     if (entry === undefined) {
       // A channel no rule watches gets no state: memory stays proportional to watched sensors.
-      if (this.rulesFor(reading.site, reading.quantity).length === 0) return NO_TRANSITIONS;
-      entry = this.create(reading.site, reading.device, reading.channel);
+      if (this.ruleSetFor(reading.site, reading.quantity).slots === null) return NO_TRANSITIONS;
+      entry = this.sensors.add(reading.site, reading.device, reading.channel, NO_RULES);
     }
     if (entry.quantity !== reading.quantity) this.resolve(entry, reading.quantity);
     let out: LevelTransition[] | null = null;
-    const rules = entry.rules;
-    const states = entry.states;
+    const { rules, offsets } = entry.set;
+    const slab = entry.slab;
+    const base = entry.base;
     for (let i = 0; i < rules.length; i++) {
       const c = rules[i]!;
-      const v = states[i]!;
-      const fromRank = v[LEVEL]!;
-      if (!advance(c, v, reading.value, reading.tsMs)) continue;
+      const o = base + offsets[i]!;
+      const fromRank = slab[o + LEVEL]!;
+      if (!advance(c, slab, o, reading.value, reading.tsMs)) continue;
       const from = levelAtRank(fromRank);
-      const to = levelAtRank(v[LEVEL]!);
+      const to = levelAtRank(slab[o + LEVEL]!);
       (out ??= []).push({
         kind: 'level',
         site: reading.site,
@@ -165,33 +162,30 @@ export class DetectionEngine {
   restore(site: SiteId, device: DeviceId, channel: ChannelId, ruleId: string, level: Level): boolean {
     const c = this.byId.get(ruleId);
     if (c === undefined || (c.rule.sites !== undefined && !c.rule.sites.includes(site))) return false;
-    const entry = this.sites.get(site)?.get(device)?.get(channel) ?? this.create(site, device, channel);
+    const entry = this.sensors.find(site, device, channel) ?? this.sensors.add(site, device, channel, NO_RULES);
     if (entry.quantity === null) this.resolve(entry, c.rule.quantity);
-    const i = entry.rules.indexOf(c);
+    const i = entry.set.rules.indexOf(c);
     if (i < 0) return false;
-    restoreLevel(c, entry.states[i]!, level);
+    restoreLevel(c, entry.slab, entry.base + entry.set.offsets[i]!, level);
     return true;
   }
 
   levelOf(site: SiteId, device: DeviceId, channel: ChannelId, ruleId: string): Level | null {
-    const entry = this.sites.get(site)?.get(device)?.get(channel);
+    const entry = this.sensors.find(site, device, channel);
     if (entry === undefined) return null;
-    const i = entry.rules.findIndex((c) => c.rule.id === ruleId);
-    return i >= 0 ? levelAtRank(entry.states[i]![LEVEL]!) : (entry.loaded?.[ruleId]?.level ?? null);
+    const { rules, offsets } = entry.set;
+    const i = rules.findIndex((c) => c.rule.id === ruleId);
+    return i >= 0 ? levelAtRank(entry.slab[entry.base + offsets[i]! + LEVEL]!) : (entry.loaded?.[ruleId]?.level ?? null);
   }
 
   /** A deep copy keyed by sensorKey(); later readings do not change it. */
   snapshot(): Record<string, SensorState> {
     const out: Record<string, SensorState> = {};
-    for (const devices of this.sites.values()) {
-      for (const channels of devices.values()) {
-        for (const e of channels.values()) {
-          const state = initialSensorState();
-          if (e.loaded !== null) for (const id of Object.keys(e.loaded)) state.rules[id] = cloneRuleState(e.loaded[id]!);
-          e.rules.forEach((c, i) => (state.rules[c.rule.id] = unpackRule(c.kind, e.states[i]!, 0)));
-          out[sensorKey(e.site, e.device, e.channel)] = state;
-        }
-      }
+    for (const e of this.sensors.entries()) {
+      const state = initialSensorState();
+      if (e.loaded !== null) for (const id of Object.keys(e.loaded)) state.rules[id] = cloneRuleState(e.loaded[id]!);
+      e.set.rules.forEach((c, i) => (state.rules[c.rule.id] = unpackRule(c.kind, e.slab, e.base + e.set.offsets[i]!)));
+      out[sensorKey(e.site, e.device, e.channel)] = state;
     }
     return out;
   }
@@ -205,68 +199,59 @@ export class DetectionEngine {
       const ref = parseSensorKey(key);
       if (ref === null) throw new TypeError(`snapshot: ${JSON.stringify(key)} is not a site/device/channel key`);
       const state = reviveSensorState(snapshot[key]!);
-      const channels = this.channels(ref.site, ref.device);
-      if (!channels.has(ref.channel)) this.count++;
-      channels.set(ref.channel, { site: ref.site, device: ref.device, channel: ref.channel, quantity: null, rules: NO_RULES, states: [], loaded: state.rules });
+      const entry = this.sensors.find(ref.site, ref.device, ref.channel) ?? this.sensors.add(ref.site, ref.device, ref.channel, NO_RULES);
+      entry.set.slots?.release(entry.slab, entry.base);
+      entry.quantity = null;
+      entry.set = NO_RULES;
+      entry.slab = NO_SLAB;
+      entry.base = 0;
+      entry.loaded = state.rules;
     }
   }
 
   /**
-   * Picks the rules for the channel's quantity and lines their states up with them: a state
-   * already held or loaded for a rule is kept (its level at least, if the rule changed kind).
+   * Picks the rules for the channel's quantity and moves the sensor to a slot of their set: a
+   * state already held or loaded for a rule is kept (its level at least, if the rule changed kind).
    */
-  private resolve(entry: SensorEntry, quantity: Quantity): void {
-    const { rules: before, states: held, loaded } = entry;
-    entry.quantity = quantity;
-    entry.rules = this.rulesFor(entry.site, quantity);
-    entry.states = entry.rules.map((c) => {
-      const i = before.indexOf(c);
-      if (i >= 0) return held[i]!;
-      const v = doubles(packedSize(c.kind));
+  private resolve(entry: Entry, quantity: Quantity): void {
+    const { set: before, slab: held, base: heldBase, loaded } = entry;
+    const set = this.ruleSetFor(entry.site, quantity);
+    const { slab, base } = set.slots?.take() ?? { slab: NO_SLAB, base: 0 };
+    set.rules.forEach((c, i) => {
+      const o = base + set.offsets[i]!;
+      const j = before.rules.indexOf(c);
+      if (j >= 0) {
+        const from = heldBase + before.offsets[j]!;
+        slab.set(held.subarray(from, from + packedSize(c.kind)), o);
+        return;
+      }
       const old: RuleState | undefined = loaded?.[c.rule.id];
       if (old !== undefined && old.kind === c.kind) {
-        packRule(old, v, 0);
+        packRule(old, slab, o);
       } else {
-        initPacked(c.kind, v, 0);
-        if (old?.level != null) restoreLevel(c, v, old.level);
+        initPacked(c.kind, slab, o);
+        if (old?.level != null) restoreLevel(c, slab, o, old.level);
       }
-      return v;
     });
+    before.slots?.release(held, heldBase);
+    entry.quantity = quantity;
+    entry.set = set;
+    entry.slab = slab;
+    entry.base = base;
     entry.loaded = null;
   }
 
-  private rulesFor(site: SiteId, quantity: Quantity): readonly Compiled[] {
+  private ruleSetFor(site: SiteId, quantity: Quantity): Rules {
     const all = this.byQuantity.get(quantity);
     if (all === undefined) return NO_RULES;
-    if (all.every((c) => c.rule.sites === undefined)) return all;
-    // Cached, so sensors of one site share one list (entries are created off the hot path).
-    const key = `${quantity}@${site}`;
-    let list = this.perSite.get(key);
-    if (list === undefined) {
-      list = all.filter((c) => c.rule.sites === undefined || c.rule.sites.includes(site));
-      this.perSite.set(key, list);
+    // Cached, so sensors of one site share one set (sets are looked up off the hot path, but for
+    // readings of channels no rule watches).
+    const key = all.every((c) => c.rule.sites === undefined) ? quantity : `${quantity}@${site}`;
+    let set = this.sets.get(key);
+    if (set === undefined) {
+      set = ruleSet(all.filter((c) => c.rule.sites === undefined || c.rule.sites.includes(site)));
+      this.sets.set(key, set);
     }
-    return list;
-  }
-
-  private channels(site: SiteId, device: DeviceId): Channels {
-    let devices = this.sites.get(site);
-    if (devices === undefined) {
-      devices = new Map();
-      this.sites.set(site, devices);
-    }
-    let channels = devices.get(device);
-    if (channels === undefined) {
-      channels = new Map();
-      devices.set(device, channels);
-    }
-    return channels;
-  }
-
-  private create(site: SiteId, device: DeviceId, channel: ChannelId): SensorEntry {
-    const entry: SensorEntry = { site, device, channel, quantity: null, rules: NO_RULES, states: [], loaded: null };
-    this.channels(site, device).set(channel, entry);
-    this.count++;
-    return entry;
+    return set;
   }
 }

@@ -7,9 +7,11 @@
 // is then f_now minus the lowest f in the window (for `fall`: the highest f minus f_now), i.e.
 // "how far the value has climbed within the window", so a rise that starts mid-window counts
 // in full. The window's minimum is kept in a monotonic deque over time buckets of windowS/30:
-// one entry per bucket at most (the bucket's lowest f), so memory is bounded by 31 entries
-// whatever the reading rate (a ring that grows on demand to that size and never shrinks, so a
-// steady stream allocates nothing), and every entry is pushed and popped once. A bucket stays in the
+// one entry per bucket at most (the bucket's lowest f), so the deque never holds more than 31
+// entries whatever the reading rate: a fixed ring of that size, inside the state, is exact (no
+// cap that could drop an entry) and never allocates; every entry is pushed and popped once. A
+// 60-s window read every 10 s uses 7 of the 31 slots, and only the cache lines of the slots in use
+// are touched. A bucket stays in the
 // window until it lies entirely more than windowS in the past: the reference can be up to one
 // bucket (windowS/30) older than windowS, erring towards alarming.
 //
@@ -27,8 +29,7 @@ import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_S
 export const RATE_BUCKETS = 30;
 const CAP = RATE_BUCKETS + 1; // deque entries: one per bucket of the window, the current one included
 
-// Packed layout after the latch (threshold.ts), then the deque: a ring of [bucket, sign·f] pairs,
-// 4 at first and up to CAP. The ring grows at the end of the array: a rate state comes last in it.
+// Packed layout after the latch (threshold.ts), then the deque: a ring of CAP [bucket, sign·f] pairs.
 const PREV_VALUE = LATCH_SIZE; // x_i-2 (x_i-1 is the latch's LAST_VALUE)
 const SEEN = LATCH_SIZE + 1; // readings since the start or the last long silence, capped at minSamples
 const FIRST_TS = LATCH_SIZE + 2; // time of the first of those
@@ -36,8 +37,8 @@ const HELD = LATCH_SIZE + 3; // 1 while a restored level waits for a window of e
 const HEAD = LATCH_SIZE + 4; // ring index of the front entry
 const SIZE = LATCH_SIZE + 5; // entries in the ring
 const RING = LATCH_SIZE + 6;
-/** Slots of a fresh rate state; its ring may add 2 · (CAP − 4) more. */
-export const RATE_SIZE = RING + 2 * 4;
+/** Slots of a rate state, its full ring included: 79 doubles, 632 bytes. */
+export const RATE_SIZE = RING + 2 * CAP;
 
 export interface RateSpec {
   readonly latch: LatchSpec;
@@ -91,18 +92,14 @@ export function packRate(s: RateState, v: Packed, o: number): void {
   v[o + FIRST_TS] = s.firstTsMs;
   v[o + HELD] = s.holdRestored ? 1 : 0;
   const size = Math.min(s.window.length >> 1, CAP);
-  while (v.length < o + RING + 2 * size) v.push(0);
   for (let i = 0; i < 2 * size; i++) v[o + RING + i] = s.window[i]!;
   v[o + SIZE] = size;
 }
 
-const capacity = (v: Packed, o: number): number => (v.length - o - RING) >> 1;
-
 export function unpackRate(v: Packed, o: number): RateState {
   const window: number[] = [];
-  const cap = capacity(v, o);
   for (let k = 0; k < v[o + SIZE]!; k++) {
-    const at = o + RING + ((v[o + HEAD]! + k) % cap) * 2;
+    const at = o + RING + ((v[o + HEAD]! + k) % CAP) * 2;
     window.push(v[at]!, v[at + 1]!);
   }
   return { kind: 'rate', ...unpackLatch(v, o), prevValue: v[o + PREV_VALUE]!, seen: v[o + SEEN]!, firstTsMs: v[o + FIRST_TS]!, holdRestored: v[o + HELD] === 1, window };
@@ -123,23 +120,25 @@ function median3(a: number, b: number, c: number): number {
 /** Adds sign·f for `bucket` to the deque at `o` and returns sign·f minus the window's minimum. */
 function pushEnvelope(v: Packed, o: number, bucket: number, y: number): number {
   const ring = o + RING;
-  let cap = capacity(v, o);
+  // Ring positions wrap by a compare, not `%`: the numbers come out of a Float64Array, and a
+  // floating-point remainder costs more than the rest of this function.
   let head = v[o + HEAD]!;
   let size = v[o + SIZE]!;
   // Expire from the front the buckets that lie wholly before the window.
   while (size > 0 && v[ring + head * 2]! < bucket - RATE_BUCKETS) {
-    head = head + 1 === cap ? 0 : head + 1;
+    head = head + 1 === CAP ? 0 : head + 1;
     size--;
   }
   // Drop from the back every entry that can no longer be the minimum.
-  while (size > 0 && v[ring + ((head + size - 1) % cap) * 2 + 1]! >= y) size--;
-  if (size === 0 || v[ring + ((head + size - 1) % cap) * 2]! !== bucket) {
-    // Entries left have buckets in [bucket − 30, bucket − 1]: at most CAP − 1, so growing to CAP always makes room.
-    if (size === cap) {
-      cap = grow(v, ring, head, size);
-      head = 0;
-    }
-    const at = ring + ((head + size) % cap) * 2;
+  let back = head + size - 1;
+  if (back >= CAP) back -= CAP;
+  while (size > 0 && v[ring + back * 2 + 1]! >= y) {
+    size--;
+    back = back === 0 ? CAP - 1 : back - 1;
+  }
+  if (size === 0 || v[ring + back * 2]! !== bucket) {
+    // Entries left have buckets in [bucket − 30, bucket − 1]: at most CAP − 1, so there is room.
+    const at = ring + (back + 1 === CAP ? 0 : back + 1) * 2;
     v[at] = bucket;
     v[at + 1] = y;
     size++;
@@ -147,15 +146,6 @@ function pushEnvelope(v: Packed, o: number, bucket: number, y: number): number {
   v[o + HEAD] = head;
   v[o + SIZE] = size;
   return y - v[ring + head * 2 + 1]!;
-}
-
-/** Doubles a full ring (up to CAP entries) at the end of the array, front entry first; returns the capacity. */
-function grow(v: Packed, ring: number, head: number, size: number): number {
-  const entries = v.slice(ring + head * 2).concat(v.slice(ring, ring + head * 2));
-  const cap = Math.min(size * 2, CAP);
-  for (let i = 0; i < entries.length; i++) v[ring + i] = entries[i]!;
-  while (v.length < ring + cap * 2) v.push(0);
-  return cap;
 }
 
 /** Advances the packed state at `o` IN PLACE; returns true when its level changed (the engine's path). */

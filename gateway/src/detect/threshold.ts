@@ -3,16 +3,17 @@
 // itself; rate.ts and dose.ts apply it to a change and to a dose. Pure: time is the reading's
 // own tsMs, never the clock.
 //
-// Two forms of one state: the engine keeps a sensor's rule states side by side in one array of
-// doubles (`Packed`, each rule at its offset `o`, laid out below: one allocation per sensor, no
-// boxed numbers, few cache lines at 100 000 sensors); snapshots and the step* functions use named
-// objects (ThresholdState…). pack/unpack convert.
+// Two forms of one state: the engine keeps a sensor's rule states side by side in a Float64Array
+// (`Packed`, each rule at its offset `o`, laid out below), many sensors to one array
+// (state-slab.ts), so a reading touches its own few cache lines and no object of its own at
+// 100 000 sensors; snapshots and the step* functions use named objects (ThresholdState…).
+// pack/unpack convert.
 
 import { levelAtRank, levelRank, type Level } from '../contract/levels.js';
 import type { ThresholdRule } from '../config/schema.js';
 
 /** Rule states in the engine: numbers at a rule's offset plus the slots below (and more, per kind). */
-export type Packed = number[];
+export type Packed = Float64Array;
 
 export const LEVEL = 0; // rank of the latched level, -1 for none
 export const LAST_TS = 1; // time of the latest accepted reading, -Infinity before the first
@@ -79,21 +80,9 @@ export function compileThreshold(rule: ThresholdRule): LatchSpec {
   };
 }
 
-const templates = new Map<number, Packed>();
-
-/**
- * `size` slots of doubles. Made of doubles from the start (NaN), so V8 stores them unboxed and
- * never converts the array when a time or a fraction is written; copied from a template so the
- * array holds exactly `size` slots (one grown by push keeps spare room).
- */
+/** `size` slots of doubles, all NaN until a rule's init writes them. */
 export function doubles(size: number): Packed {
-  let template = templates.get(size);
-  if (template === undefined) {
-    template = [];
-    for (let i = 0; i < size; i++) template.push(NaN);
-    templates.set(size, template);
-  }
-  return template.slice();
+  return new Float64Array(size).fill(NaN);
 }
 
 /** Writes a fresh latch at `o`. */
@@ -122,8 +111,8 @@ export function unpackLatch(v: Packed, o: number): LatchState {
     level: levelAtRank(v[o + LEVEL]!),
     lastTsMs: v[o + LAST_TS]!,
     lastValue: v[o + LAST_VALUE]!,
-    since: v.slice(o + SINCE, o + SINCE + 4),
-    count: v.slice(o + COUNT, o + COUNT + 4),
+    since: Array.from(v.subarray(o + SINCE, o + SINCE + 4)),
+    count: Array.from(v.subarray(o + COUNT, o + COUNT + 4)),
   };
 }
 

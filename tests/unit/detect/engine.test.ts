@@ -181,3 +181,84 @@ describe('DetectionEngine with every rule kind', () => {
     expect(asRate.levelOf(hq, dev, ch4, 'ch4-watch')).toBe('yellow');
   });
 });
+
+describe('DetectionEngine state layout (slots of shared arrays)', () => {
+  const all: Rule[] = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES].map((r) => ruleSchema.parse(r));
+  const co = 'co' as ChannelId;
+
+  /** 300 sensors over 3 sites (device ids reused at every site): more than the first few slabs hold. */
+  function fleetReadings(rounds: number): SensorReading[] {
+    const out: SensorReading[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < 150; k++) {
+        const site = `site-${k % 3}` as SiteId;
+        const device = `det-${Math.floor(k / 3)}` as DeviceId; // the same ids at every site
+        const leak = k % 7 === 0 && round > 4 ? (round - 4) * (k % 5) * 3 : 0;
+        out.push({ site, device, channel: ch4, quantity: 'methane_lel', value: 2 + (k % 3) + leak, tsMs: round * 10_000 + k });
+        out.push({ site, device, channel: co, quantity: 'co_ppm', value: k % 11 === 0 && round > 2 ? 40 + 30 * (k % 4) : 5, tsMs: round * 10_000 + k });
+      }
+    }
+    return out;
+  }
+  const key = (r: { site: string; device: string; channel: string }) => `${r.site}/${r.device}/${r.channel}`;
+
+  it('gives every sensor the transitions it would get alone in an engine', () => {
+    const readings = fleetReadings(20);
+    const shared = new DetectionEngine(all);
+    const together = readings.flatMap((r) => [...shared.process(r)]);
+    expect(shared.sensorCount).toBe(300);
+    expect(together.length).toBeGreaterThan(20);
+    const alone = new Map<string, DetectionEngine>();
+    const separately = readings.flatMap((r) => {
+      let engine = alone.get(key(r));
+      if (engine === undefined) alone.set(key(r), (engine = new DetectionEngine(all)));
+      return [...engine.process(r)];
+    });
+    expect(together).toEqual(separately);
+  });
+
+  it('carries 300 sensors on identically from a snapshot through JSON', () => {
+    const readings = fleetReadings(30);
+    const cut = readings.length / 2;
+    const straight = new DetectionEngine(all);
+    readings.slice(0, cut).forEach((r) => straight.process(r));
+    const warm = new DetectionEngine(all);
+    warm.load(JSON.parse(JSON.stringify(straight.snapshot())));
+    expect(warm.snapshot()).toEqual(straight.snapshot());
+    const rest = readings.slice(cut);
+    expect(rest.flatMap((r) => [...warm.process(r)])).toEqual(rest.flatMap((r) => [...straight.process(r)]));
+    expect(warm.snapshot()).toEqual(straight.snapshot());
+  });
+
+  it('starts a sensor fresh in a slot another sensor gave up', () => {
+    const engine = new DetectionEngine(all);
+    // A channel first read as methane, in alarm, then re-profiled as CO: its methane slot is freed.
+    for (let t = 0; t <= 4_000; t += 2_000) engine.process(reading(60, t, hq, 'methane_lel', 'x' as ChannelId));
+    expect(engine.levelOf(hq, dev, 'x' as ChannelId, 'kitchen-methane')).toBe('red');
+    engine.process(reading(5, 6_000, hq, 'co_ppm', 'x' as ChannelId));
+    expect(engine.levelOf(hq, dev, 'x' as ChannelId, 'kitchen-methane')).toBeNull();
+    // The next methane sensor takes that slot and must behave as a fresh one.
+    const fresh = new DetectionEngine(all);
+    const feedBoth = (value: number, t: number) => [engine.process(reading(value, t)), fresh.process(reading(value, t))];
+    for (const [value, t] of [[3, 8_000], [3, 10_000], [30, 12_000], [30, 14_000], [2, 16_000]] as const) {
+      const [a, b] = feedBoth(value, t);
+      expect(a).toEqual(b);
+    }
+    expect(engine.snapshot()[sensorKey(hq, dev, ch4)]).toEqual(fresh.snapshot()[sensorKey(hq, dev, ch4)]);
+  });
+
+  it('replaces a sensor held in the engine by the one loaded from a snapshot', () => {
+    const engine = new DetectionEngine(all);
+    engine.process(reading(60, 0));
+    engine.process(reading(60, 2_000));
+    expect(engine.levelOf(hq, dev, ch4, 'kitchen-methane')).toBe('red');
+    const other = new DetectionEngine(all);
+    other.process(reading(30, 0));
+    other.process(reading(30, 2_000));
+    engine.load(other.snapshot());
+    expect(engine.sensorCount).toBe(1);
+    expect(engine.levelOf(hq, dev, ch4, 'kitchen-methane')).toBe('orange');
+    expect(engine.process(reading(30, 4_000))).toEqual(other.process(reading(30, 4_000)));
+    expect(engine.snapshot()).toEqual(other.snapshot());
+  });
+});

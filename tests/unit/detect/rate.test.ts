@@ -154,14 +154,16 @@ describe('samples and silences', () => {
 
   it(`keeps at most ${RATE_BUCKETS + 1} entries however many readings the window holds`, () => {
     // A steady climb: no entry ever leaves the back of the deque, only the front as time passes.
-    // The ring grows at the end of the array, up to 31 entries, and leaves the slots before it alone.
-    const packed = doubles(1 + RATE_SIZE);
+    // The ring is fixed at 31 entries inside the state and leaves the slots on either side alone.
+    const packed = doubles(1 + RATE_SIZE + 1);
     packed[0] = 7;
+    packed[1 + RATE_SIZE] = 8;
     initRate(packed, 1);
     const spec = compileRate(methaneRise);
     for (let t = 0; t <= 10 * 60_000; t += 100) advanceRate(packed, 1, t / 1000, t, spec);
-    expect(packed.length).toBe(1 + RATE_SIZE + 2 * (RATE_BUCKETS + 1 - 4));
+    expect(RATE_SIZE).toBeLessThanOrEqual(17 + 2 * (RATE_BUCKETS + 1));
     expect(packed[0]).toBe(7);
+    expect(packed[1 + RATE_SIZE]).toBe(8);
     expect(unpackRate(packed, 1).window.length).toBe(2 * (RATE_BUCKETS + 1));
     expect(unpackRate(packed, 1).level).toBe('red');
   });

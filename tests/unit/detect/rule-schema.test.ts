@@ -26,6 +26,22 @@ describe('rule kinds', () => {
     });
   });
 
+  it('starts a level or temperature threshold rule at the ISA-18.2 deadband and delays', () => {
+    // ISA-18.2 table of recommended starting points: level 5 % of span and 60 s, temperature 1 % and 60 s.
+    const gauge = ruleSchema.parse({ id: 'g', quantity: 'water_level_m', direction: 'above', levels: { yellow: 27.3, orange: 28.28, red: 29.73 } });
+    expect(gauge).toMatchObject({ deadband: 0.122, onDelayS: 60, offDelayS: 60 }); // 5 % of 29.73 − 27.3, to the mm
+    const heat = ruleSchema.parse({ id: 'h', kind: 'threshold', quantity: 'temperature_c', direction: 'above', levels: { red: 40 } });
+    expect(heat).toMatchObject({ deadband: 1, onDelayS: 60, offDelayS: 60 }); // 1 % of a −40…+60 °C sensor
+  });
+
+  it('keeps every deadband and delay a rule or preset gives, 0 included', () => {
+    const own = { id: 'g', quantity: 'water_level_m', direction: 'above', levels: { red: 30 }, deadband: 0, onDelayS: 5 } as const;
+    expect(ruleSchema.parse(own)).toMatchObject({ deadband: 0, onDelayS: 5, offDelayS: 60 });
+    const gas = ruleSchema.parse({ id: 'm', quantity: 'methane_lel', direction: 'above', levels: { red: 50 } });
+    expect(gas).toMatchObject({ deadband: 0, onDelayS: 0, offDelayS: 0 }); // an analyser signal: outside the ISA-18.2 table
+    expect(ruleSchema.parse(rate)).toMatchObject({ deadband: 0 }); // rate rules keep their own defaults
+  });
+
   it('fills a rate rule’s defaults', () => {
     expect(ruleSchema.parse(rate)).toEqual({ ...rate, deadband: 0, minSamples: 3, stopWork: false, stopWorkVotes: 1 });
   });
