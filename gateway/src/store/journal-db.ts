@@ -1,6 +1,6 @@
 // The journal database: every accepted reading and every dead letter, one row per message, in
 // arrival order and without a secondary index (an index on the ack path measured 4–10× slower).
-// Time-series sinks drain it by rowid cursor; the embedded store keeps its `sample` table here too.
+// Time-series sinks drain it by rowid cursor; the embedded store keeps its `sample` tables here too.
 
 import { join } from 'node:path';
 import { openDb, type Db } from './sqlite.js';
@@ -71,6 +71,41 @@ const MIGRATIONS = [
      last_seq INTEGER NOT NULL,
      PRIMARY KEY (site, device, channel, bucket_ms)
    ) WITHOUT ROWID;`,
+  // Issue 5. sample_1m_live: one-minute aggregates of the raw samples still held, kept by the drain
+  // (sqlite-history-minutes.ts; sample_1m_dirty lists minutes whose parts are still in memory), so
+  // 1m/1h history reads one row a minute instead of every sample (sqlite-history.ts). Retention moves whole minutes from it into sample_1m as it
+  // deletes their samples. The backfill covers samples stored before this version; a minute the
+  // old retention had half folded keeps its folded half in sample_1m, and the two merge.
+  `CREATE TABLE sample_1m_live (
+     site TEXT NOT NULL,
+     device TEXT NOT NULL,
+     channel TEXT NOT NULL,
+     bucket_ms INTEGER NOT NULL,
+     n INTEGER NOT NULL,
+     sum REAL NOT NULL,
+     min REAL NOT NULL,
+     max REAL NOT NULL,
+     last REAL NOT NULL,
+     last_ts_ms INTEGER NOT NULL,
+     last_seq INTEGER NOT NULL,
+     PRIMARY KEY (site, device, channel, bucket_ms)
+   ) WITHOUT ROWID;
+   CREATE TABLE sample_1m_dirty (
+     site TEXT NOT NULL,
+     device TEXT NOT NULL,
+     bucket_ms INTEGER NOT NULL,
+     PRIMARY KEY (site, device, bucket_ms)
+   ) WITHOUT ROWID;
+   INSERT INTO sample_1m_live (site, device, channel, bucket_ms, n, sum, min, max, last, last_ts_ms, last_seq)
+   SELECT site, device, channel, b, n, s, mn, mx, lv, lt, ls FROM (
+     SELECT x.site, x.device, j.key AS channel, x.ts_ms - x.ts_ms % 60000 AS b,
+       j.value AS lv, x.ts_ms AS lt, x.seq AS ls,
+       count(*) OVER p AS n, sum(j.value) OVER p AS s, min(j.value) OVER p AS mn, max(j.value) OVER p AS mx,
+       row_number() OVER (PARTITION BY x.site, x.device, j.key, x.ts_ms - x.ts_ms % 60000 ORDER BY x.ts_ms DESC, x.seq DESC) AS k
+     FROM sample x, json_each(x.readings) j
+     WHERE j.type IN ('integer', 'real')
+     WINDOW p AS (PARTITION BY x.site, x.device, j.key, x.ts_ms - x.ts_ms % 60000))
+   WHERE k = 1;`,
 ];
 
 export function journalPath(dataDir: string): string {

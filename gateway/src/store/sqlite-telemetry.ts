@@ -1,19 +1,22 @@
 // The embedded time-series store: drains the journal into `sample`, a table clustered by
 // (site, device, ts, seq) so one sensor's history is one range scan. The copy and the cursor move
 // in one transaction, and a replayed reading lands on the same key, so nothing is lost or doubled.
-// Measured (bench note in issue 10): batches of 20 000 rows sorted by key take ~110–120 k msg/s.
-// Retention (maintain): raw samples older than `retentionDays` are folded into one-minute
-// aggregates (`sample_1m`) in the transaction that deletes them; aggregates go after
-// `aggregateRetentionDays`. History by bucket merges both, so a mean spans the boundary exactly.
+// Each sample the drain inserts (a replay inserts none) also joins its one-minute aggregate per
+// channel (sqlite-history-minutes.ts), which 1m/1h history reads (sqlite-history.ts).
+// Measured by bench/sqlite-store.ts (bench/results/sqlite-store.json).
+// Retention (maintain): raw samples older than `retentionDays` go, whole minutes at a time, and
+// their minutes move from `sample_1m_live` into `sample_1m` in the same transaction; aggregates
+// go after `aggregateRetentionDays`.
 
 import type { Db } from './sqlite.js';
+import { SqliteHistory } from './sqlite-history.js';
+import { AGGREGATE_COLUMNS, LiveMinutes, MERGE_AGGREGATE } from './sqlite-history-minutes.js';
+import { bucketOf, MINUTE_MS } from './sqlite-history-parts.js';
 import type { HistoryPoint, HistoryQuery, TelemetryStore } from './telemetry-store.js';
 
 const SINK = 'sqlite';
 const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
-const EVERY_MS = { '10s': 10_000, '1m': 60_000, '1h': 3_600_000 } as const;
-/** Raw rows folded per maintain() call: bounds how long one call holds the event loop. */
+/** Raw rows deleted per maintain() call: bounds how long one call holds the event loop. */
 const ROLLUP_ROWS = 50_000;
 /** Devices visited per maintain() call. */
 const ROLLUP_DEVICES = 2_000;
@@ -32,23 +35,15 @@ export interface SqliteRetention {
   readonly aggregateRetentionDays: number;
 }
 
-/** One bucket's partial aggregate; parts from raw rows and from sample_1m merge exactly. */
-interface Part {
-  b: number;
-  n: number;
-  s: number;
-  mn: number;
-  mx: number;
-  lv: number;
-  lt: number;
-  ls: number;
-}
-
 export class SqliteTelemetryStore implements TelemetryStore {
   readonly kind = 'sqlite' as const;
   private last: number;
   private readonly next;
   private readonly moveBatch;
+  private readonly live: LiveMinutes;
+  private readonly historyReader: SqliteHistory;
+  private readonly oldestRaw;
+  private readonly retireMinutes;
   private lastAggregatePruneMs = -Infinity;
   private rollupFrom = { site: '', device: '' };
 
@@ -58,14 +53,29 @@ export class SqliteTelemetryStore implements TelemetryStore {
   ) {
     const row = db.prepare('SELECT last_id AS lastId FROM sink_cursor WHERE sink = ?').get(SINK) as { lastId: number } | undefined;
     this.last = row?.lastId ?? 0;
+    this.live = new LiveMinutes(db);
+    this.historyReader = new SqliteHistory(db, this.live);
     this.next = db.prepare('SELECT id, site, device, ts_ms, seq, readings FROM reading WHERE id > ? ORDER BY id LIMIT ?');
     const insert = db.prepare('INSERT OR IGNORE INTO sample (site, device, ts_ms, seq, readings) VALUES (?, ?, ?, ?, ?)');
     const saveCursor = db.prepare('INSERT INTO sink_cursor (sink, last_id) VALUES (?, ?) ON CONFLICT (sink) DO UPDATE SET last_id = excluded.last_id');
     this.moveBatch = db.transaction((rows: JournalRow[]) => {
-      // Key order turns scattered B-tree inserts into runs per device.
+      // Key order turns scattered B-tree inserts into runs per device, and a device's minute
+      // into one run of rows.
       const sorted = [...rows].sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : a.device < b.device ? -1 : a.device > b.device ? 1 : a.ts_ms - b.ts_ms));
-      for (const r of sorted) insert.run(r.site, r.device, r.ts_ms, r.seq, r.readings);
+      for (const r of sorted) {
+        // Ignored: the reading is stored already, and counted in its minute.
+        if (insert.run(r.site, r.device, r.ts_ms, r.seq, r.readings).changes === 1) this.live.add(r.site, r.device, r.ts_ms, r.seq, r.readings);
+      }
       saveCursor.run(SINK, rows[rows.length - 1]!.id);
+    });
+    this.oldestRaw = db.prepare('SELECT ts_ms AS tsMs FROM sample WHERE site = ? AND device = ? AND ts_ms < ? ORDER BY ts_ms, seq LIMIT 1 OFFSET ?');
+    const moveMinutes = db.prepare(`INSERT INTO sample_1m (${AGGREGATE_COLUMNS}) SELECT ${AGGREGATE_COLUMNS} FROM sample_1m_live WHERE site = ? AND device = ? AND bucket_ms < ? ${MERGE_AGGREGATE}`);
+    const dropMinutes = db.prepare('DELETE FROM sample_1m_live WHERE site = ? AND device = ? AND bucket_ms < ?');
+    const dropRaw = db.prepare('DELETE FROM sample WHERE site = ? AND device = ? AND ts_ms < ?');
+    this.retireMinutes = db.transaction((site: string, device: string, beforeMs: number): number => {
+      moveMinutes.run(site, device, beforeMs);
+      dropMinutes.run(site, device, beforeMs);
+      return dropRaw.run(site, device, beforeMs).changes;
     });
   }
 
@@ -76,8 +86,14 @@ export class SqliteTelemetryStore implements TelemetryStore {
   async drainOnce(maxRows: number): Promise<number> {
     const rows = this.next.all(this.last, maxRows) as JournalRow[];
     if (rows.length === 0) return 0;
-    this.moveBatch(rows);
+    try {
+      this.moveBatch(rows);
+    } catch (err) {
+      this.live.discard();
+      throw err;
+    }
     this.last = rows[rows.length - 1]!.id;
+    this.live.committed();
     return rows.length;
   }
 
@@ -85,59 +101,11 @@ export class SqliteTelemetryStore implements TelemetryStore {
     while ((await this.drainOnce(20_000)) > 0) {
       // until caught up
     }
+    this.live.writeBack();
   }
 
   async history(q: HistoryQuery): Promise<HistoryPoint[]> {
-    if (q.every === undefined || q.every === 'raw') {
-      return this.db
-        .prepare(
-          `SELECT ts_ms AS tsMs, json_extract(readings, '$."' || @channel || '"') AS value, seq
-           FROM sample
-           WHERE site = @site AND device = @device AND ts_ms BETWEEN @fromMs AND @toMs
-             AND json_type(readings, '$."' || @channel || '"') IN ('integer', 'real')
-           ORDER BY ts_ms, seq LIMIT @limit`,
-        )
-        .all({ site: q.site, device: q.device, channel: q.channel, fromMs: q.fromMs, toMs: q.toMs, limit: q.limit }) as HistoryPoint[];
-    }
-    const every = EVERY_MS[q.every];
-    if (every === undefined) throw new RangeError(`every must be one of raw, ${Object.keys(EVERY_MS).join(', ')}`);
-    const agg = q.agg ?? 'mean';
-    if (!['mean', 'min', 'max', 'last'].includes(agg)) throw new RangeError('agg must be one of mean, min, max, last');
-    const params = { site: q.site, device: q.device, channel: q.channel, fromMs: q.fromMs, toMs: q.toMs, every };
-    // Buckets start at multiples of `every` since the epoch, as InfluxQL's GROUP BY time() does
-    // (`%`, not `/`: better-sqlite3 binds a JS number as REAL, and REAL division would not floor).
-    const raw = this.db
-      .prepare(
-        `WITH r AS (
-           SELECT ts_ms - ts_ms % @every AS b, ts_ms, seq, json_extract(readings, '$."' || @channel || '"') AS v
-           FROM sample
-           WHERE site = @site AND device = @device AND ts_ms BETWEEN @fromMs AND @toMs
-             AND json_type(readings, '$."' || @channel || '"') IN ('integer', 'real')),
-         w AS (
-           SELECT b, v AS lv, ts_ms AS lt, seq AS ls,
-             count(*) OVER p AS n, sum(v) OVER p AS s, min(v) OVER p AS mn, max(v) OVER p AS mx,
-             row_number() OVER (PARTITION BY b ORDER BY ts_ms DESC, seq DESC) AS k
-           FROM r WINDOW p AS (PARTITION BY b))
-         SELECT b, n, s, mn, mx, lv, lt, ls FROM w WHERE k = 1`,
-      )
-      .all(params) as Part[];
-    // One-minute aggregates cannot be split: 10 s buckets come from raw samples only.
-    const rolled =
-      every < MINUTE_MS
-        ? []
-        : (this.db
-            .prepare(
-              `SELECT bucket_ms - bucket_ms % @every AS b, n, sum AS s, min AS mn, max AS mx, last AS lv, last_ts_ms AS lt, last_seq AS ls
-               FROM sample_1m WHERE site = @site AND device = @device AND channel = @channel AND bucket_ms BETWEEN @fromMs AND @toMs`,
-            )
-            .all(params) as Part[]);
-    const merged = mergeParts([...raw, ...rolled]);
-    return merged.slice(0, q.limit).map((p) => ({
-      tsMs: p.b,
-      value: agg === 'mean' ? p.s / p.n : agg === 'min' ? p.mn : agg === 'max' ? p.mx : p.lv,
-      seq: p.ls,
-      count: p.n,
-    }));
+    return this.historyReader.query(q);
   }
 
   async countMessages(filter: { site?: string; device?: string } = {}): Promise<number> {
@@ -148,9 +116,11 @@ export class SqliteTelemetryStore implements TelemetryStore {
     return row.n;
   }
 
-  /** Folds raw samples past retention into one-minute aggregates; prunes old aggregates hourly. */
+  /** Retires raw samples past retention (their minutes stay as aggregates); prunes old aggregates hourly. */
   maintain(nowMs: number): void {
-    const rawCutoff = Math.floor((nowMs - this.retention.retentionDays * DAY_MS) / MINUTE_MS) * MINUTE_MS;
+    // Every minute's aggregate in sample_1m_live first, so a retired minute moves whole.
+    this.live.writeBack();
+    const rawCutoff = bucketOf(nowMs - this.retention.retentionDays * DAY_MS, MINUTE_MS);
     let budget = ROLLUP_ROWS;
     // ingest_cursor lists every device ever seen, so each device's old rows are one key-range
     // scan; a bounded slice of devices per call, resumed where the last call stopped.
@@ -159,7 +129,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
       .all(this.rollupFrom.site, this.rollupFrom.device, ROLLUP_DEVICES) as { site: string; device: string }[];
     for (const d of devices) {
       if (budget <= 0) break;
-      const done = this.rollUp(d.site, d.device, rawCutoff, budget);
+      const done = this.retire(d.site, d.device, rawCutoff, budget);
       budget -= done;
       // A device with rows left (budget spent) is taken up again first next time.
       if (budget > 0) this.rollupFrom = d;
@@ -171,66 +141,21 @@ export class SqliteTelemetryStore implements TelemetryStore {
     }
   }
 
-  private rollUp(site: string, device: string, cutoff: number, limit: number): number {
-    const rows = this.db
-      .prepare('SELECT ts_ms, seq, readings FROM sample WHERE site = ? AND device = ? AND ts_ms < ? ORDER BY ts_ms, seq LIMIT ?')
-      .all(site, device, cutoff, limit) as { ts_ms: number; seq: number; readings: string }[];
-    if (rows.length === 0) return 0;
-    const parts = new Map<string, Part & { channel: string }>();
-    for (const r of rows) {
-      const readings = JSON.parse(r.readings) as Record<string, unknown>;
-      const b = Math.floor(r.ts_ms / MINUTE_MS) * MINUTE_MS;
-      for (const channel in readings) {
-        const v = readings[channel];
-        if (typeof v !== 'number') continue;
-        const key = `${channel}\u0000${b}`;
-        const p = parts.get(key);
-        if (!p) parts.set(key, { channel, b, n: 1, s: v, mn: v, mx: v, lv: v, lt: r.ts_ms, ls: r.seq });
-        else mergeInto(p, { b, n: 1, s: v, mn: v, mx: v, lv: v, lt: r.ts_ms, ls: r.seq });
-      }
-    }
-    const lastRow = rows[rows.length - 1]!;
-    const upsert = this.db.prepare(
-      `INSERT INTO sample_1m (site, device, channel, bucket_ms, n, sum, min, max, last, last_ts_ms, last_seq)
-       VALUES (@site, @device, @channel, @b, @n, @s, @mn, @mx, @lv, @lt, @ls)
-       ON CONFLICT (site, device, channel, bucket_ms) DO UPDATE SET
-         n = n + excluded.n, sum = sum + excluded.sum, min = min(min, excluded.min), max = max(max, excluded.max),
-         last = CASE WHEN (excluded.last_ts_ms, excluded.last_seq) > (last_ts_ms, last_seq) THEN excluded.last ELSE last END,
-         last_seq = CASE WHEN (excluded.last_ts_ms, excluded.last_seq) > (last_ts_ms, last_seq) THEN excluded.last_seq ELSE last_seq END,
-         last_ts_ms = max(last_ts_ms, excluded.last_ts_ms)`,
-    );
-    this.db.transaction(() => {
-      for (const p of parts.values()) upsert.run({ site, device, ...p });
-      this.db
-        .prepare('DELETE FROM sample WHERE site = ? AND device = ? AND ts_ms < ? AND (ts_ms < ? OR (ts_ms = ? AND seq <= ?))')
-        .run(site, device, cutoff, lastRow.ts_ms, lastRow.ts_ms, lastRow.seq);
-    })();
-    return rows.length;
+  /**
+   * Retires one device's samples before `cutoff`, about `limit` rows of them, in whole minutes: a
+   * minute is either all raw (with its aggregate in sample_1m_live) or all retired (sample_1m).
+   */
+  private retire(site: string, device: string, cutoff: number, limit: number): number {
+    const oldest = this.oldestRaw.get(site, device, cutoff, 0) as { tsMs: number } | undefined;
+    if (!oldest) return 0;
+    const beyond = this.oldestRaw.get(site, device, cutoff, limit) as { tsMs: number } | undefined;
+    // More than `limit` rows are due: stop at the minute of the first row past the limit, but
+    // always take at least the oldest minute (one minute may hold more than `limit` rows).
+    const beforeMs = beyond ? Math.max(bucketOf(beyond.tsMs, MINUTE_MS), bucketOf(oldest.tsMs, MINUTE_MS) + MINUTE_MS) : cutoff;
+    return this.retireMinutes(site, device, beforeMs);
   }
 
   async close(): Promise<void> {
     await this.flush();
   }
-}
-
-function mergeInto(into: Part, p: Part): void {
-  into.n += p.n;
-  into.s += p.s;
-  into.mn = Math.min(into.mn, p.mn);
-  into.mx = Math.max(into.mx, p.mx);
-  if (p.lt > into.lt || (p.lt === into.lt && p.ls > into.ls)) {
-    into.lv = p.lv;
-    into.lt = p.lt;
-    into.ls = p.ls;
-  }
-}
-
-function mergeParts(parts: readonly Part[]): Part[] {
-  const byBucket = new Map<number, Part>();
-  for (const p of parts) {
-    const seen = byBucket.get(p.b);
-    if (seen) mergeInto(seen, p);
-    else byBucket.set(p.b, { ...p });
-  }
-  return [...byBucket.values()].sort((a, b) => a.b - b.b);
 }
