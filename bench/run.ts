@@ -1,5 +1,5 @@
 // Runs every benchmark and prints one summary: the detection core (bench/core.ts), staleness
-// timers (bench/stale.ts), then the whole gateway ingest path (bench/ingest.ts). Exits non-zero if any acknowledged message was lost.
+// timers (bench/stale.ts), the whole gateway ingest path (bench/ingest.ts), the InfluxDB sink, then the end-to-end pipeline (bench/pipeline.ts). Exits non-zero if any acknowledged message was lost.
 // Run: npm run bench            (full run, writes bench/results/*.json)
 //      node --expose-gc dist/bench/run.js [--quick]
 //   --quick: small counts for a smoke check; writes no results.
@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { runCoreBench } from './core.js';
 import { runIngestBench } from './ingest.js';
 import { runStaleBench } from './stale.js';
+import { runSinkBench } from './sink.js';
+import { runPipelineBench } from './pipeline.js';
 
 function fmt(v: number | string | undefined, unit = ''): string {
   if (v === undefined) return '-';
@@ -49,6 +51,19 @@ async function main(): Promise<void> {
   }
   rows.push(['ingest: lost (acked - rows, all runs)', `${fmt(ingest.lost)} (journal ${fmt(ingest.lost_journal)}, store ${fmt(ingest.lost_store)})`]);
   rows.push(['ingest: store drain backlog at end', fmt(ingest.drain_backlog_rows, ' rows')]);
+  // InfluxDB sink (bench/sink.ts): spool → local influxd 1.x.
+  const sink = await runSinkBench(quick ? { rows: 20_000, outFile: null } : {});
+  rows.push(['sink: spool → influxd 1.x', `${fmt(sink.points_per_s, ' points/s')} sustained, backlog ${fmt(sink.backlog_drain_points_per_s, ' points/s')}, ${fmt(sink.journal_bytes_per_reading, ' B/reading')}, lost ${fmt(sink.lost)}`]);
+  // End-to-end pipeline (bench/pipeline.ts): devices → broker → gateway → store and valves, Node-RED beside it.
+  const pipeline = await runPipelineBench(
+    quick
+      ? { devices: 200, devicesPerSite: 20, rates: [2000], durationS: 4, warmupS: 1, leaks: 4, warmupLeaks: 1, variants: ['embedded-sqlite'], memorySensors: [10_000], nodeRed: false, outFile: null }
+      : {},
+  );
+  rows.push([
+    'pipeline: embedded + SQLite',
+    `${fmt(pipeline.readings_per_s as number, ' readings/s')} (sustained: ${String(pipeline.readings_per_s_sustained)}), lost ${fmt(pipeline.lost as number)}, red→valve p50 ${fmt(pipeline.valve_p50_ms as number)} / p99 ${fmt(pipeline.valve_p99_ms as number)} ms, vs Node-RED ${fmt((pipeline.vs_node_red as number | null) ?? 'n/a')}`,
+  ]);
   rows.push(['time', `core ${((t1 - t0) / 1000).toFixed(1)} s, ingest ${((t2 - t1) / 1000).toFixed(1)} s${quick ? ' (--quick: nothing written)' : ', written to bench/results/'}`]);
 
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -57,6 +72,10 @@ async function main(): Promise<void> {
 
   if (ingest.lost !== 0) {
     console.error(`FAIL: ${ingest.lost} acknowledged messages are not in the journal`);
+    process.exitCode = 1;
+  }
+  if (pipeline.lost !== 0) {
+    console.error(`FAIL: ${String(pipeline.lost)} acknowledged readings are not in the pipeline's store`);
     process.exitCode = 1;
   }
 }
