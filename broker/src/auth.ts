@@ -3,6 +3,7 @@
 
 import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { deviceKey, type DeviceId, type SiteId } from '../../gateway/src/contract/ids.js';
+import { LoginLimiter } from './login-limit.js';
 
 /** Who a connected MQTT client is; the ACL (acl.ts) decides what that identity may touch. */
 export type Identity =
@@ -11,7 +12,7 @@ export type Identity =
 
 export type AuthResult =
   | { readonly ok: true; readonly identity: Identity }
-  | { readonly ok: false; readonly reason: 'anonymous' | 'unknown_user' | 'bad_password' };
+  | { readonly ok: false; readonly reason: 'anonymous' | 'unknown_user' | 'bad_password' | 'rate_limited' };
 
 /**
  * The accounts the embedded broker knows, shaped like the config (`sites[].devices[]` and
@@ -23,7 +24,8 @@ export interface AuthAccounts {
 }
 
 export interface Authenticator {
-  authenticate(username: string | undefined, password: Buffer | undefined): Promise<AuthResult>;
+  /** `address` is the client's source address, for the failed-login limit (login-limit.ts). */
+  authenticate(username: string | undefined, password: Buffer | undefined, address?: string): Promise<AuthResult>;
   /** Counters for tests and metrics: how often the cache spared a scrypt run. */
   stats(): { readonly cacheHits: number; readonly scryptRuns: number; readonly cacheSize: number };
 }
@@ -109,6 +111,8 @@ interface Account {
 export interface AuthenticatorOptions {
   /** Successful logins remembered; a mass reconnect then costs a HMAC each instead of a scrypt. */
   readonly cacheSize?: number;
+  /** Failed-login limit per username and address; a fresh default one when absent. */
+  readonly limiter?: LoginLimiter;
 }
 
 /**
@@ -117,6 +121,7 @@ export interface AuthenticatorOptions {
  */
 export function makeAuthenticator(accounts: AuthAccounts, options: AuthenticatorOptions = {}): Authenticator {
   const cacheSize = options.cacheSize ?? 10_000;
+  const limiter = options.limiter ?? new LoginLimiter();
   const byUsername = new Map<string, Account>();
   for (const site of accounts.sites) {
     for (const device of site.devices) {
@@ -151,21 +156,34 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
     }
   }
 
-  async function authenticate(username: string | undefined, password: Buffer | undefined): Promise<AuthResult> {
-    if (username === undefined || username === '') return { ok: false, reason: 'anonymous' };
+  async function authenticate(username: string | undefined, password: Buffer | undefined, address?: string): Promise<AuthResult> {
+    if (username === undefined || username === '') {
+      limiter.fail(undefined, address, false);
+      return { ok: false, reason: 'anonymous' };
+    }
     const account = byUsername.get(username);
     // No dummy scrypt for unknown users: usernames (`site/device`) are not secret here, and
     // spending CPU on them would only make a flood of bogus logins more expensive for us.
-    if (!account) return { ok: false, reason: 'unknown_user' };
-    if (password === undefined || password.length === 0) return { ok: false, reason: 'bad_password' };
+    if (!account) {
+      limiter.fail(username, address, false);
+      return { ok: false, reason: 'unknown_user' };
+    }
+    if (password === undefined || password.length === 0) {
+      limiter.fail(username, address, true);
+      return { ok: false, reason: 'bad_password' };
+    }
 
     const key = `${username}\u0000${createHmac('sha256', cacheKey).update(password).digest('base64')}`;
     const cached = cache.get(key);
     if (cached) {
+      // A credential that already passed scrypt gets in even while its username is being attacked:
+      // otherwise failing logins under a detector's name would lock the real detector out.
       cacheHits++;
       remember(key, cached);
       return { ok: true, identity: cached };
     }
+    // Past the limit no scrypt runs at all: guessing stops and so does the CPU it would cost.
+    if (limiter.blockedFor(username, address) > 0) return { ok: false, reason: 'rate_limited' };
     // A device that reconnects several times at once shares one scrypt run.
     let pending = inFlight.get(key);
     if (!pending) {
@@ -173,7 +191,10 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
       pending = verifyPassword(password, account.passwordHash).finally(() => inFlight.delete(key));
       inFlight.set(key, pending);
     }
-    if (!(await pending)) return { ok: false, reason: 'bad_password' };
+    if (!(await pending)) {
+      limiter.fail(username, address, true);
+      return { ok: false, reason: 'bad_password' };
+    }
     remember(key, account.identity);
     return { ok: true, identity: account.identity };
   }

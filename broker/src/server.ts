@@ -49,7 +49,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const aedes = await Aedes.createBroker({
     drainTimeout: options.drainTimeoutMs,
     authenticate(client, username, password, done) {
-      authenticator.authenticate(username, password).then(
+      // The source address feeds the failed-login limit (login-limit.ts).
+      const address = (client.conn as { remoteAddress?: string } | undefined)?.remoteAddress;
+      authenticator.authenticate(username, password, address).then(
         (result) => {
           if (result.ok) {
             identities.set(client, result.identity);
@@ -58,7 +60,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
           }
           log.warn({ clientId: client.id, username, reason: result.reason }, 'mqtt connection refused');
           const err = new Error(`connection refused: ${result.reason}`) as AuthError;
-          err.returnCode = result.reason === 'anonymous' ? 5 : 4; // 5 not authorised, 4 bad username or password
+          // 5 not authorised, 4 bad username or password; 3 server unavailable tells a rate-limited
+          // client to come back later (MQTT 3.1.1 has no "too many attempts" code).
+          err.returnCode = result.reason === 'anonymous' ? 5 : result.reason === 'rate_limited' ? 3 : 4;
           done(err, null);
         },
         (err: unknown) => {

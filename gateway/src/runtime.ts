@@ -16,6 +16,7 @@ import type { TelemetryStore } from './store/telemetry-store.js';
 import { InfluxTelemetryStore } from './store/influx/influx-store.js';
 import { influxStoreFromConfig } from './store/influx/from-config.js';
 import { Journal } from './ingest/journal.js';
+import { DiskReserve, DISK_RESERVE_BYTES } from './store/disk-reserve.js';
 import { SeqDedup } from './ingest/dedup.js';
 import { Intake } from './ingest/intake.js';
 import type { Ingress } from './ingest/ingress.js';
@@ -90,11 +91,25 @@ function watchedChannels(config: Config): WatchedChannel[] {
   return out;
 }
 
+/**
+ * The largest forward step of the gateway clock taken as elapsed time. A step longer than a
+ * detector's stale period would make every detector look silent at the next 1 s health tick, so
+ * the configured bound is capped at half the shortest period (issue 8, Clock trouble: a +200 s
+ * step raised stale on every detector with the default 100 s period and 300 s bound). Half: a
+ * detector reporting more often than every half period is never taken for silent by a step.
+ */
+function maxClockJumpMs(config: Config): number {
+  const periods = config.sites.flatMap((s) => s.devices.filter((d) => Object.keys(d.channels).length > 0).map((d) => d.staleAfterS * 1000));
+  const shortest = periods.length > 0 ? Math.min(...periods) : Infinity;
+  // StalenessWatch needs at least its 1 s bucket.
+  return Math.max(1000, Math.min(config.health.maxClockJumpS * 1000, shortest / 2));
+}
+
 function healthOptions(config: Config): ConstructorParameters<typeof SensorHealth>[1] {
   const h = config.health;
   const gas = { afterMs: h.stuckGasAfterH * 3_600_000, epsilon: 0, baseline: 0 };
   return {
-    stale: { maxJumpMs: h.maxClockJumpS * 1000 },
+    stale: { maxJumpMs: maxClockJumpMs(config) },
     faults: {
       rangeLevel: h.rangeFaultLevel,
       rangeClearReadings: h.rangeClearReadings,
@@ -157,6 +172,29 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
 
     const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
+    // Disk full (issue 8): a gateway alarm while the journal holds readings it cannot commit. Its
+    // own save may meet the full disk too (state.db on the same disk): said in the log, not thrown.
+    const systemAlarm = (what: string, move: () => void): void => {
+      try {
+        move();
+      } catch (err) {
+        log.error({ err }, `gateway alarm ${what} could not be saved`);
+      }
+    };
+    // The reserve file is given up at the first full commit so that alarms still save; the journal
+    // writes again only once twice the reserve is free (store/disk-reserve.ts).
+    const reserve = new DiskReserve(config.storage.dataDir, DISK_RESERVE_BYTES, log.child({ module: 'disk' }));
+    reserve.ensure();
+    journal.hasSpace = () => reserve.freeBytes() > 2 * reserve.bytes;
+    journal.onDiskFull = (_err, held) => {
+      const released = reserve.release();
+      log.error({ held, reserveReleased: released }, 'data directory disk full: readings held unacknowledged, disk reserve released for alarms');
+      systemAlarm('disk_full', () => system.raise('journal', 'disk_full', held));
+    };
+    journal.onDiskSpace = () => {
+      reserve.ensure();
+      systemAlarm('disk_full cleared', () => system.clear('journal', 'disk_full', 0));
+    };
     // storage.influx chooses InfluxDB (issue 4); the journal is its durable spool either way.
     const telemetry: TelemetryStore = config.storage.influx
       ? influxStoreFromConfig(config, { journalDb, stateDb }, clock, log.child({ module: 'influx' }), {
@@ -252,6 +290,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         rules,
         ...(telemetry instanceof InfluxTelemetryStore ? { spool: () => ({ depth: telemetry.spoolDepth(), ageMs: telemetry.spoolAgeMs() }) } : {}),
         notifications: () => notifier.stats(),
+        notifier,
         ready: () => ingress.isReady() && journalDb.open,
         log,
         clock,

@@ -17,7 +17,9 @@ export type SystemCondition =
   /** The spool dropped its oldest readings (keep-newest policy): history has a hole. */
   | 'spool_overflow'
   /** InfluxDB refused points with a 4xx (kept in the reject file): history has a hole. */
-  | 'influx_rejected';
+  | 'influx_rejected'
+  /** The data directory's disk is full: readings are held unacknowledged until there is space. */
+  | 'disk_full';
 
 /** Each of them means data or a message was lost, so orange: notified and escalated like any
  * orange alarm (DESIGN.md, Warning levels), never a stop-work order. */

@@ -4,7 +4,7 @@
 
 import type { DeviceRef } from '../contract/ids.js';
 import type { Topics } from '../contract/topics.js';
-import { decodeTelemetry, type DecodeLimits, type Telemetry } from '../contract/telemetry.js';
+import { decodeTelemetry, MAX_PAYLOAD_BYTES, type DecodeLimits, type Telemetry } from '../contract/telemetry.js';
 import type { Logger } from '../log.js';
 import type { Done, Journal } from './journal.js';
 import type { SeqDedup } from './dedup.js';
@@ -46,9 +46,13 @@ export class Intake {
     const decoded = decodeTelemetry(payload, receivedMs, this.deps.limits);
     if (!decoded.ok) {
       this.counts.rejected++;
-      const deadLetter = makeDeadLetter(this.deps.topics, ref, { topic, payload, receivedMs }, decoded.reason, decoded.detail);
+      // A dead letter keeps at most the contract's size limit of the original (the detail says how
+      // big it was): a device sending 1 MiB payloads must not cost 1 MiB of journal and of
+      // dead-letter traffic per message (issue 8, Hostile input).
+      const kept = payload.byteLength > MAX_PAYLOAD_BYTES ? payload.subarray(0, MAX_PAYLOAD_BYTES) : payload;
+      const deadLetter = makeDeadLetter(this.deps.topics, ref, { topic, payload: kept, receivedMs }, decoded.reason, decoded.detail);
       journal.appendDeadLetter(
-        { site: ref.site, device: ref.device, topic, reason: decoded.reason, detail: decoded.detail, receivedMs, payload },
+        { site: ref.site, device: ref.device, topic, reason: decoded.reason, detail: decoded.detail, receivedMs, payload: kept },
         done,
       );
       const { total, shouldLog } = this.rejections.count(ref, decoded.reason);
