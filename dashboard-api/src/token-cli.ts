@@ -19,7 +19,13 @@ function isRole(text: string | undefined): text is Role {
 }
 
 /** Runs a token subcommand against the state database in `dataDir`; returns the exit code. */
-export function tokenCommand(argv: string[], dataDirOf: (configFile: string | undefined) => string): number {
+/** Where a command-line run writes: stdout for results (the token itself), stderr for the rest. */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export function tokenCommand(argv: string[], dataDirOf: (configFile: string | undefined) => string, io: CliOutput): number {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({
     args: rest,
@@ -28,15 +34,15 @@ export function tokenCommand(argv: string[], dataDirOf: (configFile: string | un
     options: { role: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' } },
   });
   if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') {
-    console.error(TOKEN_USAGE);
+    io.err(TOKEN_USAGE);
     return 2;
   }
   if (sub === 'create' && (!isRole(values.role) || !values.name?.trim())) {
-    console.error(`shaobing token create: --role must be one of ${ROLES.join(', ')} and --name must not be blank\n\n${TOKEN_USAGE}`);
+    io.err(`shaobing token create: --role must be one of ${ROLES.join(', ')} and --name must not be blank\n\n${TOKEN_USAGE}`);
     return 2;
   }
   if (sub === 'revoke' && positionals.length !== 1) {
-    console.error(`shaobing token revoke: give the token id (see shaobing token list)\n\n${TOKEN_USAGE}`);
+    io.err(`shaobing token revoke: give the token id (see shaobing token list)\n\n${TOKEN_USAGE}`);
     return 2;
   }
   const db = openStateDb(dataDirOf(values.config));
@@ -51,13 +57,13 @@ export function tokenCommand(argv: string[], dataDirOf: (configFile: string | un
         audit.append({ atMs: Date.now(), actor: CLI_ACTOR, action: 'token.create', target: name, detail: { tokenId: m.info.id, role } });
         return m;
       }).immediate();
-      console.log(made.token);
-      console.error(`token ${made.info.id} (${role}, "${name}") created; it is shown only this once.`);
+      io.out(made.token);
+      io.err(`token ${made.info.id} (${role}, "${name}") created; it is shown only this once.`);
       return 0;
     }
     if (sub === 'list') {
       for (const t of tokens.list()) {
-        console.log(`${t.id}  ${t.role.padEnd(7)}  ${t.revokedAtMs === null ? 'active ' : 'revoked'}  ${new Date(t.createdAtMs).toISOString()}  ${t.name}`);
+        io.out(`${t.id}  ${t.role.padEnd(7)}  ${t.revokedAtMs === null ? 'active ' : 'revoked'}  ${new Date(t.createdAtMs).toISOString()}  ${t.name}`);
       }
       return 0;
     }
@@ -69,10 +75,10 @@ export function tokenCommand(argv: string[], dataDirOf: (configFile: string | un
       return ok;
     }).immediate();
     if (!revoked) {
-      console.error(existing ? `shaobing token revoke: ${id} is already revoked` : `shaobing token revoke: no token ${id}`);
+      io.err(existing ? `shaobing token revoke: ${id} is already revoked` : `shaobing token revoke: no token ${id}`);
       return 1;
     }
-    console.log(`token ${id} revoked`);
+    io.out(`token ${id} revoked`);
     return 0;
   } finally {
     db.close();

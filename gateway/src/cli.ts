@@ -139,7 +139,10 @@ export async function main(argv: string[]): Promise<number> {
       case 'hash-password':
         return await hash(rest);
       case 'token':
-        return tokenCommand(rest, (file) => loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config.storage.dataDir);
+        return tokenCommand(rest, (file) => loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config.storage.dataDir, {
+          out: (line) => console.log(line),
+          err: (line) => console.error(line),
+        });
       case undefined:
       case '--help':
       case '-h':

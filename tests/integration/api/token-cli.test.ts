@@ -2,7 +2,7 @@
 // once, only its hash is stored, it works on the API of a gateway over the same directory, and
 // each change is in the audit log.
 
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { tokenCommand } from '../../../dashboard-api/src/token-cli.js';
@@ -13,15 +13,8 @@ import { tempDir } from '../../support/tmp.js';
 function run(argv: string[], dataDir: string): { code: number; out: string; err: string } {
   const out: string[] = [];
   const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  try {
-    const code = tokenCommand(argv, () => dataDir);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
+  const code = tokenCommand(argv, () => dataDir, { out: (line) => void out.push(line), err: (line) => void err.push(line) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('shaobing token', () => {
