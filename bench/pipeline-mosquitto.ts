@@ -4,10 +4,11 @@
 // minutes. Every account shares one PBKDF2-SHA512 entry (`$7$`, the format mosquitto_passwd 2.0
 // writes), with a low iteration count: login cost is not what the bench measures.
 
+import { waitForPort } from '../tests/support/process.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,26 +76,11 @@ export async function startBenchMosquitto(o: { usernames: readonly string[]; ful
     }
     dir.remove();
   };
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    if (proc.exitCode !== null) {
-      await close();
-      throw new Error(`mosquitto exited at start:\n${output}`);
-    }
-    const open = await new Promise<boolean>((resolve) => {
-      const s = createConnection({ port, host: '127.0.0.1' });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (open) break;
-    if (Date.now() > deadline) {
-      await close();
-      throw new Error(`mosquitto not listening after 5 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
+  try {
+    await waitForPort(port, 5000, () => proc.exitCode === null);
+  } catch (err) {
+    await close();
+    throw new Error(`mosquitto did not start: ${(err as Error).message}\n${output}`, { cause: err });
   }
   return { url: `mqtt://127.0.0.1:${port}`, output: () => output, close };
 }

@@ -2,6 +2,7 @@
 // config and directories (CI installs it: `apt-get install influxdb`), or, for the 2.x variant,
 // testcontainers `influxdb:2.7` where a Docker engine is reachable. Stops and removes what it made.
 
+import { stopProcess } from './process.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -119,12 +120,7 @@ export async function startInfluxd(options: InfluxdOptions = {}): Promise<Influx
   async function stop(): Promise<void> {
     const proc = child;
     child = null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopProcess(proc);
   }
 
   try {

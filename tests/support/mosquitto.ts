@@ -3,9 +3,10 @@
 // testcontainers is not a dependency (STACK.md: no Docker engine on this machine kind), so the
 // local binary is used; CI installs it with `apt-get install mosquitto`.
 
+import { stopProcess, waitForPort } from './process.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -120,12 +121,7 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
   async function stop(): Promise<void> {
     const proc = child;
     child = null;
-    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    await stopProcess(proc);
   }
 
   try {
@@ -164,20 +160,3 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, ms: number, alive: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (alive()) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listening on 127.0.0.1:${port} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`mosquitto exited before listening on 127.0.0.1:${port}`);
-}
