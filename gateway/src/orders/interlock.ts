@@ -231,11 +231,17 @@ export class Interlock {
   private apply(outcome: OrderOutcome): void {
     const order = outcome.next;
     const before = this.active.get(order.id);
+    // A new order commands its valves and fans before it is written down: the write is a
+    // synchronous=FULL commit (an fsync, milliseconds under load) and the gas must stop first.
+    // A crash between the two leaves valves closed with no order on record, the safe side: the
+    // red alarm is already saved, and a reading still above red after restart issues the order.
+    const commandFirst = outcome.events.some((e) => e.kind === 'issued');
+    if (commandFirst) for (const effect of outcome.effects) this.carryOut(order, effect);
     this.deps.repo.save(order, outcome.events);
     if (order.state === 'active') this.active.set(order.id, order);
     else this.active.delete(order.id);
     for (const e of outcome.events) if (ORDER_STEPS.has(e.kind)) this.deps.events.emit('order', { order, what: e.kind as OrderWhat });
-    for (const effect of outcome.effects) this.carryOut(order, effect);
+    if (!commandFirst) for (const effect of outcome.effects) this.carryOut(order, effect);
     // Acks change a command without an effect: tell observers all the same.
     if (before) {
       for (const command of order.commands) {
