@@ -5,7 +5,7 @@
 // never part of `npm test`. The hostile-input, access and clock scenarios are another helper's
 // (tests/faults/support/hostile-*.ts); they are run when their modules export them.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import { influxdMissing } from '../support/influxd.js';
 import { cliMissing } from './support/gateway-process.js';
 
 const SOAK = process.env.FAULTS_REPORT === 'soak';
+/** `FAULTS_ONLY=gateway-sigkill,disk-full`: re-run those scenarios and replace their rows in the file. */
+const ONLY = (process.env.FAULTS_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const OUT = fileURLToPath(new URL(`../../bench/results/${SOAK ? 'faults-soak' : 'faults'}.json`, import.meta.url));
 
 type Scenario = { name: string; missing: string | null; run: () => Promise<FaultRow> };
@@ -35,15 +37,15 @@ function ownScenarios(o: ScenarioOptions): Scenario[] {
 async function hostileScenarios(): Promise<{ scenarios: Scenario[]; note: string }> {
   const found: Scenario[] = [];
   const absent: string[] = [];
-  const wanted: [string, string][] = [
-    ['./support/hostile-scenarios.js', 'runHostileInput'],
-    ['./support/hostile-access.js', 'runAccess'],
-    ['./support/hostile-clock.js', 'runClockTrouble'],
+  const wanted: [string, string, string][] = [
+    ['./support/hostile-scenarios.js', 'runHostileInput', 'hostile-input'],
+    ['./support/hostile-access.js', 'runAccess', 'access'],
+    ['./support/hostile-clock.js', 'runClockTrouble', 'clock-trouble'],
   ];
-  for (const [file, name] of wanted) {
+  for (const [file, name, scenario] of wanted) {
     const mod = (await import(file).catch(() => null)) as Record<string, unknown> | null;
     const fn = mod?.[name];
-    if (typeof fn === 'function') found.push({ name, missing: null, run: () => (fn as () => Promise<FaultRow>)() });
+    if (typeof fn === 'function') found.push({ name: scenario, missing: null, run: () => (fn as () => Promise<FaultRow>)() });
     else absent.push(`${name} (${file})`);
   }
   return { scenarios: found, note: absent.length ? `not found, not run: ${absent.join(', ')}` : 'hostile-input, access and clock scenarios run with their suite options' };
@@ -68,7 +70,9 @@ it(`runs every fault scenario and writes ${SOAK ? 'faults-soak' : 'faults'}.json
   const rows: FaultRow[] = [];
   const startedAt = new Date().toISOString();
   const load1m = loadavg()[0];
-  for (const s of [...ownScenarios(o), ...hostile.scenarios]) {
+  const chosen = [...ownScenarios(o), ...hostile.scenarios].filter((s) => ONLY.length === 0 || ONLY.includes(s.name));
+  if (ONLY.length > 0 && chosen.length !== ONLY.length) throw new Error(`FAULTS_ONLY names a scenario that does not exist: ${ONLY.join(', ')}`);
+  for (const s of chosen) {
     if (s.missing) {
       rows.push(failedRow(s.name, o, `not run: ${s.missing}`));
       continue;
@@ -81,6 +85,14 @@ it(`runs every fault scenario and writes ${SOAK ? 'faults-soak' : 'faults'}.json
       rows.push(failedRow(s.name, o, `FAILED: ${(err as Error).message.split('\n')[0]}`));
     }
     process.stderr.write(`faults report: ${s.name} done in ${Math.round((Date.now() - t0) / 1000)} s\n`);
+  }
+  if (ONLY.length > 0 && existsSync(OUT)) {
+    // Keep the other scenarios' rows of the last full run, in their order, with this run's in place.
+    const earlier = (JSON.parse(readFileSync(OUT, 'utf8')) as { rows: FaultRow[] }).rows;
+    const fresh = new Map(rows.map((r) => [r.scenario, r]));
+    const merged = earlier.map((r) => fresh.get(r.scenario) ?? r);
+    for (const r of rows) if (!earlier.some((e) => e.scenario === r.scenario)) merged.push(r);
+    rows.splice(0, rows.length, ...merged);
   }
   const printed = table(rows);
   process.stdout.write(`\n${printed}\n\n`);
