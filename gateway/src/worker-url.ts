@@ -22,3 +22,10 @@ export function workerUrl(moduleUrl: string, name: string): URL {
   if (!existsSync(compiled)) throw new ShaobingError('WORKER_MISSING', `worker script ${compiled} is missing: run \`npm run build\` first`);
   return pathToFileURL(compiled);
 }
+
+/**
+ * Storage workers allocate little that lives: a small young generation keeps each worker's
+ * memory near its live set (issue 7: measured 301–352 MB RSS at 100 000 sensors under load with
+ * 4 MiB against 351–377 MB with V8's default).
+ */
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;

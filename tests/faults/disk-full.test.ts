@@ -1,7 +1,7 @@
 // Disk full for the data directory (issue 8). The scenario: a real full disk (tmpfs) under load
 // while a leak starts: detection, the alarm, the stop-work order and the notification still work,
 // the fault is reported (gateway alarm disk_full), nothing acknowledged is lost, storing resumes.
-// The regression tests: the journal facing SQLITE_FULL (PRAGMA max_page_count on a real file)
+// The regression tests: the journal facing SQLITE_FULL (PRAGMA max_page_count on its writer's connection)
 // holds its batch unacknowledged and commits it once there is room, instead of refusing it (which
 // disconnected every device; each then resent its oldest reading forever and detection went blind).
 
@@ -41,7 +41,7 @@ describe('journal on a full disk (SQLITE_FULL through PRAGMA max_page_count)', (
     let spaceBack = 0;
     journal.onDiskFull = (err, held) => full.push([err.message, held]);
     journal.onDiskSpace = () => spaceBack++;
-    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    journal.writerPragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`); // per connection: the journal worker's
     const calls: { seq: number; err: Error | undefined }[] = [];
     for (let seq = 1; seq <= 20; seq++) journal.append(reading(seq), (err) => calls.push({ seq, err }));
 
@@ -53,7 +53,7 @@ describe('journal on a full disk (SQLITE_FULL through PRAGMA max_page_count)', (
     expect(String((full[0] as unknown[])[0])).toMatch(/disk is full/);
     expect(journal.stats.failures).toBeGreaterThan(1);
 
-    db.pragma('max_page_count = 1073741823');
+    journal.writerPragma('max_page_count = 1073741823');
     await until(() => calls.length === 20, 2000, 'the held readings committed');
     expect(calls.map((c) => c.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(calls.every((c) => c.err === undefined)).toBe(true);
@@ -66,7 +66,7 @@ describe('journal on a full disk (SQLITE_FULL through PRAGMA max_page_count)', (
     const { journal, db } = open(20, 5);
     let roomy = false;
     journal.hasSpace = () => roomy;
-    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    journal.writerPragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`); // per connection: the journal worker's
     const errors: (string | null)[] = [];
     for (let seq = 1; seq <= 3; seq++) journal.append(reading(seq), (err) => errors.push(err ? err.message : null));
     await until(() => journal.diskFull, 2000, 'full');

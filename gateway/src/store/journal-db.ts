@@ -4,6 +4,7 @@
 
 import { join } from 'node:path';
 import { openDb, type Db } from './sqlite.js';
+import type { JournalDeadLetter, JournalReading } from '../ingest/journal.js';
 
 const MIGRATIONS = [
   `CREATE TABLE reading (
@@ -113,5 +114,55 @@ export function journalPath(dataDir: string): string {
 }
 
 export function openJournalDb(dataDir: string, synchronous: 'FULL' | 'NORMAL'): Db {
-  return openDb(journalPath(dataDir), { synchronous, migrations: MIGRATIONS });
+  return openJournalFile(journalPath(dataDir), synchronous);
+}
+
+/** Opens the journal by file name (the journal worker's own connection; already migrated, so it only reads the version). */
+export function openJournalFile(file: string, synchronous: 'FULL' | 'NORMAL'): Db {
+  return openDb(file, { synchronous, migrations: MIGRATIONS });
+}
+
+/** The synchronous level a connection runs at, as the config names it (EXTRA counts as FULL). */
+export function synchronousOf(db: Db): 'FULL' | 'NORMAL' {
+  return (db.pragma('synchronous', { simple: true }) as number) >= 2 ? 'FULL' : 'NORMAL';
+}
+
+/** The journal's single writer (issue 7: it runs in the journal worker, ingest/journal-worker.ts). */
+export interface JournalWriter {
+  /** One transaction: the readings, the dead letters and the devices' cursors; all or nothing. */
+  commit(readings: readonly JournalReading[], dead: readonly JournalDeadLetter[]): void;
+  /** Deletes readings up to `lastId` (the newest row stays, see the trigger above); rows removed. */
+  prune(lastId: number): number;
+}
+
+export function journalWriter(db: Db): JournalWriter {
+  const insertReading = db.prepare(
+    'INSERT INTO reading (site, device, seq, ts_ms, received_ms, readings, meta) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  const insertDead = db.prepare(
+    'INSERT INTO dead_letter (site, device, topic, reason, detail, received_ms, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  // The cursor follows the newest reading of each device, so a restart seeds dedup exactly.
+  const upsertCursor = db.prepare(
+    `INSERT INTO ingest_cursor (site, device, last_seq, last_ts_ms) VALUES (?, ?, ?, ?)
+     ON CONFLICT (site, device) DO UPDATE SET last_seq = excluded.last_seq, last_ts_ms = excluded.last_ts_ms
+     WHERE excluded.last_ts_ms > ingest_cursor.last_ts_ms
+        OR (excluded.last_ts_ms = ingest_cursor.last_ts_ms AND excluded.last_seq > ingest_cursor.last_seq)`,
+  );
+  const deleteUpTo = db.prepare('DELETE FROM reading WHERE id <= ?');
+  const commit = db.transaction((readings: readonly JournalReading[], dead: readonly JournalDeadLetter[]) => {
+    const newest = new Map<string, JournalReading>();
+    for (const e of readings) {
+      insertReading.run(e.site, e.device, e.seq, e.tsMs, e.receivedMs, e.readingsJson, e.metaJson);
+      const key = `${e.site}/${e.device}`;
+      const seen = newest.get(key);
+      if (!seen || e.tsMs > seen.tsMs || (e.tsMs === seen.tsMs && e.seq > seen.seq)) newest.set(key, e);
+    }
+    for (const e of dead) insertDead.run(e.site, e.device, e.topic, e.reason, e.detail, e.receivedMs, e.payload);
+    for (const e of newest.values()) upsertCursor.run(e.site, e.device, e.seq, e.tsMs);
+  });
+  return {
+    commit: (readings, dead) => commit(readings, dead),
+    prune: (lastId) => deleteUpTo.run(lastId).changes,
+  };
 }

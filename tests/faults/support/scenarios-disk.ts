@@ -9,6 +9,7 @@
 // readings that cannot be journaled get no PUBACK and are taken once space returns.
 
 import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { DeviceFleet, SimulatedValve } from './load.js';
 import { mountSmallDisk, type SmallDisk } from './disk.js';
 import { countAlarms, detectorLogins, faultSite, leakReadings, LEAK_DEVICE, loadLabel, missingFromSqliteStore, say, sleep, until, VALVE_LOGIN, type ScenarioOptions, type ScenarioRow } from './scenarios-common.js';
@@ -43,13 +44,20 @@ function tmpfsFault(disk: SmallDisk): DiskFault {
 /** The journal connection's own page limit: its next page fails with SQLITE_FULL. */
 function pageLimitFault(): DiskFault {
   const dir = tempDir('shaobing-fault-pages-');
-  // Test-only reach into the runtime's journal handle: max_page_count is per connection.
-  const db = (g: Runtime): Database.Database => (g.journal as unknown as { db: Database.Database }).db;
+  // max_page_count is per connection: the journal's writer runs in its worker thread (issue 7).
+  const pages = (g: Runtime): number => {
+    const db = new Database(join(g.config.storage.dataDir, 'journal.db'), { readonly: true });
+    try {
+      return db.pragma('page_count', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  };
   return {
     dataDir: dir.path,
     how: 'SUBSTITUTE (mount not permitted here): journal.db limited by PRAGMA max_page_count',
-    fill: (g) => void db(g).pragma(`max_page_count = ${db(g).pragma('page_count', { simple: true }) as number}`),
-    release: (g) => void db(g).pragma('max_page_count = 1073741823'),
+    fill: (g) => void g.journal.writerPragma(`max_page_count = ${pages(g)}`),
+    release: (g) => void g.journal.writerPragma('max_page_count = 1073741823'),
     close: () => dir.remove(),
   };
 }
@@ -94,6 +102,9 @@ export async function diskFull(o: ScenarioOptions): Promise<ScenarioRow> {
     await sleep(o.steadyMs);
 
     fault.fill(g);
+    // The batch in flight in the journal's worker (issue 7) when the disk filled may still land:
+    // wait for it, so that "committed while full" counts only batches sent after the fill.
+    g.journal.flush();
     const fullAtMs = Date.now();
     const committedAtFill = g.journal.stats.committed;
     leak = true;

@@ -116,13 +116,13 @@ describe('Journal', () => {
     expect(journal.stats.batches).toBe(2);
   });
 
-  it('commits at once when a batch reaches maxBatch, without waiting for the interval', () => {
+  it('commits at once when a batch reaches maxBatch, without waiting for the interval', async () => {
     const { journal, reader, calls, done } = open({ commitIntervalMs: 60_000, maxBatch: 3 });
     journal.append(reading(1), done('r1', hasReading(reader, 1)));
     journal.append(reading(2), done('r2', hasReading(reader, 2)));
-    expect(calls).toEqual([]);
-    // The third append fills the batch: committed and called back before append returns.
+    // The third append fills the batch: it goes to the writer thread at once (the interval is a minute).
     journal.append(reading(3), done('r3', hasReading(reader, 3)));
+    await eventually(() => calls.length === 3, 5000, 'the full batch committed');
     expect(calls.map((c) => [c.label, c.err, c.onDisk])).toEqual([
       ['r1', undefined, true],
       ['r2', undefined, true],
@@ -131,6 +131,7 @@ describe('Journal', () => {
     expect(journal.stats.batches).toBe(1);
     journal.append(reading(4), done('r4'));
     expect(journal.depth).toBe(1);
+    await new Promise((r) => setTimeout(r, 50));
     expect(calls).toHaveLength(3);
   });
 
@@ -191,6 +192,95 @@ describe('Journal', () => {
     expect(count(reader, 'reading')).toBe(8);
   });
 
+  describe('the writer thread (issue 7)', () => {
+    /** Test-only reach into the journal's worker, as a crash of the thread would do. */
+    const workerOf = (journal: Journal) => (journal as unknown as { thread: { worker: import('node:worker_threads').Worker } }).thread.worker;
+
+    it('calls back in append order across many batches, one in flight while the next fills', async () => {
+      const { journal, reader, calls, done } = open({ commitIntervalMs: 1, maxBatch: 7 });
+      const seqs = Array.from({ length: 200 }, (_, i) => i + 1);
+      for (const seq of seqs) {
+        journal.append(reading(seq, T0 + seq, seq % 2 === 0 ? 'gas-01' : 'gas-02'), done(`r${seq}`, hasReading(reader, seq, seq % 2 === 0 ? 'gas-01' : 'gas-02')));
+        if (seq % 50 === 0) await new Promise((r) => setImmediate(r)); // let replies in between appends
+      }
+      expect(journal.depth).toBeGreaterThan(0);
+      await eventually(() => calls.length === 200, 10_000, 'every batch');
+      expect(calls.map((c) => c.label)).toEqual(seqs.map((seq) => `r${seq}`));
+      expect(calls.every((c) => c.err === undefined && c.onDisk)).toBe(true);
+      expect(journal.stats.batches).toBeGreaterThanOrEqual(Math.ceil(200 / 7));
+      // Row ids follow append order too.
+      expect(reader.prepare('SELECT seq FROM reading ORDER BY id').all().map((r) => (r as { seq: number }).seq)).toEqual(seqs);
+    });
+
+    it("acknowledges a duplicate only after the original's commit, whether it is in flight or filling", async () => {
+      const { journal, reader, calls, done } = open({ commitIntervalMs: 60_000, maxBatch: 1 });
+      // maxBatch 1: the original goes to the worker at once; the duplicate joins the batch in flight.
+      journal.append(reading(1), done('r1', hasReading(reader, 1)));
+      journal.afterCommit(done('dup-of-r1', hasReading(reader, 1)));
+      // While r1 is in flight, r2 fills the next batch; its duplicate waits for that batch.
+      journal.append(reading(2), done('r2', hasReading(reader, 2)));
+      journal.afterCommit(done('dup-of-r2', hasReading(reader, 2)));
+      expect(calls).toEqual([]);
+      await eventually(() => calls.length === 4, 5000, 'both commits');
+      expect(calls).toEqual([
+        { label: 'r1', err: undefined, onDisk: true },
+        { label: 'dup-of-r1', err: undefined, onDisk: true },
+        { label: 'r2', err: undefined, onDisk: true },
+        { label: 'dup-of-r2', err: undefined, onDisk: true },
+      ]);
+    });
+
+    it('fails the unacknowledged callbacks when the worker dies, loses nothing acknowledged and goes on with a new worker', async () => {
+      const { journal, reader, calls, done } = open({ commitIntervalMs: 1, maxBatch: 5 });
+      for (let seq = 1; seq <= 5; seq++) journal.append(reading(seq), done(`r${seq}`, hasReading(reader, seq)));
+      await eventually(() => calls.length === 5, 5000, 'the first batch');
+      let failed = 0;
+      journal.onCommitFailed = () => void failed++;
+      for (let seq = 6; seq <= 30; seq++) journal.append(reading(seq), done(`r${seq}`, hasReading(reader, seq)));
+      const dying = workerOf(journal);
+      await dying.terminate();
+      await eventually(() => calls.length === 30, 5000, 'every callback after the crash');
+      const acked = calls.filter((c) => c.err === undefined);
+      const refused = calls.filter((c) => c.err !== undefined);
+      expect(acked.length).toBeGreaterThanOrEqual(5);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const c of refused) {
+        expect(c.err, c.label).toBeInstanceOf(StorageError);
+        expect(c.err?.message).toMatch(/journal worker exited/);
+      }
+      expect(failed).toBeGreaterThanOrEqual(1);
+      // Every acknowledged reading is on disk, read by a second connection.
+      for (const c of acked) expect(c.onDisk, c.label).toBe(true);
+      const onDisk = new Set(reader.prepare('SELECT seq FROM reading').all().map((r) => (r as { seq: number }).seq));
+      for (const c of acked) expect(onDisk.has(Number(c.label.slice(1))), c.label).toBe(true);
+      // A new worker took over: the devices' resends commit.
+      expect(workerOf(journal)).not.toBe(dying);
+      for (const c of refused) journal.append(reading(Number(c.label.slice(1))), done(`again-${c.label}`, hasReading(reader, Number(c.label.slice(1)))));
+      await eventually(() => calls.length === 30 + refused.length, 5000, 'the resends');
+      expect(calls.slice(30).every((c) => c.err === undefined && c.onDisk)).toBe(true);
+    });
+
+    it('flush returns only once every batch is committed, also those posted while it waits', () => {
+      const { journal, reader, calls, done } = open({ commitIntervalMs: 0.001, maxBatch: 100 });
+      // The interval passes during the loop: batches go to the worker while appends go on.
+      for (let seq = 1; seq <= 2500; seq++) journal.append(reading(seq), done(`r${seq}`));
+      journal.flush();
+      expect(journal.depth).toBe(0);
+      expect(calls).toHaveLength(2500);
+      expect(count(reader, 'reading')).toBe(2500);
+    });
+
+    it('prunes in the worker, between commits, and reports the rows deleted', () => {
+      const { journal, reader, done } = open({ commitIntervalMs: 60_000 });
+      for (let seq = 1; seq <= 10; seq++) journal.append(reading(seq), done(`r${seq}`));
+      journal.flush();
+      expect(journal.prune(4)).toBe(0); // nothing reported yet: the delete is on its way
+      journal.flush(); // waits for the delete too
+      expect(reader.prepare('SELECT min(seq) AS s, count(*) AS n FROM reading').get()).toEqual({ s: 5, n: 6 });
+      expect(journal.prune(4)).toBe(4);
+    });
+  });
+
   describe('a failed commit', () => {
     it('rolls the whole batch back, tells onCommitFailed first, then every callback gets a StorageError', () => {
       const { journal, db, reader, calls, done } = open({ commitIntervalMs: 60_000 });
@@ -237,10 +327,11 @@ describe('Journal', () => {
     });
 
     it('fails a batch the database will not write (query_only) and keeps nothing of it', async () => {
-      const { journal, db, reader, calls, done } = open({ commitIntervalMs: 10 });
+      const { journal, reader, calls, done } = open({ commitIntervalMs: 10 });
       let failed = 0;
       journal.onCommitFailed = () => void failed++;
-      db.pragma('query_only = 1');
+      // query_only is per connection: the writer's, in the journal worker.
+      journal.writerPragma('query_only = 1');
       journal.append(reading(1), done('r1'));
       journal.appendDeadLetter(deadLetter('bad_ts'), done('dead'));
       await eventually(() => calls.length === 2, 5000, 'the failed commit');
@@ -250,10 +341,24 @@ describe('Journal', () => {
         ['dead', true],
       ]);
       expect(calls[0]!.err?.message).toMatch(/readonly/i);
-      db.pragma('query_only = 0');
+      journal.writerPragma('query_only = 0');
       expect(count(reader, 'reading')).toBe(0);
       expect(count(reader, 'dead_letter')).toBe(0);
       expect(count(reader, 'ingest_cursor')).toBe(0);
+    });
+
+    it('fails the batch filling behind a failed one, so no later reading of a device commits past a lost one', async () => {
+      const { journal, db, reader, calls, done } = open({ commitIntervalMs: 1, maxBatch: 2 });
+      db.exec(`CREATE TRIGGER refuse_seq_2 BEFORE INSERT ON reading WHEN NEW.seq = 2 BEGIN SELECT RAISE(ABORT, 'bad sector'); END`);
+      let failed = 0;
+      journal.onCommitFailed = () => void failed++;
+      for (let seq = 1; seq <= 6; seq++) journal.append(reading(seq), done(`r${seq}`, hasReading(reader, seq)));
+      await eventually(() => calls.length === 6, 5000, 'the failure');
+      expect(failed).toBe(1);
+      expect(calls.map((c) => [c.label, c.err instanceof StorageError, c.onDisk])).toEqual([1, 2, 3, 4, 5, 6].map((seq) => [`r${seq}`, true, false]));
+      expect(calls[0]!.err?.message).toMatch(/journal commit of 2 messages failed: bad sector/);
+      expect(count(reader, 'reading')).toBe(0);
+      expect(journal.depth).toBe(0);
     });
 
     it('fails the pending batch when the database handle is gone', () => {
