@@ -65,7 +65,7 @@ function checkPrefix(prefix: string): void {
 
 export function makeTopics(prefix: string = DEFAULT_PREFIX): Topics {
   checkPrefix(prefix);
-  const depth = prefix.split('/').length;
+  const prefixSlash = `${prefix}/`;
   const dev = (ref: DeviceRef, ...tail: string[]): string => {
     checkSite(ref.site);
     checkId('device', ref.device);
@@ -78,9 +78,11 @@ export function makeTopics(prefix: string = DEFAULT_PREFIX): Topics {
 
   function parse(topic: string): TopicParse {
     if (topic.length > 512) return { ok: false, reason: 'topic longer than 512 characters' };
-    const parts = topic.split('/');
-    if (parts.slice(0, depth).join('/') !== prefix) return { ok: false, reason: `topic outside prefix ${prefix}` };
-    const rest = parts.slice(depth);
+    // Same as comparing the first levels with the prefix, without splitting them off and joining
+    // them again (issue 7: parse runs for every message).
+    const under = topic.startsWith(prefixSlash);
+    if (!under && topic !== prefix) return { ok: false, reason: `topic outside prefix ${prefix}` };
+    const rest = under ? topic.slice(prefixSlash.length).split('/') : [];
     if (rest[0] === DEADLETTER) {
       if (rest.length !== 3) return { ok: false, reason: 'dead-letter topic needs site and device' };
       return deviceTopic('deadletter', rest[1]!, rest[2]!);
