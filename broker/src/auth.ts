@@ -4,6 +4,7 @@
 import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { deviceKey, type DeviceId, type SiteId } from '../../gateway/src/contract/ids.js';
 import { LoginLimiter } from './login-limit.js';
+import { DEFAULT_SIGNED_LOGIN, NonceCache, verifySignedLogin, type SignedLoginLimits } from './signed-login.js';
 
 /** Who a connected MQTT client is; the ACL (acl.ts) decides what that identity may touch. */
 export type Identity =
@@ -12,22 +13,40 @@ export type Identity =
 
 export type AuthResult =
   | { readonly ok: true; readonly identity: Identity }
-  | { readonly ok: false; readonly reason: 'anonymous' | 'unknown_user' | 'bad_password' | 'rate_limited' };
+  | { readonly ok: false; readonly reason: 'anonymous' | 'unknown_user' | 'bad_password' | 'rate_limited' | 'stale_login' | 'replayed' };
+
+/** A device account: `static` checks a scrypt hash; `signed` a one-time password (signed-login.ts). */
+export interface DeviceAccount {
+  readonly id: string;
+  readonly auth?: 'static' | 'signed';
+  readonly passwordHash?: string | undefined;
+  /** Hex of the key derived from the device's secret (signed-login.ts deriveLoginKey). */
+  readonly loginKey?: string | undefined;
+}
 
 /**
  * The accounts the embedded broker knows, shaped like the config (`sites[].devices[]` and
  * `broker.users`) but typed structurally: broker/ imports only gateway/src/contract.
  */
 export interface AuthAccounts {
-  readonly sites: ReadonlyArray<{ readonly id: string; readonly devices: ReadonlyArray<{ readonly id: string; readonly passwordHash: string }> }>;
+  readonly sites: ReadonlyArray<{ readonly id: string; readonly devices: ReadonlyArray<DeviceAccount> }>;
   readonly users?: ReadonlyArray<{ readonly username: string; readonly passwordHash: string; readonly role: 'gateway' }>;
 }
 
 export interface Authenticator {
-  /** `address` is the client's source address, for the failed-login limit (login-limit.ts). */
-  authenticate(username: string | undefined, password: Buffer | undefined, address?: string): Promise<AuthResult>;
-  /** Counters for tests and metrics: how often the cache spared a scrypt run. */
-  stats(): { readonly cacheHits: number; readonly scryptRuns: number; readonly cacheSize: number };
+  /** `address` is the client's source address, for the failed-login limit (login-limit.ts);
+   * `clientId` is part of what a signed password signs. */
+  authenticate(username: string | undefined, password: Buffer | undefined, address?: string, clientId?: string): Promise<AuthResult>;
+  /** Counters for tests and metrics: how often the cache spared a scrypt run, signed logins refused as replays. */
+  stats(): {
+    readonly cacheHits: number;
+    readonly scryptRuns: number;
+    readonly cacheSize: number;
+    readonly signedAccepted: number;
+    readonly replaysRefused: number;
+    readonly staleRefused: number;
+    readonly nonces: number;
+  };
 }
 
 export const DEFAULT_SCRYPT = { N: 16_384, r: 8, p: 1 } as const;
@@ -103,16 +122,41 @@ export async function verifyPassword(plain: string | Buffer, encoded: string): P
   return timingSafeEqual(candidate, key);
 }
 
-interface Account {
-  readonly identity: Identity;
-  readonly passwordHash: string;
-}
+type Account = { readonly identity: Identity; readonly passwordHash: string; readonly loginKey?: undefined } | { readonly identity: Identity; readonly loginKey: Buffer };
 
 export interface AuthenticatorOptions {
   /** Successful logins remembered; a mass reconnect then costs a HMAC each instead of a scrypt. */
   readonly cacheSize?: number;
   /** Failed-login limit per username and address; a fresh default one when absent. */
   readonly limiter?: LoginLimiter;
+  /** Clock skew and nonce bound for signed logins (signed-login.ts). */
+  readonly signedLogin?: Partial<SignedLoginLimits>;
+  /** The broker's clock for signed logins; tests pass a controllable one. */
+  readonly clock?: () => number;
+}
+
+const LOGIN_KEY = /^[0-9a-f]{64}$/;
+
+/**
+ * A static-password device is kept as its hash alone, its identity read back from the username
+ * (`site/device`; ids hold no `/`) when it logs in: 100 000 sensors' devices otherwise cost two
+ * objects each, ~4 MB (issue 7, memory).
+ */
+type StoredAccount = Account | string;
+
+function deviceAccount(identity: Identity, username: string, device: DeviceAccount): StoredAccount {
+  if (device.auth === 'signed') {
+    if (device.loginKey === undefined || !LOGIN_KEY.test(device.loginKey)) throw new TypeError(`device ${username} logs in signed but has no loginKey (64 hex digits)`);
+    return { identity, loginKey: Buffer.from(device.loginKey, 'hex') };
+  }
+  if (device.passwordHash === undefined) throw new TypeError(`device ${username} has no passwordHash`);
+  return device.passwordHash;
+}
+
+function accountOf(username: string, stored: StoredAccount): Account {
+  if (typeof stored !== 'string') return stored;
+  const slash = username.indexOf('/');
+  return { identity: { role: 'device', site: username.slice(0, slash) as SiteId, device: username.slice(slash + 1) as DeviceId }, passwordHash: stored };
 }
 
 /**
@@ -122,11 +166,15 @@ export interface AuthenticatorOptions {
 export function makeAuthenticator(accounts: AuthAccounts, options: AuthenticatorOptions = {}): Authenticator {
   const cacheSize = options.cacheSize ?? 10_000;
   const limiter = options.limiter ?? new LoginLimiter();
-  const byUsername = new Map<string, Account>();
+  const signedLimits: SignedLoginLimits = { ...DEFAULT_SIGNED_LOGIN, ...options.signedLogin };
+  const clock = options.clock ?? Date.now;
+  const nonces = new NonceCache(signedLimits.maxNonces);
+  const byUsername = new Map<string, StoredAccount>();
   for (const site of accounts.sites) {
     for (const device of site.devices) {
       const identity: Identity = { role: 'device', site: site.id as SiteId, device: device.id as DeviceId };
-      byUsername.set(deviceKey(identity), { identity, passwordHash: device.passwordHash });
+      const username = deviceKey(identity);
+      byUsername.set(username, deviceAccount(identity, username, device));
     }
   }
   for (const user of accounts.users ?? []) {
@@ -144,6 +192,9 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
   const inFlight = new Map<string, Promise<boolean>>();
   let cacheHits = 0;
   let scryptRuns = 0;
+  let signedAccepted = 0;
+  let replaysRefused = 0;
+  let staleRefused = 0;
 
   function remember(key: string, identity: Identity): void {
     cache.delete(key);
@@ -156,18 +207,38 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
     }
   }
 
-  async function authenticate(username: string | undefined, password: Buffer | undefined, address?: string): Promise<AuthResult> {
+  /**
+   * A signed login costs one HMAC, so it needs no cache and no per-username lock: guessing a
+   * 256-bit key is hopeless, and locking the username would let anyone lock the device out.
+   * The address limit still holds against floods.
+   */
+  function authenticateSigned(username: string, loginKey: Buffer, identity: Identity, password: Buffer, address: string | undefined, clientId: string): AuthResult {
+    if (limiter.blockedFor(undefined, address) > 0) return { ok: false, reason: 'rate_limited' };
+    const verdict = verifySignedLogin({ loginKey, username, clientId, password }, nonces, signedLimits, clock());
+    if (verdict.ok) {
+      signedAccepted++;
+      return { ok: true, identity };
+    }
+    if (verdict.reason === 'replayed') replaysRefused++;
+    if (verdict.reason === 'stale_login') staleRefused++;
+    if (verdict.reason !== 'rate_limited') limiter.fail(undefined, address, false);
+    return { ok: false, reason: verdict.reason };
+  }
+
+  async function authenticate(username: string | undefined, password: Buffer | undefined, address?: string, clientId?: string): Promise<AuthResult> {
     if (username === undefined || username === '') {
       limiter.fail(undefined, address, false);
       return { ok: false, reason: 'anonymous' };
     }
-    const account = byUsername.get(username);
+    const stored = byUsername.get(username);
     // No dummy scrypt for unknown users: usernames (`site/device`) are not secret here, and
     // spending CPU on them would only make a flood of bogus logins more expensive for us.
-    if (!account) {
+    if (stored === undefined) {
       limiter.fail(username, address, false);
       return { ok: false, reason: 'unknown_user' };
     }
+    const account = accountOf(username, stored);
+    if (account.loginKey !== undefined) return authenticateSigned(username, account.loginKey, account.identity, password ?? Buffer.alloc(0), address, clientId ?? '');
     if (password === undefined || password.length === 0) {
       limiter.fail(username, address, true);
       return { ok: false, reason: 'bad_password' };
@@ -201,6 +272,6 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
 
   return {
     authenticate,
-    stats: () => ({ cacheHits, scryptRuns, cacheSize: cache.size }),
+    stats: () => ({ cacheHits, scryptRuns, cacheSize: cache.size, signedAccepted, replaysRefused, staleRefused, nonces: nonces.size }),
   };
 }

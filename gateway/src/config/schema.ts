@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DEADLETTER, DEFAULT_PREFIX, prefixProblem } from '../contract/topics.js';
 import { LEVELS } from '../contract/levels.js';
 import { QUANTITIES } from './quantities.js';
+import { shareChannels } from './share-channels.js';
 import { KITCHEN_RULES } from './presets/kitchen.js';
 import { PRESET_NAMES } from './presets/index.js';
 import { id, ruleSchema } from './rule-schema.js';
@@ -27,8 +28,14 @@ export const deviceSchema = z
     id: id.refine((d) => d !== SITE_DEVICE, `${SITE_DEVICE} is reserved for a site's consolidated flood alarm`),
     /** detector: reports readings; valve: gas shut-off valve (closes on a stop-work order); fan: exhaust fan (starts). */
     kind: z.enum(['detector', 'valve', 'fan']),
-    passwordHash,
-    channels: z.record(id, channelSchema).default({}),
+    /** static: a fixed password checked against `passwordHash` (a captured one can be replayed);
+     * signed: a one-time signed password checked with `loginKey` (broker/src/signed-login.ts). */
+    auth: z.enum(['static', 'signed']).default('static'),
+    passwordHash: passwordHash.optional(),
+    /** Key derived from the device's secret (signed-login.ts deriveLoginKey), never the secret itself. */
+    loginKey: z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits from deriveLoginKey (broker/src/signed-login.ts), not the device secret').optional(),
+    // One frozen object per channel profile, shared by its devices (share-channels.ts).
+    channels: z.record(id, channelSchema).default({}).transform(shareChannels),
     /** The room or space the detector watches; voting counts the detectors of one space. Absent:
      * the whole site is one space. */
     space: id.optional(),
@@ -40,6 +47,8 @@ export const deviceSchema = z
   })
   .strict()
   .superRefine((device, ctx) => {
+    if (device.auth === 'static' && device.passwordHash === undefined) ctx.addIssue({ code: 'custom', path: ['passwordHash'], message: 'a static-password device needs passwordHash (or auth: signed with a loginKey)' });
+    if (device.auth === 'signed' && device.loginKey === undefined) ctx.addIssue({ code: 'custom', path: ['loginKey'], message: 'auth: signed needs loginKey' });
     if ('_device' in device.channels) {
       ctx.addIssue({ code: 'custom', path: ['channels', '_device'], message: '_device is reserved for device-level alarms (offline, device fault): rename the channel' });
     }
@@ -96,6 +105,15 @@ const brokerSchema = z
     users: z.array(z.object({ username: z.string().min(1), passwordHash, role: z.literal('gateway') }).strict()).default([]),
     /** Seconds before aedes drops a subscriber that stopped reading (STACK.md: 10–60 s advised). */
     drainTimeoutS: z.number().positive().default(30),
+    /** Largest MQTT packet the embedded broker takes; a bigger one cuts the connection at its header.
+     * Default (1 MiB + 64 KiB) and why: broker/src/packet-limit.ts DEFAULT_MAX_PACKET_BYTES. Between
+     * 16 KiB (the telemetry limit) and this, a payload is still dead-lettered with its reason. */
+    maxPacketBytes: z.number().int().min(64 * 1024).max(268_435_460).default(1024 * 1024 + 64 * 1024),
+    /** Signed device logins (auth: signed): accepted clock distance and nonces remembered (signed-login.ts). */
+    signedLogin: z
+      .object({ maxSkewS: z.number().positive().max(3600).default(300), maxNonces: z.number().int().positive().default(100_000) })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((b, ctx) => {

@@ -34,9 +34,13 @@ export class VotingPlan {
   static fromConfig(config: Config, rules: readonly Rule[]): VotingPlan {
     const spaces = new Map<string, Voter[]>();
     const peers = new Map<string, Voter[]>();
-    for (const site of config.sites) {
+    // Only channels a voting rule watches ever need their space (issue 7, memory: 100 000
+    // sensors under single-vote rules built ~16 MB of peer lists nobody read).
+    const voted = new Set<string>(rules.filter((r) => r.stopWorkVotes > 1).map((r) => r.quantity));
+    for (const site of voted.size === 0 ? [] : config.sites) {
       for (const d of site.devices) {
         for (const [channel, spec] of Object.entries(d.channels)) {
+          if (!voted.has(spec.quantity)) continue;
           const space = `${site.id}/${d.space ?? ''}/${spec.quantity}`;
           const list = spaces.get(space) ?? [];
           spaces.set(space, list);
@@ -56,8 +60,8 @@ export class VotingPlan {
   /** Whether a red stop-work transition is confirmed by enough healthy detectors of its space. */
   decide(t: LevelTransition, levelOf: (v: Voter, ruleId: string) => Level | null, voting: (v: Voter) => boolean): VoteResult {
     const asked = this.votesFor(t.ruleId);
-    const peers = this.peers.get(key(t.site, t.device, t.channel)) ?? [{ site: t.site, device: t.device, channel: t.channel }];
     if (asked <= 1) return { confirmed: true, atRed: 1, required: 1, notVoting: [] };
+    const peers = this.peers.get(key(t.site, t.device, t.channel)) ?? [{ site: t.site, device: t.device, channel: t.channel }];
     const notVoting = peers.filter((p) => !voting(p));
     const healthy = peers.filter((p) => voting(p));
     const atRed = healthy.filter((p) => levelOf(p, t.ruleId) === 'red').length;

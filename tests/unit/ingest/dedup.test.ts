@@ -197,3 +197,36 @@ describe('seq gaps', () => {
     expect(d.missing('k/other')).toBe(0);
   });
 });
+
+describe('shared storage', () => {
+  it('keeps each of many devices apart while its arrays grow', () => {
+    const d = new SeqDedup();
+    const n = 1000; // past several doublings of the shared arrays
+    for (let i = 0; i < n; i++) expect(d.check(`s/d${i}`, i + 10, tsOf(i + 10))).toBe('new');
+    for (let i = 0; i < n; i++) {
+      expect(d.check(`s/d${i}`, i + 10, tsOf(i + 10))).toBe('duplicate');
+      expect(d.check(`s/d${i}`, i + 12, tsOf(i + 12))).toBe('new');
+      expect(d.missing(`s/d${i}`)).toBe(1);
+      expect(d.check(`s/d${i}`, i + 11, tsOf(i + 11))).toBe('late');
+    }
+    expect(d.size).toBe(n);
+  });
+
+  it('gives a forgotten device a clean slate, and the freed slot carries nothing to the next device', () => {
+    const d = new SeqDedup();
+    d.seed('s/old', 100, tsOf(100));
+    d.check('s/old', 105, tsOf(105));
+    d.forget('s/old');
+    expect(d.size).toBe(0);
+    expect(d.check('s/new', 50, tsOf(50))).toBe('new');
+    expect(d.missing('s/new')).toBe(0);
+    expect(d.check('s/new', 49, tsOf(49))).toBe('late');
+    expect(d.check('s/old', 100, tsOf(100))).toBe('new');
+    d.seed('s/new', 7, tsOf(7));
+    expect(d.check('s/new', 7, tsOf(7))).toBe('duplicate');
+    expect(d.check('s/new', 1, tsOf(1))).toBe('duplicate');
+    d.clear();
+    expect(d.size).toBe(0);
+    expect(d.check('s/new', 7, tsOf(7))).toBe('new');
+  });
+});
