@@ -2,13 +2,14 @@
 // Telemetry is handed to `onTelemetry` inside authorizePublish, the one hook that holds back the
 // PUBACK (STACK.md), so an acknowledgement can mean "on disk".
 
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type Client, type PublishPacket } from 'aedes';
 import type { Logger } from 'pino';
 import type { Topics } from '../../gateway/src/contract/topics.js';
 import type { DeviceRef } from '../../gateway/src/contract/ids.js';
 import type { Authenticator, Identity } from './auth.js';
 import { canPublish, canSubscribe } from './acl.js';
+import { DEFAULT_MAX_PACKET_BYTES, PacketLimit, type PacketLimitViolation } from './packet-limit.js';
 
 export interface TelemetryOutcome {
   /** Reroute the packet here instead of forwarding it (a dead letter for a malformed payload). */
@@ -30,6 +31,8 @@ export interface BrokerOptions {
   readonly log: Logger;
   readonly drainTimeoutMs: number;
   readonly onTelemetry: TelemetryHook;
+  /** Largest MQTT packet a client may send (packet-limit.ts); a larger one cuts the connection at its header. */
+  readonly maxPacketBytes?: number;
 }
 
 export interface Broker {
@@ -37,6 +40,8 @@ export interface Broker {
   /** The port actually bound (useful when 0 was asked for). */
   readonly port: number;
   identityOf(client: Client): Identity | undefined;
+  /** Connections cut because a packet header announced more than maxPacketBytes (or was malformed). */
+  stats(): { readonly oversizeCuts: number };
   close(): Promise<void>;
 }
 
@@ -51,7 +56,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     authenticate(client, username, password, done) {
       // The source address feeds the failed-login limit (login-limit.ts).
       const address = (client.conn as { remoteAddress?: string } | undefined)?.remoteAddress;
-      authenticator.authenticate(username, password, address).then(
+      authenticator.authenticate(username, password, address, client.id).then(
         (result) => {
           if (result.ok) {
             identities.set(client, result.identity);
@@ -113,7 +118,17 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
   });
 
-  const server: Server = createServer(aedes.handle);
+  const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  let oversizeCuts = 0;
+  const server: Server = createServer((socket) => {
+    aedes.handle(socket);
+    // After aedes.handle: aedes reads in 'readable' mode, so this 'data' listener runs inside its
+    // read() before the parser sees the chunk, and does not switch the socket to flowing mode.
+    guardPacketSize(socket, maxPacketBytes, (violation) => {
+      oversizeCuts++;
+      log.warn({ address: socket.remoteAddress, port: socket.remotePort, ...violation, maxPacketBytes }, 'mqtt connection cut: packet over the size limit');
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -129,11 +144,25 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     aedes,
     port,
     identityOf: (client) => identities.get(client),
+    stats: () => ({ oversizeCuts }),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Cuts `socket` as soon as a packet header breaks the limit; `onCut` runs once per connection. */
+function guardPacketSize(socket: Socket, maxPacketBytes: number, onCut: (violation: PacketLimitViolation) => void): void {
+  const limit = new PacketLimit(maxPacketBytes);
+  const onData = (chunk: Buffer): void => {
+    const violation = limit.feed(chunk);
+    if (violation === null) return;
+    socket.off('data', onData);
+    onCut(violation);
+    socket.destroy();
+  };
+  socket.on('data', onData);
 }
 
 export function toBuffer(payload: PublishPacket['payload'] | string): Buffer {

@@ -9,7 +9,7 @@ export function createLogger(level: string = 'info', destination?: pino.Destinat
     {
       level,
       base: { app: 'shaobing' },
-      redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash', 'secret', '*.secret'], censor: '[redacted]' },
+      redact: { paths: ['password', '*.password', 'token', '*.token', 'passwordHash', '*.passwordHash', 'secret', '*.secret', 'loginKey', '*.loginKey'], censor: '[redacted]' },
     },
     destination,
   );

@@ -23,6 +23,8 @@ to normal after the valve closed (exit 0) or after --max-steps readings (exit 1)
   --valve ID              valve id (default valve-01)
   --password PW           detector password (default: the public demo password, ${DEMO_PASSWORDS['gas-01']})
   --valve-password PW     valve password (default: the public demo password, ${DEMO_PASSWORDS['valve-01']})
+  --login MODE            static (default): send the passwords as they are; signed: treat them as
+                          device secrets and log in with one-time signed passwords (README, MQTT)
   --scenario NAME         ${SCENARIOS.join(', ')} (default restaurant-leak)
   --seed N                noise seed; the same seed replays the same readings (default ${DEFAULT_LEAK_OPTIONS.seed})
   --interval-ms N         time between readings (default ${DEFAULT_LEAK_OPTIONS.intervalMs})
@@ -37,6 +39,7 @@ interface SimulateArgs {
   readonly valve: string;
   readonly password: string;
   readonly valvePassword: string;
+  readonly login: 'static' | 'signed';
   readonly seed: number;
   readonly intervalMs: number;
   readonly maxSteps: number;
@@ -63,6 +66,7 @@ function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
         valve: { type: 'string', default: 'valve-01' },
         password: { type: 'string' },
         'valve-password': { type: 'string' },
+        login: { type: 'string', default: 'static' },
         scenario: { type: 'string', default: 'restaurant-leak' },
         seed: { type: 'string' },
         'interval-ms': { type: 'string' },
@@ -71,6 +75,7 @@ function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
       },
     });
     if (values.help) return 'help';
+    if (values.login !== 'static' && values.login !== 'signed') return { error: `--login must be static or signed, got ${JSON.stringify(values.login)}` };
     if (!(SCENARIOS as readonly string[]).includes(values.scenario)) return { error: `unknown scenario ${JSON.stringify(values.scenario)}; known: ${SCENARIOS.join(', ')}` };
     return {
       url: values.url,
@@ -81,6 +86,7 @@ function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
       // The demo site's public passwords, so `npm start` + `npm run simulate` work as they are.
       password: values.password ?? DEMO_PASSWORDS['gas-01'],
       valvePassword: values['valve-password'] ?? DEMO_PASSWORDS['valve-01'],
+      login: values.login,
       seed: integer('seed', values.seed, DEFAULT_LEAK_OPTIONS.seed, 0),
       intervalMs: integer('interval-ms', values['interval-ms'], DEFAULT_LEAK_OPTIONS.intervalMs, 1),
       maxSteps: integer('max-steps', values['max-steps'], 600, 1),
@@ -123,6 +129,7 @@ export async function simulate(argv: string[]): Promise<number> {
       site: args.site,
       detector: { id: args.device, password: args.password },
       valve: { id: args.valve, password: args.valvePassword },
+      login: args.login,
       scenario: { seed: args.seed, intervalMs: args.intervalMs },
       maxSteps: args.maxSteps,
       log,

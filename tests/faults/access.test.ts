@@ -1,6 +1,7 @@
 // Access (issue 8): nobody in without a credential, nobody beyond their own topics or role, limits
 // on guessing over MQTT and HTTP, and the audit chain catching an edit, all against the running
-// gateway over real sockets (broker/src/login-limit.ts adds the MQTT login limit this needed).
+// gateway over real sockets (broker/src/login-limit.ts adds the MQTT login limit this needed,
+// signed-login.ts the refusal of replayed passwords, packet-limit.ts the cut of oversized packets).
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runAccess, type AccessOutcome } from './support/hostile-scenarios.js';
@@ -20,6 +21,15 @@ describe('access to the running gateway', () => {
       'replayed telemetry message',
       'replayed credential forges a valve ack',
     ],
+    'refuses a replayed, stale or forged signed password (signed-login mode)': [
+      'signed login',
+      'signed password replayed from a second client',
+      'signed password replayed under another client id',
+      'signed login with a stale time',
+      'signed login with a wrong key',
+      'signed device stays connected through the replays',
+    ],
+    'cuts a client announcing a 256 MiB packet at its header while the device keeps publishing': ['client announcing a 256 MiB PUBLISH', 'device publishing beside the oversized packet'],
     'refuses a device publishing for another device, another site or the site order, and subscribing to #': [
       'device publishes for another device',
       'device publishes for another site',

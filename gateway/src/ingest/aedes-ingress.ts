@@ -13,6 +13,8 @@ export interface AedesIngressOptions {
   readonly host: string;
   readonly port: number;
   readonly drainTimeoutMs: number;
+  /** Largest MQTT packet taken (broker/src/packet-limit.ts); absent: its default. */
+  readonly maxPacketBytes?: number;
   readonly topics: Topics;
   readonly authenticator: Authenticator;
   readonly intake: Intake;
@@ -44,6 +46,7 @@ export class AedesIngress implements Ingress {
       authenticator: this.options.authenticator,
       log: this.options.log,
       drainTimeoutMs: this.options.drainTimeoutMs,
+      ...(this.options.maxPacketBytes !== undefined ? { maxPacketBytes: this.options.maxPacketBytes } : {}),
       onTelemetry: (ref, topic, payload, done) => {
         // The journal may call back before takeTelemetry returns (a batch filled to maxBatch
         // commits at once), when `result` is not known yet: finish only once both are in.

@@ -5,12 +5,17 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { deviceKey, type DeviceId, type DeviceRef, type SiteId } from '../../../gateway/src/contract/ids.js';
 import type { Topics } from '../../../gateway/src/contract/topics.js';
+// The device half of the broker's signed-login format: one definition of what is signed.
+import { deriveLoginKey, signLogin } from '../../../broker/src/signed-login.js';
 
 export interface DeviceConnectionOptions {
   readonly url: string;
   readonly site: string;
   readonly device: string;
+  /** The static password, or with `login: 'signed'` the device secret the login key derives from. */
   readonly password: string;
+  /** static (default): send `password` as it is; signed: a fresh one-time signed password per CONNECT. */
+  readonly login?: 'static' | 'signed';
   /** From makeTopics(prefix): the only place topic strings are built. */
   readonly topics: Topics;
   /** Epoch milliseconds for payload `ts`; injected so tests control time. */
@@ -68,7 +73,12 @@ export function connectDevice(o: DeviceConnectionOptions, onConnect?: (client: M
     connectTimeout: 10_000,
     will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true },
   };
+  const signing = o.login === 'signed' ? deriveLoginKey(o.password, deviceKey(ref)) : null;
+  const sign = (loginKey: Buffer): string => signLogin({ loginKey, username: deviceKey(ref), clientId: options.clientId!, atMs: clock() });
+  if (signing) options.password = sign(signing);
   const client = mqtt.connect(o.url, options);
+  // mqtt.js sends options.password again on every reconnect: a signed one is single-use, so sign anew.
+  if (signing) client.on('reconnect', () => void (client.options.password = sign(signing)));
 
   let connectedOnce = false;
   let resolveReady!: () => void;

@@ -2,21 +2,24 @@
 // TCP: MQTT logins and the ACL on the embedded broker, the API over HTTP, the login and API rate
 // limits, and the audit chain against an edit in the SQLite file of the running gateway.
 //
-// "Replayed credential" in this design: devices log in with a static password (no nonce, no client
-// certificate), so a captured password used again is indistinguishable from the device at login.
-// What must hold instead: it grants that one device's topics whatever client id it claims; a
-// replayed telemetry message (same seq) is dropped, never stored twice; and a revoked (rotated)
-// password is refused once the gateway runs with the new hash.
+// "Replayed credential": a device with a static password (no nonce, no client certificate) cannot
+// be told from a replay of it at login. What must hold for it: it grants that one device's topics
+// whatever client id it claims; a replayed telemetry message (same seq) is dropped, never stored
+// twice; and a revoked (rotated) password is refused once the gateway runs with the new hash.
+// A device in signed mode (broker/src/signed-login.ts) sends a one-time password: its replay
+// from a second client is refused at login, as are a stale time and a wrong key.
 
 import Database from 'better-sqlite3';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { hashPassword } from '../../../broker/src/auth.js';
+import { deriveLoginKey, signLogin } from '../../../broker/src/signed-login.js';
 import { DEMO_PASSWORDS } from '../../../gateway/src/config/demo.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { statePath } from '../../../gateway/src/store/state-db.js';
 import { hashToken, type Role } from '../../../dashboard-api/src/token-store.js';
 import { startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { floodAfterHeader, HUGE_PUBLISH_HEADER } from '../../support/raw-mqtt.js';
 import { tempDir } from '../../support/tmp.js';
 import type { FaultRow } from './fault-row.js';
 import { alarmRows, hostileSite, OBSERVER, ref, SITE, type Gateway } from './hostile-site.js';
@@ -33,6 +36,11 @@ const AUTH_FAILURE_LIMIT = 8;
 const LOGIN_LIMIT = 10;
 const GAS_PASSWORD = DEMO_PASSWORDS['gas-01'];
 const ROTATED_PASSWORD = 'rotated-gas-02-password';
+/** A detector in signed mode: the config holds only the key derived from this secret. */
+const SIGNED_DEVICE = 'gas-signed';
+const SIGNED_SECRET = 'gas-signed-device-secret';
+const SIGNED_USER = `${SITE}/${SIGNED_DEVICE}`;
+const SIGNED_KEY = deriveLoginKey(SIGNED_SECRET, SIGNED_USER);
 
 /** One check: what the scenario expected and what it saw, as text so a report can print it. */
 export interface AccessCheck {
@@ -116,6 +124,8 @@ export async function runAccess(): Promise<AccessOutcome> {
   const configFor = (rotated: boolean) =>
     testConfig(dir.path, (c) => {
       hostileSite(c, 2, observerHash);
+      const template = c.sites[0]!.devices.find((d) => d.id === 'gas-01')!;
+      c.sites[0]!.devices.push({ ...template, id: SIGNED_DEVICE, auth: 'signed', passwordHash: undefined, loginKey: SIGNED_KEY.toString('hex') });
       if (rotated) {
         const site = c.sites[0]!;
         site.devices = site.devices.map((d) => (d.id === 'gas-02' ? { ...d, passwordHash: rotatedHash } : d));
@@ -158,6 +168,27 @@ export async function runAccess(): Promise<AccessOutcome> {
     // A captured message sent again: same seq, same ts, dropped as a duplicate.
     check('replayed telemetry message', 'acked, dropped as duplicate', `${await publishOutcome(replay, topic1, episode[2]!)}, ${g.intake.counts.duplicates >= 1 ? 'dropped as duplicate' : 'taken'}`);
     check('replayed credential forges a valve ack', 'disconnected', await publishOutcome(replay, g.topics.cmdAck(ref('valve-01')), JSON.stringify({ id: 'x', ok: true, state: 'open', ts: Date.now() })));
+
+    // --- signed mode: a captured one-time password is refused when replayed -----------------------
+    const signed = { username: SIGNED_USER, clientId: 'gas-signed-real', password: signLogin({ loginKey: SIGNED_KEY, username: SIGNED_USER, clientId: 'gas-signed-real', atMs: Date.now() }) };
+    const signedDevice = await connect(signed);
+    check('signed login', 'connected', signedDevice.connected ? 'connected' : 'not connected');
+    check('signed password replayed from a second client', 'refused 4', describeOutcome(await connectOutcome(url, signed)));
+    check('signed password replayed under another client id', 'refused 4', describeOutcome(await connectOutcome(url, { ...signed, clientId: 'thief' })));
+    const stale = signLogin({ loginKey: SIGNED_KEY, username: SIGNED_USER, clientId: 'gas-signed-old', atMs: Date.now() - 301_000 });
+    check('signed login with a stale time', 'refused 4', describeOutcome(await connectOutcome(url, { username: SIGNED_USER, clientId: 'gas-signed-old', password: stale })));
+    const forgedLogin = signLogin({ loginKey: deriveLoginKey('guessed secret', SIGNED_USER), username: SIGNED_USER, clientId: 'gas-signed-f', atMs: Date.now() });
+    check('signed login with a wrong key', 'refused 4', describeOutcome(await connectOutcome(url, { username: SIGNED_USER, clientId: 'gas-signed-f', password: forgedLogin })));
+    check('signed device stays connected through the replays', 'true', String(signedDevice.connected));
+
+    // --- a logged-in client announcing a 256 MiB PUBLISH (broker/src/packet-limit.ts) -------------
+    const flood = floodAfterHeader(Number(new URL(url).port), HUGE_PUBLISH_HEADER, { login: { clientId: 'gas-02-flood', username: `${SITE}/gas-02`, password: GAS_PASSWORD }, maxBytes: 64 * 1024 * 1024 });
+    const during = publishOutcome(gas1, topic1, JSON.stringify({ ts: base + 5000, seq: 6, readings: { ch4: 30, co: 2 } }));
+    const cut = await flood;
+    check('client announcing a 256 MiB PUBLISH', 'cut at the header', cut.connack && cut.closedAfterMs < 2000 && cut.sent < 16 * 1024 * 1024 ? 'cut at the header' : `connack ${cut.connack}, closed after ${cut.closedAfterMs} ms, ${cut.sent} bytes taken`);
+    const duringOutcome = await during;
+    if (duringOutcome === 'acked') published++;
+    check('device publishing beside the oversized packet', 'acked', duringOutcome);
 
     // --- ACL: another device, another site, wildcards ------------------------------------------
     const gas2 = await connect(deviceLogin(SITE, 'gas-02', GAS_PASSWORD));
@@ -234,7 +265,7 @@ export async function runAccess(): Promise<AccessOutcome> {
     return {
       scenario: 'access',
       load: `${published} readings from gas-01 during ${Object.keys(checks).length} access attempts`,
-      fault: 'anonymous, wrong and replayed credentials, foreign topics, #, login and API floods, revoked token and password, edited audit row',
+      fault: 'anonymous, wrong and replayed (static and signed) credentials, a 256 MiB packet header, foreign topics, #, login and API floods, revoked token and password, edited audit row',
       published,
       stored: storedNow,
       lost: published - storedNow,
@@ -242,7 +273,7 @@ export async function runAccess(): Promise<AccessOutcome> {
       alarmsRaised: alarms.reduce((s, r) => s + r.n, 0),
       alarmsDuplicated: alarms.reduce((s, r) => s + Math.max(0, r.n - 1), 0),
       recoverMs: null,
-      notes: `${Object.values(checks).filter((c) => c.expected === c.got).length}/${Object.keys(checks).length} checks as expected; ${notesOnReplay}`,
+      notes: `${Object.values(checks).filter((c) => c.expected === c.got).length}/${Object.keys(checks).length} checks as expected; ${notesOnReplay} (static password); a replayed signed password: ${checks['signed password replayed from a second client']?.got ?? 'not tried'}`,
       checks,
       notesOnReplay,
     };
