@@ -11,17 +11,26 @@ import type { DetectionEngine, LevelTransition, SensorReading } from './detect/e
 import type { SensorHealth } from './detect/health.js';
 import type { VotingPlan } from './detect/voting.js';
 import type { AlarmService } from './alarms/service.js';
+import type { Alarm } from './alarms/lifecycle.js';
 import type { Interlock } from './orders/interlock.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './log.js';
 
-/** Which quantity each channel of each device measures: from config, never from the payload. */
-export function channelProfiles(config: Config): Map<string, Map<string, Quantity>> {
-  const profiles = new Map<string, Map<string, Quantity>>();
+/**
+ * Which quantity each channel of each device measures: from config, never from the payload.
+ * Devices of the same profile (same channels, same quantities, same order) share one map: a
+ * fleet of 50 000 identical detectors holds one, not 50 000 small maps (issue 7, memory).
+ */
+export function channelProfiles(config: Config): Map<string, ReadonlyMap<string, Quantity>> {
+  const profiles = new Map<string, ReadonlyMap<string, Quantity>>();
+  const shared = new Map<string, ReadonlyMap<string, Quantity>>();
   for (const site of config.sites) {
     for (const device of site.devices) {
-      const channels = new Map<string, Quantity>();
-      for (const [channel, spec] of Object.entries(device.channels)) channels.set(channel, spec.quantity);
+      const entries = Object.entries(device.channels).map(([channel, spec]): [string, Quantity] => [channel, spec.quantity]);
+      // JSON of [channel, quantity] pairs: ids and quantities cannot collide with its punctuation.
+      const signature = JSON.stringify(entries);
+      let channels = shared.get(signature);
+      if (channels === undefined) shared.set(signature, (channels = new Map(entries)));
       profiles.set(`${site.id}/${device.id}`, channels);
     }
   }
@@ -31,6 +40,8 @@ export function channelProfiles(config: Config): Map<string, Map<string, Quantit
 export class ReadingPipeline {
   private readonly unknown = new Set<string>();
   readonly counts = { unknownDevice: 0, unknownChannel: 0 };
+  /** Per site, the red alarm whose stop-work order could not be saved: issued again each tick. */
+  private readonly unsavedOrders = new Map<string, Alarm>();
 
   constructor(
     private readonly profiles: ReadonlyMap<string, ReadonlyMap<string, Quantity>>,
@@ -80,19 +91,52 @@ export class ReadingPipeline {
 
   /** Called every second with the gateway clock: silence becomes `stale`, chattering alarms settle. */
   tick(nowMs: number): void {
+    // First the alarm moves the database refused (disk full, I/O error), oldest first, so they
+    // are stored before anything this tick moves.
+    this.alarms.retryPendingSaves(nowMs);
     this.apply(this.health.tick(nowMs));
     this.alarms.tick(nowMs);
+    this.retryOrders();
   }
 
   private apply(transitions: readonly LevelTransition[]): void {
     for (const t of transitions) {
+      // A move the state database refuses still comes back here: the service holds it and saves
+      // it again on every tick (alarms/pending-saves.ts), since the engine has moved on.
       const alarm = this.alarms.onTransition(t);
       // Shelving and a device out of service do not count here: red on them still stops work.
       // Only a whole site out of service for maintenance withholds the order (issue 3).
       if (alarm && t.stopWork && this.confirmed(t)) {
         if (this.alarms.siteOutOfService(t.site)) this.log.warn({ site: t.site, device: t.device, alarmId: alarm.id }, 'red on a site out of service: no stop-work order');
-        else this.interlock.onStopWork(alarm);
+        else this.stopWork(alarm);
       }
+    }
+  }
+
+  /**
+   * Issues the site's stop-work order at once, whether or not the alarm's row is saved yet: the
+   * gas valve must close now, and a disk that refuses the alarm would otherwise hold it open.
+   * The order names the alarm by id only (stop_work_order.alarm_id has no foreign key, state-db.ts);
+   * the id is given when the alarm is raised in memory, before any save, and the held move saves
+   * the row under that same id later, so the order never points at another alarm or at nothing
+   * for longer than the fault lasts. The interlock commands the actuators before writing the
+   * order (orders/interlock.ts, apply); when that write fails too, the order is issued again on
+   * every tick until it is on record (each time re-sending the close: the safe side).
+   */
+  private stopWork(alarm: Alarm): void {
+    try {
+      this.interlock.onStopWork(alarm);
+      this.unsavedOrders.delete(alarm.site);
+    } catch (err) {
+      if (!this.unsavedOrders.has(alarm.site)) this.log.error({ err, site: alarm.site, alarmId: alarm.id }, 'stop-work order commanded but not saved: issued again every second until it is');
+      this.unsavedOrders.set(alarm.site, alarm);
+    }
+  }
+
+  private retryOrders(): void {
+    for (const [site, alarm] of [...this.unsavedOrders]) {
+      if (this.interlock.activeOrder(site)) this.unsavedOrders.delete(site);
+      else this.stopWork(alarm);
     }
   }
 

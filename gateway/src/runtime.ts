@@ -10,7 +10,7 @@ import type { ChannelId, DeviceId, SiteId } from './contract/ids.js';
 import { openStateDb } from './store/state-db.js';
 import { openJournalDb } from './store/journal-db.js';
 import type { Db } from './store/sqlite.js';
-import { SqliteTelemetryStore } from './store/sqlite-telemetry.js';
+import { ThreadedSqliteTelemetryStore } from './store/sqlite-telemetry-threaded.js';
 import { DrainLoop } from './store/drain-loop.js';
 import type { TelemetryStore } from './store/telemetry-store.js';
 import { InfluxTelemetryStore } from './store/influx/influx-store.js';
@@ -30,6 +30,7 @@ import { isHealthRule, SensorHealth, type WatchedChannel } from './detect/health
 import { AlarmRepository } from './alarms/repository.js';
 import { AlarmService } from './alarms/service.js';
 import { SystemAlarms } from './alarms/system-alarms.js';
+import { isDiskFull } from './alarms/pending-saves.js';
 import { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import { Interlock, type Actuator } from './orders/interlock.js';
@@ -195,13 +196,33 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       reserve.ensure();
       systemAlarm('disk_full cleared', () => system.clear('journal', 'disk_full', 0));
     };
+    // An alarm move state.db refuses is held and saved again every second (alarms/pending-saves.ts).
+    // A full disk there is the same fault: the reserve goes so the next try has room, and the
+    // gateway alarm disk_full (part `state`) lasts until every held move is saved.
+    alarms.onSaveRefused = (err, held) => {
+      if (!isDiskFull(err)) return;
+      if (system.isActive('state', 'disk_full')) return; // said once per fault, retried every second
+      const released = reserve.release();
+      log.error({ heldAlarms: held, reserveReleased: released }, 'data directory disk full: alarm moves held in memory, disk reserve released for them');
+      systemAlarm('disk_full', () => system.raise('state', 'disk_full', held));
+    };
+    alarms.onHeldSaved = () => {
+      if (reserve.freeBytes() > 2 * reserve.bytes) reserve.ensure();
+      systemAlarm('disk_full cleared', () => system.clear('state', 'disk_full', 0));
+    };
     // storage.influx chooses InfluxDB (issue 4); the journal is its durable spool either way.
     const telemetry: TelemetryStore = config.storage.influx
       ? influxStoreFromConfig(config, { journalDb, stateDb }, clock, log.child({ module: 'influx' }), {
           onSpoolOverflow: (_dropped, total) => system.raise('spool', 'spool_overflow', total),
           onRejected: (count) => system.pulse('influx', 'influx_rejected', count),
         })
-      : new SqliteTelemetryStore(journalDb, { retentionDays: config.storage.retentionDays, aggregateRetentionDays: config.storage.aggregateRetentionDays });
+      : // Issue 7: drain, retention and history run in a worker thread on its own connection to the journal file.
+        new ThreadedSqliteTelemetryStore({
+          dataDir: config.storage.dataDir,
+          synchronous: config.storage.synchronous,
+          retention: { retentionDays: config.storage.retentionDays, aggregateRetentionDays: config.storage.aggregateRetentionDays },
+          log: log.child({ module: 'telemetry' }),
+        });
     if (telemetry instanceof InfluxTelemetryStore) void telemetry.prepare();
     const drain = new DrainLoop(
       telemetry,
@@ -230,8 +251,12 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             host: config.broker.host,
             port: config.broker.port,
             drainTimeoutMs: config.broker.drainTimeoutS * 1000,
+            maxPacketBytes: config.broker.maxPacketBytes,
             topics,
-            authenticator: makeAuthenticator({ sites: config.sites, users: config.broker.users }),
+            authenticator: makeAuthenticator(
+              { sites: config.sites, users: config.broker.users },
+              { signedLogin: { maxSkewMs: config.broker.signedLogin.maxSkewS * 1000, maxNonces: config.broker.signedLogin.maxNonces }, clock },
+            ),
             intake,
             log: log.child({ module: 'broker' }),
           })
@@ -330,6 +355,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         await ingress.stop();
         journal.close();
         await drain.stop();
+        if (telemetry instanceof ThreadedSqliteTelemetryStore) await telemetry.close();
         closeDbs();
         log.info('gateway stopped');
       },
@@ -342,6 +368,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         // The drain timer stops at once; its last drain then meets the closed file, as it would
         // never run in a killed process.
         const drainStopped = drain.stop().catch((err: unknown) => log.debug({ err }, 'no last drain after a crash'));
+        // The store's worker dies with the process: its drain in flight rolls back.
+        const storeKilled = telemetry instanceof ThreadedSqliteTelemetryStore ? telemetry.kill(false) : Promise.resolve();
         // The pending batch is lost with the database handles: its commit fails and no callback
         // acknowledges. The intake's reseed after a failed commit would read the closed file.
         journal.onCommitFailed = () => {};
@@ -350,6 +378,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         else await ingress.stop();
         if (api) await api.close();
         await drainStopped;
+        await storeKilled;
         log.warn('gateway crashed on purpose (test)');
       },
     };

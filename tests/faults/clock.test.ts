@@ -37,4 +37,10 @@ describe('clock trouble on the running gateway', () => {
     expect(out.alarmsRaised).toBe(out.alarmsExpected);
     expect(out.alarmsDuplicated).toBe(0);
   });
+
+  it('never records that alarm cleared before it was raised, though it was raised hours ahead and cleared after the step back', () => {
+    const cleared = out.details.stale.filter((a) => a.clearedAtMs !== null);
+    expect(cleared.map((a) => a.channel).sort()).toEqual(['ch4', 'co']);
+    for (const a of cleared) expect(a.clearedAtMs!).toBeGreaterThanOrEqual(a.raisedAtMs);
+  });
 });

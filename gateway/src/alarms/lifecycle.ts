@@ -90,6 +90,16 @@ function later(a: number, b: number): number {
   return a > b ? a : b;
 }
 
+/**
+ * The time a move is stamped with, row and event alike: never before the alarm's last move. A
+ * backward step of the gateway clock (or a detector whose clock lags the officer's) would
+ * otherwise record an alarm cleared, acknowledged or closed before it was raised (issue 8, Clock
+ * trouble), and durations in the alarm-system metrics would come out negative.
+ */
+export function stamp(alarm: Alarm, atMs: number): number {
+  return later(alarm.updatedAtMs, atMs);
+}
+
 /** Orange and red alarms are closed only with a rectification note (整改销号): DESIGN.md. */
 export function needsRectification(level: Level): boolean {
   return levelRank(level) >= levelRank('orange');
@@ -173,15 +183,16 @@ export function raiseAlarm(input: {
  * has cleared. A cleared or closed alarm is not revived (NOT_ACTIVE): a new episode is a new
  * alarm (raiseAlarm), so each episode keeps its own peak and its own sign-off.
  */
-export function applyLevel(alarm: Alarm, to: Level | null, value: number, atMs: number): Outcome {
+export function applyLevel(alarm: Alarm, to: Level | null, value: number, sourceAtMs: number): Outcome {
   if (!isActive(alarm.state)) return refuse(alarm, 'NOT_ACTIVE');
   if (to === alarm.level) return { next: alarm, events: [] };
+  const atMs = stamp(alarm, sourceAtMs);
 
   if (to === null) {
     // The ack state carries over: an acknowledged alarm that clears needs nobody (unless its
     // peak needs rectification, see isOpen); an unacknowledged one still waits for an ack.
     const state: AlarmState = alarm.state === 'active_acked' ? 'cleared' : 'cleared_unacked';
-    const next: Alarm = { ...alarm, state, value, updatedAtMs: later(alarm.updatedAtMs, atMs), clearedAtMs: atMs };
+    const next: Alarm = { ...alarm, state, value, updatedAtMs: atMs, clearedAtMs: atMs };
     return { next, events: [event(next, 'cleared', alarm.level, null, value, atMs)] };
   }
 
@@ -200,7 +211,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, atMs: 
       state: 'active_unacked',
       ackedAtMs: null,
       ackedBy: null,
-      updatedAtMs: later(alarm.updatedAtMs, atMs),
+      updatedAtMs: atMs,
     };
     const escalated = event(next, 'escalated', alarm.level, to, value, atMs);
     if (alarm.shelvedLevel !== null && levelRank(to) > levelRank(alarm.shelvedLevel)) {
@@ -215,11 +226,11 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, atMs: 
   }
 
   // Lower but still alarming: the peak is kept (it decides rectification) and so is the ack.
-  const next: Alarm = { ...alarm, level: to, value, updatedAtMs: later(alarm.updatedAtMs, atMs) };
+  const next: Alarm = { ...alarm, level: to, value, updatedAtMs: atMs };
   return { next, events: [event(next, 'deescalated', alarm.level, to, value, atMs)] };
 }
 
-export function acknowledge(alarm: Alarm, by: string, atMs: number, note?: string): Outcome {
+export function acknowledge(alarm: Alarm, by: string, nowMs: number, note?: string): Outcome {
   let state: AlarmState;
   switch (alarm.state) {
     case 'active_unacked':
@@ -234,7 +245,8 @@ export function acknowledge(alarm: Alarm, by: string, atMs: number, note?: strin
     case 'closed':
       return refuse(alarm, 'ALREADY_CLOSED');
   }
-  const next: Alarm = { ...alarm, state, ackedAtMs: atMs, ackedBy: by, updatedAtMs: later(alarm.updatedAtMs, atMs) };
+  const atMs = stamp(alarm, nowMs);
+  const next: Alarm = { ...alarm, state, ackedAtMs: atMs, ackedBy: by, updatedAtMs: atMs };
   return { next, events: [event(next, 'acked', alarm.level, alarm.level, null, atMs, by, cleanNote(note))] };
 }
 
@@ -242,7 +254,7 @@ export function acknowledge(alarm: Alarm, by: string, atMs: number, note?: strin
  * Rectification sign-off (整改销号): only once the condition has cleared and been acknowledged.
  * Orange/red peaks need a note saying what was put right; blue/yellow may be closed without one.
  */
-export function closeAlarm(alarm: Alarm, by: string, note: string, atMs: number): Outcome {
+export function closeAlarm(alarm: Alarm, by: string, note: string, nowMs: number): Outcome {
   switch (alarm.state) {
     case 'closed':
       return refuse(alarm, 'ALREADY_CLOSED');
@@ -256,7 +268,8 @@ export function closeAlarm(alarm: Alarm, by: string, note: string, atMs: number)
   }
   const closeNote = cleanNote(note);
   if (closeNote === null && needsRectification(alarm.peakLevel)) return refuse(alarm, 'NOTE_REQUIRED');
-  const next: Alarm = { ...alarm, state: 'closed', closedAtMs: atMs, closedBy: by, closeNote, updatedAtMs: later(alarm.updatedAtMs, atMs) };
+  const atMs = stamp(alarm, nowMs);
+  const next: Alarm = { ...alarm, state: 'closed', closedAtMs: atMs, closedBy: by, closeNote, updatedAtMs: atMs };
   return { next, events: [event(next, 'closed', alarm.level, alarm.level, null, atMs, by, closeNote)] };
 }
 
@@ -283,15 +296,17 @@ export function shelveAlarm(alarm: Alarm, req: ShelveRequest): Outcome {
   if (reason === null) return refuse(alarm, 'REASON_REQUIRED');
   if (!Number.isFinite(req.untilMs) || req.untilMs <= req.atMs) return refuse(alarm, 'UNTIL_NOT_FUTURE');
   if (req.untilMs - req.atMs > req.maxMs) return refuse(alarm, 'TOO_LONG');
-  const next: Alarm = { ...alarm, shelvedUntilMs: req.untilMs, shelvedBy: req.by, shelveReason: reason, shelvedLevel: alarm.level, updatedAtMs: later(alarm.updatedAtMs, req.atMs) };
+  const atMs = stamp(alarm, req.atMs);
+  const next: Alarm = { ...alarm, shelvedUntilMs: req.untilMs, shelvedBy: req.by, shelveReason: reason, shelvedLevel: alarm.level, updatedAtMs: atMs };
   const note = `until ${new Date(req.untilMs).toISOString()}: ${reason}`;
-  return { next, events: [event(next, 'shelved', alarm.level, alarm.level, null, req.atMs, req.by, note)] };
+  return { next, events: [event(next, 'shelved', alarm.level, alarm.level, null, atMs, req.by, note)] };
 }
 
 /** Ends a shelf: by an officer (`by`), or by itself (`by` null: expiry or escalation, said in `why`). */
-export function unshelveAlarm(alarm: Alarm, by: string | null, atMs: number, why?: string): Outcome {
+export function unshelveAlarm(alarm: Alarm, by: string | null, nowMs: number, why?: string): Outcome {
   if (alarm.shelvedUntilMs === null) return refuse(alarm, 'NOT_SHELVED');
-  const next: Alarm = { ...alarm, shelvedUntilMs: null, shelvedBy: null, shelveReason: null, shelvedLevel: null, updatedAtMs: later(alarm.updatedAtMs, atMs) };
+  const atMs = stamp(alarm, nowMs);
+  const next: Alarm = { ...alarm, shelvedUntilMs: null, shelvedBy: null, shelveReason: null, shelvedLevel: null, updatedAtMs: atMs };
   return { next, events: [event(next, 'unshelved', alarm.level, alarm.level, null, atMs, by, cleanNote(why))] };
 }
 

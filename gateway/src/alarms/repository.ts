@@ -4,6 +4,7 @@
 import { migrateModule, type Db } from '../store/sqlite.js';
 import type { Level } from '../contract/levels.js';
 import type { Alarm, AlarmEvent, AlarmState } from './lifecycle.js';
+import type { AlarmMove } from './pending-saves.js';
 import type { MetricsEvent, MetricsRows } from './metrics.js';
 import { OutOfServiceRepository } from './out-of-service-repository.js';
 
@@ -100,6 +101,7 @@ export class AlarmRepository {
   private readonly upsert;
   private readonly insertEvent;
   private readonly saveTx;
+  private readonly saveMovesTx;
   /** Devices and sites under maintenance (out-of-service.ts), in the same database. */
   readonly outOfService: OutOfServiceRepository;
 
@@ -131,6 +133,9 @@ export class AlarmRepository {
       // A hook that throws rolls the move back with it: the caller hears of it, nothing half-done.
       for (const hook of this.hooks) hook(alarm, events, ids);
     });
+    this.saveMovesTx = db.transaction((moves: readonly AlarmMove[]) => {
+      for (const m of moves) this.saveTx(m.alarm, m.events);
+    });
   }
 
   /** Adds a hook run in the same transaction as every save (see SaveHook). */
@@ -140,6 +145,12 @@ export class AlarmRepository {
 
   save(alarm: Alarm, events: readonly AlarmEvent[]): void {
     this.saveTx(alarm, events);
+  }
+
+  /** Several moves of one alarm, in order, all or none (the retry of held moves, pending-saves.ts):
+   * each through the hooks with the alarm as that move left it. */
+  saveMoves(moves: readonly AlarmMove[]): void {
+    this.saveMovesTx(moves);
   }
 
   get(id: string): Alarm | undefined {

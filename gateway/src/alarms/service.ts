@@ -7,7 +7,8 @@ import { levelRank, type Level } from '../contract/levels.js';
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, expireShelf, isShelved, raiseAlarm, shelveAlarm, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { DEFAULT_PENDING_LIMITS, isDatabaseWriteFault, PendingSaves, type AlarmMove, type PendingLimits } from './pending-saves.js';
 import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
 import { afterFlood, DEFAULT_FLOOD_POLICY, FLOOD_QUANTITY, FLOOD_RULE, floodEnded, isFloodAlarm, NO_FLOOD, noteRaise, restoreFlood, SITE_DEVICE, type FloodPolicy, type FloodState } from './flood.js';
 import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
@@ -25,6 +26,9 @@ export const DEFAULT_SHELVE_MAX_MS = 8 * 3_600_000;
 /** No standard figure found: 72 h covers a maintenance visit over a weekend; longer needs a new,
  * audited spell rather than a forgotten one. */
 export const DEFAULT_OUT_OF_SERVICE_MAX_MS = 72 * 3_600_000;
+/** While alarm moves wait for the database, what waits is logged at most this often (each refused
+ * move is logged once when it is held, and each saved one when it is saved). */
+const HELD_LOG_EVERY_MS = 30_000;
 
 export interface AlarmServiceOptions {
   readonly shelveMaxMs?: number;
@@ -32,6 +36,8 @@ export interface AlarmServiceOptions {
   readonly flood?: FloodPolicy;
   /** Configured sites: their time zones (metrics days) and devices (out-of-service targets). */
   readonly sites?: readonly { id: string; timezone: string; devices: readonly string[] }[];
+  /** Bounds of the moves held while the database refuses saves (pending-saves.ts). */
+  readonly pendingLimits?: PendingLimits;
 }
 
 /** Why the roster is not told of an alarm; red is never suppressed. */
@@ -53,6 +59,16 @@ export class AlarmService {
   private readonly shelveMaxMs: number;
   private readonly timeZones: ReadonlyMap<string, string>;
   readonly outOfService: OutOfServiceRegister;
+  /** Moves the database refused, saved again on every tick (retryPendingSaves). */
+  private readonly pending: PendingSaves;
+  private lastHeldLogMs = -Infinity;
+  /** Set while the trouble hooks run: the gateway's own disk_full alarm they raise is itself a
+   * move that may be held, and must not report again from inside. */
+  private reporting = false;
+  /** A save was refused and its move held (runtime: disk_full gateway alarm, disk reserve). */
+  onSaveRefused: ((err: unknown, held: number) => void) | null = null;
+  /** Every held move has been saved again. */
+  onHeldSaved: (() => void) | null = null;
 
   constructor(
     private readonly repo: AlarmRepository,
@@ -68,6 +84,7 @@ export class AlarmService {
     this.floodPolicy = options.flood ?? DEFAULT_FLOOD_POLICY;
     this.shelveMaxMs = options.shelveMaxMs ?? DEFAULT_SHELVE_MAX_MS;
     this.timeZones = new Map((options.sites ?? []).map((s) => [s.id, s.timezone]));
+    this.pending = new PendingSaves(options.pendingLimits ?? DEFAULT_PENDING_LIMITS);
     const known = options.sites ? new Map(options.sites.map((s) => [s.id, new Set(s.devices)])) : undefined;
     this.outOfService = new OutOfServiceRegister(repo.outOfService, events, clock, log, options.outOfServiceMaxMs ?? DEFAULT_OUT_OF_SERVICE_MAX_MS, known);
     const now = clock();
@@ -185,9 +202,9 @@ export class AlarmService {
     }
   }
 
-  private chatteringEvent(alarm: Alarm, atMs: number): AlarmEvent {
+  private chatteringEvent(alarm: Alarm, nowMs: number): AlarmEvent {
     this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'chattering sensor: alarm held until stable');
-    return { alarmId: alarm.id, kind: 'chattering', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs, actor: null, note: 'held in alarm until the sensor is stable (ISA-18.2 chattering)' };
+    return { alarmId: alarm.id, kind: 'chattering', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: stamp(alarm, nowMs), actor: null, note: 'held in alarm until the sensor is stable (ISA-18.2 chattering)' };
   }
 
   acknowledge(id: string, by: string, note?: string): Outcome | undefined {
@@ -216,25 +233,124 @@ export class AlarmService {
     if (!alarm) return undefined;
     const outcome = move(alarm, this.clock());
     if (outcome.rejected) return outcome;
-    this.persist(outcome.next, outcome.events);
+    this.persist(outcome.next, outcome.events, true);
     return outcome;
   }
 
-  /** Saves a move, keeps the in-memory views in step, then tells observers. */
-  private persist(alarm: Alarm, events: readonly AlarmEvent[]): void {
-    this.repo.save(alarm, events);
+  /**
+   * Saves a move, keeps the in-memory views in step, then tells observers. A move the database
+   * refuses (disk full, I/O error) is held and saved again on every tick: the detection engine
+   * has already moved the sensor's level and will not report it again, so a move dropped here
+   * would be an alarm never stored nor notified. The in-memory views move on all the same, so
+   * the alarm is seen live, keeps its id (a stop-work order names it) and is not raised twice.
+   * An officer's act is the exception (`byOfficer`): it throws, so the officer is told that it
+   * did not take, rather than shown an acknowledgement that a crash would forget.
+   */
+  private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false): void {
+    const move: AlarmMove = { alarm, events };
+    const hadHeld = this.pending.has(alarm.id);
+    let refused: unknown = null;
+    try {
+      // An alarm with moves held goes out with them, in order, so its record has no gap.
+      if (hadHeld) this.repo.saveMoves([...this.pending.moves(alarm.id), move]);
+      else this.repo.save(alarm, events);
+      if (hadHeld) this.pending.saved(alarm.id);
+    } catch (err) {
+      if (byOfficer) throw err;
+      refused = err;
+      this.hold(move, err);
+    }
+    this.remember(alarm);
+    for (const event of events) this.events.emit('alarm', { alarm, event });
+    if (refused !== null) this.report(() => this.onSaveRefused?.(refused, this.pending.size));
+    else if (hadHeld && this.pending.size === 0) this.caughtUp();
+  }
+
+  /** Keeps the in-memory views in step with a move (saved or held). */
+  private remember(alarm: Alarm): void {
     const key = episodeKey(alarm);
     const active = alarm.state === 'active_unacked' || alarm.state === 'active_acked';
     if (active) this.activeByEpisode.set(key, alarm);
     else if (this.activeByEpisode.get(key)?.id === alarm.id) this.activeByEpisode.delete(key);
     if (alarm.shelvedUntilMs !== null) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs);
     else this.shelfUntil.delete(alarm.id);
-    for (const event of events) this.events.emit('alarm', { alarm, event });
   }
 
-  /** An alarm by id, as held now or as stored. */
+  private hold(move: AlarmMove, err: unknown): void {
+    const { alarm, events } = move;
+    const now = this.clock();
+    const given = this.pending.hold(move, now);
+    this.log.error(
+      { err, site: alarm.site, device: alarm.device, alarmId: alarm.id, level: alarm.level, state: alarm.state, events: events.map((e) => e.kind), heldAlarms: this.pending.size },
+      'alarm move not saved: held in memory and saved again every second',
+    );
+    if (given) {
+      const last = given.moves[given.moves.length - 1]!.alarm;
+      this.log.error(
+        { site: last.site, device: last.device, alarmId: last.id, level: last.level, state: last.state, moves: given.moves.length, waitedMs: now - given.sinceMs },
+        'too many alarm moves held: the one waiting longest is given up unsaved',
+      );
+    }
+  }
+
+  /**
+   * Called every second (ReadingPipeline.tick): saves the held moves again, the alarm waiting
+   * longest first, until the database takes them. Logs what still waits every 30 s.
+   */
+  retryPendingSaves(nowMs: number): void {
+    if (this.pending.size === 0) return;
+    let failure: unknown = null;
+    for (const held of this.pending.all()) {
+      try {
+        this.repo.saveMoves(held.moves);
+      } catch (err) {
+        failure = err;
+        // The whole database refuses: the others would fail the same way this second.
+        if (isDatabaseWriteFault(err)) break;
+        continue;
+      }
+      this.pending.saved(held.id);
+      const a = held.moves[held.moves.length - 1]!.alarm;
+      this.log.warn({ site: a.site, device: a.device, alarmId: a.id, level: a.level, state: a.state, moves: held.moves.length, waitedMs: nowMs - held.sinceMs }, 'held alarm moves saved');
+    }
+    if (this.pending.size === 0) {
+      this.caughtUp();
+      return;
+    }
+    if (nowMs - this.lastHeldLogMs >= HELD_LOG_EVERY_MS) {
+      this.lastHeldLogMs = nowMs;
+      this.log.error({ err: failure, ...this.pending.summary(nowMs) }, 'alarm moves still not saved');
+    }
+    if (failure !== null) this.report(() => this.onSaveRefused?.(failure, this.pending.size));
+  }
+
+  /** How many alarms have moves waiting for the database. */
+  heldSaves(): number {
+    return this.pending.size;
+  }
+
+  private caughtUp(): void {
+    this.lastHeldLogMs = -Infinity;
+    this.log.warn('every held alarm move is saved');
+    this.report(() => this.onHeldSaved?.());
+  }
+
+  /** Runs a trouble hook once (not from inside itself), and never lets it break the alarm path. */
+  private report(hook: () => void): void {
+    if (this.reporting) return;
+    this.reporting = true;
+    try {
+      hook();
+    } catch (err) {
+      this.log.error({ err }, 'alarm save trouble hook failed');
+    } finally {
+      this.reporting = false;
+    }
+  }
+
+  /** An alarm by id, as held now (active, or waiting to be saved) or as stored. */
   get(id: string): Alarm | undefined {
-    return this.activeFor(id) ?? this.repo.get(id);
+    return this.activeFor(id) ?? this.pending.latest(id) ?? this.repo.get(id);
   }
 
   private activeFor(id: string): Alarm | undefined {

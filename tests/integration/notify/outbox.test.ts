@@ -59,7 +59,9 @@ describe('notification outbox and delivery', () => {
     h.repo.onSave(() => {
       throw new Error('disk full (test)');
     });
-    expect(() => h.move('gas-01', null, 'red', 62)).toThrow(/disk full/);
+    // The refused move is held and saved again later (alarms/pending-saves.ts), not thrown.
+    expect(h.move('gas-01', null, 'red', 62)?.level).toBe('red');
+    expect(h.alarms.heldSaves()).toBe(1);
     expect(h.db.prepare('SELECT COUNT(*) AS n FROM alarm').get()).toEqual({ n: 0 });
     expect(h.notifier.outbox.counts()).toEqual({ pending: 0, sent: 0, failed: 0 });
   });

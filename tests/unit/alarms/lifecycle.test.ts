@@ -103,9 +103,10 @@ describe('applyLevel', () => {
     expect(out.events).toEqual([{ alarmId: 'a1', kind: 'cleared', fromLevel: 'yellow', toLevel: null, state: 'cleared_unacked', value: 3, atMs: T0 + 50, actor: null, note: null }]);
   });
 
-  it('clears an acknowledged alarm to cleared', () => {
+  it('clears an acknowledged alarm to cleared, stamped no earlier than the ack', () => {
+    // The reading (T0 + 50) is older than the ack (T0 + 1000): the clear cannot precede it.
     const out = applyLevel(inState('active_acked'), null, 3, T0 + 50);
-    expect(out.next).toMatchObject({ state: 'cleared', clearedAtMs: T0 + 50, ackedBy: 'zhang' });
+    expect(out.next).toMatchObject({ state: 'cleared', clearedAtMs: T0 + 1000, ackedBy: 'zhang' });
     expect(out.events[0]).toMatchObject({ kind: 'cleared', state: 'cleared' });
   });
 
@@ -236,7 +237,9 @@ describe('updatedAtMs', () => {
   it('never goes backwards when an act at gateway time follows a move stamped at (later) device time', () => {
     const raised = raiseAlarm({ id: 'a-clock', site: 's', device: 'd', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', level: 'yellow', value: 30, atMs: 10_000 });
     const acked = acknowledge(raised.next, 'officer', 4_000);
-    expect(acked.next.ackedAtMs).toBe(4_000); // the act keeps its own time
+    // Issue 8 (clock trouble): an ack is never recorded before the alarm it acknowledges.
+    expect(acked.next.ackedAtMs).toBe(10_000);
+    expect(acked.events[0]!.atMs).toBe(10_000);
     expect(acked.next.updatedAtMs).toBe(10_000);
     const risen = applyLevel(acked.next, 'orange', 40, 12_000);
     expect(risen.next.updatedAtMs).toBe(12_000);
