@@ -8,7 +8,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import type { Topics } from '../gateway/src/contract/topics.js';
 import { BENCH_PASSWORD, fleetDevice, siteCount, siteId, VALVE, type FleetShape } from './pipeline-config.js';
-import { loadChild, type LoadDevice, type LoadInput, type LoadLeak, type LoadOutput } from './pipeline-load.js';
+import { loadChild, type LoadClient, type LoadDevice, type LoadInput, type LoadLeak, type LoadOutput } from './pipeline-load.js';
 import { spawnChild, type Child } from './pipeline-spawn.js';
 import { valvesChild, type ValvesInput, type ValvesOutput } from './pipeline-valves.js';
 
@@ -20,6 +20,8 @@ export interface DriveOptions {
   readonly leaks: number;
   readonly warmupLeaks: number;
   readonly loadProcesses: number;
+  /** The detectors' MQTT client (pipeline-load.ts); default 'raw'. */
+  readonly client?: LoadClient;
 }
 
 export interface LeakPlanEntry {
@@ -47,6 +49,9 @@ export interface Drive {
   /** Readings in the store when the wait ended, and when that was (ms after `go`). */
   readonly storedAtStop: number;
   readonly stopMs: number;
+  /** The load processes' own CPU (µs, summed) per published reading: what the fleet cost this
+   * machine, which real detectors would not. */
+  readonly loadCpuUsPerReading: number;
 }
 
 /** How long after the schedule the harness waits for a store that is behind. */
@@ -146,11 +151,12 @@ export async function drive(o: DriveOptions, target: DriveTarget): Promise<Drive
         maxInFlight: Math.max(1000, Math.ceil(o.ratePerS / loadProcesses)),
         leaks: leaksPerProc[p]!.map(({ index, atMs, holdMs }) => ({ index, atMs, holdMs })),
         leakLel: 60,
+        client: o.client ?? 'raw',
       } satisfies LoadInput),
     );
     children.push(...loads);
     const connected = await Promise.all(loads.map((l) => l.next<{ connectMs: number }>('connected')));
-    progress(`${shape.devices} devices connected in ${Math.round(Math.max(...connected.map((c) => c.connectMs)))} ms; publishing ${o.ratePerS}/s for ${o.durationMs / 1000} s`);
+    progress(`${shape.devices} devices (${o.client ?? 'raw'} client) connected in ${Math.round(Math.max(...connected.map((c) => c.connectMs)))} ms; publishing ${o.ratePerS}/s for ${o.durationMs / 1000} s`);
 
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     let rssMax = 0;
@@ -168,7 +174,10 @@ export async function drive(o: DriveOptions, target: DriveTarget): Promise<Drive
     const outs = await Promise.all(loads.map((l) => l.done));
     const sent = outs.reduce((n, x) => n + x.sent, 0);
     const acked = outs.reduce((n, x) => n + x.acked, 0);
-    progress(`schedule done: ${acked} of ${sent} acknowledged; waiting for the store`);
+    const perReading = (us: number): number => Math.round((us / Math.max(1, sent)) * 10) / 10;
+    const loadCpuUsPerReading = perReading(outs.reduce((us, x) => us + x.cpuUs, 0));
+    const loadKernel = perReading(outs.reduce((us, x) => us + x.cpuSystemUs, 0));
+    progress(`schedule done: ${acked} of ${sent} acknowledged; the load cost ${loadCpuUsPerReading} µs CPU per reading (${loadKernel} in the kernel); waiting for the store`);
 
     // Every published reading in the store: when, or give up after 15 s without progress or
     // MAX_CATCH_UP_MS after the schedule (a peer far behind would take minutes).
@@ -218,6 +227,7 @@ export async function drive(o: DriveOptions, target: DriveTarget): Promise<Drive
       cpuMs,
       storedAtStop,
       stopMs,
+      loadCpuUsPerReading,
     };
   } finally {
     for (const c of children) c.kill();

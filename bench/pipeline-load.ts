@@ -1,10 +1,18 @@
 // The publishing half of the pipeline benchmark, run in a child process (pipeline-spawn.ts): one
-// mqtt.js 5 connection per simulated detector (MQTT 3.1.1, QoS1), publishing at a set total rate
-// (open loop: the schedule does not wait for PUBACKs, as real detectors do not), and leaks
-// injected at known times. Times are process.hrtime (CLOCK_MONOTONIC, one clock for every
-// process on the machine), so a publish here and a receipt in another process can be subtracted.
+// MQTT 3.1.1 connection per simulated detector (QoS1), publishing at a set total rate (open loop:
+// the schedule does not wait for PUBACKs, as real detectors do not), and leaks injected at known
+// times. The connections are the lean raw-mqtt-client.ts by default (a few µs of this machine's
+// CPU per reading, as close to "each detector is its own hardware" as a shared machine gets) or
+// mqtt.js 5 (`client: 'mqttjs'`, for comparison). Times are process.hrtime (CLOCK_MONOTONIC, one
+// clock for every process on the machine), so a publish here and a receipt in another process
+// can be subtracted.
 
 import type * as Mqtt from 'mqtt';
+import type { RawMqtt } from './raw-mqtt-client.js';
+
+/** Which MQTT client the simulated detectors use. */
+export type LoadClient = 'raw' | 'mqttjs';
+export const LOAD_CLIENTS: readonly LoadClient[] = ['raw', 'mqttjs'];
 
 export interface LoadDevice {
   readonly username: string;
@@ -37,6 +45,8 @@ export interface LoadInput {
   /** Publish every device's topic over this many connections of one gateway-role account
    * instead of one login per device (the memory phase: 50 000 logins would measure the broker). */
   readonly shared?: { readonly username: string; readonly connections: number };
+  /** Default 'raw'. */
+  readonly client?: LoadClient;
 }
 
 export interface LoadOutput {
@@ -57,14 +67,29 @@ export interface LoadOutput {
   /** hrtime (ms) of each leak's first red publish, by leak order. */
   readonly leakPublishedAtMs: number[];
   readonly connectMs: number;
+  /** This process's own CPU (user + system, µs) from `go` until the last PUBACK. */
+  readonly cpuUs: number;
+  /** The system (kernel) part of it: on loopback, a write also runs the receiving side's TCP
+   * input in this process's context, work the gateway machine's kernel would do in real life. */
+  readonly cpuSystemUs: number;
+  readonly client: LoadClient;
 }
 
-/** Runs in the child: `mqtt` is the package, `input` the LoadInput. */
-export function loadChild(mqtt: typeof Mqtt, input: LoadInput): void {
+/** Runs in the child: `mqtt` is the package, `input` the LoadInput, `raw` the lean client. */
+export function loadChild(mqtt: typeof Mqtt, input: LoadInput, raw: RawMqtt): void {
   const send = (m: unknown): void => void process.send!(m as object);
   const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
   const n = input.devices.length;
-  const clients: Mqtt.MqttClient[] = new Array(n);
+  const kind: LoadClient = input.client ?? 'raw';
+  /** One connection, whichever client holds it; `done` runs once per publish (error or PUBACK). */
+  interface Conn {
+    publish(topic: unknown, payload: string, done: (err: Error | null) => void): void;
+    /** `onEnd` runs when the connection fails or closes. */
+    watch(onEnd: (err: Error) => void): void;
+  }
+  const clients: Conn[] = new Array(n);
+  // Each device's topic in the form its client publishes fastest (raw: encoded once).
+  const topics: unknown[] = input.devices.map((d) => (kind === 'raw' ? raw.topic(d.topic) : d.topic));
   const seqs = new Uint32Array(n);
   const leakUntil = new Float64Array(n); // schedule time until which a device reads red
   // A device's timestamps strictly increase: InfluxDB keeps one point per series and timestamp,
@@ -78,8 +103,9 @@ export function loadChild(mqtt: typeof Mqtt, input: LoadInput): void {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  const closedEarly = (): Error => new Error('a device connection closed during the run');
 
-  function connect(d: LoadDevice): Promise<Mqtt.MqttClient> {
+  function connectMqttjs(d: LoadDevice): Promise<Conn> {
     return new Promise((resolve, reject) => {
       const c = mqtt.connect(input.url, {
         protocolVersion: 4,
@@ -91,9 +117,31 @@ export function loadChild(mqtt: typeof Mqtt, input: LoadInput): void {
         connectTimeout: 60_000,
         keepalive: 300,
       });
-      c.once('connect', () => resolve(c));
+      c.once('connect', () =>
+        resolve({
+          publish: (topic, payload, done) => void c.publish(topic as string, payload, { qos: 1 }, (err) => done(err ?? null)),
+          watch: (onEnd) => {
+            c.on('error', onEnd);
+            c.on('close', () => onEnd(closedEarly()));
+          },
+        }),
+      );
       c.once('error', reject);
     });
+  }
+
+  async function connectRaw(d: LoadDevice): Promise<Conn> {
+    const c = await raw.connect({ url: input.url, clientId: d.clientId, username: d.username, password: input.password, clean: true, keepaliveS: 300, connectTimeoutMs: 60_000 });
+    return {
+      publish: (topic, payload, done) => {
+        try {
+          c.publish(topic as Parameters<typeof c.publish>[0], payload, done);
+        } catch (err) {
+          done(err as Error); // closed under us: the close handler says why
+        }
+      },
+      watch: (onEnd) => c.onClose((err) => onEnd(err ?? closedEarly())),
+    };
   }
 
   async function run(): Promise<LoadOutput> {
@@ -102,22 +150,23 @@ export function loadChild(mqtt: typeof Mqtt, input: LoadInput): void {
     const logins: LoadDevice[] = shared
       ? Array.from({ length: shared.connections }, (_, k) => ({ username: shared.username, clientId: `bench-shared-${process.pid}-${k}`, topic: '' }))
       : [...input.devices];
-    const conns: Mqtt.MqttClient[] = [];
+    const connect = kind === 'raw' ? connectRaw : connectMqttjs;
+    const conns: Conn[] = [];
     for (let i = 0; i < logins.length; i += 250) conns.push(...(await Promise.all(logins.slice(i, i + 250).map(connect))));
     for (let i = 0; i < n; i++) clients[i] = conns[i % conns.length]!;
     const connectMs = nowMs() - c0;
     let failure: Error | null = null;
     let stopping = false;
     for (const c of conns) {
-      c.on('error', (err) => (failure ??= err));
-      c.on('close', () => {
-        if (!stopping) failure ??= new Error('a device connection closed during the run');
+      c.watch((err) => {
+        if (!stopping) failure ??= err;
       });
     }
     send({ type: 'connected', connectMs });
     await new Promise<void>((resolve) => process.once('message', () => resolve()));
 
     const t0 = nowMs();
+    const cpuAtGo = process.cpuUsage();
     let sent = 0;
     let acked = 0;
     let ackedInWindow = 0;
@@ -144,7 +193,7 @@ export function loadChild(mqtt: typeof Mqtt, input: LoadInput): void {
       sent++;
       inFlight++;
       if (inFlight > maxInFlightSeen) maxInFlightSeen = inFlight;
-      clients[i]!.publish(input.devices[i]!.topic, payload, { qos: 1 }, (err) => {
+      clients[i]!.publish(topics[i], payload, (err) => {
         if (err) {
           failure ??= err;
           return;
@@ -187,6 +236,7 @@ export function loadChild(mqtt: typeof Mqtt, input: LoadInput): void {
     const scheduleEnd = nowMs();
     const deadline = scheduleEnd + 60_000;
     while (acked < sent && !failure && nowMs() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const cpu = process.cpuUsage(cpuAtGo);
     stopping = true;
     if (failure) throw failure;
     if (acked < sent) throw new Error(`${sent - acked} of ${sent} publishes unacknowledged 60 s after the schedule ended`);
@@ -202,6 +252,9 @@ export function loadChild(mqtt: typeof Mqtt, input: LoadInput): void {
       drainMs: Math.max(0, lastAckAt - scheduleEnd),
       leakPublishedAtMs,
       connectMs,
+      cpuUs: cpu.user + cpu.system,
+      cpuSystemUs: cpu.system,
+      client: kind,
     };
     return out;
   }

@@ -65,6 +65,8 @@ export interface RunResult {
   readonly cpu_us_per_reading: number;
   /** 1e6 / cpu_us_per_reading: readings/s one fully available core would carry at that cost. */
   readonly readings_per_cpu_s: number;
+  /** The load processes' own CPU per reading (µs, summed): what the simulated fleet cost the machine. */
+  readonly load_cpu_us_per_reading: number;
   readonly throttled_ms: number;
   readonly max_in_flight: number;
   readonly store_backlog_rows: number;
@@ -158,6 +160,7 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
       event_loop_delay_max_ms: Math.round(d.loopDelay.max / 1e4) / 100,
       cpu_us_per_reading: Math.round(((d.cpuMs * 1000) / sent) * 10) / 10,
       readings_per_cpu_s: Math.round(sent / (d.cpuMs / 1000)),
+      load_cpu_us_per_reading: d.loadCpuUsPerReading,
       throttled_ms: throttled,
       max_in_flight: Math.max(...outs.map((x) => x.maxInFlightSeen)),
       store_backlog_rows: Math.max(0, acked - storedBeforeFlush),

@@ -2,10 +2,12 @@
 // load the pipeline bench generates never shares an event loop (or a V8 heap, or the RSS figure)
 // with the gateway it measures. The function is serialised with toString(): it may use only its
 // parameters and globals. Plain JavaScript in the child, so the same code runs from dist/ (node)
-// and from the .ts source (vitest).
+// and from the .ts source (vitest). The raw MQTT publisher (raw-mqtt-client.ts) travels the same
+// way, built in the child from its source text.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { rawMqtt } from './raw-mqtt-client.js';
 
 export interface Child<Out> {
   readonly process: ChildProcess;
@@ -17,13 +19,13 @@ export interface Child<Out> {
   kill(): void;
 }
 
-/** `fn(mqtt, input)` runs in the child; it reports with `process.send({ type, ... })` and then
- * receives any further messages the parent sends. */
+/** `fn(mqtt, input, raw)` runs in the child (`raw`: raw-mqtt-client.ts's RawMqtt); it reports
+ * with `process.send({ type, ... })` and then receives any further messages the parent sends. */
 export function spawnChild<Out>(name: string, fn: (...args: never[]) => void, input: unknown): Child<Out> {
   const mqttPath = createRequire(import.meta.url).resolve('mqtt');
   // The input comes as the first IPC message: a command line holds only so much (E2BIG).
   // A child whose parent died (IPC gone) leaves too, rather than publishing on forever.
-  const source = `process.on('disconnect', () => process.exit(1)); process.once('message', (input) => (${fn.toString()})(require(${JSON.stringify(mqttPath)}), input));`;
+  const source = `process.on('disconnect', () => process.exit(1)); process.once('message', (input) => (${fn.toString()})(require(${JSON.stringify(mqttPath)}), input, (${rawMqtt.toString()})(require('node:net'))));`;
   const proc = spawn(process.execPath, ['--max-old-space-size=4096', '-e', source], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8000)));

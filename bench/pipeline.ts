@@ -7,7 +7,7 @@
 // Run: npm run bench:pipeline            (installs the Node-RED peer, builds; about 10 minutes)
 //      node --expose-gc dist/bench/pipeline.js [--devices N --rates 1000,2000,5000,10000,20000 --rate N
 //        --duration S --warmup S --leaks N --variants embedded-sqlite,mosquitto-sqlite,embedded-influx
-//        --memory 10000,100000 --no-node-red --no-sse --out FILE|-]
+//        --memory 10000,100000 --no-node-red --no-sse --client raw|mqttjs --out FILE|-]
 
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './results.js';
 import type { FleetShape } from './pipeline-config.js';
+import { LOAD_CLIENTS, type LoadClient } from './pipeline-load.js';
 import { prepareInflux } from './pipeline-influx.js';
 import { measureMemory, type MemoryResult } from './pipeline-memory.js';
 import { runPipelineOnce, type BrokerVariant, type RunOptions, type RunResult } from './pipeline-run.js';
@@ -43,6 +44,8 @@ export interface PipelineBenchOptions {
   readonly memoryInFreshProcess?: boolean;
   readonly nodeRed?: boolean;
   readonly sse?: boolean;
+  /** The simulated detectors' MQTT client: the lean raw one (default) or mqtt.js, for comparison. */
+  readonly client?: LoadClient;
   /** Where to write the JSON; null: nowhere. */
   readonly outFile?: string | null;
 }
@@ -78,6 +81,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     warmupLeaks: opts.warmupLeaks ?? 4,
     loadProcesses: opts.loadProcesses ?? 2,
     sse: opts.sse ?? true,
+    client: opts.client ?? 'raw',
   };
   const variants = opts.variants ?? VARIANTS;
   const runs: (RunResult & { variant: Variant })[] = [];
@@ -163,6 +167,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     cold_start_ms: head?.cold_start_ms ?? null,
     cpu_us_per_reading: head?.cpu_us_per_reading ?? null,
     readings_per_cpu_s: head?.readings_per_cpu_s ?? null,
+    load_cpu_us_per_reading: head?.load_cpu_us_per_reading ?? null,
     // Same broker (Mosquitto), same load, same harness: our external-broker run over the peer's.
     vs_node_red: peerOk && mosq && peerOk.readings_per_s > 0 ? Math.round((mosq.readings_per_s / peerOk.readings_per_s) * 100) / 100 : null,
     // The same ratio in CPU per reading (each process's own CPU, Mosquitto's and influxd's apart):
@@ -181,6 +186,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       leaks_per_run: base.leaks,
       warmup_leaks_per_run: base.warmupLeaks,
       load_processes: base.loadProcesses,
+      client: base.client,
       qos: 1,
       payload: '{ts, seq, readings: {ch4, co}}: one message = one reading of a detector (two sensor values)',
       latency_from: 'publish of the red-crossing reading (hrtime in the load process)',
@@ -225,6 +231,7 @@ async function main(): Promise<void> {
       'memory-phase': { type: 'string' },
       'no-node-red': { type: 'boolean', default: false },
       'no-sse': { type: 'boolean', default: false },
+      client: { type: 'string' },
       out: { type: 'string' },
     },
   });
@@ -235,6 +242,8 @@ async function main(): Promise<void> {
   const n = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
   const variants = values.variants?.split(',').filter(Boolean) as Variant[] | undefined;
   for (const v of variants ?? []) if (!VARIANTS.includes(v)) throw new Error(`--variants: unknown ${v}; choose from ${VARIANTS.join(', ')}`);
+  const client = values.client as LoadClient | undefined;
+  if (client !== undefined && !LOAD_CLIENTS.includes(client)) throw new Error(`--client: unknown ${client}; choose from ${LOAD_CLIENTS.join(', ')}`);
   const opts: PipelineBenchOptions = {
     ...(n(values.devices) !== undefined ? { devices: n(values.devices)! } : {}),
     ...(n(values['devices-per-site']) !== undefined ? { devicesPerSite: n(values['devices-per-site'])! } : {}),
@@ -249,6 +258,7 @@ async function main(): Promise<void> {
     ...(list(values.memory) ? { memorySensors: list(values.memory)! } : {}),
     nodeRed: !values['no-node-red'],
     sse: !values['no-sse'],
+    ...(client ? { client } : {}),
     ...(values.out !== undefined ? { outFile: values.out === '-' ? null : values.out } : {}),
   };
   const r = await runPipelineBench(opts);

@@ -40,6 +40,8 @@ export interface PeerResult {
   /** CPU of the Node-RED process per reading (Mosquitto's and influxd's not counted, as for the gateway). */
   readonly cpu_us_per_reading: number;
   readonly readings_per_cpu_s: number;
+  /** The load processes' own CPU per reading (µs, summed), as in the gateway's runs. */
+  readonly load_cpu_us_per_reading: number;
   readonly node_red_version: string;
   readonly flow: string;
 }
@@ -162,6 +164,7 @@ export async function runNodeRedPeer(o: DriveOptions): Promise<PeerResult | { re
       rss_mb_max: mb(d.rssMaxBytes),
       cpu_us_per_reading: Math.round(((d.cpuMs * 1000) / Math.max(1, stored)) * 10) / 10,
       readings_per_cpu_s: Math.round(stored / (d.cpuMs / 1000)),
+      load_cpu_us_per_reading: d.loadCpuUsPerReading,
       node_red_version: version,
       flow: 'mqtt in (QoS1) → json → function (per-sensor threshold, red → mqtt out valve cmd) → join (500 or 200 ms) → influxdb batch (1.x)',
     };
