@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DEFAULT_MAX_PACKET_BYTES, PacketLimit } from '../../../broker/src/packet-limit.js';
 import { MAX_PAYLOAD_BYTES } from '../../../gateway/src/contract/telemetry.js';
-
-/** MQTT 3.1.1 §2.2.3 remaining-length encoding. */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    out.push(byte);
-  } while (n > 0);
-  return out;
-}
+import { varint } from '../../support/raw-mqtt.js';
 
 function packet(type: number, bodyBytes: number): Buffer {
   return Buffer.concat([Buffer.from([(type << 4) | (type === 3 ? 2 : type === 8 ? 2 : 0), ...varint(bodyBytes)]), Buffer.alloc(bodyBytes, 0xc0)]);
