@@ -11,6 +11,7 @@ import { createLogger } from './log.js';
 import { startRuntime } from './runtime.js';
 import { runDemo } from './demo.js';
 import { hashPassword } from '../../broker/src/auth.js';
+import { deriveLoginKey } from '../../broker/src/signed-login.js';
 import { simulate } from '../../simulators/src/cli.js';
 import { demoTokens, tokenCommand } from '../../dashboard-api/src/token-cli.js';
 import { mkdtempSync } from 'node:fs';
@@ -28,6 +29,7 @@ Commands:
   simulate [options]            run a device simulator against a broker (see simulate --help)
   check-config [--config FILE]  validate a config file and print what it sets up
   hash-password [PASSWORD]      print a password hash for a device (reads stdin without PASSWORD)
+  login-key SITE/DEVICE         print the loginKey of a signed-login device (reads its secret from stdin)
   token create --role viewer|officer|admin --name NAME [--config FILE]
                                 make an API token (printed once); token list | token revoke ID
 
@@ -83,18 +85,35 @@ function checkConfig(argv: string[]): number {
   return 0;
 }
 
+async function readStdinLine(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
 async function hash(argv: string[]): Promise<number> {
-  let password = argv[0];
-  if (password === undefined) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  }
+  const password = argv[0] ?? (await readStdinLine());
   if (!password) {
     console.error('shaobing hash-password: empty password');
     return 2;
   }
   console.log(await hashPassword(password));
+  return 0;
+}
+
+/** The secret comes from stdin only, so it never sits in shell history or the process list. */
+async function loginKey(argv: string[]): Promise<number> {
+  const username = argv[0];
+  if (username === undefined || !/^[^/]+\/[^/]+$/.test(username)) {
+    console.error('shaobing login-key: give the device as SITE/DEVICE (its MQTT username), e.g. shaobing login-key kitchen-01/gas-01 < secret.txt');
+    return 2;
+  }
+  const secret = await readStdinLine();
+  if (!secret) {
+    console.error('shaobing login-key: empty secret on stdin');
+    return 2;
+  }
+  console.log(deriveLoginKey(secret, username).toString('hex'));
   return 0;
 }
 
@@ -138,6 +157,8 @@ export async function main(argv: string[]): Promise<number> {
         return checkConfig(rest);
       case 'hash-password':
         return await hash(rest);
+      case 'login-key':
+        return await loginKey(rest);
       case 'token':
         return tokenCommand(rest, (file) => loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config.storage.dataDir, {
           out: (line) => console.log(line),

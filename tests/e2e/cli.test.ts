@@ -6,12 +6,30 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/tmp.js';
+import { deriveLoginKey } from '../../broker/src/signed-login.js';
 
 const CLI = join(process.cwd(), 'dist/gateway/src/cli.js');
 
 describe('shaobing command', () => {
   const dirs: ReturnType<typeof tempDir>[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  it('prints a signed-login key from a secret on stdin, and refuses a missing device or secret', () => {
+    const run = (args: string[], input: string) => spawnSync(process.execPath, [CLI, 'login-key', ...args], { input, encoding: 'utf8', timeout: 10_000 });
+    const ok = run(['kitchen-01/gas-01'], 'device-secret\n');
+    expect(ok.status, ok.stderr).toBe(0);
+    const key = ok.stdout.trim();
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    // The broker verifies with this derivation (broker/src/signed-login.ts).
+    expect(key).toBe(deriveLoginKey('device-secret', 'kitchen-01/gas-01').toString('hex'));
+    // The key depends on the username, so one device's key cannot sign for another.
+    expect(run(['kitchen-01/gas-02'], 'device-secret\n').stdout.trim()).not.toBe(key);
+    expect(key).not.toContain(Buffer.from('device-secret').toString('hex'));
+    const noDevice = run([], 'device-secret\n');
+    expect(noDevice.status).toBe(2);
+    expect(noDevice.stderr).toContain('SITE/DEVICE');
+    expect(run(['kitchen-01/gas-01'], '').stderr).toContain('empty secret');
+  });
 
   it('tells the leak story in order with demo --fast and exits 0', () => {
     const dir = tempDir();
