@@ -9,7 +9,7 @@ import type { Level } from './contract/levels.js';
 import type { ChannelId, DeviceId, SiteId } from './contract/ids.js';
 import { openStateDb } from './store/state-db.js';
 import { openJournalDb } from './store/journal-db.js';
-import type { Db } from './store/sqlite.js';
+import { isDiskFull, type Db } from './store/sqlite.js';
 import { ThreadedSqliteTelemetryStore } from './store/sqlite-telemetry-threaded.js';
 import { DrainLoop } from './store/drain-loop.js';
 import type { TelemetryStore } from './store/telemetry-store.js';
@@ -30,7 +30,6 @@ import { isHealthRule, SensorHealth, type WatchedChannel } from './detect/health
 import { AlarmRepository } from './alarms/repository.js';
 import { AlarmService } from './alarms/service.js';
 import { SystemAlarms } from './alarms/system-alarms.js';
-import { isDiskFull } from './alarms/pending-saves.js';
 import { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import { Interlock, type Actuator } from './orders/interlock.js';
@@ -199,14 +198,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     // An alarm move state.db refuses is held and saved again every second (alarms/pending-saves.ts).
     // A full disk there is the same fault: the reserve goes so the next try has room, and the
     // gateway alarm disk_full (part `state`) lasts until every held move is saved.
-    alarms.onSaveRefused = (err, held) => {
+    alarms.saves.onSaveRefused = (err, held) => {
       if (!isDiskFull(err)) return;
       if (system.isActive('state', 'disk_full')) return; // said once per fault, retried every second
       const released = reserve.release();
       log.error({ heldAlarms: held, reserveReleased: released }, 'data directory disk full: alarm moves held in memory, disk reserve released for them');
       systemAlarm('disk_full', () => system.raise('state', 'disk_full', held));
     };
-    alarms.onHeldSaved = () => {
+    alarms.saves.onHeldSaved = () => {
       if (reserve.freeBytes() > 2 * reserve.bytes) reserve.ensure();
       systemAlarm('disk_full cleared', () => system.clear('state', 'disk_full', 0));
     };

@@ -42,11 +42,6 @@ export function isDatabaseWriteFault(err: unknown): boolean {
   return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED)/.test(code);
 }
 
-/** SQLite's "database or disk is full" (also what a max_page_count limit gives). */
-export function isDiskFull(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'SQLITE_FULL';
-}
-
 /** One fold of two adjacent moves: the later alarm, every event of both in order. */
 function fold(a: AlarmMove, b: AlarmMove): AlarmMove {
   return { alarm: b.alarm, events: [...a.events, ...b.events] };
@@ -124,3 +119,5 @@ export class PendingSaves {
     return { alarms: this.byId.size, moves, oldestAgeMs: oldest === null ? null : nowMs - oldest, waiting };
   }
 }
+
+export { isDiskFull } from '../store/sqlite.js';

@@ -8,7 +8,8 @@ import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import { acknowledge, applyLevel, closeAlarm, expireShelf, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
-import { DEFAULT_PENDING_LIMITS, isDatabaseWriteFault, PendingSaves, type AlarmMove, type PendingLimits } from './pending-saves.js';
+import { DEFAULT_PENDING_LIMITS, type PendingLimits } from './pending-saves.js';
+import { AlarmSaver } from './alarm-saver.js';
 import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
 import { afterFlood, DEFAULT_FLOOD_POLICY, FLOOD_QUANTITY, FLOOD_RULE, floodEnded, isFloodAlarm, NO_FLOOD, noteRaise, restoreFlood, SITE_DEVICE, type FloodPolicy, type FloodState } from './flood.js';
 import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
@@ -26,9 +27,6 @@ export const DEFAULT_SHELVE_MAX_MS = 8 * 3_600_000;
 /** No standard figure found: 72 h covers a maintenance visit over a weekend; longer needs a new,
  * audited spell rather than a forgotten one. */
 export const DEFAULT_OUT_OF_SERVICE_MAX_MS = 72 * 3_600_000;
-/** While alarm moves wait for the database, what waits is logged at most this often (each refused
- * move is logged once when it is held, and each saved one when it is saved). */
-const HELD_LOG_EVERY_MS = 30_000;
 
 export interface AlarmServiceOptions {
   readonly shelveMaxMs?: number;
@@ -59,16 +57,8 @@ export class AlarmService {
   private readonly shelveMaxMs: number;
   private readonly timeZones: ReadonlyMap<string, string>;
   readonly outOfService: OutOfServiceRegister;
-  /** Moves the database refused, saved again on every tick (retryPendingSaves). */
-  private readonly pending: PendingSaves;
-  private lastHeldLogMs = -Infinity;
-  /** Set while the trouble hooks run: the gateway's own disk_full alarm they raise is itself a
-   * move that may be held, and must not report again from inside. */
-  private reporting = false;
-  /** A save was refused and its move held (runtime: disk_full gateway alarm, disk reserve). */
-  onSaveRefused: ((err: unknown, held: number) => void) | null = null;
-  /** Every held move has been saved again. */
-  onHeldSaved: (() => void) | null = null;
+  /** Saves every move; holds and retries what the database refuses (its hooks: runtime.ts). */
+  readonly saves: AlarmSaver;
 
   constructor(
     private readonly repo: AlarmRepository,
@@ -84,7 +74,7 @@ export class AlarmService {
     this.floodPolicy = options.flood ?? DEFAULT_FLOOD_POLICY;
     this.shelveMaxMs = options.shelveMaxMs ?? DEFAULT_SHELVE_MAX_MS;
     this.timeZones = new Map((options.sites ?? []).map((s) => [s.id, s.timezone]));
-    this.pending = new PendingSaves(options.pendingLimits ?? DEFAULT_PENDING_LIMITS);
+    this.saves = new AlarmSaver(repo, clock, log, options.pendingLimits ?? DEFAULT_PENDING_LIMITS);
     const known = options.sites ? new Map(options.sites.map((s) => [s.id, new Set(s.devices)])) : undefined;
     this.outOfService = new OutOfServiceRegister(repo.outOfService, events, clock, log, options.outOfServiceMaxMs ?? DEFAULT_OUT_OF_SERVICE_MAX_MS, known);
     const now = clock();
@@ -247,23 +237,20 @@ export class AlarmService {
    * did not take, rather than shown an acknowledgement that a crash would forget.
    */
   private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false): void {
-    const move: AlarmMove = { alarm, events };
-    const hadHeld = this.pending.has(alarm.id);
-    let refused: unknown = null;
-    try {
-      // An alarm with moves held goes out with them, in order, so its record has no gap.
-      if (hadHeld) this.repo.saveMoves([...this.pending.moves(alarm.id), move]);
-      else this.repo.save(alarm, events);
-      if (hadHeld) this.pending.saved(alarm.id);
-    } catch (err) {
-      if (byOfficer) throw err;
-      refused = err;
-      this.hold(move, err);
-    }
+    const report = this.saves.save({ alarm, events }, byOfficer);
     this.remember(alarm);
     for (const event of events) this.events.emit('alarm', { alarm, event });
-    if (refused !== null) this.report(() => this.onSaveRefused?.(refused, this.pending.size));
-    else if (hadHeld && this.pending.size === 0) this.caughtUp();
+    report();
+  }
+
+  /** Called every second (ReadingPipeline.tick): saves the held moves again (alarm-saver.ts). */
+  retryPendingSaves(nowMs: number): void {
+    this.saves.retry(nowMs);
+  }
+
+  /** How many alarms have moves waiting for the database. */
+  heldSaves(): number {
+    return this.saves.size;
   }
 
   /** Keeps the in-memory views in step with a move (saved or held). */
@@ -276,81 +263,9 @@ export class AlarmService {
     else this.shelfUntil.delete(alarm.id);
   }
 
-  private hold(move: AlarmMove, err: unknown): void {
-    const { alarm, events } = move;
-    const now = this.clock();
-    const given = this.pending.hold(move, now);
-    this.log.error(
-      { err, site: alarm.site, device: alarm.device, alarmId: alarm.id, level: alarm.level, state: alarm.state, events: events.map((e) => e.kind), heldAlarms: this.pending.size },
-      'alarm move not saved: held in memory and saved again every second',
-    );
-    if (given) {
-      const last = given.moves[given.moves.length - 1]!.alarm;
-      this.log.error(
-        { site: last.site, device: last.device, alarmId: last.id, level: last.level, state: last.state, moves: given.moves.length, waitedMs: now - given.sinceMs },
-        'too many alarm moves held: the one waiting longest is given up unsaved',
-      );
-    }
-  }
-
-  /**
-   * Called every second (ReadingPipeline.tick): saves the held moves again, the alarm waiting
-   * longest first, until the database takes them. Logs what still waits every 30 s.
-   */
-  retryPendingSaves(nowMs: number): void {
-    if (this.pending.size === 0) return;
-    let failure: unknown = null;
-    for (const held of this.pending.all()) {
-      try {
-        this.repo.saveMoves(held.moves);
-      } catch (err) {
-        failure = err;
-        // The whole database refuses: the others would fail the same way this second.
-        if (isDatabaseWriteFault(err)) break;
-        continue;
-      }
-      this.pending.saved(held.id);
-      const a = held.moves[held.moves.length - 1]!.alarm;
-      this.log.warn({ site: a.site, device: a.device, alarmId: a.id, level: a.level, state: a.state, moves: held.moves.length, waitedMs: nowMs - held.sinceMs }, 'held alarm moves saved');
-    }
-    if (this.pending.size === 0) {
-      this.caughtUp();
-      return;
-    }
-    if (nowMs - this.lastHeldLogMs >= HELD_LOG_EVERY_MS) {
-      this.lastHeldLogMs = nowMs;
-      this.log.error({ err: failure, ...this.pending.summary(nowMs) }, 'alarm moves still not saved');
-    }
-    if (failure !== null) this.report(() => this.onSaveRefused?.(failure, this.pending.size));
-  }
-
-  /** How many alarms have moves waiting for the database. */
-  heldSaves(): number {
-    return this.pending.size;
-  }
-
-  private caughtUp(): void {
-    this.lastHeldLogMs = -Infinity;
-    this.log.warn('every held alarm move is saved');
-    this.report(() => this.onHeldSaved?.());
-  }
-
-  /** Runs a trouble hook once (not from inside itself), and never lets it break the alarm path. */
-  private report(hook: () => void): void {
-    if (this.reporting) return;
-    this.reporting = true;
-    try {
-      hook();
-    } catch (err) {
-      this.log.error({ err }, 'alarm save trouble hook failed');
-    } finally {
-      this.reporting = false;
-    }
-  }
-
   /** An alarm by id, as held now (active, or waiting to be saved) or as stored. */
   get(id: string): Alarm | undefined {
-    return this.activeFor(id) ?? this.pending.latest(id) ?? this.repo.get(id);
+    return this.activeFor(id) ?? this.saves.latest(id) ?? this.repo.get(id);
   }
 
   private activeFor(id: string): Alarm | undefined {

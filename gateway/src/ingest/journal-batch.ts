@@ -4,7 +4,7 @@
 // (measured 2026-11-23, 2-core EPYC, load 6; issue 7 report). Dead letters are rare: sent as objects.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { JournalDeadLetter, JournalReading } from './journal.js';
+import type { JournalDeadLetter, JournalReading, Pending } from './journal-types.js';
 
 /** NUL never occurs in our strings: ids match contract/ids.ts ID_PATTERN, the rest is JSON.stringify output. */
 const SEP = '\u0000';
@@ -16,6 +16,17 @@ export interface PackedBatch {
   readonly nums: Float64Array;
   readonly text: string;
   readonly dead: readonly JournalDeadLetter[];
+}
+
+/** Packs the readings and dead letters of a batch of pending messages (barriers carry nothing). */
+export function packPending(items: readonly Pending[]): PackedBatch {
+  const readings: JournalReading[] = [];
+  const dead: JournalDeadLetter[] = [];
+  for (const p of items) {
+    if (p.kind === 'reading') readings.push(p.entry);
+    else if (p.kind === 'dead') dead.push(p.entry);
+  }
+  return packBatch(readings, dead);
 }
 
 export function packBatch(readings: readonly JournalReading[], dead: readonly JournalDeadLetter[]): PackedBatch {

@@ -5,79 +5,19 @@
 // blocked the event loop 5–15 ms) run in a worker thread with its own connection
 // (journal-worker.ts); one batch is in flight there while the next one fills here.
 
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import type { Db } from '../store/sqlite.js';
+import { receiveMessageOnPort } from 'node:worker_threads';
+import { isDiskFull, type Db } from '../store/sqlite.js';
 import type { Logger } from '../log.js';
 import { StorageError } from '../errors.js';
 import { synchronousOf } from '../store/journal-db.js';
-import { WORKER_LIMITS, workerUrl } from '../worker-url.js';
-import { packBatch, type JournalWorkerData, type WorkerReply, type WorkerRequest } from './journal-batch.js';
+import { packPending, type WorkerReply, type WorkerRequest } from './journal-batch.js';
+import { MAX_RESTARTS_PER_MIN, RestartBudget, startWriterThread, waitForReplies, type WriterThread } from './journal-thread.js';
+import { callBack, type Done, type InFlight, type JournalDeadLetter, type JournalOptions, type JournalReading, type JournalStats, type Pending } from './journal-types.js';
 
-export interface JournalReading {
-  readonly site: string;
-  readonly device: string;
-  readonly seq: number;
-  readonly tsMs: number;
-  readonly receivedMs: number;
-  /** JSON of the validated readings, channel → value. */
-  readonly readingsJson: string;
-  readonly metaJson: string | null;
-}
-
-export interface JournalDeadLetter {
-  readonly site: string;
-  readonly device: string;
-  readonly topic: string;
-  readonly reason: string;
-  readonly detail: string;
-  readonly receivedMs: number;
-  readonly payload: Buffer;
-}
-
-export type Done = (err?: Error) => void;
-
-type Pending =
-  | { kind: 'reading'; entry: JournalReading; done: Done }
-  | { kind: 'dead'; entry: JournalDeadLetter; done: Done }
-  | { kind: 'barrier'; done: Done };
-
-export interface JournalOptions {
-  readonly commitIntervalMs: number;
-  readonly maxBatch: number;
-  /** While the disk is full, how often the held batch is tried again (default 250 ms). */
-  readonly fullRetryMs?: number;
-  /** While the disk is full, messages held in memory at most; past it new ones are refused (default 20 × maxBatch). */
-  readonly maxHeldWhileFull?: number;
-}
-
-/** SQLite's "database or disk is full" (also SQLITE_FULL for a max_page_count limit). */
-function isDiskFull(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'SQLITE_FULL';
-}
-
-export interface JournalStats {
-  committed: number;
-  deadLetters: number;
-  batches: number;
-  failures: number;
-}
+export type { Done, JournalDeadLetter, JournalOptions, JournalReading, JournalStats } from './journal-types.js';
 
 /** How long a blocking flush, close or writer pragma waits for the worker before it counts as dead. */
 const SYNC_WAIT_MS = 30_000;
-/** A worker that keeps dying (cannot open the file, say) is restarted at most this often per minute. */
-const MAX_RESTARTS_PER_MIN = 5;
-
-interface InFlight {
-  readonly id: number;
-  readonly items: Pending[];
-}
-
-/** One writer thread and the port its answers come back on. */
-interface WriterThread {
-  readonly worker: Worker;
-  readonly replies: MessagePort;
-  readonly signal: Int32Array;
-}
 
 export class Journal {
   private pending: Pending[] = [];
@@ -90,7 +30,7 @@ export class Journal {
   private broken: StorageError | null = null;
   private thread: WriterThread | null = null;
   private nextId = 1;
-  private readonly restarts: number[] = [];
+  private readonly restarts = new RestartBudget();
   /** Prune requests the worker has not answered yet, and the rows it reported deleted since the last prune(). */
   private readonly prunes = new Set<number>();
   private prunedRows = 0;
@@ -267,13 +207,7 @@ export class Journal {
       this.abandon();
       return;
     }
-    const readings: JournalReading[] = [];
-    const dead: JournalDeadLetter[] = [];
-    for (const p of items) {
-      if (p.kind === 'reading') readings.push(p.entry);
-      else if (p.kind === 'dead') dead.push(p.entry);
-    }
-    const batch = packBatch(readings, dead);
+    const batch = packPending(items);
     const id = this.nextId++;
     this.inFlight = { id, items };
     this.thread.replies.ref(); // an answer is due: keep the process up for it
@@ -387,35 +321,15 @@ export class Journal {
 
   /** Takes the worker's answers synchronously until `ready`; false after SYNC_WAIT_MS. */
   private waitUntil(ready: () => boolean): boolean {
-    const deadline = Date.now() + SYNC_WAIT_MS;
-    while (!ready()) {
-      const thread = this.thread;
-      if (!thread) return false;
-      const seen = Atomics.load(thread.signal, 0);
-      const got = receiveMessageOnPort(thread.replies);
-      if (got) {
-        this.onReply(got.message as WorkerReply);
-        continue;
-      }
-      if (Date.now() >= deadline) return false;
-      Atomics.wait(thread.signal, 0, seen, 100);
-    }
-    return true;
+    return this.thread !== null && waitForReplies(this.thread, ready, (reply) => this.onReply(reply), SYNC_WAIT_MS, () => this.thread);
   }
 
   private startThread(): WriterThread {
-    const { port1, port2 } = new MessageChannel();
-    const signal = new Int32Array(new SharedArrayBuffer(4));
-    const workerData: JournalWorkerData = { file: this.file, synchronous: this.synchronous, replies: port2, signal };
-    const worker = new Worker(workerUrl(import.meta.url, 'journal-worker.js'), { workerData, transferList: [port2], resourceLimits: WORKER_LIMITS });
-    worker.unref(); // a journal nobody closed must not keep the process up
-    port1.on('message', (reply: WorkerReply) => this.onReply(reply));
-    port1.unref();
-    worker.on('error', (err) => this.log.error({ err }, 'journal worker failed'));
-    worker.on('exit', (code) => {
-      if (this.thread?.worker === worker) this.writerLost(`exited with code ${code}`);
+    const thread = startWriterThread(this.file, this.synchronous, (reply) => this.onReply(reply), this.log);
+    thread.worker.on('exit', (code) => {
+      if (this.thread?.worker === thread.worker) this.writerLost(`exited with code ${code}`);
     });
-    return { worker, replies: port1, signal };
+    return thread;
   }
 
   /**
@@ -426,10 +340,7 @@ export class Journal {
   private writerLost(why: string): void {
     if (!this.thread || this.closed) return;
     this.dropThread(`journal worker ${why}`);
-    const now = Date.now();
-    this.restarts.push(now);
-    while (this.restarts.length > 0 && now - this.restarts[0]! > 60_000) this.restarts.shift();
-    if (this.restarts.length > MAX_RESTARTS_PER_MIN) {
+    if (!this.restarts.allow(Date.now())) {
       this.broken = new StorageError(`journal worker ${why}; restarted ${MAX_RESTARTS_PER_MIN} times within a minute, not again: readings are refused`);
       this.log.fatal({ err: this.broken }, 'journal cannot write: readings are refused');
       if (this.pending.length > 0) this.failed([], this.broken);
@@ -483,12 +394,6 @@ export class Journal {
 
   /** Calls back every message of `batch`, with `failure` when it is not on disk. */
   private fail(batch: Pending[], failure: StorageError | undefined): void {
-    for (const p of batch) {
-      try {
-        p.done(failure);
-      } catch (err) {
-        this.log.error({ err }, 'journal callback threw');
-      }
-    }
+    callBack(batch, failure, this.log);
   }
 }

@@ -62,3 +62,8 @@ export function migrateModule(db: Db, module: string, migrations: readonly strin
     })();
   }
 }
+
+/** SQLite's "database or disk is full" (also what a max_page_count limit gives). */
+export function isDiskFull(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_FULL';
+}

@@ -1,0 +1,65 @@
+// What the journal takes and reports: its entries, callbacks, options and counters (journal.ts).
+
+import type { Logger } from '../log.js';
+import type { StorageError } from '../errors.js';
+
+export interface JournalReading {
+  readonly site: string;
+  readonly device: string;
+  readonly seq: number;
+  readonly tsMs: number;
+  readonly receivedMs: number;
+  /** JSON of the validated readings, channel → value. */
+  readonly readingsJson: string;
+  readonly metaJson: string | null;
+}
+
+export interface JournalDeadLetter {
+  readonly site: string;
+  readonly device: string;
+  readonly topic: string;
+  readonly reason: string;
+  readonly detail: string;
+  readonly receivedMs: number;
+  readonly payload: Buffer;
+}
+
+export type Done = (err?: Error) => void;
+
+export type Pending =
+  | { kind: 'reading'; entry: JournalReading; done: Done }
+  | { kind: 'dead'; entry: JournalDeadLetter; done: Done }
+  | { kind: 'barrier'; done: Done };
+
+export interface JournalOptions {
+  readonly commitIntervalMs: number;
+  readonly maxBatch: number;
+  /** While the disk is full, how often the held batch is tried again (default 250 ms). */
+  readonly fullRetryMs?: number;
+  /** While the disk is full, messages held in memory at most; past it new ones are refused (default 20 × maxBatch). */
+  readonly maxHeldWhileFull?: number;
+}
+
+export interface JournalStats {
+  committed: number;
+  deadLetters: number;
+  batches: number;
+  failures: number;
+}
+
+/** The batch the writer thread is committing. */
+export interface InFlight {
+  readonly id: number;
+  readonly items: Pending[];
+}
+
+/** Calls back every message of `batch`, with `failure` when it is not on disk; a throwing callback costs no other. */
+export function callBack(batch: readonly Pending[], failure: StorageError | undefined, log: Logger): void {
+  for (const p of batch) {
+    try {
+      p.done(failure);
+    } catch (err) {
+      log.error({ err }, 'journal callback threw');
+    }
+  }
+}
