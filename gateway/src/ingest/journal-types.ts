@@ -45,6 +45,8 @@ export interface JournalStats {
   deadLetters: number;
   batches: number;
   failures: number;
+  /** Commits that found the write lock taken and were run again (store/busy-retry.ts). */
+  busyRetries: number;
 }
 
 /** The batch the writer thread is committing. */

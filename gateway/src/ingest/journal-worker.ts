@@ -4,6 +4,7 @@
 // in order on the reply port and bumps a shared counter, so a blocking flush can wait for it.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { blockingSleep, retryWhileBusy } from '../store/busy-retry.js';
 import { journalWriter, openJournalFile } from '../store/journal-db.js';
 import { unpackReadings, type JournalWorkerData, type WorkerReply, type WorkerRequest } from './journal-batch.js';
 import type { JournalDeadLetter } from './journal.js';
@@ -11,6 +12,8 @@ import type { JournalDeadLetter } from './journal.js';
 const data = workerData as JournalWorkerData;
 const db = openJournalFile(data.file, data.synchronous);
 const writer = journalWriter(db);
+/** As long as busy_timeout again: a lock held longer than that is a fault, not contention. */
+const BUSY_RETRY = { budgetMs: 5_000, sleep: blockingSleep, now: () => performance.now() };
 
 function reply(message: WorkerReply): void {
   data.replies.postMessage(message);
@@ -25,9 +28,12 @@ function asBuffers(dead: readonly JournalDeadLetter[]): JournalDeadLetter[] {
 
 function run(req: WorkerRequest): unknown {
   switch (req.op) {
-    case 'commit':
-      writer.commit(unpackReadings(req.batch), asBuffers(req.batch.dead));
-      return null;
+    case 'commit': {
+      const readings = unpackReadings(req.batch);
+      const dead = asBuffers(req.batch.dead);
+      // The answer is how many times the lock was found taken (JournalStats.busyRetries).
+      return retryWhileBusy(() => writer.commit(readings, dead), BUSY_RETRY).retries;
+    }
     case 'prune':
       return writer.prune(req.lastId);
     case 'pragma':

@@ -40,7 +40,7 @@ export class Journal {
   private readonly synchronous: 'FULL' | 'NORMAL';
   /** Notices a database closed under the journal (a simulated crash) and stops the worker. */
   private readonly watch: NodeJS.Timeout;
-  readonly stats: JournalStats = { committed: 0, deadLetters: 0, batches: 0, failures: 0 };
+  readonly stats: JournalStats = { committed: 0, deadLetters: 0, batches: 0, failures: 0, busyRetries: 0 };
   /** Called after a failed commit, before the callbacks get the error (the intake resets dedup). */
   onCommitFailed: (err: StorageError) => void = () => {};
   /** The disk filled up: commits are held and retried (messages held so far). */
@@ -242,6 +242,7 @@ export class Journal {
     }
     if (reply.ok) {
       this.stats.batches++;
+      this.stats.busyRetries += (reply.value as number | null) ?? 0;
       for (const p of items) {
         if (p.kind === 'reading') this.stats.committed++;
         else if (p.kind === 'dead') this.stats.deadLetters++;

@@ -162,7 +162,8 @@ export function journalWriter(db: Db): JournalWriter {
     for (const e of newest.values()) upsertCursor.run(e.site, e.device, e.seq, e.tsMs);
   });
   return {
-    commit: (readings, dead) => commit(readings, dead),
+    // IMMEDIATE: the write lock is taken (with busy_timeout) before the first row, not midway.
+    commit: (readings, dead) => commit.immediate(readings, dead),
     prune: (lastId) => deleteUpTo.run(lastId).changes,
   };
 }

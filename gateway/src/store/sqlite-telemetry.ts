@@ -87,7 +87,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     const rows = this.next.all(this.last, maxRows) as JournalRow[];
     if (rows.length === 0) return 0;
     try {
-      this.moveBatch(rows);
+      this.moveBatch.immediate(rows);
     } catch (err) {
       this.live.discard();
       throw err;
@@ -152,7 +152,7 @@ export class SqliteTelemetryStore implements TelemetryStore {
     // More than `limit` rows are due: stop at the minute of the first row past the limit, but
     // always take at least the oldest minute (one minute may hold more than `limit` rows).
     const beforeMs = beyond ? Math.max(bucketOf(beyond.tsMs, MINUTE_MS), bucketOf(oldest.tsMs, MINUTE_MS) + MINUTE_MS) : cutoff;
-    return this.retireMinutes(site, device, beforeMs);
+    return this.retireMinutes.immediate(site, device, beforeMs);
   }
 
   async close(): Promise<void> {

@@ -97,13 +97,31 @@ describe('Journal', () => {
       { label: 'r3', err: undefined, onDisk: true },
     ]);
     expect(journal.depth).toBe(0);
-    expect(journal.stats).toEqual({ committed: 3, deadLetters: 1, batches: 1, failures: 0 });
+    expect(journal.stats).toEqual({ committed: 3, deadLetters: 1, batches: 1, failures: 0, busyRetries: 0 });
     expect(reader.prepare('SELECT site, device, seq, ts_ms, received_ms, readings, meta FROM reading ORDER BY id').all()).toEqual(
       [1, 2, 3].map((seq) => ({ site: 'kitchen-01', device: 'gas-01', seq, ts_ms: T0 + seq * 1000, received_ms: T0 + seq * 1000 + 5, readings: JSON.stringify({ ch4: seq / 10 }), meta: null })),
     );
     expect(reader.prepare('SELECT topic, reason, detail, payload FROM dead_letter').all()).toEqual([
       { topic: 'shaobing/kitchen-01/gas-01/telemetry', reason: 'bad_ts', detail: 'bad_ts detail', payload: Buffer.from('{"ts":"x"}') },
     ]);
+  });
+
+  it('runs a commit again when the file is locked past busy_timeout, instead of failing its batch', async () => {
+    const { journal, db, reader, calls, done } = open({ commitIntervalMs: 5 });
+    // SQLite can answer BUSY without waiting out busy_timeout (issue 7); a zero timeout makes every
+    // lock conflict such an answer. Another connection holds the write lock for 300 ms.
+    journal.writerPragma('busy_timeout = 0');
+    const other = new Database(db.name);
+    cleanups.push(() => other.close());
+    other.exec('BEGIN IMMEDIATE');
+    const releasedAt = performance.now() + 300;
+    setTimeout(() => other.exec('COMMIT'), 300);
+    journal.append(reading(1), done('r1', hasReading(reader, 1)));
+    await eventually(() => calls.length === 1, 10_000, 'the commit after the lock is released');
+    expect(performance.now()).toBeGreaterThanOrEqual(releasedAt - 1);
+    expect(calls).toEqual([{ label: 'r1', err: undefined, onDisk: true }]);
+    expect(journal.stats.failures).toBe(0);
+    expect(journal.stats.busyRetries).toBeGreaterThan(0);
   });
 
   it('keeps FIFO order across batches', async () => {
@@ -316,7 +334,7 @@ describe('Journal', () => {
       expect(reader.prepare('SELECT seq FROM reading').all()).toEqual([{ seq: 1 }]);
       expect(count(reader, 'dead_letter')).toBe(0);
       expect(journal.cursors()).toEqual(cursorBefore);
-      expect(journal.stats).toEqual({ committed: 1, deadLetters: 0, batches: 1, failures: 1 });
+      expect(journal.stats).toEqual({ committed: 1, deadLetters: 0, batches: 1, failures: 1, busyRetries: 0 });
       expect(journal.depth).toBe(0);
 
       // Once the cause is gone the journal takes writes again (the devices resend).
