@@ -48,6 +48,8 @@ export interface RunResult {
   readonly puback_p50_ms: number | null;
   readonly puback_p99_ms: number | null;
   readonly persist: LatencySummary;
+  /** Publish of the red reading → the interlock handing the valve command to the broker. */
+  readonly command_sent: LatencySummary;
   readonly valve: LatencySummary;
   readonly sse: LatencySummary | null;
   readonly sse_reason: string | null;
@@ -104,6 +106,13 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
       if (alarm.level === 'red' && !persistAt.has(alarm.site)) persistAt.set(alarm.site, Number(process.hrtime.bigint()) / 1e6);
     });
 
+    // Between (a) and (b): the interlock announces each command as it hands it to the broker, so
+    // valve latency splits into the gateway's part and MQTT delivery to the actuator.
+    const commandAt = new Map<string, number>();
+    rt.events.on('command', ({ order, what }) => {
+      if (what === 'sent' && !commandAt.has(order.site)) commandAt.set(order.site, Number(process.hrtime.bigint()) / 1e6);
+    });
+
     let stream: StreamAccess = { url: null, reason: 'not asked for (--no-sse)' };
     if (o.sse) stream = await openStream(rt, token);
 
@@ -146,6 +155,7 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
       puback_p50_ms: pub.p50_ms,
       puback_p99_ms: pub.p99_ms,
       persist: summarize(latencies((s) => persistAt.get(s), true)),
+      command_sent: summarize(latencies((s) => commandAt.get(s), true)),
       valve: summarize(latencies((s) => seen.cmdAtMs[s], true)),
       sse: sseOn ? summarize(latencies((s) => seen.sseAtMs[s], true)) : null,
       sse_reason: sseOn ? null : stream.reason,
