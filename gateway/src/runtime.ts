@@ -172,6 +172,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
 
     const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
+    // Before any device can connect: the writer thread's boot is not paid by the first readings.
+    log.debug({ ms: Math.round(journal.warm()) }, 'journal writer ready');
     // Disk full (issue 8): a gateway alarm while the journal holds readings it cannot commit. Its
     // own save may meet the full disk too (state.db on the same disk): said in the log, not thrown.
     const systemAlarm = (what: string, move: () => void): void => {

@@ -124,6 +124,17 @@ describe('Journal', () => {
     expect(journal.stats.busyRetries).toBeGreaterThan(0);
   });
 
+  it('warm() returns once the writer thread has its connection open, and commits go on after it', async () => {
+    const { journal, reader, calls, done } = open({ commitIntervalMs: 5 });
+    const firstMs = journal.warm();
+    expect(firstMs).toBeGreaterThan(0);
+    // The thread is up: a second warm is one round trip, not a boot.
+    expect(journal.warm()).toBeLessThan(firstMs);
+    journal.append(reading(1), done('r1', hasReading(reader, 1)));
+    await eventually(() => calls.length === 1, 5000, 'the commit after warm');
+    expect(calls).toEqual([{ label: 'r1', err: undefined, onDisk: true }]);
+  });
+
   it('keeps FIFO order across batches', async () => {
     const { journal, calls, done } = open({ commitIntervalMs: 5 });
     for (let seq = 1; seq <= 5; seq++) journal.append(reading(seq), done(`r${seq}`));
