@@ -10,6 +10,7 @@ import type { DeviceRef } from '../../gateway/src/contract/ids.js';
 import type { Authenticator, Identity } from './auth.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DEFAULT_MAX_PACKET_BYTES, PacketLimit, type PacketLimitViolation } from './packet-limit.js';
+import { isUrgent, writeNow } from './urgent-forward.js';
 
 export interface TelemetryOutcome {
   /** Reroute the packet here instead of forwarding it (a dead letter for a malformed payload). */
@@ -40,8 +41,9 @@ export interface Broker {
   /** The port actually bound (useful when 0 was asked for). */
   readonly port: number;
   identityOf(client: Client): Identity | undefined;
-  /** Connections cut because a packet header announced more than maxPacketBytes (or was malformed). */
-  stats(): { readonly oversizeCuts: number };
+  /** oversizeCuts: connections cut because a packet header announced more than maxPacketBytes (or
+   * was malformed); urgentWrites: gateway commands written to their actuator at once. */
+  stats(): { readonly oversizeCuts: number; readonly urgentWrites: number };
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ type AuthError = Error & { returnCode: number };
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { topics, authenticator, log } = options;
   const identities = new WeakMap<Client, Identity>();
+  let urgentWrites = 0;
 
   const aedes = await Aedes.createBroker({
     drainTimeout: options.drainTimeoutMs,
@@ -106,6 +109,13 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
         done(null);
       });
     },
+    // A stop-work command goes to its actuator now, not after aedes's setImmediate (urgent-forward.ts).
+    authorizeForward(client, packet) {
+      if (!isUrgent(packet, client, topics)) return packet;
+      writeNow(packet, client);
+      urgentWrites++;
+      return null;
+    },
     authorizeSubscribe(client, subscription, done) {
       const identity = identities.get(client);
       const verdict = identity ? canSubscribe(identity, subscription.topic, topics) : { ok: false as const, reason: 'not authenticated' };
@@ -144,7 +154,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     aedes,
     port,
     identityOf: (client) => identities.get(client),
-    stats: () => ({ oversizeCuts }),
+    stats: () => ({ oversizeCuts, urgentWrites }),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
