@@ -40,7 +40,9 @@ export function spawnChild<Out>(name: string, fn: (...args: never[]) => void, in
     if (resolve) resolve(m);
     else early.set(m.type, [...(early.get(m.type) ?? []), m]);
   });
-  proc.on('exit', (code, signal) => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before reporting${stderr ? `:\n${stderr}` : ''}`)));
+  // 'close', not 'exit': 'exit' can come before the last IPC message is read, and a 10 000/s
+  // load's report (its PUBACK latencies, about a megabyte) was then taken for a child that died.
+  proc.on('close', (code, signal) => fail(new Error(`${name} exited (code ${code}, signal ${signal}) before reporting${stderr ? `:\n${stderr}` : ''}`)));
   proc.on('error', (err) => fail(err));
   proc.send(input as object);
   const next = <T>(type: string): Promise<T> => {
