@@ -131,6 +131,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   const closeDbs = (): void => {
     for (const db of [journalDb, stateDb] as Db[]) if (db.open) db.close();
   };
+  // What a start that fails halfway has to undo, newest first: a listening broker port or a
+  // storage worker left behind would keep the next start (or a test's next gateway) from working.
+  const undo: (() => unknown)[] = [];
 
   try {
     const alarmRepo = new AlarmRepository(stateDb);
@@ -172,6 +175,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
 
     const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
+    undo.push(() => journal.close());
     // Before any device can connect: the writer thread's boot is not paid by the first readings.
     log.debug({ ms: Math.round(journal.warm()) }, 'journal writer ready');
     // Disk full (issue 8): a gateway alarm while the journal holds readings it cannot commit. Its
@@ -224,6 +228,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           retention: { retentionDays: config.storage.retentionDays, aggregateRetentionDays: config.storage.aggregateRetentionDays },
           log: log.child({ module: 'telemetry' }),
         });
+    if (telemetry instanceof ThreadedSqliteTelemetryStore) undo.push(() => telemetry.kill(false));
     if (telemetry instanceof InfluxTelemetryStore) void telemetry.prepare();
     const drain = new DrainLoop(
       telemetry,
@@ -285,9 +290,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const path = new ReadingPipeline(channelProfiles(config), engine, alarms, interlock, health, VotingPlan.fromConfig(config, rules), events, clock, log.child({ module: 'pipeline' }));
     pipeline = path;
 
+    undo.push(() => ingress.stop());
     await ingress.start();
+    undo.push(() => drain.stop());
     drain.start();
+    undo.push(() => interlock.stop());
     await interlock.start();
+    undo.push(() => notifier.stop());
     notifier.start();
     await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }), (ref, state, atMs) => path.deviceStatus(ref, state, atMs));
     const healthTimer = setInterval(() => {
@@ -301,6 +310,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       }
     }, 1000);
     healthTimer.unref();
+    undo.push(() => clearInterval(healthTimer));
 
     let api: FastifyInstance | null = null;
     if (config.api.enabled) {
@@ -322,6 +332,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         clock,
         options: config.api,
       });
+      const app = api;
+      undo.push(() => app.close());
       await api.listen({ host: config.api.host, port: config.api.port });
     }
     const apiAddress = api?.server.address();
@@ -384,6 +396,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       },
     };
   } catch (err) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (undoErr) {
+        log.warn({ err: undoErr }, 'while undoing a failed start');
+      }
+    }
     closeDbs();
     throw err;
   }
