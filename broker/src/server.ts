@@ -10,7 +10,7 @@ import type { DeviceRef } from '../../gateway/src/contract/ids.js';
 import type { Authenticator, Identity } from './auth.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DEFAULT_MAX_PACKET_BYTES, PacketLimit, type PacketLimitViolation } from './packet-limit.js';
-import { isUrgent, writeNow } from './urgent-forward.js';
+import { UrgentForwarder } from './urgent-forward.js';
 
 export interface TelemetryOutcome {
   /** Reroute the packet here instead of forwarding it (a dead letter for a malformed payload). */
@@ -44,6 +44,11 @@ export interface Broker {
   /** oversizeCuts: connections cut because a packet header announced more than maxPacketBytes (or
    * was malformed); urgentWrites: gateway commands written to their actuator at once. */
   stats(): { readonly oversizeCuts: number; readonly urgentWrites: number };
+  /**
+   * Writes a gateway command to its clean-session actuators at once (urgent-forward.ts); an
+   * aedes.publish of the same packet (same payload Buffer) afterwards skips them. Returns how many.
+   */
+  sendNow(packet: { readonly topic: string; readonly payload: Buffer; readonly qos: 0 | 1; readonly retain: boolean }): number;
   close(): Promise<void>;
 }
 
@@ -52,7 +57,6 @@ type AuthError = Error & { returnCode: number };
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { topics, authenticator, log } = options;
   const identities = new WeakMap<Client, Identity>();
-  let urgentWrites = 0;
 
   const aedes = await Aedes.createBroker({
     drainTimeout: options.drainTimeoutMs,
@@ -110,12 +114,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       });
     },
     // A stop-work command goes to its actuator now, not after aedes's setImmediate (urgent-forward.ts).
-    authorizeForward(client, packet) {
-      if (!isUrgent(packet, client, topics)) return packet;
-      writeNow(packet, client);
-      urgentWrites++;
-      return null;
-    },
+    authorizeForward: (client, packet) => urgent.forward(client, packet) as typeof packet | null,
     authorizeSubscribe(client, subscription, done) {
       const identity = identities.get(client);
       const verdict = identity ? canSubscribe(identity, subscription.topic, topics) : { ok: false as const, reason: 'not authenticated' };
@@ -128,6 +127,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     },
   });
 
+  const urgent = new UrgentForwarder(topics, () => Object.values((aedes as unknown as { clients: Record<string, Client> }).clients));
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   let oversizeCuts = 0;
   const server: Server = createServer((socket) => {
@@ -154,7 +154,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     aedes,
     port,
     identityOf: (client) => identities.get(client),
-    stats: () => ({ oversizeCuts, urgentWrites }),
+    stats: () => ({ oversizeCuts, urgentWrites: urgent.writes }),
+    sendNow: (packet) => urgent.sendNow(packet),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -65,20 +65,24 @@ export function encodePublish(topic: string, payload: Buffer, qos: 0 | 1, messag
   return out;
 }
 
-/** Whether `packet`, on its way to `client`, is a gateway command that goes out at once. */
-export function isUrgent(packet: ForwardedPacket, client: Client, topics: Topics): boolean {
+/** A message the gateway itself published (no clientId) on a device `cmd` topic, not retained. */
+function isGatewayCommand(packet: ForwardedPacket, topics: Topics): boolean {
   if (packet.clientId !== undefined || packet.retain || packet.qos > 1) return false;
-  const c = client as unknown as ClientInternals;
-  if (!c.clean || !c.connected || c.conn.destroyed || (c.version !== 3 && c.version !== 4)) return false;
-  // The actuator's own subscription to its cmd topic. A wildcard subscriber keeps aedes's path:
-  // this hook cannot tell which of aedes's deliver functions (QoS 0 or 1) called it.
-  if (c.subscriptions[packet.topic] === undefined) return false;
   const parsed = topics.parse(packet.topic);
   return parsed.ok && parsed.topic.kind === 'cmd';
 }
 
+/** A connected clean-session MQTT 3.1/3.1.1 client subscribed to exactly `topic`. */
+function takesWriteNow(client: Client, topic: string): boolean {
+  const c = client as unknown as ClientInternals;
+  if (!c.clean || !c.connected || c.conn.destroyed || (c.version !== 3 && c.version !== 4)) return false;
+  // The actuator's own subscription to its cmd topic. A wildcard subscriber keeps aedes's path:
+  // authorizeForward cannot tell which of aedes's deliver functions (QoS 0 or 1) called it.
+  return c.subscriptions[topic] !== undefined;
+}
+
 /** Writes `packet` to `client` as aedes would (QoS capped by the subscription, aedes's packet ids). */
-export function writeNow(packet: ForwardedPacket, client: Client): void {
+function writeNow(packet: ForwardedPacket, client: Client): void {
   const c = client as unknown as ClientInternals;
   const qos: 0 | 1 = packet.qos === 1 && (c.subscriptions[packet.topic]?.qos ?? 0) >= 1 ? 1 : 0;
   let messageId = 0;
@@ -89,4 +93,46 @@ export function writeNow(packet: ForwardedPacket, client: Client): void {
   }
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
   c.conn.write(encodePublish(packet.topic, payload, qos, messageId));
+}
+
+/**
+ * The two ways a gateway command skips the wait: `sendNow` before the gateway hands the message
+ * to aedes.publish (from inside an aedes hook, where aedes.publish itself must not be called:
+ * aedes-ingress.ts), and `forward` in authorizeForward for whatever aedes still delivers. Which
+ * clients already have a message is kept by its payload Buffer, which aedes passes along as is
+ * (aedes-packet copies the reference), so nobody gets it twice.
+ */
+export class UrgentForwarder {
+  private readonly sent = new WeakMap<Buffer, Set<Client>>();
+  /** Commands written ahead of aedes's delivery. */
+  writes = 0;
+
+  constructor(
+    private readonly topics: Topics,
+    private readonly clients: () => Iterable<Client>,
+  ) {}
+
+  /** Writes a gateway command to every subscriber that takes it now; returns how many. */
+  sendNow(packet: ForwardedPacket & { readonly payload: Buffer }): number {
+    if (!isGatewayCommand(packet, this.topics)) return 0;
+    let to: Set<Client> | undefined;
+    for (const client of this.clients()) {
+      if (!takesWriteNow(client, packet.topic)) continue;
+      writeNow(packet, client);
+      (to ??= new Set()).add(client);
+    }
+    if (!to) return 0;
+    this.sent.set(packet.payload, to);
+    this.writes += to.size;
+    return to.size;
+  }
+
+  /** For authorizeForward: the packet for aedes to deliver, or null when the client has it already or now. */
+  forward(client: Client, packet: ForwardedPacket): ForwardedPacket | null {
+    if (Buffer.isBuffer(packet.payload) && this.sent.get(packet.payload)?.has(client)) return null;
+    if (!isGatewayCommand(packet, this.topics) || !takesWriteNow(client, packet.topic)) return packet;
+    writeNow(packet, client);
+    this.writes++;
+    return null;
+  }
 }

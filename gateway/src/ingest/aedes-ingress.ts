@@ -79,11 +79,17 @@ export class AedesIngress implements Ingress {
   }
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
-    const packet = { cmd: 'publish', topic, payload: toBuffer(payload), qos: options.qos, retain: options.retain, dup: false } as PublishPacket;
+    const body = toBuffer(payload);
+    const packet = { cmd: 'publish', topic, payload: body, qos: options.qos, retain: options.retain, dup: false } as PublishPacket;
     const aedes = this.aedes;
+    // A stop-work command is written to its valves and fans now (broker/src/urgent-forward.ts):
+    // under load the setImmediate below waits for a poll phase that reads every busy socket.
+    this.broker!.sendNow({ topic, payload: body, qos: options.qos, retain: options.retain });
     // Never publish from inside an aedes hook: the alarm path runs in authorizePublish, and a
-    // publish made there was measured to wait for the next incoming packet. setImmediate leaves
-    // the hook first; FIFO order of publishes is kept.
+    // publish made there was measured to wait for the next incoming packet (process.nextTick
+    // also broke persistent-session delivery: aedes's outgoingUpdate found no such packet).
+    // setImmediate leaves the hook first; FIFO order of publishes is kept. aedes then delivers
+    // to everyone the command was not already written to.
     return new Promise((resolve, reject) => setImmediate(() => aedes.publish(packet, (err) => (err ? reject(err) : resolve()))));
   }
 

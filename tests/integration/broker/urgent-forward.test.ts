@@ -34,7 +34,7 @@ describe('gateway commands go to their actuator at once', () => {
   beforeAll(async () => {
     const hash = await hashPassword(PASSWORD, { N: 1024 });
     const observerHash = await hashPassword(OBSERVER.password, { N: 1024 });
-    const devices = ['valve-01', 'valve-03', 'fan-01'].map((id) => ({ id, passwordHash: hash }));
+    const devices = ['valve-01', 'valve-03', 'valve-04', 'fan-01'].map((id) => ({ id, passwordHash: hash }));
     broker = await startBroker({
       host: '127.0.0.1',
       port: 0,
@@ -88,6 +88,34 @@ describe('gateway commands go to their actuator at once', () => {
     // mqtt.js acknowledged each; the broker took the PUBACKs without dropping the valve.
     await new Promise((r) => setTimeout(r, 100));
     expect(client.connected).toBe(true);
+  });
+
+  it('sendNow writes the command before it returns, and the aedes.publish of the same packet that follows delivers it to no one twice', async () => {
+    const valve = await subscriber(deviceLogin(SITE, 'valve-04', PASSWORD, 'valve-04-sendnow'), cmdTopic('valve-04'), 1);
+    const observer = await subscriber({ username: OBSERVER.username, password: OBSERVER.password, clientId: 'observer-sendnow' }, 'shaobing/+/valve-04/cmd', 1);
+    const server = (broker.aedes as unknown as { clients: Record<string, { conn: { bytesWritten: number; writableLength: number } }> }).clients['valve-04-sendnow']!;
+    const before = broker.stats().urgentWrites;
+    const outBefore = server.conn.bytesWritten + server.conn.writableLength;
+    const payload = Buffer.from('{"id":"now","action":"close"}');
+    // As AedesIngress.publish does: written now, then handed to aedes with the same payload Buffer.
+    expect(broker.sendNow({ topic: cmdTopic('valve-04'), payload, qos: 1, retain: false })).toBe(1);
+    expect(server.conn.bytesWritten + server.conn.writableLength - outBefore).toBe(2 + 2 + cmdTopic('valve-04').length + 2 + payload.length);
+    await new Promise<void>((resolve, reject) =>
+      broker.aedes.publish({ cmd: 'publish', topic: cmdTopic('valve-04'), payload, qos: 1, retain: false, dup: false } as PublishPacket, (err) => (err ? reject(err) : resolve())),
+    );
+    await eventually(() => valve.got.length === 1 && observer.got.length === 1, 5000, 'the valve and the observer');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(valve.got).toMatchObject([{ payload: payload.toString(), qos: 1 }]);
+    expect(observer.got).toMatchObject([{ payload: payload.toString() }]);
+    expect(broker.stats().urgentWrites - before).toBe(1);
+  });
+
+  it('sendNow leaves telemetry, retained messages and other topics to aedes', () => {
+    const before = broker.stats().urgentWrites;
+    expect(broker.sendNow({ topic: cmdTopic('valve-01'), payload: Buffer.from('{}'), qos: 1, retain: true })).toBe(0);
+    expect(broker.sendNow({ topic: topics.telemetry({ site: SITE as SiteId, device: 'valve-01' as DeviceId }), payload: Buffer.from('{}'), qos: 1, retain: false })).toBe(0);
+    expect(broker.sendNow({ topic: topics.order(SITE as SiteId), payload: Buffer.from('{}'), qos: 1, retain: false })).toBe(0);
+    expect(broker.stats().urgentWrites).toBe(before);
   });
 
   it('sends at QoS 0 to an actuator subscribed at QoS 0', async () => {

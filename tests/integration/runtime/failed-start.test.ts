@@ -49,7 +49,7 @@ describe('a failed start', () => {
     await close(again);
     // No writer is left on the journal: an exclusive lock is granted at once.
     const db = new Database(journalPath(dir.path));
-    cleanups.push(() => db.close());
+    cleanups.push(() => void db.close());
     db.pragma('busy_timeout = 0');
     expect(() => db.exec('BEGIN EXCLUSIVE; COMMIT')).not.toThrow();
 
