@@ -31,7 +31,7 @@ interface ClientInternals {
   readonly connected: boolean;
   readonly version: number | null;
   readonly subscriptions: Record<string, { readonly qos?: number } | undefined>;
-  readonly conn: { write(chunk: Buffer): boolean; readonly destroyed?: boolean };
+  readonly conn: { write(chunk: Buffer): boolean; setNoDelay?(noDelay: boolean): unknown; readonly destroyed?: boolean };
   _nextId: number;
 }
 
@@ -92,6 +92,9 @@ function writeNow(packet: ForwardedPacket, client: Client): void {
     c._nextId = c._nextId >= 65535 ? 1 : c._nextId + 1;
   }
   const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+  // Nagle would hold a small write while anything sent earlier on this connection is unacknowledged
+  // (up to the valve's 40 ms delayed ACK); a command goes out in its own segment now.
+  c.conn.setNoDelay?.(true);
   c.conn.write(encodePublish(packet.topic, payload, qos, messageId));
 }
 
