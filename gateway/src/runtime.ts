@@ -16,10 +16,12 @@ import type { TelemetryStore } from './store/telemetry-store.js';
 import { InfluxTelemetryStore } from './store/influx/influx-store.js';
 import { influxStoreFromConfig } from './store/influx/from-config.js';
 import { Journal } from './ingest/journal.js';
+import { warmWriter } from './ingest/journal-thread.js';
 import { DiskReserve, DISK_RESERVE_BYTES } from './store/disk-reserve.js';
 import { SeqDedup } from './ingest/dedup.js';
 import { Intake } from './ingest/intake.js';
 import type { Ingress } from './ingest/ingress.js';
+import { ingressFromConfig } from './ingest/ingress-from-config.js';
 import { AedesIngress } from './ingest/aedes-ingress.js';
 import { MqttIngress } from './ingest/mqtt-ingress.js';
 import { trackDeviceStatus } from './ingest/status.js';
@@ -36,7 +38,6 @@ import { Interlock, type Actuator } from './orders/interlock.js';
 import { channelProfiles, ReadingPipeline } from './pipeline.js';
 import { EventBus } from './events.js';
 import type { Logger } from './log.js';
-import { makeAuthenticator } from '../../broker/src/auth.js';
 import { buildApp } from '../../dashboard-api/src/app.js';
 
 export interface RuntimeOptions {
@@ -177,7 +178,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const journal = new Journal(journalDb, { commitIntervalMs: config.storage.commitIntervalMs, maxBatch: config.storage.maxBatch }, log.child({ module: 'journal' }));
     undo.push(() => journal.close());
     // Before any device can connect: the writer thread's boot is not paid by the first readings.
-    log.debug({ ms: Math.round(journal.warm()) }, 'journal writer ready');
+    log.debug({ ms: Math.round(warmWriter(journal)) }, 'journal writer ready');
     // Disk full (issue 8): a gateway alarm while the journal holds readings it cannot commit. Its
     // own save may meet the full disk too (state.db on the same disk): said in the log, not thrown.
     const systemAlarm = (what: string, move: () => void): void => {
@@ -251,30 +252,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       onRejected: (ref, reason, detail) => events.emit('rejected', { ref, reason, detail }),
     });
 
-    const ingress: Ingress =
-      config.broker.mode === 'embedded'
-        ? new AedesIngress({
-            host: config.broker.host,
-            port: config.broker.port,
-            drainTimeoutMs: config.broker.drainTimeoutS * 1000,
-            maxPacketBytes: config.broker.maxPacketBytes,
-            topics,
-            authenticator: makeAuthenticator(
-              { sites: config.sites, users: config.broker.users },
-              { signedLogin: { maxSkewMs: config.broker.signedLogin.maxSkewS * 1000, maxNonces: config.broker.signedLogin.maxNonces }, clock },
-            ),
-            intake,
-            log: log.child({ module: 'broker' }),
-          })
-        : new MqttIngress({
-            url: config.broker.url!,
-            clientId: config.broker.clientId,
-            ...(config.broker.username !== undefined ? { username: config.broker.username } : {}),
-            ...(config.broker.password !== undefined ? { password: config.broker.password } : {}),
-            topics,
-            intake,
-            log: log.child({ module: 'mqtt' }),
-          });
+    const ingress = ingressFromConfig(config, topics, intake, clock, log);
 
     const interlock = new Interlock({
       repo: orders,

@@ -9,7 +9,7 @@ import { receiveMessageOnPort } from 'node:worker_threads';
 import { isDiskFull, type Db } from '../store/sqlite.js';
 import type { Logger } from '../log.js';
 import { StorageError } from '../errors.js';
-import { synchronousOf } from '../store/journal-db.js';
+import { readCursors, synchronousOf, type IngestCursor } from '../store/journal-db.js';
 import { packPending, type WorkerReply, type WorkerRequest } from './journal-batch.js';
 import { MAX_RESTARTS_PER_MIN, RestartBudget, startWriterThread, waitForReplies, type WriterThread } from './journal-thread.js';
 import { callBack, type Done, type InFlight, type JournalDeadLetter, type JournalOptions, type JournalReading, type JournalStats, type Pending } from './journal-types.js';
@@ -92,10 +92,8 @@ export class Journal {
   }
 
   /** Last committed cursor of every device, to seed dedup at start (read on the main connection). */
-  cursors(): { site: string; device: string; lastSeq: number; lastTsMs: number }[] {
-    return this.db
-      .prepare('SELECT site, device, last_seq AS lastSeq, last_ts_ms AS lastTsMs FROM ingest_cursor')
-      .all() as { site: string; device: string; lastSeq: number; lastTsMs: number }[];
+  cursors(): IngestCursor[] {
+    return readCursors(this.db);
   }
 
   /**
@@ -112,17 +110,6 @@ export class Journal {
       this.send({ op: 'prune', id, lastId });
     }
     return reported;
-  }
-
-  /**
-   * Waits (blocking) until the writer thread has started and opened its connection, so the first
-   * readings after a start are not acknowledged ~70 ms late while it boots (issue 7). Returns the
-   * time it took.
-   */
-  warm(): number {
-    const t0 = performance.now();
-    this.writerPragma('user_version');
-    return performance.now() - t0;
   }
 
   /**

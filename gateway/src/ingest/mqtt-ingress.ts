@@ -47,17 +47,9 @@ export class MqttIngress implements Ingress {
   constructor(private readonly options: MqttIngressOptions) {}
 
   async start(): Promise<void> {
-    const { url, clientId, username, password, topics, log } = this.options;
-    const client = mqtt.connect(url, {
-      clientId,
-      clean: false, // persistent session: the broker keeps what we have not acknowledged
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      ...(username !== undefined ? { username } : {}),
-      ...(password !== undefined ? { password } : {}),
-      manualConnect: true,
-    });
+    const { url, clientId, topics, log } = this.options;
+    // Persistent session: the broker keeps what we have not acknowledged.
+    const client = this.connection(clientId, false);
     if (typeof (client as unknown as Partial<PacketWriter>)._sendPacket !== 'function') {
       throw new Error('mqtt.js no longer exposes _sendPacket: the deferred PUBACK needs another way (see mqtt-ingress.ts)');
     }
@@ -96,17 +88,8 @@ export class MqttIngress implements Ingress {
   /** The publish lane: a clean session (it subscribes to nothing), reconnecting like the main one;
    * mqtt.js keeps its unacknowledged QoS1 publishes and sends them again after a reconnect. */
   private async connectPublisher(): Promise<MqttClient> {
-    const { url, clientId, username, password, log } = this.options;
-    const out = mqtt.connect(url, {
-      clientId: `${clientId}-out`,
-      clean: true,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-      ...(username !== undefined ? { username } : {}),
-      ...(password !== undefined ? { password } : {}),
-      manualConnect: true,
-    });
+    const out = this.connection(`${this.options.clientId}-out`, true);
+    const log = this.options.log;
     out.on('error', (err) => log.error({ err }, 'external broker publish connection error'));
     await new Promise<void>((resolve, reject) => {
       out.once('connect', () => resolve());
@@ -114,6 +97,21 @@ export class MqttIngress implements Ingress {
       out.connect();
     });
     return out;
+  }
+
+  /** An mqtt.js client of the gateway's account, not yet connected (`manualConnect`). */
+  private connection(clientId: string, clean: boolean): MqttClient {
+    const { url, username, password } = this.options;
+    return mqtt.connect(url, {
+      clientId,
+      clean,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      ...(username !== undefined ? { username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      manualConnect: true,
+    });
   }
 
   async stop(): Promise<void> {

@@ -127,6 +127,18 @@ export function synchronousOf(db: Db): 'FULL' | 'NORMAL' {
   return (db.pragma('synchronous', { simple: true }) as number) >= 2 ? 'FULL' : 'NORMAL';
 }
 
+/** The newest committed reading of one device, by ts then seq (ingest_cursor). */
+export interface IngestCursor {
+  readonly site: string;
+  readonly device: string;
+  readonly lastSeq: number;
+  readonly lastTsMs: number;
+}
+
+export function readCursors(db: Db): IngestCursor[] {
+  return db.prepare('SELECT site, device, last_seq AS lastSeq, last_ts_ms AS lastTsMs FROM ingest_cursor').all() as IngestCursor[];
+}
+
 /** The journal's single writer (issue 7: it runs in the journal worker, ingest/journal-worker.ts). */
 export interface JournalWriter {
   /** One transaction: the readings, the dead letters and the devices' cursors; all or nothing. */

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { Journal, type JournalDeadLetter, type JournalReading } from '../../../gateway/src/ingest/journal.js';
+import { warmWriter } from '../../../gateway/src/ingest/journal-thread.js';
 import { journalPath, openJournalDb } from '../../../gateway/src/store/journal-db.js';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { StorageError } from '../../../gateway/src/errors.js';
@@ -124,12 +125,12 @@ describe('Journal', () => {
     expect(journal.stats.busyRetries).toBeGreaterThan(0);
   });
 
-  it('warm() returns once the writer thread has its connection open, and commits go on after it', async () => {
+  it('warmWriter returns once the writer thread has its connection open, and commits go on after it', async () => {
     const { journal, reader, calls, done } = open({ commitIntervalMs: 5 });
-    const firstMs = journal.warm();
+    const firstMs = warmWriter(journal);
     expect(firstMs).toBeGreaterThan(0);
     // The thread is up: a second warm is one round trip, not a boot.
-    expect(journal.warm()).toBeLessThan(firstMs);
+    expect(warmWriter(journal)).toBeLessThan(firstMs);
     journal.append(reading(1), done('r1', hasReading(reader, 1)));
     await eventually(() => calls.length === 1, 5000, 'the commit after warm');
     expect(calls).toEqual([{ label: 'r1', err: undefined, onDisk: true }]);
