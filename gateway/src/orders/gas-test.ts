@@ -24,7 +24,8 @@ export function checkGasTest(test: ManualGasTest, when: { issuedAtMs: number; li
   if (typeof test.reading !== 'number' || !Number.isFinite(test.reading) || test.reading < 0) problems.push('reading: a number ≥ 0');
   if (typeof test.unit !== 'string' || !GAS_TEST_UNITS.includes(test.unit.trim())) problems.push(`unit: one of ${GAS_TEST_UNITS.join(', ')}`);
   if (typeof test.atMs !== 'number' || !Number.isFinite(test.atMs)) problems.push('at: the time of the test');
-  else if (test.atMs < when.issuedAtMs) problems.push('at: the test was taken before the order was issued; test the air again');
+  // A time written by hand has minutes, not seconds: a test in the minute the order was issued counts.
+  else if (test.atMs < Math.floor(when.issuedAtMs / 60_000) * 60_000) problems.push('at: the test was taken before the order was issued; test the air again');
   else if (test.atMs > when.liftAtMs + GAS_TEST_CLOCK_SKEW_MS) problems.push('at: the test time is in the future');
   else if (test.atMs < when.liftAtMs - GAS_TEST_MAX_AGE_MS) problems.push(`at: the test is older than ${GAS_TEST_MAX_AGE_MS / 60_000} min; test the air again`);
   return problems;
