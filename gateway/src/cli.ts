@@ -8,7 +8,9 @@ import { demoConfig } from './config/demo.js';
 import { effectiveRules } from './config/effective-rules.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
-import { startRuntime } from './runtime.js';
+import { startRuntime, type Runtime } from './runtime.js';
+import type { Config } from './config/schema.js';
+import { reloadPlan } from './config/reload-plan.js';
 import { runDemo } from './demo.js';
 import { hashPassword } from '../../broker/src/auth.js';
 import { deriveLoginKey } from '../../broker/src/signed-login.js';
@@ -23,12 +25,13 @@ const USAGE = `哨兵 Shaobing — MQTT safety-alarm gateway for gas, water-leve
 Usage: shaobing <command> [options]
 
 Commands:
-  start [--config FILE]         run broker (embedded) or client (external), gateway and API
+  start [--config FILE]         run broker (embedded) or client (external), gateway and API;
+                                SIGHUP re-reads the config (log.level live, the rest named for a restart)
   demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
-  check-config [--config FILE]  validate a config file and print what it sets up
-  hash-password [PASSWORD]      print a password hash for a device (reads stdin without PASSWORD)
+  check-config [--config FILE]  validate a config file (every problem, exit 1) and print what it sets up
+  hash-password [PASSWORD]      print a password hash for a device (reads one stdin line without PASSWORD)
   login-key SITE/DEVICE         print the loginKey of a signed-login device (reads its secret from stdin)
   token create --role viewer|officer|admin --name NAME [--config FILE]
                                 make an API token (printed once); token list | token revoke ID
@@ -46,15 +49,57 @@ function load(argv: string[]) {
   return loadConfig({ ...(file !== undefined ? { file } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig });
 }
 
+/** One line naming why `start` failed and what to do, from the error and the config it ran on. */
+export function startFailure(err: unknown, config: Config): string {
+  const e = err as NodeJS.ErrnoException & { port?: number; address?: string; cause?: NodeJS.ErrnoException };
+  const code = e?.code ?? e?.cause?.code;
+  if ((code === 'EADDRINUSE' || code === 'EACCES') && typeof e.port === 'number') {
+    const field =
+      config.broker.mode === 'embedded' && e.port === config.broker.port ? 'broker.port' : config.api.enabled && e.port === config.api.port ? 'api.port' : 'a port of the config';
+    const env = field === 'broker.port' ? ' (or SHAOBING_BROKER__PORT)' : field === 'api.port' ? ' (or SHAOBING_API__PORT)' : '';
+    const what = code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges this process lacks';
+    return `port ${e.port} on ${e.address ?? config.broker.host} ${what} (${field}): stop the process holding it or set another ${field}${env}`;
+  }
+  const text = String(e?.message ?? err).replace(/\s*\n\s*/g, ' ');
+  if (['ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOSPC', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes(String(code)) || text.includes(config.storage.dataDir)) {
+    return `data directory ${config.storage.dataDir} is not usable (storage.dataDir): ${text}; give a writable directory (or SHAOBING_STORAGE__DATA_DIR)`;
+  }
+  return text;
+}
+
 async function start(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const { config, source } = load(argv);
   const log = createLogger(config.log.level);
-  const runtime = await startRuntime(config, { log });
+  let runtime: Runtime;
+  try {
+    runtime = await startRuntime(config, { log });
+  } catch (err) {
+    // One line a supervisor's log shows and a person can act on; the exit code lets it restart us.
+    console.error(`shaobing start: ${startFailure(err, config)}`);
+    return 1;
+  }
   log.info(
     { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
     'shaobing gateway ready',
   );
+  // SIGHUP re-reads the config (the daemon convention): a bad file changes nothing, what can be
+  // taken live is applied, and the rest is named as waiting for a restart. Never an exit.
+  let running: Config = config;
+  process.on('SIGHUP', () => {
+    try {
+      const next = load(argv).config;
+      const plan = reloadPlan(running, next);
+      if (plan.live.includes('log.level')) log.level = next.log.level;
+      running = { ...running, log: next.log };
+      if (plan.live.length === 0 && plan.restart.length === 0) log.info({ source }, 'config reloaded (SIGHUP): no change');
+      if (plan.live.length > 0) log.info({ source, applied: plan.live }, 'config reloaded (SIGHUP): applied live');
+      if (plan.restart.length > 0) log.warn({ source, needsRestart: plan.restart }, 'config reloaded (SIGHUP): these changes take effect only after a restart');
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.message.split('\n') : [String((err as Error)?.message ?? err)];
+      log.error({ source, problems }, 'config reload (SIGHUP) refused: still running on the previous config');
+    }
+  });
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');
@@ -72,11 +117,20 @@ async function start(argv: string[]): Promise<number> {
 }
 
 function checkConfig(argv: string[]): number {
-  const { config, source } = load(argv);
+  let loaded;
+  try {
+    loaded = load(argv);
+  } catch (err) {
+    // Every problem found, schema and cross-field alike, each with file, path and fix; never "valid".
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(formatConfigError(err, 'shaobing check-config: not valid'));
+    return 1;
+  }
+  const { config, source } = loaded;
+  const rules = effectiveRules(config); // already checked by load: cannot fail here
   console.log(`${source}: valid`);
   console.log(`  broker: ${config.broker.mode === 'embedded' ? `embedded on ${config.broker.host}:${config.broker.port}` : config.broker.url}`);
   console.log(`  storage: ${config.storage.dataDir} (synchronous=${config.storage.synchronous})`);
-  const rules = effectiveRules(config);
   for (const site of config.sites) {
     console.log(`  site ${site.id} (${site.name})${site.preset ? ` preset ${site.preset}` : ''}: ${site.devices.map((d) => `${d.id}[${d.kind}]`).join(', ')}`);
     const own = rules.filter((r) => !r.sites || r.sites.includes(site.id));
@@ -91,8 +145,26 @@ async function readStdinLine(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
+const HASH_USAGE = `Usage: shaobing hash-password [PASSWORD]
+  Prints the scrypt hash of a device password for passwordHash in the config.
+  Without PASSWORD it reads ONE line from stdin (safer: not in shell history), e.g.
+    printf '%s\\n' "$DEVICE_PASSWORD" | shaobing hash-password`;
+
 async function hash(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(HASH_USAGE);
+    return 0;
+  }
+  if (argv.length > 1 || argv[0]?.startsWith('-')) {
+    // An option or a second word is not a password: hashing "--hlep" would lock the device out.
+    console.error(`shaobing hash-password: expected at most one PASSWORD and no options (got ${argv.map((a) => JSON.stringify(a)).join(' ')}); a password starting with "-" goes on stdin\n\n${HASH_USAGE}`);
+    return 2;
+  }
   const password = argv[0] ?? (await readStdinLine());
+  if (/[\r\n]/.test(password)) {
+    console.error('shaobing hash-password: stdin holds more than one line; give exactly one password on one line');
+    return 2;
+  }
   if (!password) {
     console.error('shaobing hash-password: empty password');
     return 2;
@@ -187,8 +259,9 @@ export async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
-    // Demo and one-shot commands end here even if a client library left a timer behind.
-    if (process.argv[2] !== 'start') setTimeout(() => process.exit(code), 200).unref();
+    // Demo and one-shot commands end here even if a client library left a timer behind; so does a
+    // start that failed half-way (a listening broker must not keep a failed gateway alive).
+    if (process.argv[2] !== 'start' || code !== 0) setTimeout(() => process.exit(code), 200).unref();
   },
   (err: unknown) => {
     console.error(err);

@@ -2,7 +2,8 @@
 // preset site's own rules (its preset with its overrides). Sites that share an unchanged preset
 // share its rules; a site whose overrides change a rule gets that rule under `id@site`.
 
-import { ConfigError } from '../errors.js';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import type { PresetName, ReservoirLevels, RuleInput } from './presets/index.js';
 import { resolveSiteRules, type RuleOverride } from './resolve-rules.js';
 import { ruleSchema, type Config, type Rule } from './schema.js';
 
@@ -10,6 +11,43 @@ function sameRule(a: Rule, b: Rule): boolean {
   const { sites: _a, ...ra } = a;
   const { sites: _b, ...rb } = b;
   return JSON.stringify(ra) === JSON.stringify(rb);
+}
+
+/** resolve-rules.ts names the fields as its own input does; a site in the config calls them this. */
+const SITE_FIELD: Readonly<Record<string, string>> = { overrides: 'ruleOverrides', presetName: 'preset' };
+
+function sitePath(index: number, path: string): string {
+  const [, head = path, rest = ''] = /^([A-Za-z]+)(.*)$/.exec(path) ?? [];
+  if (head in SITE_FIELD || head === 'reservoirLevels') return `sites[${index}].${SITE_FIELD[head] ?? head}${rest}`;
+  // A problem of the resulting rule (e.g. set points out of order after an override): name the rule.
+  return `sites[${index}] rule ${path}`;
+}
+
+const siteWords = (message: string): string => message.replace(/\boverrides\[/g, 'ruleOverrides[').replace(/\bpresetName: reservoir\b/g, 'preset: reservoir');
+
+interface SiteLike {
+  readonly preset?: unknown;
+  readonly reservoirLevels?: unknown;
+  readonly ruleOverrides?: unknown;
+}
+
+/**
+ * The rules of one preset site, or the problems with its preset, reservoir levels and
+ * `ruleOverrides` (each with its path in the config). Takes the site as the file holds it, so
+ * check-config can report these beside the schema's own problems in one run.
+ */
+export function presetSiteRules(site: SiteLike, index: number): { rules: RuleInput[]; problems: ConfigProblem[] } {
+  try {
+    const rules = resolveSiteRules({
+      presetName: site.preset as PresetName,
+      ...(site.reservoirLevels !== undefined ? { reservoirLevels: site.reservoirLevels as ReservoirLevels } : {}),
+      ...(site.ruleOverrides !== undefined ? { overrides: site.ruleOverrides as RuleOverride[] } : {}),
+    });
+    return { rules, problems: [] };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return { rules: [], problems: err.problems.map((p) => ({ path: sitePath(index, p.path), message: siteWords(p.message) })) };
+  }
 }
 
 export function effectiveRules(config: Config): Rule[] {
@@ -25,20 +63,12 @@ export function effectiveRules(config: Config): Rule[] {
   }
   const byId = new Map(rules.map((r) => [r.id, r]));
 
+  // Every site's problems in one error: a config with three bad sites is fixed in one pass.
+  const problems: ConfigProblem[] = [];
   for (const site of presetSites) {
-    let inputs;
-    try {
-      inputs = resolveSiteRules({
-        presetName: site.preset!,
-        ...(site.reservoirLevels ? { reservoirLevels: site.reservoirLevels } : {}),
-        ...(site.ruleOverrides ? { overrides: site.ruleOverrides as unknown as RuleOverride[] } : {}),
-      });
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      const index = config.sites.indexOf(site);
-      throw new ConfigError(err.problems.map((p) => ({ path: `sites[${index}].${p.path}`, message: p.message })));
-    }
-    for (const input of inputs) {
+    const resolved = presetSiteRules(site, config.sites.indexOf(site));
+    problems.push(...resolved.problems);
+    for (const input of resolved.rules) {
       const rule = ruleSchema.parse({ ...input, sites: [site.id] });
       const existing = byId.get(rule.id);
       if (existing === undefined) {
@@ -53,5 +83,6 @@ export function effectiveRules(config: Config): Rule[] {
       }
     }
   }
+  if (problems.length > 0) throw new ConfigError(problems);
   return rules;
 }

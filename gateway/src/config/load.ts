@@ -7,6 +7,8 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
+import { effectiveRules, presetSiteRules } from './effective-rules.js';
+import { isPresetName } from './presets/index.js';
 
 export interface LoadOptions {
   /** An explicit config file (e.g. from SHAOBING_CONFIG or --config); it must exist. */
@@ -144,9 +146,41 @@ function validate(tree: Tree, overrides: readonly Override[], source: string): C
       result = configSchema.safeParse(tree);
     }
   }
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((i) => describe(i, overrides, valueAt(tree, i.path)));
+  const problems = result.success ? [] : result.error.issues.flatMap((i) => describe(i, overrides, valueAt(tree, i.path)));
+  // Cross-field checks (preset, reservoir levels, ruleOverrides) in the same run as the schema's,
+  // so one run of check-config lists every problem it can find.
+  if (result.success) {
+    try {
+      effectiveRules(result.data);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
+  } else problems.push(...presetProblems(tree, problems));
+  if (problems.length === 0 && result.success) return result.data;
   throw new ConfigError(problems, problems.map((p) => `${source}: ${p.path}: ${p.message}`).join('\n'));
+}
+
+/** The preset sites' own problems, on the file as written, where the schema left that site's preset fields alone. */
+function presetProblems(tree: Tree, schemaProblems: readonly ConfigProblem[]): ConfigProblem[] {
+  const sites = tree.sites;
+  if (!Array.isArray(sites)) return [];
+  const out: ConfigProblem[] = [];
+  sites.forEach((site: unknown, i) => {
+    if (site === null || typeof site !== 'object') return;
+    const s = site as Tree;
+    if (typeof s.preset !== 'string' || !isPresetName(s.preset)) return;
+    if (s.ruleOverrides !== undefined && !(Array.isArray(s.ruleOverrides) && s.ruleOverrides.every((o) => o !== null && typeof o === 'object'))) return;
+    if (s.reservoirLevels !== undefined && (s.reservoirLevels === null || typeof s.reservoirLevels !== 'object')) return;
+    const mine = (p: ConfigProblem) => ['preset', 'ruleOverrides', 'reservoirLevels'].some((f) => p.path.startsWith(`sites[${i}].${f}`));
+    if (schemaProblems.some(mine)) return; // the schema already said what is wrong there
+    try {
+      out.push(...presetSiteRules(s, i).problems);
+    } catch {
+      // Input the preset code cannot even read: the schema's problems above already cover this site.
+    }
+  });
+  return out;
 }
 
 function describe(issue: z.core.$ZodIssue, overrides: readonly Override[], input: unknown): ConfigProblem[] {
@@ -272,10 +306,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The CLI's rendering: what is wrong, where, and what to do next. */
-export function formatConfigError(err: ConfigError): string {
+/** The CLI's rendering: what is wrong, where, and what to do next. `heading` replaces "Shaobing cannot start". */
+export function formatConfigError(err: ConfigError, heading = 'Shaobing cannot start'): string {
   const count = err.problems.length;
-  const lines = [`Shaobing cannot start: ${count} configuration problem${count === 1 ? '' : 's'}`, ...err.message.split('\n').map((l) => `  • ${l}`)];
+  const lines = [`${heading}: ${count} configuration problem${count === 1 ? '' : 's'}`, ...err.message.split('\n').map((l) => `  • ${l}`)];
   lines.push('', 'Fix the file or the SHAOBING_* variables, then run `shaobing check-config`.');
   return lines.join('\n');
 }

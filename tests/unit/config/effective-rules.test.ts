@@ -53,7 +53,7 @@ describe('effective rules', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const problem = (err as ConfigError).problems[0]!;
-      expect(problem.path).toBe('sites[1].overrides[0].id');
+      expect(problem.path).toBe('sites[1].ruleOverrides[0].id'); // the field's name in the config file
       expect(problem.message).toMatch(/valve-well-methane/);
     }
   });

@@ -1,0 +1,43 @@
+// What a re-read config file changes (SIGHUP), split into what the running gateway applies at once
+// and what waits for a restart. Pure: two validated configs in, two lists of paths out.
+//
+// Applied live: `log.level` (the pino root's level; module loggers follow it). Everything else
+// is built into the parts at start (broker auth, detection rules, silence watches, the interlock,
+// notification channels and rosters, the API) and needs a restart; the gateway says which.
+
+import { isDeepStrictEqual } from 'node:util';
+import type { Config } from './schema.js';
+
+export interface ReloadPlan {
+  /** Paths whose new value the gateway takes now. */
+  readonly live: readonly string[];
+  /** Paths whose new value takes effect only after a restart. */
+  readonly restart: readonly string[];
+}
+
+/** Paths a running gateway can take without a restart. */
+export const LIVE_PATHS: readonly string[] = ['log.level'];
+
+function changedPaths(before: Config, after: Config): string[] {
+  const out: string[] = [];
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]) as Set<keyof Config>;
+  for (const key of keys) {
+    if (isDeepStrictEqual(before[key], after[key])) continue;
+    if (key === 'sites') {
+      // By site id, so "sites[kitchen-07]" says which site to look at.
+      const old = new Map(before.sites.map((s) => [s.id, s]));
+      const now = new Map(after.sites.map((s) => [s.id, s]));
+      for (const id of new Set([...old.keys(), ...now.keys()])) if (!isDeepStrictEqual(old.get(id), now.get(id))) out.push(`sites[${id}]`);
+    } else if (key === 'log') {
+      for (const k of new Set([...Object.keys(before.log), ...Object.keys(after.log)]) as Set<keyof Config['log']>) {
+        if (!isDeepStrictEqual(before.log[k], after.log[k])) out.push(`log.${k}`);
+      }
+    } else out.push(key);
+  }
+  return out;
+}
+
+export function reloadPlan(before: Config, after: Config): ReloadPlan {
+  const changed = changedPaths(before, after);
+  return { live: changed.filter((p) => LIVE_PATHS.includes(p)), restart: changed.filter((p) => !LIVE_PATHS.includes(p)) };
+}
