@@ -27,14 +27,21 @@ const FITTER = '燃气维修工 李师傅 (gas fitter Li)';
 
 export async function runDemo(options: DemoOptions): Promise<number> {
   const started = Date.now();
-  const say = (text: string): void => console.log(`${`+${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7)}  ${text}`);
+  // After "Done." the story is over: the simulators' last readings and the devices going offline
+  // as everything shuts down are not part of it.
+  let told = false;
+  const say = (text: string): void => {
+    if (!told) console.log(`${`+${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(7)}  ${text}`);
+  };
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'shaobing-demo-'));
   const input = demoConfig();
   input.broker = { port: 0 };
   input.api = { port: 0 };
   input.storage = { dataDir };
   const config = configSchema.parse(input);
-  const runtime = await startRuntime(config, { log: createLogger(options.verbose ? 'info' : 'warn') });
+  // The story says what the gateway does; its own warnings (e.g. "stop-work order issued") are the
+  // same events as JSON and would cut into it. Errors still show: they are not part of the story.
+  const runtime = await startRuntime(config, { log: createLogger(options.verbose ? 'info' : 'error') });
   const { events, topics } = runtime;
 
   console.log(`哨兵 Shaobing demo — ${config.sites[0]!.name}`);
@@ -43,7 +50,9 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   console.log(`  data    ${dataDir}`);
   console.log('');
 
-  events.on('alarm', ({ alarm, event }) => {
+  // Unsubscribed once the story is told.
+  const listeners: (() => void)[] = [];
+  listeners.push(events.on('alarm', ({ alarm, event }) => {
     const info = QUANTITY_INFO[alarm.quantity as Quantity];
     const what = `${alarm.device}/${alarm.channel} ${info.zh} ${alarm.value} ${info.unit}`;
     if (event.kind === 'raised') say(`▲ ALARM raised      ${LEVEL_ZH[alarm.level]} ${alarm.level.toUpperCase()}  ${what}`);
@@ -51,19 +60,19 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     else if (event.kind === 'deescalated') say(`▼ alarm eased       ${event.fromLevel} → ${alarm.level}  ${what}`);
     else if (event.kind === 'cleared') say(`✓ alarm cleared     peak ${alarm.peakLevel} (${alarm.peakValue} ${info.unit})  ${alarm.device}/${alarm.channel}  state ${alarm.state}`);
     else if (event.kind === 'acked') say(`✓ alarm acknowledged by ${event.actor}`);
-  });
-  events.on('order', ({ order, what }) => {
+  }));
+  listeners.push(events.on('order', ({ order, what }) => {
     if (what === 'issued') say(`■ STOP-WORK ORDER 停产停工令 issued for ${order.site}: ${order.reason}`);
     else if (what === 'confirmed') say('■ interlock confirmed: every actuator acked and reads back safe');
     else if (what === 'rectified') say(`□ rectification recorded by ${order.rectifiedBy}: ${order.rectificationNote}`);
     else if (what === 'inspected') say(`□ inspection recorded by ${order.inspectedBy}: ${order.inspectionNote}`);
     else if (what === 'lifted') say(`□ stop-work order lifted by ${order.liftedBy}: ${order.liftNote}`);
-  });
-  events.on('command', ({ command, what }) => {
+  }));
+  listeners.push(events.on('command', ({ command, what }) => {
     if (what === 'sent') say(`→ command ${command.action} sent to ${command.device} (attempt ${command.attempts})`);
     else if (what === 'acked') say(`✓ ${command.device} confirmed: ${command.result}`);
     else say(`✗ ${command.device} ${what}: ${command.result ?? 'no reply'}`);
-  });
+  }));
 
   const run = await startKitchenLeak({
     url: `mqtt://127.0.0.1:${runtime.brokerPort}`,
@@ -112,7 +121,10 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await runtime.telemetry.flush();
     const stored = await runtime.telemetry.countMessages({ site: DEMO_SITE });
     say(`${stored} readings stored; alarms and order kept in ${dataDir}. Done.`);
+    told = true;
   } finally {
+    told = true;
+    for (const off of listeners) off();
     await run.stop();
     await runtime.stop();
   }
