@@ -48,6 +48,15 @@ export class MqttIngress implements Ingress {
 
   async start(): Promise<void> {
     const { url, clientId, topics, log } = this.options;
+    // The publish lane first: the persistent session below delivers its backlog the moment it
+    // connects, and a red reading in it issues a stop-work order whose valve command must go out
+    // at once, not fail with no connection to publish on.
+    try {
+      this.out = await this.connectPublisher();
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
     // Persistent session: the broker keeps what we have not acknowledged.
     const client = this.connection(clientId, false);
     if (typeof (client as unknown as Partial<PacketWriter>)._sendPacket !== 'function') {
@@ -73,12 +82,6 @@ export class MqttIngress implements Ingress {
       if (refused.length > 0) throw new Error(`external broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`);
     } catch (err) {
       // Without this the client would go on reconnecting every second behind a failed start.
-      this.abort();
-      throw err;
-    }
-    try {
-      this.out = await this.connectPublisher();
-    } catch (err) {
       this.abort();
       throw err;
     }
