@@ -179,6 +179,23 @@ describe('shaobing operations', () => {
     expect(result.stderr).not.toMatch(/[^e]overrides\[/); // the field is ruleOverrides
   });
 
+  it('check-config refuses a roster shift naming a site that does not exist, as start would', () => {
+    const d = dir();
+    const file = join(d.path, 'roster.yaml');
+    const config = {
+      ...demoConfig(),
+      notify: {
+        channels: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/webhook', secret: 'webhook-secret-0123' } },
+        roster: { people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }] } }, shifts: [{ id: 'all-day', start: '00:00', end: '00:00', sites: ['kitchen-0l'], duty: ['zhang'] }] },
+      },
+    };
+    writeFileSync(file, stringify(config));
+    const result = spawnSync(process.execPath, [CLI, 'check-config', '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status).toBe(1);
+    expect(result.stdout).not.toMatch(/valid/);
+    expect(result.stderr).toContain('notify.roster.shifts[0].sites[0]: no site kitchen-0l in sites (did you mean "kitchen-01"?');
+  });
+
   it('check-config says valid, on stdout, only for a valid file', () => {
     const d = dir();
     const file = join(d.path, 'good.yaml');

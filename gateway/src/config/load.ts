@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 import { effectiveRules, presetSiteRules } from './effective-rules.js';
+import { notifySiteProblems } from './notify-sites.js';
 import { isPresetName } from './presets/index.js';
 
 export interface LoadOptions {
@@ -156,6 +157,7 @@ function validate(tree: Tree, overrides: readonly Override[], source: string): C
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);
     }
+    problems.push(...notifySiteProblems(result.data.notify, result.data.sites));
   } else problems.push(...presetProblems(tree, problems));
   if (problems.length === 0 && result.success) return result.data;
   throw new ConfigError(problems, problems.map((p) => `${source}: ${p.path}: ${p.message}`).join('\n'));

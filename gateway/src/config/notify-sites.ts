@@ -1,0 +1,21 @@
+// The site ids the notify section names (roster shifts, briefing regions) must be sites of the
+// config: a typo would silently leave a shift or a region empty, and an alarm would reach nobody.
+// Checked when the config is loaded, so check-config reports it with the other problems.
+
+import type { ConfigProblem } from '../errors.js';
+import type { NotifyConfig } from './notify-schema.js';
+import { nearest } from './load.js';
+
+export function notifySiteProblems(notify: NotifyConfig, sites: readonly { id: string }[]): ConfigProblem[] {
+  const ids = sites.map((s) => s.id);
+  const known = new Set(ids);
+  const problems: ConfigProblem[] = [];
+  const check = (site: string, path: string) => {
+    if (known.has(site)) return;
+    const near = nearest(site, ids);
+    problems.push({ path, message: `no site ${site} in sites (${near ? `did you mean "${near}"? ` : ''}use an id from sites:)` });
+  };
+  notify.roster.shifts.forEach((shift, i) => shift.sites?.forEach((site, j) => check(site, `notify.roster.shifts[${i}].sites[${j}]`)));
+  notify.briefing.regions.forEach((region, i) => region.sites.forEach((site, j) => check(site, `notify.briefing.regions[${i}].sites[${j}]`)));
+  return problems;
+}
