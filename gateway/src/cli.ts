@@ -8,7 +8,7 @@ import { demoConfig } from './config/demo.js';
 import { effectiveRules } from './config/effective-rules.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
-import { startRuntime } from './runtime.js';
+import { startGateway } from './compose.js';
 import { runDemo } from './demo.js';
 import { hashPassword } from '../../broker/src/auth.js';
 import { deriveLoginKey } from '../../broker/src/signed-login.js';
@@ -50,7 +50,7 @@ async function start(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const { config, source } = load(argv);
   const log = createLogger(config.log.level);
-  const runtime = await startRuntime(config, { log });
+  const runtime = await startGateway(config, { log });
   log.info(
     { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
     'shaobing gateway ready',

@@ -9,7 +9,7 @@ import { configSchema } from './config/schema.js';
 import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from './config/demo.js';
 import { LEVEL_ZH } from './contract/levels.js';
 import { QUANTITY_INFO, type Quantity } from './config/quantities.js';
-import { startRuntime } from './runtime.js';
+import { startGateway } from './compose.js';
 import { createLogger } from './log.js';
 import { startKitchenLeak } from '../../simulators/src/scenarios/kitchen-run.js';
 
@@ -34,7 +34,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   input.api = { port: 0 };
   input.storage = { dataDir };
   const config = configSchema.parse(input);
-  const runtime = await startRuntime(config, { log: createLogger(options.verbose ? 'info' : 'warn') });
+  const runtime = await startGateway(config, { log: createLogger(options.verbose ? 'info' : 'warn') });
   const { events, topics } = runtime;
 
   console.log(`哨兵 Shaobing demo — ${config.sites[0]!.name}`);

@@ -98,6 +98,8 @@ export type SaveHook = (alarm: Alarm, events: readonly AlarmEvent[], eventIds: r
 
 export class AlarmRepository {
   private readonly hooks: SaveHook[] = [];
+  /** Set at the first save (see onSave). */
+  private saved = false;
   private readonly upsert;
   private readonly insertEvent;
   private readonly saveTx;
@@ -138,18 +140,29 @@ export class AlarmRepository {
     });
   }
 
-  /** Adds a hook run in the same transaction as every save (see SaveHook). */
-  onSave(hook: SaveHook): void {
+  /**
+   * Adds a hook run in the same transaction as every save (see SaveHook); returns its removal.
+   * Refused once a move was saved: a hook added late would have missed that move's rows, so the
+   * runtime builds the parts that hook in (the notifier) before any part that saves.
+   */
+  onSave(hook: SaveHook): () => void {
+    if (this.saved) throw new Error('AlarmRepository.onSave after the first save: the hook would have missed it');
     this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
   }
 
   save(alarm: Alarm, events: readonly AlarmEvent[]): void {
+    this.saved = true;
     this.saveTx(alarm, events);
   }
 
   /** Several moves of one alarm, in order, all or none (the retry of held moves, pending-saves.ts):
    * each through the hooks with the alarm as that move left it. */
   saveMoves(moves: readonly AlarmMove[]): void {
+    this.saved = true;
     this.saveMovesTx(moves);
   }
 

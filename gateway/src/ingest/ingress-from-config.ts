@@ -7,10 +7,9 @@ import type { Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
 import { AedesIngress } from './aedes-ingress.js';
 import type { Ingress } from './ingress.js';
-import type { Intake } from './intake.js';
 import { MqttIngress } from './mqtt-ingress.js';
 
-export function ingressFromConfig(config: Config, topics: Topics, intake: Intake, clock: () => number, log: Logger): Ingress {
+export function ingressFromConfig(config: Config, topics: Topics, clock: () => number, log: Logger): Ingress {
   const { broker } = config;
   if (broker.mode === 'embedded') {
     return new AedesIngress({
@@ -23,7 +22,6 @@ export function ingressFromConfig(config: Config, topics: Topics, intake: Intake
         { sites: config.sites, users: broker.users },
         { signedLogin: { maxSkewMs: broker.signedLogin.maxSkewS * 1000, maxNonces: broker.signedLogin.maxNonces }, clock },
       ),
-      intake,
       log: log.child({ module: 'broker' }),
     });
   }
@@ -33,7 +31,6 @@ export function ingressFromConfig(config: Config, topics: Topics, intake: Intake
     ...(broker.username !== undefined ? { username: broker.username } : {}),
     ...(broker.password !== undefined ? { password: broker.password } : {}),
     topics,
-    intake,
     log: log.child({ module: 'mqtt' }),
   });
 }

@@ -26,6 +26,16 @@ export interface JournalDeadLetter {
 
 export type Done = (err?: Error) => void;
 
+/** What the journal tells its listeners (Journal.on). */
+export interface JournalEvents {
+  /** A commit failed, before its callbacks get the error (the intake reseeds dedup from disk). */
+  commitFailed: StorageError;
+  /** The disk filled up: commits are held and retried (`held`: messages held so far). */
+  diskFull: { err: StorageError; held: number };
+  /** A commit succeeded again after the disk was full. */
+  diskSpace: undefined;
+}
+
 export type Pending =
   | { kind: 'reading'; entry: JournalReading; done: Done }
   | { kind: 'dead'; entry: JournalDeadLetter; done: Done }
@@ -34,6 +44,9 @@ export type Pending =
 export interface JournalOptions {
   readonly commitIntervalMs: number;
   readonly maxBatch: number;
+  /** While the disk is full, whether a retry may try to commit (the runtime keeps space back for
+   * alarms: store/disk-reserve.ts); absent, every retry tries. */
+  readonly hasSpace?: () => boolean;
   /** While the disk is full, how often the held batch is tried again (default 250 ms). */
   readonly fullRetryMs?: number;
   /** While the disk is full, messages held in memory at most; past it new ones are refused (default 20 × maxBatch). */

@@ -15,7 +15,6 @@ export interface MqttIngressOptions {
   readonly username?: string;
   readonly password?: string;
   readonly topics: Topics;
-  readonly intake: Intake;
   readonly log: Logger;
 }
 
@@ -46,14 +45,14 @@ export class MqttIngress implements Ingress {
 
   constructor(private readonly options: MqttIngressOptions) {}
 
-  async start(): Promise<void> {
+  async start(intake: Intake): Promise<void> {
     const { url, clientId, topics, log } = this.options;
     // Persistent session: the broker keeps what we have not acknowledged.
     const client = this.connection(clientId, false);
     if (typeof (client as unknown as Partial<PacketWriter>)._sendPacket !== 'function') {
       throw new Error('mqtt.js no longer exposes _sendPacket: the deferred PUBACK needs another way (see mqtt-ingress.ts)');
     }
-    client.handleMessage = (packet, callback) => this.handle(client, packet, callback);
+    client.handleMessage = (packet, callback) => this.handle(client, intake, packet, callback);
     client.on('error', (err) => log.error({ err }, 'external broker error'));
     client.on('reconnect', () => log.warn({ url }, 'reconnecting to external broker'));
     client.on('offline', () => log.warn({ url }, 'external broker offline'));
@@ -161,8 +160,8 @@ export class MqttIngress implements Ingress {
     }
   }
 
-  private handle(client: MqttClient, packet: IPublishPacket, callback: (err?: Error) => void): void {
-    const { topics, intake, log } = this.options;
+  private handle(client: MqttClient, intake: Intake, packet: IPublishPacket, callback: (err?: Error) => void): void {
+    const { topics, log } = this.options;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const parsed = topics.parse(packet.topic);
     // Only a QoS1 PUBACK is held back; QoS0 has none (and the QoS1 subscriptions never bring QoS2).

@@ -95,17 +95,15 @@ export class Interlock {
       }
     }, every);
     this.timer.unref();
-    // The status subscription waits until the runtime's own status tracker has subscribed: the
-    // external-broker ingress hands the retained statuses it held at connect to the handlers
-    // registered first, and the tracker (offline last wills) must not miss them. Positions also
-    // arrive in each cmd/ack, so nothing depends on this timing for the read-back at ack time.
-    setImmediate(() => {
-      if (this.timer === null) return; // stopped meanwhile
-      this.watchPositions().catch((err: unknown) => this.deps.log.error({ err }, 'cannot subscribe to actuator positions'));
-    });
   }
 
-  /** Subscribes to device statuses for actuator positions; idempotent. */
+  /**
+   * Subscribes to device statuses for actuator positions; idempotent. The runtime calls it after
+   * its own status tracker has subscribed: the external-broker ingress hands the retained
+   * statuses it held at connect to the handlers registered first, and the tracker (offline last
+   * wills) must not miss them. Positions also arrive in each cmd/ack, so nothing depends on this
+   * for the read-back at ack time.
+   */
   async watchPositions(): Promise<void> {
     if (this.watching) return;
     this.watching = true;
