@@ -10,7 +10,7 @@ import { KITCHEN_RULES } from './presets/kitchen.js';
 import { PRESET_NAMES } from './presets/index.js';
 import { id, ruleSchema } from './rule-schema.js';
 import { SYSTEM_SITE } from '../alarms/system-alarms.js';
-import { SITE_DEVICE } from '../alarms/flood.js';
+import { SITE_DEVICE } from '../contract/ids.js';
 import { notifySchema } from './notify-schema.js';
 
 // Rule schemas live in rule-schema.ts; re-exported so that config types come from one place.

@@ -2,27 +2,10 @@
 
 import type { Logger } from '../log.js';
 import type { StorageError } from '../errors.js';
+// The journal's rows belong to the store that writes them; the journal takes them as they are.
+import type { JournalDeadLetter, JournalReading } from '../store/journal-db.js';
 
-export interface JournalReading {
-  readonly site: string;
-  readonly device: string;
-  readonly seq: number;
-  readonly tsMs: number;
-  readonly receivedMs: number;
-  /** JSON of the validated readings, channel → value. */
-  readonly readingsJson: string;
-  readonly metaJson: string | null;
-}
-
-export interface JournalDeadLetter {
-  readonly site: string;
-  readonly device: string;
-  readonly topic: string;
-  readonly reason: string;
-  readonly detail: string;
-  readonly receivedMs: number;
-  readonly payload: Buffer;
-}
+export type { JournalDeadLetter, JournalReading };
 
 export type Done = (err?: Error) => void;
 

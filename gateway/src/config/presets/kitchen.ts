@@ -2,7 +2,7 @@
 // the presets; these are the rules a site gets when its config names none.
 
 import type { z } from 'zod';
-import type { RuleInput, thresholdRuleSchema } from '../schema.js';
+import type { RuleInput, thresholdRuleSchema } from '../rule-schema.js';
 
 type ThresholdRuleInput = z.input<typeof thresholdRuleSchema>;
 
