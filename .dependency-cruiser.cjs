@@ -74,7 +74,7 @@ module.exports = {
       severity: 'error',
       comment: 'The store owns its row types and knows nothing of how messages arrive; the journal (ingest/) writes through it.',
       from: { path: '^gateway/src/store/' },
-      to: { path: '^gateway/src/(ingest|alarms|orders|notify|detect|parts)/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^gateway/src/(ingest|alarms|orders|notify|detect|parts)/' },
     },
     {
       name: 'dashboard-through-gateway-faces',
