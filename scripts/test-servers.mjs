@@ -103,6 +103,11 @@ function checkServers() {
     installWithApt(missing);
     missing = missingParts();
     if (missing.length === 0) return;
+    // Installed, yet not where the tests look: a path or a package name no longer matches.
+    fail([
+      ...missing.map((p) => `  still missing after apt-get install ${p.debian}: ${p.what}, needed by ${p.usedBy}`),
+      '  The tests look in the places named in scripts/test-servers.mjs (REQUIREMENTS); check where the package put it.',
+    ]);
   }
   const packages = [...new Set(missing.map((p) => p.debian))].join(' ');
   fail([
