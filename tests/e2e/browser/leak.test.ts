@@ -17,7 +17,7 @@ import { createFan, type Fan } from '../../../simulators/src/devices/fan.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { backgroundColor, countOverflowingRight, hasHorizontalScroll, launchBrowser, pageErrors, screenshotOnFailure } from '../../support/browser.js';
+import { backgroundColor, chromiumMissing, countOverflowingRight, hasHorizontalScroll, launchBrowser, pageErrors, screenshotOnFailure } from '../../support/browser.js';
 
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 
@@ -31,7 +31,10 @@ const VIEWER = { name: 'district-viewer', secret: newSecret() };
 const tile = `.site-tile[data-site="${DEMO_SITE}"]`;
 const SECOND_SITE = 'kitchen-02';
 
-describe('dashboard page in a real browser against the real gateway', () => {
+const noChromium = chromiumMissing();
+if (noChromium) console.warn(`dashboard page tests skipped: ${noChromium}`);
+
+describe.skipIf(noChromium !== null)('dashboard page in a real browser against the real gateway', () => {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   let gateway: Gateway;
   let browser: Browser;
