@@ -137,7 +137,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   const undo: (() => unknown)[] = [];
 
   try {
-    const alarmRepo = new AlarmRepository(stateDb);
+    // The rules' kinds correct alarm rows written before alarms carried their kind.
+    const alarmRepo = new AlarmRepository(stateDb, new Map(effectiveRules(config).map((r) => [r.id, r.kind])));
     const orders = new OrderRepository(stateDb);
     // Notifications (issue 6): its outbox hook must be on the repository before the first save.
     const notifier = new Notifier({
@@ -154,17 +155,19 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       onDeliveryFailed: (row) => system.raise(`notify-${row.channel}`, 'notify_failed', row.attempts),
       onDelivered: (row) => system.clear(`notify-${row.channel}`, 'notify_failed', 0),
     });
-    const alarms = new AlarmService(alarmRepo, events, clock, log.child({ module: 'alarms' }), {
-      raises: config.alarms.chatterRaises,
-      windowMs: config.alarms.chatterWindowS * 1000,
-      stableMs: config.alarms.chatterStableS * 1000,
-    }, config.alarms.staleAlarmH * 3_600_000, {
+    const alarms = new AlarmService({
+      repo: alarmRepo,
+      events,
+      clock,
+      log: log.child({ module: 'alarms' }),
+      chatter: { raises: config.alarms.chatterRaises, windowMs: config.alarms.chatterWindowS * 1000, stableMs: config.alarms.chatterStableS * 1000 },
+      staleAlarmMs: config.alarms.staleAlarmH * 3_600_000,
       shelveMaxMs: config.alarms.shelveMaxH * 3_600_000,
       outOfServiceMaxMs: config.alarms.outOfServiceMaxH * 3_600_000,
       flood: { alarms: config.alarms.floodAlarms, windowMs: config.alarms.floodWindowMin * 60_000 },
       sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => d.id) })),
     });
-    const system = new SystemAlarms(alarms, clock);
+    const system = new SystemAlarms(alarms);
     const rules = effectiveRules(config);
     const engine = new DetectionEngine(rules);
     const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());

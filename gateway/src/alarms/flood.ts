@@ -3,6 +3,7 @@
 // of each one. Pure: the service keeps one FloodState per site and passes time in.
 
 import { maxLevel, type Level } from '../contract/levels.js';
+import { FLOOD_RULE } from '../contract/alarm-kind.js';
 
 export interface FloodPolicy {
   /** More than this many alarms within `windowMs` is a flood (ISA-18.2: 10). */
@@ -65,7 +66,7 @@ export function restoreFlood(startedAtMs: number, count: number, peakLevel: Leve
 }
 
 /** The consolidated site alarm is a real alarm row with these ids (device and channel `_site`). */
-export const FLOOD_RULE = 'flood';
+export { FLOOD_RULE } from '../contract/alarm-kind.js';
 export const SITE_DEVICE = '_site';
 export const FLOOD_QUANTITY = 'alarm_count';
 

@@ -8,7 +8,7 @@
 //   cleared                        → everyone who heard of the alarm (when notify.notifyCleared)
 //   anything else (ack, close, …)  → nobody
 
-import { SYSTEM_SITE } from '../alarms/system-alarms.js';
+import { SYSTEM_SITE } from '../contract/alarm-kind.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { NotifyConfig, Tier } from '../config/notify-schema.js';
 import { renderMessage, type NoticeKind } from './message.js';

@@ -102,7 +102,7 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
-        alarmActions: new AlarmService(repo, new EventBus(silentLogger()), Date.now, silentLogger()),
+        alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
         sites: [],
@@ -229,7 +229,7 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
-        alarmActions: new AlarmService(repo, new EventBus(silentLogger()), Date.now, silentLogger()),
+        alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
         sites: [],

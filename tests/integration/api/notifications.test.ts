@@ -171,7 +171,7 @@ describe('the daily briefing in the API', () => {
   function seed(dataDir: string): void {
     const db = openStateDb(dataDir);
     let now = 0;
-    const alarms = new AlarmService(new AlarmRepository(db), new EventBus(silentLogger()), () => now, silentLogger());
+    const alarms = new AlarmService({ repo: new AlarmRepository(db), events: new EventBus(silentLogger()), clock: () => now, log: silentLogger() });
     const move = (site: string, device: string, from: 'yellow' | 'orange' | 'red' | null, to: 'yellow' | 'orange' | 'red' | null, value: number) =>
       alarms.onTransition({ kind: 'level', site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now, stopWork: false } as LevelTransition);
     try {
