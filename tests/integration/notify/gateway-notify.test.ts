@@ -138,7 +138,7 @@ describe('a notification channel that fails for good', () => {
       const told = await eventually(() => rx.shown('/webhook').find((d) => (d.json as { alarmId?: string }).alarmId === failed.id), 10_000, 'gateway alarm delivered');
       // Its own notice went out while the receiver was down: under load it may have failed for good
       // before the receiver came back, and then the all-clear is the first to arrive.
-      expect((told.json as { title: string }).title).toMatch(/^【(橙色预警|已解除)】哨兵网关 网关自检报警/);
+      expect((told.json as { title: string }).title).toMatch(/^【(橙色预警|已解除)】哨兵网关 网关告警：通知发送失败/);
       expect(gateway.notifier.outbox.list({ alarmId: failed.id, limit: 10 }).map((r) => r.kind)).toContain('raised');
     } finally {
       await gateway.stop();

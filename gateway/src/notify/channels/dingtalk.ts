@@ -34,8 +34,10 @@ const CALLING = new Set(['raised', 'escalated', 'escalation', 'reminder']);
 
 /** The mobiles to @-mention: the recipient's, when the step calls for them at one of `atLevels`. */
 export function dingtalkMentions(m: Pick<Outgoing, 'to' | 'data'>, atLevels: readonly string[]): string[] {
-  const { level, kind } = m.data;
-  if (!m.to || typeof level !== 'string' || !atLevels.includes(level) || typeof kind !== 'string' || !CALLING.has(kind)) return [];
+  // The step is `notice`; rows queued before alarms carried their kind have it in `kind`.
+  const { level } = m.data;
+  const step = m.data.notice ?? m.data.kind;
+  if (!m.to || typeof level !== 'string' || !atLevels.includes(level) || typeof step !== 'string' || !CALLING.has(step)) return [];
   return [m.to];
 }
 
