@@ -8,7 +8,7 @@ import { ACTUATOR_POSITION_RULE, ACTUATOR_RULE, alarmKindOfRule, GATEWAY_RULE_PR
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, expireShelf, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
 import { DEFAULT_PENDING_LIMITS, type PendingLimits } from './pending-saves.js';
 import { AlarmSaver } from './alarm-saver.js';
 import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
@@ -82,6 +82,15 @@ export class AlarmService {
   private readonly chatter: ChatterGuard;
   /** Alarms already flagged stale (in memory: a restart may flag one again, which is harmless). */
   private readonly staleFlagged = new Set<string>();
+  /**
+   * How far the gateway's clock runs ahead of an alarm's own time (the time of the readings that
+   * move it), per open alarm, as of its latest reading: its stale flag, its held clear and the
+   * officers' acknowledgement and close are timed in the alarm's own time, so an alarm raised
+   * from readings replayed from yesterday is not flagged as a day old at once, its events stay
+   * in order and its time-to-acknowledge is the real one. In memory: an alarm restored at start
+   * counts in gateway time until its next reading.
+   */
+  private readonly clockLeadMs = new Map<string, number>();
   /** Shelf expiry per alarm id, for every alarm still carrying a shelf (active or not). */
   private readonly shelfUntil = new Map<string, number>();
   private readonly floods = new Map<string, FloodState>();
@@ -152,8 +161,10 @@ export class AlarmService {
     }
     if (crossing) this.heldClears.delete(key);
     const kind = t.alarmKind ?? alarmKindOfRule(t.ruleId);
-    const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, now)] : moved);
-    return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, t.value, t.atMs, now, events);
+    const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
+    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, t.value, t.atMs, now, events);
+    if (moved !== undefined && isOpen(moved)) this.clockLeadMs.set(moved.id, now - t.atMs);
+    return moved;
   }
 
   /**
@@ -218,11 +229,17 @@ export class AlarmService {
     this.endFloods(nowMs);
   }
 
+  /** The alarm's own time when the gateway's clock reads `nowMs` (see clockLeadMs). */
+  private alarmTime(alarm: Alarm, nowMs: number): number {
+    return nowMs - (this.clockLeadMs.get(alarm.id) ?? 0);
+  }
+
   private flagStale(nowMs: number): void {
     for (const alarm of this.activeByEpisode.values()) {
-      if (nowMs - alarm.raisedAtMs < this.staleAlarmMs || this.staleFlagged.has(alarm.id)) continue;
+      const atMs = this.alarmTime(alarm, nowMs);
+      if (atMs - alarm.raisedAtMs < this.staleAlarmMs || this.staleFlagged.has(alarm.id)) continue;
       this.staleFlagged.add(alarm.id);
-      const event: AlarmEvent = { alarmId: alarm.id, kind: 'stale_alarm', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: nowMs, actor: null, note: `active for more than ${Math.round(this.staleAlarmMs / 3_600_000)} h (ISA-18.2 stale alarm)` };
+      const event: AlarmEvent = { alarmId: alarm.id, kind: 'stale_alarm', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: stamp(alarm, atMs), actor: null, note: `active for more than ${Math.round(this.staleAlarmMs / 3_600_000)} h (ISA-18.2 stale alarm)` };
       this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'stale alarm: active for too long');
       this.persist(alarm, [event]);
     }
@@ -235,7 +252,7 @@ export class AlarmService {
       this.heldClears.delete(key);
       const current = this.activeByEpisode.get(key);
       if (held === undefined || current === undefined) continue;
-      const outcome = applyLevel(current, null, held.value, nowMs);
+      const outcome = applyLevel(current, null, held.value, this.alarmTime(current, nowMs));
       if (outcome.rejected) continue;
       this.persist(outcome.next, outcome.events);
     }
@@ -260,12 +277,13 @@ export class AlarmService {
     return { alarmId: alarm.id, kind: 'chattering', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: stamp(alarm, nowMs), actor: null, note: 'held in alarm until the sensor is stable (ISA-18.2 chattering)' };
   }
 
+  /** In the alarm's own time, so its time-to-acknowledge is the time the officer really took. */
   acknowledge(id: string, by: string, note?: string): Outcome | undefined {
-    return this.act(id, (alarm, atMs) => acknowledge(alarm, by, atMs, note));
+    return this.act(id, (alarm, nowMs) => acknowledge(alarm, by, this.alarmTime(alarm, nowMs), note));
   }
 
   close(id: string, by: string, note: string): Outcome | undefined {
-    return this.act(id, (alarm, atMs) => closeAlarm(alarm, by, note, atMs));
+    return this.act(id, (alarm, nowMs) => closeAlarm(alarm, by, note, this.alarmTime(alarm, nowMs)));
   }
 
   /**
@@ -322,6 +340,7 @@ export class AlarmService {
     const active = alarm.state === 'active_unacked' || alarm.state === 'active_acked';
     if (active) this.activeByEpisode.set(key, alarm);
     else if (this.activeByEpisode.get(key)?.id === alarm.id) this.activeByEpisode.delete(key);
+    if (!isOpen(alarm)) this.clockLeadMs.delete(alarm.id);
     if (alarm.shelvedUntilMs !== null) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs);
     else this.shelfUntil.delete(alarm.id);
   }
