@@ -149,6 +149,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       clock,
       log: log.child({ module: 'notify' }),
       emit: (alarm, event) => events.emit('alarm', { alarm, event }),
+      events,
       // Shelved, out of service, flood (never red): read when an alarm is saved, after `alarms` exists.
       suppress: (alarm) => alarms.suppress(alarm),
       // A channel that fails for good is a gateway alarm until a delivery through it succeeds.

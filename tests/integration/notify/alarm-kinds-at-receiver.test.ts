@@ -11,10 +11,10 @@ import { tempDir } from '../../support/tmp.js';
 
 type Body = { title: string; text: string; kind: string; notice: string; ruleId: string; level: string; alarmId: string; cause: string; valueText: string | null };
 
-/** The demo kitchen with 张 on duty on a webhook and a DingTalk robot; gas-01 goes stale after 2 s. */
+/** The demo kitchen with 张 on duty on a webhook and a DingTalk robot; gas-01 goes stale after 4 s (the clock-jump bound is half of that: a tick is no jump). */
 function config(dataDir: string, rxUrl: string) {
   return testConfig(dataDir, (input) => {
-    for (const site of input.sites ?? []) for (const d of site.devices ?? []) if (d.id === 'gas-01') Object.assign(d, { staleAfterS: 2, staleLevel: 'yellow' });
+    for (const site of input.sites ?? []) for (const d of site.devices ?? []) if (d.id === 'gas-01') Object.assign(d, { staleAfterS: 4, staleLevel: 'yellow' });
     input.notify = {
       publicUrl: 'http://127.0.0.1:8080',
       channels: {

@@ -29,8 +29,9 @@ export interface DingtalkOptions {
   clock: () => number;
 }
 
-/** Alarm steps that call for someone: not the all-clear, not the daily briefing. */
-const CALLING = new Set(['raised', 'escalated', 'escalation', 'reminder']);
+/** Alarm steps that call for someone: not the all-clear, not the daily briefing, not an
+ * interlock that confirmed. */
+const CALLING = new Set(['raised', 'escalated', 'escalation', 'reminder', 'order_issued', 'order_unconfirmed']);
 
 /** The mobiles to @-mention: the recipient's, when the step calls for them at one of `atLevels`. */
 export function dingtalkMentions(m: Pick<Outgoing, 'to' | 'data'>, atLevels: readonly string[]): string[] {
