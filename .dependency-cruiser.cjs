@@ -18,11 +18,9 @@ module.exports = {
     {
       name: 'no-circular',
       severity: 'error',
-      comment:
-        'No import cycles. One is allowed for now: config/schema.ts → alarms/system-alarms.ts (SYSTEM_SITE) → alarms/service.ts → detect → config/schema.ts; ' +
-        'the alarm-kinds change moves SYSTEM_SITE into the contract and this exception goes with it.',
+      comment: 'No import cycles.',
       from: {},
-      to: { circular: true, viaOnly: { pathNot: '^gateway/src/alarms/system-alarms\\.ts$' } },
+      to: { circular: true },
     },
     {
       name: 'core-not-to-dashboard-or-simulators',
@@ -56,9 +54,9 @@ module.exports = {
     {
       name: 'config-and-contract-import-no-service',
       severity: 'error',
-      comment: 'Configuration and the wire contract are data and validation: they import no service. (config/schema.ts → alarms/system-alarms.ts is the temporary exception named in no-circular.)',
+      comment: 'Configuration and the wire contract are data and validation: they import no service.',
       from: { path: '^gateway/src/(config|contract)/' },
-      to: { path: '^gateway/src/', pathNot: ['^gateway/src/(config|contract)/', '^gateway/src/errors\\.ts$', '^gateway/src/alarms/system-alarms\\.ts$'] },
+      to: { path: '^gateway/src/', pathNot: ['^gateway/src/(config|contract)/', '^gateway/src/errors\\.ts$'] },
     },
     {
       name: 'pure-machines-do-no-io',

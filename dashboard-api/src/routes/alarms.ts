@@ -6,6 +6,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import { ApiError } from '../errors.js';
+import { alarmView, type AlarmView } from '../alarm-view.js';
 import { audited, type ApiContext } from '../context.js';
 import type { AlarmActions, Moved } from '../deps.js';
 import { principalOf } from '../auth.js';
@@ -69,13 +70,13 @@ export function alarmRoutes(ctx: ApiContext) {
   const ackBody = z.object({ note: z.string().max(2000).optional() }).strict().nullish();
   const closeBody = z.object({ note: z.string().max(2000).optional() }).strict().nullish();
 
-  function act(request: FastifyRequest, action: string, id: string, run: (by: string) => Moved<Alarm> | undefined, detail: Record<string, unknown> = {}): { alarm: Alarm } {
+  function act(request: FastifyRequest, action: string, id: string, run: (by: string) => Moved<Alarm> | undefined, detail: Record<string, unknown> = {}): { alarm: AlarmView } {
     const by = principalOf(request).name;
     const alarm = audited(ctx, request, action, id, () => {
       const next = moved(id, run(by));
       return { result: next, detail: { ...detail, site: next.site, device: next.device, level: next.level, state: next.state } };
     });
-    return { alarm };
+    return { alarm: alarmView(alarm) };
   }
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -93,7 +94,8 @@ export function alarmRoutes(ctx: ApiContext) {
       },
       async (request) => {
         const q = request.query;
-        return ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true' });
+        const page = ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true' });
+        return { alarms: page.alarms.map(alarmView), nextCursor: page.nextCursor };
       },
     );
 
@@ -106,7 +108,7 @@ export function alarmRoutes(ctx: ApiContext) {
       async (request) => {
         const alarm = actions.get(request.params.id);
         if (!alarm) throw new ApiError(404, `no alarm ${request.params.id}`);
-        return { alarm, events: ctx.deps.alarms.events(alarm.id) };
+        return { alarm: alarmView(alarm), events: ctx.deps.alarms.events(alarm.id) };
       },
     );
 

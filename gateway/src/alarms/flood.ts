@@ -4,6 +4,7 @@
 
 import { maxLevel, type Level } from '../contract/levels.js';
 import { SITE_DEVICE } from '../contract/ids.js';
+import { FLOOD_RULE } from '../contract/alarm-kind.js';
 
 export interface FloodPolicy {
   /** More than this many alarms within `windowMs` is a flood (ISA-18.2: 10). */
@@ -66,7 +67,7 @@ export function restoreFlood(startedAtMs: number, count: number, peakLevel: Leve
 }
 
 /** The consolidated site alarm is a real alarm row with these ids (device and channel `_site`). */
-export const FLOOD_RULE = 'flood';
+export { FLOOD_RULE } from '../contract/alarm-kind.js';
 export { SITE_DEVICE };
 export const FLOOD_QUANTITY = 'alarm_count';
 

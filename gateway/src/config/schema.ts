@@ -9,7 +9,7 @@ import { shareChannels } from './share-channels.js';
 import { KITCHEN_RULES } from './presets/kitchen.js';
 import { PRESET_NAMES } from './presets/index.js';
 import { id, ruleSchema } from './rule-schema.js';
-import { SYSTEM_SITE } from '../alarms/system-alarms.js';
+import { SYSTEM_SITE } from '../contract/alarm-kind.js';
 import { SITE_DEVICE } from '../contract/ids.js';
 import { notifySchema } from './notify-schema.js';
 
@@ -63,7 +63,7 @@ export const siteSchema = z
     // makeTopics refuses this site id (it would collide with dead-letter topics): say so at load.
     id: id
       .refine((s) => s !== DEADLETTER, `${DEADLETTER} is reserved for dead-letter topics`)
-      .refine((s) => s !== SYSTEM_SITE, `${SYSTEM_SITE} is reserved for the gateway's own alarms (alarms/system-alarms.ts)`),
+      .refine((s) => s !== SYSTEM_SITE, `${SYSTEM_SITE} is reserved for the gateway's own alarms (contract/alarm-kind.ts)`),
     name: z.string().min(1).max(200),
     timezone: z.string().default('Asia/Shanghai'),
     devices: z.array(deviceSchema).min(1),

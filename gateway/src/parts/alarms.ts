@@ -26,18 +26,21 @@ export interface AlarmsPart extends Part {
 
 /** No lifecycle of its own: the held saves are retried by the health tick (ReadingPipeline.tick). */
 export function alarmsPart(config: Config, stateDb: Db, events: EventBus, clock: () => number, log: Logger): AlarmsPart {
-  const repo = new AlarmRepository(stateDb);
-  const service = new AlarmService(repo, events, clock, log.child({ module: 'alarms' }), {
-    raises: config.alarms.chatterRaises,
-    windowMs: config.alarms.chatterWindowS * 1000,
-    stableMs: config.alarms.chatterStableS * 1000,
-  }, config.alarms.staleAlarmH * 3_600_000, {
+  // The rules' kinds correct alarm rows written before alarms carried their kind.
+  const repo = new AlarmRepository(stateDb, new Map(effectiveRules(config).map((r) => [r.id, r.kind])));
+  const service = new AlarmService({
+    repo,
+    events,
+    clock,
+    log: log.child({ module: 'alarms' }),
+    chatter: { raises: config.alarms.chatterRaises, windowMs: config.alarms.chatterWindowS * 1000, stableMs: config.alarms.chatterStableS * 1000 },
+    staleAlarmMs: config.alarms.staleAlarmH * 3_600_000,
     shelveMaxMs: config.alarms.shelveMaxH * 3_600_000,
     outOfServiceMaxMs: config.alarms.outOfServiceMaxH * 3_600_000,
     flood: { alarms: config.alarms.floodAlarms, windowMs: config.alarms.floodWindowMin * 60_000 },
     sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => d.id) })),
   });
-  return { name: 'alarms', repo, service, system: new SystemAlarms(service, clock) };
+  return { name: 'alarms', repo, service, system: new SystemAlarms(service) };
 }
 
 export interface NotifierPart extends Part {
@@ -55,6 +58,7 @@ export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, ev
     clock,
     log: log.child({ module: 'notify' }),
     emit: (alarm, event) => events.emit('alarm', { alarm, event }),
+    events,
     // Shelved, out of service, flood (never red): read when an alarm is saved.
     suppress: (alarm) => service.suppress(alarm),
     // A channel that fails for good is a gateway alarm until a delivery through it succeeds.

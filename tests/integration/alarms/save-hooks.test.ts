@@ -8,7 +8,7 @@ import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import { tempDir } from '../../support/tmp.js';
 
 const ALARM: Alarm = {
-  id: 'a1', site: 'S1', device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', level: 'red', peakLevel: 'red',
+  id: 'a1', site: 'S1', device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', kind: 'threshold', level: 'red', peakLevel: 'red',
   value: 60, peakValue: 60, state: 'active_unacked', raisedAtMs: 1, updatedAtMs: 1, clearedAtMs: null, ackedAtMs: null, ackedBy: null,
   closedAtMs: null, closedBy: null, closeNote: null, shelvedUntilMs: null, shelvedBy: null, shelveReason: null, shelvedLevel: null,
 };
