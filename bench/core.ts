@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ruleSchema, type Rule } from '../gateway/src/config/schema.js';
-import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_RISE_RULES, KITCHEN_RULES } from '../gateway/src/config/presets/kitchen.js';
 import type { Quantity } from '../gateway/src/config/quantities.js';
 import type { ChannelId, DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { decodeTelemetry } from '../gateway/src/contract/telemetry.js';
@@ -248,7 +248,7 @@ export async function runCoreBench(opts: CoreBenchOptions = {}): Promise<Record<
   const allSensors = opts.allSensors ?? 100_000;
   const seed = opts.seed ?? 42;
   const rules = KITCHEN_RULES.map((r) => ruleSchema.parse(r));
-  const allRules = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES].map((r) => ruleSchema.parse(r));
+  const allRules = [...KITCHEN_RULES, ...KITCHEN_RISE_RULES].map((r) => ruleSchema.parse(r));
   const fleet = new Fleet(sensors, Math.ceil(readings / sensors), rngFn(seed));
 
   const detect = measureDetect(rules, fleet, readings);

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { Alarm, AlarmEvent } from '../../gateway/src/alarms/lifecycle.js';
-import type { StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
+import type { ManualGasTest, StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
 import type { HistoryPoint, HistoryQuery } from '../../gateway/src/store/telemetry-store.js';
 import type { EventBus } from '../../gateway/src/events.js';
 import type { Rule, apiSchema } from '../../gateway/src/config/schema.js';
@@ -52,7 +52,8 @@ export interface AlarmActions {
 }
 
 export interface OrderActions {
-  lift(orderId: string, by: string, note: string): Moved<StopWorkOrder> | undefined;
+  /** `gasTest`: the manual gas test needed while a detector of the site is blind (gateway/src/orders/sign-off.ts). */
+  lift(orderId: string, by: string, note: string, gasTest?: ManualGasTest): Moved<StopWorkOrder> | undefined;
   /** Being added to Interlock by the order-lifecycle work; 501 until then. */
   recordRectification?(orderId: string, by: string, note: string): Moved<StopWorkOrder> | undefined;
   recordInspection?(orderId: string, by: string, note: string): Moved<StopWorkOrder> | undefined;

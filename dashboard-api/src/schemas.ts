@@ -78,6 +78,8 @@ export const orderSchema = z
     liftedAtMs: z.number().nullable(),
     liftedBy: z.string().nullable(),
     liftNote: z.string().nullable(),
+    /** The manual gas test the lift relied on while a detector was blind; null when the detectors could see. */
+    manualGasTest: z.object({ by: z.string(), instrument: z.string(), reading: z.number(), unit: z.string(), atMs: z.number() }).nullable().optional(),
     commands: z.array(z.looseObject({ id: z.string(), device: z.string(), action: z.string(), state: z.string(), attempts: z.number() })),
   })
   .describe('StopWorkOrder');

@@ -56,7 +56,7 @@ describe('hostile input through the real broker and gateway', () => {
     expect(out.alarmsRaised).toBe(out.alarmsExpected);
     expect(out.alarmsDuplicated).toBe(0);
     expect(out.details.alarms.filter((a) => a.rule === 'kitchen-methane').map((a) => `${a.device}/${a.channel}×${a.n}`)).toEqual(['gas-01/ch4×1', 'gas-02/ch4×1', 'gas-03/ch4×1', 'gas-04/ch4×1']);
-    expect(out.details.alarms.filter((a) => a.rule === 'kitchen-co').map((a) => `${a.device}/${a.channel}×${a.n}`)).toEqual(['gas-01/co×1']);
+    expect(out.details.alarms.filter((a) => a.rule === 'kitchen-co-high').map((a) => `${a.device}/${a.channel}×${a.n}`)).toEqual(['gas-01/co×1']);
     expect(out.recoverMs).not.toBeNull();
     expect(out.details.healthz).toBe(200);
   });

@@ -1,5 +1,6 @@
 // Stop-work orders (停产停工令): the list, and the officer's steps: rectification, inspection and
-// the lift, refused with the reason while the site still has an active orange or red alarm.
+// the lift, refused with the reason while the site still has an active orange or red alarm, or a
+// blind detector and no manual gas test.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -10,12 +11,26 @@ import { audited, type ApiContext } from '../context.js';
 import type { Moved, OrderActions } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { answers, idParam, limitQuery, note, orderSchema } from '../schemas.js';
+import { QUANTITY_UNITS as GAS_TEST_UNITS } from '../../../gateway/src/config/quantities.js';
+import type { ManualGasTest } from '../../../gateway/src/orders/stop-work.js';
 
 const orderQuery = z
   .object({ site: idParam('site').optional(), state: z.enum(['active', 'lifted']).optional(), limit: limitQuery(1000, 200) })
   .strict();
 const orderParams = z.object({ id: z.string().min(1).max(100) });
 const noteBody = z.object({ note }).strict();
+/** The manual gas test (人工气体检测): needed to lift while a detector of the site is offline, silent or in fault. */
+const gasTestBody = z
+  .object({
+    by: z.string().trim().min(1, 'name who measured').max(200),
+    instrument: z.string().trim().min(1, 'name the instrument (model and serial)').max(200),
+    reading: z.number().nonnegative(),
+    unit: z.enum(GAS_TEST_UNITS as [string, ...string[]], { error: `unit must be one of ${GAS_TEST_UNITS.join(', ')}` }),
+    /** When the test was taken: ISO 8601 with offset, or epoch milliseconds. */
+    at: z.union([z.iso.datetime({ offset: true }), z.number().int().nonnegative()]),
+  })
+  .strict();
+const liftBody = z.object({ note, gasTest: gasTestBody.optional() }).strict();
 
 function refusal(id: string, rejected: string, detail: string | undefined): ApiError {
   if (rejected === 'ALREADY_LIFTED') return new ApiError(409, `order ${id} is already lifted`);
@@ -58,13 +73,20 @@ export function orderRoutes(ctx: ApiContext) {
       schema: { summary, params: orderParams, body: noteBody, response: answers({ 200: z.object({ order: orderSchema }) }, 400, 403, 404, 409, 501) },
     });
 
-    const act = (action: string, id: string, request: Parameters<typeof principalOf>[0], run: (by: string) => Moved<StopWorkOrder> | undefined, text: string) => {
+    const act = (
+      action: string,
+      id: string,
+      request: Parameters<typeof principalOf>[0],
+      run: (by: string) => Moved<StopWorkOrder> | undefined,
+      text: string,
+      gasTest?: ManualGasTest,
+    ) => {
       const by = principalOf(request).name;
       const order = audited(ctx, request, action, id, () => {
         const outcome = run(by);
         if (!outcome) throw new ApiError(404, `no order ${id}`);
         if (outcome.rejected) throw refusal(id, outcome.rejected, outcome.detail);
-        return { result: outcome.next, detail: { site: outcome.next.site, note: text } };
+        return { result: outcome.next, detail: { site: outcome.next.site, note: text, ...(gasTest ? { gasTest } : {}) } };
       });
       return { order };
     };
@@ -79,8 +101,24 @@ export function orderRoutes(ctx: ApiContext) {
       return act('order.inspection', request.params.id, request, (by) => record(request.params.id, by, request.body.note), request.body.note);
     });
 
-    r.post('/orders/:id/lift', officer('Lift the order (never re-opens a valve: that is a manual act on site)'), async (request) =>
-      act('order.lift', request.params.id, request, (by) => actions.lift(request.params.id, by, request.body.note), request.body.note),
+    r.post(
+      '/orders/:id/lift',
+      {
+        config: { role: 'officer' as const },
+        schema: {
+          summary: 'Lift the order (never re-opens a valve: that is a manual act on site); with gasTest while a detector is blind',
+          params: orderParams,
+          body: liftBody,
+          response: answers({ 200: z.object({ order: orderSchema }) }, 400, 403, 404, 409, 501),
+        },
+      },
+      async (request) => {
+        const { note: text, gasTest: t } = request.body;
+        const gasTest: ManualGasTest | undefined =
+          t === undefined ? undefined : { by: t.by, instrument: t.instrument, reading: t.reading, unit: t.unit, atMs: typeof t.at === 'number' ? t.at : Date.parse(t.at) };
+        // The audit row carries the gas test whole: who measured what with which instrument, and when.
+        return act('order.lift', request.params.id, request, (by) => actions.lift(request.params.id, by, text, gasTest), text, gasTest);
+      },
     );
   };
 }

@@ -8,6 +8,7 @@ import { changed, upsertAlarm, upsertOrder } from './store.js';
 import { describeError } from './errors.js';
 import { showNotice } from './notice.js';
 import { openActionDialog } from './views/action-dialog.js';
+import { describeGasTest, openLiftDialog } from './views/lift-dialog.js';
 
 function applyAlarm(res) {
   if (res?.alarm) upsertAlarm(res.alarm);
@@ -65,10 +66,12 @@ export const orderActions = {
   rectification: orderStep('rectification', 'rectificationTitle'),
   inspection: orderStep('inspection', 'inspectionTitle'),
   lift: (order) =>
-    openActionDialog({
-      title: t('liftTitle'),
-      action: 'lift',
-      fields: [noteField('note', t('liftNote'), true)],
-      submit: (v) => api.post(`/orders/${encodeURIComponent(order.id)}/lift`, { note: v.note }).then(applyOrder),
+    openLiftDialog(order, {
+      post: (path, body) => api.post(path, body),
+      onLifted: (res) => {
+        applyOrder(res);
+        // The banner goes with the lift: say once what the lift relied on when the detectors could not see.
+        if (res?.order?.manualGasTest) showNotice(describeGasTest(res.order.manualGasTest));
+      },
     }),
 };

@@ -16,6 +16,8 @@ import type { Ingress } from '../ingest/ingress.js';
 import type { EventBus, GatewayEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { OrderRepository } from './repository.js';
+import { isHealthRule } from '../detect/health.js';
+import { blindDetectors } from './sight.js';
 import {
   actionFor,
   isConfirmed,
@@ -30,6 +32,7 @@ import {
   resumeAfterRestart,
   type OrderCommand,
   type OrderEffect,
+  type ManualGasTest,
   type OrderOutcome,
   type RetryPolicy,
   type StopWorkOrder,
@@ -143,14 +146,24 @@ export class Interlock {
   }
 
   /**
-   * An officer lifts an order (复工): refused until rectification and inspection are recorded and
-   * while the site has an active orange or red alarm; the refusal lists what is missing.
+   * An officer lifts an order (复工): refused until rectification and inspection are recorded,
+   * while the site has an active orange or red alarm, and while any detector of the site is
+   * offline, silent or in fault unless a manual gas test comes with the lift; the refusal lists
+   * what is missing.
    */
-  lift(orderId: string, by: string, note: string): OrderOutcome | undefined {
+  lift(orderId: string, by: string, note: string, gasTest?: ManualGasTest): OrderOutcome | undefined {
     // The actuators' own alarms do not block the lift: the inspector has seen the site in person,
     // and re-opening gas stays a manual act there; those alarms keep their own lifecycle.
     const outcome = this.officerStep(orderId, by, (order, atMs) =>
-      liftOrder(order, { by, note, atMs, activeAlarmLevels: this.deps.alarms.activeLevels(order.site, (a) => isActuatorRule(a.ruleId)) }),
+      liftOrder(order, {
+        by,
+        note,
+        atMs,
+        // Health alarms (offline, stale, fault) are judged as blindness below: a manual gas test answers them.
+        activeAlarmLevels: this.deps.alarms.activeLevels(order.site, (a) => isActuatorRule(a.ruleId) || isHealthRule(a.ruleId)),
+        blind: blindDetectors(order.site, this.deps.alarms.activeAlarms(), atMs),
+        ...(gasTest !== undefined ? { gasTest } : {}),
+      }),
     );
     if (outcome && !outcome.rejected) {
       // A position mismatch is defined against the order's command; once lifted the valve is

@@ -54,7 +54,30 @@ export interface StopWorkOrder {
   liftedAtMs: number | null;
   liftedBy: string | null;
   liftNote: string | null;
+  /** The manual gas test the lift relied on while a detector of the site was blind; null if none. */
+  manualGasTest: ManualGasTest | null;
   commands: OrderCommand[];
+}
+
+/**
+ * A gas test by hand (人工检测), recorded to lift an order while a detector of the site cannot see:
+ * who measured, with which instrument, what it read (with the unit), and when.
+ */
+export interface ManualGasTest {
+  by: string;
+  instrument: string;
+  reading: number;
+  unit: string;
+  atMs: number;
+}
+
+/** A detector of the site that cannot vouch for the air: offline, silent past its period, or in fault. */
+export interface BlindDetector {
+  device: string;
+  channel: string;
+  why: 'offline' | 'stale' | 'fault';
+  /** What the gateway sees, e.g. "no reading for 130 s (period 100 s)" or "fault:range". */
+  detail: string;
 }
 
 export type OrderEffect =
@@ -102,10 +125,12 @@ export type OrderRejection =
   | 'INSPECTION_MISSING'
   | 'ALREADY_RECTIFIED'
   | 'ALREADY_INSPECTED'
-  | 'SAME_PERSON';
+  | 'SAME_PERSON'
+  | 'DETECTORS_BLIND'
+  | 'GAS_TEST_INVALID';
 
 /** What a lift still lacks, each named in the refusal (`missing`). */
-export type LiftRequirement = 'rectification' | 'inspection' | 'alarms_cleared' | 'note' | 'actor';
+export type LiftRequirement = 'rectification' | 'inspection' | 'alarms_cleared' | 'gas_test' | 'note' | 'actor';
 
 export interface OrderOutcome {
   next: StopWorkOrder;

@@ -28,6 +28,12 @@ const ORDER_MIGRATIONS = [
      at_ms INTEGER NOT NULL
    );
    CREATE INDEX order_event_by_order ON order_event (order_id);`,
+  // The manual gas test a lift relied on while a detector of the site was blind (sign-off.ts).
+  `ALTER TABLE stop_work_order ADD COLUMN gas_test_by TEXT;
+   ALTER TABLE stop_work_order ADD COLUMN gas_test_instrument TEXT;
+   ALTER TABLE stop_work_order ADD COLUMN gas_test_reading REAL;
+   ALTER TABLE stop_work_order ADD COLUMN gas_test_unit TEXT;
+   ALTER TABLE stop_work_order ADD COLUMN gas_test_at_ms INTEGER;`,
 ];
 
 interface OrderRow {
@@ -47,6 +53,11 @@ interface OrderRow {
   lifted_at_ms: number | null;
   lifted_by: string | null;
   lift_note: string | null;
+  gas_test_by: string | null;
+  gas_test_instrument: string | null;
+  gas_test_reading: number | null;
+  gas_test_unit: string | null;
+  gas_test_at_ms: number | null;
 }
 
 interface CommandRow {
@@ -87,13 +98,17 @@ export class OrderRepository {
     migrateModule(db, 'orders', ORDER_MIGRATIONS);
     const upsertOrder = db.prepare(
       `INSERT INTO stop_work_order (id, site, state, reason, alarm_id, issued_at_ms, confirmed_at_ms, rectified_at_ms, rectified_by,
-         rectification_note, inspected_at_ms, inspected_by, inspection_note, lifted_at_ms, lifted_by, lift_note)
+         rectification_note, inspected_at_ms, inspected_by, inspection_note, lifted_at_ms, lifted_by, lift_note,
+         gas_test_by, gas_test_instrument, gas_test_reading, gas_test_unit, gas_test_at_ms)
        VALUES (@id, @site, @state, @reason, @alarmId, @issuedAtMs, @confirmedAtMs, @rectifiedAtMs, @rectifiedBy,
-         @rectificationNote, @inspectedAtMs, @inspectedBy, @inspectionNote, @liftedAtMs, @liftedBy, @liftNote)
+         @rectificationNote, @inspectedAtMs, @inspectedBy, @inspectionNote, @liftedAtMs, @liftedBy, @liftNote,
+         @gasTestBy, @gasTestInstrument, @gasTestReading, @gasTestUnit, @gasTestAtMs)
        ON CONFLICT (id) DO UPDATE SET state = excluded.state, confirmed_at_ms = excluded.confirmed_at_ms,
          rectified_at_ms = excluded.rectified_at_ms, rectified_by = excluded.rectified_by, rectification_note = excluded.rectification_note,
          inspected_at_ms = excluded.inspected_at_ms, inspected_by = excluded.inspected_by, inspection_note = excluded.inspection_note,
-         lifted_at_ms = excluded.lifted_at_ms, lifted_by = excluded.lifted_by, lift_note = excluded.lift_note`,
+         lifted_at_ms = excluded.lifted_at_ms, lifted_by = excluded.lifted_by, lift_note = excluded.lift_note,
+         gas_test_by = excluded.gas_test_by, gas_test_instrument = excluded.gas_test_instrument, gas_test_reading = excluded.gas_test_reading,
+         gas_test_unit = excluded.gas_test_unit, gas_test_at_ms = excluded.gas_test_at_ms`,
     );
     const upsertCommand = db.prepare(
       `INSERT INTO order_command (id, order_id, device, action, state, attempts, last_sent_at_ms, acked_at_ms, result, position, position_at_ms, read_back)
@@ -104,8 +119,15 @@ export class OrderRepository {
     );
     this.insertEvent = db.prepare('INSERT INTO order_event (order_id, kind, actor, note, device, at_ms) VALUES (@orderId, @kind, @actor, @note, @device, @atMs)');
     this.saveTx = db.transaction((order: StopWorkOrder, events: readonly OrderEvent[]) => {
-      const { commands, ...row } = order;
-      upsertOrder.run(row);
+      const { commands, manualGasTest: t, ...row } = order;
+      upsertOrder.run({
+        ...row,
+        gasTestBy: t?.by ?? null,
+        gasTestInstrument: t?.instrument ?? null,
+        gasTestReading: t?.reading ?? null,
+        gasTestUnit: t?.unit ?? null,
+        gasTestAtMs: t?.atMs ?? null,
+      });
       for (const c of commands) upsertCommand.run({ ...c, orderId: order.id });
       for (const e of events) this.insertEvent.run(e);
     });
@@ -182,6 +204,10 @@ export class OrderRepository {
       liftedAtMs: r.lifted_at_ms,
       liftedBy: r.lifted_by,
       liftNote: r.lift_note,
+      manualGasTest:
+        r.gas_test_at_ms === null
+          ? null
+          : { by: r.gas_test_by ?? '', instrument: r.gas_test_instrument ?? '', reading: r.gas_test_reading ?? Number.NaN, unit: r.gas_test_unit ?? '', atMs: r.gas_test_at_ms },
       commands,
     };
   }

@@ -3,8 +3,9 @@
 // over the order, like stop-work.ts: a refused step comes back as `rejected` with what is missing.
 
 import { levelRank, type Level } from '../contract/levels.js';
-import type { LiftRequirement, OrderOutcome, OrderRejection, StopWorkOrder } from './order-types.js';
+import type { BlindDetector, LiftRequirement, ManualGasTest, OrderOutcome, OrderRejection, StopWorkOrder } from './order-types.js';
 import { orderEvent, publish } from './order-event.js';
+import { checkGasTest, describeBlind, describeGasTest } from './gas-test.js';
 
 interface OfficerInput {
   by: string;
@@ -46,12 +47,24 @@ export function recordInspection(order: StopWorkOrder, input: OfficerInput): Ord
   return { next, effects: [], events: [orderEvent(order, 'inspected', input.atMs, { actor: signed.by, note: signed.note })] };
 }
 
+/** What the lift is judged on besides the order itself, gathered by the interlock at the moment of the lift. */
+export interface LiftInput extends OfficerInput {
+  activeAlarmLevels: Level[];
+  /** Detectors of the site that cannot see the air now (offline, silent, in fault). */
+  blind?: readonly BlindDetector[];
+  /** A manual gas test, needed while any detector is blind. */
+  gasTest?: ManualGasTest;
+}
+
 /**
  * An authorised officer lifts the order (resumption), with a note, only once rectification and
- * inspection are recorded and the site has no active orange or red alarm (DESIGN.md). The refusal
- * lists everything still missing; its code is the first of them, in the order an officer acts.
+ * inspection are recorded, the site has no active orange or red alarm, and someone can vouch for
+ * the air: every detector of the site reporting and healthy, or else a manual gas test recorded
+ * with the lift. A cleared alarm from a blind detector proves nothing: it cannot see the gas that
+ * would keep it active. The refusal lists everything still missing; its code is the first of
+ * them, in the order an officer acts.
  */
-export function liftOrder(order: StopWorkOrder, input: OfficerInput & { activeAlarmLevels: Level[] }): OrderOutcome {
+export function liftOrder(order: StopWorkOrder, input: LiftInput): OrderOutcome {
   if (order.state === 'lifted') return refuse(order, 'ALREADY_LIFTED');
 
   const missing: { need: LiftRequirement; code: OrderRejection; say: string }[] = [];
@@ -59,6 +72,13 @@ export function liftOrder(order: StopWorkOrder, input: OfficerInput & { activeAl
   if (order.inspectedAtMs === null) missing.push({ need: 'inspection', code: 'INSPECTION_MISSING', say: 'inspection not recorded' });
   const blocking = input.activeAlarmLevels.filter((l) => levelRank(l) >= levelRank('orange'));
   if (blocking.length > 0) missing.push({ need: 'alarms_cleared', code: 'ALARMS_ACTIVE', say: `active alarms at ${blocking.join(', ')}` });
+  const blind = input.blind ?? [];
+  if (input.gasTest !== undefined) {
+    const problems = checkGasTest(input.gasTest, { issuedAtMs: order.issuedAtMs, liftAtMs: input.atMs });
+    if (problems.length > 0) missing.push({ need: 'gas_test', code: 'GAS_TEST_INVALID', say: `the manual gas test is not valid: ${problems.join(', ')}` });
+  } else if (blind.length > 0) {
+    missing.push({ need: 'gas_test', code: 'DETECTORS_BLIND', say: `${describeBlind(blind)}: a manual gas test is needed (who, instrument, reading with unit, time)` });
+  }
   const note = input.note.trim();
   const by = input.by.trim();
   if (note === '') missing.push({ need: 'note', code: 'NOTE_REQUIRED', say: 'a note is required' });
@@ -67,11 +87,14 @@ export function liftOrder(order: StopWorkOrder, input: OfficerInput & { activeAl
     return { next: order, effects: [], events: [], rejected: missing[0]!.code, detail: `cannot lift yet: ${missing.map((m) => m.say).join('; ')}`, missing: missing.map((m) => m.need) };
   }
 
-  const next: StopWorkOrder = { ...order, state: 'lifted', liftedAtMs: input.atMs, liftedBy: by, liftNote: note };
-  // Lifting NEVER sends a command: re-opening a gas valve is a manual act on site (DESIGN.md),
+  const gasTest = input.gasTest === undefined ? null : { ...input.gasTest, by: input.gasTest.by.trim(), instrument: input.gasTest.instrument.trim(), unit: input.gasTest.unit.trim() };
+  const next: StopWorkOrder = { ...order, state: 'lifted', liftedAtMs: input.atMs, liftedBy: by, liftNote: note, manualGasTest: gasTest };
+  // The audit line says what the lift relied on: the detectors, or the manual test while they were blind.
+  const eyes = gasTest === null ? '' : ` [${describeGasTest(gasTest)}${blind.length > 0 ? `; ${describeBlind(blind)}` : ''}]`;
+  // Lifting NEVER sends a command: re-opening a gas valve is a manual act on site,
   // done by someone who can see that the area is safe. The only effect is the retained order,
   // which now says 'lifted'.
-  return { next, effects: [publish(next)], events: [orderEvent(order, 'lifted', input.atMs, { actor: by, note })] };
+  return { next, effects: [publish(next)], events: [orderEvent(order, 'lifted', input.atMs, { actor: by, note: note + eyes })] };
 }
 
 function sign(order: StopWorkOrder, input: OfficerInput): { by: string; note: string } | { rejected: OrderOutcome } {

@@ -12,7 +12,7 @@ export { orderEvent, publish } from './order-event.js';
 // The officers' steps live in sign-off.ts; exported here too so one import gives the whole machine.
 export { liftOrder, recordInspection, recordRectification } from './sign-off.js';
 
-export type { OrderState, CommandState, ReadBack, OrderStep, OrderCommand, StopWorkOrder, OrderEffect, OrderEventKind, OrderEvent, OrderRejection, LiftRequirement, OrderOutcome, RetryPolicy } from './order-types.js';
+export type { OrderState, CommandState, ReadBack, OrderStep, OrderCommand, StopWorkOrder, OrderEffect, OrderEventKind, OrderEvent, OrderRejection, LiftRequirement, OrderOutcome, RetryPolicy, ManualGasTest, BlindDetector } from './order-types.js';
 
 /** The safe action for each kind of actuator; there is no "open" (contract/command.ts). */
 export function actionFor(kind: 'valve' | 'fan'): Action {
@@ -88,6 +88,7 @@ export function issueOrder(input: {
     liftedAtMs: null,
     liftedBy: null,
     liftNote: null,
+    manualGasTest: null,
     commands,
   };
   const events = [orderEvent(issued, 'issued', input.atMs, { note: input.reason })];

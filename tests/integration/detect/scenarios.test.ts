@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
-import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_RISE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
@@ -44,7 +44,7 @@ describe('detection scenarios through the broker', () => {
   }
 
   it('raises the CO dose alarm at 100 ppm between 10 and 40 minutes (EN 50291-1)', async () => {
-    const g = await start((c) => void (c.rules = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES]));
+    const g = await start((c) => void (c.rules = [...KITCHEN_RULES, ...KITCHEN_RISE_RULES]));
     const t0 = await replay(g, DEMO_SITE, 'co', Array(120).fill(100), 30_000); // an hour at 100 ppm
     const dose = g.alarmRepo.list({ site: DEMO_SITE, limit: 20 }).find((a) => a.ruleId === 'kitchen-co-dose');
     expect(dose).toBeDefined();
@@ -54,7 +54,7 @@ describe('detection scenarios through the broker', () => {
   });
 
   it('gives no CO dose alarm in two hours at 30 ppm (EN 50291-1: none within 120 min)', async () => {
-    const g = await start((c) => void (c.rules = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES]));
+    const g = await start((c) => void (c.rules = [...KITCHEN_RULES, ...KITCHEN_RISE_RULES]));
     await replay(g, DEMO_SITE, 'co', Array(240).fill(30), 30_000); // two hours at 30 ppm
     expect(g.alarmRepo.list({ site: DEMO_SITE, limit: 20 }).filter((a) => a.ruleId === 'kitchen-co-dose')).toEqual([]);
   });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../gateway/src/errors.js';
 import { ruleSchema } from '../../../gateway/src/config/schema.js';
-import { KITCHEN_RATE_AND_DOSE_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_CO_DOSE_RULE, KITCHEN_RISE_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import { FIXED_PRESET_NAMES, PRESETS, type RuleInput } from '../../../gateway/src/config/presets/index.js';
 import { exportRules, importRules, resolveSiteRules, type SiteRulesInput } from '../../../gateway/src/config/resolve-rules.js';
 
@@ -148,7 +148,7 @@ describe('exportRules and importRules (rules as code)', () => {
   });
 
   it('round-trips threshold, rate and dose rules together, every default written out', () => {
-    const rules: RuleInput[] = [{ id: 'own-co', quantity: 'co_ppm', direction: 'above', levels: { red: 300 } }, ...KITCHEN_RATE_AND_DOSE_RULES, ...PRESETS.valve_well.rules];
+    const rules: RuleInput[] = [{ id: 'own-co', quantity: 'co_ppm', direction: 'above', levels: { red: 300 } }, ...KITCHEN_RISE_RULES, KITCHEN_CO_DOSE_RULE, ...PRESETS.valve_well.rules];
     const text = exportRules(rules);
     expect(text).toMatch(/- id: kitchen-methane-rise\n\s+kind: rate\n[\s\S]*windowS: 60\n\s+levels: \{ yellow: 2\.5, red: 5 \}\n[\s\S]*minSamples: 3\n/);
     expect(text).toMatch(/- id: kitchen-co-dose\n\s+kind: dose\n[\s\S]*c0Ppm: 20\n[\s\S]*refMin: 72\n[\s\S]*maxGapS: 300\n/);

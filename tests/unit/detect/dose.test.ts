@@ -2,13 +2,13 @@
 
 import { describe, it, expect } from 'vitest';
 import { doseRuleSchema, type DoseRule } from '../../../gateway/src/config/schema.js';
-import { KITCHEN_RATE_AND_DOSE_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_CO_DOSE_RULE } from '../../../gateway/src/config/presets/kitchen.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import { compileDose, DOSE_SIZE, initDose, initialDoseState, minutesToDose, restoreDose, stepDose, unpackDose, type DoseState } from '../../../gateway/src/detect/dose.js';
 import { doubles } from '../../../gateway/src/detect/threshold.js';
 
 const MIN = 60_000;
-const kitchenDose: DoseRule = doseRuleSchema.parse(KITCHEN_RATE_AND_DOSE_RULES.find((r) => r.kind === 'dose'));
+const kitchenDose: DoseRule = doseRuleSchema.parse(KITCHEN_CO_DOSE_RULE);
 const yellowOnly: DoseRule = { ...kitchenDose, levels: { yellow: 1 } };
 
 /** Feeds `ppm(tMs)` every `periodMs` until `untilMs`; returns the first time each level was reached. */

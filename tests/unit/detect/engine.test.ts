@@ -2,7 +2,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { ruleSchema, thresholdRuleSchema, type Rule } from '../../../gateway/src/config/schema.js';
-import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_RISE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import type { Quantity } from '../../../gateway/src/config/quantities.js';
 import { DetectionEngine, type SensorReading } from '../../../gateway/src/detect/engine.js';
@@ -85,17 +85,17 @@ describe('DetectionEngine', () => {
   it('carries on warm from a snapshot that went through JSON', () => {
     const original = new DetectionEngine(kitchen);
     original.process(reading(30, 0)); // on-delay running: orange would raise at 2000
-    original.process(reading(200, 500, hq, 'co_ppm', 'co' as ChannelId));
-    original.process(reading(200, 2500, hq, 'co_ppm', 'co' as ChannelId)); // orange latched
+    original.process(reading(400, 500, hq, 'co_ppm', 'co' as ChannelId));
+    original.process(reading(400, 60_500, hq, 'co_ppm', 'co' as ChannelId)); // orange latched after the 60-s on-delay
     const snap = original.snapshot();
-    original.process(reading(0, 3000, hq, 'co_ppm', 'co' as ChannelId));
-    expect(snap[sensorKey(hq, dev, 'co' as ChannelId)]?.rules['kitchen-co']?.level).toBe('orange'); // a copy, not a view
+    original.process(reading(0, 61_000, hq, 'co_ppm', 'co' as ChannelId));
+    expect(snap[sensorKey(hq, dev, 'co' as ChannelId)]?.rules['kitchen-co-high']?.level).toBe('orange'); // a copy, not a view
 
     const warm = new DetectionEngine(kitchen);
     warm.load(JSON.parse(JSON.stringify(snap)));
     expect(warm.sensorCount).toBe(2);
     expect(warm.snapshot()).toEqual(snap);
-    expect(warm.levelOf(hq, dev, 'co' as ChannelId, 'kitchen-co')).toBe('orange');
+    expect(warm.levelOf(hq, dev, 'co' as ChannelId, 'kitchen-co-high')).toBe('orange');
     expect(warm.process(reading(30, 1999)).length).toBe(0);
     expect(warm.process(reading(30, 2000)).map((t) => t.to)).toEqual(['orange']);
   });
@@ -107,7 +107,7 @@ describe('DetectionEngine', () => {
 });
 
 describe('DetectionEngine with every rule kind', () => {
-  const all: Rule[] = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES].map((r) => ruleSchema.parse(r));
+  const all: Rule[] = [...KITCHEN_RULES, ...KITCHEN_RISE_RULES].map((r) => ruleSchema.parse(r));
   const co = 'co' as ChannelId;
   const coReading = (value: number, tsMs: number) => reading(value, tsMs, hq, 'co_ppm', co);
 
@@ -121,7 +121,7 @@ describe('DetectionEngine with every rule kind', () => {
     expect(seen).toEqual(['kitchen-methane-rise:yellow@26000', 'kitchen-methane-rise:red@38000', 'kitchen-methane:blue@52000']);
     const co100: string[] = [];
     for (let t = 0; t <= 20 * 60_000; t += 10_000) for (const x of engine.process(coReading(100, t))) co100.push(`${x.ruleId}:${x.to}@${x.atMs}`);
-    expect(co100).toEqual(['kitchen-co:orange@10000', 'kitchen-co-dose:yellow@1000000']);
+    expect(co100).toEqual(['kitchen-co-dose:yellow@1000000']); // EN 50291-1: 100 ppm alarms in 10–40 min, never at once
   });
 
   it('answers "nothing changed" with one shared, frozen array', () => {
@@ -183,7 +183,7 @@ describe('DetectionEngine with every rule kind', () => {
 });
 
 describe('DetectionEngine state layout (slots of shared arrays)', () => {
-  const all: Rule[] = [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES].map((r) => ruleSchema.parse(r));
+  const all: Rule[] = [...KITCHEN_RULES, ...KITCHEN_RISE_RULES].map((r) => ruleSchema.parse(r));
   const co = 'co' as ChannelId;
 
   /** 300 sensors over 3 sites (device ids reused at every site): more than the first few slabs hold. */

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { rateRuleSchema, ruleSchema, thresholdRuleSchema, type Rule, type ThresholdRule } from '../../../gateway/src/config/schema.js';
-import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_RISE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import { LEVELS, levelRank } from '../../../gateway/src/contract/levels.js';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { DetectionEngine, type LevelTransition, type SensorReading } from '../../../gateway/src/detect/engine.js';
@@ -80,7 +80,7 @@ const readingsArb = fc
 const allKinds = (extra: ThresholdRule): Rule[] =>
   [
     ...KITCHEN_RULES,
-    ...KITCHEN_RATE_AND_DOSE_RULES,
+    ...KITCHEN_RISE_RULES,
     { id: 'quick-dose', kind: 'dose', quantity: 'co_ppm', refMin: 0.5, levels: { yellow: 1, orange: 1.5, red: 2 }, stopWork: true },
     { id: 'ch4-rise-10min', kind: 'rate', quantity: 'methane_lel', direction: 'rise', windowS: 600, levels: { blue: 5, yellow: 15, red: 30 }, deadband: 3, minSamples: 4 },
     { id: 'co-fall', kind: 'rate', quantity: 'co_ppm', direction: 'fall', windowS: 30, levels: { blue: 5, yellow: 40, red: 150 }, deadband: 2 },

@@ -2,7 +2,7 @@
 
 import { describe, it, expect } from 'vitest';
 import { rateRuleSchema, type RateRule } from '../../../gateway/src/config/schema.js';
-import { KITCHEN_RATE_AND_DOSE_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_RISE_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import { advanceRate, compileRate, initialRateState, initRate, RATE_BUCKETS, RATE_SIZE, stepRate, unpackRate, type RateState } from '../../../gateway/src/detect/rate.js';
 import { doubles } from '../../../gateway/src/detect/threshold.js';
@@ -188,7 +188,7 @@ describe('readings that do not move the state', () => {
 });
 
 describe('kitchen-methane-rise preset', () => {
-  const preset = rateRuleSchema.parse(KITCHEN_RATE_AND_DOSE_RULES.find((r) => r.kind === 'rate'));
+  const preset = rateRuleSchema.parse(KITCHEN_RISE_RULES.find((r) => r.kind === 'rate'));
 
   it('warns yellow, then stops work at red on a leak long before the 50 %LEL red threshold', () => {
     // A leak adding 0.2 %LEL per second, read every 2 s.

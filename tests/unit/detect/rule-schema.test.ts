@@ -3,7 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import { configSchema, ruleSchema } from '../../../gateway/src/config/schema.js';
 import { demoConfig } from '../../../gateway/src/config/demo.js';
-import { KITCHEN_RATE_AND_DOSE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
+import { KITCHEN_CO_DOSE_RULE, KITCHEN_RISE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 
 /** Each issue as "path: message". */
 function problems(input: unknown): string[] {
@@ -47,14 +47,14 @@ describe('rule kinds', () => {
   });
 
   it('fills a dose rule’s defaults with the kitchen preset’s EN 50291-1 fit', () => {
-    const preset = KITCHEN_RATE_AND_DOSE_RULES.find((r) => r.kind === 'dose')!;
+    const preset = KITCHEN_CO_DOSE_RULE;
     expect(ruleSchema.parse(dose)).toMatchObject({ c0Ppm: 20, exponent: 1.5, refPpm: 50, refMin: 72, deadband: 0.1, maxGapS: 300 });
     expect(ruleSchema.parse(dose)).toMatchObject(Object.fromEntries(['c0Ppm', 'exponent', 'refPpm', 'refMin', 'deadband', 'maxGapS'].map((k) => [k, (preset as Record<string, unknown>)[k]])));
   });
 
   it('takes every kind in a config file', () => {
-    const config = configSchema.parse({ ...demoConfig(), rules: [...KITCHEN_RULES, ...KITCHEN_RATE_AND_DOSE_RULES] });
-    expect(config.rules.map((r) => r.kind)).toEqual(['threshold', 'threshold', 'threshold', 'rate', 'dose']);
+    const config = configSchema.parse({ ...demoConfig(), rules: [...KITCHEN_RULES, ...KITCHEN_RISE_RULES] });
+    expect(config.rules.map((r) => r.kind)).toEqual(['threshold', 'threshold', 'dose', 'threshold', 'rate']);
   });
 });
 

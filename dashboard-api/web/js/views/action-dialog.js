@@ -16,19 +16,21 @@ function ensureDialog() {
 }
 
 /**
- * fields: [{ name, label, type: 'text' | 'textarea' | 'number', required, min, max, value, hint }]
+ * fields: [{ name, label, type: 'text' | 'textarea' | 'number' | 'datetime-local' | 'select', required,
+ *   min, max, step, value, hint, options: [{ value, label }] (select), heading (a title above the field) }]
  * submit(values) → Promise; resolves to close the dialog, rejects to show why.
  */
 export function openActionDialog({ title, action, fields, submit }) {
   const el = ensureDialog();
   const error = h('p', { class: 'dialog-error', role: 'alert', hidden: true });
-  const inputs = fields.map((f) => {
+  const inputs = fields.flatMap((f) => {
     const common = { name: f.name, id: `field-${f.name}`, required: f.required, value: f.value };
-    const input =
-      f.type === 'textarea'
-        ? h('textarea', { ...common, rows: 3 })
-        : h('input', { ...common, type: f.type ?? 'text', min: f.min, max: f.max, inputmode: f.type === 'number' ? 'numeric' : undefined });
-    return h('label', { for: common.id }, h('span', {}, f.label), input, f.hint ? h('small', {}, f.hint) : null);
+    let input;
+    if (f.type === 'textarea') input = h('textarea', { ...common, rows: 3 });
+    else if (f.type === 'select') input = h('select', common, (f.options ?? []).map((o) => h('option', { value: o.value, selected: o.value === f.value }, o.label)));
+    else input = h('input', { ...common, type: f.type ?? 'text', min: f.min, max: f.max, step: f.step, inputmode: f.type === 'number' ? 'decimal' : undefined });
+    const label = h('label', { for: common.id }, h('span', {}, f.label), input, f.hint ? h('small', {}, f.hint) : null);
+    return f.heading ? [h('h3', { class: 'dialog-section' }, f.heading.title), f.heading.text ? h('p', { class: 'dialog-section-text' }, f.heading.text) : null, label] : [label];
   });
   const submitButton = h('button', { type: 'submit', class: 'primary' }, t('submit'));
   const form = h(
