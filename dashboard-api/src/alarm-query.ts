@@ -16,6 +16,8 @@ export interface AlarmPageQuery {
   readonly state?: string | readonly string[] | undefined;
   readonly sort?: AlarmSort | undefined;
   readonly active?: boolean | undefined;
+  /** Only alarms that still need someone (as lifecycle.ts isOpen), or only those that do not. */
+  readonly open?: boolean | undefined;
   readonly fromMs?: number | undefined;
   readonly toMs?: number | undefined;
   readonly limit: number;
@@ -23,6 +25,9 @@ export interface AlarmPageQuery {
 }
 
 const ACTIVE = "('active_unacked', 'active_acked')";
+// gateway/src/alarms/lifecycle.ts isOpen: active, cleared unacknowledged, or cleared with an
+// orange/red peak not yet closed out (整改销号).
+const OPEN = `(state IN ('active_unacked', 'active_acked', 'cleared_unacked') OR (state = 'cleared' AND peak_level IN ('orange', 'red')))`;
 
 export const ALARM_SORTS = ['time', 'priority'] as const;
 export type AlarmSort = (typeof ALARM_SORTS)[number];
@@ -113,6 +118,7 @@ export class AlarmQuery {
       states.forEach((st, i) => (params[`state${i}`] = st));
     }
     if (q.active !== undefined) where.push(`state ${q.active ? '' : 'NOT '}IN ${ACTIVE}`);
+    if (q.open !== undefined) where.push(q.open ? OPEN : `NOT ${OPEN}`);
     if (q.fromMs !== undefined) (where.push('raised_at_ms >= @fromMs'), (params.fromMs = q.fromMs));
     if (q.toMs !== undefined) (where.push('raised_at_ms <= @toMs'), (params.toMs = q.toMs));
     const priority = q.sort === 'priority';

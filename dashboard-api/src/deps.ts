@@ -61,6 +61,9 @@ export interface OrderActions {
 export interface SiteInfo {
   readonly id: string;
   readonly name: string;
+  /** Where responders go and who to call, from the site's config (optional there). */
+  readonly address?: string | undefined;
+  readonly contact?: string | undefined;
   readonly devices: readonly { readonly id: string; readonly kind: string; readonly channels: Readonly<Record<string, { readonly quantity: string }>> }[];
 }
 

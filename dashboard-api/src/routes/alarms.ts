@@ -33,6 +33,8 @@ const alarmQuery = z
     // time: newest first; priority: the order an officer acts in (active unacknowledged, red first).
     sort: z.enum(ALARM_SORTS).default('time'),
     active: z.enum(['true', 'false']).optional(),
+    // true: alarms that still need someone (active, unacknowledged, or a cleared orange/red not closed out).
+    open: z.enum(['true', 'false']).optional(),
     fromMs: msQuery.optional(),
     toMs: msQuery.optional(),
     limit: limitQuery(1000, 100),
@@ -109,7 +111,7 @@ export function alarmRoutes(ctx: ApiContext) {
       },
       async (request) => {
         const q = request.query;
-        return ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true' });
+        return ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true', open: q.open === undefined ? undefined : q.open === 'true' });
       },
     );
 
