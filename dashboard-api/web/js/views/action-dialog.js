@@ -1,5 +1,5 @@
-// One dialog for every action that needs words from the officer (shelve, close, order steps,
-// lift). A refusal keeps the dialog open and shows the server's reason inside it.
+// One dialog for every action that needs words from the officer (acknowledge, shelve, close,
+// order steps, lift). A refusal keeps the dialog open and shows the server's reason inside it.
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
@@ -19,7 +19,7 @@ function ensureDialog() {
  * fields: [{ name, label, type: 'text' | 'textarea' | 'number', required, min, max, value, hint }]
  * submit(values) → Promise; resolves to close the dialog, rejects to show why.
  */
-export function openActionDialog({ title, action, fields, submit }) {
+export function openActionDialog({ title, action, fields, submit, intro, submitLabel }) {
   const el = ensureDialog();
   const error = h('p', { class: 'dialog-error', role: 'alert', hidden: true });
   const inputs = fields.map((f) => {
@@ -30,11 +30,12 @@ export function openActionDialog({ title, action, fields, submit }) {
         : h('input', { ...common, type: f.type ?? 'text', min: f.min, max: f.max, inputmode: f.type === 'number' ? 'numeric' : undefined });
     return h('label', { for: common.id }, h('span', {}, f.label), input, f.hint ? h('small', {}, f.hint) : null);
   });
-  const submitButton = h('button', { type: 'submit', class: 'primary' }, t('submit'));
+  const submitButton = h('button', { type: 'submit', class: 'primary' }, submitLabel ?? t('submit'));
   const form = h(
     'form',
     { method: 'dialog', dataset: { action } },
     h('h2', { id: 'action-dialog-title' }, title),
+    intro ? h('p', { class: 'dialog-intro' }, intro) : null,
     inputs,
     error,
     h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', value: 'cancel', onclick: () => el.close() }, t('cancel')), submitButton),
