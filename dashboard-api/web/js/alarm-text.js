@@ -6,7 +6,7 @@
 
 import { currentLang, locale, t } from './i18n.js';
 import { formatValue, quantityName } from './format.js';
-import { lastReading } from './store.js';
+import { lastReading, state } from './store.js';
 
 /** The API's text in the page's language, or null before the gateway provides it. */
 export function apiText(alarm) {
@@ -21,13 +21,12 @@ function kindOf(alarm) {
   if (typeof alarm.kind === 'string') return alarm.kind;
   if (HEALTH[alarm.ruleId]) return HEALTH[alarm.ruleId];
   if (String(alarm.channel).startsWith('_') || alarm.site === '_gateway') return 'other';
-  return 'reading';
+  return state.ruleKinds.get(alarm.ruleId) ?? 'unknown';
 }
 
-/** True when the alarm's value is a reading of its channel (not seconds of silence, a count…). */
+/** True when the alarm's value is a reading of its channel (not a rise per hour, a dose, seconds of silence…). */
 function isReadingAlarm(alarm) {
-  const kind = kindOf(alarm);
-  return kind === 'threshold' || kind === 'reading';
+  return kindOf(alarm) === 'threshold';
 }
 
 function seconds(value) {

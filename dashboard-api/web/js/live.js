@@ -74,6 +74,7 @@ export function createLive({ chart, report, onConnection }) {
     if (site !== state.selectedSite) return;
     state.devices = devices;
     state.rules = rules;
+    for (const r of rules) state.ruleKinds.set(r.id, r.kind ?? 'threshold');
     changed('devices');
     // Open on the sensor of the site's worst open alarm: the one the officer will ask about.
     const worst = openAlarms().filter((a) => a.site === site).sort((a, b) => levelRank(b.level) - levelRank(a.level))[0];
@@ -140,9 +141,23 @@ export function createLive({ chart, report, onConnection }) {
     return [...sites].sort();
   }
 
+  // Which rule is a threshold (its alarm's value is a reading to follow live) and which a rate or a
+  // dose, for alarms from a gateway that does not yet say their kind. Read once per site shown.
+  const rulesRead = new Set();
+  async function learnRules(sites) {
+    const fresh = sites.filter((s) => !rulesRead.has(s));
+    if (fresh.length === 0) return;
+    for (const s of fresh) rulesRead.add(s);
+    const answers = await Promise.all(fresh.map((site) => api.get(`/rules${query({ site })}`)));
+    for (const { rules } of answers) for (const r of rules) state.ruleKinds.set(r.id, r.kind ?? 'threshold');
+    changed('readings');
+  }
+
   /** Reconnects the stream when the set of followed sites changed (its replay covers the gap). */
   const followSites = throttle(() => {
-    if (running && wantedSites().join(',') !== streamSites) connect();
+    const sites = wantedSites();
+    if (running && sites.join(',') !== streamSites) connect();
+    return learnRules(sites);
   }, 1000);
 
   function connect() {

@@ -19,6 +19,8 @@ export const state = {
   selectedSite: null,
   /** The site of the open alarm detail (#/alarms/<id>): its readings are followed too. */
   detailSite: null,
+  /** Rule id → kind (threshold, rate, dose), from /rules of the sites the page shows. */
+  ruleKinds: new Map(),
   /** Last reading per `site/device/channel`: { value, tsMs }, from the stream. */
   lastReadings: new Map(),
   connection: 'connecting',
