@@ -244,6 +244,16 @@ describe('the alarm page an officer acts from', () => {
       const detail = page.locator('dialog#alarm-detail');
       await detail.locator(`.detail-head[data-alarm="${stale.id}"]`).waitFor();
       expect(await detail.textContent()).not.toMatch(GAS_UNIT);
+      // The same on a phone, in English: the silence in seconds, the page no wider than the screen.
+      await page.setViewportSize({ width: 390, height: 844 });
+      await page.locator('#lang-switch').evaluate((el) => (el as unknown as { click(): void }).click());
+      await page.reload();
+      await detail.locator(`.detail-head[data-alarm="${stale.id}"]`).waitFor();
+      const english = (await detail.textContent()) ?? '';
+      expect(english).toMatch(/Data lost: .* silent for \d+ s/);
+      expect(english).not.toMatch(GAS_UNIT);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
+      await page.screenshot({ path: join(SHOTS, 'stale-phone-en.png') });
     });
   });
 

@@ -56,15 +56,15 @@ function banner(order, { siteName, actions, canAct }) {
       : null,
     steps ? h('ol', { class: 'order-steps' }, step(t('stepRectification'), steps.rectification), step(t('stepInspection'), steps.inspection)) : null,
     // A viewer sees the order and its steps, and no button the API would refuse.
-    !canAct
-      ? null
-      : h(
-      'div',
-      { class: 'order-actions' },
-      steps && !steps.rectification ? button('rectification', t('recordRectification'), actions.rectification) : null,
-      steps && steps.rectification && !steps.inspection ? button('inspection', t('recordInspection'), actions.inspection) : null,
-      button('lift', t('lift'), actions.lift),
-    ),
+    canAct
+      ? h(
+          'div',
+          { class: 'order-actions' },
+          steps && !steps.rectification ? button('rectification', t('recordRectification'), actions.rectification) : null,
+          steps && steps.rectification && !steps.inspection ? button('inspection', t('recordInspection'), actions.inspection) : null,
+          button('lift', t('lift'), actions.lift),
+        )
+      : null,
   );
 }
 
