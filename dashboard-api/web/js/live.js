@@ -23,6 +23,15 @@ function sectionQuery(section, cursor) {
   return `/alarms${query({ sort: 'priority', open: 'true', state: states.join(','), site: f.site, level: f.level, limit: PAGE, cursor })}`;
 }
 
+/** The devices' last values (as stored by the gateway) as readings, so a card shows the value now from the start. */
+function seedReadings(devices) {
+  for (const d of devices) {
+    for (const c of d.channels ?? []) {
+      if (typeof c.value === 'number' && typeof c.tsMs === 'number') recordReading({ site: d.site, device: d.id, tsMs: c.tsMs, readings: { [c.channel]: c.value } });
+    }
+  }
+}
+
 /** chart: the panel that gets the readings; report(err): tells the officer; onConnection(): stream state changed. */
 export function createLive({ chart, report, onConnection }) {
   let stream = null;
@@ -75,7 +84,9 @@ export function createLive({ chart, report, onConnection }) {
     state.devices = devices;
     state.rules = rules;
     for (const r of rules) state.ruleKinds.set(r.id, r.kind ?? 'threshold');
+    seedReadings(devices);
     changed('devices');
+    changed('readings');
     // Open on the sensor of the site's worst open alarm: the one the officer will ask about.
     const worst = openAlarms().filter((a) => a.site === site).sort((a, b) => levelRank(b.level) - levelRank(a.level))[0];
     await chart.setSite({ site, devices, rules, preferred: worst ? `${worst.device}/${worst.channel}` : undefined });
@@ -99,6 +110,7 @@ export function createLive({ chart, report, onConnection }) {
     const { devices } = await api.get(`/devices${query({ site })}`);
     if (site === state.selectedSite) {
       state.devices = devices;
+      seedReadings(devices);
       changed('devices');
     }
   }, 300);

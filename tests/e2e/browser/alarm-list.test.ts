@@ -219,6 +219,10 @@ describe('the alarm page an officer acts from', () => {
         }, { timeout: 10_000, interval: 300 })
         .toMatch(/^23\.4 %LEL · 峰值 24 %LEL/);
       expect(await value.getAttribute('data-live')).toBe('true');
+      // A page opened now shows the value now, from the stored last value, before the next reading.
+      const fresh = await signedIn(OFFICER.secret);
+      await fresh.locator(`.site-tile[data-site="${DEMO_SITE}"]`).click();
+      await expect.poll(() => fresh.locator('li.alarm[data-alarm="live-yellow"] .alarm-value').textContent()).toMatch(/^23\.4 %LEL · 峰值 24 %LEL/);
       await page.goto(`${base}/#/alarms/live-yellow`);
       await expect.poll(async () => {
         await gas.send({ ch4: 23.9, co: 2 });
