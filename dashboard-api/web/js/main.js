@@ -46,6 +46,7 @@ function renderAlarms() {
     active: activeAlarms(),
     cleared: clearedAlarms(),
     cursors: state.cursors,
+    showCleared: Boolean(state.filters.state?.startsWith('cleared')),
     onMore: (section) => live.loadMore(section),
     siteName,
     actions: alarmActions,

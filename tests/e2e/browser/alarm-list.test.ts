@@ -169,6 +169,9 @@ describe('the alarm page an officer acts from', () => {
       await page.locator('#alarm-filters select[name="site"]').selectOption('');
       await page.locator('#alarm-filters select[name="state"]').selectOption('active_acked');
       await expect.poll(ids).toEqual(['red-acked']);
+      await page.locator('#alarm-filters select[name="state"]').selectOption('cleared_unacked');
+      await expect.poll(async () => (await ids()).length).toBe(0);
+      await expect.poll(() => page.locator('details.cleared-section li.alarm').count()).toBe(4);
       await page.locator('#alarm-filters select[name="state"]').selectOption('');
       await expect.poll(async () => (await ids())[0]).toBe('red-unacked');
       await page.screenshot({ path: join(SHOTS, 'list-officer.png'), fullPage: false });

@@ -60,12 +60,13 @@ function row(a, { siteName, nowMs, ...rest }) {
 
 let clearedOpen = false;
 
-export function renderAlarmList(el, { active, cleared, cursors, onMore, ...rest }) {
+export function renderAlarmList(el, { active, cleared, cursors, onMore, showCleared = false, ...rest }) {
   const more = (section) =>
     cursors[section] ? h('button', { type: 'button', class: 'more', dataset: { more: section }, onclick: () => onMore(section) }, t('loadMore')) : null;
   const details = h(
     'details',
-    { class: 'cleared-section', open: clearedOpen, ontoggle: (e) => (clearedOpen = e.currentTarget.open) },
+    // Open when the officer asked for cleared alarms by the state filter.
+    { class: 'cleared-section', open: clearedOpen || showCleared, ontoggle: (e) => (clearedOpen = e.currentTarget.open) },
     h('summary', {}, t('clearedSection', { n: cleared.length + (cursors.cleared ? '+' : '') })),
     cleared.length ? h('ol', { class: 'alarm-list' }, cleared.map((a) => row(a, rest))) : h('p', { class: 'empty' }, t('noCleared')),
     more('cleared'),
