@@ -18,6 +18,7 @@ import { createMetrics, metricsRoute } from './metrics.js';
 import { StreamHub, streamRoutes } from './stream.js';
 import { AlarmQuery } from './alarm-query.js';
 import { LiveState } from './live-state.js';
+import { DeviceLastStore } from './device-last-store.js';
 import { hashToken, TokenStore } from './token-store.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
@@ -75,7 +76,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     audit: deps.audit ?? new AuditLog(deps.db),
     tokens,
     alarmQuery: new AlarmQuery(deps.db),
-    live: new LiveState(),
+    live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
     sites: new Map(deps.sites.map((s) => [s.id, s])),
   };
   const hub = new StreamHub(

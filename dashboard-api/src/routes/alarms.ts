@@ -8,6 +8,7 @@ import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import { ApiError } from '../errors.js';
 import { alarmView, type AlarmView } from '../alarm-view.js';
 import { audited, type ApiContext } from '../context.js';
+import { ALARM_SORTS } from '../alarm-query.js';
 import type { AlarmActions, Moved } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { alarmEventSchema, alarmSchema, alarmState, answers, idParam, level, limitQuery, msQuery, note } from '../schemas.js';
@@ -16,8 +17,25 @@ const alarmQuery = z
   .object({
     site: idParam('site').optional(),
     level: level.optional(),
-    state: alarmState.optional(),
+    // One state, or several separated by commas (`cleared_unacked,cleared`: the page's cleared section).
+    state: z
+      .string()
+      .transform((v, c) => {
+        const states = v.split(',');
+        for (const st of states) {
+          if (!alarmState.safeParse(st).success) {
+            c.addIssue({ code: 'custom', message: `${st} is not one of ${alarmState.options.join(', ')}` });
+            return z.NEVER;
+          }
+        }
+        return states;
+      })
+      .optional(),
+    // time: newest first; priority: the order an officer acts in (active unacknowledged, red first).
+    sort: z.enum(ALARM_SORTS).default('time'),
     active: z.enum(['true', 'false']).optional(),
+    // true: alarms that still need someone (active, unacknowledged, or a cleared orange/red not closed out).
+    open: z.enum(['true', 'false']).optional(),
     fromMs: msQuery.optional(),
     toMs: msQuery.optional(),
     limit: limitQuery(1000, 100),
@@ -87,14 +105,14 @@ export function alarmRoutes(ctx: ApiContext) {
       {
         config: { role: 'viewer' },
         schema: {
-          summary: 'Alarms, newest first, with filters and cursor pagination',
+          summary: 'Alarms, newest first or in the order an officer acts (sort=priority), with filters and cursor pagination',
           querystring: alarmQuery,
           response: answers({ 200: z.object({ alarms: z.array(alarmSchema), nextCursor: z.string().nullable() }) }, 400),
         },
       },
       async (request) => {
         const q = request.query;
-        const page = ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true' });
+        const page = ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true', open: q.open === undefined ? undefined : q.open === 'true' });
         return { alarms: page.alarms.map(alarmView), nextCursor: page.nextCursor };
       },
     );

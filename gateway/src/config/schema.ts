@@ -65,6 +65,10 @@ export const siteSchema = z
       .refine((s) => s !== DEADLETTER, `${DEADLETTER} is reserved for dead-letter topics`)
       .refine((s) => s !== SYSTEM_SITE, `${SYSTEM_SITE} is reserved for the gateway's own alarms (contract/alarm-kind.ts)`),
     name: z.string().min(1).max(200),
+    /** Where responders go, shown on the alarm's page (e.g. 城关镇解放路 12 号 老王烧烤 后厨). */
+    address: z.string().min(1).max(500).optional(),
+    /** Who to call on site (name and phone), shown on the alarm's page. */
+    contact: z.string().min(1).max(200).optional(),
     timezone: z.string().default('Asia/Shanghai'),
     devices: z.array(deviceSchema).min(1),
     /** The site type's rules (config/presets/, each number with its source) instead of the global ones. */
