@@ -11,6 +11,7 @@ import type { Authenticator, Identity } from './auth.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DEFAULT_MAX_PACKET_BYTES, PacketLimit, type PacketLimitViolation } from './packet-limit.js';
 import { UrgentForwarder } from './urgent-forward.js';
+import { ClientIdOwners, identityName } from './client-id-owner.js';
 
 export interface TelemetryOutcome {
   /** Reroute the packet here instead of forwarding it (a dead letter for a malformed payload). */
@@ -42,8 +43,9 @@ export interface Broker {
   readonly port: number;
   identityOf(client: Client): Identity | undefined;
   /** oversizeCuts: connections cut because a packet header announced more than maxPacketBytes (or
-   * was malformed); urgentWrites: gateway commands written to their actuator at once. */
-  stats(): { readonly oversizeCuts: number; readonly urgentWrites: number };
+   * was malformed); urgentWrites: gateway commands written to their actuator at once;
+   * takeoversRefused: CONNECTs refused because another identity holds the client id live. */
+  stats(): { readonly oversizeCuts: number; readonly urgentWrites: number; readonly takeoversRefused: number };
   /**
    * Writes a gateway command to its clean-session actuators at once (urgent-forward.ts); an
    * aedes.publish of the same packet (same payload Buffer) afterwards skips them. Returns how many.
@@ -57,6 +59,8 @@ type AuthError = Error & { returnCode: number };
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { topics, authenticator, log } = options;
   const identities = new WeakMap<Client, Identity>();
+  const owners = new ClientIdOwners();
+  let takeoversRefused = 0;
 
   const aedes = await Aedes.createBroker({
     drainTimeout: options.drainTimeoutMs,
@@ -66,6 +70,19 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       authenticator.authenticate(username, password, address, client.id).then(
         (result) => {
           if (result.ok) {
+            const claim = owners.claim(client.id, { identity: result.identity, client });
+            if (!claim.ok) {
+              takeoversRefused++;
+              log.warn(
+                { clientId: client.id, address, holder: identityName(claim.holder), refused: identityName(result.identity), takeoversRefused },
+                'mqtt connection refused: client id held by another identity',
+              );
+              // 2 "identifier rejected": the live session stays, the newcomer must pick another id.
+              const err = new Error('client id in use by another identity') as AuthError;
+              err.returnCode = 2;
+              done(err, null);
+              return;
+            }
             identities.set(client, result.identity);
             done(null, true);
             return;
@@ -131,7 +148,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   let oversizeCuts = 0;
   const server: Server = createServer((socket) => {
-    aedes.handle(socket);
+    const client = aedes.handle(socket);
+    socket.once('close', () => {
+      if (typeof client.id === 'string') owners.release(client.id, client);
+    });
     // After aedes.handle: aedes reads in 'readable' mode, so this 'data' listener runs inside its
     // read() before the parser sees the chunk, and does not switch the socket to flowing mode.
     guardPacketSize(socket, maxPacketBytes, (violation) => {
@@ -154,7 +174,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     aedes,
     port,
     identityOf: (client) => identities.get(client),
-    stats: () => ({ oversizeCuts, urgentWrites: urgent.writes }),
+    stats: () => ({ oversizeCuts, urgentWrites: urgent.writes, takeoversRefused }),
     sendNow: (packet) => urgent.sendNow(packet),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
