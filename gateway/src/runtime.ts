@@ -252,7 +252,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       onRejected: (ref, reason, detail) => events.emit('rejected', { ref, reason, detail }),
     });
 
-    const ingress = ingressFromConfig(config, topics, intake, clock, log);
+    const ingress = ingressFromConfig(config, topics, intake, clock, log, stateDb);
 
     const interlock = new Interlock({
       repo: orders,
