@@ -33,6 +33,7 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { staticPage } from './static.js';
+import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -60,7 +61,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // (the stream's ?access_token= must never reach a log).
   // forceCloseConnections: a client that stops reading must not hold the gateway's shutdown (it
   // held stop() for ~55 s in the browser test's first version).
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024, forceCloseConnections: true });
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024, forceCloseConnections: true, maxParamLength: MAX_PARAM_LENGTH });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the answers (OpenAPI) and the tests hold the routes to them; checking
   // every answer against them again at run time cost most of the time of a 100-alarm page.
@@ -144,6 +145,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     { prefix: '/api/v1' },
   );
 
+  registerApiFallback(app);
   // The officers' page and its assets at `/` (the page helper's plugin).
   void app.register(staticPage);
   return app;

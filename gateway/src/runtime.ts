@@ -95,7 +95,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     // Built in the order they need each other, started below in the order messages flow.
     const detection = detectionFor(config, alarms.service, clock);
-    const ingress = ingressFromConfig(config, c.topics, clock, log);
+    const ingress = ingressFromConfig(config, c.topics, clock, log, files.stateDb);
     const orders = new OrderRepository(files.stateDb);
     const interlock = interlockFor(c, orders, alarms.service, ingress);
     const path = pipelineFor(c, detection, alarms.service, interlock);

@@ -113,6 +113,23 @@ const brokerSchema = z
      * Default (1 MiB + 64 KiB) and why: broker/src/packet-limit.ts DEFAULT_MAX_PACKET_BYTES. Between
      * 16 KiB (the telemetry limit) and this, a payload is still dead-lettered with its reason. */
     maxPacketBytes: z.number().int().min(64 * 1024).max(268_435_460).default(1024 * 1024 + 64 * 1024),
+    /** Failed logins: answered at once up to these allowances per window, then each refusal held
+     * back with a doubling delay; never a lockout of the account (broker/src/login-throttle.ts).
+     * freePerAddress is high because a 4G carrier puts thousands of devices behind one NAT address. */
+    loginThrottle: z
+      .object({
+        freePerAddress: z.number().int().min(0).default(300),
+        freePerUsername: z.number().int().min(0).default(10),
+        windowS: z.number().positive().default(60),
+        baseDelayMs: z.number().int().min(0).default(250),
+        maxDelayMs: z.number().int().min(0).max(25_000).default(8_000),
+      })
+      .strict()
+      .refine((t) => t.maxDelayMs >= t.baseDelayMs, { message: 'maxDelayMs must be at least baseDelayMs', path: ['maxDelayMs'] })
+      .prefault({}),
+    /** Password checks (scrypt) at once; the rest of libuv's threadpool stays for file and DNS work
+     * (broker/src/scrypt-queue.ts). Raise UV_THREADPOOL_SIZE with it. */
+    scryptSlots: z.number().int().min(1).max(64).default(2),
     /** Signed device logins (auth: signed): accepted clock distance and nonces remembered (signed-login.ts). */
     signedLogin: z
       .object({ maxSkewS: z.number().positive().max(3600).default(300), maxNonces: z.number().int().positive().default(100_000) })

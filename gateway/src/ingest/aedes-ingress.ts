@@ -36,6 +36,12 @@ export class AedesIngress implements Ingress {
     return this.broker.aedes;
   }
 
+  /** The broker's counters (takeovers refused, oversize cuts…), for metrics and tests. */
+  brokerStats(): ReturnType<Broker['stats']> {
+    if (!this.broker) throw new Error('broker not started');
+    return this.broker.stats();
+  }
+
   async start(intake: Intake): Promise<void> {
     this.broker = await startBroker({
       host: this.options.host,
