@@ -1,5 +1,5 @@
-# The gateway image: compiled JavaScript on Node 20 (production start runs no TypeScript loader).
-FROM node:20-bookworm-slim AS build
+# The gateway image: compiled JavaScript on Node 24 LTS (production start runs no TypeScript loader).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
@@ -14,7 +14,7 @@ COPY bench ./bench
 COPY tests/support ./tests/support
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules

@@ -15,7 +15,7 @@ import { configSchema } from '../gateway/src/config/schema.js';
 import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from '../gateway/src/config/demo.js';
 import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { silentLogger } from '../gateway/src/log.js';
-import { startRuntime } from '../gateway/src/runtime.js';
+import { startGateway } from '../gateway/src/compose.js';
 import { raiseAlarm } from '../gateway/src/alarms/lifecycle.js';
 import { LEVELS } from '../gateway/src/contract/levels.js';
 import { hashToken } from '../dashboard-api/src/token-store.js';
@@ -123,7 +123,7 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchR
     bootstrapTokens: [{ name: 'bench', role: 'viewer', tokenHash: hashToken(TOKEN) }],
     rateLimit: { max: 100_000_000, windowS: 60 },
   };
-  const runtime = await startRuntime(configSchema.parse(input), { log: silentLogger() });
+  const runtime = await startGateway(configSchema.parse(input), { log: silentLogger() });
   try {
     // Alarms over the last 30 days on 50 sites, all levels, a tenth still active.
     const nowMs = Date.now();

@@ -22,7 +22,7 @@ import { configSchema } from '../gateway/src/config/schema.js';
 import { demoConfig, DEMO_SITE } from '../gateway/src/config/demo.js';
 import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { silentLogger } from '../gateway/src/log.js';
-import { startRuntime } from '../gateway/src/runtime.js';
+import { startGateway } from '../gateway/src/compose.js';
 import { journalPath } from '../gateway/src/store/journal-db.js';
 import { machineInfo, writeResult } from './results.js';
 import { runPublishers, type PublisherSpec } from './ingest-publishers.js';
@@ -104,7 +104,7 @@ async function runOnce(messages: number, publishers: number, inFlight: number, s
     input.storage = { ...input.storage, dataDir, synchronous, journalKeepS: 86_400 };
     input.log = { level: 'silent' };
     const config = configSchema.parse(input);
-    const runtime = await startRuntime(config, { log: silentLogger() });
+    const runtime = await startGateway(config, { log: silentLogger() });
     try {
       const per = Math.floor(messages / publishers);
       const specs: PublisherSpec[] = [];

@@ -4,7 +4,7 @@
 // function, so their figures mean the same thing.
 
 import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import type { Topics } from '../gateway/src/contract/topics.js';
 import { BENCH_PASSWORD, fleetDevice, siteCount, siteId, VALVE, type FleetShape } from './pipeline-config.js';
@@ -43,7 +43,7 @@ export interface Drive {
   readonly completeMs: number | null;
   readonly rssMaxBytes: number;
   readonly heapMaxBytes: number;
-  readonly loopDelay: IntervalHistogram;
+  readonly loopDelay: ReturnType<typeof monitorEventLoopDelay>;
   /** CPU the system under test used from `go` until its store held every reading. */
   readonly cpuMs: number;
   /** Readings in the store when the wait ended, and when that was (ms after `go`). */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
 import { silentLogger } from '../gateway/src/log.js';
-import { startRuntime, type Runtime } from '../gateway/src/runtime.js';
+import { startGateway, type Gateway } from '../gateway/src/compose.js';
 import { BENCH_PASSWORD, benchConfig, fleetDevice, GATEWAY_USER, type FleetShape } from './pipeline-config.js';
 import { loadChild, type LoadInput, type LoadOutput } from './pipeline-load.js';
 import { findGc } from './results.js';
@@ -28,7 +28,7 @@ export interface MemoryResult {
 }
 
 /** One reading from every detector of the fleet through the gateway's account, at `ratePerS`. */
-function loadInput(rt: Runtime, shape: FleetShape, ratePerS: number): LoadInput {
+function loadInput(rt: Gateway, shape: FleetShape, ratePerS: number): LoadInput {
   const devices = Array.from({ length: shape.devices }, (_, i) => {
     const d = fleetDevice(shape, i);
     return { username: '', clientId: '', topic: rt.topics.telemetry({ site: d.site as SiteId, device: d.device as DeviceId }) };
@@ -54,7 +54,7 @@ export async function measureMemory(sensors: number, ratePerS = 10_000): Promise
   try {
     const config = await benchConfig({ dataDir, shape });
     const t0 = performance.now();
-    const rt = await startRuntime(config, { log: silentLogger() });
+    const rt = await startGateway(config, { log: silentLogger() });
     const coldStartMs = performance.now() - t0;
     try {
       gc?.();

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../gateway/src/log.js';
-import { startRuntime, type Runtime } from '../gateway/src/runtime.js';
+import { startGateway, type Gateway } from '../gateway/src/compose.js';
 import { BENCH_PASSWORD, benchConfig, fleetDevice, GATEWAY_USER, PEER_USER, siteId, VALVE } from './pipeline-config.js';
 import { drive, leakLatencies, type DriveOptions } from './pipeline-drive.js';
 import { startBenchMosquitto, type BenchMosquitto } from './pipeline-mosquitto.js';
@@ -78,7 +78,7 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
   const { shape } = o;
   const dataDir = mkdtempSync(join(tmpdir(), 'shaobing-pipeline-'));
   let mosquitto: BenchMosquitto | null = null;
-  let runtime: Runtime | null = null;
+  let runtime: Gateway | null = null;
   try {
     const devices = Array.from({ length: shape.devices }, (_, i) => fleetDevice(shape, i));
     const valveNames = Array.from({ length: shape.valveSites }, (_, s) => `${siteId(s)}/${VALVE}`);
@@ -95,7 +95,7 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
       ...(influx ? { storageExtra: influx.storageExtra } : {}),
     });
     const startAt = performance.now();
-    runtime = await startRuntime(config, { log: silentLogger() });
+    runtime = await startGateway(config, { log: silentLogger() });
     const coldStartMs = performance.now() - startAt;
     const rt = runtime;
     const url = mosquitto?.url ?? `mqtt://127.0.0.1:${rt.brokerPort}`;

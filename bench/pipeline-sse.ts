@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { hashToken } from '../dashboard-api/src/token-store.js';
-import type { Runtime } from '../gateway/src/runtime.js';
+import type { Gateway } from '../gateway/src/compose.js';
 
 export interface StreamAccess {
   readonly url: string | null;
@@ -17,7 +17,7 @@ export function benchToken(): { token: string; tokenHash: string } {
   return { token, tokenHash: hashToken(token) };
 }
 
-export async function openStream(rt: Runtime, token: string): Promise<StreamAccess> {
+export async function openStream(rt: Gateway, token: string): Promise<StreamAccess> {
   if (rt.apiPort === null) return { url: null, reason: 'the API did not start' };
   const url = `http://127.0.0.1:${rt.apiPort}/api/v1/stream?access_token=${encodeURIComponent(token)}`;
   const probe = await fetch(url, { signal: AbortSignal.timeout(5000) }).catch((err: Error) => err);

@@ -1,9 +1,11 @@
 // Broker credentials: scrypt password hashes (`scrypt$N$r$p$salt$hash`, the form config/schema.ts
 // accepts) and the authenticator behind aedes's `authenticate` hook.
 
-import { createHmac, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { deviceKey, type DeviceId, type SiteId } from '../../gateway/src/contract/ids.js';
-import { LoginLimiter } from './login-limit.js';
+import { LoginThrottle } from './login-throttle.js';
+import { digestMatches, loginDigest, MemoryLoginDigests, type LoginDigestStore } from './login-digests.js';
+import { ScryptQueue } from './scrypt-queue.js';
 import { DEFAULT_SIGNED_LOGIN, NonceCache, verifySignedLogin, type SignedLoginLimits } from './signed-login.js';
 
 /** Who a connected MQTT client is; the ACL (acl.ts) decides what that identity may touch. */
@@ -13,7 +15,12 @@ export type Identity =
 
 export type AuthResult =
   | { readonly ok: true; readonly identity: Identity }
-  | { readonly ok: false; readonly reason: 'anonymous' | 'unknown_user' | 'bad_password' | 'rate_limited' | 'stale_login' | 'replayed' };
+  | {
+      readonly ok: false;
+      readonly reason: 'anonymous' | 'unknown_user' | 'bad_password' | 'rate_limited' | 'stale_login' | 'replayed';
+      /** How long the broker holds this refusal before it answers (login-throttle.ts); 0 or absent: at once. */
+      readonly holdMs?: number;
+    };
 
 /** A device account: `static` checks a scrypt hash; `signed` a one-time password (signed-login.ts). */
 export interface DeviceAccount {
@@ -37,9 +44,11 @@ export interface Authenticator {
   /** `address` is the client's source address, for the failed-login limit (login-limit.ts);
    * `clientId` is part of what a signed password signs. */
   authenticate(username: string | undefined, password: Buffer | undefined, address?: string, clientId?: string): Promise<AuthResult>;
-  /** Counters for tests and metrics: how often the cache spared a scrypt run, signed logins refused as replays. */
+  /** Counters for tests and metrics: how often a remembered digest spared a scrypt run, signed
+   * logins refused as replays, password checks waiting for a scrypt slot. */
   stats(): {
     readonly cacheHits: number;
+    readonly scryptQueued: number;
     readonly scryptRuns: number;
     readonly cacheSize: number;
     readonly signedAccepted: number;
@@ -47,6 +56,8 @@ export interface Authenticator {
     readonly staleRefused: number;
     readonly nonces: number;
   };
+  /** Saves the remembered logins still pending (the broker is closing). */
+  flush(): void;
 }
 
 export const DEFAULT_SCRYPT = { N: 16_384, r: 8, p: 1 } as const;
@@ -125,10 +136,14 @@ export async function verifyPassword(plain: string | Buffer, encoded: string): P
 type Account = { readonly identity: Identity; readonly passwordHash: string; readonly loginKey?: undefined } | { readonly identity: Identity; readonly loginKey: Buffer };
 
 export interface AuthenticatorOptions {
-  /** Successful logins remembered; a mass reconnect then costs a HMAC each instead of a scrypt. */
-  readonly cacheSize?: number;
-  /** Failed-login limit per username and address; a fresh default one when absent. */
-  readonly limiter?: LoginLimiter;
+  /** Verified logins remembered (login-digests.ts); absent: in memory, lost at a restart. */
+  readonly digests?: LoginDigestStore;
+  /** Secret key of the digests; must stay the same as long as `digests` keeps them. Absent: random per process. */
+  readonly digestKey?: Buffer;
+  /** Failed-login backoff per address and username; a fresh default one when absent. */
+  readonly throttle?: LoginThrottle;
+  /** Password checks running at once (scrypt-queue.ts); the rest of the threadpool stays for I/O. */
+  readonly scryptSlots?: number;
   /** Clock skew and nonce bound for signed logins (signed-login.ts). */
   readonly signedLogin?: Partial<SignedLoginLimits>;
   /** The broker's clock for signed logins; tests pass a controllable one. */
@@ -159,13 +174,26 @@ function accountOf(username: string, stored: StoredAccount): Account {
   return { identity: { role: 'device', site: username.slice(0, slash) as SiteId, device: username.slice(slash + 1) as DeviceId }, passwordHash: stored };
 }
 
+type Refusal = Extract<AuthResult, { ok: false }>;
+
+/** A refusal, with the time to hold it only when there is one (login-throttle.ts). */
+function refuse(reason: Refusal['reason'], holdMs: number): Refusal {
+  return holdMs > 0 ? { ok: false, reason, holdMs } : { ok: false, reason };
+}
+
+/** Two checks at once leave two of libuv's four threads to file and DNS work (scrypt-queue.ts). */
+export const DEFAULT_SCRYPT_SLOTS = 2;
+
 /**
  * Devices log in as `<site>/<device>` with their own password; `broker.users` entries are
- * gateway accounts. Only successes are cached, so a wrong password always pays a full scrypt.
+ * gateway accounts. Only successes are remembered, so a wrong password always pays a full scrypt
+ * (in its address's turn) and its refusal is held back by the throttle.
  */
 export function makeAuthenticator(accounts: AuthAccounts, options: AuthenticatorOptions = {}): Authenticator {
-  const cacheSize = options.cacheSize ?? 10_000;
-  const limiter = options.limiter ?? new LoginLimiter();
+  const throttle = options.throttle ?? new LoginThrottle();
+  const digests: LoginDigestStore = options.digests ?? new MemoryLoginDigests();
+  const digestKey = options.digestKey ?? randomBytes(32);
+  const queue = new ScryptQueue(options.scryptSlots ?? DEFAULT_SCRYPT_SLOTS);
   const signedLimits: SignedLoginLimits = { ...DEFAULT_SIGNED_LOGIN, ...options.signedLogin };
   const clock = options.clock ?? Date.now;
   const nonces = new NonceCache(signedLimits.maxNonces);
@@ -185,10 +213,6 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
     byUsername.set(user.username, { identity: { role: 'gateway', username: user.username }, passwordHash: user.passwordHash });
   }
 
-  // Keyed by HMAC rather than a bare sha256 so the cache holds nothing an attacker who dumps
-  // memory could brute-force offline without also finding this per-process key.
-  const cacheKey = randomBytes(32);
-  const cache = new Map<string, Identity>();
   const inFlight = new Map<string, Promise<boolean>>();
   let cacheHits = 0;
   let scryptRuns = 0;
@@ -196,24 +220,12 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
   let replaysRefused = 0;
   let staleRefused = 0;
 
-  function remember(key: string, identity: Identity): void {
-    cache.delete(key);
-    cache.set(key, identity);
-    // Map iterates in insertion order: the first key is the least recently used one.
-    while (cache.size > cacheSize) {
-      const oldest = cache.keys().next();
-      if (oldest.done) break;
-      cache.delete(oldest.value);
-    }
-  }
-
   /**
    * A signed login costs one HMAC, so it needs no cache and no per-username lock: guessing a
    * 256-bit key is hopeless, and locking the username would let anyone lock the device out.
-   * The address limit still holds against floods.
+   * Failures from the address are slowed down like any other.
    */
   function authenticateSigned(username: string, loginKey: Buffer, identity: Identity, password: Buffer, address: string | undefined, clientId: string): AuthResult {
-    if (limiter.blockedFor(undefined, address) > 0) return { ok: false, reason: 'rate_limited' };
     const verdict = verifySignedLogin({ loginKey, username, clientId, password }, nonces, signedLimits, clock());
     if (verdict.ok) {
       signedAccepted++;
@@ -221,57 +233,47 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
     }
     if (verdict.reason === 'replayed') replaysRefused++;
     if (verdict.reason === 'stale_login') staleRefused++;
-    if (verdict.reason !== 'rate_limited') limiter.fail(undefined, address, false);
-    return { ok: false, reason: verdict.reason };
+    const holdMs = verdict.reason === 'rate_limited' ? 0 : throttle.fail(undefined, address, false);
+    return refuse(verdict.reason, holdMs);
   }
 
   async function authenticate(username: string | undefined, password: Buffer | undefined, address?: string, clientId?: string): Promise<AuthResult> {
-    if (username === undefined || username === '') {
-      limiter.fail(undefined, address, false);
-      return { ok: false, reason: 'anonymous' };
-    }
+    if (username === undefined || username === '') return refuse('anonymous', throttle.fail(undefined, address, false));
     const stored = byUsername.get(username);
     // No dummy scrypt for unknown users: usernames (`site/device`) are not secret here, and
     // spending CPU on them would only make a flood of bogus logins more expensive for us.
-    if (stored === undefined) {
-      limiter.fail(username, address, false);
-      return { ok: false, reason: 'unknown_user' };
-    }
+    if (stored === undefined) return refuse('unknown_user', throttle.fail(username, address, false));
     const account = accountOf(username, stored);
     if (account.loginKey !== undefined) return authenticateSigned(username, account.loginKey, account.identity, password ?? Buffer.alloc(0), address, clientId ?? '');
-    if (password === undefined || password.length === 0) {
-      limiter.fail(username, address, true);
-      return { ok: false, reason: 'bad_password' };
-    }
+    if (password === undefined || password.length === 0) return refuse('bad_password', throttle.fail(username, address, true));
 
-    const key = `${username}\u0000${createHmac('sha256', cacheKey).update(password).digest('base64')}`;
-    const cached = cache.get(key);
-    if (cached) {
-      // A credential that already passed scrypt gets in even while its username is being attacked:
-      // otherwise failing logins under a detector's name would lock the real detector out.
+    // A credential that already passed scrypt gets in at once, whatever is going on under its
+    // name: failing logins from elsewhere only slow their own refusals down.
+    const digest = loginDigest(digestKey, username, account.passwordHash, password);
+    if (digestMatches(digests.get(username), digest)) {
       cacheHits++;
-      remember(key, cached);
-      return { ok: true, identity: cached };
+      return { ok: true, identity: account.identity };
     }
-    // Past the limit no scrypt runs at all: guessing stops and so does the CPU it would cost.
-    if (limiter.blockedFor(username, address) > 0) return { ok: false, reason: 'rate_limited' };
     // A device that reconnects several times at once shares one scrypt run.
-    let pending = inFlight.get(key);
+    const flightKey = digest.toString('base64');
+    let pending = inFlight.get(flightKey);
     if (!pending) {
-      scryptRuns++;
-      pending = verifyPassword(password, account.passwordHash).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
+      pending = queue
+        .run(address, () => {
+          scryptRuns++;
+          return verifyPassword(password, account.passwordHash);
+        })
+        .finally(() => inFlight.delete(flightKey));
+      inFlight.set(flightKey, pending);
     }
-    if (!(await pending)) {
-      limiter.fail(username, address, true);
-      return { ok: false, reason: 'bad_password' };
-    }
-    remember(key, account.identity);
+    if (!(await pending)) return refuse('bad_password', throttle.fail(username, address, true));
+    digests.put(username, digest);
     return { ok: true, identity: account.identity };
   }
 
   return {
     authenticate,
-    stats: () => ({ cacheHits, scryptRuns, cacheSize: cache.size, signedAccepted, replaysRefused, staleRefused, nonces: nonces.size }),
+    flush: () => digests.flush?.(),
+    stats: () => ({ cacheHits, scryptQueued: queue.depth, scryptRuns, cacheSize: digests.size, signedAccepted, replaysRefused, staleRefused, nonces: nonces.size }),
   };
 }

@@ -11,6 +11,7 @@ import type { Authenticator, Identity } from './auth.js';
 import { canPublish, canSubscribe } from './acl.js';
 import { DEFAULT_MAX_PACKET_BYTES, PacketLimit, type PacketLimitViolation } from './packet-limit.js';
 import { UrgentForwarder } from './urgent-forward.js';
+import { ClientIdOwners, identityName } from './client-id-owner.js';
 
 export interface TelemetryOutcome {
   /** Reroute the packet here instead of forwarding it (a dead letter for a malformed payload). */
@@ -42,8 +43,10 @@ export interface Broker {
   readonly port: number;
   identityOf(client: Client): Identity | undefined;
   /** oversizeCuts: connections cut because a packet header announced more than maxPacketBytes (or
-   * was malformed); urgentWrites: gateway commands written to their actuator at once. */
-  stats(): { readonly oversizeCuts: number; readonly urgentWrites: number };
+   * was malformed); urgentWrites: gateway commands written to their actuator at once;
+   * takeoversRefused: CONNECTs refused because another identity holds the client id live;
+   * logins: the authenticator's counters (scrypt runs, remembered digests). */
+  stats(): { readonly oversizeCuts: number; readonly urgentWrites: number; readonly takeoversRefused: number; readonly logins: ReturnType<Authenticator['stats']> };
   /**
    * Writes a gateway command to its clean-session actuators at once (urgent-forward.ts); an
    * aedes.publish of the same packet (same payload Buffer) afterwards skips them. Returns how many.
@@ -54,9 +57,15 @@ export interface Broker {
 
 type AuthError = Error & { returnCode: number };
 
+/** Refusals held back at once at most (each holds its socket open while it waits). */
+const MAX_HELD_REFUSALS = 1_000;
+
 export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { topics, authenticator, log } = options;
   const identities = new WeakMap<Client, Identity>();
+  const owners = new ClientIdOwners();
+  let heldRefusals = 0;
+  let takeoversRefused = 0;
 
   const aedes = await Aedes.createBroker({
     drainTimeout: options.drainTimeoutMs,
@@ -66,16 +75,37 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       authenticator.authenticate(username, password, address, client.id).then(
         (result) => {
           if (result.ok) {
+            const claim = owners.claim(client.id, { identity: result.identity, client });
+            if (!claim.ok) {
+              takeoversRefused++;
+              log.warn(
+                { clientId: client.id, address, holder: identityName(claim.holder), refused: identityName(result.identity), takeoversRefused },
+                'mqtt connection refused: client id held by another identity',
+              );
+              // 2 "identifier rejected": the live session stays, the newcomer must pick another id.
+              const err = new Error('client id in use by another identity') as AuthError;
+              err.returnCode = 2;
+              done(err, null);
+              return;
+            }
             identities.set(client, result.identity);
             done(null, true);
             return;
           }
-          log.warn({ clientId: client.id, username, reason: result.reason }, 'mqtt connection refused');
           const err = new Error(`connection refused: ${result.reason}`) as AuthError;
           // 5 not authorised, 4 bad username or password; 3 server unavailable tells a rate-limited
           // client to come back later (MQTT 3.1.1 has no "too many attempts" code).
           err.returnCode = result.reason === 'anonymous' ? 5 : result.reason === 'rate_limited' ? 3 : 4;
-          done(err, null);
+          // A guesser past its allowance waits for its answer (login-throttle.ts). Held refusals
+          // keep a socket each: past MAX_HELD_REFUSALS the rest are answered at once.
+          const holdMs = heldRefusals < MAX_HELD_REFUSALS ? (result.holdMs ?? 0) : 0;
+          log.warn({ clientId: client.id, username, address, reason: result.reason, holdMs }, 'mqtt connection refused');
+          if (holdMs <= 0) return done(err, null);
+          heldRefusals++;
+          setTimeout(() => {
+            heldRefusals--;
+            done(err, null);
+          }, holdMs).unref();
         },
         (err: unknown) => {
           log.error({ err, clientId: client.id }, 'authentication failed with an error');
@@ -131,7 +161,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   let oversizeCuts = 0;
   const server: Server = createServer((socket) => {
-    aedes.handle(socket);
+    const client = aedes.handle(socket);
+    socket.once('close', () => {
+      if (typeof client.id === 'string') owners.release(client.id, client);
+    });
     // After aedes.handle: aedes reads in 'readable' mode, so this 'data' listener runs inside its
     // read() before the parser sees the chunk, and does not switch the socket to flowing mode.
     guardPacketSize(socket, maxPacketBytes, (violation) => {
@@ -154,11 +187,12 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     aedes,
     port,
     identityOf: (client) => identities.get(client),
-    stats: () => ({ oversizeCuts, urgentWrites: urgent.writes }),
+    stats: () => ({ oversizeCuts, urgentWrites: urgent.writes, takeoversRefused, logins: authenticator.stats() }),
     sendNow: (packet) => urgent.sendNow(packet),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      authenticator.flush();
     },
   };
 }

@@ -1,7 +1,8 @@
-// The alarm list of the API: filters and keyset pagination over the `alarm` table, newest first.
-// The cursor is the (raisedAtMs, id) of the last alarm of a page, so a page never repeats or skips
-// an alarm because new ones arrived meanwhile (they sort before the cursor). Rows map to the
-// Alarm shape by column name, so columns other modules add (shelving) come along.
+// The alarm list of the API: filters and keyset pagination over the `alarm` table, in one of two
+// orders, both done in SQL: `time` (newest first) and `priority`, the order an officer acts in
+// (active unacknowledged first, then by level red → blue, then newest). The cursor is the sort key
+// of the last alarm of a page, so a page never repeats or skips an alarm because others arrived
+// meanwhile. Rows map to the Alarm shape by column name, so columns other modules add come along.
 
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import { migrateModule } from '../../gateway/src/store/sqlite.js';
@@ -11,8 +12,12 @@ import { ApiError } from './errors.js';
 export interface AlarmPageQuery {
   readonly site?: string | undefined;
   readonly level?: string | undefined;
-  readonly state?: string | undefined;
+  /** One state or several (an alarm in any of them). */
+  readonly state?: string | readonly string[] | undefined;
+  readonly sort?: AlarmSort | undefined;
   readonly active?: boolean | undefined;
+  /** Only alarms that still need someone (as lifecycle.ts isOpen), or only those that do not. */
+  readonly open?: boolean | undefined;
   readonly fromMs?: number | undefined;
   readonly toMs?: number | undefined;
   readonly limit: number;
@@ -20,6 +25,18 @@ export interface AlarmPageQuery {
 }
 
 const ACTIVE = "('active_unacked', 'active_acked')";
+// gateway/src/alarms/lifecycle.ts isOpen: active, cleared unacknowledged, or cleared with an
+// orange/red peak not yet closed out (整改销号).
+const OPEN = `(state IN ('active_unacked', 'active_acked', 'cleared_unacked') OR (state = 'cleared' AND peak_level IN ('orange', 'red')))`;
+
+export const ALARM_SORTS = ['time', 'priority'] as const;
+export type AlarmSort = (typeof ALARM_SORTS)[number];
+
+// The officer's order as two small integers SQLite can index. An active alarm ranks by its level
+// now; a cleared one by the worst it reached, which is what its close-out is about.
+const STATE_RANK = "(CASE state WHEN 'active_unacked' THEN 0 WHEN 'active_acked' THEN 1 WHEN 'cleared_unacked' THEN 2 WHEN 'cleared' THEN 3 ELSE 4 END)";
+const LEVEL_RANK = `(CASE (CASE WHEN state IN ${ACTIVE} THEN level ELSE peak_level END) WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END)`;
+const PRIORITY_ORDER = `${STATE_RANK}, ${LEVEL_RANK}, raised_at_ms DESC, id`;
 
 const camelNames = new Map<string, string>();
 
@@ -54,13 +71,40 @@ export function decodeCursor(cursor: string): { raisedAtMs: number; id: string }
   throw new ApiError(400, 'cursor: not a cursor from this API (use nextCursor of the previous page)');
 }
 
+interface PriorityKey {
+  readonly stateRank: number;
+  readonly levelRank: number;
+  readonly raisedAtMs: number;
+  readonly id: string;
+}
+
+export function encodePriorityCursor(k: PriorityKey): string {
+  return Buffer.from(JSON.stringify(['p', k.stateRank, k.levelRank, k.raisedAtMs, k.id])).toString('base64url');
+}
+
+export function decodePriorityCursor(cursor: string): PriorityKey {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 5 && v[0] === 'p' && [v[1], v[2], v[3]].every(Number.isInteger) && typeof v[4] === 'string') {
+      return { stateRank: v[1] as number, levelRank: v[2] as number, raisedAtMs: v[3] as number, id: v[4] };
+    }
+  } catch {
+    // falls through to the refusal below
+  }
+  throw new ApiError(400, 'cursor: not a cursor of this sort order (use nextCursor of the previous page, with the same sort)');
+}
+
 export class AlarmQuery {
   /** Prepared once per distinct filter combination (a handful), not once per request. */
   private readonly statements = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(private readonly db: Db) {
     // The newest-first list without a site filter walks this index instead of sorting the table.
-    migrateModule(db, 'api-read', ['CREATE INDEX IF NOT EXISTS api_alarm_by_time ON alarm (raised_at_ms DESC, id)']);
+    migrateModule(db, 'api-read', [
+      'CREATE INDEX IF NOT EXISTS api_alarm_by_time ON alarm (raised_at_ms DESC, id)',
+      // The officer's list walks this index in order instead of sorting every alarm per page.
+      `CREATE INDEX IF NOT EXISTS api_alarm_by_priority ON alarm (${PRIORITY_ORDER})`,
+    ]);
   }
 
   page(q: AlarmPageQuery): { alarms: Alarm[]; nextCursor: string | null } {
@@ -68,17 +112,30 @@ export class AlarmQuery {
     const params: Record<string, unknown> = { limit: q.limit + 1 };
     if (q.site !== undefined) (where.push('site = @site'), (params.site = q.site));
     if (q.level !== undefined) (where.push('level = @level'), (params.level = q.level));
-    if (q.state !== undefined) (where.push('state = @state'), (params.state = q.state));
+    if (q.state !== undefined) {
+      const states = typeof q.state === 'string' ? [q.state] : q.state;
+      where.push(`state IN (${states.map((_, i) => `@state${i}`).join(', ')})`);
+      states.forEach((st, i) => (params[`state${i}`] = st));
+    }
     if (q.active !== undefined) where.push(`state ${q.active ? '' : 'NOT '}IN ${ACTIVE}`);
+    if (q.open !== undefined) where.push(q.open ? OPEN : `NOT ${OPEN}`);
     if (q.fromMs !== undefined) (where.push('raised_at_ms >= @fromMs'), (params.fromMs = q.fromMs));
     if (q.toMs !== undefined) (where.push('raised_at_ms <= @toMs'), (params.toMs = q.toMs));
-    if (q.cursor !== undefined) {
+    const priority = q.sort === 'priority';
+    if (q.cursor !== undefined && priority) {
+      const c = decodePriorityCursor(q.cursor);
+      where.push(
+        `(${STATE_RANK} > @cState OR (${STATE_RANK} = @cState AND (${LEVEL_RANK} > @cLevel OR (${LEVEL_RANK} = @cLevel AND (raised_at_ms < @cRaised OR (raised_at_ms = @cRaised AND id > @cId))))))`,
+      );
+      Object.assign(params, { cState: c.stateRank, cLevel: c.levelRank, cRaised: c.raisedAtMs, cId: c.id });
+    } else if (q.cursor !== undefined) {
       const c = decodeCursor(q.cursor);
       where.push('(raised_at_ms < @cRaised OR (raised_at_ms = @cRaised AND id > @cId))');
       params.cRaised = c.raisedAtMs;
       params.cId = c.id;
     }
-    const sql = `SELECT * FROM alarm ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY raised_at_ms DESC, id LIMIT @limit`;
+    const columns = priority ? `*, ${STATE_RANK} AS _state_rank, ${LEVEL_RANK} AS _level_rank` : '*';
+    const sql = `SELECT ${columns} FROM alarm ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${priority ? PRIORITY_ORDER : 'raised_at_ms DESC, id'} LIMIT @limit`;
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
@@ -86,9 +143,16 @@ export class AlarmQuery {
     }
     const rows = statement.all(params) as Record<string, unknown>[];
     const more = rows.length > q.limit;
-    const alarms = rows.slice(0, q.limit).map(alarmFromRow);
-    const last = alarms[alarms.length - 1];
-    return { alarms, nextCursor: more && last ? encodeCursor(last.raisedAtMs, last.id) : null };
+    const page = rows.slice(0, q.limit);
+    const lastRow = page[page.length - 1];
+    let nextCursor: string | null = null;
+    if (more && lastRow) {
+      const raisedAtMs = lastRow.raised_at_ms as number;
+      const id = lastRow.id as string;
+      nextCursor = priority ? encodePriorityCursor({ stateRank: lastRow._state_rank as number, levelRank: lastRow._level_rank as number, raisedAtMs, id }) : encodeCursor(raisedAtMs, id);
+    }
+    if (priority) for (const row of page) (delete row._state_rank, delete row._level_rank);
+    return { alarms: page.map(alarmFromRow), nextCursor };
   }
 
   /** Worst current level and count of active alarms per site. */

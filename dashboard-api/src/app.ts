@@ -18,6 +18,7 @@ import { createMetrics, metricsRoute } from './metrics.js';
 import { StreamHub, streamRoutes } from './stream.js';
 import { AlarmQuery } from './alarm-query.js';
 import { LiveState } from './live-state.js';
+import { DeviceLastStore } from './device-last-store.js';
 import { hashToken, TokenStore } from './token-store.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
@@ -32,6 +33,7 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { staticPage } from './static.js';
+import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -59,7 +61,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // (the stream's ?access_token= must never reach a log).
   // forceCloseConnections: a client that stops reading must not hold the gateway's shutdown (it
   // held stop() for ~55 s in the browser test's first version).
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024, forceCloseConnections: true });
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024, forceCloseConnections: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the answers (OpenAPI) and the tests hold the routes to them; checking
   // every answer against them again at run time cost most of the time of a 100-alarm page.
@@ -75,7 +77,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     audit: deps.audit ?? new AuditLog(deps.db),
     tokens,
     alarmQuery: new AlarmQuery(deps.db),
-    live: new LiveState(),
+    live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
     sites: new Map(deps.sites.map((s) => [s.id, s])),
   };
   const hub = new StreamHub(
@@ -143,6 +145,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     { prefix: '/api/v1' },
   );
 
+  registerApiFallback(app);
   // The officers' page and its assets at `/` (the page helper's plugin).
   void app.register(staticPage);
   return app;

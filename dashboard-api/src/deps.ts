@@ -62,7 +62,10 @@ export interface OrderActions {
 export interface SiteInfo {
   readonly id: string;
   readonly name: string;
-  readonly devices: readonly { readonly id: string; readonly kind: string; readonly channels: Readonly<Record<string, { readonly quantity: string }>> }[];
+  /** Where responders go and who to call, from the site's config (optional there). */
+  readonly address?: string | undefined;
+  readonly contact?: string | undefined;
+  readonly devices: readonly { readonly id: string; readonly kind: string; readonly staleAfterS?: number; readonly channels: Readonly<Record<string, { readonly quantity: string }>> }[];
 }
 
 /** A notification as the outbox keeps it (gateway/src/notify/outbox.ts); its body is not served. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ID_PATTERN } from '../../gateway/src/contract/ids.js';
 import { LEVELS } from '../../gateway/src/contract/levels.js';
+import { ALARM_KINDS } from '../../gateway/src/contract/alarm-kind.js';
 import { ROLES } from './token-store.js';
 
 export const idParam = (name: string) => z.string().regex(ID_PATTERN, `${name} must be an id of A-Z a-z 0-9 _ -`);
@@ -21,6 +22,10 @@ export const note = z.string().trim().min(1, 'must not be blank').max(2000);
 
 export const errorBody = z.object({ statusCode: z.number().int(), error: z.string(), message: z.string() }).describe('Error');
 
+/** One language of an alarm's text (contract/alarm-text.ts): what happened, and the value and
+ * peak with their own unit, null where no number means anything (a device offline). */
+const alarmTextSchema = z.object({ cause: z.string(), value: z.string().nullable(), peak: z.string().nullable() });
+
 export const alarmSchema = z
   .looseObject({
     id: z.string(),
@@ -29,6 +34,9 @@ export const alarmSchema = z
     channel: z.string(),
     quantity: z.string(),
     ruleId: z.string(),
+    /** What the alarm is (contract/alarm-kind.ts): it decides what value means. */
+    kind: z.enum(ALARM_KINDS),
+    text: z.object({ zh: alarmTextSchema, en: alarmTextSchema }),
     level,
     peakLevel: level,
     value: z.number(),

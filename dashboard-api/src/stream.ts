@@ -4,6 +4,7 @@
 // one it missed. A client that stops reading is dropped once it leaves too much unread, rather
 // than buffered without bound; its EventSource reconnects and resumes from its last id.
 
+import { alarmView } from './alarm-view.js';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -62,7 +63,7 @@ export class StreamHub {
   /** Feeds the hub from the gateway's event bus. */
   attach(events: EventBus): void {
     this.unsubscribe.push(
-      events.on('alarm', ({ alarm, event }) => this.publish('alarm', { alarm, event })),
+      events.on('alarm', ({ alarm, event }) => this.publish('alarm', { alarm: alarmView(alarm), event })),
       events.on('order', ({ order, what }) => this.publish('order', { order, what })),
       // An actuator's confirmation changes the order's commands: the page shows it.
       events.on('command', ({ order, what }) => this.publish('order', { order, what: `command_${what}` })),

@@ -8,7 +8,7 @@ import { demoConfig } from './config/demo.js';
 import { effectiveRules } from './config/effective-rules.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
-import { startRuntime, type Runtime } from './runtime.js';
+import { startGateway, type Gateway } from './compose.js';
 import type { Config } from './config/schema.js';
 import { reloadPlan } from './config/reload-plan.js';
 import { runDemo } from './demo.js';
@@ -71,9 +71,9 @@ async function start(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const { config, source } = load(argv);
   const log = createLogger(config.log.level);
-  let runtime: Runtime;
+  let runtime: Gateway;
   try {
-    runtime = await startRuntime(config, { log });
+    runtime = await startGateway(config, { log });
   } catch (err) {
     // One line a supervisor's log shows and a person can act on; the exit code lets it restart us.
     console.error(`shaobing start: ${startFailure(err, config)}`);

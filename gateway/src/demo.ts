@@ -9,7 +9,7 @@ import { configSchema } from './config/schema.js';
 import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from './config/demo.js';
 import { LEVEL_ZH } from './contract/levels.js';
 import { QUANTITY_INFO, type Quantity } from './config/quantities.js';
-import { startRuntime } from './runtime.js';
+import { startGateway } from './compose.js';
 import { createLogger } from './log.js';
 import { startKitchenLeak } from '../../simulators/src/scenarios/kitchen-run.js';
 
@@ -41,7 +41,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   const config = configSchema.parse(input);
   // The story says what the gateway does; its own warnings (e.g. "stop-work order issued") are the
   // same events as JSON and would cut into it. Errors still show: they are not part of the story.
-  const runtime = await startRuntime(config, { log: createLogger(options.verbose ? 'info' : 'error') });
+  const runtime = await startGateway(config, { log: createLogger(options.verbose ? 'info' : 'error') });
   const { events, topics } = runtime;
 
   console.log(`哨兵 Shaobing demo — ${config.sites[0]!.name}`);

@@ -7,6 +7,7 @@ import type { Alarm, AlarmEvent } from './alarms/lifecycle.js';
 import type { OrderCommand, StopWorkOrder } from './orders/stop-work.js';
 import type { OutOfService } from './alarms/out-of-service.js';
 import type { Logger } from './log.js';
+import { Listeners } from './listeners.js';
 
 export interface GatewayEvents {
   reading: { ref: DeviceRef; telemetry: Telemetry };
@@ -19,36 +20,9 @@ export interface GatewayEvents {
   outOfService: { entry: OutOfService; what: 'set' | 'returned' | 'expired' };
 }
 
-type Listener<K extends keyof GatewayEvents> = (payload: GatewayEvents[K]) => void;
-
-export class EventBus {
-  private readonly listeners: { [K in keyof GatewayEvents]?: Listener<K>[] } = {};
-
-  constructor(private readonly log: Logger) {}
-
-  on<K extends keyof GatewayEvents>(kind: K, listener: Listener<K>): () => void {
-    const list = (this.listeners[kind] ??= []) as Listener<K>[];
-    list.push(listener);
-    return () => {
-      const i = list.indexOf(listener);
-      if (i >= 0) list.splice(i, 1);
-    };
-  }
-
-  /** True when someone listens: lets the hot path skip building a payload nobody reads. */
-  has(kind: keyof GatewayEvents): boolean {
-    return (this.listeners[kind]?.length ?? 0) > 0;
-  }
-
-  emit<K extends keyof GatewayEvents>(kind: K, payload: GatewayEvents[K]): void {
-    const list = this.listeners[kind] as Listener<K>[] | undefined;
-    if (!list) return;
-    for (const listener of list) {
-      try {
-        listener(payload);
-      } catch (err) {
-        this.log.error({ err, event: kind }, 'event listener failed');
-      }
-    }
+/** The gateway's bus: every listener of `on` gets an unsubscribe; one that throws is logged. */
+export class EventBus extends Listeners<GatewayEvents> {
+  constructor(log: Logger) {
+    super(log, 'event');
   }
 }

@@ -1,6 +1,6 @@
 // Access (issue 8): nobody in without a credential, nobody beyond their own topics or role, limits
 // on guessing over MQTT and HTTP, and the audit chain catching an edit, all against the running
-// gateway over real sockets (broker/src/login-limit.ts adds the MQTT login limit this needed,
+// gateway over real sockets (broker/src/login-throttle.ts slows MQTT password guessing down,
 // signed-login.ts the refusal of replayed passwords, packet-limit.ts the cut of oversized packets).
 
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,9 +38,9 @@ describe('access to the running gateway', () => {
       'device subscribes to the dead letters',
       'device stays connected after refused subscriptions',
     ],
-    'holds the MQTT login limit without locking out a device whose password was verified before': [
+    'slows MQTT password guessing down without locking out the device it names': [
       'failed logins under one username',
-      'right valve password while its username is blocked (never verified before)',
+      'right valve password while its username is under attack (never verified before)',
       'the real gas-01 reconnects while its username is under attack',
     ],
     'refuses API calls without a token, with a revoked token and below the role': [

@@ -25,12 +25,12 @@ describe('journal on a full disk (SQLITE_FULL through PRAGMA max_page_count)', (
     for (const c of cleanups.splice(0).reverse()) c();
   });
 
-  function open(fullRetryMs = 20, maxHeldWhileFull?: number): { journal: Journal; db: Db } {
+  function open(fullRetryMs = 20, maxHeldWhileFull?: number, hasSpace?: () => boolean): { journal: Journal; db: Db } {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
     const db = openJournalDb(dir.path, 'FULL');
     cleanups.push(() => db.open && db.close());
-    const journal = new Journal(db, { commitIntervalMs: 5, maxBatch: 100, fullRetryMs, ...(maxHeldWhileFull !== undefined ? { maxHeldWhileFull } : {}) }, silentLogger());
+    const journal = new Journal(db, { commitIntervalMs: 5, maxBatch: 100, fullRetryMs, ...(maxHeldWhileFull !== undefined ? { maxHeldWhileFull } : {}), ...(hasSpace ? { hasSpace } : {}) }, silentLogger());
     cleanups.push(() => db.open && journal.close());
     return { journal, db };
   }
@@ -39,8 +39,8 @@ describe('journal on a full disk (SQLITE_FULL through PRAGMA max_page_count)', (
     const { journal, db } = open();
     const full: unknown[] = [];
     let spaceBack = 0;
-    journal.onDiskFull = (err, held) => full.push([err.message, held]);
-    journal.onDiskSpace = () => spaceBack++;
+    journal.on('diskFull', ({ err, held }) => full.push([err.message, held]));
+    journal.on('diskSpace', () => spaceBack++);
     journal.writerPragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`); // per connection: the journal worker's
     const calls: { seq: number; err: Error | undefined }[] = [];
     for (let seq = 1; seq <= 20; seq++) journal.append(reading(seq), (err) => calls.push({ seq, err }));
@@ -63,9 +63,8 @@ describe('journal on a full disk (SQLITE_FULL through PRAGMA max_page_count)', (
   });
 
   it('waits for hasSpace before retrying, refuses past its bound and fails what it holds at close', async () => {
-    const { journal, db } = open(20, 5);
     let roomy = false;
-    journal.hasSpace = () => roomy;
+    const { journal, db } = open(20, 5, () => roomy);
     journal.writerPragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`); // per connection: the journal worker's
     const errors: (string | null)[] = [];
     for (let seq = 1; seq <= 3; seq++) journal.append(reading(seq), (err) => errors.push(err ? err.message : null));

@@ -1,12 +1,22 @@
 // A real browser for page tests: Debian's chromium driven by playwright-core (no bundled browser
 // download; sites and CI run offline). A failing step leaves a screenshot in test-results/.
 
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Why the page tests cannot run here, or null when they can (`npm test`'s preflight installs it). */
+export function chromiumMissing(): string | null {
+  try {
+    accessSync(CHROMIUM_PATH, constants.X_OK);
+    return null;
+  } catch {
+    return `no ${CHROMIUM_PATH}; install it with \`apt-get install chromium\` (npm test does so as root: scripts/test-servers.mjs)`;
+  }
+}
 
 /** Flags measured to work headless as root in a container (docs: /work/shared/STACK.md). */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];

@@ -2,7 +2,7 @@
 
 import { configSchema, type Config, type ConfigInput } from '../../gateway/src/config/schema.js';
 import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from '../../gateway/src/config/demo.js';
-import { startRuntime, type Runtime } from '../../gateway/src/runtime.js';
+import { startGateway, type Gateway } from '../../gateway/src/compose.js';
 import { silentLogger, createLogger, type Logger } from '../../gateway/src/log.js';
 
 export { DEMO_PASSWORDS, DEMO_SITE };
@@ -22,8 +22,8 @@ export function testLogger(): Logger {
   return process.env.SHAOBING_TEST_LOG ? createLogger(process.env.SHAOBING_TEST_LOG) : silentLogger();
 }
 
-export async function startTestGateway(config: Config, clock?: () => number): Promise<Runtime & { url: string }> {
-  const runtime = await startRuntime(config, { log: testLogger(), ...(clock ? { clock } : {}) });
+export async function startTestGateway(config: Config, clock?: () => number): Promise<Gateway & { url: string }> {
+  const runtime = await startGateway(config, { log: testLogger(), ...(clock ? { clock } : {}) });
   return Object.assign(runtime, { url: `mqtt://127.0.0.1:${runtime.brokerPort}` });
 }
 

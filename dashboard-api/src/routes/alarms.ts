@@ -6,7 +6,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import { ApiError } from '../errors.js';
+import { alarmView, type AlarmView } from '../alarm-view.js';
 import { audited, type ApiContext } from '../context.js';
+import { ALARM_SORTS } from '../alarm-query.js';
 import type { AlarmActions, Moved } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { alarmEventSchema, alarmSchema, alarmState, answers, idParam, level, limitQuery, msQuery, note } from '../schemas.js';
@@ -15,8 +17,25 @@ const alarmQuery = z
   .object({
     site: idParam('site').optional(),
     level: level.optional(),
-    state: alarmState.optional(),
+    // One state, or several separated by commas (`cleared_unacked,cleared`: the page's cleared section).
+    state: z
+      .string()
+      .transform((v, c) => {
+        const states = v.split(',');
+        for (const st of states) {
+          if (!alarmState.safeParse(st).success) {
+            c.addIssue({ code: 'custom', message: `${st} is not one of ${alarmState.options.join(', ')}` });
+            return z.NEVER;
+          }
+        }
+        return states;
+      })
+      .optional(),
+    // time: newest first; priority: the order an officer acts in (active unacknowledged, red first).
+    sort: z.enum(ALARM_SORTS).default('time'),
     active: z.enum(['true', 'false']).optional(),
+    // true: alarms that still need someone (active, unacknowledged, or a cleared orange/red not closed out).
+    open: z.enum(['true', 'false']).optional(),
     fromMs: msQuery.optional(),
     toMs: msQuery.optional(),
     limit: limitQuery(1000, 100),
@@ -69,13 +88,13 @@ export function alarmRoutes(ctx: ApiContext) {
   const ackBody = z.object({ note: z.string().max(2000).optional() }).strict().nullish();
   const closeBody = z.object({ note: z.string().max(2000).optional() }).strict().nullish();
 
-  function act(request: FastifyRequest, action: string, id: string, run: (by: string) => Moved<Alarm> | undefined, detail: Record<string, unknown> = {}): { alarm: Alarm } {
+  function act(request: FastifyRequest, action: string, id: string, run: (by: string) => Moved<Alarm> | undefined, detail: Record<string, unknown> = {}): { alarm: AlarmView } {
     const by = principalOf(request).name;
     const alarm = audited(ctx, request, action, id, () => {
       const next = moved(id, run(by));
       return { result: next, detail: { ...detail, site: next.site, device: next.device, level: next.level, state: next.state } };
     });
-    return { alarm };
+    return { alarm: alarmView(alarm) };
   }
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -86,14 +105,15 @@ export function alarmRoutes(ctx: ApiContext) {
       {
         config: { role: 'viewer' },
         schema: {
-          summary: 'Alarms, newest first, with filters and cursor pagination',
+          summary: 'Alarms, newest first or in the order an officer acts (sort=priority), with filters and cursor pagination',
           querystring: alarmQuery,
           response: answers({ 200: z.object({ alarms: z.array(alarmSchema), nextCursor: z.string().nullable() }) }, 400),
         },
       },
       async (request) => {
         const q = request.query;
-        return ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true' });
+        const page = ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true', open: q.open === undefined ? undefined : q.open === 'true' });
+        return { alarms: page.alarms.map(alarmView), nextCursor: page.nextCursor };
       },
     );
 
@@ -106,7 +126,7 @@ export function alarmRoutes(ctx: ApiContext) {
       async (request) => {
         const alarm = actions.get(request.params.id);
         if (!alarm) throw new ApiError(404, `no alarm ${request.params.id}`);
-        return { alarm, events: ctx.deps.alarms.events(alarm.id) };
+        return { alarm: alarmView(alarm), events: ctx.deps.alarms.events(alarm.id) };
       },
     );
 

@@ -1,5 +1,6 @@
-// Devices as configured, with what the gateway knows of each: online (last birth or will),
-// battery and the last value of each channel, and whether it is out of service for maintenance.
+// Devices as configured, with what the gateway knows of each: online (its last birth or will, or
+// a reading heard within its staleAfterS), battery and the last value of each channel (kept in
+// state.db, so they are there after a restart), and whether it is out of service for maintenance.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -26,7 +27,22 @@ const device = z
 const deviceParams = z.object({ site: idParam('site'), device: idParam('device') });
 
 export function deviceRoutes(ctx: ApiContext) {
-  const statusOf = ctx.deps.db.prepare('SELECT state FROM device_status WHERE site = ? AND device = ?');
+  const statusOf = ctx.deps.db.prepare('SELECT state, at_ms AS atMs FROM device_status WHERE site = ? AND device = ?');
+
+  /**
+   * Online by the newest evidence, both in gateway time: a status message (birth or last will), or
+   * a reading. A detector that never sends a status message is online while it reports within its
+   * staleAfterS (the silence after which it raises `stale`); a will after its last reading wins.
+   */
+  function onlineOf(siteId: string, d: { id: string; staleAfterS?: number }): boolean | null {
+    const status = statusOf.get(siteId, d.id) as { state: string; atMs: number } | undefined;
+    const heard = ctx.live.heardAtMs(siteId, d.id);
+    if (heard !== null && (!status || heard > status.atMs)) {
+      if (ctx.clock() - heard <= (d.staleAfterS ?? 100) * 1000) return true;
+      return status ? status.state === 'online' : false;
+    }
+    return status ? status.state === 'online' : null;
+  }
   const actions = ctx.deps.alarmActions;
 
   /** The spell in force for this device: its own, or its whole site's. */
@@ -41,13 +57,12 @@ export function deviceRoutes(ctx: ApiContext) {
   }
 
   function view(siteId: string, d: (typeof ctx.deps.sites)[number]['devices'][number]): z.infer<typeof device> {
-    const status = statusOf.get(siteId, d.id) as { state: string } | undefined;
     const oos = spellOf(siteId, d.id);
     return {
       site: siteId,
       id: d.id,
       kind: d.kind,
-      online: status ? status.state === 'online' : null,
+      online: onlineOf(siteId, d),
       battery: ctx.live.battery(siteId, d.id),
       outOfService: oos ? { by: oos.by, reason: oos.reason, untilMs: oos.untilMs } : null,
       channels: Object.entries(d.channels).map(([channel, spec]) => {

@@ -11,7 +11,7 @@ import { audited, type ApiContext } from '../context.js';
 import type { Moved, OrderActions } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { answers, idParam, limitQuery, note, orderSchema } from '../schemas.js';
-import { GAS_TEST_UNITS } from '../../../gateway/src/orders/gas-test.js';
+import { QUANTITY_UNITS as GAS_TEST_UNITS } from '../../../gateway/src/config/quantities.js';
 import type { ManualGasTest } from '../../../gateway/src/orders/stop-work.js';
 
 const orderQuery = z

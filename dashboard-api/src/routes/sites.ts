@@ -18,14 +18,14 @@ function worst(levels: readonly string[]): Level | null {
 export function siteRoutes(ctx: ApiContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const site = z.object({ id: z.string(), name: z.string(), worstLevel: level.nullable(), activeAlarms: z.number().int(), order: orderSchema.nullable() });
+    const site = z.object({ id: z.string(), name: z.string(), address: z.string().nullable(), contact: z.string().nullable(), worstLevel: level.nullable(), activeAlarms: z.number().int(), order: orderSchema.nullable() });
 
     r.get('/sites', { config: { role: 'viewer' }, schema: { summary: 'Every site with its worst active level and its order', response: answers({ 200: z.object({ sites: z.array(site) }) }) } }, async () => {
       const active = ctx.alarmQuery.activeBySite();
       return {
         sites: ctx.deps.sites.map((s) => {
           const levels = active.get(s.id)?.levels ?? [];
-          return { id: s.id, name: s.name, worstLevel: worst(levels), activeAlarms: levels.length, order: ctx.deps.orders.latestForSite(s.id) ?? null };
+          return { id: s.id, name: s.name, address: s.address ?? null, contact: s.contact ?? null, worstLevel: worst(levels), activeAlarms: levels.length, order: ctx.deps.orders.latestForSite(s.id) ?? null };
         }),
       };
     });

@@ -23,11 +23,20 @@ function applyOrder(res) {
 const noteField = (name, label, required, hint) => ({ name, label, type: 'textarea', required, hint });
 
 export const alarmActions = {
+  // One deliberate confirm with room for a note (what was done, who was called); the note is kept
+  // on the alarm's ack event and in the audit log.
   ack: (alarm) =>
-    api
-      .post(`/alarms/${encodeURIComponent(alarm.id)}/ack`, {})
-      .then(applyAlarm)
-      .catch((err) => showNotice(describeError(err))),
+    openActionDialog({
+      title: t('ackTitle'),
+      action: 'ack',
+      intro: t('ackIntro'),
+      submitLabel: t('ackConfirm'),
+      fields: [noteField('note', t('ackNote'), false, t('ackNoteHint'))],
+      submit: (v) => {
+        const note = (v.note ?? '').trim();
+        return api.post(`/alarms/${encodeURIComponent(alarm.id)}/ack`, note ? { note } : {}).then(applyAlarm);
+      },
+    }),
   unshelve: (alarm) =>
     api
       .post(`/alarms/${encodeURIComponent(alarm.id)}/unshelve`, {})

@@ -1,18 +1,20 @@
-// Boots the page: the token form, then the live dashboard (live.js); renders the views from the store.
+// Boots the page: the token form, then the live dashboard (live.js); renders the views from the
+// store, and opens an alarm's detail from its link (#/alarms/<id>, as every notification carries).
 
 import { api, ApiError, onUnauthorized } from './api.js';
 import { currentLang, setLang, t } from './i18n.js';
 import { clearToken, getToken, setToken } from './token.js';
-import { activeOrders, openAlarms, siteName, state, subscribe } from './store.js';
+import { activeAlarms, activeOrders, canAct, clearedAlarms, siteName, state, subscribe } from './store.js';
 import { createLive } from './live.js';
 import { describeError } from './errors.js';
 import { showNotice } from './notice.js';
 import { alarmActions, orderActions } from './actions.js';
 import { renderSiteGrid } from './views/site-grid.js';
-import { renderAlarmList } from './views/alarm-list.js';
+import { renderAlarmFilters, renderAlarmList } from './views/alarm-list.js';
 import { renderOrderBanners } from './views/order-banners.js';
 import { renderDevices } from './views/devices.js';
 import { createChartPanel } from './views/chart-panel.js';
+import { createAlarmDetail } from './detail.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLE_KEYS = { viewer: 'roleViewer', officer: 'roleOfficer', admin: 'roleAdmin' };
@@ -20,6 +22,7 @@ const ROLE_KEYS = { viewer: 'roleViewer', officer: 'roleOfficer', admin: 'roleAd
 let running = false;
 const chart = createChartPanel({ select: $('sensor-select'), chartEl: $('chart'), emptyEl: $('chart-empty'), onError: report });
 const live = createLive({ chart, report, onConnection: () => renderTexts() });
+const detail = createAlarmDetail({ live, report, actions: alarmActions });
 
 function report(err) {
   if (err instanceof ApiError && err.status === 401) return; // the login form is already back
@@ -38,12 +41,28 @@ function renderTexts() {
   $('chart-site').textContent = state.selectedSite ? siteName(state.selectedSite) : '';
 }
 
+function renderAlarms() {
+  renderAlarmList($('alarms'), {
+    active: activeAlarms(),
+    cleared: clearedAlarms(),
+    cursors: state.cursors,
+    showCleared: Boolean(state.filters.state?.startsWith('cleared')),
+    onMore: (section) => live.loadMore(section),
+    siteName,
+    actions: alarmActions,
+    canAct: canAct(),
+    nowMs: Date.now(),
+  });
+}
+
 function render(part) {
   const all = part === 'all';
   if (all || part === 'sites') renderSiteGrid($('sites'), { sites: state.sites, selectedSite: state.selectedSite, onSelect: (site) => live.selectSite(site) });
-  if (all || part === 'alarms' || part === 'sites') renderAlarmList($('alarms'), { alarms: openAlarms(), siteName, actions: alarmActions, nowMs: Date.now() });
-  if (all || part === 'orders' || part === 'sites') renderOrderBanners($('orders'), { orders: activeOrders(), siteName, actions: orderActions });
+  if (all || part === 'sites') renderAlarmFilters($('alarm-filters'), { sites: state.sites, filters: state.filters, onFilter: (name, value) => live.setFilter(name, value) });
+  if (all || part === 'alarms' || part === 'sites' || part === 'readings') renderAlarms();
+  if (all || part === 'orders' || part === 'sites') renderOrderBanners($('orders'), { orders: activeOrders(), siteName, actions: orderActions, canAct: canAct() });
   if (all || part === 'devices') renderDevices($('devices'), { devices: state.devices });
+  if (all || part === 'alarms' || part === 'orders' || part === 'readings' || part === 'sites') detail.refresh(part);
   renderTexts();
 }
 
@@ -57,12 +76,15 @@ async function start() {
   $('login').hidden = true;
   $('dashboard').hidden = false;
   $('logout').hidden = false;
+  render('all');
   await live.start();
+  detail.fromHash();
 }
 
 function stop() {
   running = false;
   live.stop();
+  detail.close();
   state.me = null;
 }
 
@@ -97,6 +119,10 @@ $('lang-switch').addEventListener('click', () => {
   setLang(currentLang() === 'zh' ? 'en' : 'zh');
   render('all');
   if (running) chart.reload().catch(report); // the series label and level words
+});
+
+window.addEventListener('hashchange', () => {
+  if (running) detail.fromHash();
 });
 
 setLang(currentLang());

@@ -5,6 +5,7 @@
 // the officer is told that it did not take, rather than shown an acknowledgement a crash would forget.
 
 import type { Logger } from '../log.js';
+import { Listeners } from '../listeners.js';
 import type { Alarm } from './lifecycle.js';
 import { DEFAULT_PENDING_LIMITS, isDatabaseWriteFault, PendingSaves, type AlarmMove, type PendingLimits } from './pending-saves.js';
 import type { AlarmRepository } from './repository.js';
@@ -15,16 +16,20 @@ const HELD_LOG_EVERY_MS = 30_000;
 
 const NOTHING = (): void => {};
 
+/** What the saver tells its listeners (the runtime: disk_full gateway alarm, disk reserve). */
+export interface AlarmSaverEvents {
+  /** A save was refused and its move held; `held`: alarms with moves waiting. */
+  saveRefused: { err: unknown; held: number };
+  /** Every held move has been saved again. */
+  heldSaved: undefined;
+}
+
 export class AlarmSaver {
   private readonly pending: PendingSaves;
   private lastHeldLogMs = -Infinity;
-  /** Set while the trouble hooks run: the gateway's own disk_full alarm they raise is itself a
-   * move that may be held, and must not report again from inside. */
+  /** Set while the listeners are told (see report). */
   private reporting = false;
-  /** A save was refused and its move held (runtime: disk_full gateway alarm, disk reserve). */
-  onSaveRefused: ((err: unknown, held: number) => void) | null = null;
-  /** Every held move has been saved again. */
-  onHeldSaved: (() => void) | null = null;
+  private readonly listeners: Listeners<AlarmSaverEvents>;
 
   constructor(
     private readonly repo: AlarmRepository,
@@ -33,11 +38,17 @@ export class AlarmSaver {
     limits: PendingLimits = DEFAULT_PENDING_LIMITS,
   ) {
     this.pending = new PendingSaves(limits);
+    this.listeners = new Listeners(log, 'alarm saver');
+  }
+
+  /** Subscribes to save trouble and recovery (AlarmSaverEvents); returns the unsubscribe. */
+  on<K extends keyof AlarmSaverEvents>(kind: K, listener: (payload: AlarmSaverEvents[K]) => void): () => void {
+    return this.listeners.on(kind, listener);
   }
 
   /**
    * Saves `move` (after the alarm's held moves, in order, so its record has no gap) or holds it.
-   * Returns what to report once observers have seen the move: the trouble hooks raise and clear
+   * Returns what to report once observers have seen the move: the listeners raise and clear
    * the gateway's own alarm, which must come after the alarm that caused it.
    */
   save(move: AlarmMove, byOfficer: boolean): () => void {
@@ -49,7 +60,7 @@ export class AlarmSaver {
     } catch (err) {
       if (byOfficer) throw err;
       this.hold(move, err);
-      return () => this.report(() => this.onSaveRefused?.(err, this.pending.size));
+      return () => this.report('saveRefused', { err, held: this.pending.size });
     }
     if (!hadHeld) return NOTHING;
     this.pending.saved(id);
@@ -81,7 +92,7 @@ export class AlarmSaver {
       this.lastHeldLogMs = nowMs;
       this.log.error({ err: failure, ...this.pending.summary(nowMs) }, 'alarm moves still not saved');
     }
-    if (failure !== null) this.report(() => this.onSaveRefused?.(failure, this.pending.size));
+    if (failure !== null) this.report('saveRefused', { err: failure, held: this.pending.size });
   }
 
   /** How many alarms have moves waiting for the database. */
@@ -114,17 +125,16 @@ export class AlarmSaver {
   private caughtUp(): void {
     this.lastHeldLogMs = -Infinity;
     this.log.warn('every held alarm move is saved');
-    this.report(() => this.onHeldSaved?.());
+    this.report('heldSaved', undefined);
   }
 
-  /** Runs a trouble hook once (not from inside itself), and never lets it break the alarm path. */
-  private report(hook: () => void): void {
+  /** Tells the listeners once (not from inside themselves): the gateway's own disk_full alarm
+   * they raise is itself a move that may be held, and must not report again from inside. */
+  private report<K extends keyof AlarmSaverEvents>(kind: K, payload: AlarmSaverEvents[K]): void {
     if (this.reporting) return;
     this.reporting = true;
     try {
-      hook();
-    } catch (err) {
-      this.log.error({ err }, 'alarm save trouble hook failed');
+      this.listeners.emit(kind, payload);
     } finally {
       this.reporting = false;
     }

@@ -3,6 +3,8 @@
 // of each one. Pure: the service keeps one FloodState per site and passes time in.
 
 import { maxLevel, type Level } from '../contract/levels.js';
+import { SITE_DEVICE } from '../contract/ids.js';
+import { FLOOD_RULE } from '../contract/alarm-kind.js';
 
 export interface FloodPolicy {
   /** More than this many alarms within `windowMs` is a flood (ISA-18.2: 10). */
@@ -65,8 +67,8 @@ export function restoreFlood(startedAtMs: number, count: number, peakLevel: Leve
 }
 
 /** The consolidated site alarm is a real alarm row with these ids (device and channel `_site`). */
-export const FLOOD_RULE = 'flood';
-export const SITE_DEVICE = '_site';
+export { FLOOD_RULE } from '../contract/alarm-kind.js';
+export { SITE_DEVICE };
 export const FLOOD_QUANTITY = 'alarm_count';
 
 export function isFloodAlarm(a: { device: string; ruleId: string }): boolean {

@@ -3,6 +3,7 @@
 // service decides what to tell the officer (after SignalK's alarm, but as data).
 
 import { levelRank, maxLevel, type Level } from '../contract/levels.js';
+import { alarmKindOfRule, type AlarmKind } from '../contract/alarm-kind.js';
 
 export type AlarmState = 'active_unacked' | 'active_acked' | 'cleared_unacked' | 'cleared' | 'closed';
 
@@ -13,6 +14,8 @@ export interface Alarm {
   channel: string;
   quantity: string;
   ruleId: string;
+  /** What the alarm is (contract/alarm-kind.ts): it decides what `value` means and its unit. */
+  kind: AlarmKind;
   /** Current level while active; the last level once cleared. */
   level: Level;
   peakLevel: Level;
@@ -146,6 +149,8 @@ export function raiseAlarm(input: {
   channel: string;
   quantity: string;
   ruleId: string;
+  /** Without it, the kind the rule id names (a configured rule: threshold). */
+  kind?: AlarmKind;
   level: Level;
   value: number;
   atMs: number;
@@ -157,6 +162,7 @@ export function raiseAlarm(input: {
     channel: input.channel,
     quantity: input.quantity,
     ruleId: input.ruleId,
+    kind: input.kind ?? alarmKindOfRule(input.ruleId),
     level: input.level,
     peakLevel: input.level,
     value: input.value,

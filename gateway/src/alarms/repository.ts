@@ -3,6 +3,7 @@
 
 import { migrateModule, type Db } from '../store/sqlite.js';
 import type { Level } from '../contract/levels.js';
+import { alarmKindSql, isAlarmKind, type AlarmKind, type RuleAlarmKind } from '../contract/alarm-kind.js';
 import type { Alarm, AlarmEvent, AlarmState } from './lifecycle.js';
 import type { AlarmMove } from './pending-saves.js';
 import type { MetricsEvent, MetricsRows } from './metrics.js';
@@ -28,6 +29,12 @@ const ALARM_MIGRATIONS = [
      end_note TEXT
    );
    CREATE INDEX out_of_service_open ON out_of_service (ended_at_ms, site);`,
+  // What each alarm is (contract/alarm-kind.ts). Rows from before are filled from their rule id;
+  // those of configured rate and dose rules are corrected at start from the config (reclassify).
+  `ALTER TABLE alarm ADD COLUMN kind TEXT;
+   UPDATE alarm SET kind = ${alarmKindSql('rule_id')};
+   CREATE TABLE alarm_kind_pending (rule_id TEXT PRIMARY KEY) WITHOUT ROWID;
+   INSERT INTO alarm_kind_pending SELECT DISTINCT rule_id FROM alarm WHERE kind = 'threshold';`,
 ];
 
 export interface AlarmFilter {
@@ -45,6 +52,7 @@ interface AlarmRow {
   channel: string;
   quantity: string;
   rule_id: string;
+  kind: string | null;
   level: Level;
   peak_level: Level;
   value: number;
@@ -64,6 +72,11 @@ interface AlarmRow {
   shelved_level: Level | null;
 }
 
+/** A kind this gateway does not know (written by a newer one) reads as a threshold alarm. */
+function kindOf(s: string | null): AlarmKind {
+  return s !== null && isAlarmKind(s) ? s : 'threshold';
+}
+
 function fromRow(r: AlarmRow): Alarm {
   return {
     id: r.id,
@@ -72,6 +85,7 @@ function fromRow(r: AlarmRow): Alarm {
     channel: r.channel,
     quantity: r.quantity,
     ruleId: r.rule_id,
+    kind: kindOf(r.kind),
     level: r.level,
     peakLevel: r.peak_level,
     value: r.value,
@@ -98,6 +112,8 @@ export type SaveHook = (alarm: Alarm, events: readonly AlarmEvent[], eventIds: r
 
 export class AlarmRepository {
   private readonly hooks: SaveHook[] = [];
+  /** Set at the first save (see onSave). */
+  private saved = false;
   private readonly upsert;
   private readonly insertEvent;
   private readonly saveTx;
@@ -105,14 +121,20 @@ export class AlarmRepository {
   /** Devices and sites under maintenance (out-of-service.ts), in the same database. */
   readonly outOfService: OutOfServiceRepository;
 
-  constructor(private readonly db: Db) {
+  /** `ruleKinds`: the kind of each configured rate or dose rule, to correct rows written before
+   * alarms carried their kind (once: the migration lists the rule ids still to check). */
+  constructor(
+    private readonly db: Db,
+    ruleKinds?: ReadonlyMap<string, RuleAlarmKind>,
+  ) {
     migrateModule(db, 'alarms', ALARM_MIGRATIONS);
+    if (ruleKinds) this.reclassify(ruleKinds);
     this.outOfService = new OutOfServiceRepository(db);
     this.upsert = db.prepare(
-      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, level, peak_level, value, peak_value, state,
+      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state,
          raised_at_ms, updated_at_ms, cleared_at_ms, acked_at_ms, acked_by, closed_at_ms, closed_by, close_note,
          shelved_until_ms, shelved_by, shelve_reason, shelved_level)
-       VALUES (@id, @site, @device, @channel, @quantity, @ruleId, @level, @peakLevel, @value, @peakValue, @state,
+       VALUES (@id, @site, @device, @channel, @quantity, @ruleId, @kind, @level, @peakLevel, @value, @peakValue, @state,
          @raisedAtMs, @updatedAtMs, @clearedAtMs, @ackedAtMs, @ackedBy, @closedAtMs, @closedBy, @closeNote,
          @shelvedUntilMs, @shelvedBy, @shelveReason, @shelvedLevel)
        ON CONFLICT (id) DO UPDATE SET level = excluded.level, peak_level = excluded.peak_level, value = excluded.value,
@@ -138,18 +160,43 @@ export class AlarmRepository {
     });
   }
 
-  /** Adds a hook run in the same transaction as every save (see SaveHook). */
-  onSave(hook: SaveHook): void {
+  /** Rows of rate and dose rules that the migration could only call threshold get their kind. */
+  private reclassify(ruleKinds: ReadonlyMap<string, RuleAlarmKind>): void {
+    const pending = (this.db.prepare('SELECT rule_id AS ruleId FROM alarm_kind_pending').all() as { ruleId: string }[]).map((r) => r.ruleId);
+    if (pending.length === 0) return;
+    const fix = this.db.prepare("UPDATE alarm SET kind = ? WHERE rule_id = ? AND kind = 'threshold'");
+    this.db.transaction(() => {
+      for (const ruleId of pending) {
+        const kind = ruleKinds.get(ruleId);
+        if (kind !== undefined && kind !== 'threshold') fix.run(kind, ruleId);
+      }
+      this.db.exec('DELETE FROM alarm_kind_pending');
+    })();
+  }
+
+  /**
+   * Adds a hook run in the same transaction as every save (see SaveHook); returns its removal.
+   * Refused once a move was saved: a hook added late would have missed that move's rows, so the
+   * runtime builds the parts that hook in (the notifier) before any part that saves.
+   */
+  onSave(hook: SaveHook): () => void {
+    if (this.saved) throw new Error('AlarmRepository.onSave after the first save: the hook would have missed it');
     this.hooks.push(hook);
+    return () => {
+      const i = this.hooks.indexOf(hook);
+      if (i >= 0) this.hooks.splice(i, 1);
+    };
   }
 
   save(alarm: Alarm, events: readonly AlarmEvent[]): void {
+    this.saved = true;
     this.saveTx(alarm, events);
   }
 
   /** Several moves of one alarm, in order, all or none (the retry of held moves, pending-saves.ts):
    * each through the hooks with the alarm as that move left it. */
   saveMoves(moves: readonly AlarmMove[]): void {
+    this.saved = true;
     this.saveMovesTx(moves);
   }
 

@@ -4,10 +4,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { levelRank, type Level } from '../contract/levels.js';
+import { ACTUATOR_POSITION_RULE, ACTUATOR_RULE, alarmKindOfRule, GATEWAY_RULE_PREFIX, SYSTEM_SITE, type ActuatorKind, type AlarmKind, type GatewayCondition } from '../contract/alarm-kind.js';
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, expireShelf, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
 import { DEFAULT_PENDING_LIMITS, type PendingLimits } from './pending-saves.js';
 import { AlarmSaver } from './alarm-saver.js';
 import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
@@ -28,7 +29,16 @@ export const DEFAULT_SHELVE_MAX_MS = 8 * 3_600_000;
  * audited spell rather than a forgotten one. */
 export const DEFAULT_OUT_OF_SERVICE_MAX_MS = 72 * 3_600_000;
 
-export interface AlarmServiceOptions {
+/** What the alarm service is built from: the repository, the bus, the clock and the log, and
+ * its policies (each with the default the comment beside it names). */
+export interface AlarmServiceDeps {
+  readonly repo: AlarmRepository;
+  readonly events: EventBus;
+  readonly clock: () => number;
+  readonly log: Logger;
+  readonly chatter?: ChatterPolicy;
+  /** ISA-18.2: an alarm active longer than this (24 h by default) is a stale alarm, flagged once. */
+  readonly staleAlarmMs?: number;
   readonly shelveMaxMs?: number;
   readonly outOfServiceMaxMs?: number;
   readonly flood?: FloodPolicy;
@@ -37,6 +47,28 @@ export interface AlarmServiceOptions {
   /** Bounds of the moves held while the database refuses saves (pending-saves.ts). */
   readonly pendingLimits?: PendingLimits;
 }
+
+/**
+ * Alarms that detection does not make, typed by their kind: an actuator that did not confirm its
+ * stop-work command, and the gateway's own trouble. Each names what it is about in its own terms
+ * (no sensor, no quantity): the service files it under the reserved ids of contract/alarm-kind.ts.
+ */
+export type DirectAlarm =
+  | { readonly kind: 'actuator_unconfirmed' | 'actuator_position'; readonly site: string; readonly device: string; readonly actuator: ActuatorKind; readonly attempts: number }
+  | { readonly kind: 'gateway'; readonly part: string; readonly condition: GatewayCondition; readonly count: number };
+
+/** The alarm row's ids for a direct alarm: the actuator's kind stands where a quantity would. */
+function directIdentity(a: DirectAlarm): { site: string; device: string; channel: string; quantity: string; ruleId: string; kind: AlarmKind; value: number } {
+  if (a.kind === 'gateway') {
+    return { site: SYSTEM_SITE, device: a.part, channel: a.condition, quantity: GATEWAY_QUANTITY, ruleId: `${GATEWAY_RULE_PREFIX}${a.condition}`, kind: 'gateway', value: a.count };
+  }
+  return { site: a.site, device: a.device, channel: ACTUATOR_CHANNEL, quantity: a.actuator, ruleId: a.kind === 'actuator_unconfirmed' ? ACTUATOR_RULE : ACTUATOR_POSITION_RULE, kind: a.kind, value: a.attempts };
+}
+
+/** The channel of an actuator's own alarm: the device as a whole (detect/fault.ts DEVICE_CHANNEL). */
+const ACTUATOR_CHANNEL = '_device';
+/** The quantity column of a gateway alarm: nothing is measured. */
+const GATEWAY_QUANTITY = 'system';
 
 /** Why the roster is not told of an alarm; red is never suppressed. */
 export type SuppressReason = 'shelved' | 'device_out_of_service' | 'site_out_of_service' | 'flood';
@@ -50,6 +82,15 @@ export class AlarmService {
   private readonly chatter: ChatterGuard;
   /** Alarms already flagged stale (in memory: a restart may flag one again, which is harmless). */
   private readonly staleFlagged = new Set<string>();
+  /**
+   * How far the gateway's clock runs ahead of an alarm's own time (the time of the readings that
+   * move it), per open alarm, as of its latest reading: its stale flag, its held clear and the
+   * officers' acknowledgement and close are timed in the alarm's own time, so an alarm raised
+   * from readings replayed from yesterday is not flagged as a day old at once, its events stay
+   * in order and its time-to-acknowledge is the real one. In memory: an alarm restored at start
+   * counts in gateway time until its next reading.
+   */
+  private readonly clockLeadMs = new Map<string, number>();
   /** Shelf expiry per alarm id, for every alarm still carrying a shelf (active or not). */
   private readonly shelfUntil = new Map<string, number>();
   private readonly floods = new Map<string, FloodState>();
@@ -60,17 +101,20 @@ export class AlarmService {
   /** Saves every move; holds and retries what the database refuses (its hooks: runtime.ts). */
   readonly saves: AlarmSaver;
 
-  constructor(
-    private readonly repo: AlarmRepository,
-    private readonly events: EventBus,
-    private readonly clock: () => number,
-    private readonly log: Logger,
-    chatterPolicy: ChatterPolicy = DEFAULT_CHATTER_POLICY,
-    /** ISA-18.2: an alarm active longer than this (24 h by default) is a stale alarm, flagged once. */
-    private readonly staleAlarmMs: number = 24 * 3_600_000,
-    options: AlarmServiceOptions = {},
-  ) {
-    this.chatter = new ChatterGuard(chatterPolicy);
+  private readonly repo: AlarmRepository;
+  private readonly events: EventBus;
+  private readonly clock: () => number;
+  private readonly log: Logger;
+  private readonly staleAlarmMs: number;
+
+  constructor(options: AlarmServiceDeps) {
+    const { repo, events, clock, log } = options;
+    this.repo = repo;
+    this.events = events;
+    this.clock = clock;
+    this.log = log;
+    this.staleAlarmMs = options.staleAlarmMs ?? 24 * 3_600_000;
+    this.chatter = new ChatterGuard(options.chatter ?? DEFAULT_CHATTER_POLICY);
     this.floodPolicy = options.flood ?? DEFAULT_FLOOD_POLICY;
     this.shelveMaxMs = options.shelveMaxMs ?? DEFAULT_SHELVE_MAX_MS;
     this.timeZones = new Map((options.sites ?? []).map((s) => [s.id, s.timezone]));
@@ -116,29 +160,59 @@ export class AlarmService {
       return current;
     }
     if (crossing) this.heldClears.delete(key);
+    const kind = t.alarmKind ?? alarmKindOfRule(t.ruleId);
+    const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
+    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, t.value, t.atMs, now, events);
+    if (moved !== undefined && isOpen(moved)) this.clockLeadMs.set(moved.id, now - t.atMs);
+    return moved;
+  }
+
+  /**
+   * Raises (or moves to `level`) an alarm that detection does not make; a no-op while it is
+   * already at that level. Returns the alarm it moved.
+   */
+  raiseDirect(direct: DirectAlarm, level: Level): Alarm | undefined {
+    const { value, ...identity } = directIdentity(direct);
+    return this.moveEpisode(this.activeByEpisode.get(episodeKey(identity)), identity, level, value, this.clock(), this.clock());
+  }
+
+  /** Ends the condition of a direct alarm (a no-op when it is not active). */
+  clearDirect(direct: DirectAlarm): Alarm | undefined {
+    const { value, ...identity } = directIdentity(direct);
+    const current = this.activeByEpisode.get(episodeKey(identity));
+    if (current === undefined) return undefined;
+    return this.moveEpisode(current, identity, null, value, this.clock(), this.clock());
+  }
+
+  /** Whether the direct alarm's condition is present now. */
+  isDirectActive(direct: DirectAlarm): boolean {
+    return this.activeByEpisode.has(episodeKey(directIdentity(direct)));
+  }
+
+  /** Raises a new alarm or moves the episode's current one; saves and tells observers. */
+  private moveEpisode(
+    current: Alarm | undefined,
+    identity: { site: string; device: string; channel: string; quantity: string; ruleId: string; kind: AlarmKind },
+    to: Level | null,
+    value: number,
+    atMs: number,
+    now: number,
+    withEvents: (alarm: Alarm, moved: readonly AlarmEvent[]) => readonly AlarmEvent[] = (_, moved) => moved,
+  ): Alarm | undefined {
     let outcome: Outcome;
     if (current === undefined) {
-      if (t.to === null) return undefined; // cleared a level no alarm holds (restored cold): nothing to do
-      outcome = raiseAlarm({
-        id: randomUUID(),
-        site: t.site,
-        device: t.device,
-        channel: t.channel,
-        quantity: t.quantity,
-        ruleId: t.ruleId,
-        level: t.to,
-        value: t.value,
-        atMs: t.atMs,
-      });
+      if (to === null) return undefined; // cleared a level no alarm holds (restored cold): nothing to do
+      outcome = raiseAlarm({ id: randomUUID(), ...identity, level: to, value, atMs });
     } else {
-      outcome = applyLevel(current, t.to, t.value, t.atMs);
+      outcome = applyLevel(current, to, value, atMs);
       if (outcome.rejected) {
-        this.log.error({ alarmId: current.id, rejected: outcome.rejected, to: t.to }, 'transition refused by the alarm lifecycle');
+        this.log.error({ alarmId: current.id, rejected: outcome.rejected, to }, 'transition refused by the alarm lifecycle');
         return current;
       }
     }
     const alarm = outcome.next;
-    const events = chattering && !wasChattering ? [...outcome.events, this.chatteringEvent(alarm, now)] : outcome.events;
+    if (outcome.events.length === 0) return alarm; // already at that level
+    const events = withEvents(alarm, outcome.events);
     // The flood is counted before the save, so suppress() in a save hook already sees it.
     const floodMove = current === undefined ? this.countForFlood(alarm, now) : null;
     this.persist(alarm, events);
@@ -155,11 +229,17 @@ export class AlarmService {
     this.endFloods(nowMs);
   }
 
+  /** The alarm's own time when the gateway's clock reads `nowMs` (see clockLeadMs). */
+  private alarmTime(alarm: Alarm, nowMs: number): number {
+    return nowMs - (this.clockLeadMs.get(alarm.id) ?? 0);
+  }
+
   private flagStale(nowMs: number): void {
     for (const alarm of this.activeByEpisode.values()) {
-      if (nowMs - alarm.raisedAtMs < this.staleAlarmMs || this.staleFlagged.has(alarm.id)) continue;
+      const atMs = this.alarmTime(alarm, nowMs);
+      if (atMs - alarm.raisedAtMs < this.staleAlarmMs || this.staleFlagged.has(alarm.id)) continue;
       this.staleFlagged.add(alarm.id);
-      const event: AlarmEvent = { alarmId: alarm.id, kind: 'stale_alarm', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: nowMs, actor: null, note: `active for more than ${Math.round(this.staleAlarmMs / 3_600_000)} h (ISA-18.2 stale alarm)` };
+      const event: AlarmEvent = { alarmId: alarm.id, kind: 'stale_alarm', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: stamp(alarm, atMs), actor: null, note: `active for more than ${Math.round(this.staleAlarmMs / 3_600_000)} h (ISA-18.2 stale alarm)` };
       this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'stale alarm: active for too long');
       this.persist(alarm, [event]);
     }
@@ -172,7 +252,7 @@ export class AlarmService {
       this.heldClears.delete(key);
       const current = this.activeByEpisode.get(key);
       if (held === undefined || current === undefined) continue;
-      const outcome = applyLevel(current, null, held.value, nowMs);
+      const outcome = applyLevel(current, null, held.value, this.alarmTime(current, nowMs));
       if (outcome.rejected) continue;
       this.persist(outcome.next, outcome.events);
     }
@@ -197,12 +277,13 @@ export class AlarmService {
     return { alarmId: alarm.id, kind: 'chattering', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: stamp(alarm, nowMs), actor: null, note: 'held in alarm until the sensor is stable (ISA-18.2 chattering)' };
   }
 
+  /** In the alarm's own time, so its time-to-acknowledge is the time the officer really took. */
   acknowledge(id: string, by: string, note?: string): Outcome | undefined {
-    return this.act(id, (alarm, atMs) => acknowledge(alarm, by, atMs, note));
+    return this.act(id, (alarm, nowMs) => acknowledge(alarm, by, this.alarmTime(alarm, nowMs), note));
   }
 
   close(id: string, by: string, note: string): Outcome | undefined {
-    return this.act(id, (alarm, atMs) => closeAlarm(alarm, by, note, atMs));
+    return this.act(id, (alarm, nowMs) => closeAlarm(alarm, by, note, this.alarmTime(alarm, nowMs)));
   }
 
   /**
@@ -259,6 +340,7 @@ export class AlarmService {
     const active = alarm.state === 'active_unacked' || alarm.state === 'active_acked';
     if (active) this.activeByEpisode.set(key, alarm);
     else if (this.activeByEpisode.get(key)?.id === alarm.id) this.activeByEpisode.delete(key);
+    if (!isOpen(alarm)) this.clockLeadMs.delete(alarm.id);
     if (alarm.shelvedUntilMs !== null) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs);
     else this.shelfUntil.delete(alarm.id);
   }
@@ -337,7 +419,7 @@ export class AlarmService {
     const current = this.activeByEpisode.get(this.floodKey(site));
     const outcome = current
       ? applyLevel(current, state.peakLevel, state.count, now)
-      : raiseAlarm({ id: randomUUID(), site, device: SITE_DEVICE, channel: SITE_DEVICE, quantity: FLOOD_QUANTITY, ruleId: FLOOD_RULE, level: state.peakLevel, value: state.count, atMs: now });
+      : raiseAlarm({ id: randomUUID(), site, device: SITE_DEVICE, channel: SITE_DEVICE, quantity: FLOOD_QUANTITY, ruleId: FLOOD_RULE, kind: 'flood', level: state.peakLevel, value: state.count, atMs: now });
     if (!outcome.rejected && outcome.events.length > 0) this.persist(outcome.next, outcome.events);
   }
 

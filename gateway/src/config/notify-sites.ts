@@ -4,7 +4,7 @@
 
 import type { ConfigProblem } from '../errors.js';
 import type { NotifyConfig } from './notify-schema.js';
-import { nearest } from './load.js';
+import { nearest } from './words.js';
 
 export function notifySiteProblems(notify: NotifyConfig, sites: readonly { id: string }[]): ConfigProblem[] {
   const ids = sites.map((s) => s.id);

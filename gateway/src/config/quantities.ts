@@ -54,3 +54,6 @@ export function isaStartingPoints(quantity: Quantity, setPoints: readonly number
   // To a thousandth of the unit (a millimetre of water), as presets/reservoir.ts rounds.
   return { deadband: Math.round(((deadbandPctOfSpan / 100) * span) * 1000) / 1000, delayS };
 }
+
+/** Every unit a reading of these quantities is given in (%LEL, ppm, %vol …), e.g. for a manual gas test. */
+export const QUANTITY_UNITS: readonly string[] = [...new Set(Object.values(QUANTITY_INFO).map((q) => q.unit))];

@@ -5,7 +5,7 @@ import { Document, isScalar, LineCounter, parseDocument, visit, type ParsedNode 
 import type { z } from 'zod';
 import { LEVELS, type Level } from '../contract/levels.js';
 import { ConfigError, type ConfigProblem } from '../errors.js';
-import { formatPath, nearest } from './load.js';
+import { formatPath, nearest } from './words.js';
 import { isFixedPresetName, PRESET_NAMES, PRESETS, RESERVOIR_PRESET, type PresetName, type ReservoirLevels, type RuleInput } from './presets/index.js';
 import { doseRuleSchema, rateRuleSchema, ruleSchema, thresholdRuleSchema, type Rule } from './schema.js';
 

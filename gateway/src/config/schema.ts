@@ -9,8 +9,8 @@ import { shareChannels } from './share-channels.js';
 import { KITCHEN_RULES } from './presets/kitchen.js';
 import { PRESET_NAMES } from './presets/index.js';
 import { id, ruleSchema } from './rule-schema.js';
-import { SYSTEM_SITE } from '../alarms/system-alarms.js';
-import { SITE_DEVICE } from '../alarms/flood.js';
+import { SYSTEM_SITE } from '../contract/alarm-kind.js';
+import { SITE_DEVICE } from '../contract/ids.js';
 import { notifySchema } from './notify-schema.js';
 
 // Rule schemas live in rule-schema.ts; re-exported so that config types come from one place.
@@ -63,8 +63,12 @@ export const siteSchema = z
     // makeTopics refuses this site id (it would collide with dead-letter topics): say so at load.
     id: id
       .refine((s) => s !== DEADLETTER, `${DEADLETTER} is reserved for dead-letter topics`)
-      .refine((s) => s !== SYSTEM_SITE, `${SYSTEM_SITE} is reserved for the gateway's own alarms (alarms/system-alarms.ts)`),
+      .refine((s) => s !== SYSTEM_SITE, `${SYSTEM_SITE} is reserved for the gateway's own alarms (contract/alarm-kind.ts)`),
     name: z.string().min(1).max(200),
+    /** Where responders go, shown on the alarm's page (e.g. 城关镇解放路 12 号 老王烧烤 后厨). */
+    address: z.string().min(1).max(500).optional(),
+    /** Who to call on site (name and phone), shown on the alarm's page. */
+    contact: z.string().min(1).max(200).optional(),
     timezone: z.string().default('Asia/Shanghai'),
     devices: z.array(deviceSchema).min(1),
     /** The site type's rules (config/presets/, each number with its source) instead of the global ones. */
@@ -109,6 +113,23 @@ const brokerSchema = z
      * Default (1 MiB + 64 KiB) and why: broker/src/packet-limit.ts DEFAULT_MAX_PACKET_BYTES. Between
      * 16 KiB (the telemetry limit) and this, a payload is still dead-lettered with its reason. */
     maxPacketBytes: z.number().int().min(64 * 1024).max(268_435_460).default(1024 * 1024 + 64 * 1024),
+    /** Failed logins: answered at once up to these allowances per window, then each refusal held
+     * back with a doubling delay; never a lockout of the account (broker/src/login-throttle.ts).
+     * freePerAddress is high because a 4G carrier puts thousands of devices behind one NAT address. */
+    loginThrottle: z
+      .object({
+        freePerAddress: z.number().int().min(0).default(300),
+        freePerUsername: z.number().int().min(0).default(10),
+        windowS: z.number().positive().default(60),
+        baseDelayMs: z.number().int().min(0).default(250),
+        maxDelayMs: z.number().int().min(0).max(25_000).default(8_000),
+      })
+      .strict()
+      .refine((t) => t.maxDelayMs >= t.baseDelayMs, { message: 'maxDelayMs must be at least baseDelayMs', path: ['maxDelayMs'] })
+      .prefault({}),
+    /** Password checks (scrypt) at once; the rest of libuv's threadpool stays for file and DNS work
+     * (broker/src/scrypt-queue.ts). Raise UV_THREADPOOL_SIZE with it. */
+    scryptSlots: z.number().int().min(1).max(64).default(2),
     /** Signed device logins (auth: signed): accepted clock distance and nonces remembered (signed-login.ts). */
     signedLogin: z
       .object({ maxSkewS: z.number().positive().max(3600).default(300), maxNonces: z.number().int().positive().default(100_000) })

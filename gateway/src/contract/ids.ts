@@ -14,6 +14,9 @@ export function isId(text: string): boolean {
   return ID_PATTERN.test(text) && !RESERVED.has(text);
 }
 
+/** The device id of a site's consolidated flood alarm (alarms/flood.ts): no configured device may take it. */
+export const SITE_DEVICE = '_site';
+
 /** Why a string is not an id, or null when it is one. */
 export function idProblem(text: string): string | null {
   if (text.length === 0) return 'empty';

@@ -6,6 +6,7 @@
 
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import { levelAtRank, levelRank, type Level } from '../contract/levels.js';
+import type { AlarmKind } from '../contract/alarm-kind.js';
 import type { Rule } from '../config/schema.js';
 import type { Quantity } from '../config/quantities.js';
 import { advanceThreshold, compileThreshold, LEVEL, type LatchSpec, type Packed } from './threshold.js';
@@ -31,6 +32,9 @@ export interface LevelTransition {
   channel: ChannelId;
   quantity: Quantity;
   ruleId: string;
+  /** What the alarm it moves is (the rule's kind, or the health check's); without it the alarm
+   * service reads it from the rule id. */
+  alarmKind?: AlarmKind;
   from: Level | null;
   to: Level | null;
   value: number;
@@ -143,6 +147,7 @@ export class DetectionEngine {
         channel: reading.channel,
         quantity: reading.quantity,
         ruleId: c.rule.id,
+        alarmKind: c.kind,
         from,
         to,
         value: reading.value,

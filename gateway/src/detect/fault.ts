@@ -6,6 +6,7 @@
 // here is raised on the first faulty reading, so the delay is the device's reporting interval;
 // a device silent for longer is stale.ts's business, whose period must then be ≤ 100 s too.
 
+import { alarmKindOfRule } from '../contract/alarm-kind.js';
 import { isId, type ChannelId, type DeviceId, type SiteId } from '../contract/ids.js';
 import { LEVELS, type Level } from '../contract/levels.js';
 import { QUANTITIES, QUANTITY_INFO, type Quantity } from '../config/quantities.js';
@@ -303,7 +304,7 @@ type DeviceQuantity = { site: SiteId; device: DeviceId; quantity: Quantity };
 
 function transition(ref: DeviceQuantity, channel: ChannelId, ruleId: string, from: Level | null, to: Level | null, value: number, atMs: number, detail: string): DetailedTransition {
   // A faulty detector cannot justify stopping work by itself: stopWork stays with the threshold rules.
-  return { kind: 'level', site: ref.site, device: ref.device, channel, quantity: ref.quantity, ruleId, from, to, value, atMs, stopWork: false, detail };
+  return { kind: 'level', site: ref.site, device: ref.device, channel, quantity: ref.quantity, ruleId, alarmKind: alarmKindOfRule(ruleId), from, to, value, atMs, stopWork: false, detail };
 }
 
 function sameCodes(a: readonly string[], b: readonly string[]): boolean {

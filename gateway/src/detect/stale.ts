@@ -318,6 +318,6 @@ export class StalenessWatch {
   /** `value` is the silence in seconds for `stale` (the alarm's peak is the longest silence), 0 for `offline`. */
   private transition(ref: WatchKey, ruleId: 'stale' | 'offline', from: Level | null, to: Level | null, silentMs: number, atMs: number, detail: string): DetailedTransition {
     const value = Math.max(0, silentMs) / 1000;
-    return { kind: 'level', site: ref.site, device: ref.device, channel: ref.channel, quantity: ref.quantity, ruleId, from, to, value, atMs, stopWork: false, detail };
+    return { kind: 'level', site: ref.site, device: ref.device, channel: ref.channel, quantity: ref.quantity, ruleId, alarmKind: ruleId, from, to, value, atMs, stopWork: false, detail };
   }
 }

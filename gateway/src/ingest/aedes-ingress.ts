@@ -17,7 +17,6 @@ export interface AedesIngressOptions {
   readonly maxPacketBytes?: number;
   readonly topics: Topics;
   readonly authenticator: Authenticator;
-  readonly intake: Intake;
   readonly log: Logger;
 }
 
@@ -37,8 +36,13 @@ export class AedesIngress implements Ingress {
     return this.broker.aedes;
   }
 
-  async start(): Promise<void> {
-    const { intake } = this.options;
+  /** The broker's counters (takeovers refused, oversize cuts…), for metrics and tests. */
+  brokerStats(): ReturnType<Broker['stats']> {
+    if (!this.broker) throw new Error('broker not started');
+    return this.broker.stats();
+  }
+
+  async start(intake: Intake): Promise<void> {
     this.broker = await startBroker({
       host: this.options.host,
       port: this.options.port,

@@ -2,17 +2,22 @@
 // client of an external broker (Mosquitto, EMQX) with the gateway's account.
 
 import { makeAuthenticator } from '../../../broker/src/auth.js';
+import { LoginThrottle } from '../../../broker/src/login-throttle.js';
+import { loadDigestKey, SqliteLoginDigests } from '../store/sqlite-login-digests.js';
+import type { Db } from '../store/sqlite.js';
 import type { Config } from '../config/schema.js';
 import type { Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
 import { AedesIngress } from './aedes-ingress.js';
 import type { Ingress } from './ingress.js';
-import type { Intake } from './intake.js';
 import { MqttIngress } from './mqtt-ingress.js';
 
-export function ingressFromConfig(config: Config, topics: Topics, intake: Intake, clock: () => number, log: Logger): Ingress {
+/** `stateDb` keeps the embedded broker's verified-login digests across restarts (sqlite-login-digests.ts). */
+export function ingressFromConfig(config: Config, topics: Topics, clock: () => number, log: Logger, stateDb: Db): Ingress {
   const { broker } = config;
   if (broker.mode === 'embedded') {
+    const brokerLog = log.child({ module: 'broker' });
+    const t = broker.loginThrottle;
     return new AedesIngress({
       host: broker.host,
       port: broker.port,
@@ -21,10 +26,16 @@ export function ingressFromConfig(config: Config, topics: Topics, intake: Intake
       topics,
       authenticator: makeAuthenticator(
         { sites: config.sites, users: broker.users },
-        { signedLogin: { maxSkewMs: broker.signedLogin.maxSkewS * 1000, maxNonces: broker.signedLogin.maxNonces }, clock },
+        {
+          signedLogin: { maxSkewMs: broker.signedLogin.maxSkewS * 1000, maxNonces: broker.signedLogin.maxNonces },
+          clock,
+          digests: new SqliteLoginDigests(stateDb, clock, brokerLog),
+          digestKey: loadDigestKey(config.storage.dataDir, brokerLog),
+          throttle: new LoginThrottle({ freePerAddress: t.freePerAddress, freePerUsername: t.freePerUsername, windowMs: t.windowS * 1000, baseDelayMs: t.baseDelayMs, maxDelayMs: t.maxDelayMs }, clock),
+          scryptSlots: broker.scryptSlots,
+        },
       ),
-      intake,
-      log: log.child({ module: 'broker' }),
+      log: brokerLog,
     });
   }
   return new MqttIngress({
@@ -33,7 +44,6 @@ export function ingressFromConfig(config: Config, topics: Topics, intake: Intake
     ...(broker.username !== undefined ? { username: broker.username } : {}),
     ...(broker.password !== undefined ? { password: broker.password } : {}),
     topics,
-    intake,
     log: log.child({ module: 'mqtt' }),
   });
 }

@@ -30,14 +30,20 @@ export type TakeResult =
 export class Intake {
   readonly rejections = new RejectionCounter();
   readonly counts = { accepted: 0, duplicates: 0, restarts: 0, rejected: 0 };
+  private readonly unsubscribe: () => void;
 
   constructor(private readonly deps: IntakeDeps) {
     for (const c of deps.journal.cursors()) deps.dedup.seed(`${c.site}/${c.device}`, c.lastSeq, c.lastTsMs);
     // A failed commit acknowledged nothing, so dedup must forget what it saw: reseed from disk.
-    deps.journal.onCommitFailed = () => {
+    this.unsubscribe = deps.journal.on('commitFailed', () => {
       deps.dedup.clear();
       for (const c of deps.journal.cursors()) deps.dedup.seed(`${c.site}/${c.device}`, c.lastSeq, c.lastTsMs);
-    };
+    });
+  }
+
+  /** Stops following the journal: once no message can arrive, nothing is left to reseed. */
+  stop(): void {
+    this.unsubscribe();
   }
 
   takeTelemetry(ref: DeviceRef, topic: string, payload: Buffer, done: Done): TakeResult {

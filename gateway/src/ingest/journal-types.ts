@@ -2,29 +2,22 @@
 
 import type { Logger } from '../log.js';
 import type { StorageError } from '../errors.js';
+// The journal's rows belong to the store that writes them; the journal takes them as they are.
+import type { JournalDeadLetter, JournalReading } from '../store/journal-db.js';
 
-export interface JournalReading {
-  readonly site: string;
-  readonly device: string;
-  readonly seq: number;
-  readonly tsMs: number;
-  readonly receivedMs: number;
-  /** JSON of the validated readings, channel → value. */
-  readonly readingsJson: string;
-  readonly metaJson: string | null;
-}
-
-export interface JournalDeadLetter {
-  readonly site: string;
-  readonly device: string;
-  readonly topic: string;
-  readonly reason: string;
-  readonly detail: string;
-  readonly receivedMs: number;
-  readonly payload: Buffer;
-}
+export type { JournalDeadLetter, JournalReading };
 
 export type Done = (err?: Error) => void;
+
+/** What the journal tells its listeners (Journal.on). */
+export interface JournalEvents {
+  /** A commit failed, before its callbacks get the error (the intake reseeds dedup from disk). */
+  commitFailed: StorageError;
+  /** The disk filled up: commits are held and retried (`held`: messages held so far). */
+  diskFull: { err: StorageError; held: number };
+  /** A commit succeeded again after the disk was full. */
+  diskSpace: undefined;
+}
 
 export type Pending =
   | { kind: 'reading'; entry: JournalReading; done: Done }
@@ -34,6 +27,9 @@ export type Pending =
 export interface JournalOptions {
   readonly commitIntervalMs: number;
   readonly maxBatch: number;
+  /** While the disk is full, whether a retry may try to commit (the runtime keeps space back for
+   * alarms: store/disk-reserve.ts); absent, every retry tries. */
+  readonly hasSpace?: () => boolean;
   /** While the disk is full, how often the held batch is tried again (default 250 ms). */
   readonly fullRetryMs?: number;
   /** While the disk is full, messages held in memory at most; past it new ones are refused (default 20 × maxBatch). */

@@ -12,9 +12,10 @@ import { StorageError } from '../errors.js';
 import { readCursors, synchronousOf, type IngestCursor } from '../store/journal-db.js';
 import { packPending, type WorkerReply, type WorkerRequest } from './journal-batch.js';
 import { MAX_RESTARTS_PER_MIN, RestartBudget, startWriterThread, waitForReplies, type WriterThread } from './journal-thread.js';
-import { callBack, type Done, type InFlight, type JournalDeadLetter, type JournalOptions, type JournalReading, type JournalStats, type Pending } from './journal-types.js';
+import { callBack, type Done, type InFlight, type JournalDeadLetter, type JournalEvents, type JournalOptions, type JournalReading, type JournalStats, type Pending } from './journal-types.js';
+import { Listeners } from '../listeners.js';
 
-export type { Done, JournalDeadLetter, JournalOptions, JournalReading, JournalStats } from './journal-types.js';
+export type { Done, JournalDeadLetter, JournalEvents, JournalOptions, JournalReading, JournalStats } from './journal-types.js';
 
 /** How long a blocking flush, close or writer pragma waits for the worker before it counts as dead. */
 const SYNC_WAIT_MS = 30_000;
@@ -41,16 +42,9 @@ export class Journal {
   /** Notices a database closed under the journal (a simulated crash) and stops the worker. */
   private readonly watch: NodeJS.Timeout;
   readonly stats: JournalStats = { committed: 0, deadLetters: 0, batches: 0, failures: 0, busyRetries: 0 };
-  /** Called after a failed commit, before the callbacks get the error (the intake resets dedup). */
-  onCommitFailed: (err: StorageError) => void = () => {};
-  /** The disk filled up: commits are held and retried (messages held so far). */
-  onDiskFull: (err: StorageError, held: number) => void = () => {};
-  /** A commit succeeded again after the disk was full. */
-  onDiskSpace: () => void = () => {};
   /** True while commits fail for lack of space. */
   diskFull = false;
-  /** While the disk is full, whether a retry may try to commit (the runtime keeps space back for alarms). */
-  hasSpace: () => boolean = () => true;
+  private readonly listeners: Listeners<JournalEvents>;
 
   /**
    * `db` is the main thread's connection: reads (cursors) use it, and the worker opens its own
@@ -61,6 +55,7 @@ export class Journal {
     private readonly options: JournalOptions,
     private readonly log: Logger,
   ) {
+    this.listeners = new Listeners(log, 'journal');
     this.file = db.name;
     this.synchronous = synchronousOf(db);
     this.thread = this.startThread();
@@ -68,6 +63,11 @@ export class Journal {
       if (!this.db.open) this.abandon();
     }, 1000);
     this.watch.unref();
+  }
+
+  /** Subscribes to the journal's trouble and recovery (JournalEvents); returns the unsubscribe. */
+  on<K extends keyof JournalEvents>(kind: K, listener: (payload: JournalEvents[K]) => void): () => void {
+    return this.listeners.on(kind, listener);
   }
 
   append(entry: JournalReading, done: Done): void {
@@ -248,7 +248,7 @@ export class Journal {
       if (this.diskFull) {
         this.diskFull = false;
         this.log.warn({ batch: items.length, held: this.pending.length }, 'journal commits again: disk space returned');
-        this.hook(() => this.onDiskSpace());
+        this.listeners.emit('diskSpace', undefined);
       }
       this.fail(items, undefined);
       // Group commit: what filled while this one committed goes next.
@@ -267,7 +267,7 @@ export class Journal {
         this.diskFull = true;
         this.log.error({ err: failure, held: this.pending.length }, 'disk full: journal commits held and retried; readings not acknowledged until they are on disk');
         const held = this.pending.length;
-        this.hook(() => this.onDiskFull(failure, held));
+        this.listeners.emit('diskFull', { err: failure, held });
       }
       this.retryWhenSpace();
       return;
@@ -285,7 +285,7 @@ export class Journal {
     const behind = this.pending.splice(0);
     this.clearTimer();
     this.log.error({ err: failure, batch: items.length, behind: behind.length }, 'journal commit failed; messages not acknowledged');
-    this.hook(() => this.onCommitFailed(failure));
+    this.listeners.emit('commitFailed', failure);
     // Nothing of this is on disk: the callbacks get the error, so nothing is acknowledged and the
     // devices send again.
     this.fail(items.concat(behind), failure);
@@ -295,9 +295,7 @@ export class Journal {
   private retryWhenSpace(): void {
     this.timer ??= setTimeout(() => {
       this.timer = null;
-      let roomy = true;
-      this.hook(() => void (roomy = this.hasSpace())); // cannot tell: try the commit
-      if (roomy) this.post();
+      if (this.roomy()) this.post();
       else this.retryWhenSpace();
     }, this.options.fullRetryMs ?? 250);
   }
@@ -382,12 +380,13 @@ export class Journal {
     thread.replies.close();
   }
 
-  /** Runs a hook of the runtime's; a throw there must not cost the held callbacks (the acks). */
-  private hook(run: () => void): void {
+  /** Whether a held batch may try its commit; a check that throws cannot tell, so it tries. */
+  private roomy(): boolean {
     try {
-      run();
+      return this.options.hasSpace?.() ?? true;
     } catch (err) {
-      this.log.error({ err }, 'journal hook failed');
+      this.log.error({ err }, 'journal hasSpace check failed');
+      return true;
     }
   }
 

@@ -15,7 +15,6 @@ export interface MqttIngressOptions {
   readonly username?: string;
   readonly password?: string;
   readonly topics: Topics;
-  readonly intake: Intake;
   readonly log: Logger;
 }
 
@@ -46,7 +45,7 @@ export class MqttIngress implements Ingress {
 
   constructor(private readonly options: MqttIngressOptions) {}
 
-  async start(): Promise<void> {
+  async start(intake: Intake): Promise<void> {
     const { url, clientId, topics, log } = this.options;
     // The publish lane first: the persistent session below delivers its backlog the moment it
     // connects, and a red reading in it issues a stop-work order whose valve command must go out
@@ -62,7 +61,7 @@ export class MqttIngress implements Ingress {
     if (typeof (client as unknown as Partial<PacketWriter>)._sendPacket !== 'function') {
       throw new Error('mqtt.js no longer exposes _sendPacket: the deferred PUBACK needs another way (see mqtt-ingress.ts)');
     }
-    client.handleMessage = (packet, callback) => this.handle(client, packet, callback);
+    client.handleMessage = (packet, callback) => this.handle(client, intake, packet, callback);
     client.on('error', (err) => log.error({ err }, 'external broker error'));
     client.on('reconnect', () => log.warn({ url }, 'reconnecting to external broker'));
     client.on('offline', () => log.warn({ url }, 'external broker offline'));
@@ -164,8 +163,8 @@ export class MqttIngress implements Ingress {
     }
   }
 
-  private handle(client: MqttClient, packet: IPublishPacket, callback: (err?: Error) => void): void {
-    const { topics, intake, log } = this.options;
+  private handle(client: MqttClient, intake: Intake, packet: IPublishPacket, callback: (err?: Error) => void): void {
+    const { topics, log } = this.options;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const parsed = topics.parse(packet.topic);
     // Only a QoS1 PUBACK is held back; QoS0 has none (and the QoS1 subscriptions never bring QoS2).

@@ -89,7 +89,7 @@ export class BriefingScheduler {
           channel: r.channel,
           address: r.to,
           title: report.title,
-          body: { text: report.markdown, markdown, html: report.html, link: this.o.notify.publicUrl, data: { kind: 'briefing', region: region.id, date: window.date, fromMs: window.fromMs, toMs: window.toMs } },
+          body: { text: report.markdown, markdown, html: report.html, link: this.o.notify.publicUrl, data: { notice: 'briefing', region: region.id, date: window.date, fromMs: window.fromMs, toMs: window.toMs } },
           atMs: nowMs,
         });
       }

@@ -7,6 +7,23 @@ import type { Db } from '../store/sqlite.js';
 import { LEVELS, type Level } from '../contract/levels.js';
 import { formatLocal } from './local-time.js';
 import { LEVEL_WORDS, type Language } from './message.js';
+import { alarmKindOfRule, isAlarmKind } from '../contract/alarm-kind.js';
+import { alarmText } from '../contract/alarm-text.js';
+
+/** An open rectification as stored; its kind may predate kinds (then the rule id says it). */
+interface OpenRow {
+  alarmId: string;
+  site: string;
+  device: string;
+  channel: string;
+  quantity: string;
+  ruleId: string;
+  kind: string | null;
+  value: number;
+  peakValue: number;
+  level: Level;
+  raisedAtMs: number;
+}
 
 export interface BriefingQuery {
   fromMs: number;
@@ -44,7 +61,7 @@ export interface Briefing {
   ordersLifted: OrderLine[];
   rectificationsClosed: number;
   /** Orange/red alarms (整改 needed) raised before the window's end and not yet closed (销号). */
-  rectificationsOpen: { alarmId: string; site: string; device: string; level: Level; raisedAtMs: number }[];
+  rectificationsOpen: { alarmId: string; site: string; device: string; level: Level; raisedAtMs: number; /** What the alarm is, in the briefing's language (contract/alarm-text.ts). */ cause: string }[];
   devicesOffline: { site: string; device: string; sinceMs: number }[];
   longestAck: { alarmId: string; site: string; device: string; level: Level; ms: number } | null;
   /** Alarms raised in the window that nobody has acknowledged yet. */
@@ -95,11 +112,11 @@ export function buildBriefing(db: Db, q: BriefingQuery): Briefing {
   ).n;
   const rectificationsOpen = db
     .prepare(
-      `SELECT id AS alarmId, site, device, peak_level AS level, raised_at_ms AS raisedAtMs FROM alarm
+      `SELECT id AS alarmId, site, device, channel, quantity, rule_id AS ruleId, kind, value, peak_value AS peakValue, peak_level AS level, raised_at_ms AS raisedAtMs FROM alarm
        WHERE site IN (${inSites}) AND peak_level IN ('orange', 'red') AND raised_at_ms < ? AND (closed_at_ms IS NULL OR closed_at_ms >= ?)
        ORDER BY raised_at_ms`,
     )
-    .all(...siteParams, q.toMs, q.toMs) as Briefing['rectificationsOpen'];
+    .all(...siteParams, q.toMs, q.toMs) as OpenRow[];
 
   const devicesOffline = db
     .prepare(`SELECT site, device, at_ms AS sinceMs FROM device_status WHERE site IN (${inSites}) AND state = 'offline' AND at_ms < ? ORDER BY site, device`)
@@ -131,7 +148,14 @@ export function buildBriefing(db: Db, q: BriefingQuery): Briefing {
     ordersIssued: orders('issued_at_ms'),
     ordersLifted: orders('lifted_at_ms'),
     rectificationsClosed,
-    rectificationsOpen,
+    rectificationsOpen: rectificationsOpen.map((r) => ({
+      alarmId: r.alarmId,
+      site: r.site,
+      device: r.device,
+      level: r.level,
+      raisedAtMs: r.raisedAtMs,
+      cause: alarmText({ ...r, kind: r.kind !== null && isAlarmKind(r.kind) ? r.kind : alarmKindOfRule(r.ruleId) }, q.language ?? 'zh').cause,
+    })),
     devicesOffline,
     longestAck: acks ?? null,
     unacked,
@@ -191,7 +215,7 @@ function render(d: BriefingData, q: BriefingQuery): { title: string; markdown: s
       heading: zh ? '隐患整改' : 'Rectifications',
       lines: [
         zh ? `已销号 ${d.rectificationsClosed} 项，未销号 ${d.rectificationsOpen.length} 项` : `${d.rectificationsClosed} closed, ${d.rectificationsOpen.length} still open`,
-        ...d.rectificationsOpen.slice(0, 20).map((r) => `${name(r.site)} ${r.device} ${LEVEL_WORDS[lang][r.level]} ${zh ? '发生于' : 'since'} ${t(r.raisedAtMs)}`),
+        ...d.rectificationsOpen.slice(0, 20).map((r) => `${name(r.site)} ${r.cause} ${LEVEL_WORDS[lang][r.level]} ${zh ? '发生于' : 'since'} ${t(r.raisedAtMs)}`),
       ],
     },
     {

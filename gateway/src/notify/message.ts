@@ -1,12 +1,15 @@
 // What an officer reads: one alarm step rendered as title, plain text, markdown and HTML, in
-// Chinese by default. Pure: the alarm, the site and the wording options in, text out.
+// Chinese by default. Pure: the alarm, the site and the wording options in, text out. What the
+// alarm is and its value come from the one text per alarm kind (contract/alarm-text.ts).
 
 import type { Level } from '../contract/levels.js';
 import type { Tier } from '../config/notify-schema.js';
 import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
+import { isReadingKind, type AlarmKind } from '../contract/alarm-kind.js';
+import { alarmText, withKind, type AlarmText, type Language } from '../contract/alarm-text.js';
 import { formatLocal } from './local-time.js';
 
-export type Language = 'zh' | 'en';
+export type { Language };
 export type NoticeKind = 'raised' | 'escalated' | 'cleared' | 'escalation' | 'reminder';
 
 export interface AlarmFacts {
@@ -15,8 +18,13 @@ export interface AlarmFacts {
   device: string;
   channel: string;
   quantity: string;
+  /** What the alarm is; without it, what its rule id names (a configured rule: threshold). */
+  kind?: AlarmKind;
+  ruleId?: string;
   level: Level;
   value: number;
+  /** The episode's worst value (defaults to `value`). */
+  peakValue?: number;
   raisedAtMs: number;
 }
 
@@ -54,20 +62,13 @@ const TIER_WORDS: Record<Language, Record<Tier, string>> = {
 };
 
 const LABELS = {
-  zh: { site: '场所', device: '设备', quantity: '监测量', value: '数值', level: '级别', time: '时间', raisedAt: '发生时间', link: '查看告警', tier: '通知层级' },
-  en: { site: 'Site', device: 'Device', quantity: 'Quantity', value: 'Value', level: 'Level', time: 'Time', raisedAt: 'Raised', link: 'Open alarm', tier: 'Tier' },
+  zh: { cause: '情况', site: '场所', device: '设备', quantity: '监测量', value: '数值', level: '级别', time: '时间', raisedAt: '发生时间', link: '查看告警', tier: '通知层级' },
+  en: { cause: 'What', site: 'Site', device: 'Device', quantity: 'Quantity', value: 'Value', level: 'Level', time: 'Time', raisedAt: 'Raised', link: 'Open alarm', tier: 'Tier' },
 } as const;
 
-/** Alarms that no sensor raised: the gateway's own (alarms/system-alarms.ts) and a site's flood. */
-const NOT_MEASURED: Record<string, Record<Language, string>> = {
-  system: { zh: '网关自检', en: 'gateway self-check' },
-  alarm_count: { zh: '报警数量', en: 'alarm count' },
-};
-
-function quantityInfo(quantity: string): { name: Record<Language, string>; unit: string } {
+function quantityName(quantity: string, lang: Language): string {
   const info = (QUANTITY_INFO as Record<string, (typeof QUANTITY_INFO)[Quantity] | undefined>)[quantity];
-  if (info) return { name: { zh: info.zh, en: quantity }, unit: info.unit };
-  return { name: NOT_MEASURED[quantity] ?? { zh: quantity, en: quantity }, unit: '' };
+  return info && lang === 'zh' ? info.zh : quantity;
 }
 
 /** Two decimals at most, no trailing zeros: 62, 62.5, 0.13. */
@@ -80,36 +81,40 @@ export function alarmLink(publicUrl: string, alarmId: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/#/alarms/${encodeURIComponent(alarmId)}`;
 }
 
-function headline(input: NoticeInput, quantityName: string): string {
+/** The title: the level, the site and what happened (`甲烷报警`, `数据中断`, `阀门未确认关闭`). */
+function headline(input: NoticeInput, said: AlarmText, reading: boolean): string {
   const { language: lang, alarm } = input;
+  const subject = said.subject;
+  // A reading's reminder names the quantity and the level (甲烷红色预警); anything else its subject.
+  const named = reading ? subject.replace(lang === 'zh' ? /报警$/ : / alarm$/, '') : `${subject}${lang === 'zh' ? '' : ':'}`;
   const level = LEVEL_WORDS[lang][alarm.level];
   const minutes = Math.max(0, Math.round((input.atMs - alarm.raisedAtMs) / 60_000));
   const tier = input.tier ? TIER_WORDS[lang][input.tier] : '';
   if (lang === 'zh') {
     switch (input.kind) {
       case 'raised':
-        return `【${level}】${input.siteName} ${quantityName}报警`;
+        return `【${level}】${input.siteName} ${subject}`;
       case 'escalated':
-        return `【${level}】${input.siteName} ${quantityName}报警升级${input.fromLevel ? `（原${LEVEL_WORDS.zh[input.fromLevel]}）` : ''}`;
+        return `【${level}】${input.siteName} ${subject}升级${input.fromLevel ? `（原${LEVEL_WORDS.zh[input.fromLevel]}）` : ''}`;
       case 'cleared':
-        return `【已解除】${input.siteName} ${quantityName}报警（${level}）`;
+        return `【已解除】${input.siteName} ${subject}（${level}）`;
       case 'escalation':
-        return `【逐级上报·${tier}】${input.siteName} ${quantityName}${level} ${minutes} 分钟未确认`;
+        return `【逐级上报·${tier}】${input.siteName} ${named}${level} ${minutes} 分钟未确认`;
       case 'reminder':
-        return `【提醒】${input.siteName} ${quantityName}${level}尚未确认（已 ${minutes} 分钟）`;
+        return `【提醒】${input.siteName} ${named}${level}尚未确认（已 ${minutes} 分钟）`;
     }
   }
   switch (input.kind) {
     case 'raised':
-      return `[${level}] ${input.siteName}: ${quantityName} alarm`;
+      return `[${level}] ${input.siteName}: ${subject}`;
     case 'escalated':
-      return `[${level}] ${input.siteName}: ${quantityName} alarm rose${input.fromLevel ? ` from ${LEVEL_WORDS.en[input.fromLevel]}` : ''}`;
+      return `[${level}] ${input.siteName}: ${subject} rose${input.fromLevel ? ` from ${LEVEL_WORDS.en[input.fromLevel]}` : ''}`;
     case 'cleared':
-      return `[Cleared] ${input.siteName}: ${quantityName} alarm (${level})`;
+      return `[Cleared] ${input.siteName}: ${subject} (${level})`;
     case 'escalation':
-      return `[Escalated to ${tier}] ${input.siteName}: ${quantityName} ${level} unacknowledged for ${minutes} min`;
+      return `[Escalated to ${tier}] ${input.siteName}: ${named} ${level} unacknowledged for ${minutes} min`;
     case 'reminder':
-      return `[Reminder] ${input.siteName}: ${quantityName} ${level} still unacknowledged (${minutes} min)`;
+      return `[Reminder] ${input.siteName}: ${named} ${level} still unacknowledged (${minutes} min)`;
   }
 }
 
@@ -119,15 +124,18 @@ function escapeHtml(s: string): string {
 
 export function renderMessage(input: NoticeInput): Message {
   const { alarm, language: lang } = input;
-  const q = quantityInfo(alarm.quantity);
+  const facts = withKind({ ...alarm, peakValue: alarm.peakValue ?? alarm.value });
+  const said = alarmText(facts, lang);
+  const reading = isReadingKind(facts.kind);
   const labels = LABELS[lang];
-  const title = headline(input, q.name[lang]);
+  const title = headline(input, said, reading);
   const link = alarmLink(input.publicUrl, alarm.id);
   const rows: [string, string][] = [
+    [labels.cause, said.cause],
     [labels.site, `${input.siteName} (${alarm.site})`],
     [labels.device, `${alarm.device} / ${alarm.channel}`],
-    [labels.quantity, q.name[lang]],
-    [labels.value, formatValue(alarm.value, q.unit)],
+    ...(reading ? [[labels.quantity, quantityName(alarm.quantity, lang)] as [string, string]] : []),
+    ...(said.value !== null ? [[labels.value, said.value] as [string, string]] : []),
     [labels.level, LEVEL_WORDS[lang][alarm.level]],
     [labels.time, `${formatLocal(input.atMs, input.timeZone)} (${input.timeZone})`],
   ];

@@ -7,6 +7,9 @@ import type { NotifyConfig } from '../config/notify-schema.js';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/sqlite.js';
+import type { EventBus } from '../events.js';
+import type { OrderCommand, StopWorkOrder } from '../orders/stop-work.js';
+import { interlockState, renderOrderNotice, type OrderNoticeKind } from './order-notice.js';
 import { buildBriefing, type Briefing } from './briefing.js';
 import { BriefingScheduler, briefingWindowOn, latestBriefingDate, regionsOf, type BriefingWindow, type Region } from './briefing-schedule.js';
 import type { Channel } from './channels/channel.js';
@@ -50,6 +53,9 @@ export interface NotifierOptions {
   onDelivered?: ((row: OutboxRow) => void) | undefined;
   /** Fan-out of escalation steps (the event bus). */
   emit?: ((alarm: Alarm, event: AlarmEvent) => void) | undefined;
+  /** The gateway's events: stop-work orders and their actuators' outcomes are notification
+   * steps of the red alarm that issued them (order-notice.ts). */
+  events?: EventBus | undefined;
   /** Tests pass their own channels (e.g. pointing at a receiver that comes and goes). */
   channels?: ReadonlyMap<string, Channel>;
   random?: () => number;
@@ -66,6 +72,7 @@ export class Notifier {
    * the alarm history with steps that reach no one. */
   readonly active: boolean;
   private tickTimer: NodeJS.Timeout | null = null;
+  private readonly unsubscribe: (() => void)[] = [];
   private lastPruneMs = 0;
 
   constructor(private readonly o: NotifierOptions) {
@@ -93,6 +100,76 @@ export class Notifier {
     this.escalation = new EscalationService({ repo: o.alarmRepo, notify: o.notify, clock: o.clock, log, suppress: o.suppress, ...(o.emit ? { emit: o.emit } : {}) });
     this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, log, onQueued: () => this.delivery.kick() });
     o.alarmRepo.onSave((alarm, events, ids) => this.onAlarmSaved(alarm, events, ids));
+    // Subscribed at construction, before any reading can issue an order.
+    if (o.events) {
+      this.unsubscribe.push(
+        o.events.on('order', ({ order, what }) => {
+          if (what === 'issued') this.onOrderStep('order_issued', order);
+          else if (what === 'confirmed') this.onOrderStep('order_confirmed', order);
+        }),
+        o.events.on('command', ({ order, command, what }) => {
+          if (what === 'unconfirmed' || what === 'failed') this.onOrderStep('order_unconfirmed', order, command);
+        }),
+      );
+    }
+  }
+
+  /**
+   * A stop-work order's step, told to everyone who heard of the red alarm that issued it, on the
+   * channels they heard it on. Written after the order is saved (not in its transaction): a crash
+   * in between loses this notice, never the order or the alarm's own notification.
+   */
+  private onOrderStep(kind: OrderNoticeKind, order: StopWorkOrder, command?: OrderCommand): void {
+    if (!this.active) return;
+    try {
+      const audience = this.outbox.audienceOf(order.alarmId).filter((a) => a.channel in this.o.notify.channels);
+      if (audience.length === 0) return;
+      const alarm = this.o.alarmRepo.get(order.alarmId);
+      const site = this.sites.get(order.site) ?? { name: order.site, timeZone: this.o.notify.roster.timezone };
+      const atMs = this.o.clock();
+      const message = renderOrderNotice({
+        kind,
+        order,
+        ...(command ? { command } : {}),
+        ...(alarm ? { alarm } : {}),
+        atMs,
+        siteName: site.name,
+        timeZone: site.timeZone,
+        publicUrl: this.o.notify.publicUrl,
+        language: this.o.notify.language,
+      });
+      const step = command ? `${kind}:${command.device}` : kind;
+      const data = {
+        notice: kind,
+        kind: alarm?.kind ?? null,
+        ruleId: alarm?.ruleId ?? null,
+        alarmId: order.alarmId,
+        orderId: order.id,
+        site: order.site,
+        siteName: site.name,
+        level: 'red',
+        atMs,
+        interlock: order.commands.map((c) => ({ device: c.device, action: c.action, state: interlockState(c), attempts: c.attempts })),
+      };
+      const added = this.outbox.enqueue(
+        audience.map((a) => ({
+          key: `order:${order.id}:${step}:${a.recipient}:${a.channel}`,
+          alarmId: order.alarmId,
+          eventId: null,
+          kind,
+          level: 'red',
+          recipient: a.recipient,
+          channel: a.channel,
+          address: a.address,
+          title: message.title,
+          body: { text: message.text, markdown: message.markdown, html: message.html, link: message.link, data: { ...data, recipient: a.recipient } },
+          atMs,
+        })),
+      );
+      if (added > 0) setImmediate(() => this.delivery.kick());
+    } catch (err) {
+      this.o.log.error({ err, site: order.site, orderId: order.id, notice: kind }, 'cannot queue the stop-work order notification');
+    }
   }
 
   /** Runs inside the alarm's save transaction: the rows commit with the move or not at all. */
@@ -143,6 +220,7 @@ export class Notifier {
   }
 
   async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.escalation.stop();
     await this.delivery.stop();
@@ -151,6 +229,7 @@ export class Notifier {
 
   /** Stops everything at once, sends in flight left unrecorded: a killed process (test only). */
   abandon(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
     if (this.tickTimer) clearInterval(this.tickTimer);
     this.escalation.stop();
     this.delivery.abandon();

@@ -8,7 +8,8 @@
 //   cleared                        → everyone who heard of the alarm (when notify.notifyCleared)
 //   anything else (ack, close, …)  → nobody
 
-import { SYSTEM_SITE } from '../alarms/system-alarms.js';
+import { SYSTEM_SITE } from '../contract/alarm-kind.js';
+import { alarmText } from '../contract/alarm-text.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { NotifyConfig, Tier } from '../config/notify-schema.js';
 import { renderMessage, type NoticeKind } from './message.js';
@@ -97,8 +98,15 @@ export function planNotifications(alarm: Alarm, event: AlarmEvent, eventId: numb
     publicUrl: ctx.notify.publicUrl,
     language: ctx.notify.language,
   });
+  const said = alarmText(alarm, ctx.notify.language);
+  // `kind` is what the alarm is (contract/alarm-kind.ts) and `notice` the step told of, so a
+  // receiving system can tell a silent detector from a gas reading without parsing the text.
   const data = {
-    kind: who.kind,
+    notice: who.kind,
+    kind: alarm.kind,
+    ruleId: alarm.ruleId,
+    cause: said.cause,
+    valueText: said.value,
     eventId,
     alarmId: alarm.id,
     site: alarm.site,

@@ -2,11 +2,11 @@
 // of the site cannot see: checked here as plain data, and said the same way in the refusal and in
 // the audit trail.
 
-import { QUANTITY_INFO } from '../config/quantities.js';
-import type { BlindDetector, ManualGasTest } from './stop-work.js';
+import { QUANTITY_UNITS } from '../config/quantities.js';
+import type { BlindDetector, ManualGasTest } from './order-types.js';
 
-/** The units a reading of the gateway's quantities is given in (%LEL, ppm, %vol …). */
-export const GAS_TEST_UNITS: readonly string[] = [...new Set(Object.values(QUANTITY_INFO).map((q) => q.unit))];
+/** A manual test reads in one of the units the gateway's own quantities use. */
+export const GAS_TEST_UNITS = QUANTITY_UNITS;
 
 /**
  * How old a test may be at the lift. No published figure was found for resuming a kitchen; the

@@ -9,13 +9,13 @@ import type { Topics } from '../contract/topics.js';
 import { commandAckSchema, parseJson, statusSchema, type Command, type SiteOrder } from '../contract/command.js';
 import { LEVEL_ZH } from '../contract/levels.js';
 import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
+import { ACTUATOR_POSITION_RULE, ACTUATOR_RULE } from '../contract/alarm-kind.js';
 import type { Alarm } from '../alarms/lifecycle.js';
-import type { AlarmService } from '../alarms/service.js';
+import type { AlarmService, DirectAlarm } from '../alarms/service.js';
 import type { Ingress } from '../ingest/ingress.js';
 import type { EventBus, GatewayEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { OrderRepository } from './repository.js';
-import { DEVICE_CHANNEL } from '../detect/fault.js';
 import { isHealthRule } from '../detect/health.js';
 import { blindDetectors } from './sight.js';
 import {
@@ -38,10 +38,9 @@ import {
   type StopWorkOrder,
 } from './stop-work.js';
 
-/** Rule id of an actuator's own alarm when it does not confirm the safe state. */
-export const ACTUATOR_RULE = 'actuator:unconfirmed';
-/** Rule id of an actuator's own alarm when it acked but its position reads back unsafe. */
-export const ACTUATOR_POSITION_RULE = 'actuator:position';
+export { ACTUATOR_POSITION_RULE, ACTUATOR_RULE };
+
+type ActuatorAlarmKind = 'actuator_unconfirmed' | 'actuator_position';
 
 /** Alarms about the actuators themselves: they never block a lift (see `lift`). */
 export function isActuatorRule(ruleId: string): boolean {
@@ -98,17 +97,15 @@ export class Interlock {
       }
     }, every);
     this.timer.unref();
-    // The status subscription waits until the runtime's own status tracker has subscribed: the
-    // external-broker ingress hands the retained statuses it held at connect to the handlers
-    // registered first, and the tracker (offline last wills) must not miss them. Positions also
-    // arrive in each cmd/ack, so nothing depends on this timing for the read-back at ack time.
-    setImmediate(() => {
-      if (this.timer === null) return; // stopped meanwhile
-      this.watchPositions().catch((err: unknown) => this.deps.log.error({ err }, 'cannot subscribe to actuator positions'));
-    });
   }
 
-  /** Subscribes to device statuses for actuator positions; idempotent. */
+  /**
+   * Subscribes to device statuses for actuator positions; idempotent. The runtime calls it after
+   * its own status tracker has subscribed: the external-broker ingress hands the retained
+   * statuses it held at connect to the handlers registered first, and the tracker (offline last
+   * wills) must not miss them. Positions also arrive in each cmd/ack, so nothing depends on this
+   * for the read-back at ack time.
+   */
   async watchPositions(): Promise<void> {
     if (this.watching) return;
     this.watching = true;
@@ -171,7 +168,7 @@ export class Interlock {
     if (outcome && !outcome.rejected) {
       // A position mismatch is defined against the order's command; once lifted the valve is
       // expected to be re-opened by hand, so that condition ends (the alarm awaits ack and close).
-      for (const command of outcome.next.commands) this.clearActuatorAlarm(outcome.next, command, ACTUATOR_POSITION_RULE);
+      for (const command of outcome.next.commands) this.clearActuatorAlarm(outcome.next, command, 'actuator_position');
     }
     return outcome;
   }
@@ -261,37 +258,30 @@ export class Interlock {
         const old = before.commands.find((c) => c.id === command.id);
         if (old && old.state !== command.state && (command.state === 'acked' || command.state === 'failed')) {
           this.deps.events.emit('command', { order, command, what: command.state });
-          if (command.state === 'acked') this.clearActuatorAlarm(order, command, ACTUATOR_RULE);
+          if (command.state === 'acked') this.clearActuatorAlarm(order, command, 'actuator_unconfirmed');
         }
-        if (old && !isConfirmed(old) && isConfirmed(command)) this.clearActuatorAlarm(order, command, ACTUATOR_POSITION_RULE);
+        if (old && !isConfirmed(old) && isConfirmed(command)) this.clearActuatorAlarm(order, command, 'actuator_position');
       }
     }
   }
 
   /**
    * An actuator that refuses, never confirms, or reads back unsafe after its ack raises its own
-   * red alarm (issue 3: the gas may still flow); its later confirmation clears it.
+   * red alarm (the gas may still flow); its later confirmation clears it.
    */
-  private clearActuatorAlarm(order: StopWorkOrder, command: OrderCommand, ruleId: string): void {
-    const held = this.deps.alarms.activeAlarms().some((a) => a.site === order.site && a.device === command.device && a.ruleId === ruleId);
-    if (held) this.actuatorAlarm(order, command, ruleId, null);
+  private clearActuatorAlarm(order: StopWorkOrder, command: OrderCommand, kind: ActuatorAlarmKind): void {
+    this.deps.alarms.clearDirect(this.actuatorAlarmOf(order, command, kind));
   }
 
-  private actuatorAlarm(order: StopWorkOrder, command: OrderCommand, ruleId: string, to: 'red' | null): void {
-    const origin = this.deps.alarms.get(order.alarmId);
-    this.deps.alarms.onTransition({
-      kind: 'level',
-      site: order.site as SiteId,
-      device: command.device as DeviceId,
-      channel: DEVICE_CHANNEL,
-      quantity: (origin?.quantity ?? 'methane_lel') as Quantity,
-      ruleId,
-      from: to === null ? 'red' : null,
-      to,
-      value: command.attempts,
-      atMs: this.deps.clock(),
-      stopWork: false,
-    });
+  private raiseActuatorAlarm(order: StopWorkOrder, command: OrderCommand, kind: ActuatorAlarmKind): void {
+    this.deps.alarms.raiseDirect(this.actuatorAlarmOf(order, command, kind), 'red');
+  }
+
+  /** The actuator's own alarm: which actuator (valve or fan, from the site's config) and how many
+   * times its command was sent. */
+  private actuatorAlarmOf(order: StopWorkOrder, command: OrderCommand, kind: ActuatorAlarmKind): DirectAlarm {
+    const actuator = (this.deps.actuators.get(order.site) ?? []).find((a) => a.device === command.device)?.kind ?? (command.action === 'fan_on' ? 'fan' : 'valve');
+    return { kind, site: order.site, device: command.device, actuator, attempts: command.attempts };
   }
 
   private carryOut(order: StopWorkOrder, effect: OrderEffect): void {
@@ -320,15 +310,15 @@ export class Interlock {
       case 'command_unconfirmed':
         log.error({ site, orderId: order.id, device: effect.command.device, attempts: effect.command.attempts }, 'actuator never confirmed the stop-work command');
         events.emit('command', { order, command: effect.command, what: 'unconfirmed' });
-        this.actuatorAlarm(order, effect.command, ACTUATOR_RULE, 'red');
+        this.raiseActuatorAlarm(order, effect.command, 'actuator_unconfirmed');
         return;
       case 'command_failed':
         log.error({ site, orderId: order.id, device: effect.command.device, result: effect.command.result }, 'actuator refused the stop-work command');
-        this.actuatorAlarm(order, effect.command, ACTUATOR_RULE, 'red');
+        this.raiseActuatorAlarm(order, effect.command, 'actuator_unconfirmed');
         return;
       case 'position_mismatch':
         log.error({ site, orderId: order.id, device: effect.command.device, result: effect.command.result, position: effect.command.position }, 'actuator acked but its position reads back unsafe');
-        this.actuatorAlarm(order, effect.command, ACTUATOR_POSITION_RULE, 'red');
+        this.raiseActuatorAlarm(order, effect.command, 'actuator_position');
         return;
       case 'position_restored':
         log.warn({ site, orderId: order.id, device: effect.command.device, position: effect.command.position }, 'actuator position reads back safe again');

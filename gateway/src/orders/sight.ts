@@ -3,7 +3,7 @@
 // (sign-off.ts); a blind detector's cleared gas alarm proves nothing. Pure: alarms and time in.
 
 import { isHealthRule } from '../detect/health.js';
-import type { BlindDetector } from './stop-work.js';
+import type { BlindDetector } from './order-types.js';
 
 /** The fields of an active alarm this needs (alarms/lifecycle.ts Alarm has them). */
 export interface HealthAlarmView {

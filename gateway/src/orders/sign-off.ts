@@ -3,7 +3,7 @@
 // over the order, like stop-work.ts: a refused step comes back as `rejected` with what is missing.
 
 import { levelRank, type Level } from '../contract/levels.js';
-import type { BlindDetector, LiftRequirement, ManualGasTest, OrderOutcome, OrderRejection, StopWorkOrder } from './stop-work.js';
+import type { BlindDetector, LiftRequirement, ManualGasTest, OrderOutcome, OrderRejection, StopWorkOrder } from './order-types.js';
 import { orderEvent, publish } from './order-event.js';
 import { checkGasTest, describeBlind, describeGasTest } from './gas-test.js';
 

@@ -2,9 +2,14 @@
 // path, and prunes journal rows the store has held for longer than the journal keep time (the
 // journal is a spool, with a recent window kept for replay and forensics).
 
-import type { Journal } from '../ingest/journal.js';
 import type { Logger } from '../log.js';
 import type { TelemetryStore } from './telemetry-store.js';
+
+/** What the loop needs of the journal (ingest/journal.ts): deleting rows every store holds. */
+export interface PrunableJournal {
+  /** Deletes rows up to `lastId`; returns the rows reported deleted since the previous call. */
+  prune(lastId: number): number;
+}
 
 export interface DrainOptions {
   readonly intervalMs: number;
@@ -24,7 +29,7 @@ export class DrainLoop {
 
   constructor(
     private readonly store: TelemetryStore,
-    private readonly journal: Journal,
+    private readonly journal: PrunableJournal,
     private readonly options: DrainOptions,
     private readonly clock: () => number,
     private readonly log: Logger,

@@ -4,7 +4,29 @@
 
 import { join } from 'node:path';
 import { openDb, type Db } from './sqlite.js';
-import type { JournalDeadLetter, JournalReading } from '../ingest/journal.js';
+
+/** A reading as the journal stores it (table `reading`). */
+export interface JournalReading {
+  readonly site: string;
+  readonly device: string;
+  readonly seq: number;
+  readonly tsMs: number;
+  readonly receivedMs: number;
+  /** JSON of the validated readings, channel → value. */
+  readonly readingsJson: string;
+  readonly metaJson: string | null;
+}
+
+/** A message refused at decode, as the journal stores it (table `dead_letter`). */
+export interface JournalDeadLetter {
+  readonly site: string;
+  readonly device: string;
+  readonly topic: string;
+  readonly reason: string;
+  readonly detail: string;
+  readonly receivedMs: number;
+  readonly payload: Buffer;
+}
 
 const MIGRATIONS = [
   `CREATE TABLE reading (

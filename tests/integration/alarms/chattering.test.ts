@@ -25,7 +25,7 @@ describe('chattering alarms', () => {
     db = openStateDb(dir.path);
     repo = new AlarmRepository(db);
     now = 1_800_000_000_000;
-    service = new AlarmService(repo, new EventBus(silentLogger()), () => now, silentLogger(), { raises: 3, windowMs: 60_000, stableMs: 60_000 });
+    service = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger(), chatter: { raises: 3, windowMs: 60_000, stableMs: 60_000 } });
   });
   afterEach(() => {
     db.close();
@@ -81,7 +81,7 @@ describe('stale alarms', () => {
     try {
       const repo = new AlarmRepository(db);
       const now = 1_800_000_000_000;
-      const service = new AlarmService(repo, new EventBus(silentLogger()), () => now, silentLogger(), undefined, 24 * 3_600_000);
+      const service = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger(), staleAlarmMs: 24 * 3_600_000 });
       const alarm = service.onTransition({ kind: 'level', site: 'k1', device: 'g', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', from: null, to: 'yellow', value: 22, atMs: now, stopWork: false } as LevelTransition)!;
       service.tick(now + 24 * 3_600_000 - 1);
       expect(repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised']);

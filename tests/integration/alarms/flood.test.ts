@@ -30,7 +30,7 @@ describe('alarm flood', () => {
     const db = openStateDb(path);
     cleanups.push(() => db.close());
     const repo = new AlarmRepository(db);
-    const service = new AlarmService(repo, new EventBus(silentLogger()), () => now, silentLogger(), undefined, undefined, { flood: { alarms: 10, windowMs: 10 * MIN } });
+    const service = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger(), flood: { alarms: 10, windowMs: 10 * MIN } });
     // What a notifier would send: every event of a save that suppress() lets through.
     const told: string[] = [];
     repo.onSave((alarm, events) => {

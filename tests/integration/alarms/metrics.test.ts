@@ -105,7 +105,7 @@ describe('alarm-system metrics on a seeded data set', () => {
       { id: 'k2', timezone: 'Europe/London', devices: [] },
       { id: 'k3', timezone: 'Asia/Shanghai', devices: [] },
     ];
-    const service = new AlarmService(repo, new EventBus(silentLogger()), () => D0 + 2 * DAY, silentLogger(), undefined, undefined, { sites });
+    const service = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => D0 + 2 * DAY, log: silentLogger(), sites });
     const all = service.metrics({ fromMs: D0, toMs: D0 + 2 * DAY });
     expect(all.days.map((d) => `${d.site}:${d.day}:${d.alarms}`)).toEqual([
       'k1:2026-11-22:26',

@@ -38,7 +38,7 @@ describe('out of service through the alarm service', () => {
     const db = openStateDb(path);
     const repo = new AlarmRepository(db);
     const bus = new EventBus(silentLogger());
-    const service = new AlarmService(repo, bus, () => now, silentLogger(), undefined, undefined, { outOfServiceMaxMs: 72 * H, sites });
+    const service = new AlarmService({ repo, events: bus, clock: () => now, log: silentLogger(), outOfServiceMaxMs: 72 * H, sites });
     return { db, repo, service, bus };
   }
 

@@ -35,7 +35,7 @@ describe('shelving through the alarm service', () => {
   function open(path: string): { db: Db; repo: AlarmRepository; service: AlarmService } {
     const db = openStateDb(path);
     const repo = new AlarmRepository(db);
-    const service = new AlarmService(repo, new EventBus(silentLogger()), () => now, silentLogger(), undefined, undefined, { shelveMaxMs: 8 * H });
+    const service = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger(), shelveMaxMs: 8 * H });
     return { db, repo, service };
   }
 

@@ -2,6 +2,7 @@
 // socket): health, readiness, the alarm list with its filters, pagination and refusals of bad
 // queries, the site order, and an internal failure that leaks nothing.
 
+import { alarmView } from '../../../dashboard-api/src/alarm-view.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../dashboard-api/src/app.js';
 import { acknowledge, applyLevel, raiseAlarm, type Alarm, type Outcome } from '../../../gateway/src/alarms/lifecycle.js';
@@ -102,7 +103,7 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
-        alarmActions: new AlarmService(repo, new EventBus(silentLogger()), Date.now, silentLogger()),
+        alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
         sites: [],
@@ -127,7 +128,8 @@ describe('dashboard API', () => {
     it('returns every seeded alarm, newest first, as stored', async () => {
       const res = await get('/api/v1/alarms');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ alarms: [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4], nextCursor: null });
+      // As stored, with what each says (its kind and text in both languages).
+      expect(res.body).toEqual({ alarms: [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4].map(alarmView), nextCursor: null });
     });
 
     it('filters by site, level, state, active and time range', async () => {
@@ -229,7 +231,7 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
-        alarmActions: new AlarmService(repo, new EventBus(silentLogger()), Date.now, silentLogger()),
+        alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
         sites: [],

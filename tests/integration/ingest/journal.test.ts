@@ -265,7 +265,7 @@ describe('Journal', () => {
       for (let seq = 1; seq <= 5; seq++) journal.append(reading(seq), done(`r${seq}`, hasReading(reader, seq)));
       await eventually(() => calls.length === 5, 5000, 'the first batch');
       let failed = 0;
-      journal.onCommitFailed = () => void failed++;
+      journal.on('commitFailed', () => void failed++);
       for (let seq = 6; seq <= 30; seq++) journal.append(reading(seq), done(`r${seq}`, hasReading(reader, seq)));
       const dying = workerOf(journal);
       await dying.terminate();
@@ -321,10 +321,10 @@ describe('Journal', () => {
       // The fourth row of the next batch fails inside the transaction, after three were written.
       db.exec(`CREATE TRIGGER refuse_seq_99 BEFORE INSERT ON reading WHEN NEW.seq = 99 BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
       const failures: StorageError[] = [];
-      journal.onCommitFailed = (err) => {
+      journal.on('commitFailed', (err) => {
         failures.push(err);
         calls.push({ label: 'onCommitFailed', err, onDisk: false });
-      };
+      });
       journal.append(reading(2), done('r2', hasReading(reader, 2)));
       journal.appendDeadLetter(deadLetter('invalid_json'), done('dead', hasDeadLetter(reader, 'invalid_json')));
       journal.afterCommit(done('barrier'));
@@ -359,7 +359,7 @@ describe('Journal', () => {
     it('fails a batch the database will not write (query_only) and keeps nothing of it', async () => {
       const { journal, reader, calls, done } = open({ commitIntervalMs: 10 });
       let failed = 0;
-      journal.onCommitFailed = () => void failed++;
+      journal.on('commitFailed', () => void failed++);
       // query_only is per connection: the writer's, in the journal worker.
       journal.writerPragma('query_only = 1');
       journal.append(reading(1), done('r1'));
@@ -381,7 +381,7 @@ describe('Journal', () => {
       const { journal, db, reader, calls, done } = open({ commitIntervalMs: 1, maxBatch: 2 });
       db.exec(`CREATE TRIGGER refuse_seq_2 BEFORE INSERT ON reading WHEN NEW.seq = 2 BEGIN SELECT RAISE(ABORT, 'bad sector'); END`);
       let failed = 0;
-      journal.onCommitFailed = () => void failed++;
+      journal.on('commitFailed', () => void failed++);
       for (let seq = 1; seq <= 6; seq++) journal.append(reading(seq), done(`r${seq}`, hasReading(reader, seq)));
       await eventually(() => calls.length === 6, 5000, 'the failure');
       expect(failed).toBe(1);
@@ -394,7 +394,7 @@ describe('Journal', () => {
     it('fails the pending batch when the database handle is gone', () => {
       const { journal, db, calls, done } = open({ commitIntervalMs: 60_000 });
       let failed = 0;
-      journal.onCommitFailed = () => void failed++;
+      journal.on('commitFailed', () => void failed++);
       journal.append(reading(1), done('r1'));
       db.close();
       journal.flush();

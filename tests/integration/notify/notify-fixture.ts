@@ -49,7 +49,7 @@ export function openHarness(dataDir: string, input: NotifyConfigInput, clock: ()
   const repo = new AlarmRepository(db);
   const log = silentLogger();
   const notifier = new Notifier({ db, alarmRepo: repo, notify: notifySchema.parse(input), sites: SITES, clock, log, ...extra });
-  const alarms = new AlarmService(repo, new EventBus(log), clock, log);
+  const alarms = new AlarmService({ repo, events: new EventBus(log), clock, log });
   return {
     db,
     repo,

@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { startRuntime } from '../../../gateway/src/runtime.js';
+import { startGateway } from '../../../gateway/src/compose.js';
 import { journalPath } from '../../../gateway/src/store/journal-db.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import { tempDir } from '../../support/tmp.js';
@@ -42,7 +42,7 @@ describe('a failed start', () => {
       c.broker = { ...c.broker, port: brokerPort };
       c.api = { ...c.api, port: portOf(taken) };
     });
-    await expect(startRuntime(config, { log: silentLogger() })).rejects.toThrow(/EADDRINUSE|address already in use/);
+    await expect(startGateway(config, { log: silentLogger() })).rejects.toThrow(/EADDRINUSE|address already in use/);
 
     // The broker port can be bound again at once.
     const again = await listen(brokerPort);
@@ -56,7 +56,7 @@ describe('a failed start', () => {
     // And a second start on the same ports and directory works once the API port is free.
     await close(taken);
     cleanups.pop();
-    const runtime = await startRuntime(config, { log: silentLogger() });
+    const runtime = await startGateway(config, { log: silentLogger() });
     expect(runtime.brokerPort).toBe(brokerPort);
     await runtime.stop();
   });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword, makeAuthenticator, verifyPassword, type AuthAccounts } from '../../../broker/src/auth.js';
+import { MemoryLoginDigests } from '../../../broker/src/login-digests.js';
 
 // A low scrypt cost keeps the suite fast; production hashes use N=16384.
 const N = 1024;
@@ -111,8 +112,8 @@ describe('makeAuthenticator', () => {
     expect(auth.stats().scryptRuns).toBe(1);
   });
 
-  it('keeps the cache within its bound', async () => {
-    const auth = makeAuthenticator(accounts, { cacheSize: 1 });
+  it('keeps the in-memory digests within their bound', async () => {
+    const auth = makeAuthenticator(accounts, { digests: new MemoryLoginDigests(1) });
     await auth.authenticate('kitchen-01/gas-01', Buffer.from('gas-pw'));
     await auth.authenticate('kitchen-01/valve-01', Buffer.from('valve-pw'));
     expect(auth.stats().cacheSize).toBe(1);

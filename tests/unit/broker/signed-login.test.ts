@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hashPassword, makeAuthenticator, type AuthAccounts } from '../../../broker/src/auth.js';
-import { LoginLimiter } from '../../../broker/src/login-limit.js';
+import { LoginThrottle } from '../../../broker/src/login-throttle.js';
 import { DEFAULT_SIGNED_LOGIN, deriveLoginKey, NonceCache, signLogin, verifySignedLogin } from '../../../broker/src/signed-login.js';
 import { configSchema } from '../../../gateway/src/config/schema.js';
 import { demoConfig } from '../../../gateway/src/config/demo.js';
@@ -105,12 +105,13 @@ describe('makeAuthenticator with a signed device', () => {
     now = T0;
   });
 
-  it('does not let failed logins under its name lock the signed device out (the address limit still holds)', async () => {
-    const limiter = new LoginLimiter({ perUsername: 3, perAddress: 5, windowMs: 60_000 }, clock);
-    const auth = makeAuthenticator(await accounts(), { clock, limiter });
+  it('does not let failed logins under its name lock the signed device out; failures from the guessing address are held back', async () => {
+    const throttle = new LoginThrottle({ freePerAddress: 5, freePerUsername: 3, windowMs: 60_000, baseDelayMs: 250, maxDelayMs: 8_000 }, clock);
+    const auth = makeAuthenticator(await accounts(), { clock, throttle });
     for (let i = 0; i < 5; i++) await auth.authenticate(USER, Buffer.from(`guess-${i}`), '10.6.6.6', 'x');
+    expect(await auth.authenticate(USER, Buffer.from('guess-6'), '10.6.6.6', 'x')).toEqual({ ok: false, reason: 'bad_password', holdMs: 250 });
     expect(await auth.authenticate(USER, signed('gas-01-c'), '10.0.0.1', 'gas-01-c')).toMatchObject({ ok: true });
-    expect(await auth.authenticate(USER, signed('gas-01-c'), '10.6.6.6', 'gas-01-c')).toEqual({ ok: false, reason: 'rate_limited' });
+    expect(await auth.authenticate(USER, signed('gas-01-d'), '10.6.6.6', 'gas-01-d')).toMatchObject({ ok: true });
   });
 
   it('keeps static devices working beside it', async () => {

@@ -40,7 +40,7 @@ describe('DetectionEngine', () => {
     const engine = new DetectionEngine(kitchen);
     expect(engine.process(reading(60, 0))).toEqual([]);
     expect(engine.process(reading(60, 2000))).toEqual([
-      { kind: 'level', site: hq, device: dev, channel: ch4, quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to: 'red', value: 60, atMs: 2000, stopWork: true },
+      { kind: 'level', site: hq, device: dev, channel: ch4, quantity: 'methane_lel', ruleId: 'kitchen-methane', alarmKind: 'threshold', from: null, to: 'red', value: 60, atMs: 2000, stopWork: true },
     ]);
     expect(engine.process(reading(61, 3000))).toEqual([]);
     expect(engine.levelOf(hq, dev, ch4, 'kitchen-methane')).toBe('red');

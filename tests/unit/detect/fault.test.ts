@@ -41,7 +41,7 @@ describe('FaultDetector: physical range', () => {
   it('raises on the first impossible reading with the reading and the range in the transition', () => {
     const f = new FaultDetector();
     expect(f.reading(reading(120, T0))).toEqual([
-      { kind: 'level', site: hq, device: dev, channel: ch4, quantity: 'methane_lel', ruleId: 'fault:range', from: null, to: 'orange', value: 120, atMs: T0, stopWork: false, detail: 'reading 120 outside the physical range 0..100 %LEL' },
+      { kind: 'level', site: hq, device: dev, channel: ch4, quantity: 'methane_lel', ruleId: 'fault:range', alarmKind: 'fault_range', from: null, to: 'orange', value: 120, atMs: T0, stopWork: false, detail: 'reading 120 outside the physical range 0..100 %LEL' },
     ]);
     expect(f.reading(reading(130, T0 + 1000))).toEqual([]);
   });
@@ -160,7 +160,7 @@ describe('FaultDetector: device fault codes', () => {
   it('raises fault:device on _device with the codes, once, and clears on a message without codes', () => {
     const f = new FaultDetector();
     expect(f.deviceFault(ref, ['sensor_open'], T0)).toEqual([
-      { kind: 'level', site: hq, device: dev, channel: '_device', quantity: 'methane_lel', ruleId: 'fault:device', from: null, to: 'orange', value: 1, atMs: T0, stopWork: false, detail: 'sensor_open' },
+      { kind: 'level', site: hq, device: dev, channel: '_device', quantity: 'methane_lel', ruleId: 'fault:device', alarmKind: 'fault_device', from: null, to: 'orange', value: 1, atMs: T0, stopWork: false, detail: 'sensor_open' },
     ]);
     expect(f.deviceFault(ref, ['sensor_open', 'low_battery'], T0 + 1000)).toEqual([]);
     expect(f.deviceCodes(hq, dev)).toEqual(['sensor_open', 'low_battery']);

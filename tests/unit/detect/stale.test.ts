@@ -29,7 +29,7 @@ describe('StalenessWatch: silence', () => {
     expect(w.seen(hq, dev, ch4, T0 + 1000)).toEqual([]);
     expect(w.tick(T0 + 1000 + PERIOD - 1)).toEqual([]);
     expect(w.tick(T0 + 1000 + PERIOD)).toEqual([
-      { kind: 'level', site: hq, device: dev, channel: ch4, quantity: 'methane_lel', ruleId: 'stale', from: null, to: 'yellow', value: 30, atMs: T0 + 1000 + PERIOD, stopWork: false, detail: 'no reading for 30 s (period 30 s)' },
+      { kind: 'level', site: hq, device: dev, channel: ch4, quantity: 'methane_lel', ruleId: 'stale', alarmKind: 'stale', from: null, to: 'yellow', value: 30, atMs: T0 + 1000 + PERIOD, stopWork: false, detail: 'no reading for 30 s (period 30 s)' },
     ]);
     expect(w.isSilent(hq, dev, ch4)).toBe(true);
     expect(tickThrough(w, T0 + 1000 + PERIOD, T0 + 10 * PERIOD)).toEqual([]);
@@ -126,7 +126,7 @@ describe('StalenessWatch: last will', () => {
     w.watch(key(co), PERIOD, 'orange', T0);
     const down = w.offline(hq, dev, T0 + 1000);
     expect(down).toEqual([
-      { kind: 'level', site: hq, device: dev, channel: '_device', quantity: 'co_ppm', ruleId: 'offline', from: null, to: 'orange', value: 0, atMs: T0 + 1000, stopWork: false, detail: 'last will: device offline' },
+      { kind: 'level', site: hq, device: dev, channel: '_device', quantity: 'co_ppm', ruleId: 'offline', alarmKind: 'offline', from: null, to: 'orange', value: 0, atMs: T0 + 1000, stopWork: false, detail: 'last will: device offline' },
     ]);
     expect(w.offline(hq, dev, T0 + 2000)).toEqual([]);
     expect(w.isSilent(hq, dev, ch4)).toBe(true);

@@ -41,7 +41,7 @@ describe('notification message', () => {
 
   it('writes English when asked', () => {
     const m = renderMessage({ ...base, language: 'en', alarm: { ...base.alarm, level: 'orange', quantity: 'co_ppm', value: 150 } });
-    expect(m.title).toBe('[Orange warning] 示范餐馆后厨: co_ppm alarm');
+    expect(m.title).toBe('[Orange warning] 示范餐馆后厨: Carbon monoxide alarm');
     expect(m.text).toContain('Value: 150 ppm');
   });
 

@@ -1,5 +1,5 @@
-// One dialog for every action that needs words from the officer (shelve, close, order steps,
-// lift). A refusal keeps the dialog open and shows the server's reason inside it.
+// One dialog for every action that needs words from the officer (acknowledge, shelve, close,
+// order steps, lift). A refusal keeps the dialog open and shows the server's reason inside it.
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
@@ -20,7 +20,7 @@ function ensureDialog() {
  *   min, max, step, value, hint, options: [{ value, label }] (select), heading (a title above the field) }]
  * submit(values) → Promise; resolves to close the dialog, rejects to show why.
  */
-export function openActionDialog({ title, action, fields, submit }) {
+export function openActionDialog({ title, action, fields, submit, intro, submitLabel }) {
   const el = ensureDialog();
   const error = h('p', { class: 'dialog-error', role: 'alert', hidden: true });
   const inputs = fields.flatMap((f) => {
@@ -32,11 +32,12 @@ export function openActionDialog({ title, action, fields, submit }) {
     const label = h('label', { for: common.id }, h('span', {}, f.label), input, f.hint ? h('small', {}, f.hint) : null);
     return f.heading ? [h('h3', { class: 'dialog-section' }, f.heading.title), f.heading.text ? h('p', { class: 'dialog-section-text' }, f.heading.text) : null, label] : [label];
   });
-  const submitButton = h('button', { type: 'submit', class: 'primary' }, t('submit'));
+  const submitButton = h('button', { type: 'submit', class: 'primary' }, submitLabel ?? t('submit'));
   const form = h(
     'form',
     { method: 'dialog', dataset: { action } },
     h('h2', { id: 'action-dialog-title' }, title),
+    intro ? h('p', { class: 'dialog-intro' }, intro) : null,
     inputs,
     error,
     h('div', { class: 'dialog-buttons' }, h('button', { type: 'button', value: 'cancel', onclick: () => el.close() }, t('cancel')), submitButton),

@@ -1,12 +1,15 @@
-// Open alarms, newest first: level, where, value with unit, local time, and the moves an officer
-// may make from the alarm's state (acknowledge, shelve, close out).
+// The list an officer acts from: active alarms (unacknowledged first, then red → blue, then
+// newest), and cleared ones in their own collapsed section; each section pages on from the API.
+// A row says level, what happened, where, the value now (live) and its peak, when, and offers the
+// moves the officer's role allows for the alarm's state; its title opens the alarm (#/alarms/<id>).
 
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { levelLabel } from '../levels.js';
-import { formatTime, formatValue, quantityName } from '../format.js';
+import { formatTime } from '../format.js';
+import { alarmCause, alarmValueLine, liveValue } from '../alarm-text.js';
 
-const STATE_KEYS = {
+export const STATE_KEYS = {
   active_unacked: 'stateActiveUnacked',
   active_acked: 'stateActiveAcked',
   cleared_unacked: 'stateClearedUnacked',
@@ -14,14 +17,15 @@ const STATE_KEYS = {
   closed: 'stateClosed',
 };
 
-function isShelved(alarm, nowMs) {
+export function isShelved(alarm, nowMs) {
   return typeof alarm.shelvedUntilMs === 'number' && alarm.shelvedUntilMs > nowMs;
 }
 
-function buttons(alarm, actions, nowMs) {
+/** The moves on this alarm that the officer may make now; none for a viewer. */
+export function alarmButtons(alarm, { actions, canAct, nowMs }) {
+  if (!canAct) return [];
   const out = [];
-  const button = (action, label, handler) =>
-    h('button', { type: 'button', dataset: { action }, onclick: () => handler(alarm) }, label);
+  const button = (action, label, handler) => h('button', { type: 'button', dataset: { action }, onclick: () => handler(alarm) }, label);
   if (alarm.state.endsWith('unacked')) out.push(button('ack', t('ack'), actions.ack));
   if (isShelved(alarm, nowMs)) out.push(button('unshelve', t('unshelve'), actions.unshelve));
   // A red alarm is never shelved (the gateway refuses it): no button that can only fail.
@@ -30,41 +34,67 @@ function buttons(alarm, actions, nowMs) {
   return out;
 }
 
-export function renderAlarmList(el, { alarms, siteName, actions, nowMs }) {
-  if (alarms.length === 0) return mount(el, h('p', { class: 'empty' }, t('noAlarms')));
-  mount(
-    el,
+function row(a, { siteName, nowMs, ...rest }) {
+  const live = liveValue(a) !== null;
+  return h(
+    'li',
+    { class: `alarm level-${a.level}`, dataset: { alarm: a.id, level: a.level, state: a.state } },
+    h('span', { class: 'badge' }, levelLabel(a.level)),
     h(
-      'ol',
-      { class: 'alarm-list' },
-      alarms.map((a) =>
-        h(
-          'li',
-          { class: `alarm level-${a.level}`, dataset: { alarm: a.id, level: a.level, state: a.state } },
-          h('span', { class: 'badge' }, levelLabel(a.level)),
-          h(
-            'div',
-            { class: 'alarm-body' },
-            h('strong', {}, `${siteName(a.site)} · ${quantityName(a.quantity)} (${a.device}/${a.channel})`),
-            h(
-              'span',
-              { class: 'alarm-value' },
-              formatValue(a.value, a.quantity),
-              // The peak matters once the alarm has come down from it (or cleared).
-              a.peakLevel !== a.level || a.peakValue !== a.value ? ` · ${t('peak')} ${formatValue(a.peakValue, a.quantity)} ${levelLabel(a.peakLevel)}` : '',
-            ),
-            h(
-              'span',
-              { class: 'alarm-meta' },
-              h('time', { datetime: new Date(a.raisedAtMs).toISOString() }, `${t('raisedAt')} ${formatTime(a.raisedAtMs)}`),
-              ' · ',
-              h('span', { class: 'alarm-state' }, t(STATE_KEYS[a.state] ?? a.state)),
-              isShelved(a, nowMs) ? ` · ${t('shelved', { time: formatTime(a.shelvedUntilMs) })}` : '',
-            ),
-          ),
-          h('div', { class: 'alarm-actions' }, buttons(a, actions, nowMs)),
-        ),
+      'div',
+      { class: 'alarm-body' },
+      h('a', { class: 'alarm-title', href: `#/alarms/${encodeURIComponent(a.id)}` }, `${siteName(a.site)} · ${alarmCause(a)}`),
+      h('span', { class: 'alarm-value', dataset: { live: String(live) } }, alarmValueLine(a)),
+      h(
+        'span',
+        { class: 'alarm-meta' },
+        h('time', { datetime: new Date(a.raisedAtMs).toISOString() }, `${t('raisedAt')} ${formatTime(a.raisedAtMs)}`),
+        ' · ',
+        h('span', { class: 'alarm-state' }, t(STATE_KEYS[a.state] ?? a.state)),
+        isShelved(a, nowMs) ? ` · ${t('shelved', { time: formatTime(a.shelvedUntilMs) })}` : '',
       ),
     ),
+    h('div', { class: 'alarm-actions' }, alarmButtons(a, { nowMs, ...rest })),
+  );
+}
+
+let clearedOpen = false;
+
+export function renderAlarmList(el, { active, cleared, cursors, onMore, showCleared = false, ...rest }) {
+  const more = (section) =>
+    cursors[section] ? h('button', { type: 'button', class: 'more', dataset: { more: section }, onclick: () => onMore(section) }, t('loadMore')) : null;
+  const details = h(
+    'details',
+    // Open when the officer asked for cleared alarms by the state filter.
+    { class: 'cleared-section', open: clearedOpen || showCleared, ontoggle: (e) => (clearedOpen = e.currentTarget.open) },
+    h('summary', {}, t('clearedSection', { n: cleared.length + (cursors.cleared ? '+' : '') })),
+    cleared.length ? h('ol', { class: 'alarm-list' }, cleared.map((a) => row(a, rest))) : h('p', { class: 'empty' }, t('noCleared')),
+    more('cleared'),
+  );
+  mount(
+    el,
+    active.length ? h('ol', { class: 'alarm-list', id: 'active-alarms' }, active.map((a) => row(a, rest))) : h('p', { class: 'empty' }, t('noAlarms')),
+    more('active'),
+    cleared.length || cursors.cleared ? details : null,
+  );
+}
+
+/** Fills the filter selects (sites change rarely); keeps what the officer chose. */
+export function renderAlarmFilters(el, { sites, filters, onFilter }) {
+  const select = (name, label, options) => {
+    const current = filters[name] ?? '';
+    const s = h(
+      'select',
+      { name, 'aria-label': label, onchange: (e) => onFilter(name, e.currentTarget.value || null) },
+      h('option', { value: '' }, t('allOf', { what: label })),
+      options.map(([value, text]) => h('option', { value, selected: value === current }, text)),
+    );
+    return s;
+  };
+  mount(
+    el,
+    select('site', t('filterSite'), sites.map((s) => [s.id, s.name])),
+    select('level', t('filterLevel'), ['red', 'orange', 'yellow', 'blue'].map((l) => [l, levelLabel(l)])),
+    select('state', t('filterState'), ['active_unacked', 'active_acked', 'cleared_unacked', 'cleared'].map((s) => [s, t(STATE_KEYS[s])])),
   );
 }

@@ -11,8 +11,10 @@ function channelsOf(devices) {
   return devices.flatMap((d) => (d.channels ?? []).map((c) => ({ site: d.site, device: d.id, ...c })));
 }
 
+/** The set points of the quantity's threshold rule: a rate rule's levels (m/h) or a dose rule's are not values on this axis. */
 function ruleLevels(rules, site, quantity) {
-  const rule = rules.find((r) => r.quantity === quantity && r.site === site && r.levels) ?? rules.find((r) => r.quantity === quantity && r.levels);
+  const usable = (r) => r.quantity === quantity && r.levels && (r.kind ?? 'threshold') === 'threshold';
+  const rule = rules.find((r) => usable(r) && r.site === site) ?? rules.find(usable);
   return rule?.levels ?? {};
 }
 

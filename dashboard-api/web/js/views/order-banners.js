@@ -4,15 +4,22 @@
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { formatTime } from '../format.js';
+import { icon } from '../icons.js';
 
 const COMMAND_KEYS = { pending: 'cmdPending', sent: 'cmdSent', acked: 'cmdAcked', failed: 'cmdFailed', unconfirmed: 'cmdUnconfirmed' };
+
+/** An interlock command in words: "关闭阀门 valve-01：已执行", never the raw `valve-01 close`. */
+export function commandText(c) {
+  const action = t(`action_${c.action}`);
+  return t('commandItem', { action: action === `action_${c.action}` ? c.action : action, device: c.device, state: t(COMMAND_KEYS[c.state] ?? c.state) });
+}
 
 function step(label, done) {
   // `done` is { by, atMs, note } or null.
   return h(
     'li',
     { class: `order-step ${done ? 'done' : 'pending'}` },
-    h('span', { class: 'step-mark', 'aria-hidden': 'true' }, done ? '✔ ' : '○ '),
+    h('span', { class: 'step-mark' }, icon(done ? 'check' : 'pending'), ' '),
     h('span', {}, t('stepLine', { label, text: done ? t('stepDone', { by: done.by, time: formatTime(done.atMs), note: done.note }) : t('stepPending') })),
   );
 }
@@ -33,31 +40,34 @@ export function orderSteps(order) {
   };
 }
 
-function banner(order, { siteName, actions }) {
+function banner(order, { siteName, actions, canAct }) {
   const steps = orderSteps(order);
   const button = (action, label, handler) => h('button', { type: 'button', dataset: { action }, onclick: () => handler(order) }, label);
   return h(
     'section',
     { class: 'order-banner', role: 'alert', dataset: { order: order.id, site: order.site } },
-    h('h2', {}, `⛔ ${t('orderTitle')} · ${siteName(order.site)}`),
+    h('h2', {}, icon('stop'), ' ', `${t('orderTitle')} · ${siteName(order.site)}`),
     h('p', {}, t('orderIssued', { time: formatTime(order.issuedAtMs) }), ' · ', t('orderReason', { reason: order.reason })),
     order.commands?.length
-      ? h('p', { class: 'order-commands' }, t('commandsLine', { list: order.commands.map((c) => `${c.device} ${c.action} ${t(COMMAND_KEYS[c.state] ?? c.state)}`).join(t('listSep')) }))
+      ? h('p', { class: 'order-commands' }, t('commandsLine', { list: order.commands.map(commandText).join(t('listSep')) }))
       : null,
     'confirmedAtMs' in order
-      ? h('p', { class: 'order-confirmed' }, order.confirmedAtMs ? `✔ ${t('interlockConfirmed', { time: formatTime(order.confirmedAtMs) })}` : `○ ${t('interlockPending')}`)
+      ? h('p', { class: 'order-confirmed' }, icon(order.confirmedAtMs ? 'check' : 'pending'), ' ', order.confirmedAtMs ? t('interlockConfirmed', { time: formatTime(order.confirmedAtMs) }) : t('interlockPending'))
       : null,
     steps ? h('ol', { class: 'order-steps' }, step(t('stepRectification'), steps.rectification), step(t('stepInspection'), steps.inspection)) : null,
-    h(
-      'div',
-      { class: 'order-actions' },
-      steps && !steps.rectification ? button('rectification', t('recordRectification'), actions.rectification) : null,
-      steps && steps.rectification && !steps.inspection ? button('inspection', t('recordInspection'), actions.inspection) : null,
-      button('lift', t('lift'), actions.lift),
-    ),
+    // A viewer sees the order and its steps, and no button the API would refuse.
+    canAct
+      ? h(
+          'div',
+          { class: 'order-actions' },
+          steps && !steps.rectification ? button('rectification', t('recordRectification'), actions.rectification) : null,
+          steps && steps.rectification && !steps.inspection ? button('inspection', t('recordInspection'), actions.inspection) : null,
+          button('lift', t('lift'), actions.lift),
+        )
+      : null,
   );
 }
 
-export function renderOrderBanners(el, { orders, siteName, actions }) {
-  mount(el, orders.map((o) => banner(o, { siteName, actions })));
+export function renderOrderBanners(el, { orders, siteName, actions, canAct }) {
+  mount(el, orders.map((o) => banner(o, { siteName, actions, canAct })));
 }

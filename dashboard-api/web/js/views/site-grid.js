@@ -3,6 +3,7 @@
 import { h, mount } from '../dom.js';
 import { t } from '../i18n.js';
 import { levelLabel } from '../levels.js';
+import { icon } from '../icons.js';
 
 export function renderSiteGrid(el, { sites, selectedSite, onSelect }) {
   if (sites.length === 0) return mount(el, h('p', { class: 'empty' }, t('noSites')));
@@ -22,7 +23,7 @@ export function renderSiteGrid(el, { sites, selectedSite, onSelect }) {
         h('span', { class: 'site-name' }, site.name),
         h('span', { class: 'site-level' }, levelLabel(site.worstLevel)),
         h('span', { class: 'site-count' }, t('activeAlarms', { n: site.activeAlarms })),
-        site.order && site.order.state === 'active' ? h('span', { class: 'site-order' }, `⛔ ${t('orderInForce')}`) : null,
+        site.order && site.order.state === 'active' ? h('span', { class: 'site-order' }, icon('stop'), ' ', t('orderInForce')) : null,
       ),
     ),
   );

@@ -1,7 +1,7 @@
 // Restaurant-kitchen preset (餐饮场所燃气报警): methane and LPG in %LEL, CO in ppm as an exposure
 // dose (EN 50291-1); these are the rules a site gets when its config names none.
 
-import type { RuleInput } from '../schema.js';
+import type { RuleInput } from '../rule-schema.js';
 
 /**
  * CO warnings follow the EN 50291-1 time-to-alarm curve (steady 30 ppm: no alarm within 120 min;

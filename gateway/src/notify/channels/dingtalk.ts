@@ -29,13 +29,16 @@ export interface DingtalkOptions {
   clock: () => number;
 }
 
-/** Alarm steps that call for someone: not the all-clear, not the daily briefing. */
-const CALLING = new Set(['raised', 'escalated', 'escalation', 'reminder']);
+/** Alarm steps that call for someone: not the all-clear, not the daily briefing, not an
+ * interlock that confirmed. */
+const CALLING = new Set(['raised', 'escalated', 'escalation', 'reminder', 'order_issued', 'order_unconfirmed']);
 
 /** The mobiles to @-mention: the recipient's, when the step calls for them at one of `atLevels`. */
 export function dingtalkMentions(m: Pick<Outgoing, 'to' | 'data'>, atLevels: readonly string[]): string[] {
-  const { level, kind } = m.data;
-  if (!m.to || typeof level !== 'string' || !atLevels.includes(level) || typeof kind !== 'string' || !CALLING.has(kind)) return [];
+  // The step is `notice`; rows queued before alarms carried their kind have it in `kind`.
+  const { level } = m.data;
+  const step = m.data.notice ?? m.data.kind;
+  if (!m.to || typeof level !== 'string' || !atLevels.includes(level) || typeof step !== 'string' || !CALLING.has(step)) return [];
   return [m.to];
 }
 

@@ -126,6 +126,14 @@ export class InfluxTelemetryStore implements TelemetryStore {
     return this.spoolDepth() >= this.o.spoolMaxRows * HIGH_WATER;
   }
 
+  spoolStatus(): { depth: number; ageMs: number } {
+    return { depth: this.spoolDepth(), ageMs: this.spoolAgeMs() };
+  }
+
+  backlog(): { high: boolean; dropped: number } {
+    return { high: this.backlogHigh(), dropped: this.stats.dropped };
+  }
+
   /** True while InfluxDB is unreachable and the store is backing off. */
   get outage(): boolean {
     return this.outageSinceMs !== null;
@@ -150,8 +158,10 @@ export class InfluxTelemetryStore implements TelemetryStore {
     }
   }
 
+  /** Ships what is left; not again while InfluxDB is out (the drain loop's last flush just met
+   * the outage, and a second try would only add a timeout to the shutdown). */
   async close(): Promise<void> {
-    await this.flush();
+    if (!this.outage) await this.flush();
   }
 
   async history(q: HistoryQuery): Promise<HistoryPoint[]> {

@@ -1,0 +1,45 @@
+// The dashboard API as a part of the gateway's process: built from the faces the gateway exports
+// (gateway/src/runtime.ts GatewayFaces), listening once started, closed first at stop.
+
+import type { FastifyInstance } from 'fastify';
+import type { FrontPart, GatewayFaces } from '../../gateway/src/runtime.js';
+import { buildApp } from './app.js';
+
+export interface DashboardPart extends FrontPart {
+  /** The app itself: tests reach it with inject. */
+  readonly app: FastifyInstance;
+}
+
+export function dashboardPart(g: GatewayFaces): DashboardPart {
+  const { telemetry } = g;
+  const app = buildApp({
+    db: g.stateDb,
+    alarms: g.alarmRepo,
+    alarmActions: g.alarms,
+    orders: g.orders,
+    orderActions: g.interlock,
+    telemetry,
+    events: g.events,
+    sites: g.config.sites,
+    rules: g.rules,
+    ...(telemetry.spoolStatus ? { spool: () => telemetry.spoolStatus!() } : {}),
+    notifications: () => g.notifier.stats(),
+    notifier: g.notifier,
+    ready: g.ready,
+    log: g.log,
+    clock: g.clock,
+    options: g.config.api,
+  });
+  return {
+    name: 'api',
+    app,
+    start: async () => {
+      await app.listen({ host: g.config.api.host, port: g.config.api.port });
+    },
+    stop: () => app.close(),
+    port: () => {
+      const address = app.server.address();
+      return typeof address === 'object' && address ? address.port : null;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+// One alarm, opened by its link (#/alarms/<id>, the link every notification carries): level and
+// what happened, the value now (live) beside its peak, the site's address and contact, the
+// stop-work order it raised with the interlock's state, every event in time order, and the moves
+// the officer's role allows.
+
+import { h, mount } from '../dom.js';
+import { t } from '../i18n.js';
+import { levelLabel } from '../levels.js';
+import { formatTime } from '../format.js';
+import { alarmCause, alarmFigures } from '../alarm-text.js';
+import { icon } from '../icons.js';
+import { alarmButtons, isShelved, STATE_KEYS } from './alarm-list.js';
+import { commandText } from './order-banners.js';
+
+let dialog;
+
+function ensureDialog(onClose) {
+  if (!dialog) {
+    dialog = h('dialog', { id: 'alarm-detail', class: 'alarm-detail', 'aria-labelledby': 'alarm-detail-title' });
+    dialog.addEventListener('close', () => onClose());
+    document.body.append(dialog);
+  }
+  return dialog;
+}
+
+const EVENT_KEYS = {
+  raised: 'evRaised',
+  escalated: 'evEscalated',
+  deescalated: 'evDeescalated',
+  cleared: 'evCleared',
+  acked: 'evAcked',
+  closed: 'evClosed',
+  chattering: 'evChattering',
+  stale_alarm: 'evStale',
+  shelved: 'evShelved',
+  unshelved: 'evUnshelved',
+  escalation: 'evEscalation',
+  reminder: 'evReminder',
+};
+
+function eventLine(e) {
+  const what = t(EVENT_KEYS[e.kind] ?? 'evOther', { kind: e.kind });
+  const level = e.toLevel && e.toLevel !== e.fromLevel ? ` → ${levelLabel(e.toLevel)}` : '';
+  return h(
+    'li',
+    { class: 'alarm-event', dataset: { kind: e.kind } },
+    h('time', { datetime: new Date(e.atMs).toISOString() }, formatTime(e.atMs)),
+    ' ',
+    h('strong', {}, what + level),
+    e.actor ? ` · ${e.actor}` : '',
+    e.note ? h('span', { class: 'event-note' }, ` · ${t('noteShown', { note: e.note })}`) : '',
+  );
+}
+
+function orderPart(order) {
+  if (!order) return null;
+  const confirmed = order.confirmedAtMs
+    ? h('p', {}, icon('check'), ' ', t('interlockConfirmed', { time: formatTime(order.confirmedAtMs) }))
+    : order.state === 'active'
+      ? h('p', {}, icon('pending'), ' ', t('interlockPending'))
+      : null;
+  return h(
+    'section',
+    { class: 'detail-order', dataset: { order: order.id, state: order.state } },
+    h('h3', {}, icon('stop'), ' ', t('orderTitle'), ' · ', t(order.state === 'active' ? 'orderActive' : 'orderLifted')),
+    h('p', {}, t('orderIssued', { time: formatTime(order.issuedAtMs) })),
+    order.commands?.length ? h('p', { class: 'order-commands' }, t('commandsLine', { list: order.commands.map(commandText).join(t('listSep')) })) : null,
+    confirmed,
+    order.liftedAtMs ? h('p', {}, t('orderLiftedBy', { by: order.liftedBy ?? '', time: formatTime(order.liftedAtMs) })) : null,
+  );
+}
+
+/**
+ * Shows `detail` ({ alarm, events, order, site }) in the dialog, or a not-found line when alarm is
+ * null. onClose runs when the officer closes it (the page then leaves #/alarms/<id>).
+ */
+export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, onClose }) {
+  const el = ensureDialog(onClose);
+  const closeButton = h('button', { type: 'button', class: 'detail-close', onclick: () => el.close() }, t('closeDetail'));
+  if (!detail) {
+    mount(el, h('h2', { id: 'alarm-detail-title' }, t('alarmNotFound', { id: missingId })), h('div', { class: 'dialog-buttons' }, closeButton));
+  } else {
+    const { alarm: a, events, order, site } = detail;
+    const { value, peak, live } = alarmFigures(a);
+    mount(
+      el,
+      h(
+        'div',
+        { class: `detail-head level-${a.level}`, dataset: { alarm: a.id, level: a.level, state: a.state } },
+        h('span', { class: 'badge' }, levelLabel(a.level)),
+        h('h2', { id: 'alarm-detail-title' }, `${site?.name ?? a.site} · ${alarmCause(a)}`),
+      ),
+      h(
+        'dl',
+        { class: 'detail-facts' },
+        value ? [h('dt', {}, t(live ? 'valueNow' : 'value')), h('dd', { class: 'detail-value', dataset: { live: String(live) } }, value)] : null,
+        peak ? [h('dt', {}, t('peak')), h('dd', { class: 'detail-peak' }, `${peak} ${levelLabel(a.peakLevel)}`)] : null,
+        h('dt', {}, t('stateLabel')),
+        h('dd', { class: 'detail-state' }, t(STATE_KEYS[a.state] ?? a.state), isShelved(a, nowMs) ? ` · ${t('shelved', { time: formatTime(a.shelvedUntilMs) })}` : ''),
+        h('dt', {}, t('raisedAt')),
+        h('dd', {}, formatTime(a.raisedAtMs)),
+        h('dt', {}, t('device')),
+        h('dd', {}, a.channel.startsWith('_') ? a.device : `${a.device}/${a.channel}`),
+        h('dt', {}, t('address')),
+        h('dd', { class: 'detail-address' }, site?.address ?? t('notRecorded')),
+        h('dt', {}, t('contact')),
+        h('dd', { class: 'detail-contact' }, site?.contact ?? t('notRecorded')),
+      ),
+      orderPart(order),
+      h('h3', {}, t('eventsTitle')),
+      h('ol', { class: 'alarm-events' }, [...events].sort((x, y) => x.atMs - y.atMs).map(eventLine)),
+      h('div', { class: 'dialog-buttons' }, alarmButtons(a, { actions, canAct, nowMs }), closeButton),
+    );
+  }
+  if (!el.open) el.showModal();
+}
+
+export function closeAlarmDetail() {
+  if (dialog?.open) dialog.close();
+}

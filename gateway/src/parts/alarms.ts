@@ -1,0 +1,136 @@
+// The alarm side as parts: the alarm service over its repository with the gateway's own alarms,
+// the notifier that plans an outbox row inside every alarm save, and detection started warm from
+// the alarms that were active, so a restart raises nothing twice.
+
+import type { Config, Rule } from '../config/schema.js';
+import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
+import type { Level } from '../contract/levels.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/sqlite.js';
+import { AlarmRepository } from '../alarms/repository.js';
+import { AlarmService } from '../alarms/service.js';
+import { SystemAlarms } from '../alarms/system-alarms.js';
+import { Notifier } from '../notify/notifier.js';
+import { effectiveRules } from '../config/effective-rules.js';
+import { DetectionEngine } from '../detect/engine.js';
+import { isHealthRule, SensorHealth, type WatchedChannel } from '../detect/health.js';
+import type { Part } from './part.js';
+
+export interface AlarmsPart extends Part {
+  readonly repo: AlarmRepository;
+  readonly service: AlarmService;
+  /** Alarms about the gateway itself (disk full, a channel that fails, a spool that overflows). */
+  readonly system: SystemAlarms;
+}
+
+/** No lifecycle of its own: the held saves are retried by the health tick (ReadingPipeline.tick). */
+export function alarmsPart(config: Config, stateDb: Db, events: EventBus, clock: () => number, log: Logger): AlarmsPart {
+  // The rules' kinds correct alarm rows written before alarms carried their kind.
+  const repo = new AlarmRepository(stateDb, new Map(effectiveRules(config).map((r) => [r.id, r.kind])));
+  const service = new AlarmService({
+    repo,
+    events,
+    clock,
+    log: log.child({ module: 'alarms' }),
+    chatter: { raises: config.alarms.chatterRaises, windowMs: config.alarms.chatterWindowS * 1000, stableMs: config.alarms.chatterStableS * 1000 },
+    staleAlarmMs: config.alarms.staleAlarmH * 3_600_000,
+    shelveMaxMs: config.alarms.shelveMaxH * 3_600_000,
+    outOfServiceMaxMs: config.alarms.outOfServiceMaxH * 3_600_000,
+    flood: { alarms: config.alarms.floodAlarms, windowMs: config.alarms.floodWindowMin * 60_000 },
+    sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => d.id) })),
+  });
+  return { name: 'alarms', repo, service, system: new SystemAlarms(service) };
+}
+
+export interface NotifierPart extends Part {
+  readonly notifier: Notifier;
+}
+
+/** Built before anything saves an alarm: its outbox hook joins every save (AlarmRepository.onSave refuses a late one). */
+export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, events: EventBus, clock: () => number, log: Logger): NotifierPart {
+  const { service, system } = alarms;
+  const notifier = new Notifier({
+    db: stateDb,
+    alarmRepo: alarms.repo,
+    notify: config.notify,
+    sites: config.sites,
+    clock,
+    log: log.child({ module: 'notify' }),
+    emit: (alarm, event) => events.emit('alarm', { alarm, event }),
+    events,
+    // Shelved, out of service, flood (never red): read when an alarm is saved.
+    suppress: (alarm) => service.suppress(alarm),
+    // A channel that fails for good is a gateway alarm until a delivery through it succeeds.
+    onDeliveryFailed: (row) => system.raise(`notify-${row.channel}`, 'notify_failed', row.attempts),
+    onDelivered: (row) => system.clear(`notify-${row.channel}`, 'notify_failed', 0),
+  });
+  return {
+    name: 'notifier',
+    notifier,
+    start: () => notifier.start(),
+    stop: () => notifier.stop(),
+    crash: () => notifier.abandon(),
+  };
+}
+
+export interface Detection {
+  readonly rules: readonly Rule[];
+  readonly engine: DetectionEngine;
+  readonly health: SensorHealth;
+}
+
+/** Every detector channel is watched for silence with its device's period and level. */
+function watchedChannels(config: Config): WatchedChannel[] {
+  const out: WatchedChannel[] = [];
+  for (const site of config.sites) {
+    for (const d of site.devices) {
+      for (const [channel, spec] of Object.entries(d.channels)) {
+        out.push({ site: site.id as SiteId, device: d.id as DeviceId, channel: channel as ChannelId, quantity: spec.quantity, stalePeriodMs: d.staleAfterS * 1000, staleLevel: d.staleLevel });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The largest forward step of the gateway clock taken as elapsed time. A step longer than a
+ * detector's stale period would make every detector look silent at the next 1 s health tick, so
+ * the configured bound is capped at half the shortest period (a +200 s step raised stale on every
+ * detector with the default 100 s period and 300 s bound). Half: a detector reporting more often
+ * than every half period is never taken for silent by a step.
+ */
+function maxClockJumpMs(config: Config): number {
+  const periods = config.sites.flatMap((s) => s.devices.filter((d) => Object.keys(d.channels).length > 0).map((d) => d.staleAfterS * 1000));
+  const shortest = periods.length > 0 ? Math.min(...periods) : Infinity;
+  // StalenessWatch needs at least its 1 s bucket.
+  return Math.max(1000, Math.min(config.health.maxClockJumpS * 1000, shortest / 2));
+}
+
+function healthOptions(config: Config): ConstructorParameters<typeof SensorHealth>[1] {
+  const h = config.health;
+  const gas = { afterMs: h.stuckGasAfterH * 3_600_000, epsilon: 0, baseline: 0 };
+  return {
+    stale: { maxJumpMs: maxClockJumpMs(config) },
+    faults: {
+      rangeLevel: h.rangeFaultLevel,
+      rangeClearReadings: h.rangeClearReadings,
+      deviceLevel: h.deviceFaultLevel,
+      stuckLevel: h.stuckLevel,
+      stuck: { methane_lel: gas, lpg_lel: gas, co_ppm: gas, h2s_ppm: gas },
+    },
+  };
+}
+
+/** Detection starts warm from the alarms that were active, so a restart raises nothing twice. */
+export function detectionFor(config: Config, alarms: AlarmService, clock: () => number): Detection {
+  const rules = effectiveRules(config);
+  const engine = new DetectionEngine(rules);
+  const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());
+  const active = alarms.activeAlarms();
+  health.restore(active.filter((a) => isHealthRule(a.ruleId)), clock());
+  for (const a of active) {
+    if (!isHealthRule(a.ruleId)) engine.restore(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId, a.ruleId, a.level as Level);
+  }
+  return { rules, engine, health };
+}

@@ -1,0 +1,140 @@
+// The message path as parts: the ingress (embedded broker or a client of one) hands each message
+// to the intake, which journals it and passes it to the reading pipeline (detection → alarms →
+// stop-work interlock); device statuses and the 1 s health tick feed the same pipeline.
+
+import type { Config } from '../config/schema.js';
+import type { Topics } from '../contract/topics.js';
+import type { EventBus } from '../events.js';
+import type { Logger } from '../log.js';
+import type { Db } from '../store/sqlite.js';
+import type { TelemetryStore } from '../store/telemetry-store.js';
+import type { Journal } from '../ingest/journal.js';
+import type { Ingress } from '../ingest/ingress.js';
+import { SeqDedup } from '../ingest/dedup.js';
+import { Intake } from '../ingest/intake.js';
+import { trackDeviceStatus } from '../ingest/status.js';
+import { VotingPlan } from '../detect/voting.js';
+import type { AlarmService } from '../alarms/service.js';
+import type { SystemAlarms } from '../alarms/system-alarms.js';
+import type { OrderRepository } from '../orders/repository.js';
+import { Interlock, type Actuator } from '../orders/interlock.js';
+import { channelProfiles, ReadingPipeline } from '../pipeline.js';
+import type { Detection } from './alarms.js';
+import type { Part } from './part.js';
+
+function actuatorsBySite(config: Config): Map<string, Actuator[]> {
+  const map = new Map<string, Actuator[]>();
+  for (const site of config.sites) {
+    const actuators: Actuator[] = [];
+    for (const d of site.devices) if (d.kind === 'valve' || d.kind === 'fan') actuators.push({ device: d.id, kind: d.kind });
+    map.set(site.id, actuators);
+  }
+  return map;
+}
+
+export interface Common {
+  readonly config: Config;
+  readonly topics: Topics;
+  readonly events: EventBus;
+  readonly clock: () => number;
+  readonly log: Logger;
+}
+
+/** Stop-work orders (停产停工) and the commands that close valves; built before the ingress
+ * starts, started after it (it subscribes to acks and republishes the open orders). */
+export function interlockFor(c: Common, orders: OrderRepository, alarms: AlarmService, ingress: Ingress): Interlock {
+  return new Interlock({
+    repo: orders,
+    alarms,
+    ingress,
+    topics: c.topics,
+    actuators: actuatorsBySite(c.config),
+    policy: c.config.orders,
+    clock: c.clock,
+    events: c.events,
+    log: c.log.child({ module: 'orders' }),
+  });
+}
+
+export function pipelineFor(c: Common, detection: Detection, alarms: AlarmService, interlock: Interlock): ReadingPipeline {
+  const { config } = c;
+  const voting = VotingPlan.fromConfig(config, detection.rules);
+  return new ReadingPipeline(channelProfiles(config), detection.engine, alarms, interlock, detection.health, voting, c.events, c.clock, c.log.child({ module: 'pipeline' }));
+}
+
+export function intakeFor(c: Common, journal: Journal, path: ReadingPipeline): Intake {
+  const { config, events } = c;
+  return new Intake({
+    topics: c.topics,
+    journal,
+    dedup: new SeqDedup(),
+    limits: { maxFutureMs: config.ingest.maxFutureS * 1000, maxAgeMs: config.ingest.maxAgeS * 1000 },
+    clock: c.clock,
+    log: c.log.child({ module: 'intake' }),
+    onTelemetry: (ref, t) => path.handle(ref, t),
+    onRejected: (ref, reason, detail) => events.emit('rejected', { ref, reason, detail }),
+  });
+}
+
+export function ingressPart(ingress: Ingress, intake: Intake, journal: Journal): Part {
+  return {
+    name: 'ingress',
+    start: () => ingress.start(intake),
+    stop: async () => {
+      // Commit what is pending while the connections are up, so its PUBACKs still go out and
+      // the broker does not redeliver it on the next start.
+      journal.flush();
+      await ingress.stop();
+      intake.stop();
+    },
+    // The connection drops at once: nothing not yet acknowledged is, so the broker redelivers it.
+    // The intake leaves the journal first: the batch lost with the file must not reseed from it.
+    crash: () => {
+      intake.stop();
+      return ingress.abort ? ingress.abort() : ingress.stop();
+    },
+    healthy: () => ingress.isReady(),
+  };
+}
+
+export function interlockPart(interlock: Interlock): Part {
+  return { name: 'interlock', start: () => interlock.start(), stop: () => interlock.stop() };
+}
+
+/**
+ * Device births and last wills, then the actuator positions the interlock reads from the same
+ * topic, in that order: the external-broker ingress hands the retained statuses it held at
+ * connect to the handler registered first, and the status tracker must not miss an offline will.
+ */
+export function deviceStatusPart(c: Common, stateDb: Db, ingress: Ingress, path: ReadingPipeline, interlock: Interlock): Part {
+  return {
+    name: 'device status',
+    start: async () => {
+      await trackDeviceStatus(stateDb, ingress, c.topics, c.events, c.clock, c.log.child({ module: 'status' }), (ref, state, atMs) => path.deviceStatus(ref, state, atMs));
+      await interlock.watchPositions();
+    },
+  };
+}
+
+/** Once a second: silence and stuck sensors, held alarm saves, and the end of a spool overflow. */
+export function healthTick(c: Common, path: ReadingPipeline, store: TelemetryStore, system: SystemAlarms): Part {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    name: 'health tick',
+    start: () => {
+      timer = setInterval(() => {
+        try {
+          path.tick(c.clock());
+          // The overflow alarm lasts while the backlog is high; it ends once the store catches up.
+          const backlog = store.backlog?.();
+          if (backlog && !backlog.high) system.clear('spool', 'spool_overflow', backlog.dropped);
+        } catch (err) {
+          // A timer that throws would end the process: say it and keep watching.
+          c.log.error({ err }, 'sensor-health tick failed');
+        }
+      }, 1000);
+      timer.unref();
+    },
+    stop: () => clearInterval(timer),
+  };
+}
