@@ -26,7 +26,8 @@ Usage: shaobing <command> [options]
 
 Commands:
   start [--config FILE]         run broker (embedded) or client (external), gateway and API;
-                                SIGHUP re-reads the config (log.level live, the rest named for a restart)
+                                SIGHUP re-reads the config (log.level and notify.roster live,
+                                the rest named for a restart)
   demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
@@ -90,11 +91,22 @@ async function start(argv: string[]): Promise<number> {
     try {
       const next = load(argv).config;
       const plan = reloadPlan(running, next);
-      if (plan.live.includes('log.level')) log.level = next.log.level;
-      running = { ...running, log: next.log };
-      if (plan.live.length === 0 && plan.restart.length === 0) log.info({ source }, 'config reloaded (SIGHUP): no change');
-      if (plan.live.length > 0) log.info({ source, applied: plan.live }, 'config reloaded (SIGHUP): applied live');
-      if (plan.restart.length > 0) log.warn({ source, needsRestart: plan.restart }, 'config reloaded (SIGHUP): these changes take effect only after a restart');
+      const applied: string[] = [];
+      const restart = [...plan.restart];
+      if (plan.live.includes('log.level')) {
+        log.level = next.log.level;
+        running = { ...running, log: next.log };
+        applied.push('log.level');
+      }
+      if (plan.live.includes('notify.roster')) {
+        if (runtime.notifier.setRoster(next.notify.roster)) {
+          running = { ...running, notify: { ...running.notify, roster: next.notify.roster } };
+          applied.push('notify.roster');
+        } else restart.push('notify.roster (it turns notification on or off)');
+      }
+      if (applied.length === 0 && restart.length === 0) log.info({ source }, 'config reloaded (SIGHUP): no change');
+      if (applied.length > 0) log.info({ source, applied }, 'config reloaded (SIGHUP): applied live');
+      if (restart.length > 0) log.warn({ source, needsRestart: restart }, 'config reloaded (SIGHUP): these changes take effect only after a restart');
     } catch (err) {
       const problems = err instanceof ConfigError ? err.message.split('\n') : [String((err as Error)?.message ?? err)];
       log.error({ source, problems }, 'config reload (SIGHUP) refused: still running on the previous config');

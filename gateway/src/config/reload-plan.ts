@@ -1,9 +1,11 @@
 // What a re-read config file changes (SIGHUP), split into what the running gateway applies at once
 // and what waits for a restart. Pure: two validated configs in, two lists of paths out.
 //
-// Applied live: `log.level` (the pino root's level; module loggers follow it). Everything else
-// is built into the parts at start (broker auth, detection rules, silence watches, the interlock,
-// notification channels and rosters, the API) and needs a restart; the gateway says which.
+// Applied live: `log.level` (the pino root's level; module loggers follow it) and `notify.roster`
+// (who is on duty: people, contacts, shifts, time zone), since duty rosters change every week and
+// a restart for each would drop the live stream of every officer's page. Everything else is built
+// into the parts at start (broker auth, detection rules, silence watches, the interlock,
+// notification channels, the API) and needs a restart; the gateway says which.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from './schema.js';
@@ -16,7 +18,7 @@ export interface ReloadPlan {
 }
 
 /** Paths a running gateway can take without a restart. */
-export const LIVE_PATHS: readonly string[] = ['log.level'];
+export const LIVE_PATHS: readonly string[] = ['log.level', 'notify.roster'];
 
 function changedPaths(before: Config, after: Config): string[] {
   const out: string[] = [];
@@ -28,10 +30,11 @@ function changedPaths(before: Config, after: Config): string[] {
       const old = new Map(before.sites.map((s) => [s.id, s]));
       const now = new Map(after.sites.map((s) => [s.id, s]));
       for (const id of new Set([...old.keys(), ...now.keys()])) if (!isDeepStrictEqual(old.get(id), now.get(id))) out.push(`sites[${id}]`);
-    } else if (key === 'log') {
-      for (const k of new Set([...Object.keys(before.log), ...Object.keys(after.log)]) as Set<keyof Config['log']>) {
-        if (!isDeepStrictEqual(before.log[k], after.log[k])) out.push(`log.${k}`);
-      }
+    } else if (key === 'log' || key === 'notify') {
+      // By key inside the section, so a roster change is told from a channel change.
+      const a = before[key] as Record<string, unknown>;
+      const b = after[key] as Record<string, unknown>;
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) if (!isDeepStrictEqual(a[k], b[k])) out.push(`${key}.${k}`);
     } else out.push(key);
   }
   return out;

@@ -64,6 +64,11 @@ export class BriefingScheduler {
 
   constructor(private readonly o: BriefingSchedulerOptions) {}
 
+  /** A new notify section taken live (SIGHUP, roster change): the next briefing goes to its people. */
+  setNotify(notify: NotifyConfig): void {
+    this.o.notify = notify;
+  }
+
   /** Writes today's briefing to the outbox once its hour has come; returns how many rows were new. */
   tick(nowMs: number): number {
     const b = this.o.notify.briefing;

@@ -93,6 +93,11 @@ export class EscalationService {
 
   constructor(private readonly o: EscalationOptions) {}
 
+  /** A new notify section taken live (SIGHUP, roster change): the next tick climbs its chains. */
+  setNotify(notify: NotifyConfig): void {
+    this.o.notify = notify;
+  }
+
   start(intervalMs = 1000): void {
     this.timer = setInterval(() => {
       try {

@@ -200,6 +200,23 @@ export class Notifier {
     if (added > 0) setImmediate(() => this.delivery.kick());
   }
 
+  /**
+   * Takes a new roster (people, their contacts, shifts, time zone) while running: a re-read config
+   * (SIGHUP) changes who is on duty without a restart, and the next plan, escalation step and
+   * briefing use it. Refused (false) when it would switch notification on or off, which starts or
+   * stops the escalation ticker: that takes a restart.
+   */
+  setRoster(roster: NotifyConfig['roster']): boolean {
+    if (Object.keys(this.o.notify.channels).length > 0 && roster.shifts.length > 0) {
+      if (!this.active) return false;
+    } else if (this.active) return false;
+    const notify: NotifyConfig = { ...this.o.notify, roster };
+    this.o.notify = notify;
+    this.escalation.setNotify(notify);
+    this.briefings.setNotify(notify);
+    return true;
+  }
+
   start(): void {
     // Rows left from an earlier configuration are still delivered (or failed, if their channel went).
     this.delivery.start();
