@@ -101,6 +101,13 @@ describe('the lift dialog asks for a manual gas test while a detector is blind',
       const notice = page.locator('#notice');
       await notice.waitFor();
       expect(await notice.textContent()).toMatch(/^已凭人工气体检测解除：0\.5 %LEL，检测人 燃气检测员 陈工，仪器 Dräger X-am 5000 ARFK-0231/);
+
+      // The red alarm's own page shows the order it raised, lifted on that gas test.
+      const red = gateway.alarmRepo.list({ site: DEMO_SITE, limit: 20 }).find((a) => a.id === order.alarmId)!;
+      await page.goto(`http://127.0.0.1:${gateway.apiPort}/#/alarms/${red.id}`);
+      const gasLine = page.locator('dialog#alarm-detail .order-gas-test');
+      await gasLine.waitFor({ timeout: 5_000 });
+      expect(await gasLine.textContent()).toMatch(/^已凭人工气体检测解除：0\.5 %LEL，检测人 燃气检测员 陈工/);
     });
     expect(errors).toEqual([]);
   });

@@ -11,6 +11,7 @@ import { alarmCause, alarmFigures } from '../alarm-text.js';
 import { icon } from '../icons.js';
 import { alarmButtons, isShelved, STATE_KEYS } from './alarm-list.js';
 import { commandText } from './order-banners.js';
+import { describeGasTest } from './lift-dialog.js';
 
 let dialog;
 
@@ -67,6 +68,8 @@ function orderPart(order) {
     order.commands?.length ? h('p', { class: 'order-commands' }, t('commandsLine', { list: order.commands.map(commandText).join(t('listSep')) })) : null,
     confirmed,
     order.liftedAtMs ? h('p', {}, t('orderLiftedBy', { by: order.liftedBy ?? '', time: formatTime(order.liftedAtMs) })) : null,
+    // The lift relied on a manual gas test while a detector was blind: who measured what, when.
+    order.manualGasTest ? h('p', { class: 'order-gas-test' }, describeGasTest(order.manualGasTest)) : null,
   );
 }
 
