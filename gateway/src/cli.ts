@@ -72,6 +72,9 @@ async function start(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const { config, source } = load(argv);
   const log = createLogger(config.log.level);
+  // Node's default for SIGHUP is to end the process: while starting, say it came too early instead.
+  const tooEarly = () => log.warn('SIGHUP while starting: ignored; send it again once the gateway is ready');
+  process.on('SIGHUP', tooEarly);
   let runtime: Gateway;
   try {
     runtime = await startGateway(config, { log });
@@ -79,6 +82,8 @@ async function start(argv: string[]): Promise<number> {
     // One line a supervisor's log shows and a person can act on; the exit code lets it restart us.
     console.error(`shaobing start: ${startFailure(err, config)}`);
     return 1;
+  } finally {
+    process.off('SIGHUP', tooEarly);
   }
   log.info(
     { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
