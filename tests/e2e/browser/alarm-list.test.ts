@@ -280,6 +280,17 @@ describe('the alarm page an officer acts from', () => {
       await ackEvent.waitFor();
       expect(await ackEvent.textContent()).toContain('已电话通知店主关阀，派员到场');
       expect(await ackEvent.textContent()).toContain(OFFICER.name);
+
+      // From the detail itself: the dialog opens over it, and the detail shows the new event.
+      await page.goto(`${base}/#/alarms/cleared-1`);
+      const detail = page.locator('#alarm-detail');
+      await detail.locator('.detail-head[data-alarm="cleared-1"]').waitFor();
+      await detail.locator('[data-action="ack"]').click();
+      await dialog.waitFor({ state: 'visible' });
+      await dialog.locator('button[type=submit]').click();
+      await detail.locator('.alarm-event[data-kind="acked"]').waitFor();
+      expect(gateway.alarmRepo.get('cleared-1')).toMatchObject({ state: 'cleared', ackedBy: OFFICER.name });
+      expect(await detail.locator('[data-action="ack"]').count()).toBe(0);
     });
   });
 
