@@ -360,6 +360,17 @@ describe('the alarm page an officer acts from', () => {
       expect(legend).toContain('时间');
       expect(legend).not.toContain('Time');
       await page.screenshot({ path: join(SHOTS, 'reservoir.png') });
+      // A flood far above the set points squeezes them together: their labels still do not overlap.
+      await gauge.send({ level: 150 });
+      await expect.poll(async () => Number(((await chart.getAttribute('data-y-range')) ?? '').split(',')[1])).toBeGreaterThan(149);
+      await expect
+        .poll(async () => {
+          const ys = ((await chart.getAttribute('data-label-ys')) ?? '').split(',').map(Number).sort((a, b) => a - b);
+          return ys.length === 4 ? Math.min(...ys.slice(1).map((y, i) => y - ys[i]!)) : 0;
+        })
+        .toBeGreaterThanOrEqual(14.9);
+      await chart.screenshot({ path: join(SHOTS, 'reservoir-flood-chart.png') });
+
       // The rise alarm's value is a rise per hour: the level readings must not replace it on its card.
       const rise = gateway.alarms.activeAlarms().find((a) => a.site === RESERVOIR && a.ruleId.endsWith('-rise'));
       if (rise) {
