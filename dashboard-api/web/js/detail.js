@@ -12,6 +12,7 @@ export function createAlarmDetail({ live, report, actions }) {
   let current = null; // { alarm, events, order, site } of the open alarm
   let openId = null;
   let seq = 0;
+  let wasHeld = false; // the open alarm was in the store at the last refresh
 
   function show() {
     if (openId === null) return;
@@ -41,6 +42,7 @@ export function createAlarmDetail({ live, report, actions }) {
     const { orders } = await api.get(`/orders${query({ site: body.alarm.site, limit: 50 })}`);
     if (mine !== seq || openId !== id) return;
     current = { alarm: body.alarm, events: body.events, order: orders.find((o) => o.alarmId === id) ?? null, site: siteOf(body.alarm.site) };
+    wasHeld = state.alarms.has(id);
     live.followDetailSite(body.alarm.site);
     show();
   }
@@ -60,7 +62,10 @@ export function createAlarmDetail({ live, report, actions }) {
     refresh(part) {
       if (!current || openId === null) return;
       const held = state.alarms.get(openId);
-      if (part === 'alarms' && held && held.updatedAtMs !== current.alarm.updatedAtMs) return void load(openId).catch(report);
+      // The alarm moved (or left the list: acknowledged after clearing, closed out): read it and its events again.
+      const moved = held ? held.updatedAtMs !== current.alarm.updatedAtMs || held.state !== current.alarm.state : wasHeld;
+      wasHeld = held !== undefined;
+      if (part === 'alarms' && moved) return void load(openId).catch(report);
       if (held) current = { ...current, alarm: held };
       const order = [...state.orders.values()].find((o) => o.alarmId === openId);
       // The page holds only orders in force: one that left them was lifted; read its record again.

@@ -264,6 +264,39 @@ describe('the alarm page an officer acts from', () => {
     });
   });
 
+  it("renders the API's own alarm text when it carries one: its cause, its value's own unit, no live gas reading over it", async () => {
+    // The gateway's answers, each alarm given the kind and text the contract adds (a silence of the
+    // seeded red alarm's detector), as a gateway with per-kind texts sends them.
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+    cleanups.push(() => context.close());
+    await context.route(/\/api\/v1\/alarms(\?|\/red-unacked$)/, async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { alarms?: Record<string, unknown>[]; alarm?: Record<string, unknown> };
+      const tell = (a: Record<string, unknown>) =>
+        a.id === 'red-unacked'
+          ? Object.assign(a, { kind: 'stale', text: { zh: { cause: '数据中断：甲烷探测器 gas-77 已 112 秒未上报', value: '112 秒', peak: null }, en: { cause: 'Data lost: methane detector gas-77 silent for 112 s', value: '112 s', peak: null } } })
+          : a;
+      body.alarms?.forEach(tell);
+      if (body.alarm) tell(body.alarm);
+      await route.fulfill({ response: res, json: body });
+    });
+    const page = await context.newPage();
+    await page.goto(base);
+    await page.locator('#token-input').fill(OFFICER.secret);
+    await page.locator('#login-form button[type=submit]').click();
+    await screenshotOnFailure(page, 'alarm-api-text', async () => {
+      const row = page.locator('li.alarm[data-alarm="red-unacked"]');
+      await row.waitFor();
+      expect(await row.locator('.alarm-title').textContent()).toContain('数据中断：甲烷探测器 gas-77 已 112 秒未上报');
+      expect(await row.locator('.alarm-value').textContent()).toBe('112 秒');
+      expect(await row.textContent()).not.toMatch(GAS_UNIT);
+      await page.goto(`${base}/#/alarms/red-unacked`);
+      await page.locator('#alarm-detail .detail-head[data-alarm="red-unacked"]').waitFor();
+      expect(await page.locator('#alarm-detail .detail-value').textContent()).toBe('112 秒');
+      expect(await page.locator('#alarm-detail').textContent()).not.toMatch(GAS_UNIT);
+    });
+  });
+
   it('acknowledges through a dialog with a note, which is kept on the alarm', async () => {
     const page = await signedIn(OFFICER.secret);
     await screenshotOnFailure(page, 'alarm-ack', async () => {
@@ -280,6 +313,17 @@ describe('the alarm page an officer acts from', () => {
       await ackEvent.waitFor();
       expect(await ackEvent.textContent()).toContain('已电话通知店主关阀，派员到场');
       expect(await ackEvent.textContent()).toContain(OFFICER.name);
+
+      // From the detail itself: the dialog opens over it, and the detail shows the new event.
+      await page.goto(`${base}/#/alarms/cleared-1`);
+      const detail = page.locator('#alarm-detail');
+      await detail.locator('.detail-head[data-alarm="cleared-1"]').waitFor();
+      await detail.locator('[data-action="ack"]').click();
+      await dialog.waitFor({ state: 'visible' });
+      await dialog.locator('button[type=submit]').click();
+      await detail.locator('.alarm-event[data-kind="acked"]').waitFor();
+      expect(gateway.alarmRepo.get('cleared-1')).toMatchObject({ state: 'cleared', ackedBy: OFFICER.name });
+      expect(await detail.locator('[data-action="ack"]').count()).toBe(0);
     });
   });
 
@@ -316,6 +360,17 @@ describe('the alarm page an officer acts from', () => {
       expect(legend).toContain('时间');
       expect(legend).not.toContain('Time');
       await page.screenshot({ path: join(SHOTS, 'reservoir.png') });
+      // A flood far above the set points squeezes them together: their labels still do not overlap.
+      await gauge.send({ level: 150 });
+      await expect.poll(async () => Number(((await chart.getAttribute('data-y-range')) ?? '').split(',')[1])).toBeGreaterThan(149);
+      await expect
+        .poll(async () => {
+          const ys = ((await chart.getAttribute('data-label-ys')) ?? '').split(',').map(Number).sort((a, b) => a - b);
+          return ys.length === 4 ? Math.min(...ys.slice(1).map((y, i) => y - ys[i]!)) : 0;
+        })
+        .toBeGreaterThanOrEqual(14.9);
+      await chart.screenshot({ path: join(SHOTS, 'reservoir-flood-chart.png') });
+
       // The rise alarm's value is a rise per hour: the level readings must not replace it on its card.
       const rise = gateway.alarms.activeAlarms().find((a) => a.site === RESERVOIR && a.ruleId.endsWith('-rise'));
       if (rise) {

@@ -34,7 +34,7 @@ export function spreadLabels(ys, gap) {
 }
 
 /** Draws each set point as a dashed line labelled in words, so colour is not the only cue. */
-function thresholdPlugin(getLines) {
+function thresholdPlugin(getLines, onLabels = () => {}) {
   return {
     hooks: {
       draw: (u) => {
@@ -56,6 +56,7 @@ function thresholdPlugin(getLines) {
         // Labelled at the right end, clear of the y axis's own numbers; set points close together
         // (a reservoir's 120 / 122 / 124.8 m) get labels pushed apart instead of printed over each other.
         const labelYs = spreadLabels(shown.map((l) => l.y), LABEL_GAP_PX * devicePixelRatio);
+        onLabels(labelYs.map((y) => y / devicePixelRatio));
         ctx.textAlign = 'right';
         ctx.textBaseline = 'bottom';
         shown.forEach(({ level, value }, i) => {
@@ -159,7 +160,7 @@ export function createSensorChart(container) {
             { label, stroke: '#333', width: 2, spanGaps: false },
           ],
           legend: { show: true },
-          plugins: [thresholdPlugin(() => lines)],
+          plugins: [thresholdPlugin(() => lines, (ys) => (container.dataset.labelYs = ys.map((y) => y.toFixed(1)).join(',')))],
         },
         [xs, ys],
         container,
