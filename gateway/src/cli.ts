@@ -224,7 +224,7 @@ async function demo(argv: string[]): Promise<number> {
     console.error('shaobing demo: --seed and --interval-ms take whole numbers (interval at least 10 ms)');
     return 2;
   }
-  // Tokens for the page, made in the demo's state database before it starts (API: issue 5).
+  // Tokens for the page, made in the demo's state database before it starts.
   const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'shaobing-demo-'));
   const tokens = demoTokens(dataDir);
   console.log(`API tokens for the page (Authorization: Bearer …): viewer ${tokens.viewer}`);

@@ -37,7 +37,7 @@ export class MqttIngress implements Ingress {
   private client: MqttClient | null = null;
   /** A second connection for what the gateway publishes (valve commands, orders, dead letters):
    * on the main one a command queued behind the PUBACKs of every telemetry message, and at
-   * 20 000 readings/s offered it reached the valve 5 s after the gateway sent it (issue 7). */
+   * 20 000 readings/s offered it reached the valve 5 s after the gateway sent it (bench/results/pipeline.json). */
   private out: MqttClient | null = null;
   private readonly handlers: { filter: string; handler: MessageHandler }[] = [];
   private held: { topic: string; payload: Buffer; ack: () => void }[] = [];

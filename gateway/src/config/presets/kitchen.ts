@@ -83,9 +83,9 @@ export const KITCHEN_RULES: readonly RuleInput[] = [
  */
 export const KITCHEN_RISE_RULES: readonly RuleInput[] = [
   {
-    // A leak shows as a climb before it reaches a set point: act on the climb (issue 3: "methane
-    // rising 5 %LEL within a minute → red even below the red threshold"). No national figure for
-    // a rise rate was found: per-site setting, conservative default.
+    // A leak shows as a climb before it reaches a set point: act on the climb (methane rising
+    // 5 %LEL within a minute → red even below the red threshold). No national figure for a rise
+    // rate was found: per-site setting, conservative default.
     id: 'kitchen-methane-rise',
     kind: 'rate',
     quantity: 'methane_lel',
@@ -93,7 +93,7 @@ export const KITCHEN_RISE_RULES: readonly RuleInput[] = [
     windowS: 60,
     levels: {
       yellow: 2.5, // half the red rise: an early warning (per-site setting)
-      red: 5, // issue 3: 5 %LEL within a minute
+      red: 5, // 5 %LEL within a minute (per-site setting, conservative default)
     },
     deadband: 1, // clears below 1.5 / 4 %LEL per minute: above a kitchen detector's noise after the median
     minSamples: 3, // the median of three readings: one spike never raises (detect/rate.ts)
