@@ -41,6 +41,7 @@ export interface TestDevice {
 
 /** A gateway in a child process: killed by the operating system's rules, not the runtime's. */
 export interface GatewayChild {
+  /** Where devices connect: the embedded broker, or the external one the config names. */
   readonly url: string;
   readonly topics: Topics;
   readonly apiPort: number | null;
@@ -96,12 +97,15 @@ export function useGatewayFixture(): GatewayFixture {
     async startProcess(options = {}) {
       const dataDir = options.dataDir ?? fixture.dataDir();
       const input = testConfigInput(dataDir, options.patch);
-      const topics = makeTopics(configSchema.parse(input).topicPrefix);
+      const config = configSchema.parse(input);
+      const topics = makeTopics(config.topicPrefix);
       const child = startGatewayProcess(writeConfig(dataDir, input));
       cleanups.push(() => child.kill('SIGKILL'));
       await child.ready;
       const ready = JSON.parse(child.lines.find((l) => l.includes('shaobing gateway ready'))!) as { brokerPort: number; apiPort: number | null };
-      return { url: `mqtt://127.0.0.1:${ready.brokerPort}`, topics, apiPort: ready.apiPort, dataDir, kill: () => child.kill('SIGKILL') };
+      // An external broker's address is the config's; an embedded one's port is logged when ready.
+      const url = config.broker.mode === 'external' ? config.broker.url! : `mqtt://127.0.0.1:${ready.brokerPort}`;
+      return { url, topics, apiPort: ready.apiPort, dataDir, kill: () => child.kill('SIGKILL') };
     },
     async device(g, id) {
       const password = Object.entries(DEMO_PASSWORDS).find(([device]) => device === id)?.[1];

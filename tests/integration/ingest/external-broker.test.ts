@@ -179,28 +179,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     expect([...acks.acked].sort((a, b) => a - b)).toEqual(range(1, 50));
   });
 
-  it('loses nothing when the gateway dies before its commit: Mosquitto redelivers what was never acknowledged', async () => {
-    // maxBatch 50 commits (and acknowledges) 1–100 at once; 101–120 wait for a commit that the
-    // crash prevents, so only they lack a PUBACK when the gateway dies.
-    const first = await startGateway({ commitIntervalMs: 1000, maxBatch: 50 });
-    const acks = watchAcks(first);
-    const device = await connectDevice('gas-01');
-    await publishReadings(device, 1, 120);
-    await eventually(() => first.intake.counts.accepted === 120, 5000, 'the first gateway to take all 120');
-    // The commits run in the journal's worker thread (issue 7): their acknowledgements come a moment later.
-    await eventually(() => acks.acked.length >= 100, 5000, 'the acknowledgements of the two full batches');
-    expect(acks.acked).toHaveLength(100);
-    expect(first.journal.stats.committed).toBe(100);
-
-    await first.simulateCrash();
-    expect(journaledSeqs()).toEqual(range(1, 100)); // 101–120 died in memory
-
-    // Same data dir and client id: the broker resumes the session and resends 101–120.
-    const second = await startGateway();
-    await eventually(() => journaledSeqs().length >= 120, 10_000, 'the redelivered readings');
-    expect(journaledSeqs()).toEqual(range(1, 120)); // every one, none twice
-    expect(second.intake.counts.accepted).toBe(20);
-  });
+  // A gateway killed before its commit: external-broker-kill.test.ts (a child process and SIGKILL).
 
   it('keeps readings queued for an offline gateway across a Mosquitto restart, beyond the default queue of 1000', async () => {
     const first = await startGateway();

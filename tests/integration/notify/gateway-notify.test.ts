@@ -70,30 +70,7 @@ describe('gateway notifications', () => {
     expect(gateway.notifier.stats().sent).toBeGreaterThanOrEqual(2);
   });
 
-  it('killed between the transition and the delivery: the alarm is delivered, once, after restart', async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
-    cleanups.push(() => rx.close());
-    await rx.down();
-    const first = await startTestGateway(notifyConfig(dir.path, rx.url));
-    cleanups.push(() => first.stop());
-    await publishRed(first);
-    await eventually(() => first.notifier.stats().retried >= 2, 10_000, 'failed attempts while the receiver is down');
-    const pending = first.notifier.outbox.list({ state: 'pending', limit: 10 });
-    expect(pending.map((r) => r.channel).sort()).toEqual(['ding', 'hook']);
-    await first.simulateCrash();
-
-    await rx.up();
-    const second = await startTestGateway(notifyConfig(dir.path, rx.url));
-    cleanups.push(() => second.stop());
-    await eventually(() => rx.shown().length === 2, 10_000, 'delivery after restart');
-    expect(rx.shown().map((d) => d.key).sort()).toEqual(pending.map((r) => r.key).sort());
-    expect((rx.shown('/webhook')[0]!.json as { title: string }).title).toMatch(/^【红色预警】示范餐馆后厨/);
-    // The restart raised nothing twice: one alarm, one notification per channel.
-    expect(second.alarmRepo.list({ limit: 10 })).toHaveLength(1);
-    await eventually(() => second.notifier.outbox.counts().sent === 2, 5000, 'rows marked sent');
-  });
+  // Killed between the transition and the delivery: killed-before-delivery.test.ts (a child process and SIGKILL).
 
   it('refuses to start when the roster or a region names a site that does not exist', async () => {
     const dir = tempDir();
