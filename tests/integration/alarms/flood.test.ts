@@ -9,7 +9,7 @@ import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
-import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import { tempDir } from '../../support/tmp.js';
 
@@ -23,7 +23,7 @@ describe('alarm flood', () => {
 
   let now = 1_800_000_000_000;
   const raise = (service: AlarmService, device: string, to: Level, site = 'k1'): void => {
-    service.onTransition({ kind: 'level', site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value: 30, atMs: now, stopWork: false } as LevelTransition);
+    service.onTransition(levelTransition({ site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value: 30, atMs: now, stopWork: false }));
   };
 
   function open(path: string): { db: Db; repo: AlarmRepository; service: AlarmService; told: string[] } {
@@ -96,7 +96,7 @@ describe('alarm flood', () => {
     first.service.putOutOfService({ site: 'k1', device: 'bench', by: 'officer-li', reason: 'test bench', untilMs: now + 60 * MIN });
     // A multi-channel detector on the test bench raising on twenty channels: not the operator's load.
     for (let i = 0; i < 20; i++) {
-      first.service.onTransition({ kind: 'level', site: 'k1', device: 'bench', channel: `ch${i}`, quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to: 'yellow', value: 30, atMs: now, stopWork: false } as LevelTransition);
+      first.service.onTransition(levelTransition({ site: 'k1', device: 'bench', channel: `ch${i}`, to: 'yellow', value: 30, atMs: now }));
     }
     expect(first.repo.list({ site: 'k1', limit: 100 })).toHaveLength(20);
     expect(first.service.inFlood('k1')).toBe(false);

@@ -11,6 +11,7 @@ import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { tempDir } from '../../support/tmp.js';
@@ -32,7 +33,7 @@ describe('out of service through the alarm service', () => {
   let now = 1_800_000_000_000;
   const sites = [{ id: 'k1', timezone: 'Asia/Shanghai', devices: ['gas-01', 'gas-02'] }];
   const t = (device: string, to: Level | null, value: number): LevelTransition =>
-    ({ kind: 'level', site: 'k1', device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value, atMs: now, stopWork: to === 'red' }) as LevelTransition;
+    levelTransition({ site: 'k1', device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value, atMs: now, stopWork: to === 'red' });
 
   function open(path: string): { db: Db; repo: AlarmRepository; service: AlarmService; bus: EventBus } {
     const db = openStateDb(path);

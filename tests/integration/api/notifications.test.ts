@@ -4,7 +4,7 @@
 // briefing of a seeded duty day is served as JSON and as an HTML page.
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
@@ -173,7 +173,7 @@ describe('the daily briefing in the API', () => {
     let now = 0;
     const alarms = new AlarmService(new AlarmRepository(db), new EventBus(silentLogger()), () => now, silentLogger());
     const move = (site: string, device: string, from: 'yellow' | 'orange' | 'red' | null, to: 'yellow' | 'orange' | 'red' | null, value: number) =>
-      alarms.onTransition({ kind: 'level', site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now, stopWork: false } as LevelTransition);
+      alarms.onTransition(levelTransition({ site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now, stopWork: false }));
     try {
       now = at('2026-11-22T20:00:00Z'); // the day before: orange, never signed off
       const old = move(DEMO_SITE, 'gas-05', null, 'orange', 40)!;

@@ -10,6 +10,7 @@ import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import type { StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
 import { DEMO_SITE, eventually } from '../../support/gateway.js';
 import { startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { levelTransition } from '../../support/transitions.js';
 
 interface Frame {
   id: number | null;
@@ -91,10 +92,7 @@ describe('live stream (SSE)', () => {
 
     // Missed while away: device events and a real alarm move through the service.
     for (let i = 0; i < 4; i++) status();
-    const alarm = g.alarms.onTransition({
-      kind: 'level', site: DEMO_SITE as SiteId, device: 'gas-01' as DeviceId, channel: 'co' as never, quantity: 'co_ppm',
-      ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: Date.now(), stopWork: false,
-    } as Parameters<Gateway['alarms']['onTransition']>[0])!;
+    const alarm = g.alarms.onTransition(levelTransition({ site: DEMO_SITE, device: 'gas-01', channel: 'co', quantity: 'co_ppm', ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: Date.now(), stopWork: false }))!;
 
     const second = await openStream(port, '/api/v1/stream', { 'last-event-id': String(lastSeen) });
     await eventually(() => second.frames.length >= 5, 5000, 'replayed events');

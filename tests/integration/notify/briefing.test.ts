@@ -3,7 +3,7 @@
 // acknowledge; sent once at its local hour through a real receiver, not again after a restart.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import { buildBriefing } from '../../../gateway/src/notify/briefing.js';
 import { buildChannels } from '../../../gateway/src/notify/channels/index.js';
 import { notifySchema } from '../../../gateway/src/config/notify-schema.js';
@@ -27,7 +27,7 @@ describe('daily briefing', () => {
   /** A day at two kitchens, with events just outside the window on both sides. */
   function seed(h: Harness, setNow: (ms: number) => void, now: () => number): void {
     const other = (to: 'red' | null, from: 'red' | null, value: number): void => {
-      h.alarms.onTransition({ kind: 'level', site: 'kitchen-02', device: 'gas-09', channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now(), stopWork: false } as LevelTransition);
+      h.alarms.onTransition(levelTransition({ site: 'kitchen-02', device: 'gas-09', channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now(), stopWork: false }));
     };
     setNow(at('2026-11-22T20:00:00Z')); // the day before: orange, cleared and acked, never signed off
     const old = h.move('gas-05', null, 'orange', 40)!;
