@@ -21,7 +21,8 @@ import { startGatewayProcess, writeConfig } from './gateway-process.js';
 import { connectClient, deviceLogin } from './mqtt.js';
 import { tempDir } from './tmp.js';
 
-export type RunningGateway = Awaited<ReturnType<typeof startTestGateway>> & { readonly dataDir: string };
+/** A gateway started in this process: the runtime's public faces, its MQTT url and its API. */
+export type RunningGateway = Awaited<ReturnType<typeof startTestGateway>>;
 
 export interface StartOptions {
   /** Reuse a data directory (a restart); a fresh temporary one when absent. */
@@ -54,7 +55,7 @@ export interface GatewayFixture {
   /** A temporary directory, removed after the test. */
   dataDir(): string;
   /** Starts the demo kitchen (patched) in this process; stopped after the test. */
-  start(options?: StartOptions): Promise<RunningGateway>;
+  start(options?: StartOptions): Promise<RunningGateway & { readonly dataDir: string }>;
   /** Starts it as a child process (`npm run build` first); killed after the test if still alive. */
   startProcess(options?: Omit<StartOptions, 'clock'>): Promise<GatewayChild>;
   /** A demo device logged in with its own password; disconnected after the test. */
@@ -62,8 +63,8 @@ export interface GatewayFixture {
   /** Raises an alarm through the broker as a device would: `readings` held for `seconds` of
    * reading time (past the kitchen rules' 2 s on-delay), then waits until the gateway has it. */
   raise(g: RunningGateway, device: string, readings: Record<string, number>, seconds?: number): Promise<Alarm>;
-  /** Runs `fn` after the test, newest first (after whatever it was registered behind). */
-  defer(fn: () => unknown): void;
+  /** Runs each of `fns` after the test; the last registered runs first. */
+  defer(...fns: (() => unknown)[]): void;
 }
 
 export function useGatewayFixture(): GatewayFixture {
@@ -132,8 +133,8 @@ export function useGatewayFixture(): GatewayFixture {
       const channels = Object.keys(readings);
       return eventually(() => g.alarms.activeAlarms().find((a) => a.device === device && channels.includes(a.channel)), 5000, `an alarm on ${device}`);
     },
-    defer(fn) {
-      cleanups.push(fn);
+    defer(...fns) {
+      cleanups.push(...fns);
     },
   };
   return fixture;

@@ -3,7 +3,7 @@
 // an admin's retry sends it again and it arrives (DingTalk @-mentioning the duty officer), and the
 // briefing of a seeded duty day is served as JSON and as an HTML page.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { levelTransition } from '../../support/transitions.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
@@ -16,6 +16,7 @@ import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver, type HttpReceiver } from '../../support/receivers.js';
 import { launchBrowser, screenshotOnFailure } from '../../support/browser.js';
 import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const WEBHOOK_SECRET = 'webhook-secret-0123';
 const DING_SECRET = 'SEC-ding-secret-01';
@@ -161,10 +162,7 @@ describe('notifications in the API', () => {
 
 describe('the daily briefing in the API', () => {
   const at = (iso: string): number => Date.parse(iso);
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   /** The duty day 2026-11-23 08:00 → 11-24 08:00 Shanghai at the demo kitchen, written through the
    * alarm service on the state file before the gateway starts (the same seed as notify/briefing). */
@@ -224,7 +222,7 @@ describe('the daily briefing in the API', () => {
       },
       () => at('2026-11-24T01:00:00Z') + (Date.now() - started),
     );
-    cleanups.push(() => env.stop());
+    fx.defer(() => env.stop());
     return env.gateway;
   }
 
@@ -306,7 +304,7 @@ describe('the daily briefing in the API', () => {
   it('opens in a real browser from a link, with nothing refused by the CSP', async () => {
     const g = await start();
     const browser = await launchBrowser();
-    cleanups.push(() => browser.close());
+    fx.defer(() => browser.close());
     const page = await browser.newPage();
     const complaints: string[] = [];
     page.on('console', (m) => {

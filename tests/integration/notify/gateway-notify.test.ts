@@ -2,13 +2,14 @@
 // embedded broker, and the duty officer's webhook and DingTalk robot receive the alarm, signed,
 // in Chinese, with a link to the alarm.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../gateway/src/errors.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { SYSTEM_SITE } from '../../../gateway/src/alarms/system-alarms.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 /** The demo kitchen with 张 on duty around the clock, on a webhook and a DingTalk robot. */
 function notifyConfig(dataDir: string, rxUrl: string): ReturnType<typeof testConfig> {
@@ -39,19 +40,16 @@ async function publishRed(gateway: Awaited<ReturnType<typeof startTestGateway>>)
 }
 
 describe('gateway notifications', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('a red reading through the broker reaches the webhook and the DingTalk robot', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const config = notifyConfig(dir.path, rx.url);
     const gateway = await startTestGateway(config);
-    cleanups.push(() => gateway.stop());
+    fx.defer(() => gateway.stop());
 
     await publishRed(gateway);
 
@@ -74,7 +72,7 @@ describe('gateway notifications', () => {
 
   it('refuses to start when the roster or a region names a site that does not exist', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const config = testConfig(dir.path, (input) => {
       input.notify = {
         channels: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/webhook', secret: 'webhook-secret-0123' } },
