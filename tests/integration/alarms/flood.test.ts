@@ -2,7 +2,7 @@
 // twelve alarms give one consolidated site alarm, the roster hook sees the flood's alarms as
 // suppressed (red excepted), and the flood alarm clears after a quiet window, recording its span.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
@@ -12,14 +12,12 @@ import { silentLogger } from '../../../gateway/src/log.js';
 import { levelTransition } from '../../support/transitions.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const MIN = 60_000;
 
 describe('alarm flood', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   let now = 1_800_000_000_000;
   const raise = (service: AlarmService, device: string, to: Level, site = 'k1'): void => {
@@ -28,7 +26,7 @@ describe('alarm flood', () => {
 
   function open(path: string): { db: Db; repo: AlarmRepository; service: AlarmService; told: string[] } {
     const db = openStateDb(path);
-    cleanups.push(() => db.close());
+    fx.defer(() => db.close());
     const repo = new AlarmRepository(db);
     const service = new AlarmService(repo, new EventBus(silentLogger()), () => now, silentLogger(), undefined, undefined, { flood: { alarms: 10, windowMs: 10 * MIN } });
     // What a notifier would send: every event of a save that suppress() lets through.
@@ -41,7 +39,7 @@ describe('alarm flood', () => {
 
   it('consolidates twelve alarms in ten minutes into one site alarm and suppresses the rest', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const { repo, service, told } = open(dir.path);
     const start = now;
     for (let i = 1; i <= 12; i++) {
@@ -91,7 +89,7 @@ describe('alarm flood', () => {
 
   it('does not count alarms of a device out of service, and keeps flooding across a restart', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const first = open(dir.path);
     first.service.putOutOfService({ site: 'k1', device: 'bench', by: 'officer-li', reason: 'test bench', untilMs: now + 60 * MIN });
     // A multi-channel detector on the test bench raising on twenty channels: not the operator's load.
