@@ -17,7 +17,7 @@ import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { useGatewayFixture } from '../../support/fixture.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 const H = 3_600_000;
 /** These tests need no HTTP: the API's own tests cover it. */
@@ -100,7 +100,7 @@ describe('out of service through the alarm service', () => {
 describe('out of service and the stop-work order, through the real gateway', () => {
   const fx = useGatewayFixture();
 
-  async function redFromGas01(g: Awaited<ReturnType<typeof startTestGateway>>): Promise<void> {
+  async function redFromGas01(g: RunningGateway): Promise<void> {
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
     fx.defer(() => device.endAsync());
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });

@@ -10,12 +10,13 @@ import { canonicalJson } from '../../../gateway/src/audit/canonical-json.js';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import { DEMO_SITE } from '../../support/gateway.js';
 import { tempDir } from '../../support/tmp.js';
-import { call, NAMES, startApiGateway, type Gateway } from './helpers.js';
+import { call, NAMES, startApiGateway } from './helpers.js';
 import { levelTransition } from '../../support/transitions.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 describe('audit log', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
 
   beforeAll(async () => {
     env = await startApiGateway();

@@ -15,8 +15,9 @@ import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js'
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver, type HttpReceiver } from '../../support/receivers.js';
 import { launchBrowser, screenshotOnFailure } from '../../support/browser.js';
-import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { call, startApiGateway, TOKENS } from './helpers.js';
 import { useGatewayFixture } from '../../support/fixture.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const WEBHOOK_SECRET = 'webhook-secret-0123';
 const DING_SECRET = 'SEC-ding-secret-01';
@@ -39,7 +40,7 @@ interface Row {
 }
 
 /** Four red methane readings one second apart: the kitchen preset's 2 s on-delay must pass. */
-async function publishRed(gateway: Gateway): Promise<void> {
+async function publishRed(gateway: RunningGateway): Promise<void> {
   const device = await connectClient(gateway.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
   const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
   const base = Date.now() - 4000;
@@ -50,7 +51,7 @@ async function publishRed(gateway: Gateway): Promise<void> {
 describe('notifications in the API', () => {
   let rx: HttpReceiver;
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
 
   beforeAll(async () => {
     rx = await startHttpReceiver({ webhookSecret: WEBHOOK_SECRET, dingtalkSecret: DING_SECRET });
@@ -209,7 +210,7 @@ describe('the daily briefing in the API', () => {
   }
 
   /** A gateway with two regions whose clock reads 2026-11-24 09:00 Shanghai (and runs on). */
-  async function start(): Promise<Gateway> {
+  async function start(): Promise<RunningGateway> {
     const started = Date.now();
     let dataDir = '';
     const env = await startApiGateway(

@@ -8,14 +8,15 @@ import type { StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { call, NAMES, startApiGateway, type Gateway } from './helpers.js';
+import { call, NAMES, startApiGateway } from './helpers.js';
 import { levelTransition } from '../../support/transitions.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 type Json = Record<string, unknown>;
 
 describe('API resources on a real gateway', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
   let seq = 1;
   const T = Date.now();
   // Reading time runs 2 s per reading from five minutes ago, so on-delays pass without sleeping.

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import type { StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
 import { DEMO_SITE, eventually } from '../../support/gateway.js';
-import { startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { startApiGateway, TOKENS } from './helpers.js';
 import { levelTransition } from '../../support/transitions.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 interface Frame {
   id: number | null;
@@ -62,7 +63,7 @@ function openStream(port: number, path: string, headers: Record<string, string> 
 
 describe('live stream (SSE)', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
   let port: number;
   let n = 0;
 

@@ -9,7 +9,7 @@ import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { SYSTEM_SITE } from '../../../gateway/src/alarms/system-alarms.js';
-import { useGatewayFixture } from '../../support/fixture.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 /** The demo kitchen with 张 on duty around the clock, on a webhook and a DingTalk robot. */
 function notifyConfig(dataDir: string, rxUrl: string): ReturnType<typeof testConfig> {
@@ -31,7 +31,7 @@ function notifyConfig(dataDir: string, rxUrl: string): ReturnType<typeof testCon
 
 /** Four red methane readings one second apart: the kitchen preset's 2 s on-delay
  * (presets/kitchen.ts) must pass. */
-async function publishRed(gateway: Awaited<ReturnType<typeof startTestGateway>>): Promise<void> {
+async function publishRed(gateway: RunningGateway): Promise<void> {
   const device = await connectClient(gateway.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
   const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
   const base = Date.now() - 4000;

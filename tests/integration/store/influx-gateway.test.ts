@@ -12,15 +12,14 @@ import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { dockerMissing, influxdMissing, startInfluxd, startInfluxd2, type Influxd, type Influxd2 } from '../../support/influxd.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const missing = influxdMissing();
 if (missing) console.warn(`InfluxDB gateway tests skipped: ${missing}`);
 const noDocker = dockerMissing();
 if (noDocker) console.warn(`InfluxDB 2.7 gateway test skipped: ${noDocker}`);
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-
-async function publishAll(device: MqttClient, gateway: Gateway, from: number, to: number, value: (seq: number) => number = (s) => 1 + (s % 7) / 10, stepMs = 1): Promise<void> {
+async function publishAll(device: MqttClient, gateway: RunningGateway, from: number, to: number, value: (seq: number) => number = (s) => 1 + (s % 7) / 10, stepMs = 1): Promise<void> {
   const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
   const base = Date.now() - 60_000 + from;
   const sends: Promise<unknown>[] = [];
@@ -39,7 +38,7 @@ function influxConfig(dataDir: string, influx: Record<string, unknown>): Config 
 describe.skipIf(missing !== null)('gateway with InfluxDB 1.x', () => {
   let influxd: Influxd;
   let dir: ReturnType<typeof tempDir>;
-  let gateway: Gateway | null = null;
+  let gateway: RunningGateway | null = null;
   let device: MqttClient | null = null;
   let n = 0;
   let database: string;
