@@ -75,9 +75,6 @@ export interface Runtime {
   /** Each part's health by name. */
   health(): PartHealth;
   stop(): Promise<void>;
-  /** Test-only: dies as a killed process would. The broker connection drops at once, nothing still
-   * waiting for the group commit reaches disk (so nothing more is acknowledged), files are closed. */
-  simulateCrash(): Promise<void>;
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -139,10 +136,6 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       async stop() {
         await parts.stop();
         log.info('gateway stopped');
-      },
-      async simulateCrash() {
-        await parts.crash();
-        log.warn('gateway crashed on purpose (test)');
       },
     };
   } catch (err) {

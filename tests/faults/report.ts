@@ -13,7 +13,7 @@ import type { FaultRow } from './support/fault-row.js';
 import { brokerRestartEmbedded, brokerRestartMosquitto, diskFull, gatewaySigkill, outagesTogether, SOAK_OPTIONS, SUITE_OPTIONS, type ScenarioOptions } from './support/scenarios.js';
 import { mosquittoMissing } from '../support/mosquitto.js';
 import { influxdMissing } from '../support/influxd.js';
-import { cliMissing } from './support/gateway-process.js';
+import { cliMissing } from '../support/gateway-process.js';
 
 const SOAK = process.env.FAULTS_REPORT === 'soak';
 /** `FAULTS_ONLY=gateway-sigkill,disk-full`: re-run those scenarios and replace their rows in the file. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { gatewaySigkill } from './support/scenarios-sigkill.js';
 import { SUITE_OPTIONS } from './support/scenarios-common.js';
-import { cliMissing } from './support/gateway-process.js';
+import { cliMissing } from '../support/gateway-process.js';
 
 const noCli = cliMissing();
 if (noCli) console.warn(`SIGKILL scenario skipped: ${noCli}`);

@@ -9,13 +9,18 @@ export { DEMO_PASSWORDS, DEMO_SITE };
 
 /** The demo kitchen on ephemeral ports and the given data directory; `patch` edits the input. */
 export function testConfig(dataDir: string, patch: (input: ConfigInput) => void = () => {}): Config {
+  return configSchema.parse(testConfigInput(dataDir, patch));
+}
+
+/** The same as a config file would hold it, for a gateway started as a child process. */
+export function testConfigInput(dataDir: string, patch: (input: ConfigInput) => void = () => {}): ConfigInput {
   const input = demoConfig();
   input.broker = { ...input.broker, port: 0, host: '127.0.0.1' };
   input.api = { ...input.api, port: 0, host: '127.0.0.1' };
   input.storage = { ...input.storage, dataDir, synchronous: 'FULL' };
   input.orders = { ackTimeoutMs: 500, maxAttempts: 5 };
   patch(input);
-  return configSchema.parse(input);
+  return input;
 }
 
 export function testLogger(): Logger {

@@ -15,9 +15,6 @@ export interface Ingress {
   /** Starts taking messages; each telemetry message goes to `intake`, which calls back the ack. */
   start(intake: Intake): Promise<void>;
   stop(): Promise<void>;
-  /** Drops every connection at once, as a killed process would: nothing more is acknowledged.
-   * Absent: stop() is already that abrupt. */
-  abort?(): void;
   /** The port an embedded broker bound (config may ask for 0); absent for a client of a broker. */
   readonly port?: number;
   /** True while the gateway can receive and publish. */

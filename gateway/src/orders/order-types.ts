@@ -15,7 +15,7 @@ export type CommandState = 'pending' | 'sent' | 'acked' | 'failed' | 'unconfirme
  */
 export type ReadBack = 'not_reported' | 'awaiting' | 'matched' | 'mismatch';
 
-/** Where an order stands, in the order an officer walks it (issue 3: 隐患 → 整改 → 验收 → 复工). */
+/** Where an order stands, in the order an officer walks it (隐患 hazard → 整改 rectification → 验收 inspection → 复工 back to work). */
 export type OrderStep = 'issued' | 'confirmed' | 'rectified' | 'inspected' | 'lifted';
 
 export interface OrderCommand {

@@ -70,7 +70,6 @@ export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, ev
     notifier,
     start: () => notifier.start(),
     stop: () => notifier.stop(),
-    crash: () => notifier.abandon(),
   };
 }
 

@@ -87,12 +87,6 @@ export function ingressPart(ingress: Ingress, intake: Intake, journal: Journal):
       await ingress.stop();
       intake.stop();
     },
-    // The connection drops at once: nothing not yet acknowledged is, so the broker redelivers it.
-    // The intake leaves the journal first: the batch lost with the file must not reseed from it.
-    crash: () => {
-      intake.stop();
-      return ingress.abort ? ingress.abort() : ingress.stop();
-    },
     healthy: () => ingress.isReady(),
   };
 }

@@ -10,8 +10,6 @@ export interface Part {
   start?(): Promise<void> | void;
   /** Releases what the part holds, in an orderly way (a last commit, a last drain). */
   stop?(): Promise<void> | void;
-  /** Ends the part as a killed process would: no last commit, no last drain. Absent: stop. */
-  crash?(): Promise<void> | void;
   /** False while the part cannot do its work (a broker connection down, a file closed). */
   healthy?(): boolean;
 }
@@ -54,23 +52,5 @@ export class PartList {
         this.log.warn({ err, part: part.name }, 'part failed to stop');
       }
     }
-  }
-
-  /**
-   * Ends every part as a killed process ends: each part's crash (or stop) is begun newest first
-   * within one turn of the event loop, so no part's last work (a commit that would acknowledge,
-   * a drain) can run in between, and only then are they awaited.
-   */
-  async crash(): Promise<void> {
-    if (this.ended) return;
-    this.ended = true;
-    const endings = [...this.started].reverse().map(async (part) => {
-      try {
-        await (part.crash ?? part.stop)?.call(part);
-      } catch (err) {
-        this.log.debug({ err, part: part.name }, 'part after a crash');
-      }
-    });
-    await Promise.all(endings);
   }
 }

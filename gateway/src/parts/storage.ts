@@ -37,7 +37,6 @@ export function databases(config: Config): Databases {
     name: 'databases',
     stateDb,
     journalDb,
-    // A killed process loses its handles the same way: nothing pending commits after this.
     stop: () => {
       for (const db of [journalDb, stateDb]) if (db.open) db.close();
     },
@@ -71,8 +70,6 @@ export function journalPart(config: Config, journalDb: Db, log: Logger): Journal
     // Before any device can connect: the writer thread's boot is not paid by the first readings.
     start: () => log.debug({ ms: Math.round(warmWriter(journal)) }, 'journal writer ready'),
     stop: () => journal.close(),
-    // Nothing: the databases part closes the handles, and the journal ends with them unacknowledged.
-    crash: () => {},
   };
 }
 
@@ -164,13 +161,6 @@ export function telemetryPart(config: Config, dbs: Databases, journal: Journal, 
       } finally {
         await store.close();
       }
-    },
-    // The timer stops at once; its last drain then meets the closed file, as it would never run in
-    // a killed process, and the store's worker dies with its drain in flight rolled back.
-    crash: async () => {
-      const drained = drain.stop().catch((err: unknown) => log.debug({ err }, 'no last drain after a crash'));
-      await store.abandon?.();
-      await drained;
     },
   };
 }

@@ -126,11 +126,6 @@ export class ThreadedSqliteTelemetryStore implements TelemetryStore {
     await t.exited;
   }
 
-  /** The store's end in a killed process: the worker dies and the store stays closed. */
-  abandon(): Promise<void> {
-    return this.kill(false);
-  }
-
   private request(body: DistributiveOmit<Request, 'id'>): Promise<unknown> {
     if (this.closed) return Promise.reject(new StorageError(`time-series store is closed: ${body.op} refused`));
     let t = this.thread;

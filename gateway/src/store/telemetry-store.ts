@@ -48,8 +48,6 @@ export interface TelemetryStore {
   /** Readies the store before the first drain (InfluxDB: database or DBRP mapping); a failure is
    * the store's own to log and retry, so the gateway starts without it. */
   prepare?(): Promise<void>;
-  /** Ends the store as a killed process would: a drain in flight is rolled back. */
-  abandon?(): Promise<void>;
   /** Journal rows not yet shipped and the age of the oldest, for a store that ships elsewhere. */
   spoolStatus?(): { readonly depth: number; readonly ageMs: number };
   /** Whether that backlog is near its bound, and the rows dropped past the bound so far. */

@@ -18,8 +18,7 @@ import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { backgroundColor, chromiumMissing, countOverflowingRight, hasHorizontalScroll, launchBrowser, pageErrors, screenshotOnFailure } from '../../support/browser.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+import type { RunningGateway } from '../../support/fixture.js';
 
 const DUTY_ROOM = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
@@ -36,7 +35,7 @@ if (noChromium) console.warn(`dashboard page tests skipped: ${noChromium}`);
 
 describe.skipIf(noChromium !== null)('dashboard page in a real browser against the real gateway', () => {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  let gateway: Gateway;
+  let gateway: RunningGateway;
   let browser: Browser;
   let base: string;
 

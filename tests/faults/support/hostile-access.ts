@@ -22,7 +22,8 @@ import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { floodAfterHeader, HUGE_PUBLISH_HEADER } from '../../support/raw-mqtt.js';
 import { tempDir } from '../../support/tmp.js';
 import type { FaultRow } from './fault-row.js';
-import { alarmRows, hostileSite, OBSERVER, ref, SITE, type Gateway } from './hostile-site.js';
+import { alarmRows, hostileSite, OBSERVER, ref, SITE } from './hostile-site.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const TOKENS: Record<Role, string> = {
   viewer: 'sb_faults-viewer-0123456789abcdefghijklmnopqrstuvwxyz',
@@ -86,7 +87,7 @@ async function subackCode(client: MqttClient, filter: string): Promise<number> {
   }
 }
 
-async function http(g: Gateway, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+async function http(g: RunningGateway, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`http://127.0.0.1:${g.apiPort}${path}`, {
     method,
     headers: { ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
@@ -120,7 +121,7 @@ export async function runAccess(): Promise<AccessOutcome> {
   const check = (name: string, expected: string, got: string): void => void (checks[name] = { expected, got });
   const clients: MqttClient[] = [];
   let published = 0;
-  let gateway: Gateway | null = null;
+  let gateway: RunningGateway | null = null;
   const configFor = (rotated: boolean) =>
     testConfig(dir.path, (c) => {
       hostileSite(c, 2, observerHash);

@@ -13,7 +13,8 @@ import { startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { tempDir } from '../../support/tmp.js';
 import type { FaultRow } from './fault-row.js';
-import { gasIds, hostileSite, OBSERVER, ref, SITE, type Gateway } from './hostile-site.js';
+import { gasIds, hostileSite, OBSERVER, ref, SITE } from './hostile-site.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -131,7 +132,7 @@ export async function runClockTrouble(o: ClockOptions = CLOCK_SUITE): Promise<Cl
   let offsetMs = 0;
   const clock = (): number => Date.now() + offsetMs;
   const devices = gasIds(4);
-  const gateway: Gateway = await startTestGateway(
+  const gateway: RunningGateway = await startTestGateway(
     testConfig(dir.path, (c) => {
       hostileSite(c, devices.length, observerHash);
       c.sites[0]!.devices = c.sites[0]!.devices.map((d) => (d.id === SILENT ? { ...d, staleAfterS: SILENT_STALE_S } : d));

@@ -7,8 +7,8 @@ import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { statePath } from '../../../gateway/src/store/state-db.js';
 import type { startTestGateway } from '../../support/gateway.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
-export type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 
 export const SITE = DEMO_SITE;
 /** A gateway-role account: the only kind that may read dead letters (broker/src/acl.ts). */

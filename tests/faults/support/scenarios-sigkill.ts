@@ -8,7 +8,7 @@ import { demoConfig } from '../../../gateway/src/config/demo.js';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { hashToken } from '../../../dashboard-api/src/token-store.js';
 import { DeviceFleet, SimulatedValve } from './load.js';
-import { freePort, startGatewayProcess, writeConfig, type GatewayProcess } from './gateway-process.js';
+import { freePort, startGatewayProcess, writeConfig, type GatewayProcess } from '../../support/gateway-process.js';
 import {
   countAlarms,
   detectorLogins,

@@ -10,6 +10,7 @@ import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import { tempDir } from '../../support/tmp.js';
 
@@ -33,7 +34,7 @@ describe('chattering alarms', () => {
   });
 
   const t = (from: Level | null, to: Level | null, value: number): LevelTransition =>
-    ({ kind: 'level', site: 'k1', device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from, to, value, atMs: now, stopWork: false }) as LevelTransition;
+    levelTransition({ site: 'k1', device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from, to, value, atMs: now, stopWork: false });
 
   function flap(times: number): void {
     for (let i = 0; i < times; i++) {
@@ -82,7 +83,7 @@ describe('stale alarms', () => {
       const repo = new AlarmRepository(db);
       const now = 1_800_000_000_000;
       const service = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger(), staleAlarmMs: 24 * 3_600_000 });
-      const alarm = service.onTransition({ kind: 'level', site: 'k1', device: 'g', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', from: null, to: 'yellow', value: 22, atMs: now, stopWork: false } as LevelTransition)!;
+      const alarm = service.onTransition(levelTransition({ site: 'k1', device: 'g', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', from: null, to: 'yellow', value: 22, atMs: now, stopWork: false }))!;
       service.tick(now + 24 * 3_600_000 - 1);
       expect(repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised']);
       service.tick(now + 24 * 3_600_000);

@@ -2,33 +2,31 @@
 // twelve alarms give one consolidated site alarm, the roster hook sees the flood's alarms as
 // suppressed (red excepted), and the flood alarm clears after a quiet window, recording its span.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
-import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const MIN = 60_000;
 
 describe('alarm flood', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   let now = 1_800_000_000_000;
   const raise = (service: AlarmService, device: string, to: Level, site = 'k1'): void => {
-    service.onTransition({ kind: 'level', site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value: 30, atMs: now, stopWork: false } as LevelTransition);
+    service.onTransition(levelTransition({ site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value: 30, atMs: now, stopWork: false }));
   };
 
   function open(path: string): { db: Db; repo: AlarmRepository; service: AlarmService; told: string[] } {
     const db = openStateDb(path);
-    cleanups.push(() => db.close());
+    fx.defer(() => db.close());
     const repo = new AlarmRepository(db);
     const service = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger(), flood: { alarms: 10, windowMs: 10 * MIN } });
     // What a notifier would send: every event of a save that suppress() lets through.
@@ -41,7 +39,7 @@ describe('alarm flood', () => {
 
   it('consolidates twelve alarms in ten minutes into one site alarm and suppresses the rest', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const { repo, service, told } = open(dir.path);
     const start = now;
     for (let i = 1; i <= 12; i++) {
@@ -91,12 +89,12 @@ describe('alarm flood', () => {
 
   it('does not count alarms of a device out of service, and keeps flooding across a restart', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const first = open(dir.path);
     first.service.putOutOfService({ site: 'k1', device: 'bench', by: 'officer-li', reason: 'test bench', untilMs: now + 60 * MIN });
     // A multi-channel detector on the test bench raising on twenty channels: not the operator's load.
     for (let i = 0; i < 20; i++) {
-      first.service.onTransition({ kind: 'level', site: 'k1', device: 'bench', channel: `ch${i}`, quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to: 'yellow', value: 30, atMs: now, stopWork: false } as LevelTransition);
+      first.service.onTransition(levelTransition({ site: 'k1', device: 'bench', channel: `ch${i}`, to: 'yellow', value: 30, atMs: now }));
     }
     expect(first.repo.list({ site: 'k1', limit: 100 })).toHaveLength(20);
     expect(first.service.inFlood('k1')).toBe(false);

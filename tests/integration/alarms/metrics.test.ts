@@ -1,7 +1,7 @@
 // Alarm-system metrics on a seeded SQLite file, every figure worked out by hand below. Site k1 is
 // in Asia/Shanghai (UTC+8); the range is its local days 2026-11-22 and 2026-11-23.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { alarmSystemMetrics } from '../../../gateway/src/alarms/metrics.js';
@@ -10,6 +10,7 @@ import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const D0 = Date.UTC(2026, 10, 21, 16); // 2026-11-22 00:00 Shanghai
 const DAY = 86_400_000;
@@ -28,16 +29,13 @@ function seed(repo: AlarmRepository, a: { device: string; channel?: string; rule
 }
 
 describe('alarm-system metrics on a seeded data set', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   it('computes rate, flood, top ten, chattering, stale, ack and standing per local day', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const db = openStateDb(dir.path);
-    cleanups.push(() => db.close());
+    fx.defer(() => db.close());
     const repo = new AlarmRepository(db);
 
     // Day 1 (2026-11-22):

@@ -3,7 +3,7 @@
 // a restart and ends by itself; red on a device out of service still stops work, and only a
 // whole site out of service withholds the stop-work order.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
@@ -11,11 +11,13 @@ import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 const H = 3_600_000;
 /** These tests need no HTTP: the API's own tests cover it. */
@@ -24,15 +26,12 @@ const noApi = (c: ConfigInput): void => {
 };
 
 describe('out of service through the alarm service', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   let now = 1_800_000_000_000;
   const sites = [{ id: 'k1', timezone: 'Asia/Shanghai', devices: ['gas-01', 'gas-02'] }];
   const t = (device: string, to: Level | null, value: number): LevelTransition =>
-    ({ kind: 'level', site: 'k1', device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value, atMs: now, stopWork: to === 'red' }) as LevelTransition;
+    levelTransition({ site: 'k1', device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from: null, to, value, atMs: now, stopWork: to === 'red' });
 
   function open(path: string): { db: Db; repo: AlarmRepository; service: AlarmService; bus: EventBus } {
     const db = openStateDb(path);
@@ -44,7 +43,7 @@ describe('out of service through the alarm service', () => {
 
   it('suppresses a device under maintenance (not red, not other devices), audits and expires the spell', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const first = open(dir.path);
     const seen: string[] = [];
     first.bus.on('outOfService', ({ entry, what }) => seen.push(`${what}:${entry.device}:${entry.endedBy ?? entry.by}`));
@@ -63,7 +62,7 @@ describe('out of service through the alarm service', () => {
 
     now += H;
     const second = open(dir.path);
-    cleanups.push(() => void second.db.close());
+    fx.defer(() => void second.db.close());
     second.bus.on('outOfService', ({ entry, what }) => seen.push(`${what}:${entry.device}:${entry.endedBy ?? '-'}`));
     const stored = second.repo.get(onMaintenance.id)!;
     expect(second.service.suppressReason(stored)).toBe('device_out_of_service');
@@ -82,9 +81,9 @@ describe('out of service through the alarm service', () => {
 
   it('a site spell covers every device; an officer returns it to service', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const { db, service } = open(dir.path);
-    cleanups.push(() => void db.close());
+    fx.defer(() => void db.close());
     const set = service.putOutOfService({ site: 'k1', by: 'officer-li', reason: '停业检修 closed for repairs', untilMs: now + H });
     if (!set.ok) throw new Error(set.rejected);
     expect(service.putOutOfService({ site: 'k1', by: 'officer-li', reason: 'again', untilMs: now + H })).toMatchObject({ ok: false, rejected: 'ALREADY_OUT_OF_SERVICE' });
@@ -99,14 +98,11 @@ describe('out of service through the alarm service', () => {
 });
 
 describe('out of service and the stop-work order, through the real gateway', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  async function redFromGas01(g: Awaited<ReturnType<typeof startTestGateway>>): Promise<void> {
+  async function redFromGas01(g: RunningGateway): Promise<void> {
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    cleanups.push(() => device.endAsync());
+    fx.defer(() => device.endAsync());
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     const base = Date.now() - 10_000;
     for (let seq = 1; seq <= 4; seq++) await device.publishAsync(topic, JSON.stringify({ ts: base + seq * 1000, seq, readings: { ch4: 70 } }), { qos: 1 });
@@ -114,9 +110,9 @@ describe('out of service and the stop-work order, through the real gateway', () 
 
   it('red on a device out of service still stops work', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const g = await startTestGateway(testConfig(dir.path, noApi));
-    cleanups.push(() => g.stop());
+    fx.defer(() => g.stop());
     expect(g.alarms.putOutOfService({ site: DEMO_SITE, device: 'gas-01', by: 'officer-li', reason: 'detector swap', untilMs: Date.now() + H }).ok).toBe(true);
     await redFromGas01(g);
     const order = await eventually(() => g.interlock.activeOrder(DEMO_SITE), 5000, 'stop-work order');
@@ -125,9 +121,9 @@ describe('out of service and the stop-work order, through the real gateway', () 
 
   it('red on a site out of service is recorded but issues no stop-work order', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const g = await startTestGateway(testConfig(dir.path, noApi));
-    cleanups.push(() => g.stop());
+    fx.defer(() => g.stop());
     expect(g.alarms.putOutOfService({ site: DEMO_SITE, by: 'officer-li', reason: '停业检修 kitchen closed for gas works', untilMs: Date.now() + H }).ok).toBe(true);
     await redFromGas01(g);
     // The stop-work decision is taken in the same call that records the red alarm: once the red

@@ -6,7 +6,7 @@
 // RAISE(FAIL)s on the alarm table (an I/O-like refusal), and a genuine SQLITE_FULL from
 // PRAGMA max_page_count (a trigger makes each alarm insert need a megabyte, so it is certain).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { SYSTEM_SITE } from '../../../gateway/src/alarms/system-alarms.js';
 import { createValve } from '../../../simulators/src/devices/valve.js';
@@ -14,12 +14,12 @@ import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } f
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver, type HttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 const SECRET = 'webhook-secret-held-01';
 
 /** Test-only reach into the runtime's state.db handle: the fault must hit the gateway's own connection. */
-const stateDb = (g: Gateway): Database.Database => (g.alarmRepo as unknown as { db: Database.Database }).db;
+const stateDb = (g: RunningGateway): Database.Database => (g.alarmRepo as unknown as { db: Database.Database }).db;
 
 function refuseAlarmRows(db: Database.Database): () => void {
   db.exec(`CREATE TRIGGER test_alarm_refused_insert BEFORE INSERT ON alarm BEGIN SELECT RAISE(FAIL, 'test: alarm row refused'); END;
@@ -38,16 +38,13 @@ function fillDatabase(db: Database.Database): () => void {
 }
 
 describe('alarm saves refused by the state database', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  async function gateway(): Promise<{ g: Gateway; rx: HttpReceiver }> {
+  async function gateway(): Promise<{ g: RunningGateway; rx: HttpReceiver }> {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const rx = await startHttpReceiver({ webhookSecret: SECRET });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const g = await startTestGateway(
       testConfig(dir.path, (input) => {
         input.notify = {
@@ -58,19 +55,19 @@ describe('alarm saves refused by the state database', () => {
         };
       }),
     );
-    cleanups.push(() => g.stop());
+    fx.defer(() => g.stop());
     return { g, rx };
   }
 
-  async function valve(g: Gateway) {
+  async function valve(g: RunningGateway) {
     const v = createValve({ url: g.url, topics: g.topics, site: DEMO_SITE, device: 'valve-01', password: DEMO_PASSWORDS['valve-01'], actuationMs: 20 });
-    cleanups.push(() => v.stop());
+    fx.defer(() => v.stop());
     await v.start();
     return v;
   }
 
   /** Four red methane readings a second apart of reading time (the kitchen preset's 2 s on-delay). */
-  async function publishRed(g: Gateway): Promise<void> {
+  async function publishRed(g: RunningGateway): Promise<void> {
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     const base = Date.now() - 4000;
@@ -78,8 +75,8 @@ describe('alarm saves refused by the state database', () => {
     await device.endAsync();
   }
 
-  const redInMemory = (g: Gateway) => eventually(() => g.alarms.activeAlarms().find((a) => a.site === DEMO_SITE && a.channel === 'ch4' && a.level === 'red'), 5000, 'the red alarm in memory');
-  const rowsOf = (g: Gateway, id: string): number => (stateDb(g).prepare('SELECT COUNT(*) AS n FROM alarm WHERE id = ?').get(id) as { n: number }).n;
+  const redInMemory = (g: RunningGateway) => eventually(() => g.alarms.activeAlarms().find((a) => a.site === DEMO_SITE && a.channel === 'ch4' && a.level === 'red'), 5000, 'the red alarm in memory');
+  const rowsOf = (g: RunningGateway, id: string): number => (stateDb(g).prepare('SELECT COUNT(*) AS n FROM alarm WHERE id = ?').get(id) as { n: number }).n;
 
   it('closes the valve at once while the alarm row is refused, then stores the alarm once with its raise time and queues its notification', async () => {
     const { g, rx } = await gateway();

@@ -1,11 +1,12 @@
 // The outbox joins every alarm save through AlarmRepository.onSave; a hook added after the first
 // save would silently have missed that save's rows, so the repository refuses it loudly.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const ALARM: Alarm = {
   id: 'a1', site: 'S1', device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', kind: 'threshold', level: 'red', peakLevel: 'red',
@@ -14,16 +15,13 @@ const ALARM: Alarm = {
 };
 
 describe('AlarmRepository save hooks', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   it('runs hooks until unsubscribed, and refuses one added after the first save', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const db = openStateDb(dir.path);
-    cleanups.push(() => db.close());
+    fx.defer(() => db.close());
     const repo = new AlarmRepository(db);
     const seen: string[] = [];
     const off = repo.onSave((alarm) => void seen.push(alarm.level));

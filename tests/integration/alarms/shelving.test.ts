@@ -2,7 +2,7 @@
 // itself with an `unshelved` event, keeps the roster quiet but not the record, and a red condition
 // on a shelved sensor still issues a stop-work order over MQTT.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
@@ -10,11 +10,13 @@ import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const H = 3_600_000;
 /** These tests need no HTTP: the API's own tests cover it. */
@@ -23,14 +25,11 @@ const noApi = (c: ConfigInput): void => {
 };
 
 describe('shelving through the alarm service', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   let now = 1_800_000_000_000;
   const t = (from: Level | null, to: Level | null, value: number): LevelTransition =>
-    ({ kind: 'level', site: 'k1', device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from, to, value, atMs: now, stopWork: to === 'red' }) as LevelTransition;
+    levelTransition({ site: 'k1', device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', from, to, value, atMs: now, stopWork: to === 'red' });
 
   function open(path: string): { db: Db; repo: AlarmRepository; service: AlarmService } {
     const db = openStateDb(path);
@@ -41,7 +40,7 @@ describe('shelving through the alarm service', () => {
 
   it('persists a shelf across a restart and ends it by itself at expiry', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const first = open(dir.path);
     const alarm = first.service.onTransition(t(null, 'yellow', 22))!;
     expect(first.service.shelve(alarm.id, 'officer-li', 'x', now + 9 * H)?.rejected).toBe('TOO_LONG');
@@ -54,7 +53,7 @@ describe('shelving through the alarm service', () => {
 
     now += H;
     const second = open(dir.path);
-    cleanups.push(() => void second.db.close());
+    fx.defer(() => void second.db.close());
     const stored = second.repo.get(alarm.id)!;
     expect(stored).toMatchObject({ shelvedBy: 'officer-li', shelveReason: '厨房装修 kitchen renovation dust', shelvedUntilMs: now + H, shelvedLevel: 'yellow' });
     expect(second.service.suppress(stored)).toBe(true);
@@ -75,9 +74,9 @@ describe('shelving through the alarm service', () => {
 
   it('un-shelves on a rise above the shelved level, and an officer can un-shelve', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const { db, repo, service } = open(dir.path);
-    cleanups.push(() => void db.close());
+    fx.defer(() => void db.close());
     const alarm = service.onTransition(t(null, 'yellow', 22))!;
     service.shelve(alarm.id, 'officer-li', 'nuisance while cooking', now + H);
     now += 1000;
@@ -93,18 +92,15 @@ describe('shelving through the alarm service', () => {
 });
 
 describe('a red condition on a shelved sensor, through the real gateway', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('still issues the stop-work order, and red is never suppressed', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const g = await startTestGateway(testConfig(dir.path, noApi));
-    cleanups.push(() => g.stop());
+    fx.defer(() => g.stop());
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    cleanups.push(() => device.endAsync());
+    fx.defer(() => device.endAsync());
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     let seq = 1;
     const base = Date.now() - 60_000;

@@ -6,7 +6,8 @@ import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { DEMO_SITE, eventually } from '../../support/gateway.js';
-import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { call, startApiGateway, TOKENS } from './helpers.js';
+import type { RunningGateway as Gateway } from '../../support/fixture.js';
 
 type Text = { cause: string; value: string | null; peak: string | null };
 type AlarmBody = { id: string; kind: string; ruleId: string; text: { zh: Text; en: Text } };

@@ -15,7 +15,8 @@ import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import { hashToken } from '../../../dashboard-api/src/token-store.js';
 import { tempDir } from '../../support/tmp.js';
-import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { call, startApiGateway, TOKENS } from './helpers.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const T0 = Date.parse('2026-11-22T08:00:00.000Z');
 
@@ -32,7 +33,7 @@ function then(outcome: Outcome, move: (alarm: Alarm) => Outcome): Outcome {
 
 describe('dashboard API', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
   let ready = true;
   const alarms: Record<'redCh4' | 'ackedCo' | 'clearedCh4' | 'blueOther', Alarm> = {} as never;
   let order: StopWorkOrder;

@@ -8,14 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, entryHash, GENESIS_HASH } from '../../../gateway/src/audit/audit-log.js';
 import { canonicalJson } from '../../../gateway/src/audit/canonical-json.js';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
-import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { DEMO_SITE } from '../../support/gateway.js';
 import { tempDir } from '../../support/tmp.js';
-import { call, NAMES, startApiGateway, type Gateway } from './helpers.js';
+import { call, NAMES, startApiGateway } from './helpers.js';
+import { levelTransition } from '../../support/transitions.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 describe('audit log', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
 
   beforeAll(async () => {
     env = await startApiGateway();
@@ -26,10 +27,7 @@ describe('audit log', () => {
   });
 
   function yellowAlarm(): string {
-    return g.alarms.onTransition({
-      kind: 'level', site: DEMO_SITE as SiteId, device: 'gas-01' as DeviceId, channel: 'co' as ChannelId, quantity: 'co_ppm',
-      ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: Date.now(), stopWork: false,
-    } as Parameters<Gateway['alarms']['onTransition']>[0])!.id;
+    return g.alarms.onTransition(levelTransition({ site: DEMO_SITE, device: 'gas-01', channel: 'co', quantity: 'co_ppm', ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: Date.now(), stopWork: false }))!.id;
   }
 
   it('records each action once, chained, and verifies the chain', async () => {

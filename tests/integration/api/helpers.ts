@@ -6,6 +6,7 @@ import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { hashToken, type Role } from '../../../dashboard-api/src/token-store.js';
 import { startTestGateway, testConfig } from '../../support/gateway.js';
 import { tempDir } from '../../support/tmp.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 export const TOKENS: Record<Role, string> = {
   viewer: 'sb_test-viewer-0123456789abcdefghijklmnopqrstuvwxyz',
@@ -16,14 +17,13 @@ export const TOKENS: Record<Role, string> = {
 /** The token's name in the audit log and in `by` fields. */
 export const NAMES: Record<Role, string> = { viewer: 'viewer Zhao', officer: 'officer Li', admin: 'admin Wang' };
 
-export type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 
 export function bearer(role: Role): Record<string, string> {
   return { authorization: `Bearer ${TOKENS[role]}` };
 }
 
 /** Starts a gateway with the three role tokens and generous limits (tests that need tight ones patch them). */
-export async function startApiGateway(patch: (input: ConfigInput) => void = () => {}, clock?: () => number): Promise<{ gateway: Gateway; dir: ReturnType<typeof tempDir>; stop(): Promise<void> }> {
+export async function startApiGateway(patch: (input: ConfigInput) => void = () => {}, clock?: () => number): Promise<{ gateway: RunningGateway; dir: ReturnType<typeof tempDir>; stop(): Promise<void> }> {
   const dir = tempDir();
   const config = testConfig(dir.path, (input) => {
     input.api = {
@@ -45,6 +45,6 @@ export async function startApiGateway(patch: (input: ConfigInput) => void = () =
   };
 }
 
-export async function call(g: Gateway, role: Role | null, options: InjectOptions): Promise<LightMyRequestResponse> {
+export async function call(g: RunningGateway, role: Role | null, options: InjectOptions): Promise<LightMyRequestResponse> {
   return g.api!.inject({ ...options, headers: { ...(role ? bearer(role) : {}), ...(options.headers ?? {}) } });
 }

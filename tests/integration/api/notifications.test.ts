@@ -3,8 +3,8 @@
 // an admin's retry sends it again and it arrives (DingTalk @-mentioning the duty officer), and the
 // briefing of a seeded duty day is served as JSON and as an HTML page.
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { levelTransition } from '../../support/transitions.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
@@ -15,7 +15,9 @@ import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js'
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver, type HttpReceiver } from '../../support/receivers.js';
 import { chromiumMissing, launchBrowser, screenshotOnFailure } from '../../support/browser.js';
-import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { call, startApiGateway, TOKENS } from './helpers.js';
+import { useGatewayFixture } from '../../support/fixture.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const noChromium = chromiumMissing();
 if (noChromium) console.warn(`briefing browser case skipped: ${noChromium}`);
@@ -41,7 +43,7 @@ interface Row {
 }
 
 /** Four red methane readings one second apart: the kitchen preset's 2 s on-delay must pass. */
-async function publishRed(gateway: Gateway): Promise<void> {
+async function publishRed(gateway: RunningGateway): Promise<void> {
   const device = await connectClient(gateway.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
   const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
   const base = Date.now() - 4000;
@@ -52,7 +54,7 @@ async function publishRed(gateway: Gateway): Promise<void> {
 describe('notifications in the API', () => {
   let rx: HttpReceiver;
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
 
   beforeAll(async () => {
     rx = await startHttpReceiver({ webhookSecret: WEBHOOK_SECRET, dingtalkSecret: DING_SECRET });
@@ -165,10 +167,7 @@ describe('notifications in the API', () => {
 
 describe('the daily briefing in the API', () => {
   const at = (iso: string): number => Date.parse(iso);
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   /** The duty day 2026-11-23 08:00 → 11-24 08:00 Shanghai at the demo kitchen, written through the
    * alarm service on the state file before the gateway starts (the same seed as notify/briefing). */
@@ -177,7 +176,7 @@ describe('the daily briefing in the API', () => {
     let now = 0;
     const alarms = new AlarmService({ repo: new AlarmRepository(db), events: new EventBus(silentLogger()), clock: () => now, log: silentLogger() });
     const move = (site: string, device: string, from: 'yellow' | 'orange' | 'red' | null, to: 'yellow' | 'orange' | 'red' | null, value: number) =>
-      alarms.onTransition({ kind: 'level', site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now, stopWork: false } as LevelTransition);
+      alarms.onTransition(levelTransition({ site, device, channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now, stopWork: false }));
     try {
       now = at('2026-11-22T20:00:00Z'); // the day before: orange, never signed off
       const old = move(DEMO_SITE, 'gas-05', null, 'orange', 40)!;
@@ -215,7 +214,7 @@ describe('the daily briefing in the API', () => {
   }
 
   /** A gateway with two regions whose clock reads 2026-11-24 09:00 Shanghai (and runs on). */
-  async function start(): Promise<Gateway> {
+  async function start(): Promise<RunningGateway> {
     const started = Date.now();
     let dataDir = '';
     const env = await startApiGateway(
@@ -228,7 +227,7 @@ describe('the daily briefing in the API', () => {
       },
       () => at('2026-11-24T01:00:00Z') + (Date.now() - started),
     );
-    cleanups.push(() => env.stop());
+    fx.defer(() => env.stop());
     return env.gateway;
   }
 
@@ -310,7 +309,7 @@ describe('the daily briefing in the API', () => {
   it.skipIf(noChromium !== null)('opens in a real browser from a link, with nothing refused by the CSP', async () => {
     const g = await start();
     const browser = await launchBrowser();
-    cleanups.push(() => browser.close());
+    fx.defer(() => browser.close());
     const page = await browser.newPage();
     const complaints: string[] = [];
     page.on('console', (m) => {

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions } from 'fastify';
 import { ROLES, roleAtLeast, type Role } from '../../../dashboard-api/src/token-store.js';
-import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { call, startApiGateway, TOKENS } from './helpers.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 interface Action {
   readonly name: string;
@@ -51,7 +52,7 @@ const ACTIONS: Action[] = [
 
 describe('role matrix', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
 
   beforeAll(async () => {
     env = await startApiGateway();

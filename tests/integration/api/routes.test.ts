@@ -5,16 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import type { StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
-import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
+import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { call, NAMES, startApiGateway, type Gateway } from './helpers.js';
+import { call, NAMES, startApiGateway } from './helpers.js';
+import { levelTransition } from '../../support/transitions.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 type Json = Record<string, unknown>;
 
 describe('API resources on a real gateway', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
   let seq = 1;
   const T = Date.now();
   // Reading time runs 2 s per reading from five minutes ago, so on-delays pass without sleeping.
@@ -159,10 +161,7 @@ describe('API resources on a real gateway', () => {
 
   it('shelves a yellow alarm for a bounded time and unshelves it', async () => {
     const now = Date.now();
-    const alarm = g.alarms.onTransition({
-      kind: 'level', site: DEMO_SITE as SiteId, device: 'gas-01' as DeviceId, channel: 'co' as ChannelId, quantity: 'co_ppm',
-      ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: now, stopWork: false,
-    } as Parameters<Gateway['alarms']['onTransition']>[0])!;
+    const alarm = g.alarms.onTransition(levelTransition({ site: DEMO_SITE, device: 'gas-01', channel: 'co', quantity: 'co_ppm', ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: now, stopWork: false }))!;
     const tooLong = await req('officer', 'POST', `/api/v1/alarms/${alarm.id}/shelve`, { reason: 'sensor swap', minutes: 23 * 60 });
     expect([tooLong.status, tooLong.body.message]).toEqual([400, 'minutes: longer than the longest shelf allowed (alarms.shelveMaxH)']);
     const shelved = await req('officer', 'POST', `/api/v1/alarms/${alarm.id}/shelve`, { reason: 'sensor swap', minutes: 30 });

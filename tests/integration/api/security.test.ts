@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
-import { call, startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { call, startApiGateway, TOKENS } from './helpers.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 describe('API protection and operations', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
 
   beforeAll(async () => {
     env = await startApiGateway();

@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import type { StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
 import { DEMO_SITE, eventually } from '../../support/gateway.js';
-import { startApiGateway, TOKENS, type Gateway } from './helpers.js';
+import { startApiGateway, TOKENS } from './helpers.js';
+import { levelTransition } from '../../support/transitions.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 interface Frame {
   id: number | null;
@@ -61,7 +63,7 @@ function openStream(port: number, path: string, headers: Record<string, string> 
 
 describe('live stream (SSE)', () => {
   let env: Awaited<ReturnType<typeof startApiGateway>>;
-  let g: Gateway;
+  let g: RunningGateway;
   let port: number;
   let n = 0;
 
@@ -91,10 +93,7 @@ describe('live stream (SSE)', () => {
 
     // Missed while away: device events and a real alarm move through the service.
     for (let i = 0; i < 4; i++) status();
-    const alarm = g.alarms.onTransition({
-      kind: 'level', site: DEMO_SITE as SiteId, device: 'gas-01' as DeviceId, channel: 'co' as never, quantity: 'co_ppm',
-      ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: Date.now(), stopWork: false,
-    } as Parameters<Gateway['alarms']['onTransition']>[0])!;
+    const alarm = g.alarms.onTransition(levelTransition({ site: DEMO_SITE, device: 'gas-01', channel: 'co', quantity: 'co_ppm', ruleId: 'kitchen-co', from: null, to: 'yellow', value: 60, atMs: Date.now(), stopWork: false }))!;
 
     const second = await openStream(port, '/api/v1/stream', { 'last-event-id': String(lastSeen) });
     await eventually(() => second.frames.length >= 5, 5000, 'replayed events');

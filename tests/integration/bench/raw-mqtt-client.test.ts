@@ -9,10 +9,9 @@ import { rawMqtt, type RawMqttClient } from '../../../bench/raw-mqtt-client.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { tempDir } from '../../support/tmp.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const raw = rawMqtt(net);
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 
 function reading(seq: number): string {
   return JSON.stringify({ ts: Date.now(), seq, readings: { ch4: 1.5, co: 4 } });
@@ -33,7 +32,7 @@ function burst(client: RawMqttClient, topic: ReturnType<typeof raw.topic>, n: nu
 
 describe('raw MQTT client (pipeline bench fleet)', () => {
   let dir: ReturnType<typeof tempDir>;
-  let gw: Gateway;
+  let gw: RunningGateway;
   const clients: RawMqttClient[] = [];
 
   beforeEach(async () => {

@@ -11,8 +11,8 @@ import { journalPath } from '../../../gateway/src/store/journal-db.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { collect, connectClient, deviceLogin } from '../../support/mqtt.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 type Received = { topic: string; payload: Buffer; retain: boolean };
 
 const OBSERVER = { username: 'ops-observer', password: 'observer-secret-1' };
@@ -74,7 +74,7 @@ describe('embedded broker access control', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function start(patch: Parameters<typeof testConfig>[1] = () => {}): Promise<{ gateway: Gateway; reader: Database.Database }> {
+  async function start(patch: Parameters<typeof testConfig>[1] = () => {}): Promise<{ gateway: RunningGateway; reader: Database.Database }> {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
     const gateway = await startTestGateway(
@@ -95,12 +95,12 @@ describe('embedded broker access control', () => {
     return c;
   }
 
-  async function device(gateway: Gateway, id: keyof typeof DEMO_PASSWORDS): Promise<MqttClient> {
+  async function device(gateway: RunningGateway, id: keyof typeof DEMO_PASSWORDS): Promise<MqttClient> {
     return client(gateway.url, deviceLogin(DEMO_SITE, id, DEMO_PASSWORDS[id]));
   }
 
   /** A gateway-role client that sees everything under the prefix. */
-  async function observer(gateway: Gateway, filter = 'shaobing/#'): Promise<Received[]> {
+  async function observer(gateway: RunningGateway, filter = 'shaobing/#'): Promise<Received[]> {
     const c = await client(gateway.url, { username: OBSERVER.username, password: OBSERVER.password, clientId: `observer-${Math.random().toString(36).slice(2, 8)}` });
     return (await collect(c, filter)).messages;
   }
@@ -110,7 +110,7 @@ describe('embedded broker access control', () => {
   }
 
   /** Publishes a valid reading from gas-01 and waits until the observer saw it: everything sent before has been routed. */
-  async function marker(gateway: Gateway, seen: Received[], seq: number): Promise<void> {
+  async function marker(gateway: RunningGateway, seen: Received[], seq: number): Promise<void> {
     const gas = await device(gateway, 'gas-01');
     const payload = reading(seq);
     expect(await publishOutcome(gas, gateway.topics.telemetry(ref('gas-01')), payload)).toBe('acked');
@@ -295,7 +295,7 @@ describe('embedded broker access control', () => {
       expect(gateway.interlock.activeOrder(DEMO_SITE)?.id).toBe(order.id);
     });
 
-    async function retainedOrder(gateway: Gateway): Promise<unknown> {
+    async function retainedOrder(gateway: RunningGateway): Promise<unknown> {
       // A fresh subscriber sees only what the broker retained.
       const c = await connectClient(gateway.url, { username: OBSERVER.username, password: OBSERVER.password, clientId: `retained-${Math.random().toString(36).slice(2, 8)}` });
       try {

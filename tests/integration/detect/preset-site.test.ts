@@ -2,27 +2,25 @@
 // 60 %LEL raises red on the valve-well rule without a stop-work order, while the kitchen beside it
 // with the same reading stops work.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 describe('a preset site', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('runs its preset rules and not the kitchen rules', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const g = await startTestGateway(
       testConfig(dir.path, (c) => {
         const gas = c.sites[0]!.devices.find((d) => d.id === 'gas-01')!;
         c.sites.push({ id: 'well-07', name: '阀门井 07', preset: 'valve_well', devices: [{ ...gas, channels: { ch4: { quantity: 'methane_lel' } } }] });
       }),
     );
-    cleanups.push(() => g.stop());
+    fx.defer(() => g.stop());
     for (const site of ['well-07', DEMO_SITE]) {
       const d = await connectClient(g.url, deviceLogin(site, 'gas-01', DEMO_PASSWORDS['gas-01']));
       const topic = g.topics.telemetry({ site: site as never, device: 'gas-01' as never });

@@ -5,26 +5,18 @@
 // per channel and never early, stuck time is reading time and a clean-air zero is never stuck,
 // and a chattering sensor gives one held alarm, not one per crossing.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { createGasDetector, type GasDetector } from '../../../simulators/src/devices/gas-detector.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 describe('sensor-health scenarios through the broker', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  async function start(patch: (c: ConfigInput) => void = () => {}): Promise<Gateway> {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const g = await startTestGateway(testConfig(dir.path, patch));
-    cleanups.push(() => g.stop());
+  async function start(patch: (c: ConfigInput) => void = () => {}): Promise<RunningGateway> {
+    const g = await fx.start({ patch: patch });
     return g;
   }
 
@@ -35,7 +27,7 @@ describe('sensor-health scenarios through the broker', () => {
   };
 
   /** The simulator's detector: persistent session, retained birth and an `offline` last will. */
-  async function detector(g: Gateway): Promise<GasDetector> {
+  async function detector(g: RunningGateway): Promise<GasDetector> {
     const d = createGasDetector({
       url: g.url,
       topics: g.topics,
@@ -46,20 +38,20 @@ describe('sensor-health scenarios through the broker', () => {
       reconnectPeriodMs: 100,
       source: () => ({ ch4: 2, co: 3 }),
     });
-    cleanups.push(() => d.stop());
+    fx.defer(() => d.stop());
     await d.start();
     return d;
   }
 
   /** Raw readings with a controlled reading time: `readings[i]` at t0 + i seconds, seq from `fromSeq`. */
-  async function replay(g: Gateway, readings: Record<string, number>[], t0: number, fromSeq = 1): Promise<void> {
+  async function replay(g: RunningGateway, readings: Record<string, number>[], t0: number, fromSeq = 1): Promise<void> {
     const d = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     for (const [i, r] of readings.entries()) await d.publishAsync(topic, JSON.stringify({ ts: t0 + i * 1000, seq: fromSeq + i, readings: r }), { qos: 1 });
     await d.endAsync();
   }
 
-  const active = (g: Gateway, ruleId: string) => g.alarms.activeAlarms().filter((a) => a.ruleId === ruleId);
+  const active = (g: RunningGateway, ruleId: string) => g.alarms.activeAlarms().filter((a) => a.ruleId === ruleId);
 
   it('raises offline at once from the last will of a detector that loses power, long before its silence period', async () => {
     const g = await start(detectorSettings(60));

@@ -2,32 +2,25 @@
 // timing against EN 50291-1, a reservoir rising 0.3 m within an hour, oxygen deficiency in a
 // confined space. The alarm's raise time is the reading time that crossed, so timing is exact.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { KITCHEN_RISE_RULES, KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 const MIN = 60_000;
 
 describe('detection scenarios through the broker', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  async function start(patch: (c: ConfigInput) => void): Promise<Gateway> {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const g = await startTestGateway(testConfig(dir.path, patch));
-    cleanups.push(() => g.stop());
+  async function start(patch: (c: ConfigInput) => void): Promise<RunningGateway> {
+    const g = await fx.start({ patch: patch });
     return g;
   }
 
   /** Publishes `values` from one device, one every `stepMs` of reading time ending now. */
-  async function replay(g: Gateway, site: string, channel: string, values: number[], stepMs: number): Promise<number> {
+  async function replay(g: RunningGateway, site: string, channel: string, values: number[], stepMs: number): Promise<number> {
     const d = await connectClient(g.url, deviceLogin(site, 'gas-01', DEMO_PASSWORDS['gas-01']));
     const topic = g.topics.telemetry({ site: site as never, device: 'gas-01' as never });
     const t0 = Date.now() - values.length * stepMs;

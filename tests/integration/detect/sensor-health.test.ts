@@ -2,37 +2,33 @@
 // silent raises its alarm, a device fault code and an impossible reading raise fault alarms,
 // and the first evidence of health clears each of them.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 describe('sensor health alarms', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  async function setup(): Promise<{ g: Gateway; connect: () => Promise<MqttClient>; send: (d: MqttClient, body: object) => Promise<void> }> {
+  async function setup(): Promise<{ g: RunningGateway; connect: () => Promise<MqttClient>; send: (d: MqttClient, body: object) => Promise<void> }> {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const g = await startTestGateway(
       testConfig(dir.path, (c) => {
         const gas = c.sites[0]!.devices.find((d) => d.id === 'gas-01')!;
         gas.staleAfterS = 1;
       }),
     );
-    cleanups.push(() => g.stop());
+    fx.defer(() => g.stop());
     const statusTopic = g.topics.status({ site: DEMO_SITE as never, device: 'gas-01' as never });
     const connect = async () => {
       const c = await connectClient(g.url, {
         ...deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01'], 'gas-01-health'),
         will: { topic: statusTopic, payload: Buffer.from('{"state":"offline"}'), qos: 1, retain: true },
       });
-      cleanups.push(() => c.endAsync(true));
+      fx.defer(() => c.endAsync(true));
       return c;
     };
     let seq = 0;
@@ -43,7 +39,7 @@ describe('sensor health alarms', () => {
     return { g, connect, send };
   }
 
-  const active = (g: Gateway, ruleId: string) => g.alarms.activeAlarms().find((a) => a.ruleId === ruleId);
+  const active = (g: RunningGateway, ruleId: string) => g.alarms.activeAlarms().find((a) => a.ruleId === ruleId);
 
   it('raises offline from the last will of a detector that lost power, clears it on the birth message', async () => {
     const { g, connect, send } = await setup();

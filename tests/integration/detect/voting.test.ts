@@ -2,13 +2,11 @@
 // detector at red raises its red alarm but stops nothing until a second detector of the space
 // confirms; a partner in fault does not vote, and then one healthy red is enough.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 function twoDetectorsVoting(c: ConfigInput): void {
   const gas = c.sites[0]!.devices.find((d) => d.id === 'gas-01')!;
@@ -18,20 +16,14 @@ function twoDetectorsVoting(c: ConfigInput): void {
 }
 
 describe('stop-work voting', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  async function start(): Promise<Gateway> {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const g = await startTestGateway(testConfig(dir.path, twoDetectorsVoting));
-    cleanups.push(() => g.stop());
+  async function start(): Promise<RunningGateway> {
+    const g = await fx.start({ patch: twoDetectorsVoting });
     return g;
   }
 
-  async function send(g: Gateway, device: string, body: object, seq: number): Promise<void> {
+  async function send(g: RunningGateway, device: string, body: object, seq: number): Promise<void> {
     const d = await connectClient(g.url, deviceLogin(DEMO_SITE, device, DEMO_PASSWORDS['gas-01']));
     await d.publishAsync(g.topics.telemetry({ site: DEMO_SITE as never, device: device as never }), JSON.stringify({ ts: Date.now(), seq, ...body }), { qos: 1 });
     await d.endAsync();

@@ -8,10 +8,11 @@ import { journalPath } from '../../../gateway/src/store/journal-db.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 describe('QoS1 acknowledgement', () => {
   let dir: ReturnType<typeof tempDir>;
-  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let gateway: RunningGateway;
   let device: MqttClient;
   let reader: Database.Database;
 

@@ -18,6 +18,7 @@ import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { collect, connectClient, deviceLogin } from '../../support/mqtt.js';
 import { mosquittoMissing, startMosquitto, type Mosquitto } from '../../support/mosquitto.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const missing = mosquittoMissing();
 if (missing) console.warn(`external-broker tests skipped: ${missing}. They run in CI, which installs Mosquitto.`);
@@ -30,7 +31,6 @@ const site = DEMO_SITE as SiteId;
 const gas = { site, device: 'gas-01' as DeviceId };
 const valve = { site, device: 'valve-01' as DeviceId };
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 type StorageInput = { commitIntervalMs?: number; maxBatch?: number };
 
 function badFixture(name: string): { payload: Buffer; text: string | undefined; reason: string } {
@@ -44,7 +44,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
   const passwords = { gateway: randomBytes(12).toString('hex'), ops: randomBytes(12).toString('hex') };
   let broker: Mosquitto;
   let data: ReturnType<typeof tempDir>;
-  let gateways: Gateway[];
+  let gateways: RunningGateway[];
   let clients: MqttClient[];
   let reader: Database.Database | null;
 
@@ -70,7 +70,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     data.remove();
   });
 
-  async function startGateway(storage: StorageInput = {}): Promise<Gateway> {
+  async function startGateway(storage: StorageInput = {}): Promise<RunningGateway> {
     const config = testConfig(data.path, (c) => {
       c.broker = { ...c.broker, mode: 'external', url: broker.url, clientId: GATEWAY_CLIENT_ID, username: GATEWAY_USER, password: passwords.gateway };
       c.api = { ...c.api, enabled: false };
@@ -118,7 +118,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
   /** Watches the gateway's own mqtt.js client: every PUBACK it writes, whether that reading was
    * already in the journal (read through a second connection) at that moment, and whether the
    * PUBACK answers a PUBLISH received on the same connection and not yet acknowledged. */
-  function watchAcks(gateway: Gateway): { acked: number[]; notOnDisk: number[]; stray: number[] } {
+  function watchAcks(gateway: RunningGateway): { acked: number[]; notOnDisk: number[]; stray: number[] } {
     const client = (gateway.ingress as MqttIngress).mqttClient;
     if (!client) throw new Error('gateway has no broker client');
     const find = journal().prepare('SELECT 1 FROM reading WHERE site = ? AND device = ? AND seq = ?');
@@ -179,28 +179,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     expect([...acks.acked].sort((a, b) => a - b)).toEqual(range(1, 50));
   });
 
-  it('loses nothing when the gateway dies before its commit: Mosquitto redelivers what was never acknowledged', async () => {
-    // maxBatch 50 commits (and acknowledges) 1–100 at once; 101–120 wait for a commit that the
-    // crash prevents, so only they lack a PUBACK when the gateway dies.
-    const first = await startGateway({ commitIntervalMs: 1000, maxBatch: 50 });
-    const acks = watchAcks(first);
-    const device = await connectDevice('gas-01');
-    await publishReadings(device, 1, 120);
-    await eventually(() => first.intake.counts.accepted === 120, 5000, 'the first gateway to take all 120');
-    // The commits run in the journal's worker thread (issue 7): their acknowledgements come a moment later.
-    await eventually(() => acks.acked.length >= 100, 5000, 'the acknowledgements of the two full batches');
-    expect(acks.acked).toHaveLength(100);
-    expect(first.journal.stats.committed).toBe(100);
-
-    await first.simulateCrash();
-    expect(journaledSeqs()).toEqual(range(1, 100)); // 101–120 died in memory
-
-    // Same data dir and client id: the broker resumes the session and resends 101–120.
-    const second = await startGateway();
-    await eventually(() => journaledSeqs().length >= 120, 10_000, 'the redelivered readings');
-    expect(journaledSeqs()).toEqual(range(1, 120)); // every one, none twice
-    expect(second.intake.counts.accepted).toBe(20);
-  });
+  // A gateway killed before its commit: external-broker-kill.test.ts (a child process and SIGKILL).
 
   it('keeps readings queued for an offline gateway across a Mosquitto restart, beyond the default queue of 1000', async () => {
     const first = await startGateway();

@@ -2,7 +2,7 @@
 // the acknowledgement, so it runs only once its transaction committed, in arrival order; a failed
 // commit acknowledges nothing and leaves nothing of its batch behind.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { Journal, type JournalDeadLetter, type JournalReading } from '../../../gateway/src/ingest/journal.js';
 import { warmWriter } from '../../../gateway/src/ingest/journal-thread.js';
@@ -12,6 +12,7 @@ import { StorageError } from '../../../gateway/src/errors.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import { eventually } from '../../support/gateway.js';
 import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const T0 = Date.parse('2026-11-22T08:00:00.000Z');
 
@@ -39,25 +40,22 @@ interface Call {
 }
 
 describe('Journal', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-  });
+  const fx = useGatewayFixture();
 
   function open(options: { commitIntervalMs?: number; maxBatch?: number } = {}): { journal: Journal; db: Db; reader: Database.Database; calls: Call[]; done: (label: string, row?: () => boolean) => (err?: Error) => void } {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const db = openJournalDb(dir.path, 'FULL');
-    cleanups.push(() => {
+    fx.defer(() => {
       if (db.open) db.close();
     });
     const journal = new Journal(db, { commitIntervalMs: options.commitIntervalMs ?? 20, maxBatch: options.maxBatch ?? 1000 }, silentLogger());
-    cleanups.push(() => {
+    fx.defer(() => {
       if (db.open) journal.close();
     });
     // A second connection, as another process would read the file: it sees committed data only.
     const reader = new Database(journalPath(dir.path), { readonly: true });
-    cleanups.push(() => reader.close());
+    fx.defer(() => reader.close());
     const calls: Call[] = [];
     const done =
       (label: string, row: () => boolean = () => false) =>
@@ -113,7 +111,7 @@ describe('Journal', () => {
     // lock conflict such an answer. Another connection holds the write lock for 300 ms.
     journal.writerPragma('busy_timeout = 0');
     const other = new Database(db.name);
-    cleanups.push(() => other.close());
+    fx.defer(() => other.close());
     other.exec('BEGIN IMMEDIATE');
     const releasedAt = performance.now() + 300;
     setTimeout(() => other.exec('COMMIT'), 300);

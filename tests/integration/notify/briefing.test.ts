@@ -2,8 +2,8 @@
 // issued and lifted, rectifications closed and open, devices offline, the longest time to
 // acknowledge; sent once at its local hour through a real receiver, not again after a restart.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { describe, expect, it } from 'vitest';
+import { levelTransition } from '../../support/transitions.js';
 import { buildBriefing } from '../../../gateway/src/notify/briefing.js';
 import { buildChannels } from '../../../gateway/src/notify/channels/index.js';
 import { notifySchema } from '../../../gateway/src/config/notify-schema.js';
@@ -11,6 +11,7 @@ import { eventually } from '../../support/gateway.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { openHarness, rosterInput, SITE, type Harness } from './notify-fixture.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const FROM = at('2026-11-23T00:00:00Z'); // 08:00 Shanghai
@@ -19,15 +20,12 @@ const TO = at('2026-11-24T00:00:00Z');
 const NOWHERE = { hook: { type: 'webhook' as const, url: 'http://127.0.0.1:9/webhook', secret: 'webhook-secret-0123' } };
 
 describe('daily briefing', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   /** A day at two kitchens, with events just outside the window on both sides. */
   function seed(h: Harness, setNow: (ms: number) => void, now: () => number): void {
     const other = (to: 'red' | null, from: 'red' | null, value: number): void => {
-      h.alarms.onTransition({ kind: 'level', site: 'kitchen-02', device: 'gas-09', channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now(), stopWork: false } as LevelTransition);
+      h.alarms.onTransition(levelTransition({ site: 'kitchen-02', device: 'gas-09', channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now(), stopWork: false }));
     };
     setNow(at('2026-11-22T20:00:00Z')); // the day before: orange, cleared and acked, never signed off
     const old = h.move('gas-05', null, 'orange', 40)!;
@@ -63,10 +61,10 @@ describe('daily briefing', () => {
 
   it('counts the day and writes it as Markdown and HTML', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     let now = 0;
     const h = openHarness(dir.path, rosterInput(NOWHERE, { zhang: [{ channel: 'hook' }], wang: [{ channel: 'hook' }], zhao: [{ channel: 'hook' }] }), () => now);
-    cleanups.push(() => h.close());
+    fx.defer(() => h.close());
     seed(h, (ms) => (now = ms), () => now);
 
     const b = buildBriefing(h.db, { fromMs: FROM, toMs: TO, sites: [SITE, 'kitchen-02'], siteNames: { [SITE]: '示范餐馆后厨' } });
@@ -108,9 +106,9 @@ describe('daily briefing', () => {
 
   it('is sent once at 08:00 local per region and recipient, and not again after a restart', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123' });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const input = {
       ...rosterInput({ hook: { type: 'webhook' as const, url: `${rx.url}/webhook`, secret: 'webhook-secret-0123' } }, { zhang: [{ channel: 'hook' }], wang: [{ channel: 'hook' }], zhao: [{ channel: 'hook' }] }),
       briefing: { enabled: true, at: '08:00', to: ['wang'], regions: [{ id: 'south', name: '南区', sites: [SITE] }, { id: 'north', name: '北区', sites: ['kitchen-02'] }] },
@@ -118,7 +116,7 @@ describe('daily briefing', () => {
     };
     let now = 0;
     const h = openHarness(dir.path, input, () => now);
-    cleanups.push(() => h.close());
+    fx.defer(() => h.close());
     seed(h, (ms) => (now = ms), () => now);
 
     expect(h.notifier.briefings.tick(TO - 1)).toBe(0);
@@ -135,16 +133,16 @@ describe('daily briefing', () => {
     h.close();
 
     const again = openHarness(dir.path, input, () => TO + 3_600_000);
-    cleanups.push(() => again.close());
+    fx.defer(() => again.close());
     expect(again.notifier.briefings.tick(TO + 3_600_000)).toBe(0);
     expect(again.notifier.outbox.list({ limit: 100 }).filter((r) => r.kind === 'briefing')).toHaveLength(2);
   });
 
   it('reaches DingTalk and WeCom robots with its tables as lists, a webhook with the tables', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const channels = {
       hook: { type: 'webhook' as const, url: `${rx.url}/webhook`, secret: 'webhook-secret-0123' },
       ding: { type: 'dingtalk' as const, url: `${rx.url}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
@@ -155,7 +153,7 @@ describe('daily briefing', () => {
     let now = 0;
     // The robots sign with the wall clock (DingTalk refuses a timestamp an hour off), not the seed's.
     const h = openHarness(dir.path, input, () => now, { channels: buildChannels(notifySchema.parse(input).channels, Date.now) });
-    cleanups.push(() => h.close());
+    fx.defer(() => h.close());
     seed(h, (ms) => (now = ms), () => now);
     // The seeded alarms' own notifications went nowhere yet (the worker is not started): drop them.
     h.db.prepare("DELETE FROM notify_outbox WHERE kind != 'briefing'").run();

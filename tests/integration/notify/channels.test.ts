@@ -2,7 +2,7 @@
 // the DingTalk signature by the published algorithm, the WeCom markdown format, the webhook HMAC,
 // the SMS template, and a mail received by an SMTP server with its Chinese body.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DeliveryError, type Outgoing } from '../../../gateway/src/notify/channels/channel.js';
 import { dingtalkChannel } from '../../../gateway/src/notify/channels/dingtalk.js';
 import { emailChannel } from '../../../gateway/src/notify/channels/email.js';
@@ -11,6 +11,7 @@ import { webhookChannel } from '../../../gateway/src/notify/channels/webhook.js'
 import { wecomChannel } from '../../../gateway/src/notify/channels/wecom.js';
 import { renderMessage } from '../../../gateway/src/notify/message.js';
 import { startHttpReceiver, startSmtpReceiver } from '../../support/receivers.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const message = renderMessage({
   kind: 'raised',
@@ -25,14 +26,11 @@ const outgoing = (to: string | null = null): Outgoing => ({ key: '17:zhang:ch', 
 const SECRET = 'SEC0123456789abcdef';
 
 describe('notification channels', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('DingTalk: the robot accepts the signed markdown and refuses a wrong secret (errcode, HTTP 200)', async () => {
     const rx = await startHttpReceiver({ dingtalkSecret: SECRET });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const url = `${rx.url}/dingtalk?access_token=token1`;
     await dingtalkChannel({ id: 'ding', url, secret: SECRET, timeoutMs: 2000, clock: Date.now }).send(outgoing());
     const got = rx.accepted[0]!;
@@ -49,7 +47,7 @@ describe('notification channels', () => {
 
   it('WeCom: markdown content within 4096 bytes is accepted; errcode != 0 is a failure', async () => {
     const rx = await startHttpReceiver();
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     await wecomChannel({ id: 'wecom', url: `${rx.url}/wecom?key=k1`, timeoutMs: 2000 }).send(outgoing());
     const content = (rx.accepted[0]!.json as { markdown: { content: string } }).markdown.content;
     expect(content).toContain('### 【红色预警】');
@@ -61,7 +59,7 @@ describe('notification channels', () => {
 
   it('webhook: JSON with a valid HMAC over timestamp.body; a wrong secret is refused with 401', async () => {
     const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123' });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     await webhookChannel({ id: 'hook', url: `${rx.url}/webhook`, secret: 'webhook-secret-0123', headers: {}, timeoutMs: 2000, clock: Date.now }).send(outgoing());
     expect(rx.accepted[0]!.json).toMatchObject({ key: '17:zhang:ch', level: 'red', alarmId: 'alarm-1', link: 'http://127.0.0.1:8080/#/alarms/alarm-1' });
     const err = await webhookChannel({ id: 'hook', url: `${rx.url}/webhook`, secret: 'another-secret-0123', headers: {}, timeoutMs: 2000, clock: Date.now })
@@ -75,7 +73,7 @@ describe('notification channels', () => {
   it('SMS: the template is filled (JSON-escaped) and an answer without the ok field is a failure', async () => {
     let code = 0;
     const rx = await startHttpReceiver({ smsAnswer: () => ({ status: 200, body: { code } }) });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const sms = smsChannel({
       id: 'sms',
       url: `${rx.url}/sms`,
@@ -100,9 +98,9 @@ describe('notification channels', () => {
 
   it('e-mail: the SMTP server receives a mail whose body has the Chinese text, level word and value with unit', async () => {
     const smtp = await startSmtpReceiver();
-    cleanups.push(() => smtp.close());
+    fx.defer(() => smtp.close());
     const mail = emailChannel({ id: 'mail', host: '127.0.0.1', port: smtp.port, secure: false, requireTls: false, from: 'shaobing@example.cn', timeoutMs: 3000 });
-    cleanups.push(() => mail.close?.());
+    fx.defer(() => mail.close?.());
     await mail.send(outgoing('zhang@example.cn'));
     expect(smtp.mails).toHaveLength(1);
     const m = smtp.mails[0]!;

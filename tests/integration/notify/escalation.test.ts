@@ -3,9 +3,10 @@
 // minute, nothing happens early, nothing is missed, nothing after the acknowledgement, and a
 // restarted gateway carries on from the stored events.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../support/tmp.js';
 import { openHarness, rosterInput, type Harness } from './notify-fixture.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const T0 = Date.parse('2026-11-23T02:00:00Z');
 
@@ -18,14 +19,11 @@ const input = {
 };
 
 describe('escalation', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   function open(dir: string, clock: () => number): Harness {
     const h = openHarness(dir, input, clock);
-    cleanups.push(() => h.close());
+    fx.defer(() => h.close());
     return h;
   }
 
@@ -39,7 +37,7 @@ describe('escalation', () => {
 
   it('climbs at 2 and 5 minutes, reminds every minute, and stops at the acknowledgement', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     let now = T0;
     const h = open(dir.path, () => now);
     const alarm = h.move('gas-01', null, 'red', 62)!;
@@ -57,7 +55,7 @@ describe('escalation', () => {
 
   it('takes a climb due while the gateway was down at the first tick after restart, and goes on from there', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     let now = T0;
     const first = open(dir.path, () => now);
     const alarm = first.move('gas-01', null, 'red', 62)!;
@@ -75,7 +73,7 @@ describe('escalation', () => {
 
   it('a rise to a higher level starts the climb again at that level’s delays', () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     let now = T0;
     const h = open(dir.path, () => now);
     const alarm = h.move('gas-01', null, 'orange', 40)!;

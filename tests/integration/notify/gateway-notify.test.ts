@@ -2,13 +2,14 @@
 // embedded broker, and the duty officer's webhook and DingTalk robot receive the alarm, signed,
 // in Chinese, with a link to the alarm.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../gateway/src/errors.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { SYSTEM_SITE } from '../../../gateway/src/alarms/system-alarms.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 /** The demo kitchen with 张 on duty around the clock, on a webhook and a DingTalk robot. */
 function notifyConfig(dataDir: string, rxUrl: string): ReturnType<typeof testConfig> {
@@ -30,7 +31,7 @@ function notifyConfig(dataDir: string, rxUrl: string): ReturnType<typeof testCon
 
 /** Four red methane readings one second apart: the kitchen preset's 2 s on-delay
  * (presets/kitchen.ts) must pass. */
-async function publishRed(gateway: Awaited<ReturnType<typeof startTestGateway>>): Promise<void> {
+async function publishRed(gateway: RunningGateway): Promise<void> {
   const device = await connectClient(gateway.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
   const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
   const base = Date.now() - 4000;
@@ -39,19 +40,16 @@ async function publishRed(gateway: Awaited<ReturnType<typeof startTestGateway>>)
 }
 
 describe('gateway notifications', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('a red reading through the broker reaches the webhook and the DingTalk robot', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const config = notifyConfig(dir.path, rx.url);
     const gateway = await startTestGateway(config);
-    cleanups.push(() => gateway.stop());
+    fx.defer(() => gateway.stop());
 
     await publishRed(gateway);
 
@@ -70,37 +68,11 @@ describe('gateway notifications', () => {
     expect(gateway.notifier.stats().sent).toBeGreaterThanOrEqual(2);
   });
 
-  it('killed between the transition and the delivery: the alarm is delivered, once, after restart', async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
-    cleanups.push(() => rx.close());
-    await rx.down();
-    const first = await startTestGateway(notifyConfig(dir.path, rx.url));
-    cleanups.push(() => first.stop());
-    await publishRed(first);
-    await eventually(() => first.notifier.stats().retried >= 2, 10_000, 'failed attempts while the receiver is down');
-    // The alarm's own rows (the stop-work order it issued is told in rows of its own).
-    const pending = first.notifier.outbox.list({ state: 'pending', limit: 10 }).filter((r) => r.kind === 'raised');
-    expect(pending.map((r) => r.channel).sort()).toEqual(['ding', 'hook']);
-    await first.simulateCrash();
-
-    await rx.up();
-    const second = await startTestGateway(notifyConfig(dir.path, rx.url));
-    cleanups.push(() => second.stop());
-    const raised = () =>
-      rx.shown().filter((d) => (d.path.startsWith('/webhook') ? (d.json as { notice: string }).notice === 'raised' : (d.json as { markdown: { title: string } }).markdown.title.startsWith('【红色预警】')));
-    await eventually(() => raised().length === 2, 10_000, 'delivery after restart');
-    expect(raised().map((d) => d.key).sort()).toEqual(pending.map((r) => r.key).sort());
-    expect((rx.shown('/webhook')[0]!.json as { title: string }).title).toMatch(/^【红色预警】示范餐馆后厨/);
-    // The restart raised nothing twice: one alarm, one notification per channel.
-    expect(second.alarmRepo.list({ limit: 10 })).toHaveLength(1);
-    await eventually(() => pending.every((r) => second.notifier.outbox.get(r.id)?.state === 'sent'), 5000, 'rows marked sent');
-  });
+  // Killed between the transition and the delivery: killed-before-delivery.test.ts (a child process and SIGKILL).
 
   it('refuses to start when the roster or a region names a site that does not exist', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const config = testConfig(dir.path, (input) => {
       input.notify = {
         channels: { hook: { type: 'webhook', url: 'http://127.0.0.1:9/webhook', secret: 'webhook-secret-0123' } },

@@ -1,11 +1,12 @@
 // DingTalk @-mentions through the notifier and a real robot receiver that checks the 加签
 // signature: a red alarm calls the duty officer by mobile; a yellow one and the all-clear do not.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../../support/gateway.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { openHarness, rosterInput } from './notify-fixture.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const SECRET = 'SEC-ding-secret-01';
 const ZHANG = '13800000001';
@@ -16,22 +17,19 @@ interface DingMessage {
 }
 
 describe('DingTalk @-mentions of the people on duty', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('a red alarm @-mentions the duty officer; a yellow alarm and the all-clear do not', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const rx = await startHttpReceiver({ dingtalkSecret: SECRET });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const channels = { ding: { type: 'dingtalk' as const, url: `${rx.url}/dingtalk?access_token=t`, secret: SECRET } };
     const input = { ...rosterInput(channels, { zhang: [{ channel: 'ding', to: ZHANG }], wang: [{ channel: 'ding', to: '13800000002' }], zhao: [{ channel: 'ding' }] }), delivery: { pollMs: 10, baseDelayMs: 20 } };
     // The wall clock: the robot refuses a signature timestamp more than an hour off.
     let now = Date.now();
     const h = openHarness(dir.path, input, () => now);
-    cleanups.push(() => h.close());
+    fx.defer(() => h.close());
     h.notifier.start();
     const messages = (): DingMessage[] => rx.shown('/dingtalk').map((d) => d.json as DingMessage);
 

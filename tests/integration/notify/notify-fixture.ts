@@ -6,7 +6,7 @@ import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import { notifySchema, type NotifyConfigInput } from '../../../gateway/src/config/notify-schema.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
-import type { LevelTransition } from '../../../gateway/src/detect/engine.js';
+import { levelTransition } from '../../support/transitions.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import { Notifier, type NotifierOptions } from '../../../gateway/src/notify/notifier.js';
@@ -56,7 +56,7 @@ export function openHarness(dataDir: string, input: NotifyConfigInput, clock: ()
     alarms,
     notifier,
     move(device, from, to, value, channel = 'ch4') {
-      const t = { kind: 'level', site: SITE, device, channel, quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: clock(), stopWork: false } as LevelTransition;
+      const t = levelTransition({ site: SITE, device, channel, quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: clock(), stopWork: false });
       return alarms.onTransition(t);
     },
     close() {

@@ -2,29 +2,27 @@
 // channel; delivered at least once, shown exactly once by a deduplicating receiver; failed rows
 // listed and reported; pending rows sent after a restart.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboxRow } from '../../../gateway/src/notify/outbox.js';
 import { eventually } from '../../support/gateway.js';
 import { startHttpReceiver, type HttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { eventIds, openHarness, rosterInput, type Harness } from './notify-fixture.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const SECRET = 'webhook-secret-0123';
 
 describe('notification outbox and delivery', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   async function setup(
     opts: { delivery?: Record<string, number>; hookLimits?: { concurrency: number; perMinute: number }; answerDelayMs?: number; secret?: string; onDeliveryFailed?: (row: OutboxRow) => void; suppress?: () => boolean } = {},
   ): Promise<{ h: Harness; rx: HttpReceiver; open: () => Harness }> {
     const tmp = tempDir();
-    cleanups.push(() => tmp.remove());
+    fx.defer(() => tmp.remove());
     const dir = tmp.path;
     const rx = await startHttpReceiver({ webhookSecret: SECRET, ...(opts.answerDelayMs ? { answerDelayMs: opts.answerDelayMs } : {}) });
-    cleanups.push(() => rx.close());
+    fx.defer(() => rx.close());
     const input = {
       ...rosterInput(
         { hook: { type: 'webhook' as const, url: `${rx.url}/webhook`, secret: opts.secret ?? SECRET, ...(opts.hookLimits ?? { concurrency: 2, perMinute: 1000 }) }, wecom: { type: 'wecom' as const, url: `${rx.url}/wecom?key=k` } },
@@ -34,7 +32,7 @@ describe('notification outbox and delivery', () => {
     };
     const open = (): Harness => {
       const h = openHarness(dir, input, Date.now, { ...(opts.onDeliveryFailed ? { onDeliveryFailed: opts.onDeliveryFailed } : {}), ...(opts.suppress ? { suppress: opts.suppress } : {}) });
-      cleanups.push(() => h.close());
+      fx.defer(() => h.close());
       return h;
     };
     return { h: open(), rx, open };

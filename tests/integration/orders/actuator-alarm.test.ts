@@ -1,26 +1,24 @@
 // An actuator that never confirms its stop-work command raises its own red alarm (the gas may
 // still flow); its late confirmation clears it, and it does not block an officer's lift.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTUATOR_RULE } from '../../../gateway/src/orders/interlock.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { collect, connectClient, deviceLogin } from '../../support/mqtt.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 describe('an actuator that does not confirm', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('raises a red alarm of its own, cleared by its late ack', async () => {
     const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    fx.defer(() => dir.remove());
     const g = await startTestGateway(testConfig(dir.path, (c) => void (c.orders = { ackTimeoutMs: 100, maxAttempts: 2 })));
-    cleanups.push(() => g.stop());
+    fx.defer(() => g.stop());
     // The valve is connected but silent: it receives the command and never answers.
     const valve = await connectClient(g.url, deviceLogin(DEMO_SITE, 'valve-01', DEMO_PASSWORDS['valve-01']));
-    cleanups.push(() => valve.endAsync());
+    fx.defer(() => valve.endAsync());
     const { messages } = await collect(valve, g.topics.cmd({ site: DEMO_SITE as never, device: 'valve-01' as never }));
 
     const gas = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));

@@ -3,49 +3,34 @@
 // rectified → inspected → lifted; refusals while steps are missing or the gas is still red; a
 // stuck-open valve raising its own red alarm; a restart in the middle keeping the step.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { ACTUATOR_POSITION_RULE } from '../../../gateway/src/orders/interlock.js';
 import { orderStep, type StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
 import { statePath } from '../../../gateway/src/store/state-db.js';
 import { createValve, type Valve } from '../../../simulators/src/devices/valve.js';
 import { createFan, type Fan } from '../../../simulators/src/devices/fan.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { collect, connectClient, deviceLogin } from '../../support/mqtt.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 describe('stop-work order lifecycle through the broker', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  function dataDir(): string {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    return dir.path;
-  }
+  const gateway = (dataDir: string): Promise<RunningGateway> => fx.start({ dataDir });
 
-  async function gateway(path: string): Promise<Gateway> {
-    const g = await startTestGateway(testConfig(path));
-    cleanups.push(() => g.stop());
-    return g;
-  }
-
-  async function actuators(g: Gateway, options: { stuckValve?: boolean } = {}): Promise<{ valve: Valve; fan: Fan }> {
+  async function actuators(g: RunningGateway, options: { stuckValve?: boolean } = {}): Promise<{ valve: Valve; fan: Fan }> {
     const common = { url: g.url, topics: g.topics, site: DEMO_SITE, actuationMs: 20 };
     const valve = createValve({ ...common, device: 'valve-01', password: DEMO_PASSWORDS['valve-01'], ...(options.stuckValve ? { stuck: true } : {}) });
     const fan = createFan({ ...common, device: 'fan-01', password: DEMO_PASSWORDS['fan-01'] });
-    cleanups.push(() => valve.stop(), () => fan.stop());
+    fx.defer(() => valve.stop(), () => fan.stop());
     await valve.start();
     await fan.start();
     return { valve, fan };
   }
 
   /** Methane readings from gas-01, one a second of reading time ending now. */
-  async function gas(g: Gateway, values: number[], fromSeq: number): Promise<void> {
+  async function gas(g: RunningGateway, values: number[], fromSeq: number): Promise<void> {
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     const base = Date.now() - values.length * 1000;
@@ -55,14 +40,14 @@ describe('stop-work order lifecycle through the broker', () => {
 
   const RED = [70, 70, 70, 70];
   const CLEAN = [2, 2, 2];
-  const confirmedOrder = (g: Gateway) => eventually(() => {
+  const confirmedOrder = (g: RunningGateway) => eventually(() => {
     const order = g.interlock.activeOrder(DEMO_SITE);
     return order?.confirmedAtMs != null ? order : undefined;
   }, 5000, 'interlock confirmed');
-  const gasCleared = (g: Gateway) => eventually(() => !g.alarms.activeAlarms().some((a) => a.channel === 'ch4'), 5000, 'methane alarm cleared');
+  const gasCleared = (g: RunningGateway) => eventually(() => !g.alarms.activeAlarms().some((a) => a.channel === 'ch4'), 5000, 'methane alarm cleared');
 
   it('walks issued → confirmed → rectified → inspected → lifted, refusing each step out of turn', async () => {
-    const g = await gateway(dataDir());
+    const g = await gateway(fx.dataDir());
     const steps: string[] = [];
     g.events.on('order', ({ what }) => steps.push(what));
     const { valve, fan } = await actuators(g);
@@ -119,14 +104,14 @@ describe('stop-work order lifecycle through the broker', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(valve.state).toBe('closed');
     const observer = await connectClient(g.url, deviceLogin(DEMO_SITE, 'fan-01', DEMO_PASSWORDS['fan-01'], 'observer'));
-    cleanups.push(() => observer.endAsync());
+    fx.defer(() => observer.endAsync());
     const { messages } = await collect(observer, g.topics.order(DEMO_SITE as never));
     const retained = await eventually(() => messages.find((m) => m.retain), 3000, 'retained order');
     expect(JSON.parse(retained.payload.toString())).toMatchObject({ state: 'lifted', orderId: order.id });
   });
 
   it('raises a red actuator alarm for a valve that acks closed but reads back open, and clears it when it reads closed', async () => {
-    const g = await gateway(dataDir());
+    const g = await gateway(fx.dataDir());
     const { valve } = await actuators(g, { stuckValve: true });
     await gas(g, RED, 1);
 
@@ -141,7 +126,7 @@ describe('stop-work order lifecycle through the broker', () => {
     // The valve is freed by hand and comes back reading closed: the alarm clears, the interlock confirms.
     await valve.stop();
     const repaired = createValve({ url: g.url, topics: g.topics, site: DEMO_SITE, device: 'valve-01', password: DEMO_PASSWORDS['valve-01'], initialState: 'closed' });
-    cleanups.push(() => repaired.stop());
+    fx.defer(() => repaired.stop());
     await repaired.start();
     await confirmedOrder(g);
     expect(g.alarms.activeAlarms().some((a) => a.ruleId === ACTUATOR_POSITION_RULE)).toBe(false);
@@ -149,7 +134,7 @@ describe('stop-work order lifecycle through the broker', () => {
   });
 
   it('re-closes a valve opened by hand while the order is in force', async () => {
-    const g = await gateway(dataDir());
+    const g = await gateway(fx.dataDir());
     const { valve } = await actuators(g);
     await gas(g, RED, 1);
     const order = await confirmedOrder(g);
@@ -162,7 +147,7 @@ describe('stop-work order lifecycle through the broker', () => {
   });
 
   it('keeps the step across a restart in the middle and finishes on the new runtime', async () => {
-    const path = dataDir();
+    const path = fx.dataDir();
     const first = await gateway(path);
     const devices = await actuators(first);
     await gas(first, RED, 1);
@@ -192,7 +177,7 @@ describe('stop-work order lifecycle through the broker', () => {
 
     // Read through a second connection to the SQLite file: one row, every step with its actor.
     const db = new Database(statePath(path), { readonly: true });
-    cleanups.push(() => void db.close());
+    fx.defer(() => void db.close());
     const row = db.prepare('SELECT state, rectified_by, inspected_by, lifted_by FROM stop_work_order WHERE id = ?').get(order.id);
     expect(row).toEqual({ state: 'lifted', rectified_by: 'fitter-wang', inspected_by: 'inspector-li', lifted_by: 'officer-zhou' });
     const kinds = (db.prepare("SELECT kind FROM order_event WHERE order_id = ? AND kind NOT IN ('acked') ORDER BY id").all(order.id) as { kind: string }[]).map((r) => r.kind);

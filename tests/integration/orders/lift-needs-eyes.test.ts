@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { call, startApiGateway, type Gateway } from '../api/helpers.js';
+import { call, startApiGateway } from '../api/helpers.js';
+import type { RunningGateway as Gateway } from '../../support/fixture.js';
 
 type Json = Record<string, unknown>;
 type Env = Awaited<ReturnType<typeof startApiGateway>>;

@@ -2,20 +2,15 @@
 // stop-work order are in SQLite when the gateway comes back, and a lift is refused before the
 // rectification and inspection and while the site still has an active red alarm.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { collect, connectClient, deviceLogin } from '../../support/mqtt.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 describe('officer actions', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
-  async function publish(g: Gateway, readings: number[], fromSeq: number): Promise<void> {
+  async function publish(g: RunningGateway, readings: number[], fromSeq: number): Promise<void> {
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     const base = Date.now() - readings.length * 1000;
@@ -26,10 +21,7 @@ describe('officer actions', () => {
   }
 
   it('refuses a lift during red, then keeps ack, close and lift across a restart', async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const first = await startTestGateway(testConfig(dir.path));
-    cleanups.push(() => first.stop());
+    const first = await fx.start();
 
     await publish(first, [70, 70, 70, 70], 1);
     const order = await eventually(() => first.interlock.activeOrder(DEMO_SITE), 5000, 'stop-work order');
@@ -51,8 +43,7 @@ describe('officer actions', () => {
     expect(lifted?.rejected).toBeUndefined();
     await first.stop();
 
-    const second = await startTestGateway(testConfig(dir.path));
-    cleanups.push(() => second.stop());
+    const second = await fx.start({ dataDir: first.dataDir });
     expect(second.alarmRepo.get(alarm.id)).toMatchObject({ state: 'closed', ackedBy: 'officer-li', closedBy: 'officer-li', closeNote: '更换软管 hose replaced' });
     expect(second.alarmRepo.events(alarm.id).map((e) => `${e.kind}:${e.toLevel}`)).toEqual(['raised:red', 'cleared:null', 'acked:red', 'closed:red']);
     expect(second.interlock.activeOrder(DEMO_SITE)).toBeUndefined();
@@ -63,7 +54,7 @@ describe('officer actions', () => {
 
     // Only open orders are republished at start: a device sees no stale active order.
     const observer = await connectClient(second.url, deviceLogin(DEMO_SITE, 'fan-01', DEMO_PASSWORDS['fan-01']));
-    cleanups.push(() => observer.endAsync());
+    fx.defer(() => observer.endAsync());
     const { messages } = await collect(observer, `shaobing/${DEMO_SITE}/order`);
     await new Promise((r) => setTimeout(r, 300));
     expect(messages.filter((m) => JSON.parse(m.payload.toString()).state === 'active')).toEqual([]);

@@ -1,8 +1,8 @@
 // The whole gateway with storage.influx pointing at a real influxd 1.x: devices publish through
 // the embedded broker, every acknowledged reading ends up in InfluxDB as one point per channel,
-// alarm transitions as alarm_event points; after a simulated crash and a restart on the same data
-// directory nothing acknowledged is missing. The 2.x variant (testcontainers influxdb:2.7,
-// api v2 with token/org/bucket and the DBRP mapping for InfluxQL) runs where a Docker engine is.
+// alarm transitions as alarm_event points (a kill and a restart: influx-gateway-kill.test.ts).
+// The 2.x variant (testcontainers influxdb:2.7, api v2 with token/org/bucket and the DBRP mapping
+// for InfluxQL) runs where a Docker engine is.
 
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,15 +12,14 @@ import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { dockerMissing, influxdMissing, startInfluxd, startInfluxd2, type Influxd, type Influxd2 } from '../../support/influxd.js';
+import type { RunningGateway } from '../../support/fixture.js';
 
 const missing = influxdMissing();
 if (missing) console.warn(`InfluxDB gateway tests skipped: ${missing}`);
 const noDocker = dockerMissing();
 if (noDocker) console.warn(`InfluxDB 2.7 gateway test skipped: ${noDocker}`);
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-
-async function publishAll(device: MqttClient, gateway: Gateway, from: number, to: number, value: (seq: number) => number = (s) => 1 + (s % 7) / 10, stepMs = 1): Promise<void> {
+async function publishAll(device: MqttClient, gateway: RunningGateway, from: number, to: number, value: (seq: number) => number = (s) => 1 + (s % 7) / 10, stepMs = 1): Promise<void> {
   const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
   const base = Date.now() - 60_000 + from;
   const sends: Promise<unknown>[] = [];
@@ -39,7 +38,7 @@ function influxConfig(dataDir: string, influx: Record<string, unknown>): Config 
 describe.skipIf(missing !== null)('gateway with InfluxDB 1.x', () => {
   let influxd: Influxd;
   let dir: ReturnType<typeof tempDir>;
-  let gateway: Gateway | null = null;
+  let gateway: RunningGateway | null = null;
   let device: MqttClient | null = null;
   let n = 0;
   let database: string;
@@ -87,39 +86,7 @@ describe.skipIf(missing !== null)('gateway with InfluxDB 1.x', () => {
     expect(history).toHaveLength(605);
     expect(history[604]).toMatchObject({ value: 60, seq: 605 });
   });
-
-  it('ships every reading acknowledged before a crash mid-load once restarted on the same data directory', async () => {
-    // A 5 s linger holds batches back, so at the crash most readings are in the journal only.
-    const config = influxConfig(dir.path, { url: influxd.url, api: 'v1', database, lingerMs: 5000, batchRows: 5000 });
-    gateway = await startTestGateway(config);
-    const client = await connectClient(gateway.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
-    const acked = new Set<number>();
-    const base = Date.now() - 60_000;
-    for (let seq = 1; seq <= 3000; seq++) {
-      client.publish(topic, JSON.stringify({ ts: base + seq, seq, readings: { ch4: 1 + (seq % 7) / 10, co: seq % 20 } }), { qos: 1 }, (err) => {
-        if (!err) acked.add(seq);
-      });
-    }
-    // Crash while publishes are still in flight.
-    await eventually(() => acked.size >= 500, 10_000, '500 PUBACKs');
-    await gateway.simulateCrash();
-    client.end(true);
-    const ackedAtCrash = [...acked].sort((a, b) => a - b);
-    expect(ackedAtCrash.length).toBeLessThan(3000);
-    gateway = await startTestGateway(influxConfig(dir.path, { url: influxd.url, api: 'v1', database, lingerMs: 20 }));
-    const stored = await eventually(
-      async () => {
-        const res = await influxd.query(`SELECT seq FROM reading WHERE channel = 'ch4'`, database);
-        const seqs = new Set((res.results[0]?.series?.[0]?.values ?? []).map((r) => Number(r[1])));
-        return ackedAtCrash.every((s) => seqs.has(s)) ? seqs : false;
-      },
-      15_000,
-      'every acknowledged reading in InfluxDB',
-    );
-    // Each stored reading is one point per channel, never two.
-    expect(await count('SELECT count(value) FROM reading')).toBe(stored.size * 2);
-  });
+  // A kill mid-load and a restart: influx-gateway-kill.test.ts (a child process and SIGKILL).
 });
 
 describe.skipIf(noDocker !== null)('gateway with InfluxDB 2.7 (testcontainers)', () => {

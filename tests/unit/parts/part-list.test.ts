@@ -53,25 +53,6 @@ describe('PartList', () => {
     expect(r.log).toEqual(['start files', 'start notifier', 'start api', 'stop api', 'stop files']);
   });
 
-  it('begins every crash within one turn, newest first, before any of them finishes', async () => {
-    const r = recorder();
-    const parts = new PartList(silentLogger());
-    const slow = (name: string): Partial<Part> => ({
-      crash: async () => {
-        r.log.push(`crash ${name} begun`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        r.log.push(`crash ${name} done`);
-      },
-    });
-    await parts.add(r.part('files'));
-    await parts.add(r.part('ingress', slow('ingress')));
-    await parts.add(r.part('api', slow('api')));
-    await parts.crash();
-    // files has no crash of its own: its stop is its crash.
-    expect(r.log.slice(3, 6)).toEqual(['crash api begun', 'crash ingress begun', 'stop files']);
-    expect(r.log.slice(6).sort()).toEqual(['crash api done', 'crash ingress done']);
-  });
-
   it('reports each part health by name', async () => {
     let up = true;
     const parts = new PartList(silentLogger());

@@ -6,9 +6,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ConfigInput } from '../../../gateway/src/config/schema.js';
+import type { ConfigInput } from '../../gateway/src/config/schema.js';
 
-export const CLI = fileURLToPath(new URL('../../../dist/gateway/src/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/gateway/src/cli.js', import.meta.url));
 
 /** Why the child-process scenarios cannot run, or null. */
 export function cliMissing(): string | null {

@@ -1,0 +1,63 @@
+// A gateway killed (SIGKILL, a child process) between an alarm and its notifications: the outbox
+// rows committed with the alarm, so the next start on the same data directory delivers each of
+// them once, and raises the alarm only once.
+
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import type { ConfigInput } from '../../../gateway/src/config/schema.js';
+import { statePath } from '../../../gateway/src/store/state-db.js';
+import { useGatewayFixture } from '../../support/fixture.js';
+import { cliMissing } from '../../support/gateway-process.js';
+import { eventually } from '../../support/gateway.js';
+import { startHttpReceiver } from '../../support/receivers.js';
+
+const noCli = cliMissing();
+if (noCli) console.warn(`SIGKILL notification test skipped: ${noCli}`);
+
+/** 张 on duty around the clock, on a webhook and a DingTalk robot at `rxUrl`. */
+const notifyAt = (rxUrl: string) => (input: ConfigInput): void => {
+  input.notify = {
+    publicUrl: 'http://127.0.0.1:8080',
+    channels: {
+      hook: { type: 'webhook', url: `${rxUrl}/webhook`, secret: 'webhook-secret-0123' },
+      ding: { type: 'dingtalk', url: `${rxUrl}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
+    },
+    roster: {
+      people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }, { channel: 'ding' }] } },
+      shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
+    },
+    delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
+  };
+};
+
+describe.skipIf(noCli !== null)('notifications across a SIGKILL', () => {
+  const fx = useGatewayFixture();
+
+  it('killed between the transition and the delivery: the alarm is delivered, once, after restart', async () => {
+    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    fx.defer(() => rx.close());
+    await rx.down();
+    const first = await fx.startProcess({ patch: notifyAt(rx.url) });
+    const gas = await fx.device(first, 'gas-01');
+    await gas.publish({ ch4: 70 }, { ch4: 70 }, { ch4: 70 }, { ch4: 70 }); // past the kitchen preset's 2 s on-delay
+
+    const state = new Database(statePath(first.dataDir), { readonly: true });
+    fx.defer(() => state.close());
+    const tried = state.prepare("SELECT key, channel FROM notify_outbox WHERE state = 'pending' AND attempts >= 1 ORDER BY channel");
+    const pending = await eventually(() => {
+      const rows = tried.all() as { key: string; channel: string }[];
+      return rows.length === 2 ? rows : undefined;
+    }, 10_000, 'both channels tried while the receiver is down');
+    expect(pending.map((r) => r.channel)).toEqual(['ding', 'hook']);
+    await first.kill();
+
+    await rx.up();
+    const second = await fx.start({ dataDir: first.dataDir, patch: notifyAt(rx.url) });
+    await eventually(() => rx.shown().length === 2, 10_000, 'delivery after restart');
+    expect(rx.shown().map((d) => d.key).sort()).toEqual(pending.map((r) => r.key).sort());
+    expect((rx.shown('/webhook')[0]!.json as { title: string }).title).toMatch(/^【红色预警】示范餐馆后厨/);
+    // The restart raised nothing twice: one alarm, one notification per channel.
+    expect(second.alarmRepo.list({ limit: 10 })).toHaveLength(1);
+    await eventually(() => second.notifier.outbox.counts().sent === 2, 5000, 'rows marked sent');
+  });
+});
