@@ -150,8 +150,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       log: log.child({ module: 'notify' }),
       emit: (alarm, event) => events.emit('alarm', { alarm, event }),
       events,
-      // Shelved, out of service, flood (never red): read when an alarm is saved, after `alarms` exists.
-      suppress: (alarm) => alarms.suppress(alarm),
+      // Maintenance and flood around an alarm for the escalation timer (saves bring their own).
+      surroundings: (alarm) => alarms.surroundings(alarm),
       // A channel that fails for good is a gateway alarm until a delivery through it succeeds.
       onDeliveryFailed: (row) => system.raise(`notify-${row.channel}`, 'notify_failed', row.attempts),
       onDelivered: (row) => system.clear(`notify-${row.channel}`, 'notify_failed', 0),

@@ -8,7 +8,7 @@ import { ACTUATOR_POSITION_RULE, ACTUATOR_RULE, alarmKindOfRule, GATEWAY_RULE_PR
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
 import { DEFAULT_PENDING_LIMITS, type PendingLimits } from './pending-saves.js';
 import { AlarmSaver } from './alarm-saver.js';
 import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
@@ -17,6 +17,7 @@ import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
 import { OutOfServiceRegister, type OutOfServiceInput } from './out-of-service-register.js';
 import type { OutOfService, OutOfServiceOutcome } from './out-of-service.js';
 import type { AlarmRepository } from './repository.js';
+import { suppressReason, type AlarmSurroundings, type SuppressReason } from '../notify/suppression.js';
 
 function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
   return `${a.site}/${a.device}/${a.channel}/${a.ruleId}`;
@@ -70,8 +71,7 @@ const ACTUATOR_CHANNEL = '_device';
 /** The quantity column of a gateway alarm: nothing is measured. */
 const GATEWAY_QUANTITY = 'system';
 
-/** Why the roster is not told of an alarm; red is never suppressed. */
-export type SuppressReason = 'shelved' | 'device_out_of_service' | 'site_out_of_service' | 'flood';
+export type { SuppressReason };
 
 export class AlarmService {
   /** The alarm whose condition is present now, per sensor and rule. */
@@ -318,7 +318,7 @@ export class AlarmService {
    * did not take, rather than shown an acknowledgement that a crash would forget.
    */
   private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false): void {
-    const report = this.saves.save({ alarm, events }, byOfficer);
+    const report = this.saves.save({ alarm, events, surroundings: this.surroundings(alarm) }, byOfficer);
     this.remember(alarm);
     for (const event of events) this.events.emit('alarm', { alarm, event });
     report();
@@ -362,17 +362,18 @@ export class AlarmService {
    * suppressed: it stops work and someone must hear of it whatever else is going on.
    */
   suppressReason(alarm: Alarm, atMs = this.clock()): SuppressReason | null {
-    if (alarm.level === 'red') return null;
-    if (isShelved(alarm, atMs)) return 'shelved';
-    const spell = this.outOfService.covering(alarm.site, alarm.device, atMs);
-    if (spell) return spell.device === null ? 'site_out_of_service' : 'device_out_of_service';
-    if (!isFloodAlarm(alarm) && this.floods.get(alarm.site)?.inFlood) return 'flood';
-    return null;
+    return suppressReason(alarm, atMs, this.surroundings(alarm, atMs));
   }
 
-  /** The notifier's predicate (usable inside an AlarmRepository.onSave hook). */
+  /** Whether the roster would be spared this alarm now (the notifier's policy, suppression.ts). */
   suppress(alarm: Alarm): boolean {
     return this.suppressReason(alarm) !== null;
+  }
+
+  /** Maintenance and flood around the alarm: saved with each move for the notifier's policy. */
+  surroundings(alarm: Alarm, atMs = this.clock()): AlarmSurroundings {
+    const spell = this.outOfService.covering(alarm.site, alarm.device, atMs);
+    return { outOfService: spell ? (spell.device === null ? 'site' : 'device') : null, inFlood: !isFloodAlarm(alarm) && (this.floods.get(alarm.site)?.inFlood ?? false) };
   }
 
   // ---- out of service ------------------------------------------------------------------------
