@@ -66,6 +66,12 @@ function directIdentity(a: DirectAlarm): { site: string; device: string; channel
   return { site: a.site, device: a.device, channel: ACTUATOR_CHANNEL, quantity: a.actuator, ruleId: a.kind === 'actuator_unconfirmed' ? ACTUATOR_RULE : ACTUATOR_POSITION_RULE, kind: a.kind, value: a.attempts };
 }
 
+/** The value an alarm carries: the rule's own measure where it has one (a rate, a dose), else
+ * the reading (contract/alarm-kind.ts says what each kind's value is). */
+function valueOf(t: LevelTransition): number {
+  return t.measure !== undefined && Number.isFinite(t.measure) ? t.measure : t.value;
+}
+
 /** The channel of an actuator's own alarm: the device as a whole (detect/fault.ts DEVICE_CHANNEL). */
 const ACTUATOR_CHANNEL = '_device';
 /** The quantity column of a gateway alarm: nothing is measured. */
@@ -162,7 +168,7 @@ export class AlarmService {
     if (crossing) this.heldClears.delete(key);
     const kind = t.alarmKind ?? alarmKindOfRule(t.ruleId);
     const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
-    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, t.value, t.atMs, now, events);
+    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events);
     if (moved !== undefined && isOpen(moved)) this.clockLeadMs.set(moved.id, now - t.atMs);
     return moved;
   }
@@ -252,7 +258,7 @@ export class AlarmService {
       this.heldClears.delete(key);
       const current = this.activeByEpisode.get(key);
       if (held === undefined || current === undefined) continue;
-      const outcome = applyLevel(current, null, held.value, this.alarmTime(current, nowMs));
+      const outcome = applyLevel(current, null, valueOf(held), this.alarmTime(current, nowMs));
       if (outcome.rejected) continue;
       this.persist(outcome.next, outcome.events);
     }
