@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { configSchema } from './config/schema.js';
 import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from './config/demo.js';
 import { LEVEL_ZH } from './contract/levels.js';
-import { QUANTITY_INFO, type Quantity } from './config/quantities.js';
+import { alarmText } from './contract/alarm-text.js';
 import { startGateway } from './compose.js';
 import { createLogger } from './log.js';
 import { startKitchenLeak } from '../../simulators/src/scenarios/kitchen-run.js';
@@ -53,12 +53,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   // Unsubscribed once the story is told.
   const listeners: (() => void)[] = [];
   listeners.push(events.on('alarm', ({ alarm, event }) => {
-    const info = QUANTITY_INFO[alarm.quantity as Quantity];
-    const what = `${alarm.device}/${alarm.channel} ${info.zh} ${alarm.value} ${info.unit}`;
+    // Said as every channel says it (contract/alarm-text.ts): a valve or a silence is not a gas reading.
+    const said = alarmText(alarm, 'zh');
+    const what = `${said.cause}${said.value !== null ? `  ${said.value}` : ''}`;
     if (event.kind === 'raised') say(`▲ ALARM raised      ${LEVEL_ZH[alarm.level]} ${alarm.level.toUpperCase()}  ${what}`);
     else if (event.kind === 'escalated') say(`▲ ALARM escalated   ${event.fromLevel} → ${LEVEL_ZH[alarm.level]} ${alarm.level.toUpperCase()}  ${what}`);
     else if (event.kind === 'deescalated') say(`▼ alarm eased       ${event.fromLevel} → ${alarm.level}  ${what}`);
-    else if (event.kind === 'cleared') say(`✓ alarm cleared     peak ${alarm.peakLevel} (${alarm.peakValue} ${info.unit})  ${alarm.device}/${alarm.channel}  state ${alarm.state}`);
+    else if (event.kind === 'cleared') say(`✓ alarm cleared     peak ${alarm.peakLevel}${said.peak !== null ? ` (${said.peak})` : ''}  ${said.cause}  state ${alarm.state}`);
     else if (event.kind === 'acked') say(`✓ alarm acknowledged by ${event.actor}`);
   }));
   listeners.push(events.on('order', ({ order, what }) => {

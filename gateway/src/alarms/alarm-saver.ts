@@ -56,7 +56,7 @@ export class AlarmSaver {
     const hadHeld = this.pending.has(id);
     try {
       if (hadHeld) this.repo.saveMoves([...this.pending.moves(id), move]);
-      else this.repo.save(move.alarm, move.events);
+      else this.repo.save(move.alarm, move.events, move.surroundings);
     } catch (err) {
       if (byOfficer) throw err;
       this.hold(move, err);

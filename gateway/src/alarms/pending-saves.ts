@@ -10,10 +10,13 @@
 // alarm wins, its events are kept), and past the alarm bound the oldest alarm is given up.
 
 import type { Alarm, AlarmEvent } from './lifecycle.js';
+import type { AlarmSurroundings } from '../notify/suppression.js';
 
 export interface AlarmMove {
   readonly alarm: Alarm;
   readonly events: readonly AlarmEvent[];
+  /** Out of service, flood: what the notifier's policy reads in the save hook. */
+  readonly surroundings?: AlarmSurroundings;
 }
 
 export interface PendingAlarm {
@@ -42,9 +45,9 @@ export function isDatabaseWriteFault(err: unknown): boolean {
   return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED)/.test(code);
 }
 
-/** One fold of two adjacent moves: the later alarm, every event of both in order. */
+/** One fold of two adjacent moves: the later alarm and surroundings, every event of both in order. */
 function fold(a: AlarmMove, b: AlarmMove): AlarmMove {
-  return { alarm: b.alarm, events: [...a.events, ...b.events] };
+  return { alarm: b.alarm, events: [...a.events, ...b.events], ...(b.surroundings ? { surroundings: b.surroundings } : {}) };
 }
 
 export class PendingSaves {

@@ -8,6 +8,7 @@ import type { Alarm, AlarmEvent, AlarmState } from './lifecycle.js';
 import type { AlarmMove } from './pending-saves.js';
 import type { MetricsEvent, MetricsRows } from './metrics.js';
 import { OutOfServiceRepository } from './out-of-service-repository.js';
+import { NO_SURROUNDINGS, type AlarmSurroundings } from '../notify/suppression.js';
 
 /** The alarm module's own schema steps (append-only; state-db.ts MIGRATIONS stay untouched). */
 const ALARM_MIGRATIONS = [
@@ -106,9 +107,10 @@ function fromRow(r: AlarmRow): Alarm {
   };
 }
 
-/** Runs inside the transaction that saves an alarm's move, with the ids its events were given:
+/** Runs inside the transaction that saves an alarm's move, with the ids its events were given
+ * and the alarm's surroundings as the service saw them (the notifier's suppression reads them):
  * what must never exist without the transition (the notification outbox) is written here. */
-export type SaveHook = (alarm: Alarm, events: readonly AlarmEvent[], eventIds: readonly number[]) => void;
+export type SaveHook = (alarm: Alarm, events: readonly AlarmEvent[], eventIds: readonly number[], surroundings: AlarmSurroundings) => void;
 
 export class AlarmRepository {
   private readonly hooks: SaveHook[] = [];
@@ -148,15 +150,15 @@ export class AlarmRepository {
       `INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note)
        VALUES (@alarmId, @kind, @fromLevel, @toLevel, @state, @value, @atMs, @actor, @note)`,
     );
-    this.saveTx = db.transaction((alarm: Alarm, events: readonly AlarmEvent[]) => {
+    this.saveTx = db.transaction((alarm: Alarm, events: readonly AlarmEvent[], surroundings: AlarmSurroundings) => {
       this.upsert.run(alarm);
       const ids: number[] = [];
       for (const e of events) ids.push(Number(this.insertEvent.run(e).lastInsertRowid));
       // A hook that throws rolls the move back with it: the caller hears of it, nothing half-done.
-      for (const hook of this.hooks) hook(alarm, events, ids);
+      for (const hook of this.hooks) hook(alarm, events, ids, surroundings);
     });
     this.saveMovesTx = db.transaction((moves: readonly AlarmMove[]) => {
-      for (const m of moves) this.saveTx(m.alarm, m.events);
+      for (const m of moves) this.saveTx(m.alarm, m.events, m.surroundings ?? NO_SURROUNDINGS);
     });
   }
 
@@ -188,9 +190,9 @@ export class AlarmRepository {
     };
   }
 
-  save(alarm: Alarm, events: readonly AlarmEvent[]): void {
+  save(alarm: Alarm, events: readonly AlarmEvent[], surroundings: AlarmSurroundings = NO_SURROUNDINGS): void {
     this.saved = true;
-    this.saveTx(alarm, events);
+    this.saveTx(alarm, events, surroundings);
   }
 
   /** Several moves of one alarm, in order, all or none (the retry of held moves, pending-saves.ts):

@@ -8,7 +8,7 @@ import { ACTUATOR_POSITION_RULE, ACTUATOR_RULE, alarmKindOfRule, GATEWAY_RULE_PR
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, isShelved, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
 import { DEFAULT_PENDING_LIMITS, type PendingLimits } from './pending-saves.js';
 import { AlarmSaver } from './alarm-saver.js';
 import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
@@ -17,6 +17,7 @@ import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
 import { OutOfServiceRegister, type OutOfServiceInput } from './out-of-service-register.js';
 import type { OutOfService, OutOfServiceOutcome } from './out-of-service.js';
 import type { AlarmRepository } from './repository.js';
+import { suppressReason, type AlarmSurroundings, type SuppressReason } from '../notify/suppression.js';
 
 function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
   return `${a.site}/${a.device}/${a.channel}/${a.ruleId}`;
@@ -65,13 +66,18 @@ function directIdentity(a: DirectAlarm): { site: string; device: string; channel
   return { site: a.site, device: a.device, channel: ACTUATOR_CHANNEL, quantity: a.actuator, ruleId: a.kind === 'actuator_unconfirmed' ? ACTUATOR_RULE : ACTUATOR_POSITION_RULE, kind: a.kind, value: a.attempts };
 }
 
+/** The value an alarm carries: the rule's own measure where it has one (a rate, a dose), else
+ * the reading (contract/alarm-kind.ts says what each kind's value is). */
+function valueOf(t: LevelTransition): number {
+  return t.measure !== undefined && Number.isFinite(t.measure) ? t.measure : t.value;
+}
+
 /** The channel of an actuator's own alarm: the device as a whole (detect/fault.ts DEVICE_CHANNEL). */
 const ACTUATOR_CHANNEL = '_device';
 /** The quantity column of a gateway alarm: nothing is measured. */
 const GATEWAY_QUANTITY = 'system';
 
-/** Why the roster is not told of an alarm; red is never suppressed. */
-export type SuppressReason = 'shelved' | 'device_out_of_service' | 'site_out_of_service' | 'flood';
+export type { SuppressReason };
 
 export class AlarmService {
   /** The alarm whose condition is present now, per sensor and rule. */
@@ -162,7 +168,7 @@ export class AlarmService {
     if (crossing) this.heldClears.delete(key);
     const kind = t.alarmKind ?? alarmKindOfRule(t.ruleId);
     const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
-    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, t.value, t.atMs, now, events);
+    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events);
     if (moved !== undefined && isOpen(moved)) this.clockLeadMs.set(moved.id, now - t.atMs);
     return moved;
   }
@@ -252,7 +258,7 @@ export class AlarmService {
       this.heldClears.delete(key);
       const current = this.activeByEpisode.get(key);
       if (held === undefined || current === undefined) continue;
-      const outcome = applyLevel(current, null, held.value, this.alarmTime(current, nowMs));
+      const outcome = applyLevel(current, null, valueOf(held), this.alarmTime(current, nowMs));
       if (outcome.rejected) continue;
       this.persist(outcome.next, outcome.events);
     }
@@ -318,7 +324,7 @@ export class AlarmService {
    * did not take, rather than shown an acknowledgement that a crash would forget.
    */
   private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false): void {
-    const report = this.saves.save({ alarm, events }, byOfficer);
+    const report = this.saves.save({ alarm, events, surroundings: this.surroundings(alarm) }, byOfficer);
     this.remember(alarm);
     for (const event of events) this.events.emit('alarm', { alarm, event });
     report();
@@ -362,17 +368,18 @@ export class AlarmService {
    * suppressed: it stops work and someone must hear of it whatever else is going on.
    */
   suppressReason(alarm: Alarm, atMs = this.clock()): SuppressReason | null {
-    if (alarm.level === 'red') return null;
-    if (isShelved(alarm, atMs)) return 'shelved';
-    const spell = this.outOfService.covering(alarm.site, alarm.device, atMs);
-    if (spell) return spell.device === null ? 'site_out_of_service' : 'device_out_of_service';
-    if (!isFloodAlarm(alarm) && this.floods.get(alarm.site)?.inFlood) return 'flood';
-    return null;
+    return suppressReason(alarm, atMs, this.surroundings(alarm, atMs));
   }
 
-  /** The notifier's predicate (usable inside an AlarmRepository.onSave hook). */
+  /** Whether the roster would be spared this alarm now (the notifier's policy, suppression.ts). */
   suppress(alarm: Alarm): boolean {
     return this.suppressReason(alarm) !== null;
+  }
+
+  /** Maintenance and flood around the alarm: saved with each move for the notifier's policy. */
+  surroundings(alarm: Alarm, atMs = this.clock()): AlarmSurroundings {
+    const spell = this.outOfService.covering(alarm.site, alarm.device, atMs);
+    return { outOfService: spell ? (spell.device === null ? 'site' : 'device') : null, inFlood: !isFloodAlarm(alarm) && (this.floods.get(alarm.site)?.inFlood ?? false) };
   }
 
   // ---- out of service ------------------------------------------------------------------------

@@ -21,11 +21,12 @@ export const GATEWAY_RULE_PREFIX = 'system:';
 export const SYSTEM_SITE = '_gateway';
 
 export const ALARM_KINDS = [
-  /** A reading against set points (the quantity's unit). */
+  /** A reading against set points: the value is the reading (the quantity's unit). */
   'threshold',
-  /** A rise or fall within a window of reading time. */
+  /** A rise or fall within a window of reading time: the value is the change within the rule's
+   * window (the quantity's unit), negative for a fall. */
   'rate',
-  /** Time-weighted CO exposure (EN 50291-1 dose). */
+  /** Time-weighted CO exposure: the value is the dose, 1 = the EN 50291-1 alarm point. */
   'dose',
   /** A sensor silent for longer than its period (数据中断): the value is seconds of silence. */
   'stale',
@@ -100,7 +101,7 @@ export function isAlarmKind(s: string): s is AlarmKind {
   return (ALARM_KINDS as readonly string[]).includes(s);
 }
 
-/** Kinds whose value is a reading of the alarm's quantity, in that quantity's unit. */
+/** Kinds about the alarm's quantity (a reading, its rate or its dose): messages name the quantity. */
 export function isReadingKind(kind: AlarmKind): boolean {
   return kind === 'threshold' || kind === 'rate' || kind === 'dose' || kind === 'fault_range' || kind === 'fault_stuck';
 }

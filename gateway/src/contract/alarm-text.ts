@@ -98,19 +98,35 @@ function count(n: number, zh: string, en: string, lang: Language, enPlural = `${
 
 type Render = (a: AlarmTextFacts, lang: Language) => AlarmText;
 
-function readingText(subjectZh: string, subjectEn: string): Render {
-  return (a, lang) => {
-    const q = quantityName(a.quantity, lang);
-    const subject = lang === 'zh' ? `${q}${subjectZh}` : `${capital(q)} ${subjectEn}`;
-    return { subject, cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`, value: formatReading(a.value, a.quantity), peak: formatReading(a.peakValue, a.quantity) };
-  };
+const threshold: Render = (a, lang) => {
+  const q = quantityName(a.quantity, lang);
+  const subject = lang === 'zh' ? `${q}报警` : `${capital(q)} alarm`;
+  return { subject, cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`, value: formatReading(a.value, a.quantity), peak: formatReading(a.peakValue, a.quantity) };
+};
+
+/** A change within the rate rule's window, signed, in the quantity's unit: `+0.35 m（窗口内）`. */
+export function formatChange(change: number, quantity: string, lang: Language): string {
+  const sign = change > 0 ? '+' : change < 0 ? '−' : '';
+  const amount = `${sign}${formatReading(Math.abs(change), quantity)}`;
+  return lang === 'zh' ? `${amount}（规则窗口内）` : `${amount} within the rule's window`;
 }
 
-const threshold: Render = readingText('报警', 'alarm');
-const rate: Render = readingText('变化过快', 'changing fast');
+const rate: Render = (a, lang) => {
+  const q = quantityName(a.quantity, lang);
+  const rising = a.value >= 0;
+  const subject = lang === 'zh' ? `${q}${rising ? '上升' : '下降'}过快` : `${capital(q)} ${rising ? 'rising' : 'falling'} fast`;
+  return { subject, cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`, value: formatChange(a.value, a.quantity, lang), peak: formatChange(a.peakValue, a.quantity, lang) };
+};
+
+/** A dose as the share of the EN 50291-1 alarm dose: `报警剂量的 85%`. */
+export function formatDose(dose: number, lang: Language): string {
+  const pct = Math.round(dose * 100);
+  return lang === 'zh' ? `报警剂量的 ${pct}%` : `${pct} % of the alarm dose`;
+}
+
 const dose: Render = (a, lang) => {
-  const subject = lang === 'zh' ? '一氧化碳累计暴露超限' : 'Carbon monoxide exposure over the EN 50291-1 dose';
-  return { subject, cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`, value: formatReading(a.value, a.quantity), peak: formatReading(a.peakValue, a.quantity) };
+  const subject = lang === 'zh' ? '一氧化碳累计暴露报警' : 'Carbon monoxide exposure alarm';
+  return { subject, cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`, value: formatDose(a.value, lang), peak: formatDose(a.peakValue, lang) };
 };
 
 const stale: Render = (a, lang) => {

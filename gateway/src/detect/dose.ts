@@ -107,6 +107,11 @@ export function advanceDose(v: Packed, o: number, value: number, tsMs: number, s
   return advanceLatch(v, o, dose, tsMs, spec.latch);
 }
 
+/** The accumulated dose at the latest reading, in doses (1 = the EN 50291-1 alarm point). */
+export function doseOf(v: Packed, o: number): number {
+  return v[o + DOSE]!;
+}
+
 /**
  * Sets a restored level and at least the dose that level stands for, so an exposure alarm open
  * at a restart drains away as it would have, instead of clearing on the first clean reading.

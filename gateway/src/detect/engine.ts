@@ -10,8 +10,8 @@ import type { AlarmKind } from '../contract/alarm-kind.js';
 import type { Rule } from '../config/schema.js';
 import type { Quantity } from '../config/quantities.js';
 import { advanceThreshold, compileThreshold, LEVEL, type LatchSpec, type Packed } from './threshold.js';
-import { advanceRate, compileRate, restoreRate, type RateSpec } from './rate.js';
-import { advanceDose, compileDose, restoreDose, type DoseSpec } from './dose.js';
+import { advanceRate, compileRate, rateChange, restoreRate, type RateSpec } from './rate.js';
+import { advanceDose, compileDose, doseOf, restoreDose, type DoseSpec } from './dose.js';
 import { cloneRuleState, initialSensorState, initPacked, packedSize, packRule, parseSensorKey, reviveSensorState, sensorKey, unpackRule, type RuleState, type SensorState } from './sensor-state.js';
 import { StateSlab } from './state-slab.js';
 import { NO_SLAB, SensorTable, type RuleSet, type SensorEntry } from './sensor-table.js';
@@ -35,6 +35,11 @@ export interface LevelTransition {
   /** What the alarm it moves is (the rule's kind, or the health check's); without it the alarm
    * service reads it from the rule id. */
   alarmKind?: AlarmKind;
+  /** What the rule's levels compare, where it is not the reading: a rate rule's change within
+   * its window (the quantity's unit, negative for a fall; a rate over the window's length would
+   * understate a rise that began inside it); a dose rule's dose (1 = the EN 50291-1 alarm
+   * point). The alarm carries it as its value. */
+  measure?: number;
   from: Level | null;
   to: Level | null;
   value: number;
@@ -70,6 +75,13 @@ function advance(c: Compiled, v: Packed, o: number, value: number, tsMs: number)
     case 'dose':
       return advanceDose(v, o, value, tsMs, c.spec);
   }
+}
+
+/** The rule's own measure at the latest reading (see LevelTransition.measure). */
+function measureOf(c: Compiled, v: Packed, o: number): number {
+  if (c.kind === 'dose') return doseOf(v, o);
+  if (c.kind === 'rate') return c.spec.sign * rateChange(v, o);
+  return Number.NaN;
 }
 
 function restoreLevel(c: Compiled, v: Packed, o: number, level: Level): void {
@@ -148,6 +160,7 @@ export class DetectionEngine {
         quantity: reading.quantity,
         ruleId: c.rule.id,
         alarmKind: c.kind,
+        ...(c.kind === 'threshold' ? {} : { measure: measureOf(c, slab, o) }),
         from,
         to,
         value: reading.value,

@@ -36,8 +36,11 @@ const FIRST_TS = LATCH_SIZE + 2; // time of the first of those
 const HELD = LATCH_SIZE + 3; // 1 while a restored level waits for a window of evidence
 const HEAD = LATCH_SIZE + 4; // ring index of the front entry
 const SIZE = LATCH_SIZE + 5; // entries in the ring
-const RING = LATCH_SIZE + 6;
-/** Slots of a rate state, its full ring included: 79 doubles, 632 bytes. */
+/** The change of the latest reading (what the levels compare): derived, read by the engine when
+ * the level moves so the alarm carries its rate; not part of the snapshot. */
+const CHANGE = LATCH_SIZE + 6;
+const RING = LATCH_SIZE + 7;
+/** Slots of a rate state, its full ring included: 80 doubles, 640 bytes. */
 export const RATE_SIZE = RING + 2 * CAP;
 
 export interface RateSpec {
@@ -81,6 +84,7 @@ export function initRate(v: Packed, o: number): void {
   v[o + HELD] = 0;
   v[o + HEAD] = 0;
   v[o + SIZE] = 0;
+  v[o + CHANGE] = NaN;
   for (let i = 0; i < RATE_SIZE - RING; i++) v[o + RING + i] = 0;
 }
 
@@ -168,6 +172,7 @@ export function advanceRate(v: Packed, o: number, value: number, tsMs: number, s
   if (seen < 3) return false;
   // + 0 turns −0 (a `fall` rule at 0) into 0, which survives JSON: snapshots stay exact.
   const change = pushEnvelope(v, o, Math.floor(tsMs / spec.bucketMs), spec.sign * median3(value, x1, x2) + 0);
+  v[o + CHANGE] = change;
   if (seen < spec.minSamples) return false;
   let mayDrop = true;
   if (v[o + HELD] === 1) {
@@ -175,6 +180,11 @@ export function advanceRate(v: Packed, o: number, value: number, tsMs: number, s
     else mayDrop = false;
   }
   return advanceLatch(v, o, change, tsMs, spec.latch, mayDrop);
+}
+
+/** The change within the window at the latest reading, in the quantity's unit (NaN before one). */
+export function rateChange(v: Packed, o: number): number {
+  return v[o + CHANGE]!;
 }
 
 /** Sets a level restored at start, held until the rule has watched one full window of readings. */

@@ -10,6 +10,7 @@ import type { Db } from '../store/sqlite.js';
 import type { EventBus } from '../events.js';
 import type { OrderCommand, StopWorkOrder } from '../orders/stop-work.js';
 import { interlockState, renderOrderNotice, type OrderNoticeKind } from './order-notice.js';
+import { NO_SURROUNDINGS, suppressReason, type AlarmSurroundings } from './suppression.js';
 import { buildBriefing, type Briefing } from './briefing.js';
 import { BriefingScheduler, briefingWindowOn, latestBriefingDate, regionsOf, type BriefingWindow, type Region } from './briefing-schedule.js';
 import type { Channel } from './channels/channel.js';
@@ -48,7 +49,11 @@ export interface NotifierOptions {
   sites: readonly { id: string; name: string; timezone: string }[];
   clock: () => number;
   log: Logger;
+  /** A predicate of the caller's on top of the suppression policy (suppression.ts). */
   suppress?: ((alarm: Alarm) => boolean) | undefined;
+  /** Maintenance and flood around an alarm now, for the escalation timer (outside any save);
+   * a saved move brings its own. */
+  surroundings?: ((alarm: Alarm) => AlarmSurroundings) | undefined;
   onDeliveryFailed?: ((row: OutboxRow) => void) | undefined;
   onDelivered?: ((row: OutboxRow) => void) | undefined;
   /** Fan-out of escalation steps (the event bus). */
@@ -97,9 +102,10 @@ export class Notifier {
       ...(o.onDeliveryFailed ? { onDeliveryFailed: o.onDeliveryFailed } : {}),
       ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}),
     });
-    this.escalation = new EscalationService({ repo: o.alarmRepo, notify: o.notify, clock: o.clock, log, suppress: o.suppress, ...(o.emit ? { emit: o.emit } : {}) });
+    const suppressNow = (alarm: Alarm): boolean => this.spared(alarm, o.surroundings?.(alarm) ?? NO_SURROUNDINGS);
+    this.escalation = new EscalationService({ repo: o.alarmRepo, notify: o.notify, clock: o.clock, log, suppress: suppressNow, ...(o.emit ? { emit: o.emit } : {}) });
     this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, log, onQueued: () => this.delivery.kick() });
-    o.alarmRepo.onSave((alarm, events, ids) => this.onAlarmSaved(alarm, events, ids));
+    o.alarmRepo.onSave((alarm, events, ids, surroundings) => this.onAlarmSaved(alarm, events, ids, surroundings));
     // Subscribed at construction, before any reading can issue an order.
     if (o.events) {
       this.unsubscribe.push(
@@ -173,8 +179,14 @@ export class Notifier {
   }
 
   /** Runs inside the alarm's save transaction: the rows commit with the move or not at all. */
-  private onAlarmSaved(alarm: Alarm, events: readonly AlarmEvent[], ids: readonly number[]): void {
+  /** The suppression policy (suppression.ts) over the alarm's surroundings, and the caller's predicate. */
+  private spared(alarm: Alarm, around: AlarmSurroundings): boolean {
+    return suppressReason(alarm, this.o.clock(), around) !== null || (this.o.suppress?.(alarm) ?? false);
+  }
+
+  private onAlarmSaved(alarm: Alarm, events: readonly AlarmEvent[], ids: readonly number[], around: AlarmSurroundings): void {
     if (!this.active) return;
+    const suppress = (a: Alarm): boolean => this.spared(a, around);
     let added = 0;
     events.forEach((event, i) => {
       let rows;
@@ -182,7 +194,7 @@ export class Notifier {
         rows = planNotifications(alarm, event, ids[i]!, {
           notify: this.o.notify,
           site: (id) => this.sites.get(id),
-          suppress: this.o.suppress,
+          suppress,
           audienceOf: (alarmId) => this.outbox.audienceOf(alarmId),
         });
       } catch (err) {
@@ -191,7 +203,7 @@ export class Notifier {
         this.o.log.error({ err, alarmId: alarm.id, kind: event.kind }, 'cannot plan notifications for an alarm step');
         return;
       }
-      if (rows.length === 0 && (event.kind === 'raised' || event.kind === 'escalated') && tierChain(this.o.notify.roster, alarm.level).length > 0 && !this.o.suppress?.(alarm)) {
+      if (rows.length === 0 && (event.kind === 'raised' || event.kind === 'escalated') && tierChain(this.o.notify.roster, alarm.level).length > 0 && !suppress(alarm)) {
         this.o.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id, level: alarm.level }, 'nobody on duty to notify of this alarm (roster gap?)');
       }
       added += this.outbox.enqueue(rows);

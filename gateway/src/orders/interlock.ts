@@ -8,7 +8,7 @@ import type { DeviceId, SiteId } from '../contract/ids.js';
 import type { Topics } from '../contract/topics.js';
 import { commandAckSchema, parseJson, statusSchema, type Command, type SiteOrder } from '../contract/command.js';
 import { LEVEL_ZH } from '../contract/levels.js';
-import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
+import { alarmText } from '../contract/alarm-text.js';
 import { ACTUATOR_POSITION_RULE, ACTUATOR_RULE } from '../contract/alarm-kind.js';
 import type { Alarm } from '../alarms/lifecycle.js';
 import type { AlarmService, DirectAlarm } from '../alarms/service.js';
@@ -126,8 +126,9 @@ export class Interlock {
   onStopWork(alarm: Alarm): StopWorkOrder {
     const existing = this.activeOrder(alarm.site);
     if (existing) return existing;
-    const info = QUANTITY_INFO[alarm.quantity as Quantity];
-    const reason = `${LEVEL_ZH[alarm.level]}预警 ${info?.zh ?? alarm.quantity} ${alarm.value} ${info?.unit ?? ''} (${alarm.device}/${alarm.channel}) — 停产停工`;
+    // Said as the alarm says itself (contract/alarm-text.ts): a rate or a dose keeps its own unit.
+    const said = alarmText(alarm, 'zh');
+    const reason = `${LEVEL_ZH[alarm.level]}预警 ${said.cause}${said.value !== null ? ` ${said.value}` : ''} — 停产停工`;
     const actuators = (this.deps.actuators.get(alarm.site) ?? []).map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind) }));
     const outcome = issueOrder({ id: randomUUID(), site: alarm.site, alarmId: alarm.id, reason, atMs: this.deps.clock(), actuators });
     this.deps.log.warn({ site: alarm.site, orderId: outcome.next.id, alarmId: alarm.id, actuators: actuators.length }, 'stop-work order issued');

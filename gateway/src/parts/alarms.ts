@@ -59,8 +59,8 @@ export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, ev
     log: log.child({ module: 'notify' }),
     emit: (alarm, event) => events.emit('alarm', { alarm, event }),
     events,
-    // Shelved, out of service, flood (never red): read when an alarm is saved.
-    suppress: (alarm) => service.suppress(alarm),
+    // Maintenance and flood around an alarm for the escalation timer (saves bring their own).
+    surroundings: (alarm) => service.surroundings(alarm),
     // A channel that fails for good is a gateway alarm until a delivery through it succeeds.
     onDeliveryFailed: (row) => system.raise(`notify-${row.channel}`, 'notify_failed', row.attempts),
     onDelivered: (row) => system.clear(`notify-${row.channel}`, 'notify_failed', 0),

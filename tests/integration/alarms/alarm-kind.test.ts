@@ -67,7 +67,7 @@ describe('alarm kinds', () => {
     });
   });
 
-  it('stores the kind the detection engine gives its transition (a rate rule is a rate alarm)', () => {
+  it('stores the kind the detection engine gives its transition, a rate alarm with its change and a dose alarm with its dose', () => {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
     const { repo, alarms } = service(dir.path);
@@ -82,6 +82,21 @@ describe('alarm kinds', () => {
     }
     expect(moved).toBeGreaterThan(0);
     expect(repo.active().map((a) => [a.ruleId, a.kind])).toEqual([['lvl-rise', 'rate']]);
+    // The change within the window that crossed 0.3 m, not the 120 m water level.
+    const rise = repo.active()[0]!;
+    expect(rise.value).toBeGreaterThanOrEqual(0.3);
+    expect(rise.value).toBeLessThan(0.5);
+
+    const dose = ruleSchema.parse({ id: 'co-dose', kind: 'dose', quantity: 'co_ppm', levels: { yellow: 1 } });
+    const coEngine = new DetectionEngine([dose]);
+    // EN 50291-1: 300 ppm must alarm within 3 min; readings every 10 s until the dose is reached.
+    for (let i = 0; i <= 18 && repo.active().length < 2; i++) {
+      for (const t of coEngine.process({ site: 'k1' as SiteId, device: 'co-01' as DeviceId, channel: 'co' as ChannelId, quantity: 'co_ppm', value: 300, tsMs: T0 + i * 10_000 })) alarms.onTransition(t);
+    }
+    const co = repo.active().find((a) => a.ruleId === 'co-dose')!;
+    expect(co.kind).toBe('dose');
+    expect(co.value).toBeGreaterThanOrEqual(1);
+    expect(co.value).toBeLessThan(1.2);
   });
 
   it('raises an actuator alarm as the actuator it is, not as a gas reading', () => {

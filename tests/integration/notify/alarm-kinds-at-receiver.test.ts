@@ -61,6 +61,7 @@ describe('alarm kinds at a real receiver', () => {
     expect(markdown.title).toMatch(/^【黄色预警】示范餐馆后厨.* 数据中断$/);
     expect(markdown.text).toMatch(/数据中断：(甲烷探测器|设备) gas-01 已 \d+ 秒未上报/);
     expect(markdown.text).not.toMatch(/%LEL|ppm/);
+    expect(markdown.text).toMatch(/\n> stale · stale · \d+:zhang:ding$/);
   });
 
   it('names the kind and the rule of a gas reading in the webhook body', async () => {

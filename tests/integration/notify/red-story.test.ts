@@ -68,6 +68,7 @@ describe('the red message tells the whole story', () => {
     expect(issued.alarmId).toBe(red.alarmId);
     expect(issued.title).toMatch(/^【停产停工令】示范餐馆后厨.* 已下达，联锁动作中$/);
     expect(issued.text).toContain('报警：甲烷报警：探测器 gas-01');
+    expect(issued.text).toContain('停产停工令：红色(I级)预警 甲烷报警：探测器 gas-01 70 %LEL — 停产停工');
     expect(issued.text).toContain('阀门 valve-01：关闭指令已发送（第 1 次），等待确认');
     expect(issued.text).toContain('风机 fan-01：启动指令已发送（第 1 次），等待确认');
     expect(issued.interlock!.map((c) => [c.device, c.state])).toEqual([['valve-01', 'commanded'], ['fan-01', 'commanded']]);

@@ -48,9 +48,13 @@ export function dingtalkBody(m: Outgoing, atLevels: readonly string[]): string {
   const mobiles = dingtalkMentions(m, atLevels);
   const mention = mobiles.length > 0 ? `\n\n${mobiles.map((x) => `@${x}`).join(' ')}` : '';
   // The key goes in the text too: DingTalk has no idempotency field, a reader can see repeats.
+  // So do the alarm's kind and rule, which a robot message has no field for either.
+  const { kind, ruleId } = m.data;
+  // (Rows queued before alarms carried their kind have the step in `kind` and no `notice`.)
+  const tags = 'notice' in m.data ? [kind, ruleId].filter((x): x is string => typeof x === 'string' && x !== '') : [];
   return JSON.stringify({
     msgtype: 'markdown',
-    markdown: { title: m.title, text: `${m.markdown}${mention}\n\n> ${m.key}` },
+    markdown: { title: m.title, text: `${m.markdown}${mention}\n\n> ${[...tags, m.key].join(' · ')}` },
     at: { atMobiles: mobiles, isAtAll: false },
   });
 }

@@ -27,9 +27,15 @@ export function fillTemplate(template: string, values: Record<string, string>, e
   return template.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => (name in values ? escape(values[name]!) : whole));
 }
 
-export function smsText(m: Outgoing, maxChars: number): string {
+/** Title, what happened (`数据中断：甲烷探测器 gas-01 已 112 秒未上报`) and the link; the cause goes
+ * first when the message would be too long, the link last, so a phone can still open the alarm. */
+export function smsText(m: Pick<Outgoing, 'title' | 'link' | 'data'>, maxChars: number): string {
+  const fits = (t: string) => [...t].length <= maxChars;
+  const cause = typeof m.data.cause === 'string' ? m.data.cause : null;
+  const full = cause ? `${m.title} ${cause} ${m.link}` : null;
+  if (full && fits(full)) return full;
   const text = `${m.title} ${m.link}`;
-  return [...text].length <= maxChars ? text : `${[...text].slice(0, maxChars - 1).join('')}…`;
+  return fits(text) ? text : `${[...text].slice(0, maxChars - 1).join('')}…`;
 }
 
 export function smsChannel(o: SmsOptions): Channel {
