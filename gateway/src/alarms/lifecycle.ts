@@ -38,6 +38,14 @@ export interface Alarm {
   shelveReason: string | null;
   /** The level the officer saw when shelving: a rise above it un-shelves (see applyLevel). */
   shelvedLevel: Level | null;
+  /**
+   * How far the gateway's clock ran ahead of the alarm's own time (the time of the readings that
+   * move it) at its latest reading: the service times the stale flag, a held clear and officers'
+   * acts in the alarm's own time (service.ts alarmTime). Stored with the alarm, so a restarted
+   * gateway keeps an alarm raised from replayed readings in its own time. Absent or null: the
+   * alarm runs on gateway time (a direct alarm, a row from before the column).
+   */
+  clockLeadMs?: number | null;
 }
 
 export type AlarmEventKind =

@@ -88,15 +88,6 @@ export class AlarmService {
   private readonly chatter: ChatterGuard;
   /** Alarms already flagged stale (in memory: a restart may flag one again, which is harmless). */
   private readonly staleFlagged = new Set<string>();
-  /**
-   * How far the gateway's clock runs ahead of an alarm's own time (the time of the readings that
-   * move it), per open alarm, as of its latest reading: its stale flag, its held clear and the
-   * officers' acknowledgement and close are timed in the alarm's own time, so an alarm raised
-   * from readings replayed from yesterday is not flagged as a day old at once, its events stay
-   * in order and its time-to-acknowledge is the real one. In memory: an alarm restored at start
-   * counts in gateway time until its next reading.
-   */
-  private readonly clockLeadMs = new Map<string, number>();
   /** Shelf expiry per alarm id, for every alarm still carrying a shelf (active or not). */
   private readonly shelfUntil = new Map<string, number>();
   private readonly floods = new Map<string, FloodState>();
@@ -168,9 +159,9 @@ export class AlarmService {
     if (crossing) this.heldClears.delete(key);
     const kind = t.alarmKind ?? alarmKindOfRule(t.ruleId);
     const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
-    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events);
-    if (moved !== undefined && isOpen(moved)) this.clockLeadMs.set(moved.id, now - t.atMs);
-    return moved;
+    // How far the gateway's clock runs ahead of this reading's time: the alarm keeps it (and
+    // stores it) so its stale flag, held clear and officers' acts are timed in its own time.
+    return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, now - t.atMs);
   }
 
   /**
@@ -204,6 +195,7 @@ export class AlarmService {
     atMs: number,
     now: number,
     withEvents: (alarm: Alarm, moved: readonly AlarmEvent[]) => readonly AlarmEvent[] = (_, moved) => moved,
+    clockLeadMs?: number,
   ): Alarm | undefined {
     let outcome: Outcome;
     if (current === undefined) {
@@ -216,8 +208,8 @@ export class AlarmService {
         return current;
       }
     }
-    const alarm = outcome.next;
-    if (outcome.events.length === 0) return alarm; // already at that level
+    if (outcome.events.length === 0) return outcome.next; // already at that level
+    const alarm = clockLeadMs === undefined ? outcome.next : { ...outcome.next, clockLeadMs };
     const events = withEvents(alarm, outcome.events);
     // The flood is counted before the save, so suppress() in a save hook already sees it.
     const floodMove = current === undefined ? this.countForFlood(alarm, now) : null;
@@ -235,9 +227,13 @@ export class AlarmService {
     this.endFloods(nowMs);
   }
 
-  /** The alarm's own time when the gateway's clock reads `nowMs` (see clockLeadMs). */
+  /**
+   * The alarm's own time when the gateway's clock reads `nowMs` (lifecycle.ts clockLeadMs): an
+   * alarm raised from readings replayed from yesterday is not flagged as a day old at once, its
+   * events stay in order and its time-to-acknowledge is the real one, before and after a restart.
+   */
   private alarmTime(alarm: Alarm, nowMs: number): number {
-    return nowMs - (this.clockLeadMs.get(alarm.id) ?? 0);
+    return nowMs - (alarm.clockLeadMs ?? 0);
   }
 
   private flagStale(nowMs: number): void {
@@ -346,7 +342,6 @@ export class AlarmService {
     const active = alarm.state === 'active_unacked' || alarm.state === 'active_acked';
     if (active) this.activeByEpisode.set(key, alarm);
     else if (this.activeByEpisode.get(key)?.id === alarm.id) this.activeByEpisode.delete(key);
-    if (!isOpen(alarm)) this.clockLeadMs.delete(alarm.id);
     if (alarm.shelvedUntilMs !== null) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs);
     else this.shelfUntil.delete(alarm.id);
   }
