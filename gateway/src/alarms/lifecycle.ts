@@ -46,6 +46,13 @@ export interface Alarm {
    * alarm runs on gateway time (a direct alarm, a row from before the column).
    */
   clockLeadMs?: number | null;
+  /** A rate alarm's rule window in seconds (its value is the change within it); else absent or null. */
+  rateWindowS?: number | null;
+  /** A rate alarm's speed at its latest move, per second in the quantity's unit, negative for a
+   * fall (detect/rate.ts rateSpeedPerS): what its text says as m/h or %LEL/min. */
+  ratePerS?: number | null;
+  /** The speed recorded with peakValue (when peakLevel was last raised). */
+  peakRatePerS?: number | null;
 }
 
 export type AlarmEventKind =
@@ -162,6 +169,8 @@ export function raiseAlarm(input: {
   level: Level;
   value: number;
   atMs: number;
+  /** A rate alarm's speed (per second) and its rule's window (s). */
+  rate?: { perS: number; windowS: number } | undefined;
 }): Outcome {
   const next: Alarm = {
     id: input.id,
@@ -188,6 +197,7 @@ export function raiseAlarm(input: {
     shelvedBy: null,
     shelveReason: null,
     shelvedLevel: null,
+    ...(input.rate ? { rateWindowS: input.rate.windowS, ratePerS: input.rate.perS, peakRatePerS: input.rate.perS } : {}),
   };
   return { next, events: [event(next, 'raised', null, input.level, input.value, input.atMs)] };
 }
@@ -197,16 +207,18 @@ export function raiseAlarm(input: {
  * has cleared. A cleared or closed alarm is not revived (NOT_ACTIVE): a new episode is a new
  * alarm (raiseAlarm), so each episode keeps its own peak and its own sign-off.
  */
-export function applyLevel(alarm: Alarm, to: Level | null, value: number, sourceAtMs: number): Outcome {
+export function applyLevel(alarm: Alarm, to: Level | null, value: number, sourceAtMs: number, ratePerS?: number): Outcome {
   if (!isActive(alarm.state)) return refuse(alarm, 'NOT_ACTIVE');
   if (to === alarm.level) return { next: alarm, events: [] };
   const atMs = stamp(alarm, sourceAtMs);
+  // A rate alarm's speed moves with its value (`ratePerS`: the speed at this move, if it has one).
+  const speed = ratePerS === undefined ? {} : { ratePerS };
 
   if (to === null) {
     // The ack state carries over: an acknowledged alarm that clears needs nobody (unless its
     // peak needs rectification, see isOpen); an unacknowledged one still waits for an ack.
     const state: AlarmState = alarm.state === 'active_acked' ? 'cleared' : 'cleared_unacked';
-    const next: Alarm = { ...alarm, state, value, updatedAtMs: atMs, clearedAtMs: atMs };
+    const next: Alarm = { ...alarm, ...speed, state, value, updatedAtMs: atMs, clearedAtMs: atMs };
     return { next, events: [event(next, 'cleared', alarm.level, null, value, atMs)] };
   }
 
@@ -218,6 +230,8 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, source
     const raisesPeak = levelRank(to) > levelRank(alarm.peakLevel);
     const next: Alarm = {
       ...alarm,
+      ...speed,
+      ...(raisesPeak && ratePerS !== undefined ? { peakRatePerS: ratePerS } : {}),
       level: to,
       peakLevel: maxLevel(alarm.peakLevel, to) ?? to,
       peakValue: raisesPeak ? value : alarm.peakValue,
@@ -240,7 +254,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, source
   }
 
   // Lower but still alarming: the peak is kept (it decides rectification) and so is the ack.
-  const next: Alarm = { ...alarm, level: to, value, updatedAtMs: atMs };
+  const next: Alarm = { ...alarm, ...speed, level: to, value, updatedAtMs: atMs };
   return { next, events: [event(next, 'deescalated', alarm.level, to, value, atMs)] };
 }
 

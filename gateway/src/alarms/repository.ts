@@ -39,6 +39,11 @@ const ALARM_MIGRATIONS = [
   // How far the gateway's clock ran ahead of the alarm's readings (lifecycle.ts clockLeadMs), so
   // a restart keeps an alarm raised from replayed readings in its own time. NULL: gateway time.
   `ALTER TABLE alarm ADD COLUMN clock_lead_ms INTEGER;`,
+  // A rate alarm's rule window and its speed now and at its peak (lifecycle.ts), so the API and
+  // every channel say the same rate (m/h, %LEL/min) after a restart. NULL for other kinds.
+  `ALTER TABLE alarm ADD COLUMN rate_window_s REAL;
+   ALTER TABLE alarm ADD COLUMN rate_per_s REAL;
+   ALTER TABLE alarm ADD COLUMN peak_rate_per_s REAL;`,
 ];
 
 export interface AlarmFilter {
@@ -75,6 +80,9 @@ interface AlarmRow {
   shelve_reason: string | null;
   shelved_level: Level | null;
   clock_lead_ms: number | null;
+  rate_window_s: number | null;
+  rate_per_s: number | null;
+  peak_rate_per_s: number | null;
 }
 
 /** A kind this gateway does not know (written by a newer one) reads as a threshold alarm. */
@@ -109,12 +117,15 @@ function fromRow(r: AlarmRow): Alarm {
     shelveReason: r.shelve_reason,
     shelvedLevel: r.shelved_level,
     clockLeadMs: r.clock_lead_ms,
+    rateWindowS: r.rate_window_s,
+    ratePerS: r.rate_per_s,
+    peakRatePerS: r.peak_rate_per_s,
   };
 }
 
 /** The upsert's parameters: fields an alarm may lack (written before they existed) as NULL. */
 function toRow(a: Alarm): Alarm {
-  return { ...a, clockLeadMs: a.clockLeadMs ?? null };
+  return { ...a, clockLeadMs: a.clockLeadMs ?? null, rateWindowS: a.rateWindowS ?? null, ratePerS: a.ratePerS ?? null, peakRatePerS: a.peakRatePerS ?? null };
 }
 
 /** Runs inside the transaction that saves an alarm's move, with the ids its events were given
@@ -145,17 +156,20 @@ export class AlarmRepository {
     this.upsert = db.prepare(
       `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state,
          raised_at_ms, updated_at_ms, cleared_at_ms, acked_at_ms, acked_by, closed_at_ms, closed_by, close_note,
-         shelved_until_ms, shelved_by, shelve_reason, shelved_level, clock_lead_ms)
+         shelved_until_ms, shelved_by, shelve_reason, shelved_level, clock_lead_ms,
+         rate_window_s, rate_per_s, peak_rate_per_s)
        VALUES (@id, @site, @device, @channel, @quantity, @ruleId, @kind, @level, @peakLevel, @value, @peakValue, @state,
          @raisedAtMs, @updatedAtMs, @clearedAtMs, @ackedAtMs, @ackedBy, @closedAtMs, @closedBy, @closeNote,
-         @shelvedUntilMs, @shelvedBy, @shelveReason, @shelvedLevel, @clockLeadMs)
+         @shelvedUntilMs, @shelvedBy, @shelveReason, @shelvedLevel, @clockLeadMs,
+         @rateWindowS, @ratePerS, @peakRatePerS)
        ON CONFLICT (id) DO UPDATE SET level = excluded.level, peak_level = excluded.peak_level, value = excluded.value,
          peak_value = excluded.peak_value, state = excluded.state, updated_at_ms = excluded.updated_at_ms,
          cleared_at_ms = excluded.cleared_at_ms, acked_at_ms = excluded.acked_at_ms, acked_by = excluded.acked_by,
          closed_at_ms = excluded.closed_at_ms, closed_by = excluded.closed_by, close_note = excluded.close_note,
          shelved_until_ms = excluded.shelved_until_ms, shelved_by = excluded.shelved_by,
          shelve_reason = excluded.shelve_reason, shelved_level = excluded.shelved_level,
-         clock_lead_ms = excluded.clock_lead_ms`,
+         clock_lead_ms = excluded.clock_lead_ms, rate_window_s = excluded.rate_window_s,
+         rate_per_s = excluded.rate_per_s, peak_rate_per_s = excluded.peak_rate_per_s`,
     );
     this.insertEvent = db.prepare(
       `INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note)

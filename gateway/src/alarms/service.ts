@@ -161,7 +161,7 @@ export class AlarmService {
     const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
     // How far the gateway's clock runs ahead of this reading's time: the alarm keeps it (and
     // stores it) so its stale flag, held clear and officers' acts are timed in its own time.
-    return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, now - t.atMs);
+    return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, { clockLeadMs: now - t.atMs, rate: t.rate });
   }
 
   /**
@@ -195,21 +195,21 @@ export class AlarmService {
     atMs: number,
     now: number,
     withEvents: (alarm: Alarm, moved: readonly AlarmEvent[]) => readonly AlarmEvent[] = (_, moved) => moved,
-    clockLeadMs?: number,
+    reading?: { clockLeadMs: number; rate: LevelTransition['rate'] },
   ): Alarm | undefined {
     let outcome: Outcome;
     if (current === undefined) {
       if (to === null) return undefined; // cleared a level no alarm holds (restored cold): nothing to do
-      outcome = raiseAlarm({ id: randomUUID(), ...identity, level: to, value, atMs });
+      outcome = raiseAlarm({ id: randomUUID(), ...identity, level: to, value, atMs, rate: reading?.rate });
     } else {
-      outcome = applyLevel(current, to, value, atMs);
+      outcome = applyLevel(current, to, value, atMs, reading?.rate?.perS);
       if (outcome.rejected) {
         this.log.error({ alarmId: current.id, rejected: outcome.rejected, to }, 'transition refused by the alarm lifecycle');
         return current;
       }
     }
     if (outcome.events.length === 0) return outcome.next; // already at that level
-    const alarm = clockLeadMs === undefined ? outcome.next : { ...outcome.next, clockLeadMs };
+    const alarm = reading === undefined ? outcome.next : { ...outcome.next, clockLeadMs: reading.clockLeadMs };
     const events = withEvents(alarm, outcome.events);
     // The flood is counted before the save, so suppress() in a save hook already sees it.
     const floodMove = current === undefined ? this.countForFlood(alarm, now) : null;
@@ -254,7 +254,7 @@ export class AlarmService {
       this.heldClears.delete(key);
       const current = this.activeByEpisode.get(key);
       if (held === undefined || current === undefined) continue;
-      const outcome = applyLevel(current, null, valueOf(held), this.alarmTime(current, nowMs));
+      const outcome = applyLevel(current, null, valueOf(held), this.alarmTime(current, nowMs), held.rate?.perS);
       if (outcome.rejected) continue;
       this.persist(outcome.next, outcome.events);
     }

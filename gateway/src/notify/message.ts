@@ -25,6 +25,10 @@ export interface AlarmFacts {
   value: number;
   /** The episode's worst value (defaults to `value`). */
   peakValue?: number;
+  /** A rate alarm's window and speed (lifecycle.ts): its value is then said as m/h or %LEL/min. */
+  rateWindowS?: number | null;
+  ratePerS?: number | null;
+  peakRatePerS?: number | null;
   raisedAtMs: number;
 }
 
