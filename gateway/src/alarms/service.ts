@@ -17,7 +17,7 @@ import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
 import { OutOfServiceRegister, type OutOfServiceInput } from './out-of-service-register.js';
 import type { OutOfService, OutOfServiceOutcome } from './out-of-service.js';
 import type { AlarmRepository } from './repository.js';
-import { suppressReason, type AlarmSurroundings, type SuppressReason } from '../notify/suppression.js';
+import { suppressReason, type AlarmSurroundings, type StopWorkNotice, type SuppressReason } from '../notify/suppression.js';
 
 function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
   return `${a.site}/${a.device}/${a.channel}/${a.ruleId}`;
@@ -141,8 +141,12 @@ export class AlarmService {
     return levels;
   }
 
-  /** Applies one transition from the detection engine and returns the alarm it moved. */
-  onTransition(t: LevelTransition): Alarm | undefined {
+  /**
+   * Applies one transition from the detection engine and returns the alarm it moved. `stopWork`:
+   * the order this red move issues right after (the pipeline's decision), saved with the move so
+   * the red message says it.
+   */
+  onTransition(t: LevelTransition, stopWork?: StopWorkNotice): Alarm | undefined {
     const key = episodeKey(t);
     const current = this.activeByEpisode.get(key);
     const now = this.clock();
@@ -161,7 +165,7 @@ export class AlarmService {
     const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
     // How far the gateway's clock runs ahead of this reading's time: the alarm keeps it (and
     // stores it) so its stale flag, held clear and officers' acts are timed in its own time.
-    return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, { clockLeadMs: now - t.atMs, rate: t.rate });
+    return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, { clockLeadMs: now - t.atMs, rate: t.rate, stopWork });
   }
 
   /**
@@ -195,7 +199,7 @@ export class AlarmService {
     atMs: number,
     now: number,
     withEvents: (alarm: Alarm, moved: readonly AlarmEvent[]) => readonly AlarmEvent[] = (_, moved) => moved,
-    reading?: { clockLeadMs: number; rate: LevelTransition['rate'] },
+    reading?: { clockLeadMs: number; rate: LevelTransition['rate']; stopWork: StopWorkNotice | undefined },
   ): Alarm | undefined {
     let outcome: Outcome;
     if (current === undefined) {
@@ -213,7 +217,7 @@ export class AlarmService {
     const events = withEvents(alarm, outcome.events);
     // The flood is counted before the save, so suppress() in a save hook already sees it.
     const floodMove = current === undefined ? this.countForFlood(alarm, now) : null;
-    this.persist(alarm, events);
+    this.persist(alarm, events, false, reading?.stopWork);
     if (floodMove) this.moveFloodAlarm(alarm.site, now);
     return alarm;
   }
@@ -319,8 +323,9 @@ export class AlarmService {
    * An officer's act is the exception (`byOfficer`): it throws, so the officer is told that it
    * did not take, rather than shown an acknowledgement that a crash would forget.
    */
-  private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false): void {
-    const report = this.saves.save({ alarm, events, surroundings: this.surroundings(alarm) }, byOfficer);
+  private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false, stopWork?: StopWorkNotice): void {
+    const around = this.surroundings(alarm);
+    const report = this.saves.save({ alarm, events, surroundings: stopWork ? { ...around, stopWork } : around }, byOfficer);
     this.remember(alarm);
     for (const event of events) this.events.emit('alarm', { alarm, event });
     report();
