@@ -237,6 +237,19 @@ export class AlarmRepository {
     return (this.db.prepare("SELECT * FROM alarm WHERE state IN ('active_unacked', 'active_acked')").all() as AlarmRow[]).map(fromRow);
   }
 
+  /** Ids of active alarms already flagged as ISA-18.2 stale alarms: a restart flags none twice. */
+  staleFlaggedActive(): string[] {
+    return this.db
+      .prepare(
+        // From the active alarms (alarm_by_state) to their events (alarm_event_by_alarm): never a
+        // walk of the whole event history.
+        `SELECT a.id FROM alarm a WHERE a.state IN ('active_unacked', 'active_acked')
+         AND EXISTS (SELECT 1 FROM alarm_event e WHERE e.alarm_id = a.id AND e.kind = 'stale_alarm')`,
+      )
+      .pluck()
+      .all() as string[];
+  }
+
   /** Alarms with a shelf still recorded (active or not): the service expires them. */
   shelved(): Alarm[] {
     return (this.db.prepare('SELECT * FROM alarm WHERE shelved_until_ms IS NOT NULL').all() as AlarmRow[]).map(fromRow);

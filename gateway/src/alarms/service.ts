@@ -86,7 +86,7 @@ export class AlarmService {
   /** Clears held back from chattering sources until they are stable (ISA-18.2). */
   private readonly heldClears = new Map<string, LevelTransition>();
   private readonly chatter: ChatterGuard;
-  /** Alarms already flagged stale (in memory: a restart may flag one again, which is harmless). */
+  /** Alarms already flagged stale (loaded at start from their events, so none is flagged twice). */
   private readonly staleFlagged = new Set<string>();
   /** Shelf expiry per alarm id, for every alarm still carrying a shelf (active or not). */
   private readonly shelfUntil = new Map<string, number>();
@@ -124,6 +124,7 @@ export class AlarmService {
       if (isFloodAlarm(alarm)) this.floods.set(alarm.site, restoreFlood(alarm.raisedAtMs, alarm.value, alarm.level, now));
     }
     for (const alarm of repo.shelved()) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs!);
+    for (const id of repo.staleFlaggedActive()) this.staleFlagged.add(id);
   }
 
   /** Active alarms loaded at start; the engine restores its levels from them. */

@@ -80,3 +80,32 @@ describe('an alarm raised from readings replayed from yesterday, across a restar
     expect(second.repo.get(alarm.id)!.ackedAtMs! - YESTERDAY).toBe(120_000);
   });
 });
+
+describe('an alarm flagged stale before a restart', () => {
+  it('is not flagged again by the restarted gateway', () => {
+    const d = tempDir();
+    const path = d.path;
+    let now = TODAY;
+    const open = () => {
+      const db = openStateDb(path);
+      const repo = new AlarmRepository(db);
+      return { db, repo, alarms: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger() }) };
+    };
+    const first = open();
+    try {
+      const alarm = first.alarms.onTransition({ kind: 'level', site: 'k1' as SiteId, device: 'gas-01' as DeviceId, channel: 'ch4' as ChannelId, quantity: 'methane_lel', ruleId: 'kitchen-methane', alarmKind: 'threshold', from: null, to: 'yellow', value: 26, atMs: now, stopWork: false })!;
+      now += 24 * H + 1000;
+      first.alarms.tick(now);
+      expect(first.repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised', 'stale_alarm']);
+      first.db.close();
+
+      now += 60_000;
+      const second = open();
+      second.alarms.tick(now);
+      expect(second.repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised', 'stale_alarm']);
+      second.db.close();
+    } finally {
+      d.remove();
+    }
+  });
+});
