@@ -1,6 +1,6 @@
 // Starts a real Mosquitto for a test, configured from the shipped broker/mosquitto/shaobing.conf
 // and acl.example (only the listener, files and paths are replaced), and stops it afterwards.
-// testcontainers is not a dependency (STACK.md: no Docker engine on this machine kind), so the
+// testcontainers is not a dependency (a Docker engine is not to be assumed on a test machine), so the
 // local binary is used; CI installs it with `apt-get install mosquitto`.
 
 import { stopProcess, waitForPort } from './process.js';

@@ -1,4 +1,4 @@
-// The daily duty briefing (值班日报, issue 6) as the API serves it: the figures, Markdown and HTML
+// The daily duty briefing (值班日报) as the API serves it: the figures, Markdown and HTML
 // of one duty day for a region, and the same HTML as a page an officer opens in the browser.
 // A date names the briefing as it is sent: the duty day that ends that local date at
 // notify.briefing.at (the handover), in the roster's time zone.

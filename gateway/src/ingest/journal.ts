@@ -1,7 +1,7 @@
 // Group commit: what a QoS1 PUBACK means. Messages are appended in arrival order and committed in
 // one SQLite transaction every few milliseconds; each message's callback runs only after the
 // transaction holding it committed, in FIFO order, so the broker acknowledges nothing that is
-// only in memory (DESIGN.md, Taking a reading). Issue 7: the INSERTs and the COMMIT (its fsync
+// only in memory (docs/architecture.md, the acknowledgement contract). The INSERTs and the COMMIT (its fsync
 // blocked the event loop 5–15 ms) run in a worker thread with its own connection
 // (journal-worker.ts); one batch is in flight there while the next one fills here.
 

@@ -1,4 +1,4 @@
-// Which alarm steps notify whom (DESIGN.md, Warning levels: notify the duty officer from yellow
+// Which alarm steps notify whom (the duty officer hears of yellow and
 // up). Pure but for the injected lookups: an alarm step and the roster in, outbox rows out. Runs
 // inside the alarm's save transaction, through the notifier's AlarmRepository.onSave hook.
 //
