@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DeviceFleet, SimulatedValve } from './load.js';
 import { mountSmallDisk, type SmallDisk } from './disk.js';
 import { countAlarms, detectorLogins, faultSite, leakReadings, LEAK_DEVICE, loadLabel, missingFromSqliteStore, say, sleep, until, VALVE_LOGIN, type ScenarioOptions, type ScenarioRow } from './scenarios-common.js';
-import { freePort } from '../../support/gateway-process.js';
+import { freePort } from '../../support/process.js';
 import { startTestGateway, testConfig } from '../../support/gateway.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
