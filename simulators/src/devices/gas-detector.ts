@@ -65,7 +65,7 @@ export function connectDevice(o: DeviceConnectionOptions, onConnect?: (client: M
     username: deviceKey(ref),
     password: o.password,
     // A fixed client id and clean: false keep the session, so QoS1 messages that were not yet
-    // acknowledged are resent after a reconnect (docs/device-protocol.md, Telemetry).
+    // acknowledged are resent after a reconnect (docs/device-protocol.md, Connection).
     clientId: `${o.site}-${o.device}`,
     clean: false,
     protocolVersion: 4,
