@@ -178,7 +178,8 @@ export type InfluxConfig = z.infer<typeof influxSchema>;
 const storageSchema = z
   .object({
     dataDir: z.string().default('./data'),
-    /** FULL survives power loss, NORMAL only a killed process (docs/architecture.md, the acknowledgement contract). */
+    /** FULL survives power loss, NORMAL only a killed process (docs/architecture.md, the
+     * acknowledgement contract). */
     synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
     commitIntervalMs: z.number().positive().max(1000).default(5),
     maxBatch: z.number().int().positive().default(5000),

@@ -141,7 +141,8 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
       return;
     }
     // Fail-safe after a reboot: an active retained order means the site must be safe now, even
-    // if the command itself was lost. A lifted order changes nothing (docs/device-protocol.md, The site order).
+    // if the command itself was lost. A lifted order changes nothing (docs/device-protocol.md,
+    // The site order).
     if (parsed.value.state === 'active') void goSafe('order');
   }
 

@@ -1,6 +1,7 @@
 // The gateway behind a real Mosquitto (broker.mode: external), configured from the shipped
 // broker/mosquitto/shaobing.conf and acl.example: the gateway acknowledges a reading to the broker
-// only once it is in the journal, so a gateway that dies loses nothing (docs/architecture.md, the acknowledgement contract).
+// only once it is in the journal, so a gateway that dies loses nothing (docs/architecture.md,
+// the acknowledgement contract).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
