@@ -8,6 +8,7 @@ import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
 import { isReadingKind, type AlarmKind } from '../contract/alarm-kind.js';
 import { alarmText, withKind, type AlarmText, type Language } from '../contract/alarm-text.js';
 import { formatLocal } from './local-time.js';
+import { escapeHtml } from './html.js';
 
 export type { Language };
 export type NoticeKind = 'raised' | 'escalated' | 'cleared' | 'escalation' | 'reminder';
@@ -116,10 +117,6 @@ function headline(input: NoticeInput, said: AlarmText, reading: boolean): string
     case 'reminder':
       return `[Reminder] ${input.siteName}: ${named} ${level} still unacknowledged (${minutes} min)`;
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export function renderMessage(input: NoticeInput): Message {
