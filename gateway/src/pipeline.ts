@@ -19,7 +19,7 @@ import type { Logger } from './log.js';
 /**
  * Which quantity each channel of each device measures: from config, never from the payload.
  * Devices of the same profile (same channels, same quantities, same order) share one map: a
- * fleet of 50 000 identical detectors holds one, not 50 000 small maps (issue 7, memory).
+ * fleet of 50 000 identical detectors holds one, not 50 000 small maps.
  */
 export function channelProfiles(config: Config): Map<string, ReadonlyMap<string, Quantity>> {
   const profiles = new Map<string, ReadonlyMap<string, Quantity>>();

@@ -1,4 +1,4 @@
-// The alarm state machine after ISA-18.2 (DESIGN.md, "Alarm lifecycle"): pure functions over plain
+// The alarm state machine after ISA-18.2: pure functions over plain
 // data. Time is a parameter; an illegal move comes back as `rejected`, never as a throw, so the
 // service decides what to tell the officer (after SignalK's alarm, but as data).
 
@@ -111,14 +111,14 @@ function later(a: number, b: number): number {
 /**
  * The time a move is stamped with, row and event alike: never before the alarm's last move. A
  * backward step of the gateway clock (or a detector whose clock lags the officer's) would
- * otherwise record an alarm cleared, acknowledged or closed before it was raised (issue 8, Clock
- * trouble), and durations in the alarm-system metrics would come out negative.
+ * otherwise record an alarm cleared, acknowledged or closed before it was raised (a gateway
+ * clock stepped back), and durations in the alarm-system metrics would come out negative.
  */
 export function stamp(alarm: Alarm, atMs: number): number {
   return later(alarm.updatedAtMs, atMs);
 }
 
-/** Orange and red alarms are closed only with a rectification note (整改销号): DESIGN.md. */
+/** Orange and red alarms are closed only with a rectification note (整改销号). */
 export function needsRectification(level: Level): boolean {
   return levelRank(level) >= levelRank('orange');
 }
@@ -243,7 +243,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, source
     };
     const escalated = event(next, 'escalated', alarm.level, to, value, atMs);
     if (alarm.shelvedLevel !== null && levelRank(to) > levelRank(alarm.shelvedLevel)) {
-      // Decision (issue 3): a rise above the level the officer shelved ends the shelf. ISA-18.2
+      // Decision: a rise above the level the officer shelved ends the shelf. ISA-18.2
       // lets shelving suppress the alarm, but the officer judged a nuisance at that level, not the
       // worse condition now present; a safety engineer wants it seen again (and red is never
       // suppressed at all, see service.suppress).

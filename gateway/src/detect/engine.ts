@@ -1,4 +1,4 @@
-// The detection engine: one reading in, level transitions out (DESIGN.md, Data flow). Pure in
+// The detection engine: one reading in, level transitions out (docs/architecture.md). Pure in
 // the sense that matters: no I/O, no clock; it owns a map of per-sensor states and nothing else.
 // Every rule kind (threshold, rate, dose) is a compiled rule; the sensors a list of rules watches
 // keep all their rules' states in one slot each of a shared Float64Array (state-slab.ts), so a

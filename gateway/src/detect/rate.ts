@@ -1,4 +1,4 @@
-// Rate of change over a sliding window of reading time (issue 3: water rising 0.3 m in an hour,
+// Rate of change over a sliding window of reading time (e.g. water rising 0.3 m in an hour,
 // methane rising 5 %LEL within a minute), robust to a single spike, O(1) amortised per reading.
 //
 // Estimator. Each reading x_i is first passed through a median of three, f_i = median(x_i,
@@ -28,7 +28,7 @@ import { levelRank, type Level } from '../contract/levels.js';
 import type { RateRule } from '../config/schema.js';
 import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_SIZE, LEVEL, packLatch, setPoints, toMs, unpackLatch, stepPacked, type LatchSpec, type LatchState, type Packed, type PackedKind, type RuleStep } from './threshold.js';
 
-/** Buckets per window: the resolution of the window's start (issue 3: windowS/30). */
+/** Buckets per window: the resolution of the window's start (windowS/30). */
 export const RATE_BUCKETS = 30;
 const CAP = RATE_BUCKETS + 1; // deque entries: one per bucket of the window, the current one included
 

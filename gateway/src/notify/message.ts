@@ -8,6 +8,7 @@ import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
 import { isReadingKind, type AlarmKind } from '../contract/alarm-kind.js';
 import { alarmText, withKind, type AlarmText, type Language } from '../contract/alarm-text.js';
 import { formatLocal } from './local-time.js';
+import { escapeHtml } from './html.js';
 import type { StopWorkNotice } from './suppression.js';
 
 export type { Language };
@@ -141,10 +142,6 @@ function stopWorkLine(s: StopWorkNotice, lang: Language): string {
 function stopWorkTitle(s: StopWorkNotice, lang: Language): string {
   if (lang === 'zh') return s.alreadyInForce ? '，停产停工令执行中' : '，已下达停产停工令';
   return s.alreadyInForce ? ', stop-work order in force' : ', stop-work order issued';
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export function renderMessage(input: NoticeInput): Message {

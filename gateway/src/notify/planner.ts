@@ -1,6 +1,6 @@
-// Which alarm steps notify whom (DESIGN.md, Warning levels: notify the duty officer from yellow
-// up). Pure but for the injected lookups: an alarm step and the roster in, outbox rows out. Runs
-// inside the alarm's save transaction, through the notifier's AlarmRepository.onSave hook.
+// Which alarm steps notify whom (the duty officer hears of yellow and up). Pure but for the
+// injected lookups: an alarm step and the roster in, outbox rows out. Runs inside the alarm's
+// save transaction, through the notifier's AlarmRepository.onSave hook.
 //
 //   raised, escalated (level rose) → the first tier of the level's chain that has someone on duty
 //   escalation (climb), reminder   → the tier named on the event (escalation.ts records them), or

@@ -85,7 +85,7 @@ export class Interlock {
     await ingress.subscribe(topics.filters.cmdAck, (topic, payload) => this.onAck(topic, payload));
     for (const order of [...this.active.values()]) {
       // aedes forgets retained messages on restart: publish the order again and re-send what no
-      // actuator confirmed (DESIGN.md, Taking a reading).
+      // actuator confirmed.
       this.apply(resumeAfterRestart(order, clock()));
     }
     const every = Math.max(50, Math.min(500, Math.floor(policy.ackTimeoutMs / 4)));
