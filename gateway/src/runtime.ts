@@ -32,6 +32,7 @@ import { isHealthRule, SensorHealth, type WatchedChannel } from './detect/health
 import { AlarmRepository } from './alarms/repository.js';
 import { AlarmService } from './alarms/service.js';
 import { SystemAlarms } from './alarms/system-alarms.js';
+import { apiConnectionBound, descriptorLimit, DescriptorWatch } from './descriptors.js';
 import { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import { Interlock, type Actuator } from './orders/interlock.js';
@@ -277,8 +278,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     undo.push(() => notifier.stop());
     notifier.start();
     await trackDeviceStatus(stateDb, ingress, topics, events, clock, log.child({ module: 'status' }), (ref, state, atMs) => path.deviceStatus(ref, state, atMs));
+    // Out of descriptors: a gateway alarm while it lasts; counted every 5 s (a readdir of /proc).
+    const fdLimit = descriptorLimit();
+    const descriptors = new DescriptorWatch(
+      fdLimit,
+      (open, limit) => {
+        log.error({ open, limit }, 'file descriptors nearly exhausted: devices and officers may be refused');
+        systemAlarm('descriptors_exhausted', () => system.raise('process', 'descriptors_exhausted', open));
+      },
+      (open) => systemAlarm('descriptors_exhausted cleared', () => system.clear('process', 'descriptors_exhausted', open)),
+    );
+    let ticks = 0;
     const healthTimer = setInterval(() => {
       try {
+        if (++ticks % 5 === 0) descriptors.check();
         path.tick(clock());
         // The overflow alarm lasts while the backlog is high; it ends once the store catches up.
         if (telemetry instanceof InfluxTelemetryStore && !telemetry.backlogHigh()) system.clear('spool', 'spool_overflow', telemetry.stats.dropped);
@@ -308,7 +321,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         ready: () => ingress.isReady() && journalDb.open,
         log,
         clock,
-        options: config.api,
+        // At most half the descriptors for HTTP: MQTT devices keep the rest (descriptors.ts).
+        options: { ...config.api, maxConnections: apiConnectionBound(config.api.maxConnections, fdLimit) },
+        onAcceptError: (err) => {
+          if (err.code === 'EMFILE' || err.code === 'ENFILE') descriptors.exhausted();
+        },
       });
       const app = api;
       undo.push(() => app.close());

@@ -19,7 +19,9 @@ export type SystemCondition =
   /** InfluxDB refused points with a 4xx (kept in the reject file): history has a hole. */
   | 'influx_rejected'
   /** The data directory's disk is full: readings are held unacknowledged until there is space. */
-  | 'disk_full';
+  | 'disk_full'
+  /** The process is (nearly) out of file descriptors: new devices and officers cannot connect. */
+  | 'descriptors_exhausted';
 
 /** Each of them means data or a message was lost, so orange: notified and escalated like any
  * orange alarm (DESIGN.md, Warning levels), never a stop-work order. */
