@@ -317,6 +317,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         rules,
         ...(telemetry instanceof InfluxTelemetryStore ? { spool: () => ({ depth: telemetry.spoolDepth(), ageMs: telemetry.spoolAgeMs() }) } : {}),
         notifications: () => notifier.stats(),
+        ...(ingress instanceof AedesIngress
+          ? {
+              broker: () => {
+                const b = ingress.brokerStats();
+                return { takeoversRefused: b.takeoversRefused, scryptRuns: b.logins.scryptRuns, digestHits: b.logins.cacheHits, scryptQueued: b.logins.scryptQueued };
+              },
+            }
+          : {}),
         notifier,
         ready: () => ingress.isReady() && journalDb.open,
         log,
