@@ -97,13 +97,23 @@ function hostileSocket(port: number, localAddress: string, slow: boolean): { soc
   return { socket, settled, closed };
 }
 
+/** Waits for every `closed`, failing with how many are still open after `ms` (never hangs the test). */
+async function allClosed(hs: { closed: Promise<number> }[], ms: number, what: string): Promise<number[]> {
+  const times: (number | undefined)[] = hs.map(() => undefined);
+  hs.forEach((h, i) => void h.closed.then((t) => (times[i] = t)));
+  await eventually(() => times.every((t) => t !== undefined), ms, `${what}: ${hs.length} closed`).catch((err: Error) => {
+    throw new Error(`${err.message} (${times.filter((t) => t === undefined).length} still open)`);
+  });
+  return times as number[];
+}
+
 /** Opens `count` sockets in batches of 250, each batch connected before the next (a listen
  * backlog of 511 would otherwise drop SYNs and stretch the run by the kernel's retries). */
 async function hostileSockets(count: number, make: (i: number) => ReturnType<typeof hostileSocket>): Promise<ReturnType<typeof hostileSocket>[]> {
   const all: ReturnType<typeof hostileSocket>[] = [];
   for (let i = 0; i < count; i += 250) {
     const batch = Array.from({ length: Math.min(250, count - i) }, (_, j) => make(i + j));
-    await Promise.all(batch.map((h) => h.settled));
+    await Promise.race([Promise.all(batch.map((h) => h.settled)), new Promise((_, reject) => setTimeout(() => reject(new Error(`batch of ${batch.length} sockets at ${i} not connected within 30 s`)), 30_000).unref())]);
     all.push(...batch);
   }
   return all;
@@ -148,7 +158,7 @@ describe('HTTP server bounds under a descriptor limit', () => {
     const greedy = await hostileSockets(300, () => hostileSocket(apiPort, '127.0.3.1', false));
     cleanups.push(() => greedy.forEach((h) => h.socket.destroy()));
     await eventually(() => gateway.lines.some((l) => l.includes('too many from this address')), 5_000, 'the per-address cap');
-    const greedyClosed = await Promise.all(greedy.map((h) => h.closed));
+    const greedyClosed = await allClosed(greedy, 20_000, 'greedy sockets');
     // Refused at once (44 past the 256), the accepted ones cut by the 2 s headers timeout.
     expect(greedyClosed.filter((ms) => ms < 1_500).length).toBeGreaterThanOrEqual(44);
     expect(Math.max(...greedyClosed)).toBeLessThan(6_000);
@@ -166,9 +176,9 @@ describe('HTTP server bounds under a descriptor limit', () => {
 
     await eventually(async () => (await get(apiPort, '/healthz')) === 200, 15_000, '/healthz answering 200');
     // The slowloris sockets are cut by the headers timeout (2 s, checked every 0.5 s), not left open.
-    const slowClosed = await Promise.all(slow.map((h) => h.closed));
+    const slowClosed = await allClosed(slow, 20_000, 'slowloris sockets');
     expect(Math.max(...slowClosed)).toBeLessThan(8_000);
-    const idleClosed = await Promise.all(idle.map((h) => h.closed));
+    const idleClosed = await allClosed(idle, 20_000, 'idle sockets');
     expect(Math.max(...idleClosed)).toBeLessThan(8_000);
     expect(await get(apiPort, '/healthz')).toBe(200);
 
