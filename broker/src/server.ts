@@ -181,6 +181,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  // An accept that fails (EMFILE: out of descriptors) must be said, not end the gateway.
+  server.on('error', (err: NodeJS.ErrnoException) => log.error({ err, code: err.code }, 'mqtt server could not accept a connection'));
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
 
   return {

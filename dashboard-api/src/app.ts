@@ -34,6 +34,8 @@ import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
+import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
+import { trustedProxyTest } from './trusted-proxies.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -61,7 +63,27 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // (the stream's ?access_token= must never reach a log).
   // forceCloseConnections: a client that stops reading must not hold the gateway's shutdown (it
   // held stop() for ~55 s in the browser test's first version).
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024, forceCloseConnections: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } });
+  const bounds: ServerBounds = {
+    idleTimeoutMs: options.timeouts.idleS * 1000,
+    headersTimeoutMs: options.timeouts.headersS * 1000,
+    requestTimeoutMs: options.timeouts.requestS * 1000,
+    keepAliveTimeoutMs: options.timeouts.keepAliveS * 1000,
+    maxConnections: options.maxConnections,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+  };
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 64 * 1024,
+    forceCloseConnections: true,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // request.ip is X-Forwarded-For's client only behind a configured proxy: from anyone else the
+    // header is a lie that would let one client spend another's limits.
+    trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
+    ...timeoutOptions(bounds),
+  });
+  const isTrustedProxy = trustedProxyTest(options.trustedProxies);
+  boundConnections(app.server, bounds, isTrustedProxy, log.child({ module: 'http' }), (err) => deps.onAcceptError?.(err));
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the answers (OpenAPI) and the tests hold the routes to them; checking
   // every answer against them again at run time cost most of the time of a 100-alarm page.

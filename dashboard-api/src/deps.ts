@@ -135,6 +135,10 @@ export interface ApiDeps {
   readonly options?: Partial<ApiOptions>;
   readonly tokens?: TokenStore;
   readonly audit?: AuditLog;
+  /** The embedded broker's login counters (absent with an external broker). */
+  readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
+  /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
+  readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
   /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
   readonly staticPage?: FastifyPluginAsync;
 }

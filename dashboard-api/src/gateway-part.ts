@@ -26,9 +26,14 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     notifications: () => g.notifier.stats(),
     notifier: g.notifier,
     ready: g.ready,
+    ...(g.loginStats ? { broker: g.loginStats } : {}),
     log: g.log,
     clock: g.clock,
-    options: g.config.api,
+    // At most half the descriptors for HTTP: MQTT devices keep the rest.
+    options: { ...g.config.api, maxConnections: g.descriptors.apiBound(g.config.api.maxConnections) },
+    onAcceptError: (err) => {
+      if (err.code === 'EMFILE' || err.code === 'ENFILE') g.descriptors.exhausted();
+    },
   });
   return {
     name: 'api',

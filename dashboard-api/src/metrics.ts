@@ -77,6 +77,23 @@ export function createMetrics(deps: ApiDeps, query: AlarmQuery, hub: StreamHub, 
     });
   }
 
+  if (deps.broker) {
+    const broker = deps.broker;
+    new Gauge({
+      name: 'shaobing_broker_logins',
+      help: 'Embedded broker since start: client-id takeovers refused, password checks (scrypt) run, logins let in by a remembered digest, checks waiting for a slot',
+      labelNames: ['what'],
+      registers: [registry],
+      collect() {
+        const b = broker();
+        this.set({ what: 'takeovers_refused' }, b.takeoversRefused);
+        this.set({ what: 'scrypt_runs' }, b.scryptRuns);
+        this.set({ what: 'digest_hits' }, b.digestHits);
+        this.set({ what: 'scrypt_queued' }, b.scryptQueued);
+      },
+    });
+  }
+
   const off: (() => void)[] = [];
   const events: EventBus | undefined = deps.events;
   if (events) {

@@ -11,7 +11,7 @@ import type { Db } from './store/sqlite.js';
 import type { TelemetryStore } from './store/telemetry-store.js';
 import type { Journal } from './ingest/journal.js';
 import type { Intake } from './ingest/intake.js';
-import type { Ingress } from './ingest/ingress.js';
+import type { Ingress, LoginStats } from './ingest/ingress.js';
 import { ingressFromConfig } from './ingest/ingress-from-config.js';
 import type { AlarmRepository } from './alarms/repository.js';
 import type { AlarmService } from './alarms/service.js';
@@ -21,6 +21,7 @@ import type { Interlock } from './orders/interlock.js';
 import { PartList, type Part, type PartHealth } from './parts/part.js';
 import { databases, diskGuard, journalPart, telemetryPart } from './parts/storage.js';
 import { alarmsPart, detectionFor, notifierPart } from './parts/alarms.js';
+import { descriptorsPart } from './parts/descriptors.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
 
 /** What the gateway offers a front end (the dashboard API): its services, never its tables' owners' internals. */
@@ -38,6 +39,10 @@ export interface GatewayFaces {
   readonly rules: readonly Rule[];
   /** Broker connected and journal writable. */
   ready(): boolean;
+  /** The embedded broker's login counters, absent with an external broker. */
+  readonly loginStats?: () => LoginStats;
+  /** The process's descriptors: the API's share of them, and an accept that failed for want of one. */
+  readonly descriptors: { apiBound(configured: number): number; exhausted(): void };
   readonly log: Logger;
   readonly clock: () => number;
 }
@@ -102,6 +107,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(interlockPart(interlock));
     await parts.add(deviceStatusPart(c, files.stateDb, ingress, path, interlock));
     await parts.add(healthTick(c, path, telemetry.store, alarms.system));
+    const descriptors = await parts.add(descriptorsPart(alarms.system, log));
     const front = options.front
       ? await parts.add(
           options.front({
@@ -115,6 +121,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             notifier: notify.notifier,
             rules: detection.rules,
             ready: () => ingress.isReady() && files.journalDb.open,
+            ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
+            descriptors,
           }),
         )
       : null;

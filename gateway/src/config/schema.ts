@@ -2,6 +2,7 @@
 // here; the file is validated once at start (load.ts), then frozen and passed down.
 
 import { z } from 'zod';
+import { proxyEntryProblem } from './proxy-entry.js';
 import { DEADLETTER, DEFAULT_PREFIX, prefixProblem } from '../contract/topics.js';
 import { LEVELS } from '../contract/levels.js';
 import { QUANTITIES } from './quantities.js';
@@ -267,8 +268,36 @@ export const apiSchema = z
     corsOrigins: z.array(z.string().url()).default([]),
     /** Requests per client (token, else address) and window. */
     rateLimit: apiLimit(600, 60),
-    /** Failed authentications (missing, unknown or revoked token) per address and window before 429. */
+    /** Failed authentications (missing, unknown or revoked token) per address and window before
+     * that address's failing requests get 429; a valid token is always served. */
     authFailureLimit: apiLimit(20, 60),
+    /** Reverse proxies (addresses or CIDR ranges, e.g. 127.0.0.1, 10.0.0.0/8) whose
+     * X-Forwarded-For names the client; from anyone else the header is ignored. Empty: none. */
+    trustedProxies: z
+      .array(z.string().superRefine((entry, ctx) => {
+        const problem = proxyEntryProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }))
+      .default([]),
+    /** Time bounds of the HTTP server, each phase its own (dashboard-api/src/server-bounds.ts). */
+    timeouts: z
+      .object({
+        /** Slowloris sends a header byte a second; 10 s is what nginx's client_header_timeout
+         * (60 s) and Node's own default (60 s) allow at most, tightened for a small JSON API. */
+        headersS: z.number().positive().default(10),
+        requestS: z.number().positive().default(30),
+        keepAliveS: z.number().positive().default(5),
+        /** No byte either way for this long closes the socket; must exceed streamPingS. */
+        idleS: z.number().positive().default(60),
+      })
+      .strict()
+      .refine((t) => t.headersS <= t.requestS, { message: 'headersS must not exceed requestS (Node refuses it)', path: ['headersS'] })
+      .prefault({}),
+    /** Open HTTP connections at most (1 000 officers with a live stream each, and their calls);
+     * never more than half the process's descriptor limit, so MQTT devices keep the rest. */
+    maxConnections: z.number().int().positive().default(4096),
+    /** Open connections per client address (trusted proxies exempt): one client cannot take them all. */
+    maxConnectionsPerAddress: z.number().int().positive().default(256),
     /** Seconds between `: ping` comments on the live stream (keeps proxies from closing it). */
     streamPingS: z.number().positive().default(15),
     /** Tokens seeded into state.db at start (tests, demo, infrastructure as code): only the
@@ -285,7 +314,10 @@ export const apiSchema = z
       )
       .default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((a, ctx) => {
+    if (a.streamPingS >= a.timeouts.idleS) ctx.addIssue({ code: 'custom', path: ['timeouts', 'idleS'], message: `idleS (${a.timeouts.idleS}) must exceed streamPingS (${a.streamPingS}), or idle live streams are cut` });
+  });
 
 export const configSchema = z
   .object({

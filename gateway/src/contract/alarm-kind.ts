@@ -63,6 +63,8 @@ export const GATEWAY_CONDITIONS = [
   'influx_rejected',
   /** The data directory's disk is full: readings are held unacknowledged until there is space. */
   'disk_full',
+  /** The process is (nearly) out of file descriptors: new devices and officers cannot connect. */
+  'descriptors_exhausted',
 ] as const;
 export type GatewayCondition = (typeof GATEWAY_CONDITIONS)[number];
 

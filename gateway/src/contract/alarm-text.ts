@@ -233,6 +233,7 @@ const GATEWAY: Record<string, { zh: string; en: string; unitZh: string; unitEn: 
   spool_overflow: { zh: '缓存溢出，最早的读数已丢弃', en: 'spool overflow, oldest readings dropped', unitZh: '条读数', unitEn: 'reading' },
   influx_rejected: { zh: 'InfluxDB 拒收数据点', en: 'InfluxDB rejected points', unitZh: '个数据点', unitEn: 'point' },
   disk_full: { zh: '数据盘已满，读数暂存待写入', en: 'disk full, readings held', unitZh: '条读数', unitEn: 'reading' },
+  descriptors_exhausted: { zh: '文件描述符将耗尽，新设备和值班人员可能无法连接', en: 'file descriptors nearly exhausted, new devices and officers may be refused', unitZh: '个描述符已打开', unitEn: 'open descriptor' },
 };
 
 /** The gateway's own alarm: the device column names the failing part, the channel the condition. */

@@ -6,7 +6,7 @@ import { startBroker, toBuffer, type Broker } from '../../../broker/src/server.j
 import type { Authenticator } from '../../../broker/src/auth.js';
 import type { Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
-import type { Ingress, MessageHandler, PublishOptions } from './ingress.js';
+import type { Ingress, MessageHandler, PublishOptions, LoginStats } from './ingress.js';
 import type { Intake, TakeResult } from './intake.js';
 
 export interface AedesIngressOptions {
@@ -40,6 +40,11 @@ export class AedesIngress implements Ingress {
   brokerStats(): ReturnType<Broker['stats']> {
     if (!this.broker) throw new Error('broker not started');
     return this.broker.stats();
+  }
+
+  loginStats(): LoginStats {
+    const b = this.brokerStats();
+    return { takeoversRefused: b.takeoversRefused, scryptRuns: b.logins.scryptRuns, digestHits: b.logins.cacheHits, scryptQueued: b.logins.scryptQueued };
   }
 
   async start(intake: Intake): Promise<void> {

@@ -8,6 +8,16 @@ export interface PublishOptions {
   readonly retain: boolean;
 }
 
+/** What an embedded broker counts of device logins, for /metrics. */
+export interface LoginStats {
+  /** CONNECTs refused because another identity holds the client id. */
+  readonly takeoversRefused: number;
+  readonly scryptRuns: number;
+  /** Logins answered from a remembered digest instead of a scrypt. */
+  readonly digestHits: number;
+  readonly scryptQueued: number;
+}
+
 export type MessageHandler = (topic: string, payload: Buffer) => void;
 
 export interface Ingress {
@@ -17,6 +27,8 @@ export interface Ingress {
   stop(): Promise<void>;
   /** The port an embedded broker bound (config may ask for 0); absent for a client of a broker. */
   readonly port?: number;
+  /** Login counters, where the gateway runs the broker itself. */
+  loginStats?(): LoginStats;
   /** True while the gateway can receive and publish. */
   isReady(): boolean;
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;

@@ -73,6 +73,17 @@ export function journalPart(config: Config, journalDb: Db, log: Logger): Journal
   };
 }
 
+/** Moves a gateway alarm; a save that fails (a full disk, a closed file) is said in the log, not thrown. */
+export function systemAlarmGuard(log: Logger): (what: string, move: () => void) => void {
+  return (what, move) => {
+    try {
+      move();
+    } catch (err) {
+      log.error({ err }, `gateway alarm ${what} could not be saved`);
+    }
+  };
+}
+
 /**
  * Disk full, in the journal or in state.db: a gateway alarm `disk_full` while readings or alarm
  * moves are held, and the disk reserve released so that the alarm itself can be saved. Its own
@@ -80,13 +91,7 @@ export function journalPart(config: Config, journalDb: Db, log: Logger): Journal
  */
 export function diskGuard(journal: JournalPart, saves: AlarmSaver, system: SystemAlarms, log: Logger): Part {
   const { reserve } = journal;
-  const systemAlarm = (what: string, move: () => void): void => {
-    try {
-      move();
-    } catch (err) {
-      log.error({ err }, `gateway alarm ${what} could not be saved`);
-    }
-  };
+  const systemAlarm = systemAlarmGuard(log);
   const subscriptions = [
     journal.journal.on('diskFull', ({ held }) => {
       const released = reserve.release();

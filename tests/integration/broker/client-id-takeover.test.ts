@@ -64,6 +64,8 @@ describe('client-id takeover across identities', () => {
       expect(await refusalCode(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01'], VALVE_ID))).toBe(2);
     }
     expect((g.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(5);
+    const metrics = await g.api!.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toContain('shaobing_broker_logins{what="takeovers_refused"} 5');
     expect(valveCloses).toBe(0);
     expect(valve.connected).toBe(true);
     expect(liveClient(g, VALVE_ID)).toBe(held);
