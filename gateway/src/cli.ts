@@ -86,7 +86,7 @@ async function start(argv: string[]): Promise<number> {
     process.off('SIGHUP', tooEarly);
   }
   log.info(
-    { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
+    { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, brokerTlsPort: runtime.brokerTlsPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
     'shaobing gateway ready',
   );
   // SIGHUP re-reads the config (the daemon convention): a bad file changes nothing, what can be

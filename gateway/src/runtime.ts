@@ -70,6 +70,8 @@ export interface Runtime {
   readonly telemetry: TelemetryStore;
   /** The broker port actually bound in embedded mode (config may ask for 0). */
   readonly brokerPort: number | null;
+  /** The MQTT-over-TLS port bound in embedded mode with broker.tls, else null. */
+  readonly brokerTlsPort: number | null;
   /** The front end's port, null without one. */
   readonly frontPort: number | null;
   /** Each part's health by name. */
@@ -131,6 +133,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       journal: journal.journal,
       telemetry: telemetry.store,
       brokerPort: ingress.port ?? null,
+      brokerTlsPort: ingress.tlsPort ?? null,
       frontPort: front?.port() ?? null,
       health: () => parts.health(),
       async stop() {

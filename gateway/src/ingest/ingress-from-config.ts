@@ -23,6 +23,19 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
       port: broker.port,
       drainTimeoutMs: broker.drainTimeoutS * 1000,
       maxPacketBytes: broker.maxPacketBytes,
+      ...(broker.tls
+        ? {
+            tls: {
+              host: broker.tls.host ?? broker.host,
+              port: broker.tls.port,
+              files: { certFile: broker.tls.certFile, keyFile: broker.tls.keyFile, caFile: broker.tls.caFile },
+              minVersion: broker.tls.minVersion,
+              requireClientCert: broker.tls.requireClientCert,
+              handshakeTimeoutMs: broker.tls.handshakeTimeoutS * 1000,
+            },
+            plain: broker.tls.keepPlain,
+          }
+        : {}),
       topics,
       authenticator: makeAuthenticator(
         { sites: config.sites, users: broker.users },
