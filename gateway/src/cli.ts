@@ -27,7 +27,7 @@ Usage: shaobing <command> [options]
 Commands:
   start [--config FILE]         run broker (embedded) or client (external), gateway and API;
                                 SIGHUP re-reads the config (log.level and notify.roster live,
-                                the rest named for a restart)
+                                the rest named for a restart) and the broker.tls certificate
   demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
@@ -93,6 +93,10 @@ async function start(argv: string[]): Promise<number> {
   // taken live is applied, and the rest is named as waiting for a restart. Never an exit.
   let running: Config = config;
   process.on('SIGHUP', () => {
+    // The broker's TLS files first, whatever the config file holds: a renewed certificate (a
+    // certbot deploy hook sends SIGHUP) must not wait on the config. Connections stay up; the
+    // listener logs what it now serves, or why it kept the previous certificate.
+    if (config.broker.mode === 'embedded' && config.broker.tls) runtime.ingress.reloadTls?.();
     try {
       const next = load(argv).config;
       const plan = reloadPlan(running, next);
