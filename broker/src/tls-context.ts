@@ -37,7 +37,7 @@ export type TlsLoad =
   | { readonly ok: false; readonly problems: readonly TlsProblem[] };
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-const MAKE_ONE = 'openssl req -x509 -newkey rsa:2048 … (docs/operations.md, TLS)';
+const MAKE_ONE = 'docs/operations.md, MQTT over TLS, shows how';
 
 function readPem(path: string, field: TlsProblem['field'], what: string, problems: TlsProblem[]): string | undefined {
   try {
@@ -65,7 +65,7 @@ function parseCerts(pem: string, path: string, field: TlsProblem['field'], probl
     if (certs.length > 0) return certs;
     problems.push({ field, message: `${path} holds no PEM certificate ("-----BEGIN CERTIFICATE-----"); convert a DER file with \`openssl x509 -inform der -in FILE -out FILE.pem\`` });
   } catch (err) {
-    problems.push({ field, message: `${path} holds a certificate that cannot be parsed (${(err as Error).message}); make a new one: ${MAKE_ONE}` });
+    problems.push({ field, message: `${path} holds a certificate that cannot be parsed (${(err as Error).message}); make a new one (${MAKE_ONE})` });
   }
   return undefined;
 }

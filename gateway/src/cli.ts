@@ -14,6 +14,7 @@ import { reloadPlan } from './config/reload-plan.js';
 import { runDemo } from './demo.js';
 import { hashPassword } from '../../broker/src/auth.js';
 import { deriveLoginKey } from '../../broker/src/signed-login.js';
+import { loadTlsContext } from '../../broker/src/tls-context.js';
 import { simulate } from '../../simulators/src/cli.js';
 import { demoTokens, tokenCommand } from '../../dashboard-api/src/token-cli.js';
 import { mkdtempSync } from 'node:fs';
@@ -149,8 +150,21 @@ function checkConfig(argv: string[]): number {
   }
   const { config, source } = loaded;
   const rules = effectiveRules(config); // already checked by load: cannot fail here
+  const tls = config.broker.mode === 'embedded' ? config.broker.tls : undefined;
+  // The certificate files are part of what start needs: check them here too, as start would.
+  const files = tls ? loadTlsContext(tls, tls.minVersion) : undefined;
+  if (files && !files.ok) {
+    console.error(`shaobing check-config: not valid: ${files.problems.length} TLS file problem${files.problems.length === 1 ? '' : 's'}`);
+    for (const p of files.problems) console.error(`  • ${source}: broker.tls.${p.field}: ${p.message}`);
+    return 1;
+  }
   console.log(`${source}: valid`);
-  console.log(`  broker: ${config.broker.mode === 'embedded' ? `embedded on ${config.broker.host}:${config.broker.port}` : config.broker.url}`);
+  const plain = !tls || tls.keepPlain ? `embedded on ${config.broker.host}:${config.broker.port}` : 'embedded, plain port closed (broker.tls without keepPlain)';
+  console.log(`  broker: ${config.broker.mode === 'embedded' ? plain : config.broker.url}`);
+  if (tls && files?.ok) {
+    const s = files.served;
+    console.log(`  broker TLS: ${tls.host ?? config.broker.host}:${tls.port}, ${s.subject} (${s.subjectAltName ?? 'no subjectAltName'}), valid to ${s.validTo.toISOString()}${tls.caFile ? `, device certificates from ${tls.caFile}${tls.requireClientCert ? ' (required)' : ''}` : ''}`);
+  }
   console.log(`  storage: ${config.storage.dataDir} (synchronous=${config.storage.synchronous})`);
   for (const site of config.sites) {
     console.log(`  site ${site.id} (${site.name})${site.preset ? ` preset ${site.preset}` : ''}: ${site.devices.map((d) => `${d.id}[${d.kind}]`).join(', ')}`);

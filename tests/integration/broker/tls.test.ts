@@ -226,6 +226,25 @@ describe('broker.tls files that cannot be served', () => {
     }
   });
 
+  it('makes `shaobing check-config` check the files as start would', async () => {
+    expect(cliMissing()).toBeNull();
+    const d = tempDir();
+    try {
+      const config = (keyFile: string) => writeConfig(d.path, testConfigInput(d.path, (c) => void (c.broker = { ...c.broker, tls: { port: 8883, certFile: server.certFile, keyFile } })));
+      const bad = await run(process.execPath, [CLI, 'check-config', '--config', config(other.keyFile)], { timeout: 20_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+      );
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/broker\.tls\.keyFile: the key in .*other\.key does not match/);
+      const good = await run(process.execPath, [CLI, 'check-config', '--config', config(server.keyFile)], { timeout: 20_000 });
+      expect(good.stdout).toMatch(/broker: embedded, plain port closed/);
+      expect(good.stdout).toMatch(/broker TLS: 127\.0\.0\.1:8883, CN=localhost \(DNS:localhost, IP Address:127\.0\.0\.1\), valid to \d{4}-/);
+    } finally {
+      d.remove();
+    }
+  });
+
   it('names a missing certificate file, swapped files and a bad CA bundle', async () => {
     const missing = (await startError({ certFile: join(dir.path, 'nope.crt'), keyFile: server.keyFile })) as ConfigError;
     expect(missing.problems).toEqual([{ path: 'broker.tls.certFile', message: expect.stringMatching(/cannot read the certificate .*nope\.crt: no such file/) }]);
