@@ -1,7 +1,9 @@
 // The embedded broker's MQTT-over-TLS listener (port 8883): a TLS handshake in front of the same
 // connection handler as the plain listener, so the packet-size guard and every aedes hook apply
-// to TLS clients unchanged. Certificates are re-read by `reload` without dropping connections.
+// to TLS clients unchanged. Certificates are re-read by `reload` (SIGHUP) or when the files
+// change, without dropping connections.
 
+import { unwatchFile, watchFile, type Stats } from 'node:fs';
 import { createServer, TLSSocket, type SecureVersion, type Server } from 'node:tls';
 import type { Logger } from 'pino';
 import { loadTlsContext, type ServedCertificate, type TlsFiles, type TlsLoad, type TlsProblem } from './tls-context.js';
@@ -16,6 +18,8 @@ export interface TlsListenerOptions {
   readonly requireClientCert: boolean;
   /** A client that has not finished its handshake by then is cut (slow or half-open connections hold a socket each). */
   readonly handshakeTimeoutMs: number;
+  /** How often the files' size and mtime are checked to reload them on a change; 0: only `reload`. */
+  readonly watchIntervalMs?: number;
   readonly log: Logger;
   /** Called with each connection once its handshake is done (and its client certificate, if any, verified). */
   readonly onConnection: (socket: TLSSocket) => void;
@@ -102,23 +106,50 @@ export async function startTlsListener(o: TlsListenerOptions): Promise<TlsListen
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : o.port;
 
+  const reload = (): TlsLoad => {
+    const next = loadTlsContext(o.files, o.minVersion);
+    if (!next.ok) {
+      log.error({ problems: next.problems.map((p) => `${p.field}: ${p.message}`), still: served.fingerprint256 }, 'mqtt tls certificate reload refused: still serving the previous certificate');
+      return next;
+    }
+    // New handshakes get the new context; connections already up keep theirs.
+    server.setSecureContext(next.options);
+    served = next.served;
+    logServed(log, served, 'mqtt tls certificate reloaded');
+    return next;
+  };
+  const stopWatching = o.watchIntervalMs ? watchFiles(o.files, o.watchIntervalMs, reload) : () => {};
+
   return {
     port,
     served: () => served,
-    reload() {
-      const next = loadTlsContext(o.files, o.minVersion);
-      if (!next.ok) {
-        log.error({ problems: next.problems.map((p) => `${p.field}: ${p.message}`), still: served.fingerprint256 }, 'mqtt tls certificate reload refused: still serving the previous certificate');
-        return next;
-      }
-      // New handshakes get the new context; connections already up keep theirs.
-      server.setSecureContext(next.options);
-      served = next.served;
-      logServed(log, served, 'mqtt tls certificate reloaded');
-      return next;
-    },
+    reload,
     stats: () => ({ handshakeFailures, certificatesRefused }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      stopWatching();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Polls the files (stat, which follows the symlinks cert-manager and certbot swap) and calls
+ * `reload` once they stopped changing for one interval: a certificate written before its key
+ * is not loaded half-way. Returns the stop function.
+ */
+function watchFiles(files: TlsFiles, intervalMs: number, reload: () => unknown): () => void {
+  const paths = [files.certFile, files.keyFile, ...(files.caFile !== undefined ? [files.caFile] : [])];
+  let timer: NodeJS.Timeout | undefined;
+  const changed = (now: Stats, before: Stats): void => {
+    if (now.mtimeMs === before.mtimeMs && now.size === before.size && now.ino === before.ino) return;
+    clearTimeout(timer);
+    timer = setTimeout(reload, intervalMs);
+    timer.unref();
+  };
+  for (const path of paths) watchFile(path, { interval: intervalMs, persistent: false }, changed);
+  return () => {
+    clearTimeout(timer);
+    for (const path of paths) unwatchFile(path, changed);
   };
 }
 

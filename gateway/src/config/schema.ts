@@ -121,6 +121,9 @@ const brokerTlsSchema = z
     /** A client that has not finished its handshake by then is cut; 20 s leaves room for a 4G link
      * on poor signal while a port scanner's half-open connections do not pile up. */
     handshakeTimeoutS: z.number().positive().max(120).default(20),
+    /** How often the three files are checked for a change (size, mtime, inode), reloading them once
+     * they have been still for as long; SIGHUP reloads at once. 0: only on SIGHUP. */
+    watchFilesS: z.number().min(0).max(86_400).default(30),
   })
   .strict()
   .superRefine((t, ctx) => {

@@ -32,6 +32,7 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
               minVersion: broker.tls.minVersion,
               requireClientCert: broker.tls.requireClientCert,
               handshakeTimeoutMs: broker.tls.handshakeTimeoutS * 1000,
+              watchIntervalMs: broker.tls.watchFilesS * 1000,
             },
             plain: broker.tls.keepPlain,
           }

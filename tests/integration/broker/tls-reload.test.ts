@@ -8,7 +8,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { makeCa, makeServerCert, type Pem } from '../../support/tls.js';
 
@@ -80,5 +80,25 @@ describe('TLS certificate rotation without a restart', () => {
     expect(!result.ok && result.problems.join('\n')).toMatch(/^broker\.tls\.keyFile: the key in .*live\.key does not match the certificate/);
     expect(await servedFingerprint(port, newCa.certFile)).toBe(serving);
     copyFileSync(newCert.keyFile, live.keyFile);
+  });
+
+  it('reloads by itself when the files change (broker.tls.watchFilesS), once both are written', async () => {
+    const d = tempDir();
+    const files = { certFile: `${d.path}/w.crt`, keyFile: `${d.path}/w.key` };
+    copyFileSync(oldCert.certFile, files.certFile);
+    copyFileSync(oldCert.keyFile, files.keyFile);
+    const g = await startTestGateway(testConfig(d.path, (c) => void (c.broker = { ...c.broker, tls: { port: 0, ...files, watchFilesS: 0.1 } })));
+    try {
+      const port = g.brokerTlsPort!;
+      const before = await servedFingerprint(port, oldCa.certFile);
+      copyFileSync(newCert.certFile, files.certFile);
+      await new Promise((r) => setTimeout(r, 30)); // the key follows a moment later, as a copy would
+      copyFileSync(newCert.keyFile, files.keyFile);
+      const after = await eventually(() => servedFingerprint(port, newCa.certFile).catch(() => undefined), 5000, 'the new certificate served');
+      expect(after).not.toBe(before);
+    } finally {
+      await g.stop();
+      d.remove();
+    }
   });
 });
