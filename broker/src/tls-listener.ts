@@ -81,6 +81,7 @@ export async function startTlsListener(o: TlsListenerOptions): Promise<TlsListen
       if (askForCert && !socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0) {
         certificatesRefused++;
         log.warn({ address: socket.remoteAddress, reason: String(socket.authorizationError), certificatesRefused }, 'mqtt tls client certificate refused');
+        socket.on('error', () => undefined); // a reset while closing is expected; aedes never owned this socket
         socket.destroy();
         return;
       }
