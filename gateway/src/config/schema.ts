@@ -172,10 +172,21 @@ const brokerSchema = z
       .strict()
       .prefault({}),
     tls: brokerTlsSchema.optional(),
+    /** External mode over an mqtts:// url: the CA (PEM) that signed the broker's certificate
+     * (absent: the system's CAs), and the gateway's own certificate and key (PEM) when the broker
+     * identifies clients by certificate (Mosquitto `require_certificate`). */
+    clientTls: z
+      .object({ caFile: z.string().min(1).optional(), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
+      .strict()
+      .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together: give both or neither', path: ['keyFile'] })
+      .optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
     if (b.mode === 'external' && !b.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'external mode needs broker.url, e.g. mqtt://127.0.0.1:1883' });
+    if (b.clientTls && (b.mode !== 'external' || !/^(mqtts|wss):\/\//.test(b.url ?? ''))) {
+      ctx.addIssue({ code: 'custom', path: ['clientTls'], message: 'clientTls is for an external broker reached over TLS: set mode: external and an mqtts:// url (e.g. mqtts://broker.example.cn:8883)' });
+    }
     if (b.mode === 'external' && b.tls) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'broker.tls configures the embedded broker; an external broker has its own TLS settings (remove broker.tls)' });
     if (b.tls && b.tls.keepPlain && b.tls.port === b.port && b.port !== 0 && (b.tls.host ?? b.host) === b.host) {
       ctx.addIssue({ code: 'custom', path: ['tls', 'port'], message: `the TLS port cannot be the plain port ${b.port}: use 8883` });
