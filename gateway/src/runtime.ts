@@ -21,6 +21,7 @@ import type { Interlock } from './orders/interlock.js';
 import { PartList, type Part, type PartHealth } from './parts/part.js';
 import { databases, diskGuard, journalPart, telemetryPart } from './parts/storage.js';
 import { alarmsPart, detectionFor, notifierPart } from './parts/alarms.js';
+import { tlsExpiryWatch } from './parts/tls-expiry.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
 
 /** What the gateway offers a front end (the dashboard API): its services, never its tables' owners' internals. */
@@ -104,6 +105,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(interlockPart(interlock));
     await parts.add(deviceStatusPart(c, files.stateDb, ingress, path, interlock));
     await parts.add(healthTick(c, path, telemetry.store, alarms.system));
+    await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
     const front = options.front
       ? await parts.add(
           options.front({

@@ -26,18 +26,18 @@ export function makeCa(dir: string, name = 'ca'): Pem {
  * A certificate signed by `ca`, with subject CN `cn` (escape `/` as `\/`, as openssl -subj wants)
  * and, for a server, its subjectAltName.
  */
-export function makeCert(dir: string, ca: Pem, name: string, cn: string, subjectAltName?: string): Pem {
+export function makeCert(dir: string, ca: Pem, name: string, cn: string, subjectAltName?: string, days = 2): Pem {
   const certFile = join(dir, `${name}.crt`);
   const keyFile = join(dir, `${name}.key`);
   const csr = join(dir, `${name}.csr`);
   const ext = join(dir, `${name}.ext`);
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', csr, '-subj', `/CN=${cn}`]);
   writeFileSync(ext, subjectAltName ? `subjectAltName=${subjectAltName}\n` : 'basicConstraints=CA:FALSE\n');
-  openssl(['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '2', '-extfile', ext]);
+  openssl(['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', String(days), '-extfile', ext]);
   return { certFile, keyFile };
 }
 
-/** A server certificate that localhost and 127.0.0.1 verify against. */
-export function makeServerCert(dir: string, ca: Pem, name = 'server'): Pem {
-  return makeCert(dir, ca, name, 'localhost', 'DNS:localhost,IP:127.0.0.1');
+/** A server certificate that localhost and 127.0.0.1 verify against, valid for `days`. */
+export function makeServerCert(dir: string, ca: Pem, name = 'server', days = 2): Pem {
+  return makeCert(dir, ca, name, 'localhost', 'DNS:localhost,IP:127.0.0.1', days);
 }

@@ -62,6 +62,9 @@ export const GATEWAY_CONDITIONS = [
   'influx_rejected',
   /** The data directory's disk is full: readings are held unacknowledged until there is space. */
   'disk_full',
+  /** The broker's TLS certificate expires within 14 days or has expired: devices that check it
+   * will stop connecting, and every detector of the fleet would go silent at once. */
+  'tls_cert_expiring',
 ] as const;
 export type GatewayCondition = (typeof GATEWAY_CONDITIONS)[number];
 

@@ -42,6 +42,10 @@ export class AedesIngress implements Ingress {
     return this.broker.tls?.port;
   }
 
+  tlsValidTo(): Date | undefined {
+    return this.broker?.tls?.served().validTo;
+  }
+
   reloadTls(): TlsReload {
     const tls = this.broker?.tls;
     if (!tls) return { ok: false, problems: ['broker.tls is not configured'] };

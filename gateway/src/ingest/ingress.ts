@@ -27,6 +27,8 @@ export interface Ingress {
   readonly tlsPort?: number | undefined;
   /** Re-reads the TLS certificate and key (SIGHUP); connections already up stay. Absent without TLS. */
   reloadTls?(): TlsReload;
+  /** When the certificate served now expires; undefined without TLS. */
+  tlsValidTo?(): Date | undefined;
   /** True while the gateway can receive and publish. */
   isReady(): boolean;
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
