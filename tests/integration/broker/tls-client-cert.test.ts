@@ -98,6 +98,21 @@ describe('device login by client certificate', () => {
     expect(received).toEqual([]);
   });
 
+  it('holds a certificate login to its device’s topics: the ACL refuses another device’s subscription and telemetry', async () => {
+    const device = await connectClient(`mqtts://localhost:${gateway.brokerTlsPort}`, { clientId: 'gas-01-acl', ...tlsOf(gasCert) });
+    try {
+      const valve = { site: DEMO_SITE as never, device: 'valve-01' as never };
+      // SUBACK 0x80: mqtt.js rejects the subscription and the connection stays.
+      await expect(device.subscribeAsync(gateway.topics.cmd(valve), { qos: 1 })).rejects.toThrow();
+      expect(device.connected).toBe(true);
+      const closed = new Promise<boolean>((r) => device.once('close', () => r(true)));
+      device.publish(gateway.topics.telemetry(valve), JSON.stringify({ ts: Date.now(), seq: 1, readings: { ch4: 1 } }), { qos: 1 });
+      expect(await Promise.race([closed, new Promise<boolean>((r) => setTimeout(() => r(false), 5000))])).toBe(true);
+    } finally {
+      await device.endAsync(true);
+    }
+  });
+
   it('still takes password logins without a certificate unless requireClientCert', async () => {
     const login = { ...deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']), ca: readFileSync(serverCa.certFile) };
     expect(await attempt(`mqtts://localhost:${gateway.brokerTlsPort}`, login)).toBe('connected');
