@@ -89,6 +89,9 @@ export async function startTlsListener(o: TlsListenerOptions): Promise<TlsListen
     },
   );
   server.on('tlsClientError', (err, socket) => {
+    // With a listener here Node leaves the socket open: a handshake timeout would otherwise only
+    // be counted while the silent connection keeps its socket for ever.
+    socket.destroy();
     handshakeFailures++;
     unloggedFailures++;
     const now = Date.now();

@@ -155,6 +155,24 @@ describe('MQTT over TLS on the embedded broker', () => {
     }
   });
 
+  it('cuts a connection that never starts its handshake after handshakeTimeoutS', async () => {
+    const d = tempDir();
+    const g = await startTestGateway(withTls(d.path, { certFile: server.certFile, keyFile: server.keyFile, handshakeTimeoutS: 0.3 }));
+    try {
+      const socket = netConnect(g.brokerTlsPort!, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      const t0 = Date.now();
+      const closed = await Promise.race([new Promise<boolean>((r) => socket.once('close', () => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+      socket.destroy();
+      expect(closed).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      await g.stop();
+      d.remove();
+    }
+  });
+
   it('cuts a TLS client whose PUBLISH header announces more than maxPacketBytes', async () => {
     const socket = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port: gateway.brokerTlsPort!, ca: readFileSync(ca.certFile) });
     socket.on('error', () => undefined);
