@@ -173,6 +173,32 @@ describe('MQTT over TLS on the embedded broker', () => {
     }
   });
 
+  it('cuts a handshake dribbled one byte at a time once handshakeTimeoutS has passed', async () => {
+    const d = tempDir();
+    const g = await startTestGateway(withTls(d.path, { certFile: server.certFile, keyFile: server.keyFile, handshakeTimeoutS: 0.5 }));
+    try {
+      const socket = netConnect(g.brokerTlsPort!, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      let closed = false;
+      socket.once('close', () => (closed = true));
+      // A TLS record header announcing 512 bytes, then one byte every 100 ms: OpenSSL waits for
+      // the whole record, and the bytes must not restart the handshake deadline.
+      socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+      const t0 = Date.now();
+      while (!closed && Date.now() - t0 < 5000) {
+        socket.write(Buffer.from([0]));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      socket.destroy();
+      expect(closed).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(3000);
+    } finally {
+      await g.stop();
+      d.remove();
+    }
+  });
+
   it('cuts a TLS client whose PUBLISH header announces more than maxPacketBytes', async () => {
     const socket = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port: gateway.brokerTlsPort!, ca: readFileSync(ca.certFile) });
     socket.on('error', () => undefined);
