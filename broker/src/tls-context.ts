@@ -57,7 +57,8 @@ function certificates(pem: string): X509Certificate[] {
 
 function parseCerts(pem: string, path: string, field: TlsProblem['field'], problems: TlsProblem[]): X509Certificate[] | undefined {
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem) && !pem.includes('-----BEGIN CERTIFICATE-----')) {
-    problems.push({ field, message: `${path} holds a private key, not a certificate (are certFile and keyFile swapped?)` });
+    const hint = field === 'caFile' ? "give the CA's certificate; its key stays with whoever signs device certificates" : 'are certFile and keyFile swapped?';
+    problems.push({ field, message: `${path} holds a private key, not a certificate (${hint})` });
     return undefined;
   }
   try {
