@@ -24,6 +24,6 @@ COPY --from=build /app/dashboard-api/web ./dashboard-api/web
 COPY package.json ./
 USER node
 VOLUME ["/var/lib/shaobing"]
-EXPOSE 1883 8080
+EXPOSE 1883 8883 8080
 ENTRYPOINT ["node", "dist/gateway/src/cli.js"]
 CMD ["start", "--config", "/etc/shaobing/shaobing.yaml"]

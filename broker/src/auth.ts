@@ -58,6 +58,9 @@ export interface Authenticator {
   };
   /** Saves the remembered logins still pending (the broker is closing). */
   flush(): void;
+  /** The identity of an account by its username, without a credential: for a client certificate
+   * the device CA already verified (cert-login.ts). */
+  identify(username: string): Identity | undefined;
 }
 
 export const DEFAULT_SCRYPT = { N: 16_384, r: 8, p: 1 } as const;
@@ -273,6 +276,10 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
 
   return {
     authenticate,
+    identify(username) {
+      const stored = byUsername.get(username);
+      return stored === undefined ? undefined : accountOf(username, stored).identity;
+    },
     flush: () => digests.flush?.(),
     stats: () => ({ cacheHits, scryptQueued: queue.depth, scryptRuns, cacheSize: digests.size, signedAccepted, replaysRefused, staleRefused, nonces: nonces.size }),
   };

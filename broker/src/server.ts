@@ -1,4 +1,5 @@
-// The embedded MQTT broker: aedes on a TCP port with Shaobing's authentication and ACL hooks.
+// The embedded MQTT broker: aedes on a TCP port, a TLS port (tls-listener.ts) or both, with
+// Shaobing's authentication and ACL hooks.
 // Telemetry is handed to `onTelemetry` inside authorizePublish, the one hook that holds back the
 // PUBACK (aedes 1.2, measured: 502 ms for a 500 ms callback), so an acknowledgement can mean "on disk".
 
@@ -12,6 +13,8 @@ import { canPublish, canSubscribe } from './acl.js';
 import { DEFAULT_MAX_PACKET_BYTES, PacketLimit, type PacketLimitViolation } from './packet-limit.js';
 import { UrgentForwarder } from './urgent-forward.js';
 import { ClientIdOwners, identityName } from './client-id-owner.js';
+import { certifiedUsername, startTlsListener, type TlsListener, type TlsListenerOptions } from './tls-listener.js';
+import { certificateLogin } from './cert-login.js';
 
 export interface TelemetryOutcome {
   /** Reroute the packet here instead of forwarding it (a dead letter for a malformed payload). */
@@ -35,12 +38,18 @@ export interface BrokerOptions {
   readonly onTelemetry: TelemetryHook;
   /** Largest MQTT packet a client may send (packet-limit.ts); a larger one cuts the connection at its header. */
   readonly maxPacketBytes?: number;
+  /** MQTT over TLS on its own port (tls-listener.ts); the same hooks and packet guard apply. */
+  readonly tls?: Omit<TlsListenerOptions, 'onConnection' | 'log'>;
+  /** Whether the plain TCP listener on `port` runs; default true. */
+  readonly plain?: boolean;
 }
 
 export interface Broker {
   readonly aedes: Aedes;
-  /** The port actually bound (useful when 0 was asked for). */
-  readonly port: number;
+  /** The plain TCP port actually bound (useful when 0 was asked for); null when it is off. */
+  readonly port: number | null;
+  /** The TLS listener, null without `tls`. */
+  readonly tls: TlsListener | null;
   identityOf(client: Client): Identity | undefined;
   /** oversizeCuts: connections cut because a packet header announced more than maxPacketBytes (or
    * was malformed); urgentWrites: gateway commands written to their actuator at once;
@@ -72,7 +81,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     authenticate(client, username, password, done) {
       // The source address feeds the failed-login limit (login-limit.ts).
       const address = (client.conn as { remoteAddress?: string } | undefined)?.remoteAddress;
-      authenticator.authenticate(username, password, address, client.id).then(
+      // A client certificate verified against the device CA is the login: no password (cert-login.ts).
+      const certified = certifiedUsername(client.conn);
+      const login = certified === undefined ? authenticator.authenticate(username, password, address, client.id) : Promise.resolve(certificateLogin(certified, username, authenticator));
+      login.then(
         (result) => {
           if (result.ok) {
             const claim = owners.claim(client.id, { identity: result.identity, client });
@@ -160,7 +172,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const urgent = new UrgentForwarder(topics, () => Object.values((aedes as unknown as { clients: Record<string, Client> }).clients));
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   let oversizeCuts = 0;
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket): void => {
     const client = aedes.handle(socket);
     socket.once('close', () => {
       if (typeof client.id === 'string') owners.release(client.id, client);
@@ -171,29 +183,43 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       oversizeCuts++;
       log.warn({ address: socket.remoteAddress, port: socket.remotePort, ...violation, maxPacketBytes }, 'mqtt connection cut: packet over the size limit');
     });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  };
+  const server: Server | null = options.plain === false ? null : createServer(onConnection);
+  let tls: TlsListener | null = null;
+  try {
+    if (server) {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port, options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    }
+    if (options.tls) tls = await startTlsListener({ ...options.tls, log, onConnection });
+  } catch (err) {
+    // A TLS listener that cannot start must not leave the plain port bound behind it.
+    if (server?.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
+  const address = server?.address();
+  const port = server === null ? null : typeof address === 'object' && address !== null ? address.port : options.port;
   // An accept that fails (EMFILE: out of descriptors) must be said, not end the gateway.
-  server.on('error', (err: NodeJS.ErrnoException) => log.error({ err, code: err.code }, 'mqtt server could not accept a connection'));
+  server?.on('error', (err: NodeJS.ErrnoException) => log.error({ err, code: err.code }, 'mqtt server could not accept a connection'));
   aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
 
   return {
     aedes,
     port,
+    tls,
     identityOf: (client) => identities.get(client),
     stats: () => ({ oversizeCuts, urgentWrites: urgent.writes, takeoversRefused, logins: authenticator.stats() }),
     sendNow: (packet) => urgent.sendNow(packet),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+      await tls?.close();
       authenticator.flush();
     },
   };

@@ -14,6 +14,7 @@ import { reloadPlan } from './config/reload-plan.js';
 import { runDemo } from './demo.js';
 import { hashPassword } from '../../broker/src/auth.js';
 import { deriveLoginKey } from '../../broker/src/signed-login.js';
+import { loadTlsContext } from '../../broker/src/tls-context.js';
 import { simulate } from '../../simulators/src/cli.js';
 import { demoTokens, tokenCommand } from '../../dashboard-api/src/token-cli.js';
 import { mkdtempSync } from 'node:fs';
@@ -27,7 +28,7 @@ Usage: shaobing <command> [options]
 Commands:
   start [--config FILE]         run broker (embedded) or client (external), gateway and API;
                                 SIGHUP re-reads the config (log.level and notify.roster live,
-                                the rest named for a restart)
+                                the rest named for a restart) and the broker.tls certificate
   demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
@@ -86,13 +87,17 @@ async function start(argv: string[]): Promise<number> {
     process.off('SIGHUP', tooEarly);
   }
   log.info(
-    { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
+    { source, broker: config.broker.mode, brokerPort: runtime.brokerPort, brokerTlsPort: runtime.brokerTlsPort, apiPort: runtime.apiPort, startupMs: Math.round(performance.now() - t0) },
     'shaobing gateway ready',
   );
   // SIGHUP re-reads the config (the daemon convention): a bad file changes nothing, what can be
   // taken live is applied, and the rest is named as waiting for a restart. Never an exit.
   let running: Config = config;
   process.on('SIGHUP', () => {
+    // The broker's TLS files first, whatever the config file holds: a renewed certificate (a
+    // certbot deploy hook sends SIGHUP) must not wait on the config. Connections stay up; the
+    // listener logs what it now serves, or why it kept the previous certificate.
+    if (config.broker.mode === 'embedded' && config.broker.tls) runtime.ingress.reloadTls?.();
     try {
       const next = load(argv).config;
       const plan = reloadPlan(running, next);
@@ -145,8 +150,21 @@ function checkConfig(argv: string[]): number {
   }
   const { config, source } = loaded;
   const rules = effectiveRules(config); // already checked by load: cannot fail here
+  const tls = config.broker.mode === 'embedded' ? config.broker.tls : undefined;
+  // The certificate files are part of what start needs: check them here too, as start would.
+  const files = tls ? loadTlsContext(tls, tls.minVersion) : undefined;
+  if (files && !files.ok) {
+    console.error(`shaobing check-config: not valid: ${files.problems.length} TLS file problem${files.problems.length === 1 ? '' : 's'}`);
+    for (const p of files.problems) console.error(`  • ${source}: broker.tls.${p.field}: ${p.message}`);
+    return 1;
+  }
   console.log(`${source}: valid`);
-  console.log(`  broker: ${config.broker.mode === 'embedded' ? `embedded on ${config.broker.host}:${config.broker.port}` : config.broker.url}`);
+  const plain = !tls || tls.keepPlain ? `embedded on ${config.broker.host}:${config.broker.port}` : 'embedded, plain port closed (broker.tls without keepPlain)';
+  console.log(`  broker: ${config.broker.mode === 'embedded' ? plain : config.broker.url}`);
+  if (tls && files?.ok) {
+    const s = files.served;
+    console.log(`  broker TLS: ${tls.host ?? config.broker.host}:${tls.port}, ${s.subject} (${s.subjectAltName ?? 'no subjectAltName'}), valid to ${s.validTo.toISOString()}${tls.caFile ? `, device certificates from ${tls.caFile}${tls.requireClientCert ? ' (required)' : ''}` : ''}`);
+  }
   console.log(`  storage: ${config.storage.dataDir} (synchronous=${config.storage.synchronous})`);
   for (const site of config.sites) {
     console.log(`  site ${site.id} (${site.name})${site.preset ? ` preset ${site.preset}` : ''}: ${site.devices.map((d) => `${d.id}[${d.kind}]`).join(', ')}`);

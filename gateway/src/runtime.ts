@@ -22,6 +22,7 @@ import { PartList, type Part, type PartHealth } from './parts/part.js';
 import { databases, diskGuard, journalPart, telemetryPart } from './parts/storage.js';
 import { alarmsPart, detectionFor, notifierPart } from './parts/alarms.js';
 import { descriptorsPart } from './parts/descriptors.js';
+import { tlsExpiryWatch } from './parts/tls-expiry.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
 
 /** What the gateway offers a front end (the dashboard API): its services, never its tables' owners' internals. */
@@ -75,6 +76,8 @@ export interface Runtime {
   readonly telemetry: TelemetryStore;
   /** The broker port actually bound in embedded mode (config may ask for 0). */
   readonly brokerPort: number | null;
+  /** The MQTT-over-TLS port bound in embedded mode with broker.tls, else null. */
+  readonly brokerTlsPort: number | null;
   /** The front end's port, null without one. */
   readonly frontPort: number | null;
   /** Each part's health by name. */
@@ -108,6 +111,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(deviceStatusPart(c, files.stateDb, ingress, path, interlock));
     await parts.add(healthTick(c, path, telemetry.store, alarms.system));
     const descriptors = await parts.add(descriptorsPart(alarms.system, log));
+    await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
     const front = options.front
       ? await parts.add(
           options.front({
@@ -139,6 +143,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       journal: journal.journal,
       telemetry: telemetry.store,
       brokerPort: ingress.port ?? null,
+      brokerTlsPort: ingress.tlsPort ?? null,
       frontPort: front?.port() ?? null,
       health: () => parts.health(),
       async stop() {

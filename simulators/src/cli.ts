@@ -1,6 +1,7 @@
 // `shaobing simulate`: runs a seeded scenario against a broker with a simulated detector and
 // valve, printing one line per reading and per valve event. The main CLI dispatches here.
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { DEFAULT_PREFIX, makeTopics } from '../../gateway/src/contract/topics.js';
@@ -16,7 +17,9 @@ Runs a seeded scenario: a kitchen gas detector reports a leak, and a shut-off va
 the gateway commands it (or when the retained site order is active). Stops when the gas is back
 to normal after the valve closed (exit 0) or after --max-steps readings (exit 1).
 
-  --url URL               broker URL (default mqtt://127.0.0.1:1883)
+  --url URL               broker URL (default mqtt://127.0.0.1:1883); mqtts://HOST:8883 for TLS
+  --ca FILE               CA certificate (PEM) the broker's TLS certificate is checked against
+                          (mqtts:// only; default: the system's CAs)
   --prefix PREFIX         topic prefix (default ${DEFAULT_PREFIX})
   --site ID               site id (default kitchen-01)
   --device ID             detector id (default gas-01)
@@ -40,6 +43,7 @@ interface SimulateArgs {
   readonly password: string;
   readonly valvePassword: string;
   readonly login: 'static' | 'signed';
+  readonly ca: Buffer | undefined;
   readonly seed: number;
   readonly intervalMs: number;
   readonly maxSteps: number;
@@ -52,6 +56,17 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
   return value;
 }
 
+function readCa(file: string): Buffer {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (err) {
+    throw new Error(`--ca ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`--ca ${file} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")`);
+  return pem;
+}
+
 /** Parsed arguments, 'help', or a message saying what is wrong with them. */
 function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
   try {
@@ -60,6 +75,7 @@ function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
       strict: true,
       options: {
         url: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+        ca: { type: 'string' },
         prefix: { type: 'string', default: DEFAULT_PREFIX },
         site: { type: 'string', default: 'kitchen-01' },
         device: { type: 'string', default: 'gas-01' },
@@ -76,6 +92,7 @@ function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
     });
     if (values.help) return 'help';
     if (values.login !== 'static' && values.login !== 'signed') return { error: `--login must be static or signed, got ${JSON.stringify(values.login)}` };
+    if (values.ca !== undefined && !/^(mqtts|ssl|tls|wss):\/\//.test(values.url)) return { error: `--ca checks a TLS broker: give an mqtts:// --url (got ${values.url})` };
     if (!(SCENARIOS as readonly string[]).includes(values.scenario)) return { error: `unknown scenario ${JSON.stringify(values.scenario)}; known: ${SCENARIOS.join(', ')}` };
     return {
       url: values.url,
@@ -87,6 +104,7 @@ function parse(argv: string[]): SimulateArgs | 'help' | { error: string } {
       password: values.password ?? DEMO_PASSWORDS['gas-01'],
       valvePassword: values['valve-password'] ?? DEMO_PASSWORDS['valve-01'],
       login: values.login,
+      ca: values.ca === undefined ? undefined : readCa(values.ca),
       seed: integer('seed', values.seed, DEFAULT_LEAK_OPTIONS.seed, 0),
       intervalMs: integer('interval-ms', values['interval-ms'], DEFAULT_LEAK_OPTIONS.intervalMs, 1),
       maxSteps: integer('max-steps', values['max-steps'], 600, 1),
@@ -130,6 +148,7 @@ export async function simulate(argv: string[]): Promise<number> {
       detector: { id: args.device, password: args.password },
       valve: { id: args.valve, password: args.valvePassword },
       login: args.login,
+      ...(args.ca ? { ca: args.ca } : {}),
       scenario: { seed: args.seed, intervalMs: args.intervalMs },
       maxSteps: args.maxSteps,
       log,

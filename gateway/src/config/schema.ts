@@ -96,6 +96,42 @@ export const siteSchema = z
   });
 export type SiteConfig = z.infer<typeof siteSchema>;
 
+/** MQTT over TLS for the embedded broker (broker/src/tls-listener.ts); how to make and rotate the
+ * files: docs/operations.md. Paths are read relative to the working directory. */
+const brokerTlsSchema = z
+  .object({
+    /** PEM: the server certificate first, then its intermediates. Its subjectAltName must hold the
+     * name or address devices dial, since clients check that, not the CN. */
+    certFile: z.string().min(1),
+    /** PEM private key of certFile, unencrypted (mode 0600, owned by the gateway's user). */
+    keyFile: z.string().min(1),
+    /** PEM CA bundle that signs device certificates: a device presenting one is identified by its
+     * subject CN (`site/device`) without a password. Absent: no client certificates asked for. */
+    caFile: z.string().min(1).optional(),
+    /** With caFile: refuse every client without a certificate signed by it (passwords alone no longer get in). */
+    requireClientCert: z.boolean().default(false),
+    /** 8883: the IANA port for MQTT over TLS. */
+    port: z.number().int().min(0).max(65535).default(8883),
+    /** Address of the TLS listener; absent: broker.host. */
+    host: z.string().min(1).optional(),
+    /** RFC 8996 retired TLS 1.0 and 1.1. */
+    minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+    /** Keep the plain listener on broker.port while the fleet moves to TLS. Off by default: a
+     * device left on plain MQTT would otherwise keep sending its password in clear unnoticed. */
+    keepPlain: z.boolean().default(false),
+    /** A client that has not finished its handshake by then is cut; 20 s leaves room for a 4G link
+     * on poor signal while a port scanner's half-open connections do not pile up. */
+    handshakeTimeoutS: z.number().positive().max(120).default(20),
+    /** How often the three files are checked for a change (size, mtime, inode), reloading them once
+     * they have been still for as long; SIGHUP reloads at once. 0: only on SIGHUP. */
+    watchFilesS: z.number().min(0).max(86_400).default(30),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (t.requireClientCert && t.caFile === undefined) ctx.addIssue({ code: 'custom', path: ['caFile'], message: 'requireClientCert needs caFile: the CA bundle that signs the device certificates' });
+  });
+export type BrokerTlsConfig = z.infer<typeof brokerTlsSchema>;
+
 const brokerSchema = z
   .object({
     /** embedded: aedes in this process; external: Mosquitto, EMQX… reached at `url`. */
@@ -136,10 +172,26 @@ const brokerSchema = z
       .object({ maxSkewS: z.number().positive().max(3600).default(300), maxNonces: z.number().int().positive().default(100_000) })
       .strict()
       .prefault({}),
+    tls: brokerTlsSchema.optional(),
+    /** External mode over an mqtts:// url: the CA (PEM) that signed the broker's certificate
+     * (absent: the system's CAs), and the gateway's own certificate and key (PEM) when the broker
+     * identifies clients by certificate (Mosquitto `require_certificate`). */
+    clientTls: z
+      .object({ caFile: z.string().min(1).optional(), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
+      .strict()
+      .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together: give both or neither', path: ['keyFile'] })
+      .optional(),
   })
   .strict()
   .superRefine((b, ctx) => {
     if (b.mode === 'external' && !b.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'external mode needs broker.url, e.g. mqtt://127.0.0.1:1883' });
+    if (b.clientTls && (b.mode !== 'external' || !/^(mqtts|wss):\/\//.test(b.url ?? ''))) {
+      ctx.addIssue({ code: 'custom', path: ['clientTls'], message: 'clientTls is for an external broker reached over TLS: set mode: external and an mqtts:// url (e.g. mqtts://broker.example.cn:8883)' });
+    }
+    if (b.mode === 'external' && b.tls) ctx.addIssue({ code: 'custom', path: ['tls'], message: 'broker.tls configures the embedded broker; an external broker has its own TLS settings (remove broker.tls)' });
+    if (b.tls && b.tls.keepPlain && b.tls.port === b.port && b.port !== 0 && (b.tls.host ?? b.host) === b.host) {
+      ctx.addIssue({ code: 'custom', path: ['tls', 'port'], message: `the TLS port cannot be the plain port ${b.port}: use 8883` });
+    }
   });
 
 const influxSchema = z

@@ -65,6 +65,9 @@ export const GATEWAY_CONDITIONS = [
   'disk_full',
   /** The process is (nearly) out of file descriptors: new devices and officers cannot connect. */
   'descriptors_exhausted',
+  /** The broker's TLS certificate expires within 14 days or has expired: devices that check it
+   * will stop connecting, and every detector of the fleet would go silent at once. */
+  'tls_cert_expiring',
 ] as const;
 export type GatewayCondition = (typeof GATEWAY_CONDITIONS)[number];
 

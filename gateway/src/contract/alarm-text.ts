@@ -228,19 +228,20 @@ const actuatorPosition: Render = (a, lang) => {
     : { subject: `${name} position wrong`, cause: `${name} ${a.device} acknowledged but does not read back ${act}`, value: null, peak: null };
 };
 
-const GATEWAY: Record<string, { zh: string; en: string; unitZh: string; unitEn: string }> = {
+const GATEWAY: Record<string, { zh: string; en: string; unitZh: string; unitEn: string; pluralEn?: string }> = {
   notify_failed: { zh: '通知发送失败', en: 'notification failed', unitZh: '次尝试', unitEn: 'attempt' },
   spool_overflow: { zh: '缓存溢出，最早的读数已丢弃', en: 'spool overflow, oldest readings dropped', unitZh: '条读数', unitEn: 'reading' },
   influx_rejected: { zh: 'InfluxDB 拒收数据点', en: 'InfluxDB rejected points', unitZh: '个数据点', unitEn: 'point' },
   disk_full: { zh: '数据盘已满，读数暂存待写入', en: 'disk full, readings held', unitZh: '条读数', unitEn: 'reading' },
   descriptors_exhausted: { zh: '文件描述符将耗尽，新设备和值班人员可能无法连接', en: 'file descriptors nearly exhausted, new devices and officers may be refused', unitZh: '个描述符已打开', unitEn: 'open descriptor' },
+  tls_cert_expiring: { zh: '设备接入 TLS 证书即将过期或已过期，请更换', en: 'device TLS certificate expiring or expired, replace it', unitZh: '天后过期', unitEn: 'day left', pluralEn: 'days left' },
 };
 
 /** The gateway's own alarm: the device column names the failing part, the channel the condition. */
 const gateway: Render = (a, lang) => {
   const words = GATEWAY[a.channel];
   const what = words ? words[lang] : a.channel;
-  const value = words && a.value > 0 ? count(a.value, words.unitZh, words.unitEn, lang) : null;
+  const value = words && a.value > 0 ? count(a.value, words.unitZh, words.unitEn, lang, words.pluralEn) : null;
   return lang === 'zh'
     ? { subject: `网关告警：${what}`, cause: `网关告警：${what}（${a.device}）`, value, peak: null }
     : { subject: `Gateway alarm: ${what}`, cause: `Gateway alarm: ${what} (${a.device})`, value, peak: null };

@@ -2,11 +2,13 @@
 // inside aedes's authorizePublish, acknowledging it only after the journal commit.
 
 import type { Aedes, PublishPacket } from 'aedes';
-import { startBroker, toBuffer, type Broker } from '../../../broker/src/server.js';
+import { startBroker, toBuffer, type Broker, type BrokerOptions } from '../../../broker/src/server.js';
+import { TlsFilesError } from '../../../broker/src/tls-listener.js';
+import { ConfigError } from '../errors.js';
 import type { Authenticator } from '../../../broker/src/auth.js';
 import type { Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
-import type { Ingress, MessageHandler, PublishOptions, LoginStats } from './ingress.js';
+import type { Ingress, MessageHandler, PublishOptions, LoginStats, TlsReload } from './ingress.js';
 import type { Intake, TakeResult } from './intake.js';
 
 export interface AedesIngressOptions {
@@ -15,6 +17,10 @@ export interface AedesIngressOptions {
   readonly drainTimeoutMs: number;
   /** Largest MQTT packet taken (broker/src/packet-limit.ts); absent: its default. */
   readonly maxPacketBytes?: number;
+  /** MQTT over TLS (broker/src/tls-listener.ts), from broker.tls. */
+  readonly tls?: BrokerOptions['tls'];
+  /** Whether the plain listener runs (off when broker.tls is set, unless tls.keepPlain). */
+  readonly plain?: boolean;
   readonly topics: Topics;
   readonly authenticator: Authenticator;
   readonly log: Logger;
@@ -26,9 +32,27 @@ export class AedesIngress implements Ingress {
 
   constructor(private readonly options: AedesIngressOptions) {}
 
-  get port(): number {
+  get port(): number | undefined {
     if (!this.broker) throw new Error('broker not started');
-    return this.broker.port;
+    return this.broker.port ?? undefined;
+  }
+
+  get tlsPort(): number | undefined {
+    if (!this.broker) throw new Error('broker not started');
+    return this.broker.tls?.port;
+  }
+
+  tlsValidTo(): Date | undefined {
+    return this.broker?.tls?.served().validTo;
+  }
+
+  reloadTls(): TlsReload {
+    const tls = this.broker?.tls;
+    if (!tls) return { ok: false, problems: ['broker.tls is not configured'] };
+    const result = tls.reload();
+    if (!result.ok) return { ok: false, problems: result.problems.map((p) => `broker.tls.${p.field}: ${p.message}`) };
+    const { subject, validTo, fingerprint256 } = result.served;
+    return { ok: true, subject, validTo, fingerprint256 };
   }
 
   get aedes(): Aedes {
@@ -51,6 +75,8 @@ export class AedesIngress implements Ingress {
     this.broker = await startBroker({
       host: this.options.host,
       port: this.options.port,
+      ...(this.options.tls !== undefined ? { tls: this.options.tls } : {}),
+      ...(this.options.plain !== undefined ? { plain: this.options.plain } : {}),
       topics: this.options.topics,
       authenticator: this.options.authenticator,
       log: this.options.log,
@@ -73,8 +99,12 @@ export class AedesIngress implements Ingress {
         });
         if (committed !== undefined) finish(committed.err, result);
       },
+    }).catch((err: unknown) => {
+      // The files are part of the config: say which field is wrong and how to fix it.
+      if (err instanceof TlsFilesError) throw new ConfigError(err.problems.map((p) => ({ path: `broker.tls.${p.field}`, message: p.message })));
+      throw err;
     });
-    this.options.log.info({ port: this.broker.port }, 'embedded broker listening');
+    this.options.log.info({ port: this.broker.port, tlsPort: this.broker.tls?.port ?? null }, 'embedded broker listening');
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,10 @@
 // The ingress the config asks for: the embedded aedes broker with the sites' device logins, or a
 // client of an external broker (Mosquitto, EMQX) with the gateway's account.
 
+import { readFileSync } from 'node:fs';
 import { makeAuthenticator } from '../../../broker/src/auth.js';
+import { loadTlsContext } from '../../../broker/src/tls-context.js';
+import { ConfigError } from '../errors.js';
 import { LoginThrottle } from '../../../broker/src/login-throttle.js';
 import { loadDigestKey, SqliteLoginDigests } from '../store/sqlite-login-digests.js';
 import type { Db } from '../store/sqlite.js';
@@ -23,6 +26,20 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
       port: broker.port,
       drainTimeoutMs: broker.drainTimeoutS * 1000,
       maxPacketBytes: broker.maxPacketBytes,
+      ...(broker.tls
+        ? {
+            tls: {
+              host: broker.tls.host ?? broker.host,
+              port: broker.tls.port,
+              files: { certFile: broker.tls.certFile, keyFile: broker.tls.keyFile, caFile: broker.tls.caFile },
+              minVersion: broker.tls.minVersion,
+              requireClientCert: broker.tls.requireClientCert,
+              handshakeTimeoutMs: broker.tls.handshakeTimeoutS * 1000,
+              watchIntervalMs: broker.tls.watchFilesS * 1000,
+            },
+            plain: broker.tls.keepPlain,
+          }
+        : {}),
       topics,
       authenticator: makeAuthenticator(
         { sites: config.sites, users: broker.users },
@@ -43,7 +60,28 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
     clientId: broker.clientId,
     ...(broker.username !== undefined ? { username: broker.username } : {}),
     ...(broker.password !== undefined ? { password: broker.password } : {}),
+    ...(broker.clientTls ? { tls: clientTls(broker.clientTls) } : {}),
     topics,
     log: log.child({ module: 'mqtt' }),
   });
+}
+
+/** Reads broker.clientTls; a file that cannot be used is a config error naming its field. */
+function clientTls(t: NonNullable<Config['broker']['clientTls']>): { ca?: string; cert?: string; key?: string } {
+  if (t.certFile !== undefined && t.keyFile !== undefined) {
+    // The same checks as the embedded broker's own pair: readable, PEM, the key is the certificate's.
+    const loaded = loadTlsContext({ certFile: t.certFile, keyFile: t.keyFile, caFile: t.caFile }, 'TLSv1.2');
+    if (!loaded.ok) throw new ConfigError(loaded.problems.map((p) => ({ path: `broker.clientTls.${p.field}`, message: p.message })));
+    const { cert, key, ca } = loaded.options as { cert: string; key: string; ca?: string };
+    return { cert, key, ...(ca !== undefined ? { ca } : {}) };
+  }
+  if (t.caFile === undefined) return {};
+  let ca: string;
+  try {
+    ca = readFileSync(t.caFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: 'broker.clientTls.caFile', message: `cannot read ${t.caFile}: ${(err as Error).message} (give the PEM file of the CA that signed the broker's certificate)` }]);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError([{ path: 'broker.clientTls.caFile', message: `${t.caFile} holds no PEM certificate ("-----BEGIN CERTIFICATE-----")` }]);
+  return { ca };
 }

@@ -18,6 +18,11 @@ export interface LoginStats {
   readonly scryptQueued: number;
 }
 
+/** The outcome of re-reading the broker's TLS files: what is now served, or why the old one stays. */
+export type TlsReload =
+  | { readonly ok: true; readonly subject: string; readonly validTo: Date; readonly fingerprint256: string }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
 export type MessageHandler = (topic: string, payload: Buffer) => void;
 
 export interface Ingress {
@@ -25,8 +30,15 @@ export interface Ingress {
   /** Starts taking messages; each telemetry message goes to `intake`, which calls back the ack. */
   start(intake: Intake): Promise<void>;
   stop(): Promise<void>;
-  /** The port an embedded broker bound (config may ask for 0); absent for a client of a broker. */
-  readonly port?: number;
+  /** The plain port an embedded broker bound (config may ask for 0); absent for a client of a
+   * broker or when the plain listener is off. */
+  readonly port?: number | undefined;
+  /** The TLS port an embedded broker bound; absent without broker.tls. */
+  readonly tlsPort?: number | undefined;
+  /** Re-reads the TLS certificate and key (SIGHUP); connections already up stay. Absent without TLS. */
+  reloadTls?(): TlsReload;
+  /** When the certificate served now expires; undefined without TLS. */
+  tlsValidTo?(): Date | undefined;
   /** Login counters, where the gateway runs the broker itself. */
   loginStats?(): LoginStats;
   /** True while the gateway can receive and publish. */

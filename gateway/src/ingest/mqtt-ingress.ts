@@ -14,6 +14,8 @@ export interface MqttIngressOptions {
   readonly clientId: string;
   readonly username?: string;
   readonly password?: string;
+  /** For an mqtts:// url: CA of the broker's certificate, and the gateway's certificate and key (PEM). */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
   readonly topics: Topics;
   readonly log: Logger;
 }
@@ -112,6 +114,7 @@ export class MqttIngress implements Ingress {
       connectTimeout: 10_000,
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
+      ...this.options.tls,
       manualConnect: true,
     });
   }

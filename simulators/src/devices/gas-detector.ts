@@ -23,6 +23,8 @@ export interface DeviceConnectionOptions {
   readonly log?: Logger;
   /** Pause between reconnect attempts; mqtt.js retries for ever after the first connect. */
   readonly reconnectPeriodMs?: number;
+  /** CA certificates (PEM) that sign the broker's certificate, for an mqtts:// url; absent: the system's. */
+  readonly ca?: Buffer;
 }
 
 export interface DeviceConnection {
@@ -72,6 +74,8 @@ export function connectDevice(o: DeviceConnectionOptions, onConnect?: (client: M
     reconnectPeriod: o.reconnectPeriodMs ?? 1000,
     connectTimeout: 10_000,
     will: { topic: statusTopic, payload: Buffer.from(JSON.stringify({ state: 'offline' })), qos: 1, retain: true },
+    // A device verifies the broker as a real one does: its CA, and the host name in the certificate.
+    ...(o.ca !== undefined ? { ca: o.ca } : {}),
   };
   const signing = o.login === 'signed' ? deriveLoginKey(o.password, deviceKey(ref)) : null;
   const sign = (loginKey: Buffer): string => signLogin({ loginKey, username: deviceKey(ref), clientId: options.clientId!, atMs: clock() });

@@ -25,6 +25,8 @@ export interface KitchenLeakOptions {
   readonly fan?: DeviceLogin;
   /** How every device logs in (devices/gas-detector.ts): with `signed`, the passwords are device secrets. */
   readonly login?: 'static' | 'signed';
+  /** CA (PEM) of the broker's certificate, for an mqtts:// url. */
+  readonly ca?: Buffer;
   readonly scenario?: Partial<LeakScenarioOptions>;
   /** Stop as unfinished after this many readings. */
   readonly maxSteps?: number;
@@ -50,7 +52,7 @@ export interface KitchenLeakRun {
 export async function startKitchenLeak(o: KitchenLeakOptions): Promise<KitchenLeakRun> {
   const room = createLeakRoom(o.scenario ?? {});
   const maxSteps = o.maxSteps ?? 600;
-  const common = { url: o.url, site: o.site, topics: o.topics, ...(o.log ? { log: o.log } : {}), ...(o.login ? { login: o.login } : {}) };
+  const common = { url: o.url, site: o.site, topics: o.topics, ...(o.log ? { log: o.log } : {}), ...(o.login ? { login: o.login } : {}), ...(o.ca ? { ca: o.ca } : {}) };
   const actuatorHooks = (device: string) => ({
     onCommand: (c: Command) => o.on?.command?.(device, c),
     onStateChange: (s: string, cause: StateCause) => o.on?.state?.(device, s, cause),

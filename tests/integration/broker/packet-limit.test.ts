@@ -64,7 +64,7 @@ describe('the broker cuts a connection whose packet header announces more than m
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 10);
     const ackedBefore = acked;
     // 268 435 455 is the largest remaining length MQTT can announce (256 MiB − 1).
-    const out = await attack(broker.port, HUGE_PUBLISH_HEADER, { login: true, maxBytes: 64 * 1024 * 1024 });
+    const out = await attack(broker.port!, HUGE_PUBLISH_HEADER, { login: true, maxBytes: 64 * 1024 * 1024 });
     clearInterval(sampler);
     expect(out.connack).toBe(true);
     expect(out.closedAfterMs).toBeLessThan(1000);
@@ -85,9 +85,9 @@ describe('the broker cuts a connection whose packet header announces more than m
 
   it('cuts an anonymous client before it even logs in, and one with a malformed remaining length', async () => {
     const before = broker.stats().oversizeCuts;
-    const anon = await attack(broker.port, Buffer.from([0x10, ...varint(200 * 1024 * 1024)]), { login: false, maxBytes: 8 * 1024 * 1024 });
+    const anon = await attack(broker.port!, Buffer.from([0x10, ...varint(200 * 1024 * 1024)]), { login: false, maxBytes: 8 * 1024 * 1024 });
     expect(anon.closedAfterMs).toBeLessThan(1000);
-    const malformed = await attack(broker.port, Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01]), { login: false, maxBytes: 1024 * 1024 });
+    const malformed = await attack(broker.port!, Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01]), { login: false, maxBytes: 1024 * 1024 });
     expect(malformed.closedAfterMs).toBeLessThan(1000);
     expect(broker.stats().oversizeCuts).toBe(before + 2);
     expect(logLines.filter((l) => l.reason === 'bad_length')).toHaveLength(1);

@@ -1,0 +1,67 @@
+// A renewed broker certificate reaches a running `shaobing start` on SIGHUP (what a certbot deploy
+// hook or `systemctl reload` sends): new TLS handshakes get the new certificate, no restart, and
+// the gateway logs what it now serves. Needs `npm run build`.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { demoConfig } from '../../gateway/src/config/demo.js';
+import { tempDir } from '../support/tmp.js';
+import { eventually } from '../support/gateway.js';
+import { cliMissing, CLI } from '../support/gateway-process.js';
+import { makeCa, makeServerCert } from '../support/tls.js';
+
+function servedFingerprint(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port, ca: readFileSync(ca) }, () => {
+      resolve(s.getPeerCertificate().fingerprint256);
+      s.destroy();
+    });
+    s.once('error', reject);
+  });
+}
+
+describe('SIGHUP re-reads the broker certificate', () => {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('serves the renewed certificate to new handshakes without a restart', async () => {
+    expect(cliMissing()).toBeNull();
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const ca = makeCa(dir.path);
+    const first = makeServerCert(dir.path, ca, 'first');
+    const renewed = makeServerCert(dir.path, ca, 'renewed');
+    const certFile = join(dir.path, 'server.crt');
+    const keyFile = join(dir.path, 'server.key');
+    copyFileSync(first.certFile, certFile);
+    copyFileSync(first.keyFile, keyFile);
+    const file = join(dir.path, 'shaobing.yaml');
+    writeFileSync(file, stringify({ ...demoConfig(), broker: { port: 0, tls: { port: 0, certFile, keyFile } }, api: { port: 0 }, storage: { dataDir: join(dir.path, 'data') } }));
+
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CLI, 'start', '--config', file], { cwd: dir.path });
+    cleanups.push(() => (child.exitCode === null ? child.kill('SIGKILL') : undefined));
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const line = (text: string, from = 0) => out.slice(from).split('\n').find((l) => l.includes(text));
+    const ready = JSON.parse(await eventually(() => line('shaobing gateway ready'), 15_000, `ready:\n${out}`)) as { brokerPort: number | null; brokerTlsPort: number };
+    expect(ready.brokerPort).toBeNull();
+    const before = await servedFingerprint(ready.brokerTlsPort, ca.certFile);
+
+    const at = out.length;
+    copyFileSync(renewed.certFile, certFile);
+    copyFileSync(renewed.keyFile, keyFile);
+    child.kill('SIGHUP');
+    const reloaded = JSON.parse(await eventually(() => line('mqtt tls certificate reloaded', at), 10_000, `reload line:\n${out.slice(at)}`)) as { fingerprint256: string; validTo: string };
+    const after = await servedFingerprint(ready.brokerTlsPort, ca.certFile);
+    expect(after).not.toBe(before);
+    expect(reloaded.fingerprint256).toBe(after);
+    expect(child.exitCode).toBeNull();
+  });
+});
