@@ -23,19 +23,39 @@ export function csvStream(headers: readonly string[], pages: AsyncIterable<Cell[
   return Readable.from(lines());
 }
 
+/** Excel's rows per sheet (Excel specifications and limits: 1 048 576 rows). */
+export const XLSX_MAX_ROWS = 1_048_576;
+
 /**
  * Cells are written typed: text as text (never as a formula, so `=cmd|…` in a note stays inert
- * without the CSV's apostrophe), numbers as numbers.
+ * without the CSV's apostrophe), numbers as numbers. Past Excel's row limit the rows go on in a
+ * second sheet (`告警记录 (2)`), each with the header row, rather than a file Excel refuses.
  */
-export function xlsxStream(sheetName: string, headers: readonly string[], pages: AsyncIterable<Cell[][]>, onError: (err: Error) => void): Readable {
+export function xlsxStream(sheetName: string, headers: readonly string[], pages: AsyncIterable<Cell[][]>, onError: (err: Error) => void, maxRows = XLSX_MAX_ROWS): Readable {
   const out = new PassThrough();
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false, useStyles: true });
-  const sheet = workbook.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
-  sheet.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }));
-  sheet.getRow(1).font = { bold: true };
-  sheet.getRow(1).commit();
+  const addSheet = (n: number) => {
+    const sheet = workbook.addWorksheet(n === 1 ? sheetName : `${sheetName} (${n})`, { views: [{ state: 'frozen', ySplit: 1 }] });
+    sheet.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }));
+    sheet.getRow(1).font = { bold: true };
+    sheet.getRow(1).commit();
+    return sheet;
+  };
   void (async () => {
-    for await (const page of pages) for (const cells of page) sheet.addRow(cells).commit();
+    let sheets = 1;
+    let sheet = addSheet(sheets);
+    let rows = 1;
+    for await (const page of pages) {
+      for (const cells of page) {
+        if (rows === maxRows) {
+          sheet.commit();
+          sheet = addSheet(++sheets);
+          rows = 1;
+        }
+        sheet.addRow(cells).commit();
+        rows++;
+      }
+    }
     sheet.commit();
     await workbook.commit();
   })().catch((err: unknown) => {

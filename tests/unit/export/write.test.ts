@@ -54,6 +54,21 @@ describe('XLSX', () => {
   });
 });
 
+describe('XLSX past the row limit', () => {
+  it('goes on in a second sheet with its own header row', async () => {
+    const rows: Cell[][] = [['a-1'], ['a-2'], ['a-3'], ['a-4'], ['a-5']];
+    const file = await bytes(xlsxStream('告警记录', ['告警编号'], pagesOf(rows), () => {}, 3));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(file as unknown as ArrayBuffer);
+    expect(book.worksheets.map((s) => s.name)).toEqual(['告警记录', '告警记录 (2)', '告警记录 (3)']);
+    expect(book.worksheets.map((s) => (s.getSheetValues() as unknown[][]).slice(1).map((r) => r[1]))).toEqual([
+      ['告警编号', 'a-1', 'a-2'],
+      ['告警编号', 'a-3', 'a-4'],
+      ['告警编号', 'a-5'],
+    ]);
+  });
+});
+
 describe('Content-Disposition', () => {
   it('gives an ASCII name and the UTF-8 one (RFC 6266, RFC 5987)', () => {
     expect(contentDisposition('alarms_k-1_2026-12-07.csv', "告警记录_k-1_2026-12-07's.csv")).toBe(
