@@ -37,7 +37,7 @@ async function* cellsOf(source: ExportSource, r: ExportRequest, label: SiteLooku
 function rangeName(r: ExportRequest, tz: string, nowMs: number): string {
   if (r.table === 'devices') return formatLocal(nowMs, tz).slice(0, 10);
   const day = (ms: number) => formatLocal(ms, tz).slice(0, 10);
-  return `${r.fromMs === undefined ? '始' : day(r.fromMs)}_${day(r.toMs ?? nowMs)}`;
+  return r.fromMs === undefined ? `至${day(r.toMs ?? nowMs)}` : `${day(r.fromMs)}_${day(r.toMs ?? nowMs)}`;
 }
 
 const ASCII_TITLE: Record<ExportTable, string> = { alarms: 'alarms', orders: 'stop-work-orders', devices: 'devices' };
@@ -46,7 +46,7 @@ export function runExport(source: ExportSource, r: ExportRequest, label: SiteLoo
   const tz = r.site !== undefined ? label(r.site).timeZone : DEFAULT_TIME_ZONE;
   const stem = [r.site, rangeName(r, tz, nowMs)].filter((s) => s !== undefined).join('_');
   const fileName = `${TABLE_TITLE[r.table]}_${stem}.${r.format}`;
-  const asciiName = `${ASCII_TITLE[r.table]}_${stem.replace('始', 'start')}.${r.format}`;
+  const asciiName = `${ASCII_TITLE[r.table]}_${stem.replace('至', 'until_')}.${r.format}`;
   const headers = HEADERS[r.table];
   const pages = cellsOf(source, r, label);
   const body = r.format === 'csv' ? csvStream(headers, pages) : xlsxStream(TABLE_TITLE[r.table], headers, pages, onError);

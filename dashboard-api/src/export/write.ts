@@ -3,6 +3,7 @@
 // the most used spreadsheet library on npm that both writes in a stream and reads back (the
 // tests read our files with it); SheetJS no longer publishes to the npm registry.
 
+import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { csvLine, UTF8_BOM, type Cell } from './csv.js';
@@ -55,6 +56,10 @@ export function xlsxStream(sheetName: string, headers: readonly string[], pages:
         sheet.addRow(cells).commit();
         rows++;
       }
+      // exceljs writes without waiting for the reader: wait for a slow client between pages, and
+      // stop reading the database once it has gone.
+      while (out.writableNeedDrain && !out.destroyed) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+      if (out.destroyed) return;
     }
     sheet.commit();
     await workbook.commit();

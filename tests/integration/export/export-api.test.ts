@@ -76,6 +76,8 @@ describe('export API', () => {
     expect(cd).toContain(`filename="alarms_${DEMO_SITE}_2026-12-07_2026-12-07.xlsx"`);
     expect(cd).toContain(`filename*=UTF-8''${encodeURIComponent(`告警记录_${DEMO_SITE}_2026-12-07_2026-12-07.xlsx`)}`);
     expect(res.headers['cache-control']).toBe('no-store');
+    const open = await call(g, 'viewer', { method: 'GET', url: `/api/v1/export/orders?toMs=${DAY_END}` });
+    expect(String(open.headers['content-disposition'])).toContain(`filename="stop-work-orders_until_2026-12-07.csv"; filename*=UTF-8''${encodeURIComponent('停产停工指令_至2026-12-07.csv')}`);
   });
 
   it('writes XLSX that opens with Chinese headers, the same text, and formulas as plain text', async () => {
