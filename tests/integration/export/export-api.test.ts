@@ -126,6 +126,12 @@ describe('export API', () => {
     expect(book.worksheets[0]!.rowCount).toBe(3);
   });
 
+  it('documents the three exports in the OpenAPI document', async () => {
+    const doc = (await call(g, null, { method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
+    for (const table of ['alarms', 'orders', 'devices']) expect(doc.paths[`/api/v1/export/${table}`]?.get, table).toBeDefined();
+    expect(doc.paths['/api/v1/export/alarms']!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['fromMs', 'toMs', 'site', 'format']));
+  });
+
   it('refuses bad parameters with 400 and a message, an unknown site with 404, no token with 401', async () => {
     const cases: [string, RegExp][] = [
       [`/api/v1/export/alarms?fromMs=${DAY_END}&toMs=${DAY_START}`, /toMs must not be before fromMs/],

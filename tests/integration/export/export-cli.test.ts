@@ -75,6 +75,13 @@ describe('shaobing export', () => {
     expect(sheet.getRow(2).getCell(ALARM_HEADERS.indexOf('发生时间') + 1).value).toBe('2026-12-07 18:15:03');
   });
 
+  it('writes to stdout with --out -', async () => {
+    const run = await shaobing(['export', 'devices', '--config', configFile, '--site', SHOP, '--out', '-'], dir.path);
+    expect(run.code).toBe(0);
+    expect(run.stdout.charCodeAt(0)).toBe(0xfeff);
+    expect(records(parseCsv(run.stdout.slice(1))).map((r) => `${r['设备']}/${r['通道']}`)).toEqual(['gas-09/ch4', 'gas-09/co']);
+  });
+
   it('refuses bad dates, dates on a device list and an unknown table with a message and exit 2', async () => {
     const cases: [string[], RegExp][] = [
       [['export', 'alarms', '--from', '2026-13-01'], /--from must be a calendar day YYYY-MM-DD, not 2026-13-01/],
