@@ -7,7 +7,7 @@ import { formatReading } from '../../../gateway/src/contract/alarm-text.js';
 import { alarmKindOfRule, isAlarmKind } from '../../../gateway/src/contract/alarm-kind.js';
 import { LEVEL_ZH, type Level } from '../../../gateway/src/contract/levels.js';
 import { QUANTITY_INFO, type Quantity } from '../../../gateway/src/config/quantities.js';
-import { formatLocal } from '../../../gateway/src/notify/local-time.js';
+import { clockOf } from './local-clock.js';
 import type { Cell } from './csv.js';
 
 export const EXPORT_TABLES = ['alarms', 'orders', 'devices'] as const;
@@ -43,7 +43,7 @@ type Row = Record<string, unknown>;
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const time = (v: unknown, tz: string): string | null => (typeof v === 'number' && Number.isFinite(v) ? formatLocal(v, tz) : null);
+const time = (v: unknown, tz: string): string | null => (typeof v === 'number' && Number.isFinite(v) ? clockOf(tz)(v) : null);
 const levelZh = (v: unknown): string | null => (typeof v === 'string' ? (LEVEL_ZH[v as Level] ?? v) : null);
 
 export function quantityZh(q: string): string {
