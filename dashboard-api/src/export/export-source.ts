@@ -29,9 +29,11 @@ export const EXPORT_PAGE_ROWS = 1000;
 /** The indexes the export walks; made by the gateway's API (the command line opens read-only). */
 export function ensureExportIndexes(db: Db): void {
   migrateModule(db, 'export', [
-    'CREATE INDEX IF NOT EXISTS export_alarm_by_time ON alarm (raised_at_ms, id)',
-    'CREATE INDEX IF NOT EXISTS export_order_by_time ON stop_work_order (issued_at_ms, id)',
-    'CREATE INDEX IF NOT EXISTS export_order_by_site_time ON stop_work_order (site, issued_at_ms)',
+    // Each page seeks to its cursor in key order, with or without a site (no sort of the ties).
+    `CREATE INDEX IF NOT EXISTS export_alarm_by_time ON alarm (raised_at_ms, id);
+     CREATE INDEX IF NOT EXISTS export_alarm_by_site_time ON alarm (site, raised_at_ms, id);
+     CREATE INDEX IF NOT EXISTS export_order_by_time ON stop_work_order (issued_at_ms, id);
+     CREATE INDEX IF NOT EXISTS export_order_by_site_time ON stop_work_order (site, issued_at_ms, id);`,
   ]);
 }
 
