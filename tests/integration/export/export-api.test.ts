@@ -3,7 +3,8 @@
 
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SITE } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { call, startApiGateway } from '../api/helpers.js';
 import type { RunningGateway } from '../../support/fixture.js';
 import { addShop, DAY_END, DAY_START, FORMULA_NOTE, HARD_NOTE, parseCsv, records, seed, SHOP, SHOP_NAME, type Seeded } from './support.js';
@@ -125,6 +126,28 @@ describe('export API', () => {
     await book.xlsx.load(shopOnly.rawPayload as unknown as ArrayBuffer);
     expect(book.worksheets[0]!.rowCount).toBe(3);
   });
+
+  it('gives each device channel its last reading and when the device was last heard', async () => {
+    const client = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
+    try {
+      await client.publishAsync(g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never }), JSON.stringify({ ts: Date.now(), seq: 1, readings: { ch4: 3.2, co: 4 }, meta: { battery: 87 } }), { qos: 1 });
+      // The last values reach state.db in batches of a few seconds (live-state.ts).
+      const ch4 = await eventually(
+        async () => {
+          const res = await call(g, 'viewer', { method: 'GET', url: `/api/v1/export/devices?site=${DEMO_SITE}` });
+          const row = records(parseCsv(res.rawPayload.toString('utf8').slice(1))).find((r) => r['设备'] === 'gas-01' && r['通道'] === 'ch4');
+          return row?.['最新读数'] ? row : undefined;
+        },
+        15_000,
+        'the reading in the device export',
+      );
+      expect(ch4['最新读数']).toBe('3.2 %LEL');
+      expect(ch4['最后上报时间']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+      expect(ch4['电量(%)']).toBe('87');
+    } finally {
+      await client.endAsync();
+    }
+  }, 30_000);
 
   it('documents the three exports in the OpenAPI document', async () => {
     const doc = (await call(g, null, { method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, { get?: { parameters?: { name: string }[] } }> };
