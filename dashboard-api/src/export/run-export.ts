@@ -49,6 +49,11 @@ export function runExport(source: ExportSource, r: ExportRequest, label: SiteLoo
   const asciiName = `${ASCII_TITLE[r.table]}_${stem.replace('至', 'until_')}.${r.format}`;
   const headers = HEADERS[r.table];
   const pages = cellsOf(source, r, label);
-  const body = r.format === 'csv' ? csvStream(headers, pages) : xlsxStream(TABLE_TITLE[r.table], headers, pages, onError);
+  let body: Readable;
+  if (r.format === 'csv') {
+    body = csvStream(headers, pages);
+    // The headers are sent by then: the reader gets a cut file, the log says why.
+    body.once('error', onError);
+  } else body = xlsxStream(TABLE_TITLE[r.table], headers, pages, onError);
   return { body, fileName, contentDisposition: contentDisposition(asciiName, fileName) };
 }
