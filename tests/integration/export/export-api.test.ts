@@ -67,6 +67,8 @@ describe('export API', () => {
     const res = await call(g, 'viewer', { method: 'GET', url: `/api/v1/export/alarms?${day}&site=${SHOP}` });
     expect(res.statusCode).toBe(200);
     expect(records(parseCsv(res.rawPayload.toString('utf8').slice(1))).map((r) => r['告警编号'])).toEqual([ids.shop]);
+    const closed = await call(g, 'viewer', { method: 'GET', url: `/api/v1/export/alarms?${day}&state=closed,cleared&level=yellow` });
+    expect(records(parseCsv(closed.rawPayload.toString('utf8').slice(1))).map((r) => r['告警编号'])).toEqual([ids.hard, ids.formula]);
     const all = await call(g, 'viewer', { method: 'GET', url: '/api/v1/export/alarms' });
     expect(records(parseCsv(all.rawPayload.toString('utf8').slice(1))).map((r) => r['告警编号'])).toContain(ids.before);
   });
