@@ -8,7 +8,7 @@ import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
 import { alarmState, answers, idParam, level, msQuery } from '../schemas.js';
 import { ensureExportIndexes, ExportSource } from '../export/export-source.js';
-import { runExport, siteLookup } from '../export/run-export.js';
+import { runExport, siteLookup, type ExportRequest } from '../export/run-export.js';
 import { CONTENT_TYPE, EXPORT_FORMATS } from '../export/write.js';
 import type { ExportTable } from '../export/tables.js';
 
@@ -56,9 +56,10 @@ export function exportRoutes(ctx: ApiContext) {
           schema: { summary: SUMMARY[table], querystring: QUERIES[table], produces: [CONTENT_TYPE.csv, CONTENT_TYPE.xlsx], response: answers({ 200: z.string().describe('the file') }, 400, 404) },
         },
         async (request, reply) => {
-          const q = request.query as { site?: string; format: 'csv' | 'xlsx' } & Record<string, unknown>;
+          // The schema of this table has checked and typed the query.
+          const q = { ...(request.query as Omit<ExportRequest, 'table'>), table };
           if (q.site !== undefined && !source.knowsSite(q.site)) throw new ApiError(404, `no site ${q.site}: it is neither configured nor named by any alarm or order`);
-          const file = runExport(source, { ...q, table } as Parameters<typeof runExport>[1], label, ctx.clock(), (err) => request.log.error({ err, table }, 'export failed part-way; the file is cut short'));
+          const file = runExport(source, q, label, ctx.clock(), (err) => request.log.error({ err, table }, 'export failed part-way; the file is cut short'));
           return reply
             .header('Content-Type', CONTENT_TYPE[q.format])
             .header('Content-Disposition', file.contentDisposition)
