@@ -92,6 +92,8 @@ module.exports = {
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
           '^gateway/src/notify/html\\.ts$',
+          // Pure wall-clock formatting in a named zone: exports say times as the site's clock.
+          '^gateway/src/notify/local-time\\.ts$',
           // Known exceptions (see comment above).
           '^gateway/src/detect/health\\.ts$',
           '^gateway/src/orders/interlock\\.ts$',

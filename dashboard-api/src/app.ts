@@ -32,6 +32,7 @@ import { meRoutes } from './routes/me.js';
 import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
+import { exportRoutes } from './routes/export.js';
 import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
@@ -162,6 +163,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(alarmMetricsRoutes(ctx));
       await api.register(notificationRoutes(ctx));
       await api.register(briefingRoutes(ctx));
+      await api.register(exportRoutes(ctx));
       await api.register(streamRoutes(hub));
     },
     { prefix: '/api/v1' },

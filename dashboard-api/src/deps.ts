@@ -65,6 +65,8 @@ export interface SiteInfo {
   /** Where responders go and who to call, from the site's config (optional there). */
   readonly address?: string | undefined;
   readonly contact?: string | undefined;
+  /** IANA zone of the site's wall clock (config `timezone`), for exported times. */
+  readonly timezone?: string | undefined;
   readonly devices: readonly { readonly id: string; readonly kind: string; readonly staleAfterS?: number; readonly channels: Readonly<Record<string, { readonly quantity: string }>> }[];
 }
 

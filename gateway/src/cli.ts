@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `shaobing` command: start the gateway, run the demo or a simulator, check a config file,
-// hash a device password. Output here is for people, so it uses the console.
+// hash a device password, export reports. Output here is for people, so it uses the console.
 
 import { parseArgs } from 'node:util';
 import { loadConfig, formatConfigError } from './config/load.js';
@@ -17,6 +17,7 @@ import { deriveLoginKey } from '../../broker/src/signed-login.js';
 import { loadTlsContext } from '../../broker/src/tls-context.js';
 import { simulate } from '../../simulators/src/cli.js';
 import { demoTokens, tokenCommand } from '../../dashboard-api/src/token-cli.js';
+import { EXPORT_USAGE, exportCommand } from '../../dashboard-api/src/export/export-cli.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,8 @@ Commands:
   login-key SITE/DEVICE         print the loginKey of a signed-login device (reads its secret from stdin)
   token create --role viewer|officer|admin --name NAME [--config FILE]
                                 make an API token (printed once); token list | token revoke ID
+  export alarms|orders|devices [--from DAY] [--to DAY] [--site S] [--format csv|xlsx] [--out FILE]
+                                the safety bureau's report as CSV or XLSX (see export --help)
 
 Config: --config FILE, else $SHAOBING_CONFIG, else ./shaobing.yaml, else the built-in demo site.
 Environment variables SHAOBING_<SECTION>__<KEY> override the file (e.g. SHAOBING_BROKER__PORT=1884).`;
@@ -270,6 +273,16 @@ export async function main(argv: string[]): Promise<number> {
         return tokenCommand(rest, (file) => loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config.storage.dataDir, {
           out: (line) => console.log(line),
           err: (line) => console.error(line),
+        });
+      case 'export':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          console.log(EXPORT_USAGE);
+          return 0;
+        }
+        return await exportCommand(rest, (file) => load(file === undefined ? [] : ['--config', file]).config, {
+          out: (line) => console.log(line),
+          err: (line) => console.error(line),
+          stdout: process.stdout,
         });
       case undefined:
       case '--help':

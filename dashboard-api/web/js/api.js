@@ -39,6 +39,40 @@ async function request(method, path, body) {
   return data;
 }
 
+/** The file's own name from `filename*=UTF-8''…` (RFC 5987), else the plain `filename="…"`. */
+export function fileNameOf(disposition) {
+  const utf8 = /filename\*=UTF-8''([^;]+)/i.exec(disposition ?? '');
+  if (utf8) return decodeURIComponent(utf8[1]);
+  return /filename="([^"]+)"/i.exec(disposition ?? '')?.[1] ?? 'export';
+}
+
+/** Fetches a file with the token and hands it to the browser as a download under its own name. */
+export async function download(path) {
+  const headers = {};
+  const token = getToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(`/api/v1${path}`, { headers });
+  if (!res.ok) {
+    let message = `${res.status} ${res.statusText}`;
+    try {
+      message = (await res.json()).message ?? message;
+    } catch {
+      // not JSON (a proxy's page): the status says it
+    }
+    if (res.status === 401) for (const listener of unauthorizedListeners) listener();
+    throw new ApiError(res.status, message);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileNameOf(res.headers.get('content-disposition'));
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // After the browser has taken the file; revoking at once can cancel the download.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 export const api = {
   get: (path) => request('GET', path),
   post: (path, body = {}) => request('POST', path, body),

@@ -11,6 +11,7 @@ import { showNotice } from './notice.js';
 import { alarmActions, orderActions } from './actions.js';
 import { renderSiteGrid } from './views/site-grid.js';
 import { renderAlarmFilters, renderAlarmList } from './views/alarm-list.js';
+import { renderAlarmExport } from './views/alarm-export.js';
 import { renderOrderBanners } from './views/order-banners.js';
 import { renderDevices } from './views/devices.js';
 import { createChartPanel } from './views/chart-panel.js';
@@ -59,6 +60,9 @@ function render(part) {
   const all = part === 'all';
   if (all || part === 'sites') renderSiteGrid($('sites'), { sites: state.sites, selectedSite: state.selectedSite, onSelect: (site) => live.selectSite(site) });
   if (all || part === 'sites') renderAlarmFilters($('alarm-filters'), { sites: state.sites, filters: state.filters, onFilter: (name, value) => live.setFilter(name, value) });
+  // Every role reads, so every role may export. Drawn once (and on a language switch), not with
+  // each alarm, so a date being typed keeps its focus; it reads the filters when clicked.
+  if (all) renderAlarmExport($('alarm-export'), { filters: () => state.filters, report });
   if (all || part === 'alarms' || part === 'sites' || part === 'readings') renderAlarms();
   if (all || part === 'orders' || part === 'sites') renderOrderBanners($('orders'), { orders: activeOrders(), siteName, actions: orderActions, canAct: canAct() });
   if (all || part === 'devices') renderDevices($('devices'), { devices: state.devices });

@@ -1,0 +1,72 @@
+// Exports for the safety bureau's reports: alarms, stop-work orders and devices as CSV or XLSX
+// with Chinese headers, streamed from state.db a page at a time. Read-only, so a viewer may.
+
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiError } from '../errors.js';
+import type { ApiContext } from '../context.js';
+import { alarmState, answers, idParam, level, msQuery } from '../schemas.js';
+import { ensureExportIndexes, ExportSource } from '../export/export-source.js';
+import { runExport, siteLookup, type ExportRequest } from '../export/run-export.js';
+import { CONTENT_TYPE, EXPORT_FORMATS } from '../export/write.js';
+import type { ExportTable } from '../export/tables.js';
+
+const format = z.enum(EXPORT_FORMATS).default('csv');
+const fromTo = { fromMs: msQuery.optional(), toMs: msQuery.optional() };
+const inOrder = (q: { fromMs?: number | undefined; toMs?: number | undefined }) => q.fromMs === undefined || q.toMs === undefined || q.fromMs <= q.toMs;
+const ORDER_MESSAGE = { path: ['toMs'], message: 'toMs must not be before fromMs' };
+
+const states = z.string().transform((v, c) => {
+  const out = v.split(',');
+  for (const st of out) {
+    if (!alarmState.safeParse(st).success) {
+      c.addIssue({ code: 'custom', message: `${st} is not one of ${alarmState.options.join(', ')}` });
+      return z.NEVER;
+    }
+  }
+  return out;
+});
+
+const QUERIES = {
+  alarms: z.object({ ...fromTo, site: idParam('site').optional(), level: level.optional(), state: states.optional(), format }).strict().refine(inOrder, ORDER_MESSAGE),
+  orders: z.object({ ...fromTo, site: idParam('site').optional(), format }).strict().refine(inOrder, ORDER_MESSAGE),
+  // A device list is as of now: it has no date range.
+  devices: z.object({ site: idParam('site').optional(), format }).strict(),
+} satisfies Record<ExportTable, z.ZodType>;
+
+const SUMMARY: Record<ExportTable, string> = {
+  alarms: 'Alarms raised in a range (fromMs–toMs, inclusive), oldest first, as CSV or XLSX with Chinese headers and times in each site\'s zone',
+  orders: 'Stop-work orders (停产停工令) issued in a range, oldest first, as CSV or XLSX with Chinese headers',
+  devices: 'The configured devices, one row per channel with its last value and when it was last heard, as CSV or XLSX',
+};
+
+export function exportRoutes(ctx: ApiContext) {
+  ensureExportIndexes(ctx.deps.db);
+  const source = new ExportSource(ctx.deps.db, () => ctx.deps.sites);
+  const label = siteLookup(ctx.deps.sites);
+
+  return async function routes(app: FastifyInstance): Promise<void> {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    for (const table of ['alarms', 'orders', 'devices'] as const) {
+      r.get(
+        `/export/${table}`,
+        {
+          config: { role: 'viewer' },
+          schema: { summary: SUMMARY[table], querystring: QUERIES[table], produces: [CONTENT_TYPE.csv, CONTENT_TYPE.xlsx], response: answers({ 200: z.string().describe('the file') }, 400, 404) },
+        },
+        async (request, reply) => {
+          // The schema of this table has checked and typed the query.
+          const q = { ...(request.query as Omit<ExportRequest, 'table'>), table };
+          if (q.site !== undefined && !source.knowsSite(q.site)) throw new ApiError(404, `no site ${q.site}: it is neither configured nor named by any alarm or order`);
+          const file = runExport(source, q, label, ctx.clock(), (err) => request.log.error({ err, table }, 'export failed part-way; the file is cut short'));
+          return reply
+            .header('Content-Type', CONTENT_TYPE[q.format])
+            .header('Content-Disposition', file.contentDisposition)
+            .header('Cache-Control', 'no-store')
+            .send(file.body);
+        },
+      );
+    }
+  };
+}
