@@ -16,7 +16,6 @@ import { registerCors } from './cors.js';
 import { registerOpenApi } from './openapi.js';
 import { createMetrics, metricsRoute } from './metrics.js';
 import { StreamHub, streamRoutes } from './stream.js';
-import { AlarmQuery } from './alarm-query.js';
 import { LiveState } from './live-state.js';
 import { DeviceLastStore } from './device-last-store.js';
 import { hashToken, TokenStore } from './token-store.js';
@@ -76,7 +75,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     clock,
     audit: deps.audit ?? new AuditLog(deps.db),
     tokens,
-    alarmQuery: new AlarmQuery(deps.db),
+    alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
     sites: new Map(deps.sites.map((s) => [s.id, s])),
   };

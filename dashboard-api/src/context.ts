@@ -3,7 +3,7 @@
 
 import type { FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../gateway/src/audit/audit-log.js';
-import type { AlarmQuery } from './alarm-query.js';
+import type { AlarmList } from '../../gateway/src/alarms/alarm-list.js';
 import type { ApiDeps, ApiOptions } from './deps.js';
 import type { LiveState } from './live-state.js';
 import type { TokenStore } from './token-store.js';
@@ -15,7 +15,7 @@ export interface ApiContext {
   readonly clock: () => number;
   readonly audit: AuditLog;
   readonly tokens: TokenStore;
-  readonly alarmQuery: AlarmQuery;
+  readonly alarmQuery: AlarmList;
   readonly live: LiveState;
   readonly sites: ReadonlyMap<string, ApiDeps['sites'][number]>;
 }

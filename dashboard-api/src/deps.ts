@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { Alarm, AlarmEvent } from '../../gateway/src/alarms/lifecycle.js';
+import type { AlarmList } from '../../gateway/src/alarms/alarm-list.js';
 import type { ManualGasTest, StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
 import type { HistoryPoint, HistoryQuery } from '../../gateway/src/store/telemetry-store.js';
 import type { EventBus } from '../../gateway/src/events.js';
@@ -113,10 +114,12 @@ export type ApiOptions = z.output<typeof apiSchema> & {
 };
 
 export interface ApiDeps {
-  /** state.db: tokens, audit log, device status and the alarm read model live here. */
+  /** state.db: tokens, audit log and device status live here. */
   readonly db: Db;
   readonly alarms: { events(alarmId: string): AlarmEvent[] };
   readonly alarmActions: AlarmActions;
+  /** The alarm list (gateway/src/alarms/alarm-list-query.ts over state.db in the gateway). */
+  readonly alarmList: AlarmList;
   readonly orders: { get(id: string): StopWorkOrder | undefined; latestForSite(site: string): StopWorkOrder | undefined };
   readonly orderActions: OrderActions;
   readonly telemetry?: { history(query: HistoryQuery): Promise<HistoryPoint[]> };

@@ -16,6 +16,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     db: g.stateDb,
     alarms: g.alarmRepo,
     alarmActions: g.alarms,
+    alarmList: g.alarmList,
     orders: g.orders,
     orderActions: g.interlock,
     telemetry,

@@ -15,6 +15,7 @@ import type { Ingress } from './ingest/ingress.js';
 import { ingressFromConfig } from './ingest/ingress-from-config.js';
 import type { AlarmRepository } from './alarms/repository.js';
 import type { AlarmService } from './alarms/service.js';
+import type { AlarmList } from './alarms/alarm-list.js';
 import type { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import type { Interlock } from './orders/interlock.js';
@@ -31,6 +32,8 @@ export interface GatewayFaces {
   readonly events: EventBus;
   readonly alarmRepo: AlarmRepository;
   readonly alarms: AlarmService;
+  /** The alarm list with its filters, orders and pages; the front never queries the alarm table. */
+  readonly alarmList: AlarmList;
   readonly orders: OrderRepository;
   readonly interlock: Interlock;
   readonly telemetry: TelemetryStore;
@@ -109,6 +112,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
             stateDb: files.stateDb,
             alarmRepo: alarms.repo,
             alarms: alarms.service,
+            alarmList: alarms.list,
             orders,
             interlock,
             telemetry: telemetry.store,

@@ -8,6 +8,7 @@ import { buildApp } from '../../../dashboard-api/src/app.js';
 import { acknowledge, applyLevel, raiseAlarm, type Alarm, type Outcome } from '../../../gateway/src/alarms/lifecycle.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
+import { AlarmListQuery } from '../../../gateway/src/alarms/alarm-list-query.js';
 import { OrderRepository } from '../../../gateway/src/orders/repository.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { issueOrder, liftOrder, type StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
@@ -104,6 +105,7 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
+        alarmList: new AlarmListQuery(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
@@ -232,6 +234,7 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
+        alarmList: new AlarmListQuery(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
