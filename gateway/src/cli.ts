@@ -104,7 +104,7 @@ async function start(argv: string[]): Promise<number> {
         applied.push('log.level');
       }
       if (plan.live.includes('notify.roster')) {
-        if (runtime.notifier.setRoster(next.notify.roster)) {
+        if (runtime.faces.notifier.setRoster(next.notify.roster)) {
           running = { ...running, notify: { ...running.notify, roster: next.notify.roster } };
           applied.push('notify.roster');
         } else restart.push('notify.roster (it turns notification on or off)');

@@ -58,26 +58,42 @@ export interface RuntimeOptions {
   readonly front?: (faces: GatewayFaces) => FrontPart;
 }
 
+/** A running gateway as its users hold it: the command line, the demo, the benchmarks. */
 export interface Runtime {
   readonly config: Config;
   readonly topics: Topics;
   readonly events: EventBus;
-  readonly ingress: Ingress;
-  readonly alarms: AlarmService;
-  readonly alarmRepo: AlarmRepository;
-  readonly notifier: Notifier;
-  readonly orders: OrderRepository;
-  readonly interlock: Interlock;
-  readonly intake: Intake;
-  readonly journal: Journal;
-  readonly telemetry: TelemetryStore;
+  /** The services a front end uses, the same the dashboard is given: an officer's moves, the
+   * alarm list, the notifier whose roster SIGHUP replaces. */
+  readonly faces: GatewayFaces;
   /** The broker port actually bound in embedded mode (config may ask for 0). */
   readonly brokerPort: number | null;
   /** The front end's port, null without one. */
   readonly frontPort: number | null;
+  /** Resolves once every reading taken so far is committed to the journal and drained into the
+   * time-series store (the demo and the benchmarks count what was stored). */
+  flush(): Promise<void>;
   /** Each part's health by name. */
   health(): PartHealth;
   stop(): Promise<void>;
+}
+
+/** The collaborators of the message path behind the faces. No user needs them; the test
+ * fixture reads them through `insideOf` (a journal's commit count, a broker's login figures, the
+ * disk filled on the journal's own connection), and nothing else should. */
+export interface RuntimeInside {
+  readonly ingress: Ingress;
+  readonly intake: Intake;
+  readonly journal: Journal;
+}
+
+const insides = new WeakMap<Runtime, RuntimeInside>();
+
+/** The message path's collaborators of a runtime started by `startRuntime` (see RuntimeInside). */
+export function insideOf(runtime: Runtime): RuntimeInside {
+  const inside = insides.get(runtime);
+  if (!inside) throw new Error('insideOf: not a runtime started by startRuntime');
+  return inside;
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -105,43 +121,38 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(interlockPart(interlock));
     await parts.add(deviceStatusPart(c, files.stateDb, ingress, path, interlock));
     await parts.add(healthTick(c, path, telemetry.store, alarms.system));
-    const front = options.front
-      ? await parts.add(
-          options.front({
-            ...c,
-            stateDb: files.stateDb,
-            alarmRepo: alarms.repo,
-            alarms: alarms.service,
-            alarmList: alarms.list,
-            orders,
-            interlock,
-            telemetry: telemetry.store,
-            notifier: notify.notifier,
-            rules: detection.rules,
-            ready: () => ingress.isReady() && files.journalDb.open,
-          }),
-        )
-      : null;
-
-    return {
+    const faces: GatewayFaces = {
       ...c,
-      ingress,
-      alarms: alarms.service,
+      stateDb: files.stateDb,
       alarmRepo: alarms.repo,
-      notifier: notify.notifier,
+      alarms: alarms.service,
+      alarmList: alarms.list,
       orders,
       interlock,
-      intake,
-      journal: journal.journal,
       telemetry: telemetry.store,
+      notifier: notify.notifier,
+      rules: detection.rules,
+      ready: () => ingress.isReady() && files.journalDb.open,
+    };
+    const front = options.front ? await parts.add(options.front(faces)) : null;
+
+    const runtime: Runtime = {
+      ...c,
+      faces,
       brokerPort: ingress.port ?? null,
       frontPort: front?.port() ?? null,
+      async flush() {
+        journal.journal.flush();
+        await telemetry.store.flush();
+      },
       health: () => parts.health(),
       async stop() {
         await parts.stop();
         log.info('gateway stopped');
       },
     };
+    insides.set(runtime, { ingress, intake, journal: journal.journal });
+    return runtime;
   } catch (err) {
     await parts.stop();
     throw err;

@@ -154,7 +154,7 @@ describe('embedded broker access control', () => {
       const { gateway, reader } = await start();
       const seen = await observer(gateway);
       const fan = await device(gateway, 'fan-01');
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
       const rowsBefore = readingCount(reader);
 
       const forged = reading(1, { ch4: 99 });
@@ -163,7 +163,7 @@ describe('embedded broker access control', () => {
       await marker(gateway, seen, 1);
       expect(seen.filter((m) => m.payload.toString() === forged)).toEqual([]);
       // Only the marker reached the gateway.
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
       expect(readingCount(reader)).toBe(rowsBefore + 1);
       expect(reader.prepare('SELECT count(*) AS n FROM reading WHERE readings LIKE ?').get('%99%')).toEqual({ n: 0 });
     });
@@ -172,7 +172,7 @@ describe('embedded broker access control', () => {
       const { gateway, reader } = await start();
       const seen = await observer(gateway);
       const gas = await device(gateway, 'gas-01');
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
       const rowsBefore = readingCount(reader);
 
       const forged = reading(1, { ch4: 98 });
@@ -181,7 +181,7 @@ describe('embedded broker access control', () => {
 
       await marker(gateway, seen, 1);
       expect(seen.filter((m) => m.topic === foreign || m.payload.toString() === forged)).toEqual([]);
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
       expect(readingCount(reader)).toBe(rowsBefore + 1);
     });
   });
@@ -196,10 +196,10 @@ describe('embedded broker access control', () => {
         expect(gas.connected).toBe(true);
       }
 
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
       expect(await publishOutcome(gas, gateway.topics.telemetry(ref('gas-01')), reading(41, { ch4: 4.1, co: 1 }))).toBe('acked');
       expect(gas.connected).toBe(true);
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
       expect(reader.prepare("SELECT seq, readings FROM reading WHERE site = ? AND device = 'gas-01'").all(DEMO_SITE)).toEqual([
         { seq: 41, readings: JSON.stringify({ ch4: 4.1, co: 1 }) },
       ]);
@@ -238,7 +238,7 @@ describe('embedded broker access control', () => {
       const all = await observer(gateway);
       const onTelemetry = await observer(gateway, gateway.topics.telemetry(ref('gas-01')));
       const gas = await device(gateway, 'gas-01');
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
 
       // The PUBACK arrives: a refusal would disconnect the device and it would resend forever.
       expect(await publishOutcome(gas, gateway.topics.telemetry(ref('gas-01')), payload)).toBe('acked');
@@ -257,8 +257,8 @@ describe('embedded broker access control', () => {
       const good = reading(7, { ch4: 2.5, co: 3 });
       expect(await publishOutcome(gas, gateway.topics.telemetry(ref('gas-01')), good)).toBe('acked');
       await eventually(() => onTelemetry.some((m) => m.payload.toString() === good), 5000, 'valid telemetry forwarded');
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
-      expect(gateway.intake.counts.rejected).toBe(1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.rejected).toBe(1);
       expect(reader.prepare('SELECT seq, readings FROM reading').all()).toEqual([{ seq: 7, readings: JSON.stringify({ ch4: 2.5, co: 3 }) }]);
 
       // The bad bytes never went out on the telemetry topic.

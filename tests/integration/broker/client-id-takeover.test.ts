@@ -44,7 +44,7 @@ describe('client-id takeover across identities', () => {
     return g;
   }
 
-  const aedesOf = (g: Gateway): Aedes => (g.ingress as AedesIngress).aedes;
+  const aedesOf = (g: Gateway): Aedes => (g.inside.ingress as AedesIngress).aedes;
   const liveClient = (g: Gateway, id: string): unknown => (aedesOf(g) as unknown as { clients: Record<string, unknown> }).clients[id];
 
   it('refuses another device reusing a live valve client id, keeps the valve, and the valve still closes on stop-work', async () => {
@@ -63,13 +63,13 @@ describe('client-id takeover across identities', () => {
     for (let i = 0; i < 5; i++) {
       expect(await refusalCode(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01'], VALVE_ID))).toBe(2);
     }
-    expect((g.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(5);
+    expect((g.inside.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(5);
     expect(valveCloses).toBe(0);
     expect(valve.connected).toBe(true);
     expect(liveClient(g, VALVE_ID)).toBe(held);
 
     // The gateway's command still reaches the valve on the session that was never dropped.
-    await g.ingress.publish(g.topics.cmd({ site: DEMO_SITE as never, device: 'valve-01' as never }), JSON.stringify({ id: 'cmd-1', action: 'close' }), { qos: 1, retain: false });
+    await g.inside.ingress.publish(g.topics.cmd({ site: DEMO_SITE as never, device: 'valve-01' as never }), JSON.stringify({ id: 'cmd-1', action: 'close' }), { qos: 1, retain: false });
     await eventually(() => cmds.some((c) => c.includes('"close"')), 5000, 'close command at the valve');
     expect(valveCloses).toBe(0);
   });
@@ -105,6 +105,6 @@ describe('client-id takeover across identities', () => {
     const ops = await connectClient(g.url, { username: OPS.username, password: OPS.password, clientId: VALVE_ID });
     cleanups.push(() => ops.endAsync(true));
     await eventually(() => !second.connected, 5000, 'valve evicted by the gateway account');
-    expect((g.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(0);
+    expect((g.inside.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(0);
   });
 });

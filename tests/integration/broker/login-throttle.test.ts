@@ -95,7 +95,7 @@ describe('MQTT login throttle and remembered logins', () => {
     const path = dataDir();
     const first = await gateway(path);
     expect((await attempt(port(first), '127.0.0.1', valve(DEMO_PASSWORDS['valve-01']))).result).toBe('connected');
-    expect((first.ingress as AedesIngress).brokerStats().logins.scryptRuns).toBe(1);
+    expect((first.inside.ingress as AedesIngress).brokerStats().logins.scryptRuns).toBe(1);
     await first.stop();
 
     // The digest is in state.db, not the password or anything derived from it without the key file.
@@ -106,7 +106,7 @@ describe('MQTT login throttle and remembered logins', () => {
 
     const second = await gateway(path);
     expect((await attempt(port(second), '127.0.0.1', valve(DEMO_PASSWORDS['valve-01']))).result).toBe('connected');
-    expect((second.ingress as AedesIngress).brokerStats().logins).toMatchObject({ scryptRuns: 0, cacheHits: 1 });
+    expect((second.inside.ingress as AedesIngress).brokerStats().logins).toMatchObject({ scryptRuns: 0, cacheHits: 1 });
     await second.stop();
 
     // The password is rotated in the config: the old one no longer gets in, remembered or not.

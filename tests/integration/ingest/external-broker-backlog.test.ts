@@ -71,10 +71,10 @@ describe.skipIf(missing !== null)('external broker: a backlog at restart', () =>
 
     const lines: string[] = [];
     const second = await start(lines);
-    const order = await eventually(() => second.interlock.activeOrder(DEMO_SITE), 10_000, 'stop-work order from the backlog');
+    const order = await eventually(() => second.faces.interlock.activeOrder(DEMO_SITE), 10_000, 'stop-work order from the backlog');
     // Well past the test's 500-ms ack timeout: a first publish that failed would show by now.
     await new Promise((r) => setTimeout(r, 800));
     expect(lines.filter((l) => l.includes('failed to publish') || l.includes('not started'))).toEqual([]);
-    expect(second.orders.events(order.id).filter((e) => e.kind === 'issued')).toHaveLength(1);
+    expect(second.faces.orders.events(order.id).filter((e) => e.kind === 'issued')).toHaveLength(1);
   });
 });
