@@ -2,16 +2,15 @@
 // aedes of a running gateway: refused logins, publishes to foreign topics that disconnect,
 // subscriptions refused one by one, and malformed payloads dead-lettered, never forwarded.
 
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { hashPassword } from '../../../broker/src/auth.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { journalPath } from '../../../gateway/src/store/journal-db.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually, type testConfig } from '../../support/gateway.js';
 import { collect, connectClient, deviceLogin } from '../../support/mqtt.js';
-import type { RunningGateway } from '../../support/fixture.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 type Received = { topic: string; payload: Buffer; retain: boolean };
 
@@ -64,34 +63,27 @@ function reading(seq: number, readings: Record<string, number> = { ch4: 1.5, co:
 
 describe('embedded broker access control', () => {
   let observerHash: string;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const fx = useGatewayFixture();
 
   beforeAll(async () => {
     observerHash = await hashPassword(OBSERVER.password, { N: 1024 });
   });
 
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
   async function start(patch: Parameters<typeof testConfig>[1] = () => {}): Promise<{ gateway: RunningGateway; reader: Database.Database }> {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const gateway = await startTestGateway(
-      testConfig(dir.path, (c) => {
+    const gateway = await fx.start({
+      patch: (c) => {
         c.broker = { ...c.broker, users: [{ username: OBSERVER.username, passwordHash: observerHash, role: 'gateway' }] };
         patch(c);
-      }),
-    );
-    cleanups.push(() => gateway.stop());
-    const reader = new Database(journalPath(dir.path), { readonly: true });
-    cleanups.push(() => reader.close());
+      },
+    });
+    const reader = new Database(journalPath(gateway.dataDir), { readonly: true });
+    fx.defer(() => reader.close());
     return { gateway, reader };
   }
 
   async function client(url: string, options: IClientOptions): Promise<MqttClient> {
     const c = await connectClient(url, options);
-    cleanups.push(() => c.endAsync(true));
+    fx.defer(() => c.endAsync(true));
     return c;
   }
 
