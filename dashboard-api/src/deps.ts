@@ -120,12 +120,19 @@ export interface ApiDeps {
   readonly alarmActions: AlarmActions;
   /** The alarm list (gateway/src/alarms/alarm-list-query.ts over state.db in the gateway). */
   readonly alarmList: AlarmList;
-  readonly orders: { get(id: string): StopWorkOrder | undefined; latestForSite(site: string): StopWorkOrder | undefined };
+  readonly orders: {
+    get(id: string): StopWorkOrder | undefined;
+    latestForSite(site: string): StopWorkOrder | undefined;
+    /** Newest first, filtered in the gateway's SQL. */
+    list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number }): StopWorkOrder[];
+  };
   readonly orderActions: OrderActions;
   readonly telemetry?: { history(query: HistoryQuery): Promise<HistoryPoint[]> };
   readonly events?: EventBus;
   readonly sites: readonly SiteInfo[];
   readonly rules: readonly Rule[];
+  /** A device's last birth or last will in gateway time (gateway/src/ingest/status.ts), undefined before the first. */
+  readonly deviceStatus: (site: string, device: string) => { readonly state: string; readonly atMs: number } | undefined;
   readonly spool?: () => { depth: number; ageMs: number };
   readonly notifications?: () => { sent: number; failed: number; retried: number; pending: number };
   /** The outbox and the briefing; their routes answer 501 without it. */

@@ -23,6 +23,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     events: g.events,
     sites: g.config.sites,
     rules: g.rules,
+    deviceStatus: (site, device) => g.deviceStatus(site, device),
     ...(telemetry.spoolStatus ? { spool: () => telemetry.spoolStatus!() } : {}),
     notifications: () => g.notifier.stats(),
     notifier: g.notifier,

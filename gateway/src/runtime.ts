@@ -13,6 +13,7 @@ import type { Journal } from './ingest/journal.js';
 import type { Intake } from './ingest/intake.js';
 import type { Ingress } from './ingest/ingress.js';
 import { ingressFromConfig } from './ingest/ingress-from-config.js';
+import { deviceStatusReader, type DeviceStatus } from './ingest/status.js';
 import type { AlarmRepository } from './alarms/repository.js';
 import type { AlarmService } from './alarms/service.js';
 import type { AlarmList } from './alarms/alarm-list.js';
@@ -39,6 +40,8 @@ export interface GatewayFaces {
   readonly telemetry: TelemetryStore;
   readonly notifier: Notifier;
   readonly rules: readonly Rule[];
+  /** A device's last birth or last will (undefined before the first); the front never reads the table. */
+  deviceStatus(site: string, device: string): DeviceStatus | undefined;
   /** Broker connected and journal writable. */
   ready(): boolean;
   readonly log: Logger;
@@ -132,6 +135,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       telemetry: telemetry.store,
       notifier: notify.notifier,
       rules: detection.rules,
+      deviceStatus: deviceStatusReader(files.stateDb),
       ready: () => ingress.isReady() && files.journalDb.open,
     };
     const front = options.front ? await parts.add(options.front(faces)) : null;

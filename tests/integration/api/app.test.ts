@@ -9,6 +9,7 @@ import { acknowledge, applyLevel, raiseAlarm, type Alarm, type Outcome } from '.
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { AlarmListQuery } from '../../../gateway/src/alarms/alarm-list-query.js';
+import { deviceStatusReader } from '../../../gateway/src/ingest/status.js';
 import { OrderRepository } from '../../../gateway/src/orders/repository.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { issueOrder, liftOrder, type StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
@@ -106,6 +107,7 @@ describe('dashboard API', () => {
         db,
         alarms: repo,
         alarmList: new AlarmListQuery(db),
+        deviceStatus: deviceStatusReader(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
@@ -235,6 +237,7 @@ describe('dashboard API', () => {
         db,
         alarms: repo,
         alarmList: new AlarmListQuery(db),
+        deviceStatus: deviceStatusReader(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
