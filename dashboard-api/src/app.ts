@@ -7,7 +7,6 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { apiSchema } from '../../gateway/src/config/schema.js';
-import { AuditLog } from '../../gateway/src/audit/audit-log.js';
 import type { ApiDeps, ApiOptions } from './deps.js';
 import type { ApiContext } from './context.js';
 import { errorBody, registerErrors } from './errors.js';
@@ -73,7 +72,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     deps,
     options,
     clock,
-    audit: deps.audit ?? new AuditLog(deps.db),
+    audit: deps.audit,
     tokens,
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),

@@ -13,7 +13,7 @@ import type { EventBus } from '../../gateway/src/events.js';
 import type { Rule, apiSchema } from '../../gateway/src/config/schema.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import type { Logger } from '../../gateway/src/log.js';
-import type { AuditLog } from '../../gateway/src/audit/audit-log.js';
+import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
 
@@ -144,7 +144,8 @@ export interface ApiDeps {
   /** config.api (defaults when absent). */
   readonly options?: Partial<ApiOptions>;
   readonly tokens?: TokenStore;
-  readonly audit?: AuditLog;
+  /** The audit trail (gateway/src/audit/audit-log.ts over state.db in the gateway). */
+  readonly audit: AuditTrail;
   /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
   readonly staticPage?: FastifyPluginAsync;
 }

@@ -17,6 +17,8 @@ import { deviceStatusReader, type DeviceStatus } from './ingest/status.js';
 import type { AlarmRepository } from './alarms/repository.js';
 import type { AlarmService } from './alarms/service.js';
 import type { AlarmList } from './alarms/alarm-list.js';
+import { AuditLog } from './audit/audit-log.js';
+import type { AuditTrail } from './audit/audit-trail.js';
 import type { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import type { Interlock } from './orders/interlock.js';
@@ -40,6 +42,8 @@ export interface GatewayFaces {
   readonly telemetry: TelemetryStore;
   readonly notifier: Notifier;
   readonly rules: readonly Rule[];
+  /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
+  readonly audit: AuditTrail;
   /** A device's last birth or last will (undefined before the first); the front never reads the table. */
   deviceStatus(site: string, device: string): DeviceStatus | undefined;
   /** Broker connected and journal writable. */
@@ -136,6 +140,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       notifier: notify.notifier,
       rules: detection.rules,
       deviceStatus: deviceStatusReader(files.stateDb),
+      audit: new AuditLog(files.stateDb),
       ready: () => ingress.isReady() && files.journalDb.open,
     };
     const front = options.front ? await parts.add(options.front(faces)) : null;

@@ -10,6 +10,7 @@ import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { AlarmListQuery } from '../../../gateway/src/alarms/alarm-list-query.js';
 import { deviceStatusReader } from '../../../gateway/src/ingest/status.js';
+import { AuditLog } from '../../../gateway/src/audit/audit-log.js';
 import { OrderRepository } from '../../../gateway/src/orders/repository.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { issueOrder, liftOrder, type StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
@@ -108,6 +109,7 @@ describe('dashboard API', () => {
         alarms: repo,
         alarmList: new AlarmListQuery(db),
         deviceStatus: deviceStatusReader(db),
+        audit: new AuditLog(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
@@ -238,6 +240,7 @@ describe('dashboard API', () => {
         alarms: repo,
         alarmList: new AlarmListQuery(db),
         deviceStatus: deviceStatusReader(db),
+        audit: new AuditLog(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
