@@ -2,16 +2,16 @@
 // leaked detector password reusing the valve's client id is refused with CONNACK 2 and the valve
 // stays connected and still closes on its stop-work command.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Aedes } from 'aedes';
 import { hashPassword } from '../../../broker/src/auth.js';
 import { AedesIngress } from '../../../gateway/src/ingest/aedes-ingress.js';
 import { createValve } from '../../../simulators/src/devices/valve.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+type Gateway = RunningGateway;
 const VALVE_ID = 'valve-01-live';
 const OPS = { username: 'ops-tool', password: 'ops-tool-secret-1' };
 
@@ -26,22 +26,15 @@ function refusalCode(url: string, options: Parameters<typeof connectClient>[1]):
 }
 
 describe('client-id takeover across identities', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   async function gateway(): Promise<Gateway> {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
     const opsHash = await hashPassword(OPS.password, { N: 1024 });
-    const g = await startTestGateway(
-      testConfig(dir.path, (input) => {
+    return fx.start({
+      patch: (input) => {
         input.broker = { ...input.broker, users: [{ username: OPS.username, passwordHash: opsHash, role: 'gateway' }] };
-      }),
-    );
-    cleanups.push(() => g.stop());
-    return g;
+      },
+    });
   }
 
   const aedesOf = (g: Gateway): Aedes => (g.inside.ingress as AedesIngress).aedes;
@@ -50,7 +43,7 @@ describe('client-id takeover across identities', () => {
   it('refuses another device reusing a live valve client id, keeps the valve, and the valve still closes on stop-work', async () => {
     const g = await gateway();
     const valve = await connectClient(g.url, deviceLogin(DEMO_SITE, 'valve-01', DEMO_PASSWORDS['valve-01'], VALVE_ID));
-    cleanups.push(() => valve.endAsync(true));
+    fx.defer(() => valve.endAsync(true));
     let valveCloses = 0;
     valve.on('close', () => valveCloses++);
     const cmds: string[] = [];
@@ -77,7 +70,7 @@ describe('client-id takeover across identities', () => {
   it('a simulated valve under a takeover attempt still closes on a real stop-work order', async () => {
     const g = await gateway();
     const valve = createValve({ url: g.url, topics: g.topics, site: DEMO_SITE, device: 'valve-01', password: DEMO_PASSWORDS['valve-01'], actuationMs: 20 });
-    cleanups.push(() => valve.stop());
+    fx.defer(() => valve.stop());
     await valve.start();
     const valveClientId = `${DEMO_SITE}-valve-01`;
     await eventually(() => liveClient(g, valveClientId), 5000, 'valve connected');
@@ -94,16 +87,16 @@ describe('client-id takeover across identities', () => {
   it('lets the same device take its own client id back, and a gateway account take any', async () => {
     const g = await gateway();
     const first = await connectClient(g.url, deviceLogin(DEMO_SITE, 'valve-01', DEMO_PASSWORDS['valve-01'], VALVE_ID));
-    cleanups.push(() => first.endAsync(true));
+    fx.defer(() => first.endAsync(true));
     const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
     // A valve that gave up on a half-open connection comes back under its own name: it wins.
     const second = await connectClient(g.url, deviceLogin(DEMO_SITE, 'valve-01', DEMO_PASSWORDS['valve-01'], VALVE_ID));
-    cleanups.push(() => second.endAsync(true));
+    fx.defer(() => second.endAsync(true));
     await firstClosed;
     expect(second.connected).toBe(true);
 
     const ops = await connectClient(g.url, { username: OPS.username, password: OPS.password, clientId: VALVE_ID });
-    cleanups.push(() => ops.endAsync(true));
+    fx.defer(() => ops.endAsync(true));
     await eventually(() => !second.connected, 5000, 'valve evicted by the gateway account');
     expect((g.inside.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(0);
   });
