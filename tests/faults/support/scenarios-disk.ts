@@ -141,7 +141,7 @@ export async function diskFull(o: ScenarioOptions): Promise<ScenarioRow> {
       notifiedWhileFull: told !== undefined,
       selfAlarmRaised: selfAlarm !== undefined,
       selfAlarmCleared: selfCleared === true,
-      gatewayReady: g.inside.ingress.isReady(),
+      gatewayReady: g.ready(),
     };
     return {
       scenario: 'disk-full',
