@@ -91,6 +91,7 @@ module.exports = {
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
+          '^gateway/src/notify/html\\.ts$',
           // Known exceptions (see comment above).
           '^gateway/src/store/sqlite\\.ts$',
         ],

@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects (STYLE.md, Tests): unit needs no server and runs in seconds; integration and
+// Three projects: unit needs no server and runs in seconds; integration and
 // e2e start real servers on free loopback ports through tests/support/.
 export default defineConfig({
   test: {

@@ -22,6 +22,7 @@ import { hashToken } from '../dashboard-api/src/token-store.js';
 import mqtt from 'mqtt';
 import { machineInfo, writeResult, type BenchResult } from './results.js';
 import type { ClientJob, ClientResult } from './api-client.js';
+import { sseReader } from '../tests/support/sse.js';
 
 export interface ApiBenchOptions {
   alarms?: number;
@@ -79,19 +80,14 @@ async function sseLatency(mqttPort: number, apiPort: number, count: number): Pro
   const res = await new Promise<IncomingMessage>((resolveRes, reject) =>
     get({ host: '127.0.0.1', port: apiPort, path: `/api/v1/stream?sites=${DEMO_SITE}&access_token=${TOKEN}` }, resolveRes).on('error', reject),
   );
-  let buffer = '';
   res.setEncoding('utf8');
-  res.on('data', (chunk: string) => {
-    buffer += chunk;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      if (!block.includes('event: reading')) continue;
-      const data = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { tsMs: number };
-      waiting.get(data.tsMs)?.();
-    }
-  });
+  res.on(
+    'data',
+    sseReader((block) => {
+      if (block.event !== 'reading' || block.data === null) return;
+      waiting.get((JSON.parse(block.data) as { tsMs: number }).tsMs)?.();
+    }),
+  );
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { username: `${DEMO_SITE}/gas-01`, password: DEMO_PASSWORDS['gas-01'], clientId: 'bench-api-sse', reconnectPeriod: 0 });
   const latencies: number[] = [];
   const base = Date.now();

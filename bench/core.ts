@@ -24,14 +24,14 @@ export interface CoreBenchOptions {
   sensors?: number;
   /** Sensor count for the heap measurement. */
   memSensors?: number;
-  /** Sensor count for the run with every rule kind (issue 3: 100 000). */
+  /** Sensor count for the run with every rule kind (100 000). */
   allSensors?: number;
   seed?: number;
   /** Where to write the JSON; null to skip writing. Relative to the working directory. */
   outFile?: string | null;
 }
 
-const PERIOD_MS = 10_000; // one reading per detector every 10 s (DESIGN.md, Scale)
+const PERIOD_MS = 10_000; // one reading per detector every 10 s (detectors report every 10–30 s)
 const T0_MS = Date.UTC(2025, 0, 1);
 const CHANNELS = ['ch4', 'co'] as const;
 const QUANTITY_OF: Record<string, Quantity> = { ch4: 'methane_lel', co: 'co_ppm' };

@@ -1,4 +1,4 @@
-// Benchmark of telemetry decoding alone (issue 7): the schema path (decodeTelemetrySlow) against
+// Benchmark of telemetry decoding alone: the schema path (decodeTelemetrySlow) against
 // decodeTelemetry's fast path, for the kitchen message and a five-channel message with meta, plus
 // what the journal row costs on top (JSON.stringify of readings and meta) and a cheaper way to it.
 // Run: npm run build && node dist/bench/decode.js [--messages N --repeats N --out FILE|-]

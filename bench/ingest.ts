@@ -1,7 +1,7 @@
 // End-to-end ingest benchmark: the real gateway in this process (embedded aedes, authorizePublish →
 // zod decode → dedup → journal group commit → detection; API off) driven by mqtt.js devices at QoS1
-// with a bounded in-flight window. A PUBACK means "on disk" (DESIGN.md, Taking a reading), so the
-// rate measured here is the rate of durably journaled readings, and `lost` proves it: every PUBACK
+// with a bounded in-flight window. A PUBACK means "on disk" (docs/architecture.md, the
+// acknowledgement contract), so the rate measured here is the rate of durably journaled readings, and `lost` proves it: every PUBACK
 // must have a row in the journal's reading table (counted through a second, read-only connection,
 // as on disk) and, once the store has drained the journal, a row in the time-series store.
 //

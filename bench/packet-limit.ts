@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_PACKET_BYTES, PacketLimit } from '../broker/src/packet-limit.js';
 import { machineInfo, writeResult } from './results.js';
 
-const RATE_MSG_PER_S = 20_000; // the ingest target (DESIGN.md, Scale)
+const RATE_MSG_PER_S = 20_000; // the ingest target (the top of bench/README.md's ladder)
 const PACKET_BYTES = 120;
 
 /** A QoS1 PUBLISH of a typical reading, padded to 120 bytes in all. */

@@ -4,11 +4,10 @@
 // minutes. Every account shares one PBKDF2-SHA512 entry (`$7$`, the format mosquitto_passwd 2.0
 // writes), with a low iteration count: login cost is not what the bench measures.
 
-import { waitForPort } from '../tests/support/process.js';
+import { freePort, waitForPort } from '../tests/support/process.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,14 +84,3 @@ export async function startBenchMosquitto(o: { usernames: readonly string[]; ful
   return { url: `mqtt://127.0.0.1:${port}`, output: () => output, close };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

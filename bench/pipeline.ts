@@ -1,4 +1,4 @@
-// End-to-end pipeline benchmark (issue 7): simulated detectors → MQTT (embedded aedes or
+// End-to-end pipeline benchmark: simulated detectors → MQTT (embedded aedes or
 // Mosquitto) → the whole gateway (journal, detection, alarms, stop-work interlock, time-series
 // store) → valve commands, with leaks injected at known times; the same load against the Node-RED
 // peer (bench/peers/node-red) for comparison; gateway memory with 10 000 and 100 000 sensors.

@@ -1,6 +1,6 @@
 // How long one drain transaction of the embedded store holds SQLite's single write lock, and what
 // that costs the journal's group commits and a history query while the store drains a backlog in
-// its worker thread (issue 7). Chooses the store's rows per transaction (TRANSACTION_ROWS).
+// its worker thread. Chooses the store's rows per transaction (TRANSACTION_ROWS).
 //
 // Figures, per rows-per-transaction case (5 000 and 20 000 by default):
 //   tx_<n>_ms_p50 / _max            one drainOnce(n) of the synchronous store on this thread: the

@@ -17,7 +17,7 @@ export interface StaleBenchOptions {
   outFile?: string | null;
 }
 
-const READ_EVERY_MS = 10_000; // one reading per sensor every 10 s (DESIGN.md, Scale)
+const READ_EVERY_MS = 10_000; // one reading per sensor every 10 s (detectors report every 10–30 s)
 const PERIOD_MS = 30_000; // three missed readings make a sensor stale
 const T0_MS = Date.UTC(2025, 0, 1);
 

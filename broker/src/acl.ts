@@ -1,4 +1,4 @@
-// Who may publish and subscribe what (DESIGN.md, Topics): pure functions behind aedes's
+// Who may publish and subscribe what (docs/device-protocol.md, Topics): pure functions behind aedes's
 // `authorizePublish` and `authorizeSubscribe` hooks.
 
 import { deviceKey } from '../../gateway/src/contract/ids.js';

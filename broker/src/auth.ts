@@ -155,7 +155,7 @@ const LOGIN_KEY = /^[0-9a-f]{64}$/;
 /**
  * A static-password device is kept as its hash alone, its identity read back from the username
  * (`site/device`; ids hold no `/`) when it logs in: 100 000 sensors' devices otherwise cost two
- * objects each, ~4 MB (issue 7, memory).
+ * objects each, ~4 MB (memory).
  */
 type StoredAccount = Account | string;
 

@@ -1,4 +1,4 @@
-// A streaming check of MQTT packet sizes in front of aedes (issue 8): aedes 1.2 has no maximum
+// A streaming check of MQTT packet sizes in front of aedes: aedes 1.2 has no maximum
 // packet size and buffers a whole packet before any hook sees it, so a client announcing a
 // 256 MiB PUBLISH costs us 256 MiB. This reads only each fixed header (type byte + remaining
 // length varint, MQTT 3.1.1 §2.2) and skips bodies, so the socket can be cut at the header.
@@ -8,8 +8,8 @@
  * Largest whole packet accepted (fixed header included, as MQTT 5 §3.1.2.11.4 counts Maximum
  * Packet Size). Valid telemetry is at most 16 KiB (MAX_PAYLOAD_BYTES, contract/telemetry.ts), but
  * a payload between that and this limit still reaches authorizePublish and is dead-lettered with
- * the reason `too_large`, which is what an operator needs to find the broken device; issue 8 names
- * 1 MiB payloads as hostile input that must be dead-lettered that way. So: 1 MiB of payload +
+ * the reason `too_large`, which is what an operator needs to find the broken device; the hostile-input
+ * tests send 1 MiB payloads as hostile input that must be dead-lettered that way. So: 1 MiB of payload +
  * 64 KiB for the topic (512 characters, ≤ 2 KiB UTF-8, topics.ts), packet id and header, with
  * headroom. Above it the connection is cut before anything is buffered. Per connection this also
  * bounds what aedes's parser can hold for one packet.

@@ -1,6 +1,6 @@
 // The embedded MQTT broker: aedes on a TCP port with Shaobing's authentication and ACL hooks.
 // Telemetry is handed to `onTelemetry` inside authorizePublish, the one hook that holds back the
-// PUBACK (STACK.md), so an acknowledgement can mean "on disk".
+// PUBACK (aedes 1.2, measured: 502 ms for a 500 ms callback), so an acknowledgement can mean "on disk".
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type Client, type PublishPacket } from 'aedes';

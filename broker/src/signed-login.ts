@@ -1,4 +1,4 @@
-// Signed MQTT logins (issue 8, replayed credentials): a device proves it holds its key with a
+// Signed MQTT logins (against replayed credentials): a device proves it holds its key with a
 // one-time password, as Alibaba Cloud IoT's sign method and AWS IoT custom authorizers do:
 //   password = v1:<unix-ms>:<nonce>:<hex HMAC-SHA256(loginKey, username|clientId|unix-ms|nonce)>
 // accepted within ±maxSkew of the broker's clock and once per nonce in that window, so a captured

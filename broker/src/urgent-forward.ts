@@ -3,7 +3,7 @@
 // delivers every message to a subscriber from a setImmediate ("to clear stacks"), and a busy
 // gateway's poll phase reads every ready device socket before that runs: at 10 000 readings/s
 // the command left the gateway 24 ms after the red reading but reached the valve 137 ms after it
-// (issue 7, bench command_sent vs valve). The write below is what aedes's own delivery does for a
+// (bench/pipeline.ts, command_sent vs valve). The write below is what aedes's own delivery does for a
 // clean session (client.js deliverQoS → QoSPacket → write), minus the wait. The hook then returns
 // null, so aedes does not send it a second time.
 //

@@ -88,7 +88,7 @@ export interface NotificationRecord {
   readonly sentAtMs: number | null;
 }
 
-/** The notifier (gateway/src/notify/notifier.ts): the outbox and the daily briefing (issue 6). */
+/** The notifier (gateway/src/notify/notifier.ts): the outbox and the daily briefing. */
 export interface NotificationService {
   list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number }): NotificationRecord[];
   get(id: number): NotificationRecord | undefined;

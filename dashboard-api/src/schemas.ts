@@ -50,6 +50,11 @@ export const alarmSchema = z
     closedAtMs: z.number().nullable(),
     closedBy: z.string().nullable(),
     closeNote: z.string().nullable(),
+    /** A rate alarm's rule window (s) and its speed now and at its peak, per second in the
+     * quantity's unit, negative for a fall (text.value says it as m/h or %LEL/min); null otherwise. */
+    rateWindowS: z.number().nullable().optional(),
+    ratePerS: z.number().nullable().optional(),
+    peakRatePerS: z.number().nullable().optional(),
   })
   .describe('Alarm');
 

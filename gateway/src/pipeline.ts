@@ -19,7 +19,7 @@ import type { Logger } from './log.js';
 /**
  * Which quantity each channel of each device measures: from config, never from the payload.
  * Devices of the same profile (same channels, same quantities, same order) share one map: a
- * fleet of 50 000 identical detectors holds one, not 50 000 small maps (issue 7, memory).
+ * fleet of 50 000 identical detectors holds one, not 50 000 small maps.
  */
 export function channelProfiles(config: Config): Map<string, ReadonlyMap<string, Quantity>> {
   const profiles = new Map<string, ReadonlyMap<string, Quantity>>();
@@ -101,15 +101,18 @@ export class ReadingPipeline {
 
   private apply(transitions: readonly LevelTransition[]): void {
     for (const t of transitions) {
+      // Whether this red stops work is decided before the move is saved, so the red alarm's own
+      // message says the order and the actuators it commands. Shelving and a device out of
+      // service do not count here: red on them still stops work. Only a whole site out of
+      // service for maintenance withholds the order.
+      const confirmed = t.stopWork && this.confirmed(t);
+      const outOfService = confirmed && this.alarms.siteOutOfService(t.site);
+      const stops = confirmed && !outOfService;
       // A move the state database refuses still comes back here: the service holds it and saves
       // it again on every tick (alarms/pending-saves.ts), since the engine has moved on.
-      const alarm = this.alarms.onTransition(t);
-      // Shelving and a device out of service do not count here: red on them still stops work.
-      // Only a whole site out of service for maintenance withholds the order (issue 3).
-      if (alarm && t.stopWork && this.confirmed(t)) {
-        if (this.alarms.siteOutOfService(t.site)) this.log.warn({ site: t.site, device: t.device, alarmId: alarm.id }, 'red on a site out of service: no stop-work order');
-        else this.stopWork(alarm);
-      }
+      const alarm = this.alarms.onTransition(t, stops ? this.interlock.stopWorkNotice(t.site) : undefined);
+      if (alarm && stops) this.stopWork(alarm);
+      else if (alarm && outOfService) this.log.warn({ site: t.site, device: t.device, alarmId: alarm.id }, 'red on a site out of service: no stop-work order');
     }
   }
 

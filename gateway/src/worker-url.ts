@@ -25,7 +25,7 @@ export function workerUrl(moduleUrl: string, name: string): URL {
 
 /**
  * Storage workers allocate little that lives: a small young generation keeps each worker's
- * memory near its live set (issue 7: measured 301–352 MB RSS at 100 000 sensors under load with
+ * memory near its live set (measured 301–352 MB RSS at 100 000 sensors under load with
  * 4 MiB against 351–377 MB with V8's default).
  */
 export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 } as const;

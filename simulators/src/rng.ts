@@ -1,5 +1,5 @@
 // A seeded pseudo-random generator (mulberry32): simulators replay the same readings from the
-// same seed, so a test can assert on exactly what a simulator publishes (STYLE.md, Tests).
+// same seed, so a test can assert on exactly what a simulator publishes.
 
 export interface Rng {
   /** Uniform in [0, 1). */

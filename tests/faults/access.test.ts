@@ -1,4 +1,4 @@
-// Access (issue 8): nobody in without a credential, nobody beyond their own topics or role, limits
+// Access: nobody in without a credential, nobody beyond their own topics or role, limits
 // on guessing over MQTT and HTTP, and the audit chain catching an edit, all against the running
 // gateway over real sockets (broker/src/login-throttle.ts slows MQTT password guessing down,
 // signed-login.ts the refusal of replayed passwords, packet-limit.ts the cut of oversized packets).

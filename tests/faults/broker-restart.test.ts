@@ -1,4 +1,4 @@
-// Broker restart under load (issue 8): embedded aedes (the gateway restarts with its broker) and an
+// Broker restart under load: embedded aedes (the gateway restarts with its broker) and an
 // external Mosquitto with persistence. Devices and gateway reconnect by themselves; with QoS1 and
 // persistent sessions no acknowledged reading is lost, no alarm is raised twice, and a device that
 // connects after the restart still finds the retained stop-work order.

@@ -1,4 +1,4 @@
-// Clock trouble (issue 8): device timestamps far in the future or past are dead-lettered with
+// Clock trouble: device timestamps far in the future or past are dead-lettered with
 // their reason while in-range ones pass; the gateway's own clock stepping forward by hours, back,
 // and forward by minutes neither fires nor clears stale-sensor alarms; real silence still does.
 

@@ -1,4 +1,4 @@
-// Disk full for the data directory (issue 8). The scenario: a real full disk (tmpfs) under load
+// Disk full for the data directory. The scenario: a real full disk (tmpfs) under load
 // while a leak starts: detection, the alarm, the stop-work order and the notification still work,
 // the fault is reported (gateway alarm disk_full), nothing acknowledged is lost, storing resumes.
 // The regression tests: the journal facing SQLITE_FULL (PRAGMA max_page_count on its writer's connection)

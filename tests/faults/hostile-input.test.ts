@@ -1,4 +1,4 @@
-// Hostile input (issue 8): 100 000 generated and known-bad messages through the real embedded
+// Hostile input: 100 000 generated and known-bad messages through the real embedded
 // broker into the real gateway, from authenticated devices, valid readings interleaved; hostile
 // topics after. Nothing crashes, memory stays bounded, every bad message is dead-lettered with
 // the reason of its class, every valid one is stored and its alarm raised.

@@ -1,4 +1,4 @@
-// Outages together (issue 8): InfluxDB down, the notification receiver down and the broker
+// Outages together: InfluxDB down, the notification receiver down and the broker
 // restarted while both are, during steady load with a red leak raised in the middle. Afterwards
 // every acknowledged reading is in InfluxDB exactly once and every notification reached the
 // deduplicating receiver exactly once. The outage lasts seconds here, two minutes in `npm run soak`.

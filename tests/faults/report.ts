@@ -1,5 +1,5 @@
 // `npm run faults:report` (and `npm run soak`, the same scenarios at larger load and longer
-// faults): runs every fault scenario once, prints the table of issue 8 and writes it to
+// faults): runs every fault scenario once, prints the fault table and writes it to
 // bench/results/faults.json (soak: faults-soak.json). A vitest file selected only when
 // FAULTS_REPORT is set (vitest.config.ts), so it shares the suite's TypeScript/ESM setup and is
 // never part of `npm test`. The hostile-input, access and clock scenarios are another helper's

@@ -1,4 +1,4 @@
-// Gateway SIGKILL mid-stream (issue 8): the real gateway process killed with kill -9 under load and
+// Gateway SIGKILL mid-stream: the real gateway process killed with kill -9 under load and
 // started again on the same data directory keeps what officers did, the open stop-work order and
 // every acknowledged reading, sends the unconfirmed valve command again and raises nothing twice.
 

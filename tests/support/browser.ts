@@ -18,7 +18,7 @@ export function chromiumMissing(): string | null {
   }
 }
 
-/** Flags measured to work headless as root in a container (docs: /work/shared/STACK.md). */
+/** Flags measured to work headless as root in a container (Chromium 156, playwright-core). */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));

@@ -3,10 +3,13 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConfigInput } from '../../gateway/src/config/schema.js';
+import { freePort } from './process.js';
+
+// Still offered here: tests written before process.ts held it import it from this module.
+export { freePort };
 
 export const CLI = fileURLToPath(new URL('../../dist/gateway/src/cli.js', import.meta.url));
 
@@ -22,18 +25,6 @@ export interface GatewayProcess {
   /** Resolves once the gateway logged `shaobing gateway ready`. */
   readonly ready: Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Writes the config as JSON (a YAML subset) next to the data directory and returns its path. */

@@ -1,12 +1,11 @@
 // Starts a real Mosquitto for a test, configured from the shipped broker/mosquitto/shaobing.conf
 // and acl.example (only the listener, files and paths are replaced), and stops it afterwards.
-// testcontainers is not a dependency (STACK.md: no Docker engine on this machine kind), so the
+// testcontainers is not a dependency (a Docker engine is not to be assumed on a test machine), so the
 // local binary is used; CI installs it with `apt-get install mosquitto`.
 
-import { stopProcess, waitForPort } from './process.js';
+import { freePort, stopProcess, waitForPort } from './process.js';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,17 +145,5 @@ export async function startMosquitto(options: MosquittoOptions): Promise<Mosquit
       dir.remove();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 

@@ -2,7 +2,7 @@
 // and stop a child politely, then firmly.
 
 import type { ChildProcess } from 'node:child_process';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 
 /** Resolves once 127.0.0.1:port accepts a connection; throws after `ms` or once `alive()` is false. */
 export async function waitForPort(port: number, ms: number, alive: () => boolean): Promise<void> {
@@ -31,4 +31,17 @@ export async function stopProcess(proc: ChildProcess | null): Promise<void> {
   const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; the caller binds it next). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -9,7 +9,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +20,7 @@ import { BENCH_PASSWORD, fleetDevice, PEER_USER, siteId, VALVE } from '../../pip
 import { drive, leakLatencies, procCpuMs, type DriveOptions } from '../../pipeline-drive.js';
 import { startBenchMosquitto, type BenchMosquitto } from '../../pipeline-mosquitto.js';
 import { mb, summarize, type LatencySummary } from '../../pipeline-stats.js';
+import { freePort } from '../../../tests/support/process.js';
 
 export interface PeerResult {
   readonly peer: string;
@@ -173,17 +173,6 @@ export async function runNodeRedPeer(o: DriveOptions): Promise<PeerResult | { re
     if (influx) await influx.close();
     if (mosquitto) await mosquitto.close();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      server.close(() => resolvePort(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 async function main(): Promise<void> {

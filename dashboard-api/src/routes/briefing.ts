@@ -1,4 +1,4 @@
-// The daily duty briefing (值班日报, issue 6) as the API serves it: the figures, Markdown and HTML
+// The daily duty briefing (值班日报) as the API serves it: the figures, Markdown and HTML
 // of one duty day for a region, and the same HTML as a page an officer opens in the browser.
 // A date names the briefing as it is sent: the duty day that ends that local date at
 // notify.briefing.at (the handover), in the roster's time zone.
@@ -10,6 +10,7 @@ import type { ApiContext } from '../context.js';
 import type { NotificationService } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { answers, idParam } from '../schemas.js';
+import { escapeHtml } from '../../../gateway/src/notify/html.js';
 
 /** A real calendar date: 2026-02-30 passes the pattern but is no day. */
 function isCalendarDate(s: string): boolean {
@@ -44,10 +45,6 @@ const briefingAnswer = z
     alarmsByLevel: z.record(z.string(), z.number()),
   })
   .describe('Briefing');
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 export function briefingRoutes(ctx: ApiContext) {
   function service(): NotificationService {
@@ -105,7 +102,7 @@ export function briefingRoutes(ctx: ApiContext) {
         const page = [
           '<!doctype html>',
           `<html lang="${language === 'zh' ? 'zh-CN' : 'en'}">`,
-          `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(answer.title)}</title></head>`,
+          `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(answer.title)}</title></head>`,
           '<body>',
           answer.html,
           '</body>',

@@ -55,7 +55,7 @@ export function historyRoutes(ctx: ApiContext) {
           fromMs,
           toMs,
           limit: q.every === 'raw' ? MAX_RAW_POINTS : MAX_SCANNED_POINTS,
-          // Passed through to stores that bucket themselves (issue 4); ignored by those that do not.
+          // Passed through to stores that bucket themselves (InfluxDB); ignored by those that do not.
           ...(q.every !== 'raw' ? { every: q.every, agg: q.agg } : {}),
         };
         const points = await store.history(query);

@@ -1,4 +1,4 @@
-// The notification outbox (issue 6): what was sent to whom, what is still pending and what never
+// The notification outbox: what was sent to whom, what is still pending and what never
 // arrived, and the admin's retry of a failed notification (audited).
 //
 // Who sees what: the list needs an officer. Officers must see whether the duty chain was reached

@@ -311,7 +311,7 @@ const STRINGS = {
     evOther: 'Other event',
     time: 'Time',
     seconds: '{n} s',
-    causeStale: 'Data lost: {quantity} detector {device} silent for {n}',
+    causeStale: 'No data: {quantity} detector {device} silent for {n}',
     causeOffline: 'Device offline: {device}',
     causeFaultRange: 'Sensor fault: {device} {quantity} reading out of range',
     causeFaultStuck: 'Sensor fault: {device} {quantity} reading stuck',

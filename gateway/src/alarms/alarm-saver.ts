@@ -1,5 +1,5 @@
 // Saves each alarm move, and holds what the state database refuses (disk full, I/O error) to save
-// it again every second (pending-saves.ts, issue 8): the detection engine has already moved the
+// it again every second (pending-saves.ts): the detection engine has already moved the
 // sensor's level and will not report it again, so a move dropped here would be an alarm never
 // stored nor notified. An officer's act is the exception (`byOfficer`): its failure is thrown, so
 // the officer is told that it did not take, rather than shown an acknowledgement a crash would forget.

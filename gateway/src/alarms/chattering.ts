@@ -3,7 +3,7 @@
 // quiet for a while, so the roster gets one alarm, not one per crossing. Pure: time passed in.
 
 export interface ChatterPolicy {
-  /** Raises within `windowMs` that make a source chattering (DOMAIN.md: 3). */
+  /** Raises within `windowMs` that make a source chattering (ISA-18.2 / EEMUA 191: 3 within 1 minute). */
   readonly raises: number;
   readonly windowMs: number;
   /** Quiet time (no raise, no clear) before a flagged source is stable again. */

@@ -1,5 +1,5 @@
 // Alarm flood per site (ISA-18.2 / EEMUA 191: more than 10 alarms in 10 minutes for one operator
-// is a flood; DOMAIN.md). While a site floods, the roster gets one consolidated site alarm instead
+// is a flood). While a site floods, the roster gets one consolidated site alarm instead
 // of each one. Pure: the service keeps one FloodState per site and passes time in.
 
 import { maxLevel, type Level } from '../contract/levels.js';

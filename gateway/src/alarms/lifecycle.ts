@@ -1,4 +1,4 @@
-// The alarm state machine after ISA-18.2 (DESIGN.md, "Alarm lifecycle"): pure functions over plain
+// The alarm state machine after ISA-18.2: pure functions over plain
 // data. Time is a parameter; an illegal move comes back as `rejected`, never as a throw, so the
 // service decides what to tell the officer (after SignalK's alarm, but as data).
 
@@ -38,6 +38,21 @@ export interface Alarm {
   shelveReason: string | null;
   /** The level the officer saw when shelving: a rise above it un-shelves (see applyLevel). */
   shelvedLevel: Level | null;
+  /**
+   * How far the gateway's clock ran ahead of the alarm's own time (the time of the readings that
+   * move it) at its latest reading: the service times the stale flag, a held clear and officers'
+   * acts in the alarm's own time (service.ts alarmTime). Stored with the alarm, so a restarted
+   * gateway keeps an alarm raised from replayed readings in its own time. Absent or null: the
+   * alarm runs on gateway time (a direct alarm, a row from before the column).
+   */
+  clockLeadMs?: number | null;
+  /** A rate alarm's rule window in seconds (its value is the change within it); else absent or null. */
+  rateWindowS?: number | null;
+  /** A rate alarm's speed at its latest move, per second in the quantity's unit, negative for a
+   * fall (detect/rate.ts rateSpeedPerS): what its text says as m/h or %LEL/min. */
+  ratePerS?: number | null;
+  /** The speed recorded with peakValue (when peakLevel was last raised). */
+  peakRatePerS?: number | null;
 }
 
 export type AlarmEventKind =
@@ -96,14 +111,14 @@ function later(a: number, b: number): number {
 /**
  * The time a move is stamped with, row and event alike: never before the alarm's last move. A
  * backward step of the gateway clock (or a detector whose clock lags the officer's) would
- * otherwise record an alarm cleared, acknowledged or closed before it was raised (issue 8, Clock
- * trouble), and durations in the alarm-system metrics would come out negative.
+ * otherwise record an alarm cleared, acknowledged or closed before it was raised (a gateway
+ * clock stepped back), and durations in the alarm-system metrics would come out negative.
  */
 export function stamp(alarm: Alarm, atMs: number): number {
   return later(alarm.updatedAtMs, atMs);
 }
 
-/** Orange and red alarms are closed only with a rectification note (整改销号): DESIGN.md. */
+/** Orange and red alarms are closed only with a rectification note (整改销号). */
 export function needsRectification(level: Level): boolean {
   return levelRank(level) >= levelRank('orange');
 }
@@ -154,6 +169,8 @@ export function raiseAlarm(input: {
   level: Level;
   value: number;
   atMs: number;
+  /** A rate alarm's speed (per second) and its rule's window (s). */
+  rate?: { perS: number; windowS: number } | undefined;
 }): Outcome {
   const next: Alarm = {
     id: input.id,
@@ -180,6 +197,7 @@ export function raiseAlarm(input: {
     shelvedBy: null,
     shelveReason: null,
     shelvedLevel: null,
+    ...(input.rate ? { rateWindowS: input.rate.windowS, ratePerS: input.rate.perS, peakRatePerS: input.rate.perS } : {}),
   };
   return { next, events: [event(next, 'raised', null, input.level, input.value, input.atMs)] };
 }
@@ -189,16 +207,18 @@ export function raiseAlarm(input: {
  * has cleared. A cleared or closed alarm is not revived (NOT_ACTIVE): a new episode is a new
  * alarm (raiseAlarm), so each episode keeps its own peak and its own sign-off.
  */
-export function applyLevel(alarm: Alarm, to: Level | null, value: number, sourceAtMs: number): Outcome {
+export function applyLevel(alarm: Alarm, to: Level | null, value: number, sourceAtMs: number, ratePerS?: number): Outcome {
   if (!isActive(alarm.state)) return refuse(alarm, 'NOT_ACTIVE');
   if (to === alarm.level) return { next: alarm, events: [] };
   const atMs = stamp(alarm, sourceAtMs);
+  // A rate alarm's speed moves with its value (`ratePerS`: the speed at this move, if it has one).
+  const speed = ratePerS === undefined ? {} : { ratePerS };
 
   if (to === null) {
     // The ack state carries over: an acknowledged alarm that clears needs nobody (unless its
     // peak needs rectification, see isOpen); an unacknowledged one still waits for an ack.
     const state: AlarmState = alarm.state === 'active_acked' ? 'cleared' : 'cleared_unacked';
-    const next: Alarm = { ...alarm, state, value, updatedAtMs: atMs, clearedAtMs: atMs };
+    const next: Alarm = { ...alarm, ...speed, state, value, updatedAtMs: atMs, clearedAtMs: atMs };
     return { next, events: [event(next, 'cleared', alarm.level, null, value, atMs)] };
   }
 
@@ -210,6 +230,8 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, source
     const raisesPeak = levelRank(to) > levelRank(alarm.peakLevel);
     const next: Alarm = {
       ...alarm,
+      ...speed,
+      ...(raisesPeak && ratePerS !== undefined ? { peakRatePerS: ratePerS } : {}),
       level: to,
       peakLevel: maxLevel(alarm.peakLevel, to) ?? to,
       peakValue: raisesPeak ? value : alarm.peakValue,
@@ -221,7 +243,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, source
     };
     const escalated = event(next, 'escalated', alarm.level, to, value, atMs);
     if (alarm.shelvedLevel !== null && levelRank(to) > levelRank(alarm.shelvedLevel)) {
-      // Decision (issue 3): a rise above the level the officer shelved ends the shelf. ISA-18.2
+      // Decision: a rise above the level the officer shelved ends the shelf. ISA-18.2
       // lets shelving suppress the alarm, but the officer judged a nuisance at that level, not the
       // worse condition now present; a safety engineer wants it seen again (and red is never
       // suppressed at all, see service.suppress).
@@ -232,7 +254,7 @@ export function applyLevel(alarm: Alarm, to: Level | null, value: number, source
   }
 
   // Lower but still alarming: the peak is kept (it decides rectification) and so is the ack.
-  const next: Alarm = { ...alarm, level: to, value, updatedAtMs: atMs };
+  const next: Alarm = { ...alarm, ...speed, level: to, value, updatedAtMs: atMs };
   return { next, events: [event(next, 'deescalated', alarm.level, to, value, atMs)] };
 }
 

@@ -1,5 +1,5 @@
-// Alarm-system metrics per site and per local day (ISA-18.2 §16 / EEMUA 191 performance measures,
-// DOMAIN.md): alarm rate per 10 minutes, time in flood, the top ten alarms' share, chattering and
+// Alarm-system metrics per site and per local day (ISA-18.2 §16 / EEMUA 191 performance measures):
+// alarm rate per 10 minutes, time in flood, the top ten alarms' share, chattering and
 // stale counts, time to acknowledge, standing alarms. Pure over rows the repository reads.
 
 import { ShaobingError } from '../errors.js';
@@ -46,7 +46,7 @@ export interface DayMetrics {
   toMs: number;
   /** Alarms raised (the consolidated flood alarm is not counted: it is not an alarm of the plant). */
   alarms: number;
-  /** ISA-18.2: about 1 per 10 min acceptable, 2 manageable (DOMAIN.md). */
+  /** ISA-18.2: about 1 per 10 min acceptable, 2 manageable. */
   per10Min: { average: number; peak: number };
   /** Time the site's consolidated flood alarm was active (flood.ts: it clears a quiet window late). */
   floodMs: number;

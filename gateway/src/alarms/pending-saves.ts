@@ -1,5 +1,5 @@
 // Alarm moves the state database refused (disk full, I/O error), held in memory until a save
-// succeeds (issue 8). The detection engine has already moved the sensor's level when the save
+// succeeds. The detection engine has already moved the sensor's level when the save
 // fails, so the same level is never reported again: a move dropped here would be an alarm never
 // stored, never notified. Plain data, no I/O: the alarm service saves and retries.
 //

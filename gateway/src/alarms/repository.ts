@@ -36,6 +36,14 @@ const ALARM_MIGRATIONS = [
    UPDATE alarm SET kind = ${alarmKindSql('rule_id')};
    CREATE TABLE alarm_kind_pending (rule_id TEXT PRIMARY KEY) WITHOUT ROWID;
    INSERT INTO alarm_kind_pending SELECT DISTINCT rule_id FROM alarm WHERE kind = 'threshold';`,
+  // How far the gateway's clock ran ahead of the alarm's readings (lifecycle.ts clockLeadMs), so
+  // a restart keeps an alarm raised from replayed readings in its own time. NULL: gateway time.
+  `ALTER TABLE alarm ADD COLUMN clock_lead_ms INTEGER;`,
+  // A rate alarm's rule window and its speed now and at its peak (lifecycle.ts), so the API and
+  // every channel say the same rate (m/h, %LEL/min) after a restart. NULL for other kinds.
+  `ALTER TABLE alarm ADD COLUMN rate_window_s REAL;
+   ALTER TABLE alarm ADD COLUMN rate_per_s REAL;
+   ALTER TABLE alarm ADD COLUMN peak_rate_per_s REAL;`,
 ];
 
 export interface AlarmFilter {
@@ -71,6 +79,10 @@ interface AlarmRow {
   shelved_by: string | null;
   shelve_reason: string | null;
   shelved_level: Level | null;
+  clock_lead_ms: number | null;
+  rate_window_s: number | null;
+  rate_per_s: number | null;
+  peak_rate_per_s: number | null;
 }
 
 /** A kind this gateway does not know (written by a newer one) reads as a threshold alarm. */
@@ -104,7 +116,16 @@ function fromRow(r: AlarmRow): Alarm {
     shelvedBy: r.shelved_by,
     shelveReason: r.shelve_reason,
     shelvedLevel: r.shelved_level,
+    clockLeadMs: r.clock_lead_ms,
+    rateWindowS: r.rate_window_s,
+    ratePerS: r.rate_per_s,
+    peakRatePerS: r.peak_rate_per_s,
   };
+}
+
+/** The upsert's parameters: fields an alarm may lack (written before they existed) as NULL. */
+function toRow(a: Alarm): Alarm {
+  return { ...a, clockLeadMs: a.clockLeadMs ?? null, rateWindowS: a.rateWindowS ?? null, ratePerS: a.ratePerS ?? null, peakRatePerS: a.peakRatePerS ?? null };
 }
 
 /** Runs inside the transaction that saves an alarm's move, with the ids its events were given
@@ -135,23 +156,27 @@ export class AlarmRepository {
     this.upsert = db.prepare(
       `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state,
          raised_at_ms, updated_at_ms, cleared_at_ms, acked_at_ms, acked_by, closed_at_ms, closed_by, close_note,
-         shelved_until_ms, shelved_by, shelve_reason, shelved_level)
+         shelved_until_ms, shelved_by, shelve_reason, shelved_level, clock_lead_ms,
+         rate_window_s, rate_per_s, peak_rate_per_s)
        VALUES (@id, @site, @device, @channel, @quantity, @ruleId, @kind, @level, @peakLevel, @value, @peakValue, @state,
          @raisedAtMs, @updatedAtMs, @clearedAtMs, @ackedAtMs, @ackedBy, @closedAtMs, @closedBy, @closeNote,
-         @shelvedUntilMs, @shelvedBy, @shelveReason, @shelvedLevel)
+         @shelvedUntilMs, @shelvedBy, @shelveReason, @shelvedLevel, @clockLeadMs,
+         @rateWindowS, @ratePerS, @peakRatePerS)
        ON CONFLICT (id) DO UPDATE SET level = excluded.level, peak_level = excluded.peak_level, value = excluded.value,
          peak_value = excluded.peak_value, state = excluded.state, updated_at_ms = excluded.updated_at_ms,
          cleared_at_ms = excluded.cleared_at_ms, acked_at_ms = excluded.acked_at_ms, acked_by = excluded.acked_by,
          closed_at_ms = excluded.closed_at_ms, closed_by = excluded.closed_by, close_note = excluded.close_note,
          shelved_until_ms = excluded.shelved_until_ms, shelved_by = excluded.shelved_by,
-         shelve_reason = excluded.shelve_reason, shelved_level = excluded.shelved_level`,
+         shelve_reason = excluded.shelve_reason, shelved_level = excluded.shelved_level,
+         clock_lead_ms = excluded.clock_lead_ms, rate_window_s = excluded.rate_window_s,
+         rate_per_s = excluded.rate_per_s, peak_rate_per_s = excluded.peak_rate_per_s`,
     );
     this.insertEvent = db.prepare(
       `INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note)
        VALUES (@alarmId, @kind, @fromLevel, @toLevel, @state, @value, @atMs, @actor, @note)`,
     );
     this.saveTx = db.transaction((alarm: Alarm, events: readonly AlarmEvent[], surroundings: AlarmSurroundings) => {
-      this.upsert.run(alarm);
+      this.upsert.run(toRow(alarm));
       const ids: number[] = [];
       for (const e of events) ids.push(Number(this.insertEvent.run(e).lastInsertRowid));
       // A hook that throws rolls the move back with it: the caller hears of it, nothing half-done.
@@ -210,6 +235,19 @@ export class AlarmRepository {
   /** Alarms whose condition is still present: their sensors start warm from these levels. */
   active(): Alarm[] {
     return (this.db.prepare("SELECT * FROM alarm WHERE state IN ('active_unacked', 'active_acked')").all() as AlarmRow[]).map(fromRow);
+  }
+
+  /** Ids of active alarms already flagged as ISA-18.2 stale alarms: a restart flags none twice. */
+  staleFlaggedActive(): string[] {
+    return this.db
+      .prepare(
+        // From the active alarms (alarm_by_state) to their events (alarm_event_by_alarm): never a
+        // walk of the whole event history.
+        `SELECT a.id FROM alarm a WHERE a.state IN ('active_unacked', 'active_acked')
+         AND EXISTS (SELECT 1 FROM alarm_event e WHERE e.alarm_id = a.id AND e.kind = 'stale_alarm')`,
+      )
+      .pluck()
+      .all() as string[];
   }
 
   /** Alarms with a shelf still recorded (active or not): the service expires them. */

@@ -17,7 +17,7 @@ import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
 import { OutOfServiceRegister, type OutOfServiceInput } from './out-of-service-register.js';
 import type { OutOfService, OutOfServiceOutcome } from './out-of-service.js';
 import type { AlarmRepository } from './repository.js';
-import { suppressReason, type AlarmSurroundings, type SuppressReason } from '../notify/suppression.js';
+import { suppressReason, type AlarmSurroundings, type StopWorkNotice, type SuppressReason } from '../notify/suppression.js';
 
 function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
   return `${a.site}/${a.device}/${a.channel}/${a.ruleId}`;
@@ -86,17 +86,8 @@ export class AlarmService {
   /** Clears held back from chattering sources until they are stable (ISA-18.2). */
   private readonly heldClears = new Map<string, LevelTransition>();
   private readonly chatter: ChatterGuard;
-  /** Alarms already flagged stale (in memory: a restart may flag one again, which is harmless). */
+  /** Alarms already flagged stale (loaded at start from their events, so none is flagged twice). */
   private readonly staleFlagged = new Set<string>();
-  /**
-   * How far the gateway's clock runs ahead of an alarm's own time (the time of the readings that
-   * move it), per open alarm, as of its latest reading: its stale flag, its held clear and the
-   * officers' acknowledgement and close are timed in the alarm's own time, so an alarm raised
-   * from readings replayed from yesterday is not flagged as a day old at once, its events stay
-   * in order and its time-to-acknowledge is the real one. In memory: an alarm restored at start
-   * counts in gateway time until its next reading.
-   */
-  private readonly clockLeadMs = new Map<string, number>();
   /** Shelf expiry per alarm id, for every alarm still carrying a shelf (active or not). */
   private readonly shelfUntil = new Map<string, number>();
   private readonly floods = new Map<string, FloodState>();
@@ -133,6 +124,7 @@ export class AlarmService {
       if (isFloodAlarm(alarm)) this.floods.set(alarm.site, restoreFlood(alarm.raisedAtMs, alarm.value, alarm.level, now));
     }
     for (const alarm of repo.shelved()) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs!);
+    for (const id of repo.staleFlaggedActive()) this.staleFlagged.add(id);
   }
 
   /** Active alarms loaded at start; the engine restores its levels from them. */
@@ -150,8 +142,12 @@ export class AlarmService {
     return levels;
   }
 
-  /** Applies one transition from the detection engine and returns the alarm it moved. */
-  onTransition(t: LevelTransition): Alarm | undefined {
+  /**
+   * Applies one transition from the detection engine and returns the alarm it moved. `stopWork`:
+   * the order this red move issues right after (the pipeline's decision), saved with the move so
+   * the red message says it.
+   */
+  onTransition(t: LevelTransition, stopWork?: StopWorkNotice): Alarm | undefined {
     const key = episodeKey(t);
     const current = this.activeByEpisode.get(key);
     const now = this.clock();
@@ -168,9 +164,9 @@ export class AlarmService {
     if (crossing) this.heldClears.delete(key);
     const kind = t.alarmKind ?? alarmKindOfRule(t.ruleId);
     const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
-    const moved = this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events);
-    if (moved !== undefined && isOpen(moved)) this.clockLeadMs.set(moved.id, now - t.atMs);
-    return moved;
+    // How far the gateway's clock runs ahead of this reading's time: the alarm keeps it (and
+    // stores it) so its stale flag, held clear and officers' acts are timed in its own time.
+    return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, { clockLeadMs: now - t.atMs, rate: t.rate, stopWork });
   }
 
   /**
@@ -204,24 +200,25 @@ export class AlarmService {
     atMs: number,
     now: number,
     withEvents: (alarm: Alarm, moved: readonly AlarmEvent[]) => readonly AlarmEvent[] = (_, moved) => moved,
+    reading?: { clockLeadMs: number; rate: LevelTransition['rate']; stopWork: StopWorkNotice | undefined },
   ): Alarm | undefined {
     let outcome: Outcome;
     if (current === undefined) {
       if (to === null) return undefined; // cleared a level no alarm holds (restored cold): nothing to do
-      outcome = raiseAlarm({ id: randomUUID(), ...identity, level: to, value, atMs });
+      outcome = raiseAlarm({ id: randomUUID(), ...identity, level: to, value, atMs, rate: reading?.rate });
     } else {
-      outcome = applyLevel(current, to, value, atMs);
+      outcome = applyLevel(current, to, value, atMs, reading?.rate?.perS);
       if (outcome.rejected) {
         this.log.error({ alarmId: current.id, rejected: outcome.rejected, to }, 'transition refused by the alarm lifecycle');
         return current;
       }
     }
-    const alarm = outcome.next;
-    if (outcome.events.length === 0) return alarm; // already at that level
+    if (outcome.events.length === 0) return outcome.next; // already at that level
+    const alarm = reading === undefined ? outcome.next : { ...outcome.next, clockLeadMs: reading.clockLeadMs };
     const events = withEvents(alarm, outcome.events);
     // The flood is counted before the save, so suppress() in a save hook already sees it.
     const floodMove = current === undefined ? this.countForFlood(alarm, now) : null;
-    this.persist(alarm, events);
+    this.persist(alarm, events, false, reading?.stopWork);
     if (floodMove) this.moveFloodAlarm(alarm.site, now);
     return alarm;
   }
@@ -235,9 +232,13 @@ export class AlarmService {
     this.endFloods(nowMs);
   }
 
-  /** The alarm's own time when the gateway's clock reads `nowMs` (see clockLeadMs). */
+  /**
+   * The alarm's own time when the gateway's clock reads `nowMs` (lifecycle.ts clockLeadMs): an
+   * alarm raised from readings replayed from yesterday is not flagged as a day old at once, its
+   * events stay in order and its time-to-acknowledge is the real one, before and after a restart.
+   */
   private alarmTime(alarm: Alarm, nowMs: number): number {
-    return nowMs - (this.clockLeadMs.get(alarm.id) ?? 0);
+    return nowMs - (alarm.clockLeadMs ?? 0);
   }
 
   private flagStale(nowMs: number): void {
@@ -258,7 +259,7 @@ export class AlarmService {
       this.heldClears.delete(key);
       const current = this.activeByEpisode.get(key);
       if (held === undefined || current === undefined) continue;
-      const outcome = applyLevel(current, null, valueOf(held), this.alarmTime(current, nowMs));
+      const outcome = applyLevel(current, null, valueOf(held), this.alarmTime(current, nowMs), held.rate?.perS);
       if (outcome.rejected) continue;
       this.persist(outcome.next, outcome.events);
     }
@@ -323,8 +324,9 @@ export class AlarmService {
    * An officer's act is the exception (`byOfficer`): it throws, so the officer is told that it
    * did not take, rather than shown an acknowledgement that a crash would forget.
    */
-  private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false): void {
-    const report = this.saves.save({ alarm, events, surroundings: this.surroundings(alarm) }, byOfficer);
+  private persist(alarm: Alarm, events: readonly AlarmEvent[], byOfficer = false, stopWork?: StopWorkNotice): void {
+    const around = this.surroundings(alarm);
+    const report = this.saves.save({ alarm, events, surroundings: stopWork ? { ...around, stopWork } : around }, byOfficer);
     this.remember(alarm);
     for (const event of events) this.events.emit('alarm', { alarm, event });
     report();
@@ -346,7 +348,6 @@ export class AlarmService {
     const active = alarm.state === 'active_unacked' || alarm.state === 'active_acked';
     if (active) this.activeByEpisode.set(key, alarm);
     else if (this.activeByEpisode.get(key)?.id === alarm.id) this.activeByEpisode.delete(key);
-    if (!isOpen(alarm)) this.clockLeadMs.delete(alarm.id);
     if (alarm.shelvedUntilMs !== null) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs);
     else this.shelfUntil.delete(alarm.id);
   }

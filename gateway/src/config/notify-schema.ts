@@ -1,4 +1,4 @@
-// The notification contract (issue 6): channels, the duty roster (值班表), escalation delays and the
+// The notification contract: channels, the duty roster (值班表), escalation delays and the
 // daily briefing (值班日报). Part of the config schema (schema.ts, `notify:`); absent means no
 // channels and no roster, so nothing is sent.
 
@@ -150,7 +150,7 @@ export const rosterSchema = z
     /** Date (local) → ids of the shifts that start that day instead of the weekday ones; [] = none. */
     holidays: z.record(isoDate, z.array(id)).default({}),
     /** Levels each tier hears of. An alarm starts at the first tier that takes its level and climbs
-     * through the next ones that do. DESIGN.md: notify the duty officer from yellow up. */
+     * through the next ones that do. The duty officer is notified from yellow up. */
     tiers: z
       .object({
         duty: tierSchema.default({ levels: ['yellow', 'orange', 'red'] }),

@@ -1,12 +1,12 @@
-// Quantities Shaobing knows, with their unit, alarm direction and physical range (DESIGN.md,
-// Quantities). A channel's quantity comes from the device profile in config, never the payload.
+// Quantities Shaobing knows, with their unit, alarm direction and physical range.
+// A channel's quantity comes from the device profile in config, never the payload.
 
 export const QUANTITIES = ['methane_lel', 'lpg_lel', 'co_ppm', 'h2s_ppm', 'o2_pct', 'water_level_m', 'temperature_c'] as const;
 export type Quantity = (typeof QUANTITIES)[number];
 
 export interface QuantityInfo {
   readonly unit: string;
-  /** Readings outside this range cannot be physical: a fault, not a level (issue 3). */
+  /** Readings outside this range cannot be physical: a fault, not a level. */
   readonly min: number;
   readonly max: number;
   readonly zh: string;
@@ -24,8 +24,8 @@ export const QUANTITY_INFO: Record<Quantity, QuantityInfo> = {
 
 /**
  * ISA-18.2 starting points for alarm deadband (% of span) and on-/off-delay by signal type: the
- * table of recommended deadbands and delays in ANSI/ISA-18.2-2016 (ISA-TR18.2.3, after EEMUA 191;
- * DOMAIN.md, Alarm management). A threshold rule that gives no deadband or delay gets these.
+ * table of recommended deadbands and delays in ANSI/ISA-18.2-2016 (ISA-TR18.2.3, after EEMUA 191).
+ * A threshold rule that gives no deadband or delay gets these.
  */
 export const ISA_18_2_STARTING_POINTS = {
   flow: { deadbandPctOfSpan: 5, delayS: 15 },

@@ -131,7 +131,7 @@ const ruleUnion = z.discriminatedUnion('kind', [thresholdRuleSchema, rateRuleSch
 });
 
 /**
- * Issue 3: deadband and delays default per quantity to the ISA-18.2 starting points (level 5 % of
+ * Deadband and delays default per quantity to the ISA-18.2 starting points (level 5 % of
  * span and 60 s, temperature 1 % and 60 s; quantities.ts) unless the rule, or the preset it came
  * from, gives a number. Only the settings a threshold rule leaves out are filled in.
  */

@@ -40,9 +40,9 @@ export const deviceSchema = z
      * the whole site is one space. */
     space: id.optional(),
     /** Silence after which the detector's channels raise `stale`. GB 16808 (secondary source) asks
-     * a controller to signal a line fault within 100 s; detectors report every 10–30 s (DESIGN.md). */
+     * a controller to signal a line fault within 100 s; detectors report every 10–30 s. */
     staleAfterS: z.number().positive().default(100),
-    /** A dead gas detector in a kitchen is a hazard (issue 3): yellow by default. */
+    /** A dead gas detector in a kitchen is a hazard: yellow by default. */
     staleLevel: z.enum(LEVELS).default('yellow'),
   })
   .strict()
@@ -107,7 +107,7 @@ const brokerSchema = z
     password: z.string().optional(),
     /** Extra accounts of the embedded broker: `gateway` has every right (ops tools, a second gateway). */
     users: z.array(z.object({ username: z.string().min(1), passwordHash, role: z.literal('gateway') }).strict()).default([]),
-    /** Seconds before aedes drops a subscriber that stopped reading (STACK.md: 10–60 s advised). */
+    /** Seconds before aedes drops a subscriber that stopped reading (aedes's docs advise 10–60 s). */
     drainTimeoutS: z.number().positive().default(30),
     /** Largest MQTT packet the embedded broker takes; a bigger one cuts the connection at its header.
      * Default (1 MiB + 64 KiB) and why: broker/src/packet-limit.ts DEFAULT_MAX_PACKET_BYTES. Between
@@ -178,7 +178,8 @@ export type InfluxConfig = z.infer<typeof influxSchema>;
 const storageSchema = z
   .object({
     dataDir: z.string().default('./data'),
-    /** FULL survives power loss, NORMAL only a killed process (DESIGN.md, Taking a reading). */
+    /** FULL survives power loss, NORMAL only a killed process (docs/architecture.md, the
+     * acknowledgement contract). */
     synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
     commitIntervalMs: z.number().positive().max(1000).default(5),
     maxBatch: z.number().int().positive().default(5000),
@@ -195,7 +196,7 @@ const storageSchema = z
      * cost, and a row is bounded (16 KiB message; 88 B measured for two channels and a small meta,
      * bench/results/sink.json), so 10 M rows ≈ 0.9 GB of disk — an hour's outage at ~2 800 msg/s. */
     spoolMaxRows: z.number().int().positive().default(10_000_000),
-    /** Time series in InfluxDB instead of the embedded SQLite store (issue 4). */
+    /** Time series in InfluxDB instead of the embedded SQLite store (README.md, InfluxDB). */
     influx: influxSchema.optional(),
   })
   .strict();

@@ -1,4 +1,4 @@
-// Devices of one profile share one frozen `channels` object after parsing (issue 7, memory): a
+// Devices of one profile share one frozen `channels` object after parsing (memory): a
 // fleet of 50 000 identical two-channel detectors otherwise holds 150 000 small objects (~8 MB)
 // that say the same thing.
 

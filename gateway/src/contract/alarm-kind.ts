@@ -24,7 +24,8 @@ export const ALARM_KINDS = [
   /** A reading against set points: the value is the reading (the quantity's unit). */
   'threshold',
   /** A rise or fall within a window of reading time: the value is the change within the rule's
-   * window (the quantity's unit), negative for a fall. */
+   * window (the quantity's unit), negative for a fall, which the set points compare; the alarm
+   * also carries the window and the speed (rateWindowS, ratePerS), said as m/h or %LEL/min. */
   'rate',
   /** Time-weighted CO exposure: the value is the dose, 1 = the EN 50291-1 alarm point. */
   'dose',

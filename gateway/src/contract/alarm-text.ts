@@ -15,6 +15,11 @@ export interface AlarmTextFacts {
   readonly quantity: string;
   readonly value: number;
   readonly peakValue: number;
+  /** A rate alarm's rule window (s) and its speed now and at its peak (per second, negative for
+   * a fall); absent or null on other kinds and on rows stored before alarms carried them. */
+  readonly rateWindowS?: number | null | undefined;
+  readonly ratePerS?: number | null | undefined;
+  readonly peakRatePerS?: number | null | undefined;
 }
 
 export interface AlarmText {
@@ -104,18 +109,61 @@ const threshold: Render = (a, lang) => {
   return { subject, cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`, value: formatReading(a.value, a.quantity), peak: formatReading(a.peakValue, a.quantity) };
 };
 
-/** A change within the rate rule's window, signed, in the quantity's unit: `+0.35 m（窗口内）`. */
+function signOf(n: number): string {
+  return n > 0 ? '+' : n < 0 ? '−' : '';
+}
+
+/** A change within the rate rule's window, signed, in the quantity's unit, for an alarm stored
+ * before alarms carried their window and speed: `+0.35 m（规则窗口内）`. */
 export function formatChange(change: number, quantity: string, lang: Language): string {
-  const sign = change > 0 ? '+' : change < 0 ? '−' : '';
-  const amount = `${sign}${formatReading(Math.abs(change), quantity)}`;
+  const amount = `${signOf(change)}${formatReading(Math.abs(change), quantity)}`;
   return lang === 'zh' ? `${amount}（规则窗口内）` : `${amount} within the rule's window`;
+}
+
+/** The time a quantity's speed reads naturally in: a reservoir rises by the hour (m/h), a gas
+ * or a temperature by the minute (%LEL/min, ppm/min, °C/min). */
+const RATE_PER: Record<Quantity, { seconds: number; suffix: string }> = {
+  methane_lel: { seconds: 60, suffix: '/min' },
+  lpg_lel: { seconds: 60, suffix: '/min' },
+  co_ppm: { seconds: 60, suffix: '/min' },
+  h2s_ppm: { seconds: 60, suffix: '/min' },
+  o2_pct: { seconds: 60, suffix: '/min' },
+  water_level_m: { seconds: 3600, suffix: '/h' },
+  temperature_c: { seconds: 60, suffix: '/min' },
+};
+
+/** A speed, signed, in the unit a person reads for the quantity: `+1.05 m/h`, `+36 %LEL/min`.
+ * Three significant digits: a slow rise (0.0042 m/h) must not read as 0. */
+export function formatRate(perS: number, quantity: string): string {
+  const known = quantityOf(quantity);
+  const per = known ? RATE_PER[known] : { seconds: 60, suffix: '/min' };
+  const unit = known ? QUANTITY_INFO[known].unit : '';
+  const amount = Math.abs(perS * per.seconds);
+  const n = Number.isFinite(amount) ? String(Number(amount.toPrecision(3))) : String(amount);
+  return `${signOf(perS)}${n} ${unit}${per.suffix}`;
+}
+
+/** `+1.05 m/h（60 分钟内上升 0.35 m）`: the speed, then the change within the rule's window that
+ * the set points compare, so the officer reads both how fast and how far. */
+function rateValue(perS: number | null | undefined, change: number, windowS: number | null | undefined, rising: boolean, quantity: string, lang: Language): string {
+  if (perS === null || perS === undefined || windowS === null || windowS === undefined) return formatChange(change, quantity, lang);
+  const amount = formatReading(Math.abs(change), quantity);
+  const window = formatDuration(windowS, lang);
+  return lang === 'zh' ? `${formatRate(perS, quantity)}（${window}内${rising ? '上升' : '下降'} ${amount}）` : `${formatRate(perS, quantity)} (${rising ? 'up' : 'down'} ${amount} within ${window})`;
 }
 
 const rate: Render = (a, lang) => {
   const q = quantityName(a.quantity, lang);
-  const rising = a.value >= 0;
+  // The direction is the rule's, which the peak always shows (a change at least the lowest set
+  // point): a falling alarm that clears at no change is still a fall.
+  const rising = (a.peakValue !== 0 ? a.peakValue : a.value) >= 0;
   const subject = lang === 'zh' ? `${q}${rising ? '上升' : '下降'}过快` : `${capital(q)} ${rising ? 'rising' : 'falling'} fast`;
-  return { subject, cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`, value: formatChange(a.value, a.quantity, lang), peak: formatChange(a.peakValue, a.quantity, lang) };
+  return {
+    subject,
+    cause: `${subject}${lang === 'zh' ? '：' : ': '}${who(a, lang, false)}`,
+    value: rateValue(a.ratePerS, a.value, a.rateWindowS, rising, a.quantity, lang),
+    peak: rateValue(a.peakRatePerS, a.peakValue, a.rateWindowS, rising, a.quantity, lang),
+  };
 };
 
 /** A dose as the share of the EN 50291-1 alarm dose: `报警剂量的 85%`. */

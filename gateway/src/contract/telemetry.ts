@@ -1,7 +1,7 @@
-// The telemetry payload contract (DESIGN.md, Telemetry payload): schema, limits and one decode
+// The telemetry payload contract (docs/device-protocol.md, Telemetry): schema, limits and one decode
 // function that turns raw bytes into a reading or a reason. A bad payload is a value, not a throw.
 // The schema is the contract; a hand-written check of the common valid shape only saves its cost
-// (issue 7) and hands everything it does not accept to the schema, which says why.
+// on the hot path and hands everything it does not accept to the schema, which says why.
 
 import { z } from 'zod';
 import { ID_PATTERN, idProblem, isId } from './ids.js';
@@ -49,7 +49,7 @@ const readingsSchema = z.record(channelId, z.number());
 const metaSchema = z.object({
   battery: z.number().min(BATTERY_PCT.min).max(BATTERY_PCT.max).optional(),
   rssi: z.number().min(RSSI_DBM.min).max(RSSI_DBM.max).optional(),
-  // Device-reported fault codes, e.g. ["sensor_open"]; issue 3 turns them into fault alarms.
+  // Device-reported fault codes, e.g. ["sensor_open"]; detect/fault.ts turns them into fault alarms.
   fault: z.array(z.string().max(MAX_META_TEXT)).max(MAX_FAULTS).optional(),
   fw: z.string().max(MAX_META_TEXT).optional(),
 });
@@ -86,7 +86,7 @@ export type DecodeResult =
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** One scan for the three reserved names; three `includes` calls cost four times as much (issue 7). */
+/** One scan for the three reserved names; three `includes` calls cost four times as much. */
 const RESERVED_KEY_TEXT = /__proto__|"constructor"|"prototype"/;
 
 function reject(reason: RejectReason, detail: string): DecodeResult {

@@ -1,4 +1,4 @@
-// Every MQTT topic Shaobing uses is built and parsed here and nowhere else (DESIGN.md, Topics).
+// Every MQTT topic Shaobing uses is built and parsed here and nowhere else (docs/device-protocol.md, Topics).
 
 import { idProblem, type DeviceId, type DeviceRef, type SiteId } from './ids.js';
 
@@ -79,7 +79,7 @@ export function makeTopics(prefix: string = DEFAULT_PREFIX): Topics {
   function parse(topic: string): TopicParse {
     if (topic.length > 512) return { ok: false, reason: 'topic longer than 512 characters' };
     // Same as comparing the first levels with the prefix, without splitting them off and joining
-    // them again (issue 7: parse runs for every message).
+    // them again (parse runs for every message).
     const under = topic.startsWith(prefixSlash);
     if (!under && topic !== prefix) return { ok: false, reason: `topic outside prefix ${prefix}` };
     const rest = under ? topic.slice(prefixSlash.length).split('/') : [];

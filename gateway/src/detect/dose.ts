@@ -1,4 +1,4 @@
-// Time-weighted CO exposure (issue 3), so a CO alarm follows the concentration–time curve of
+// Time-weighted CO exposure, so a CO alarm follows the concentration–time curve of
 // EN 50291-1 (household CO alarms): steady 30 ppm no alarm within 120 min; 50 ppm alarm within
 // 60–90 min; 100 ppm within 10–40 min; 300 ppm within 3 min.
 //

@@ -1,4 +1,4 @@
-// The detection engine: one reading in, level transitions out (DESIGN.md, Data flow). Pure in
+// The detection engine: one reading in, level transitions out (docs/architecture.md). Pure in
 // the sense that matters: no I/O, no clock; it owns a map of per-sensor states and nothing else.
 // Every rule kind (threshold, rate, dose) is a compiled rule; the sensors a list of rules watches
 // keep all their rules' states in one slot each of a shared Float64Array (state-slab.ts), so a
@@ -10,7 +10,7 @@ import type { AlarmKind } from '../contract/alarm-kind.js';
 import type { Rule } from '../config/schema.js';
 import type { Quantity } from '../config/quantities.js';
 import { advanceThreshold, compileThreshold, LEVEL, type LatchSpec, type Packed } from './threshold.js';
-import { advanceRate, compileRate, rateChange, restoreRate, type RateSpec } from './rate.js';
+import { advanceRate, compileRate, rateChange, rateSpeedPerS, restoreRate, type RateSpec } from './rate.js';
 import { advanceDose, compileDose, doseOf, restoreDose, type DoseSpec } from './dose.js';
 import { cloneRuleState, initialSensorState, initPacked, packedSize, packRule, parseSensorKey, reviveSensorState, sensorKey, unpackRule, type RuleState, type SensorState } from './sensor-state.js';
 import { StateSlab } from './state-slab.js';
@@ -40,6 +40,10 @@ export interface LevelTransition {
    * understate a rise that began inside it); a dose rule's dose (1 = the EN 50291-1 alarm
    * point). The alarm carries it as its value. */
   measure?: number;
+  /** A rate rule's speed and window, so its alarm says a rate (m/h, %LEL/min) and not only a
+   * change: the change per second since the window's lowest point (highest, for a fall; detect/
+   * rate.ts rateSpeedPerS), negative for a fall, and the rule's window in seconds. */
+  rate?: { perS: number; windowS: number };
   from: Level | null;
   to: Level | null;
   value: number;
@@ -161,6 +165,7 @@ export class DetectionEngine {
         ruleId: c.rule.id,
         alarmKind: c.kind,
         ...(c.kind === 'threshold' ? {} : { measure: measureOf(c, slab, o) }),
+        ...(c.kind === 'rate' ? { rate: { perS: c.spec.sign * rateSpeedPerS(slab, o) + 0, windowS: c.spec.windowMs / 1000 } } : {}),
         from,
         to,
         value: reading.value,

@@ -1,8 +1,8 @@
-// Detector faults as alarms, never silently dropped (issue 3, Faults): a reading outside the
+// Detector faults as alarms, never silently dropped: a reading outside the
 // physical range of its quantity, a reading stuck at one value, fault codes the device reports.
 // Pure: time is the reading's own tsMs; no clock, no I/O.
 //
-// GB 16808 (DOMAIN.md, secondary source): a fault must be signalled within 100 s. Every fault
+// GB 16808 (as quoted by a secondary source): a fault must be signalled within 100 s. Every fault
 // here is raised on the first faulty reading, so the delay is the device's reporting interval;
 // a device silent for longer is stale.ts's business, whose period must then be ≤ 100 s too.
 
@@ -42,7 +42,7 @@ export interface FaultConfig {
   deviceLevel: Level;
 }
 
-// No standard figure for "stuck" was found (DOMAIN.md): 6 h is a conservative per-site default
+// No standard figure for "stuck" was found: 6 h is a conservative per-site default
 // for gas, with the clean-air baseline exempt. Oxygen (20.9 %vol in clean air at 0.1 resolution),
 // water level and temperature can legitimately sit flat for hours: off unless a site sets them.
 const SIX_HOURS_MS = 6 * 3_600_000;
@@ -127,7 +127,7 @@ interface ChannelEntry extends ChannelFaultState {
 }
 
 // Channels chained rather than in a Map per device: a device has a handful, and a Map with its
-// table cost ~220 B per device, 11 MB at 50 000 devices (issue 7, memory).
+// table cost ~220 B per device, 11 MB at 50 000 devices.
 interface DeviceFaults {
   /** Fault codes of the active `fault:device`, or null when none is active. */
   codes: string[] | null;

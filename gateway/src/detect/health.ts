@@ -5,6 +5,7 @@
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import type { Level } from '../contract/levels.js';
 import type { Quantity } from '../config/quantities.js';
+import { alarmKindOfRule, FAULT_DEVICE_RULE, FAULT_RANGE_RULE, FAULT_STUCK_RULE, OFFLINE_RULE, STALE_RULE, type AlarmKind } from '../contract/alarm-kind.js';
 import type { SensorReading } from './engine.js';
 import { sensorKey } from './sensor-state.js';
 import { StalenessWatch, type StaleOptions, type StaleSnapshot } from './stale.js';
@@ -26,15 +27,24 @@ export interface ActiveHealthAlarm {
   readonly channel: string;
   readonly quantity: string;
   readonly ruleId: string;
+  /** What the alarm is (an alarm row has it); without it, what its rule id names. */
+  readonly kind?: AlarmKind;
   readonly level: Level;
   readonly value: number;
   readonly raisedAtMs: number;
 }
 
-export const HEALTH_RULES = ['stale', 'offline', 'fault:range', 'fault:stuck', 'fault:device'] as const;
+/** The kinds of alarm sensor health raises (contract/alarm-kind.ts), and their reserved rule ids. */
+export const HEALTH_KINDS = ['stale', 'offline', 'fault_range', 'fault_stuck', 'fault_device'] as const satisfies readonly AlarmKind[];
+export const HEALTH_RULES = [STALE_RULE, OFFLINE_RULE, FAULT_RANGE_RULE, FAULT_STUCK_RULE, FAULT_DEVICE_RULE] as const;
 
+export function isHealthKind(kind: AlarmKind): boolean {
+  return (HEALTH_KINDS as readonly string[]).includes(kind);
+}
+
+/** For callers that hold only a rule id; an alarm says it by its kind (isHealthKind). */
 export function isHealthRule(ruleId: string): boolean {
-  return (HEALTH_RULES as readonly string[]).includes(ruleId);
+  return isHealthKind(alarmKindOfRule(ruleId));
 }
 
 export class SensorHealth {
@@ -57,7 +67,8 @@ export class SensorHealth {
     for (const a of active) {
       const key = sensorKey(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId);
       const quantity = a.quantity as Quantity;
-      switch (a.ruleId) {
+      const kind = a.kind ?? alarmKindOfRule(a.ruleId);
+      switch (kind) {
         case 'stale': {
           const watched = current.sensors[key];
           if (watched) stale.sensors[key] = { ...watched, stale: true, silentMs: Math.max(0, nowMs - a.raisedAtMs) };
@@ -66,10 +77,10 @@ export class SensorHealth {
         case 'offline':
           if (watchedDevices.has(`${a.site}/${a.device}`)) stale.offline[`${a.site}/${a.device}`] = { level: a.level, quantity };
           break;
-        case 'fault:range':
-        case 'fault:stuck': {
+        case 'fault_range':
+        case 'fault_stuck': {
           const entry = (faults.channels[key] ??= { lastTsMs: -Infinity, range: false, inRangeCount: 0, runValue: Number.NaN, runStartMs: 0, stuck: false });
-          if (a.ruleId === 'fault:range') entry.range = true;
+          if (kind === 'fault_range') entry.range = true;
           else {
             // The run goes on from the stuck value, so a sensor still stuck stays in fault.
             entry.stuck = true;
@@ -78,7 +89,7 @@ export class SensorHealth {
           }
           break;
         }
-        case 'fault:device':
+        case 'fault_device':
           faults.devices[`${a.site}/${a.device}`] = ['(active before restart)'];
           break;
       }

@@ -1,4 +1,4 @@
-// Rate of change over a sliding window of reading time (issue 3: water rising 0.3 m in an hour,
+// Rate of change over a sliding window of reading time (e.g. water rising 0.3 m in an hour,
 // methane rising 5 %LEL within a minute), robust to a single spike, O(1) amortised per reading.
 //
 // Estimator. Each reading x_i is first passed through a median of three, f_i = median(x_i,
@@ -13,7 +13,10 @@
 // 60-s window read every 10 s uses 7 of the 31 slots, and only the cache lines of the slots in use
 // are touched. A bucket stays in the
 // window until it lies entirely more than windowS in the past: the reference can be up to one
-// bucket (windowS/30) older than windowS, erring towards alarming.
+// bucket (windowS/30) older than windowS, erring towards alarming. Each entry keeps the time of
+// the reading whose f it holds (its bucket is that time / bucketMs), so the speed of a change is
+// measured from its lowest point's own time (rateSpeedPerS): a rise that began mid-window is not
+// spread over the whole window.
 //
 // Levels latch like a threshold on the change (threshold.ts): a level holds while the change
 // stays within `deadband` of its set point and drops once it falls below set point − deadband.
@@ -25,11 +28,11 @@ import { levelRank, type Level } from '../contract/levels.js';
 import type { RateRule } from '../config/schema.js';
 import { accepts, advanceLatch, doubles, initLatch, LAST_TS, LAST_VALUE, LATCH_SIZE, LEVEL, packLatch, setPoints, toMs, unpackLatch, stepPacked, type LatchSpec, type LatchState, type Packed, type PackedKind, type RuleStep } from './threshold.js';
 
-/** Buckets per window: the resolution of the window's start (issue 3: windowS/30). */
+/** Buckets per window: the resolution of the window's start (windowS/30). */
 export const RATE_BUCKETS = 30;
 const CAP = RATE_BUCKETS + 1; // deque entries: one per bucket of the window, the current one included
 
-// Packed layout after the latch (threshold.ts), then the deque: a ring of CAP [bucket, sign·f] pairs.
+// Packed layout after the latch (threshold.ts), then the deque: a ring of CAP [tsMs, sign·f] pairs.
 const PREV_VALUE = LATCH_SIZE; // x_i-2 (x_i-1 is the latch's LAST_VALUE)
 const SEEN = LATCH_SIZE + 1; // readings since the start or the last long silence, capped at minSamples
 const FIRST_TS = LATCH_SIZE + 2; // time of the first of those
@@ -59,7 +62,8 @@ export interface RateState extends LatchState {
   firstTsMs: number;
   /** A restored level, held until one window after firstTsMs. */
   holdRestored: boolean;
-  /** The deque from front to back as [bucket, sign·f, bucket, sign·f, …], sign·f increasing. */
+  /** The deque from front to back as [tsMs, sign·f, tsMs, sign·f, …], sign·f increasing; tsMs is
+   * the time of the reading whose f the entry holds, one entry per bucket of tsMs / bucketMs. */
   window: number[];
 }
 
@@ -121,15 +125,18 @@ function median3(a: number, b: number, c: number): number {
   return c <= lo ? lo : c >= hi ? hi : c;
 }
 
-/** Adds sign·f for `bucket` to the deque at `o` and returns sign·f minus the window's minimum. */
-function pushEnvelope(v: Packed, o: number, bucket: number, y: number): number {
+/** Adds sign·f of the reading at `tsMs` to the deque at `o` and returns sign·f minus the window's minimum. */
+function pushEnvelope(v: Packed, o: number, tsMs: number, bucketMs: number, y: number): number {
+  // An entry's bucket is always computed the same way, from its time, so the reading and the
+  // entries agree on which bucket each lies in.
+  const bucket = Math.floor(tsMs / bucketMs);
   const ring = o + RING;
   // Ring positions wrap by a compare, not `%`: the numbers come out of a Float64Array, and a
   // floating-point remainder costs more than the rest of this function.
   let head = v[o + HEAD]!;
   let size = v[o + SIZE]!;
   // Expire from the front the buckets that lie wholly before the window.
-  while (size > 0 && v[ring + head * 2]! < bucket - RATE_BUCKETS) {
+  while (size > 0 && Math.floor(v[ring + head * 2]! / bucketMs) < bucket - RATE_BUCKETS) {
     head = head + 1 === CAP ? 0 : head + 1;
     size--;
   }
@@ -140,10 +147,10 @@ function pushEnvelope(v: Packed, o: number, bucket: number, y: number): number {
     size--;
     back = back === 0 ? CAP - 1 : back - 1;
   }
-  if (size === 0 || v[ring + back * 2]! !== bucket) {
+  if (size === 0 || Math.floor(v[ring + back * 2]! / bucketMs) !== bucket) {
     // Entries left have buckets in [bucket − 30, bucket − 1]: at most CAP − 1, so there is room.
     const at = ring + (back + 1 === CAP ? 0 : back + 1) * 2;
-    v[at] = bucket;
+    v[at] = tsMs;
     v[at + 1] = y;
     size++;
   } // else: this bucket already holds a lower value, which expires with it.
@@ -171,7 +178,7 @@ export function advanceRate(v: Packed, o: number, value: number, tsMs: number, s
   v[o + SEEN] = seen;
   if (seen < 3) return false;
   // + 0 turns −0 (a `fall` rule at 0) into 0, which survives JSON: snapshots stay exact.
-  const change = pushEnvelope(v, o, Math.floor(tsMs / spec.bucketMs), spec.sign * median3(value, x1, x2) + 0);
+  const change = pushEnvelope(v, o, tsMs, spec.bucketMs, spec.sign * median3(value, x1, x2) + 0);
   v[o + CHANGE] = change;
   if (seen < spec.minSamples) return false;
   let mayDrop = true;
@@ -185,6 +192,21 @@ export function advanceRate(v: Packed, o: number, value: number, tsMs: number, s
 /** The change within the window at the latest reading, in the quantity's unit (NaN before one). */
 export function rateChange(v: Packed, o: number): number {
   return v[o + CHANGE]!;
+}
+
+/**
+ * The speed of the change at the latest reading, per second, in the quantity's unit: the change
+ * over the time since the window's lowest point (for `fall`: its highest), the point the change
+ * is measured from. An average since that point, so never more than the fastest climb within it;
+ * on a noisy plateau the lowest point may lie before the climb began, and the speed then reads
+ * lower, though never below the change spread over the window (and one bucket). 0 with no change; NaN
+ * before a change was computed.
+ */
+export function rateSpeedPerS(v: Packed, o: number): number {
+  const change = v[o + CHANGE]!;
+  if (!(change > 0)) return change;
+  const sinceMs = v[o + LAST_TS]! - v[o + RING + v[o + HEAD]! * 2]!;
+  return sinceMs > 0 ? (change * 1000) / sinceMs : 0;
 }
 
 /** Sets a level restored at start, held until the rule has watched one full window of readings. */

@@ -1,5 +1,5 @@
 // Per-sensor detection state as plain, serialisable data, so a partition's sensors can be
-// snapshotted and restored warm on another gateway (DESIGN.md, Scale and availability).
+// snapshotted and restored warm on another gateway (a cluster mode moving partitions).
 
 import { isId, type ChannelId, type DeviceId, type SiteId } from '../contract/ids.js';
 import { LEVELS, type Level } from '../contract/levels.js';

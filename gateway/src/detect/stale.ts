@@ -1,5 +1,5 @@
 // Staleness: a sensor silent for its period, or a device whose last will says it is offline,
-// raises an alarm (issue 3, Staleness). Pure: the runtime calls tick(nowMs) about once a second.
+// raises an alarm. Pure: the runtime calls tick(nowMs) about once a second.
 //
 // No timer per sensor re-armed per reading: a hashed timing wheel (Varghese & Lauck, SOSP 1987) keyed
 // by absolute bucket number files each sensor under its last known deadline; seen() only writes a
@@ -7,7 +7,7 @@
 // deadline (lazy re-arm: ≤ 1 move per period, whatever the reading rate); silent, it raises.
 // Times are the GATEWAY's receive times, never the payload ts (a wrong device clock must not make a
 // live sensor look silent), through one monotonic internal clock so the gateway's own clock jumping
-// neither raises nor clears anything (issue 8, Clock trouble).
+// neither raises nor clears anything.
 
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import { LEVELS, levelRank, type Level } from '../contract/levels.js';
@@ -58,7 +58,7 @@ interface Watch {
 }
 
 // A device's channel watches are chained, not kept in a Map: a device has a handful of channels,
-// and a Map with its table cost ~220 B per device, 11 MB at 50 000 devices (issue 7, memory).
+// and a Map with its table cost ~220 B per device, 11 MB at 50 000 devices.
 interface DeviceEntry {
   first: Watch | null;
   self: Watch | null; // the device-level watch (channel `_device`), refreshed by any channel's reading

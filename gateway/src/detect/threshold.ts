@@ -1,5 +1,5 @@
-// Four-level latch with hysteresis (deadband), on-delay and off-delay (DESIGN.md, Warning levels;
-// ISA-18.2 / IEC 62682 alarm deadband and delays). The threshold rule applies it to the reading
+// Four-level latch with hysteresis (deadband), on-delay and off-delay
+// (ISA-18.2 / IEC 62682 alarm deadband and delays). The threshold rule applies it to the reading
 // itself; rate.ts and dose.ts apply it to a change and to a dose. Pure: time is the reading's
 // own tsMs, never the clock.
 //

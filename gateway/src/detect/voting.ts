@@ -34,7 +34,7 @@ export class VotingPlan {
   static fromConfig(config: Config, rules: readonly Rule[]): VotingPlan {
     const spaces = new Map<string, Voter[]>();
     const peers = new Map<string, Voter[]>();
-    // Only channels a voting rule watches ever need their space (issue 7, memory: 100 000
+    // Only channels a voting rule watches ever need their space (memory: 100 000
     // sensors under single-vote rules built ~16 MB of peer lists nobody read).
     const voted = new Set<string>(rules.filter((r) => r.stopWorkVotes > 1).map((r) => r.quantity));
     for (const site of voted.size === 0 ? [] : config.sites) {

@@ -103,7 +103,7 @@ export class AedesIngress implements Ingress {
       this.aedes.subscribe(
         filter,
         (packet, cb) => {
-          // Call back at once: 100 pending deliveries stop aedes for every client (STACK.md).
+          // Call back at once: 100 pending deliveries stop aedes for every client.
           try {
             handler(packet.topic, toBuffer(packet.payload));
           } catch (err) {

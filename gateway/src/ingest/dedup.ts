@@ -10,7 +10,7 @@ export type SeqVerdict = 'new' | 'restart' | 'late' | 'duplicate';
 
 const FIRST_CAPACITY = 64;
 
-// Every device's state lives in shared typed arrays at its slot (issue 7, memory): a Uint32Array
+// Every device's state lives in shared typed arrays at its slot (memory): a Uint32Array
 // of its own per device cost ~370 B in object headers and backing stores, ~18 MB at 50 000 devices.
 export class SeqDedup {
   private readonly slots = new Map<string, number>();

@@ -20,6 +20,6 @@ export interface Ingress {
   /** True while the gateway can receive and publish. */
   isReady(): boolean;
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
-  /** Handlers must return at once and never await I/O (STACK.md: aedes stalls at 100 pending). */
+  /** Handlers must return at once and never await I/O (aedes stalls at 100 pending). */
   subscribe(filter: string, handler: MessageHandler): Promise<void>;
 }

@@ -17,7 +17,7 @@ export interface IntakeDeps {
   readonly limits: DecodeLimits;
   readonly clock: () => number;
   readonly log: Logger;
-  /** The detection path for an accepted reading; it runs before the commit (DESIGN.md). */
+  /** The detection path for an accepted reading; it runs before the commit (docs/architecture.md). */
   readonly onTelemetry: (ref: DeviceRef, telemetry: Telemetry) => void;
   /** Called for every rejected message, after it was dead-lettered (metrics, live views). */
   readonly onRejected?: (ref: DeviceRef, reason: string, detail: string) => void;
@@ -54,7 +54,7 @@ export class Intake {
       this.counts.rejected++;
       // A dead letter keeps at most the contract's size limit of the original (the detail says how
       // big it was): a device sending 1 MiB payloads must not cost 1 MiB of journal and of
-      // dead-letter traffic per message (issue 8, Hostile input).
+      // dead-letter traffic per message.
       const kept = payload.byteLength > MAX_PAYLOAD_BYTES ? payload.subarray(0, MAX_PAYLOAD_BYTES) : payload;
       const deadLetter = makeDeadLetter(this.deps.topics, ref, { topic, payload: kept, receivedMs }, decoded.reason, decoded.detail);
       journal.appendDeadLetter(

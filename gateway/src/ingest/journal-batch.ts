@@ -1,7 +1,7 @@
 // The wire form of one group-commit batch between the main thread and the journal worker. On the
 // hot path (20 000 msg/s) posting 2 000 rows as objects cost 2.2–3.0 ms of main thread (structured
 // clone); packed as one transferred Float64Array and one string, 0.6–0.75 ms with the packing
-// (measured 2026-11-23, 2-core EPYC, load 6; issue 7 report). Dead letters are rare: sent as objects.
+// (measured 2026-11-23, 2-core EPYC, load 6). Dead letters are rare: sent as objects.
 
 import type { MessagePort } from 'node:worker_threads';
 import type { JournalDeadLetter, JournalReading, Pending } from './journal-types.js';

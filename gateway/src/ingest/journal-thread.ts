@@ -65,7 +65,7 @@ export class RestartBudget {
 
 /**
  * Waits (blocking) until the journal's writer thread has started and opened its file, so the first
- * readings after a start are not acknowledged ~70 ms late while it boots (issue 7); ms it took.
+ * readings after a start are not acknowledged ~70 ms late while it boots; ms it took.
  */
 export function warmWriter(journal: { writerPragma(source: string): unknown }): number {
   const t0 = performance.now();

@@ -1,4 +1,4 @@
-// The journal's writer thread (issue 7): it owns the one connection that writes journal readings,
+// The journal's writer thread: it owns the one connection that writes journal readings,
 // so the INSERTs and the COMMIT's fsync (5–15 ms with synchronous=FULL) never block the main
 // thread's event loop, where the alarm path and the valve commands run. It answers every request
 // in order on the reply port and bumps a shared counter, so a blocking flush can wait for it.

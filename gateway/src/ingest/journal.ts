@@ -1,9 +1,9 @@
 // Group commit: what a QoS1 PUBACK means. Messages are appended in arrival order and committed in
 // one SQLite transaction every few milliseconds; each message's callback runs only after the
 // transaction holding it committed, in FIFO order, so the broker acknowledges nothing that is
-// only in memory (DESIGN.md, Taking a reading). Issue 7: the INSERTs and the COMMIT (its fsync
-// blocked the event loop 5–15 ms) run in a worker thread with its own connection
-// (journal-worker.ts); one batch is in flight there while the next one fills here.
+// only in memory (docs/architecture.md, the acknowledgement contract). The INSERTs and the
+// COMMIT (its fsync blocked the event loop 5–15 ms) run in a worker thread with its own
+// connection (journal-worker.ts); one batch is in flight there while the next one fills here.
 
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { isDiskFull, type Db } from '../store/sqlite.js';

@@ -9,6 +9,7 @@ import { formatLocal } from './local-time.js';
 import { LEVEL_WORDS, type Language } from './message.js';
 import { alarmKindOfRule, isAlarmKind } from '../contract/alarm-kind.js';
 import { alarmText } from '../contract/alarm-text.js';
+import { escapeHtml } from './html.js';
 
 /** An open rectification as stored; its kind may predate kinds (then the rule id says it). */
 interface OpenRow {
@@ -272,20 +273,16 @@ function toMarkdown(title: string, period: string, sections: Section[], lists?: 
   return out.join('\n').trimEnd();
 }
 
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
 function toHtml(title: string, period: string, sections: Section[]): string {
-  const out = [`<h2>${esc(title)}</h2>`, `<p>${esc(period)}</p>`];
+  const out = [`<h2>${escapeHtml(title)}</h2>`, `<p>${escapeHtml(period)}</p>`];
   for (const s of sections) {
-    out.push(`<h3>${esc(s.heading)}</h3>`);
+    out.push(`<h3>${escapeHtml(s.heading)}</h3>`);
     if (s.table) {
-      out.push('<table border="1" cellspacing="0" cellpadding="4">', `<tr>${s.table.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`);
-      for (const r of s.table.rows) out.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+      out.push('<table border="1" cellspacing="0" cellpadding="4">', `<tr>${s.table.head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`);
+      for (const r of s.table.rows) out.push(`<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`);
       out.push('</table>');
     }
-    if (s.lines.length) out.push(`<ul>${s.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
+    if (s.lines.length) out.push(`<ul>${s.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`);
   }
   return out.join('\n');
 }

@@ -8,6 +8,8 @@ import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
 import { isReadingKind, type AlarmKind } from '../contract/alarm-kind.js';
 import { alarmText, withKind, type AlarmText, type Language } from '../contract/alarm-text.js';
 import { formatLocal } from './local-time.js';
+import { escapeHtml } from './html.js';
+import type { StopWorkNotice } from './suppression.js';
 
 export type { Language };
 export type NoticeKind = 'raised' | 'escalated' | 'cleared' | 'escalation' | 'reminder';
@@ -25,6 +27,10 @@ export interface AlarmFacts {
   value: number;
   /** The episode's worst value (defaults to `value`). */
   peakValue?: number;
+  /** A rate alarm's window and speed (lifecycle.ts): its value is then said as m/h or %LEL/min. */
+  rateWindowS?: number | null;
+  ratePerS?: number | null;
+  peakRatePerS?: number | null;
   raisedAtMs: number;
 }
 
@@ -40,6 +46,8 @@ export interface NoticeInput {
   timeZone: string;
   publicUrl: string;
   language: Language;
+  /** The stop-work order this red step issues (raised or risen to red): the title and a row say it. */
+  stopWork?: StopWorkNotice;
 }
 
 /** Rendered once, stored in the outbox, sent as is: the text says what was true at the step. */
@@ -62,8 +70,8 @@ const TIER_WORDS: Record<Language, Record<Tier, string>> = {
 };
 
 const LABELS = {
-  zh: { cause: '情况', site: '场所', device: '设备', quantity: '监测量', value: '数值', level: '级别', time: '时间', raisedAt: '发生时间', link: '查看告警', tier: '通知层级' },
-  en: { cause: 'What', site: 'Site', device: 'Device', quantity: 'Quantity', value: 'Value', level: 'Level', time: 'Time', raisedAt: 'Raised', link: 'Open alarm', tier: 'Tier' },
+  zh: { stopWork: '停产停工令', cause: '情况', site: '场所', device: '设备', quantity: '监测量', value: '数值', level: '级别', time: '时间', raisedAt: '发生时间', link: '查看告警', tier: '通知层级' },
+  en: { stopWork: 'Stop-work order', cause: 'What', site: 'Site', device: 'Device', quantity: 'Quantity', value: 'Value', level: 'Level', time: 'Time', raisedAt: 'Raised', link: 'Open alarm', tier: 'Tier' },
 } as const;
 
 function quantityName(quantity: string, lang: Language): string {
@@ -118,8 +126,22 @@ function headline(input: NoticeInput, said: AlarmText, reading: boolean): string
   }
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** `已下达；阀门 valve-01 已下令关闭，风机 fan-01 已下令启动，等待确认`: what the order commanded
+ * (the order's own notices follow with what each actuator confirmed). */
+function stopWorkLine(s: StopWorkNotice, lang: Language): string {
+  const zh = lang === 'zh';
+  const said = s.actuators.map((a) =>
+    a.action === 'fan_on' ? (zh ? `风机 ${a.device} 已下令启动` : `fan ${a.device} ordered started`) : zh ? `阀门 ${a.device} 已下令关闭` : `valve ${a.device} ordered closed`,
+  );
+  if (s.alreadyInForce) return zh ? '本场所停产停工令执行中（此前已下达）' : 'already in force at this site';
+  if (said.length === 0) return zh ? '已下达；本场所未配置联锁设备，请人工关断气源' : 'issued; no actuator configured at this site: shut the gas off by hand';
+  return zh ? `已下达；${said.join('，')}，等待确认` : `issued; ${said.join(', ')}, awaiting confirmation`;
+}
+
+/** The title's tail for a red step that stops work: the most read line says it first. */
+function stopWorkTitle(s: StopWorkNotice, lang: Language): string {
+  if (lang === 'zh') return s.alreadyInForce ? '，停产停工令执行中' : '，已下达停产停工令';
+  return s.alreadyInForce ? ', stop-work order in force' : ', stop-work order issued';
 }
 
 export function renderMessage(input: NoticeInput): Message {
@@ -128,10 +150,12 @@ export function renderMessage(input: NoticeInput): Message {
   const said = alarmText(facts, lang);
   const reading = isReadingKind(facts.kind);
   const labels = LABELS[lang];
-  const title = headline(input, said, reading);
+  const stopWork = input.stopWork && (input.kind === 'raised' || input.kind === 'escalated') ? input.stopWork : undefined;
+  const title = `${headline(input, said, reading)}${stopWork ? stopWorkTitle(stopWork, lang) : ''}`;
   const link = alarmLink(input.publicUrl, alarm.id);
   const rows: [string, string][] = [
     [labels.cause, said.cause],
+    ...(stopWork ? [[labels.stopWork, stopWorkLine(stopWork, lang)] as [string, string]] : []),
     [labels.site, `${input.siteName} (${alarm.site})`],
     [labels.device, `${alarm.device} / ${alarm.channel}`],
     ...(reading ? [[labels.quantity, quantityName(alarm.quantity, lang)] as [string, string]] : []),

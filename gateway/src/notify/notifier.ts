@@ -196,6 +196,7 @@ export class Notifier {
           site: (id) => this.sites.get(id),
           suppress,
           audienceOf: (alarmId) => this.outbox.audienceOf(alarmId),
+          stopWork: around.stopWork,
         });
       } catch (err) {
         // A planning bug must not roll back the alarm itself: the alarm is saved and shown on

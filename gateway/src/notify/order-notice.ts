@@ -7,6 +7,7 @@ import { alarmText, type AlarmTextFacts, type Language } from '../contract/alarm
 import type { OrderCommand } from '../orders/stop-work.js';
 import { alarmLink, type Message } from './message.js';
 import { formatLocal } from './local-time.js';
+import { escapeHtml } from './html.js';
 
 /** The order steps that are notification steps of their red alarm. */
 export type OrderNoticeKind = 'order_issued' | 'order_confirmed' | 'order_unconfirmed';
@@ -86,10 +87,6 @@ function headline(input: OrderNoticeInput): string {
     case 'order_unconfirmed':
       return `[Stop-work order · interlock NOT confirmed] ${siteName}: ${failed}`;
   }
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 export function renderOrderNotice(input: OrderNoticeInput): Message {

@@ -1,6 +1,6 @@
-// Which alarm steps notify whom (DESIGN.md, Warning levels: notify the duty officer from yellow
-// up). Pure but for the injected lookups: an alarm step and the roster in, outbox rows out. Runs
-// inside the alarm's save transaction, through the notifier's AlarmRepository.onSave hook.
+// Which alarm steps notify whom (the duty officer hears of yellow and up). Pure but for the
+// injected lookups: an alarm step and the roster in, outbox rows out. Runs inside the alarm's
+// save transaction, through the notifier's AlarmRepository.onSave hook.
 //
 //   raised, escalated (level rose) → the first tier of the level's chain that has someone on duty
 //   escalation (climb), reminder   → the tier named on the event (escalation.ts records them), or
@@ -15,6 +15,7 @@ import type { NotifyConfig, Tier } from '../config/notify-schema.js';
 import { renderMessage, type NoticeKind } from './message.js';
 import { notificationKey, type NewNotification } from './outbox.js';
 import { recipientsOn, tierChain, type Recipient } from './roster.js';
+import type { StopWorkNotice } from './suppression.js';
 
 export interface SiteInfo {
   name: string;
@@ -29,6 +30,8 @@ export interface PlanContext {
   suppress?: ((alarm: Alarm) => boolean) | undefined;
   /** Who heard of the alarm before (for its all-clear). */
   audienceOf: (alarmId: string) => { recipient: string; channel: string; address: string | null }[];
+  /** The stop-work order the saved move issues (suppression.ts AlarmSurroundings.stopWork). */
+  stopWork?: StopWorkNotice | undefined;
 }
 
 const TIER_NOTE = /^tier:(duty|leader|onCall)\b/;
@@ -87,7 +90,11 @@ export function planNotifications(alarm: Alarm, event: AlarmEvent, eventId: numb
   const who = audience(alarm, event, ctx);
   if (!who || who.recipients.length === 0) return [];
   const site = ctx.site(alarm.site) ?? { name: alarm.site === SYSTEM_SITE ? '哨兵网关' : alarm.site, timeZone: ctx.notify.roster.timezone };
+  // The red raise (or rise to red) that stops work says so itself, with the actuators commanded;
+  // the order's own notices then tell the interlock's outcome.
+  const stopWork = ctx.stopWork && alarm.level === 'red' && (who.kind === 'raised' || who.kind === 'escalated') ? ctx.stopWork : undefined;
   const message = renderMessage({
+    ...(stopWork ? { stopWork } : {}),
     kind: who.kind,
     alarm: { ...alarm, value: event.value ?? alarm.value },
     fromLevel: event.kind === 'escalated' ? event.fromLevel : null,
@@ -118,6 +125,7 @@ export function planNotifications(alarm: Alarm, event: AlarmEvent, eventId: numb
     value: event.value ?? alarm.value,
     atMs: event.atMs,
     tier: who.tier ?? null,
+    stopWork: stopWork ? { alreadyInForce: stopWork.alreadyInForce, interlock: stopWork.actuators.map((a) => ({ device: a.device, action: a.action, state: 'commanded' as const })) } : null,
   };
   return who.recipients
     .filter((r) => r.channel in ctx.notify.channels)

@@ -3,6 +3,7 @@
 // never calls back into the alarm service from inside the transaction that saves the move.
 
 import { isShelved, type Alarm } from '../alarms/lifecycle.js';
+import type { Action } from '../contract/command.js';
 
 /** Why the roster is not told of an alarm; red is never suppressed. */
 export type SuppressReason = 'shelved' | 'device_out_of_service' | 'site_out_of_service' | 'flood';
@@ -13,6 +14,18 @@ export interface AlarmSurroundings {
   readonly outOfService: 'device' | 'site' | null;
   /** The site is in an alarm flood and this is not the flood's own consolidated alarm. */
   readonly inFlood: boolean;
+  /** The stop-work order this move of a red alarm issues in the same step (the pipeline decides
+   * it before the move is saved), so the red message itself says it; absent when none is issued
+   * (not red, voting pending, site out of service) and on moves saved without it. */
+  readonly stopWork?: StopWorkNotice | undefined;
+}
+
+/** A stop-work order (停产停工令) as the red alarm that issues it says it. */
+export interface StopWorkNotice {
+  /** The site was already under an order, which this red joins (one order per site). */
+  readonly alreadyInForce: boolean;
+  /** The actuators the order commands; none configured: the gas is shut off by hand. */
+  readonly actuators: readonly { readonly device: string; readonly action: Action }[];
 }
 
 /** Nothing around the alarm (a move saved without them, e.g. an escalation step). */

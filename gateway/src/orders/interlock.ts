@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import type { OrderRepository } from './repository.js';
 import { isHealthRule } from '../detect/health.js';
 import { blindDetectors } from './sight.js';
+import type { StopWorkNotice } from '../notify/suppression.js';
 import {
   actionFor,
   isConfirmed,
@@ -84,7 +85,7 @@ export class Interlock {
     await ingress.subscribe(topics.filters.cmdAck, (topic, payload) => this.onAck(topic, payload));
     for (const order of [...this.active.values()]) {
       // aedes forgets retained messages on restart: publish the order again and re-send what no
-      // actuator confirmed (DESIGN.md, Taking a reading).
+      // actuator confirmed.
       this.apply(resumeAfterRestart(order, clock()));
     }
     const every = Math.max(50, Math.min(500, Math.floor(policy.ackTimeoutMs / 4)));
@@ -120,6 +121,14 @@ export class Interlock {
   activeOrder(site: string): StopWorkOrder | undefined {
     for (const order of this.active.values()) if (order.site === site) return order;
     return undefined;
+  }
+
+  /** What onStopWork will do for the site, said before the red move is saved so its own message
+   * tells it: a new order commanding the site's actuators, or the order already in force. */
+  stopWorkNotice(site: string): StopWorkNotice {
+    const existing = this.activeOrder(site);
+    if (existing) return { alreadyInForce: true, actuators: existing.commands.map((c) => ({ device: c.device, action: c.action })) };
+    return { alreadyInForce: false, actuators: (this.deps.actuators.get(site) ?? []).map((a) => ({ device: a.device, action: actionFor(a.kind) })) };
   }
 
   /** Called for every alarm a red stop-work transition moved; one order per site at a time. */

@@ -1,4 +1,4 @@
-// The stop-work order (停产停工令) state machine (DESIGN.md, "Stop-work order"), command side:
+// The stop-work order (停产停工令) state machine, command side:
 // issue, actuator acks, position read-back, retries, restart. Pure functions that return the next
 // order, the effects the service must carry out and the audit events it must persist. Time is a
 // parameter; a refused move comes back as `rejected`, never as a throw. The officers' steps after
@@ -54,7 +54,7 @@ export function issueOrder(input: {
   actuators: { commandId: string; device: string; action: Action }[];
 }): OrderOutcome {
   // Acks are matched by command id, so a duplicate would leave one actuator unmatched forever.
-  // That is a bug in the caller that builds ids, not an illegal move: throw (STYLE.md, errors).
+  // That is a bug in the caller that builds ids, not an illegal move: throw.
   const ids = new Set(input.actuators.map((a) => a.commandId));
   if (ids.size !== input.actuators.length) throw new Error(`stop-work order ${input.id}: duplicate command ids`);
 

@@ -16,7 +16,7 @@ import type { AlarmList } from '../alarms/alarm-list.js';
 import { Notifier } from '../notify/notifier.js';
 import { effectiveRules } from '../config/effective-rules.js';
 import { DetectionEngine } from '../detect/engine.js';
-import { isHealthRule, SensorHealth, type WatchedChannel } from '../detect/health.js';
+import { isHealthKind, SensorHealth, type WatchedChannel } from '../detect/health.js';
 import type { Part } from './part.js';
 
 export interface AlarmsPart extends Part {
@@ -131,9 +131,9 @@ export function detectionFor(config: Config, alarms: AlarmService, clock: () => 
   const engine = new DetectionEngine(rules);
   const health = new SensorHealth(watchedChannels(config), healthOptions(config), clock());
   const active = alarms.activeAlarms();
-  health.restore(active.filter((a) => isHealthRule(a.ruleId)), clock());
+  health.restore(active.filter((a) => isHealthKind(a.kind)), clock());
   for (const a of active) {
-    if (!isHealthRule(a.ruleId)) engine.restore(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId, a.ruleId, a.level as Level);
+    if (!isHealthKind(a.kind)) engine.restore(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId, a.ruleId, a.level as Level);
   }
   return { rules, engine, health };
 }

@@ -1,6 +1,6 @@
 // Retrying a write transaction that SQLite refused with SQLITE_BUSY. busy_timeout covers the
 // usual wait for the one write lock, but SQLite returns BUSY without waiting in some WAL cases
-// (measured in issue 7: the journal's first INSERT of a group commit got SQLITE_BUSY after
+// (measured: the journal's first INSERT of a group commit got SQLITE_BUSY after
 // 95 ms of a 5 000 ms busy_timeout while the store worker drained under load). A journal batch
 // that fails is not acknowledged and its devices are disconnected, so a lock that is only
 // briefly taken must cost a retry, never a batch. The transaction rolled back as a whole, so

@@ -1,4 +1,4 @@
-// Space kept back on the data directory's disk for the alarm path (issue 8, disk full). The
+// Space kept back on the data directory's disk for the alarm path. The
 // journal is the big writer; when it fills the disk, alarms, their events and the notification
 // outbox (state.db, same disk) would fail next. A reserve file (a "ballast") is written at start
 // and deleted when the journal first meets a full disk, so state.db can still save alarms while

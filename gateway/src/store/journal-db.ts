@@ -68,7 +68,7 @@ const MIGRATIONS = [
      readings TEXT NOT NULL,
      PRIMARY KEY (site, device, ts_ms, seq)
    ) WITHOUT ROWID;`,
-  // Issue 4. A rowid table hands out max(id)+1, so pruning every row would restart ids at 1,
+  // A rowid table hands out max(id)+1, so pruning every row would restart ids at 1,
   // below the sinks' cursors: the newest row is never deleted. sink_stats keeps what a sink dropped
   // (spool overflow) or InfluxDB refused, across restarts. sample_1m holds one-minute aggregates
   // of raw samples past their retention (SqliteTelemetryStore.maintain).
@@ -94,7 +94,7 @@ const MIGRATIONS = [
      last_seq INTEGER NOT NULL,
      PRIMARY KEY (site, device, channel, bucket_ms)
    ) WITHOUT ROWID;`,
-  // Issue 5. sample_1m_live: one-minute aggregates of the raw samples still held, kept by the drain
+  // sample_1m_live: one-minute aggregates of the raw samples still held, kept by the drain
   // (sqlite-history-minutes.ts; sample_1m_dirty lists minutes whose parts are still in memory), so
   // 1m/1h history reads one row a minute instead of every sample (sqlite-history.ts). Retention moves whole minutes from it into sample_1m as it
   // deletes their samples. The backfill covers samples stored before this version; a minute the
@@ -161,7 +161,7 @@ export function readCursors(db: Db): IngestCursor[] {
   return db.prepare('SELECT site, device, last_seq AS lastSeq, last_ts_ms AS lastTsMs FROM ingest_cursor').all() as IngestCursor[];
 }
 
-/** The journal's single writer (issue 7: it runs in the journal worker, ingest/journal-worker.ts). */
+/** The journal's single writer (it runs in the journal worker, ingest/journal-worker.ts). */
 export interface JournalWriter {
   /** One transaction: the readings, the dead letters and the devices' cursors; all or nothing. */
   commit(readings: readonly JournalReading[], dead: readonly JournalDeadLetter[]): void;

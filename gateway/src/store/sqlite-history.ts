@@ -1,4 +1,4 @@
-// History of one channel from the embedded store (issues 4 and 5). Raw points come from `sample`;
+// History of one channel from the embedded store. Raw points come from `sample`;
 // 1m and 1h buckets are put together from one-minute aggregates for the minutes wholly inside the
 // range (kept at drain time: `sample_1m_live` and the parts still in memory; `sample_1m` for
 // minutes past raw retention) and from raw samples for the partial minutes at its two ends, so a

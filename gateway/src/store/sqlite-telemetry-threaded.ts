@@ -1,4 +1,4 @@
-// The embedded time-series store as seen from the main thread (issue 7): every call is a message
+// The embedded time-series store as seen from the main thread: every call is a message
 // to a worker thread (sqlite-telemetry-worker.ts) that hosts SqliteTelemetryStore on its own
 // connection to the journal file, so a drain of thousands of rows never blocks the event loop
 // that carries a red alarm's valve command. Requests carry ids and replies are matched to them.

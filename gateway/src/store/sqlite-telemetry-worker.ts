@@ -1,4 +1,4 @@
-// The embedded time-series store's own thread (issue 7): SqliteTelemetryStore on its own
+// The embedded time-series store's own thread: SqliteTelemetryStore on its own
 // connection to the journal file, so draining, retention and history queries never hold the main
 // thread's event loop (and with it a red alarm's valve command). Writes (drain, flush, maintain,
 // close) run one after another in transactions of at most `transactionRows` rows; a query is

@@ -1,6 +1,6 @@
 // Where every reading ends up for history: embedded SQLite by default, InfluxDB in production
-// (issue 4). Stores drain the journal by cursor, off the acknowledgement path, so a slow store
-// never holds back a device's PUBACK or the alarm path.
+// (README.md, InfluxDB). Stores drain the journal by cursor, off the acknowledgement path, so a
+// slow store never holds back a device's PUBACK or the alarm path.
 
 export interface HistoryQuery {
   readonly site: string;

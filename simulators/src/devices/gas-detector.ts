@@ -65,7 +65,7 @@ export function connectDevice(o: DeviceConnectionOptions, onConnect?: (client: M
     username: deviceKey(ref),
     password: o.password,
     // A fixed client id and clean: false keep the session, so QoS1 messages that were not yet
-    // acknowledged are resent after a reconnect (DESIGN.md, Taking a reading).
+    // acknowledged are resent after a reconnect (docs/device-protocol.md, Connection).
     clientId: `${o.site}-${o.device}`,
     clean: false,
     protocolVersion: 4,
@@ -168,7 +168,7 @@ export function createGasDetector(o: GasDetectorOptions): GasDetector {
   async function publishOnce(): Promise<PublishedReading> {
     if (!connection) throw new Error('gas detector not started');
     const { client, clock } = connection;
-    // Key order as in DESIGN.md's example payload: ts, seq, readings.
+    // Key order as in docs/device-protocol.md's example payload: ts, seq, readings.
     const reading: PublishedReading = { ts: clock(), seq: ++seq, readings: o.source() };
     inFlight++;
     try {

@@ -141,7 +141,8 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
       return;
     }
     // Fail-safe after a reboot: an active retained order means the site must be safe now, even
-    // if the command itself was lost. A lifted order changes nothing (DESIGN.md, Stop-work order).
+    // if the command itself was lost. A lifted order changes nothing (docs/device-protocol.md,
+    // The site order).
     if (parsed.value.state === 'active') void goSafe('order');
   }
 
@@ -205,7 +206,7 @@ export function createActuator<S extends string>(kind: ActuatorKind<S>, o: Actua
 export type ValveState = 'open' | 'closed';
 
 export interface Valve extends Actuator<ValveState> {
-  /** Re-opening is a manual act on site (DESIGN.md): the valve never re-opens by itself. */
+  /** Re-opening is a manual act on site: the valve never re-opens by itself. */
   openManually(): void;
 }
 

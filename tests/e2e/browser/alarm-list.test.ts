@@ -251,7 +251,7 @@ describe('the alarm page an officer acts from', () => {
       await page.reload();
       await detail.locator(`.detail-head[data-alarm="${stale.id}"]`).waitFor();
       const english = (await detail.textContent()) ?? '';
-      expect(english).toMatch(/Data lost: .* silent for \d+ s/);
+      expect(english).toMatch(/No data: .* silent for \d+ s/);
       expect(english).not.toMatch(GAS_UNIT);
       expect(await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
       await page.screenshot({ path: join(SHOTS, 'stale-phone-en.png') });
@@ -268,7 +268,7 @@ describe('the alarm page an officer acts from', () => {
       const body = (await res.json()) as { alarms?: Record<string, unknown>[]; alarm?: Record<string, unknown> };
       const tell = (a: Record<string, unknown>) =>
         a.id === 'red-unacked'
-          ? Object.assign(a, { kind: 'stale', text: { zh: { cause: '数据中断：甲烷探测器 gas-77 已 112 秒未上报', value: '112 秒', peak: null }, en: { cause: 'Data lost: methane detector gas-77 silent for 112 s', value: '112 s', peak: null } } })
+          ? Object.assign(a, { kind: 'stale', text: { zh: { cause: '数据中断：甲烷探测器 gas-77 已 112 秒未上报', value: '112 秒', peak: null }, en: { cause: 'No data: methane detector gas-77 silent for 112 s', value: '112 s', peak: null } } })
           : a;
       body.alarms?.forEach(tell);
       if (body.alarm) tell(body.alarm);

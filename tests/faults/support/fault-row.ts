@@ -1,4 +1,4 @@
-// One line of the fault report (issue 8): every fault scenario returns one, its test asserts on
+// One line of the fault report: every fault scenario returns one, its test asserts on
 // it, and `npm run faults:report` runs the scenarios and writes them to bench/results/faults.json.
 
 export interface FaultRow {

@@ -1,4 +1,4 @@
-// Access scenario (issue 8, Access): who gets in and what they may touch, end to end over real
+// Access scenario: who gets in and what they may touch, end to end over real
 // TCP: MQTT logins and the ACL on the embedded broker, the API over HTTP, the login and API rate
 // limits, and the audit chain against an edit in the SQLite file of the running gateway.
 //

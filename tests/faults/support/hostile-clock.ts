@@ -1,4 +1,4 @@
-// Clock-trouble scenario (issue 8, Clock trouble): devices keep true time while the gateway's own
+// Clock-trouble scenario: devices keep true time while the gateway's own
 // clock (the runtime's injected clock) steps forward by hours, back again, and forward by a few
 // minutes; device timestamps far out are dead-lettered with their reason. Stale-sensor alarms
 // must follow real silence only: one device goes silent on purpose, the others never stop.
@@ -22,7 +22,7 @@ const DAY_MS = 86_400_000;
 const SILENT_STALE_S = 3;
 const SILENT = 'gas-03';
 /** The silent device reports fast (so 3 s of silence is clearly silence); the others slower than the
- * gateway's 1 s health tick, as real detectors do (every 10–30 s, DESIGN.md): a tick then sees a clock
+ * gateway's 1 s health tick, as real detectors do (every 10–30 s): a tick then sees a clock
  * step before their next reading refreshes them. */
 const SILENT_PERIOD_MS = 200;
 const PERIOD_MS = 2500;

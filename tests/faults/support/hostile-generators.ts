@@ -1,4 +1,4 @@
-// fast-check generators of hostile telemetry (issue 8, Hostile input): one arbitrary per class of
+// fast-check generators of hostile telemetry: one arbitrary per class of
 // bad payload, each breaking exactly one thing so the dead-letter reason it must get is known
 // without asking the decoder under test; plus hostile topics a device might publish to.
 
@@ -12,7 +12,7 @@ export interface BadMessage {
   readonly payload: Buffer;
 }
 
-/** Limits of the contract (DESIGN.md, Telemetry payload) the generators aim just past. */
+/** Limits of the contract (docs/device-protocol.md, Limits) the generators aim just past. */
 const MAX_BYTES = 16 * 1024;
 const MAX_READINGS = 64;
 const DAY_MS = 86_400_000;

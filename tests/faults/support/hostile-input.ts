@@ -1,4 +1,4 @@
-// Hostile-input scenario (issue 8): a storm of generated and known-bad telemetry from authenticated
+// Hostile-input scenario: a storm of generated and known-bad telemetry from authenticated
 // devices through the real embedded broker into the real gateway, valid readings interleaved,
 // plus hostile topics. Returns a FaultRow with the details the test asserts on.
 

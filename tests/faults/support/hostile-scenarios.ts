@@ -1,4 +1,4 @@
-// The hostile scenarios of issue 8 (hostile input, access, clock trouble), one function each
+// The hostile scenarios (hostile input, access, clock trouble), one function each
 // returning a FaultRow with the details its test asserts on; `npm run faults:report` runs them too.
 
 export { HOSTILE_SUITE, runHostileInput, type HostileInputOptions, type HostileOutcome, type HostileDetails } from './hostile-input.js';

@@ -1,7 +1,7 @@
 // Simulated devices for the fault suite: each detector is an mqtt.js client with a fixed client id
 // and a persistent session (clean: false) that publishes QoS1 telemetry with its own seq counter
 // and reconnects by itself. A reading counts as published only once its PUBACK came back, which is
-// what the gateway promises to keep (DESIGN.md, Taking a reading).
+// what the gateway promises to keep (docs/architecture.md, the acknowledgement contract).
 
 import mqtt, { type MqttClient } from 'mqtt';
 import { makeTopics } from '../../../gateway/src/contract/topics.js';

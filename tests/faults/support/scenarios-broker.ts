@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { DeviceFleet, SimulatedValve } from './load.js';
-import { freePort } from '../../support/gateway-process.js';
+import { freePort } from '../../support/process.js';
 import {
   countAlarms,
   detectorLogins,

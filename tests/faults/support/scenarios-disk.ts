@@ -4,7 +4,7 @@
 // permitted, the closest real SQLITE_FULL: `PRAGMA max_page_count` on the gateway's journal
 // connection (state.db then keeps its space), and the row says so.
 //
-// What must still work while the disk is full (decided here, issue 8): detection, alarms, the
+// What must still work while the disk is full (decided here): detection, alarms, the
 // stop-work order and notifications; the fault is reported (log + `_gateway` alarm disk_full);
 // readings that cannot be journaled get no PUBACK and are taken once space returns.
 
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { DeviceFleet, SimulatedValve } from './load.js';
 import { mountSmallDisk, type SmallDisk } from './disk.js';
 import { countAlarms, detectorLogins, faultSite, leakReadings, LEAK_DEVICE, loadLabel, missingFromSqliteStore, say, sleep, until, VALVE_LOGIN, type ScenarioOptions, type ScenarioRow } from './scenarios-common.js';
-import { freePort } from '../../support/gateway-process.js';
+import { freePort } from '../../support/process.js';
 import { startTestGateway, testConfig, type TestGateway } from '../../support/gateway.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
@@ -43,7 +43,7 @@ function tmpfsFault(disk: SmallDisk): DiskFault {
 /** The journal connection's own page limit: its next page fails with SQLITE_FULL. */
 function pageLimitFault(): DiskFault {
   const dir = tempDir('shaobing-fault-pages-');
-  // max_page_count is per connection: the journal's writer runs in its worker thread (issue 7).
+  // max_page_count is per connection: the journal's writer runs in its worker thread.
   const pages = (g: TestGateway): number => {
     const db = new Database(join(g.config.storage.dataDir, 'journal.db'), { readonly: true });
     try {
@@ -101,7 +101,7 @@ export async function diskFull(o: ScenarioOptions): Promise<ScenarioRow> {
     await sleep(o.steadyMs);
 
     fault.fill(g);
-    // The batch in flight in the journal's worker (issue 7) when the disk filled may still land:
+    // The batch in flight in the journal's worker when the disk filled may still land:
     // wait for it, so that "committed while full" counts only batches sent after the fill.
     g.inside.journal.flush();
     const fullAtMs = Date.now();

@@ -8,7 +8,8 @@ import { demoConfig } from '../../../gateway/src/config/demo.js';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { hashToken } from '../../../dashboard-api/src/token-store.js';
 import { DeviceFleet, SimulatedValve } from './load.js';
-import { freePort, startGatewayProcess, writeConfig, type GatewayProcess } from '../../support/gateway-process.js';
+import { freePort } from '../../support/process.js';
+import { startGatewayProcess, writeConfig, type GatewayProcess } from '../../support/gateway-process.js';
 import {
   countAlarms,
   detectorLogins,

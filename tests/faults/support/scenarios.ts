@@ -1,4 +1,4 @@
-// The fault scenario library (issue 8): each scenario is `async (options) => row`, drives the
+// The fault scenario library: each scenario is `async (options) => row`, drives the
 // real processes (gateway, aedes or Mosquitto, influxd, receivers) with simulated QoS1 devices on
 // persistent sessions, and counts what the report shows. Tests assert on the rows; report.ts
 // prints them. Shared pieces are in scenarios-common.ts, devices in load.ts.

@@ -31,8 +31,9 @@ describe('alarm kinds', () => {
     const dir = fx.dataDir();
     {
       const { db } = service(dir);
-      // Back to the schema before kinds: the column and the pending list gone, version 2.
-      db.exec("ALTER TABLE alarm DROP COLUMN kind; DROP TABLE alarm_kind_pending; UPDATE schema_module SET version = 2 WHERE name = 'alarms'");
+      // Back to the schema before kinds: the column, the pending list and the columns added after
+      // them gone, version 2.
+      db.exec("ALTER TABLE alarm DROP COLUMN kind; DROP TABLE alarm_kind_pending; ALTER TABLE alarm DROP COLUMN clock_lead_ms; ALTER TABLE alarm DROP COLUMN rate_window_s; ALTER TABLE alarm DROP COLUMN rate_per_s; ALTER TABLE alarm DROP COLUMN peak_rate_per_s; UPDATE schema_module SET version = 2 WHERE name = 'alarms'");
       const insert = db.prepare(
         `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
          VALUES (?, 'k1', 'gas-01', 'ch4', 'methane_lel', ?, 'yellow', 'yellow', 1, 1, 'active_unacked', ${T0}, ${T0})`,

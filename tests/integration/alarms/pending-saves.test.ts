@@ -1,4 +1,4 @@
-// An alarm save that fails (issue 8): the state database refuses the alarm's row while a red
+// An alarm save that fails: the state database refuses the alarm's row while a red
 // methane reading arrives through the real broker. The stop-work order still closes the valve at
 // once; the move is held in memory and saved again every second, so once the fault clears the
 // alarm is on record exactly once, with its original raise time, and its notification is queued.

@@ -8,6 +8,7 @@ import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/
 import { DEMO_SITE, eventually } from '../../support/gateway.js';
 import { call, startApiGateway, TOKENS } from './helpers.js';
 import type { RunningGateway as Gateway } from '../../support/fixture.js';
+import { sseReader } from '../../support/sse.js';
 
 type Text = { cause: string; value: string | null; peak: string | null };
 type AlarmBody = { id: string; kind: string; ruleId: string; text: { zh: Text; en: Text } };
@@ -17,18 +18,13 @@ function alarmFrames(port: number): Promise<{ alarms: AlarmBody[]; close(): void
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/api/v1/stream', headers: { accept: 'text/event-stream', authorization: `Bearer ${TOKENS.viewer}` } }, (res: IncomingMessage) => {
       const alarms: AlarmBody[] = [];
-      let buffer = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end).split('\n');
-          buffer = buffer.slice(end + 2);
-          const data = block.find((l) => l.startsWith('data: '));
-          if (block.includes('event: alarm') && data) alarms.push((JSON.parse(data.slice(6)) as { alarm: AlarmBody }).alarm);
-        }
-      });
+      res.on(
+        'data',
+        sseReader((block) => {
+          if (block.event === 'alarm' && block.data !== null) alarms.push((JSON.parse(block.data) as { alarm: AlarmBody }).alarm);
+        }),
+      );
       res.on('error', () => {});
       resolve({ alarms, close: () => req.destroy() });
     });

@@ -104,7 +104,7 @@ describe('notifications in the API', () => {
     for (const r of asOfficer) expect(r).not.toHaveProperty('address');
     expect(JSON.stringify(asOfficer)).not.toContain(MOBILE);
     expect(JSON.stringify(asAdmin)).not.toContain('access_token');
-    // The failed channel is a gateway alarm (issue 6: an admin alarm after the last retry).
+    // The failed channel is a gateway alarm (an admin alarm after the last retry).
     await eventually(() => g.alarms.activeAlarms().find((a) => a.site === SYSTEM_SITE && a.device === 'notify-ding'), 10_000, 'gateway alarm for the DingTalk robot');
 
     await rx.up();

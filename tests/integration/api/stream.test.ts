@@ -12,6 +12,7 @@ import { DEMO_SITE, eventually } from '../../support/gateway.js';
 import { startApiGateway, TOKENS } from './helpers.js';
 import { levelTransition } from '../../support/transitions.js';
 import type { RunningGateway } from '../../support/fixture.js';
+import { sseReader } from '../../support/sse.js';
 
 interface Frame {
   id: number | null;
@@ -34,25 +35,14 @@ function openStream(port: number, path: string, headers: Record<string, string> 
     const req = request({ host: '127.0.0.1', port, path, headers: all }, (res: IncomingMessage) => {
       const frames: Frame[] = [];
       const comments: string[] = [];
-      let buffer = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const frame: Frame = { id: null, event: 'message', data: '' };
-          let isFrame = false;
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) comments.push(line);
-            else if (line.startsWith('id: ')) (frame.id = Number(line.slice(4))), (isFrame = true);
-            else if (line.startsWith('event: ')) (frame.event = line.slice(7)), (isFrame = true);
-            else if (line.startsWith('data: ')) (frame.data = line.slice(6)), (isFrame = true);
-          }
-          if (isFrame) frames.push(frame);
-        }
-      });
+      res.on(
+        'data',
+        sseReader((block) => {
+          comments.push(...block.comments);
+          if (block.isEvent) frames.push({ id: block.id, event: block.event, data: block.data ?? '' });
+        }),
+      );
       res.on('error', () => {});
       resolve({ frames, comments, status: res.statusCode ?? 0, close: () => req.destroy() });
     });

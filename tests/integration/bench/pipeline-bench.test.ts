@@ -1,4 +1,4 @@
-// Smoke test of the pipeline benchmark (issue 7): the real gateway, devices and valves in child
+// Smoke test of the pipeline benchmark: the real gateway, devices and valves in child
 // processes, a few injected leaks, for a few seconds at a small load. It checks that the harness
 // still measures what it claims (zero loss, every leak reaching the alarm store and the valve, the
 // result file holding every key with sane values), never a speed: speed is the bench's business.

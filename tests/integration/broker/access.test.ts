@@ -1,4 +1,4 @@
-// Who may do what on the embedded broker (DESIGN.md, Topics; broker/src/acl.ts), over the real
+// Who may do what on the embedded broker (docs/device-protocol.md, Topics; broker/src/acl.ts), over the real
 // aedes of a running gateway: refused logins, publishes to foreign topics that disconnect,
 // subscriptions refused one by one, and malformed payloads dead-lettered, never forwarded.
 

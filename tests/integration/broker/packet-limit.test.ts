@@ -1,4 +1,4 @@
-// The packet-size guard in front of aedes (broker/src/packet-limit.ts, issue 8): a client that
+// The packet-size guard in front of aedes (broker/src/packet-limit.ts): a client that
 // announces a 256 MiB PUBLISH is cut at the header, before aedes buffers any of it, while a
 // device on another connection keeps publishing; the cut is logged once with the address.
 

@@ -1,4 +1,4 @@
-// Signed device logins on the real embedded broker (broker/src/signed-login.ts, issue 8): a
+// Signed device logins on the real embedded broker (broker/src/signed-login.ts): a
 // captured one-time password is refused when replayed from a second client (CONNACK 4), as are a
 // stale time and a wrong key; the simulator logs in signed and signs again on each reconnect.
 

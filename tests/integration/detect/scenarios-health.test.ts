@@ -1,4 +1,4 @@
-// Sensor-health scenarios through the real embedded broker (issue 3): a simulated detector that
+// Sensor-health scenarios through the real embedded broker: a simulated detector that
 // loses power (last will) or falls silent while connected, a stuck detector, and a chattering one.
 // sensor-health.test.ts covers each alarm raising and clearing with raw clients; these check the
 // scenario facts: the will acts at once and not after the silence period, silence is measured

@@ -1,4 +1,4 @@
-// The acknowledgement contract (DESIGN.md): when a device's QoS1 PUBACK arrives, its reading is
+// The acknowledgement contract (docs/architecture.md): when a device's QoS1 PUBACK arrives, its reading is
 // already in the SQLite journal, as a second connection to the file sees it.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 // The gateway behind a real Mosquitto (broker.mode: external), configured from the shipped
 // broker/mosquitto/shaobing.conf and acl.example: the gateway acknowledges a reading to the broker
-// only once it is in the journal, so a gateway that dies loses nothing (DESIGN.md, Taking a reading).
+// only once it is in the journal, so a gateway that dies loses nothing (docs/architecture.md,
+// the acknowledgement contract).
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -266,7 +267,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
   it('raises red on methane through Mosquitto, commands the valve to close on its own connection and takes its cmd/ack', async () => {
     const gateway = await startGateway();
     // The command and the order go out on the publish connection, never behind the main
-    // connection's PUBACKs (issue 7: 5 s late there at 20 000 readings/s).
+    // connection's PUBACKs (measured: 5 s late there at 20 000 readings/s).
     const mainPublishes: string[] = [];
     (gateway.inside.ingress as MqttIngress).mqttClient!.on('packetsend', (packet: Packet) => {
       if (packet.cmd === 'publish') mainPublishes.push(packet.topic);

@@ -107,7 +107,7 @@ describe('Journal', () => {
 
   it('runs a commit again when the file is locked past busy_timeout, instead of failing its batch', async () => {
     const { journal, db, reader, calls, done } = open({ commitIntervalMs: 5 });
-    // SQLite can answer BUSY without waiting out busy_timeout (issue 7); a zero timeout makes every
+    // SQLite can answer BUSY without waiting out busy_timeout (measured under load); a zero timeout makes every
     // lock conflict such an answer. Another connection holds the write lock for 300 ms.
     journal.writerPragma('busy_timeout = 0');
     const other = new Database(db.name);
@@ -220,7 +220,7 @@ describe('Journal', () => {
     expect(count(reader, 'reading')).toBe(8);
   });
 
-  describe('the writer thread (issue 7)', () => {
+  describe('the writer thread', () => {
     /** Test-only reach into the journal's worker, as a crash of the thread would do. */
     const workerOf = (journal: Journal) => (journal as unknown as { thread: { worker: import('node:worker_threads').Worker } }).thread.worker;
 

@@ -9,6 +9,7 @@ import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js'
 import { useGatewayFixture } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
+import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
 
 type Body = { title: string; text: string; kind: string; notice: string; ruleId: string; level: string; alarmId: string; cause: string; valueText: string | null };
 
@@ -16,18 +17,7 @@ type Body = { title: string; text: string; kind: string; notice: string; ruleId:
 function config(rxUrl: string) {
   return (input: ConfigInput): void => {
     for (const site of input.sites ?? []) for (const d of site.devices ?? []) if (d.id === 'gas-01') Object.assign(d, { staleAfterS: 4, staleLevel: 'yellow' });
-    input.notify = {
-      publicUrl: 'http://127.0.0.1:8080',
-      channels: {
-        hook: { type: 'webhook', url: `${rxUrl}/webhook`, secret: 'webhook-secret-0123' },
-        ding: { type: 'dingtalk', url: `${rxUrl}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
-      },
-      roster: {
-        people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }, { channel: 'ding' }] } },
-        shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
-      },
-      delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
-    };
+    input.notify = zhangOnDuty(rxUrl);
   };
 }
 
@@ -35,7 +25,7 @@ describe('alarm kinds at a real receiver', () => {
   const fx = useGatewayFixture();
 
   async function start() {
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    const rx = await startHttpReceiver(RECEIVER_SECRETS);
     fx.defer(() => rx.close());
     const gateway = await fx.start({ patch: config(rx.url) });
     return { rx, gateway };

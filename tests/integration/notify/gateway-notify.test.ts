@@ -7,6 +7,7 @@ import { ConfigError } from '../../../gateway/src/errors.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
+import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
 import { tempDir } from '../../support/tmp.js';
 import { SYSTEM_SITE } from '../../../gateway/src/alarms/system-alarms.js';
 import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
@@ -14,18 +15,7 @@ import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js
 /** The demo kitchen with 张 on duty around the clock, on a webhook and a DingTalk robot. */
 function notifyConfig(dataDir: string, rxUrl: string): ReturnType<typeof testConfig> {
   return testConfig(dataDir, (input) => {
-    input.notify = {
-      publicUrl: 'http://127.0.0.1:8080',
-      channels: {
-        hook: { type: 'webhook', url: `${rxUrl}/webhook`, secret: 'webhook-secret-0123' },
-        ding: { type: 'dingtalk', url: `${rxUrl}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
-      },
-      roster: {
-        people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }, { channel: 'ding' }] } },
-        shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
-      },
-      delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
-    };
+    input.notify = zhangOnDuty(rxUrl);
   });
 }
 
@@ -45,7 +35,7 @@ describe('gateway notifications', () => {
   it('a red reading through the broker reaches the webhook and the DingTalk robot', async () => {
     const dir = tempDir();
     fx.defer(() => dir.remove());
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    const rx = await startHttpReceiver(RECEIVER_SECRETS);
     fx.defer(() => rx.close());
     const config = notifyConfig(dir.path, rx.url);
     const gateway = await startTestGateway(config);
@@ -95,7 +85,7 @@ describe('gateway notifications', () => {
 describe('a notification channel that fails for good', () => {
   it('raises an orange gateway alarm, which clears once a delivery through the channel succeeds', async () => {
     const dir = tempDir();
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    const rx = await startHttpReceiver(RECEIVER_SECRETS);
     await rx.down();
     const config = notifyConfig(dir.path, rx.url);
     const gateway = await startTestGateway({ ...config, notify: { ...config.notify, delivery: { ...config.notify.delivery, maxAttempts: 2 } } });

@@ -10,31 +10,21 @@ import { useGatewayFixture } from '../../support/fixture.js';
 import { cliMissing } from '../../support/gateway-process.js';
 import { eventually } from '../../support/gateway.js';
 import { startHttpReceiver } from '../../support/receivers.js';
+import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
 
 const noCli = cliMissing();
 if (noCli) console.warn(`SIGKILL notification test skipped: ${noCli}`);
 
 /** 张 on duty around the clock, on a webhook and a DingTalk robot at `rxUrl`. */
 const notifyAt = (rxUrl: string) => (input: ConfigInput): void => {
-  input.notify = {
-    publicUrl: 'http://127.0.0.1:8080',
-    channels: {
-      hook: { type: 'webhook', url: `${rxUrl}/webhook`, secret: 'webhook-secret-0123' },
-      ding: { type: 'dingtalk', url: `${rxUrl}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
-    },
-    roster: {
-      people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }, { channel: 'ding' }] } },
-      shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
-    },
-    delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
-  };
+  input.notify = zhangOnDuty(rxUrl);
 };
 
 describe.skipIf(noCli !== null)('notifications across a SIGKILL', () => {
   const fx = useGatewayFixture();
 
   it('killed between the transition and the delivery: the alarm is delivered, once, after restart', async () => {
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    const rx = await startHttpReceiver(RECEIVER_SECRETS);
     fx.defer(() => rx.close());
     await rx.down();
     const first = await fx.startProcess({ patch: notifyAt(rx.url) });

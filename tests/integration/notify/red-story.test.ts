@@ -10,6 +10,7 @@ import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js'
 import { useGatewayFixture } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
+import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
 
 type Body = { title: string; text: string; notice: string; kind: string | null; level: string; alarmId: string; orderId?: string; interlock?: { device: string; action: string; state: string; attempts: number }[] };
 
@@ -17,23 +18,12 @@ describe('the red message tells the whole story', () => {
   const fx = useGatewayFixture();
 
   async function start(options: { fan: boolean }) {
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
+    const rx = await startHttpReceiver(RECEIVER_SECRETS);
     fx.defer(() => rx.close());
     const g = await fx.start({
       patch: (input) => {
         input.orders = { ackTimeoutMs: 200, maxAttempts: 3 };
-        input.notify = {
-          publicUrl: 'http://127.0.0.1:8080',
-          channels: {
-            hook: { type: 'webhook', url: `${rx.url}/webhook`, secret: 'webhook-secret-0123' },
-            ding: { type: 'dingtalk', url: `${rx.url}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
-          },
-          roster: {
-            people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }, { channel: 'ding' }] } },
-            shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
-          },
-          delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
-        };
+        input.notify = zhangOnDuty(rx.url);
       },
     });
     const common = { url: g.url, topics: g.topics, site: DEMO_SITE, actuationMs: 20 };

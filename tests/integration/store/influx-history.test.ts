@@ -112,7 +112,7 @@ describe('history from the embedded SQLite store', () => {
   it('never deletes the newest journal row, so row ids never restart below a cursor', () => {
     const journal = new Journal(db, { commitIntervalMs: 1, maxBatch: 100 }, silentLogger());
     const newest = (db.prepare('SELECT max(id) AS id FROM reading').get() as { id: number }).id;
-    journal.prune(newest); // the delete runs in the journal worker (issue 7); flush waits for it
+    journal.prune(newest); // the delete runs in the journal worker; flush waits for it
     journal.flush();
     expect(journal.prune(newest)).toBe(newest - 1);
     journal.append({ site: 'k1', device: 'gas-01', seq: 99_999, tsMs: T0 + 9 * DAY, receivedMs: 0, readingsJson: '{"ch4":1}', metaJson: null }, () => {});

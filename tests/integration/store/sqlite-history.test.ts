@@ -1,4 +1,4 @@
-// 1m/1h history from the embedded store's drain-time minute aggregates (issue 5) must equal a scan
+// 1m/1h history from the embedded store's drain-time minute aggregates must equal a scan
 // of every raw point, whatever the range's ends, and whether a minute's parts are still in memory,
 // written, replayed, late, rebuilt after a crash, or backfilled by the schema upgrade. The oracle
 // is the raw history (json_extract per sample) bucketed here by hand.

@@ -1,4 +1,4 @@
-// The embedded store in its worker thread (issue 7): what the worker drains is readable through
+// The embedded store in its worker thread: what the worker drains is readable through
 // the proxy, the cursor the main thread sees follows the worker's, a query is answered in the
 // middle of a long drain, and neither a close nor a killed worker loses or doubles a reading.
 // The worker runs the compiled script in dist/: `npm run build` first.

@@ -76,7 +76,7 @@ describe('SQLite telemetry store', () => {
     expect(journalRows()).toBe(250);
     now = 60_000;
     await loop.tick();
-    journal.flush(); // the delete runs in the journal's worker thread (issue 7); flush waits for it
+    journal.flush(); // the delete runs in the journal's worker thread; flush waits for it
     // The newest row stays (journal-db trigger), so row ids never restart below a cursor.
     expect(journalRows()).toBe(1);
     expect(await store.countMessages()).toBe(250);

@@ -1,4 +1,4 @@
-// Lifecycle times under a gateway clock that steps backwards (issue 8, Clock trouble): every
+// Lifecycle times under a gateway clock that steps backwards: every
 // stamp of an alarm, on the row and on its events, is monotonic, so nothing is cleared,
 // acknowledged, shelved or closed before it was raised.
 

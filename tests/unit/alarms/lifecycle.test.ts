@@ -237,7 +237,7 @@ describe('updatedAtMs', () => {
   it('never goes backwards when an act at gateway time follows a move stamped at (later) device time', () => {
     const raised = raiseAlarm({ id: 'a-clock', site: 's', device: 'd', channel: 'ch4', quantity: 'methane_lel', ruleId: 'r', level: 'yellow', value: 30, atMs: 10_000 });
     const acked = acknowledge(raised.next, 'officer', 4_000);
-    // Issue 8 (clock trouble): an ack is never recorded before the alarm it acknowledges.
+    // Clock trouble: an ack is never recorded before the alarm it acknowledges.
     expect(acked.next.ackedAtMs).toBe(10_000);
     expect(acked.events[0]!.atMs).toBe(10_000);
     expect(acked.next.updatedAtMs).toBe(10_000);

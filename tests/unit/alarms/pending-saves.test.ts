@@ -1,4 +1,4 @@
-// The moves held while the state database refuses alarm saves (issue 8): per alarm and in order,
+// The moves held while the state database refuses alarm saves: per alarm and in order,
 // bounded by folding a flapping alarm's oldest moves and giving up the alarm waiting longest.
 
 import { describe, expect, it } from 'vitest';

@@ -63,7 +63,7 @@ describe('every preset', () => {
     }
   });
 
-  it('holds the rise rules of issue 3 in the valve-well and utility-tunnel presets', () => {
+  it('holds the rise rules in the valve-well and utility-tunnel presets', () => {
     expect(PRESETS.valve_well.rules.map((r) => r.id)).toEqual(['valve-well-methane', 'valve-well-methane-rise']);
     expect(PRESETS.utility_tunnel.rules.map((r) => r.id)).toEqual(['tunnel-methane', 'tunnel-methane-rise']);
   });
@@ -83,7 +83,7 @@ const CITED: readonly (readonly [keyof typeof PRESETS, string, string, number | 
   ['utility_tunnel', 'tunnel-methane', 'levels.orange', 25], // GB/T 50493-2019 first level
   ['utility_tunnel', 'tunnel-methane', 'levels.red', 35], // GB 50838 shut-off ≤ 35 %LEL
   ['utility_tunnel', 'tunnel-methane', 'stopWork', true], // GB 50838: shut-off
-  // Rise rules: issue 3's examples, not confirmed, per-site settings.
+  // Rise rules: examples, not confirmed, per-site settings.
   ['valve_well', 'valve-well-methane-rise', 'kind', 'rate'],
   ['valve_well', 'valve-well-methane-rise', 'direction', 'rise'],
   ['valve_well', 'valve-well-methane-rise', 'windowS', 60], // +5 %LEL within a minute → red
@@ -165,10 +165,10 @@ describe('reservoir levels', () => {
     expect(() => ruleSchema.parse(r)).not.toThrow();
   });
 
-  it('adds the rise rule of issue 3: +0.3 m within an hour is orange, named after the gauge rule', () => {
+  it('adds the rise rule: +0.3 m within an hour is orange, named after the gauge rule', () => {
     const levels = { floodLimitM: 25, warningM: 27.3, guaranteedM: 28.28, historicalMaxM: 29.73 };
     const rise = byId(reservoirRules(levels), 'reservoir-level-rise');
-    // not confirmed as a national number (DOMAIN.md): per-site setting
+    // not confirmed as a national number: per-site setting
     expect(rise).toEqual({ id: 'reservoir-level-rise', kind: 'rate', quantity: 'water_level_m', direction: 'rise', windowS: 3600, levels: { orange: 0.3 }, stopWork: false });
     expect(ruleSchema.parse(rise)).toMatchObject({ kind: 'rate', minSamples: 3, deadband: 0 });
     expect(reservoirRules({ ...levels, id: 'gauge-2' }).map((r) => r.id)).toEqual(['gauge-2', 'gauge-2-rise']);

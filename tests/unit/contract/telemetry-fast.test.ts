@@ -1,4 +1,4 @@
-// The hand-written fast path of decodeTelemetry (issue 7) against the schema alone: for every
+// The hand-written fast path of decodeTelemetry against the schema alone: for every
 // input, valid or a near miss, decodeTelemetry must return exactly what decodeTelemetrySlow
 // returns (same value, same reason, same detail, same key order).
 
@@ -248,7 +248,7 @@ const structured: fc.Arbitrary<Case> = fc.tuple(fc.constantFrom(...LIMITS), fc.c
     }),
 );
 
-/** Anything at all: random JSON, random text, random bytes, and the hostile-input classes of issue 8. */
+/** Anything at all: random JSON, random text, random bytes, and the hostile-input classes of tests/faults. */
 const junk: fc.Arbitrary<Case> = fc.oneof(
   fc.json({ maxDepth: 3 }).map((text) => ({ bytes: Buffer.from(text), limits: DEFAULT_DECODE_LIMITS, label: text })),
   fc.string({ unit: 'binary', maxLength: 80 }).map((text) => ({ bytes: Buffer.from(text), limits: DEFAULT_DECODE_LIMITS, label: text })),

@@ -1,4 +1,4 @@
-// The telemetry contract (DESIGN.md, Telemetry payload), driven by data: every file under
+// The telemetry contract (docs/device-protocol.md, Telemetry), driven by data: every file under
 // tests/fixtures/payloads/bad/ must be refused with its reason, every file under good/ accepted.
 // Adding a fixture adds a case. A fixture holds the bytes to send in one of three ways:
 //   "payload": a string, sent as its UTF-8 bytes (optionally "padToBytes": N appends JSON

@@ -1,4 +1,4 @@
-// Topics.parse compares the prefix without splitting and joining it (issue 7); this holds it to the
+// Topics.parse compares the prefix without splitting and joining it; this holds it to the
 // split-and-join parse it replaced, for every topic under one-, two- and three-level prefixes.
 
 import fc from 'fast-check';
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { idProblem, type DeviceId, type SiteId } from '../../../gateway/src/contract/ids.js';
 import { DEADLETTER, makeTopics, type TopicParse } from '../../../gateway/src/contract/topics.js';
 
-/** The parse as it was before issue 7, kept here as the reference. */
+/** The parse as it was before that change, kept here as the reference. */
 function referenceParse(prefix: string, topic: string): TopicParse {
   const depth = prefix.split('/').length;
   const device = (kind: 'telemetry' | 'status' | 'cmd' | 'cmd_ack' | 'deadletter', siteId: string, deviceId: string): TopicParse => {

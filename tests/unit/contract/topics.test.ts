@@ -1,4 +1,4 @@
-// The topic contract (DESIGN.md, Topics): every topic kind builds and parses back to the same ids,
+// The topic contract (docs/device-protocol.md, Topics): every topic kind builds and parses back to the same ids,
 // and anything that is not one of ours is refused with a reason that says what was wrong.
 
 import { describe, expect, it } from 'vitest';

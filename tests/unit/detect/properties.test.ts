@@ -1,5 +1,5 @@
-// Invariants of the detection core, checked with fast-check over random rules and readings
-// (issue 3): deadband, determinism, duplicates, off-delay, single spikes, warm snapshots.
+// Invariants of the detection core, checked with fast-check over random rules and readings:
+// deadband, determinism, duplicates, off-delay, single spikes, warm snapshots.
 
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';

@@ -1,5 +1,5 @@
 // Reservoir or river water level (水库 / 河道水位). The characteristic levels belong to each gauge,
-// so this preset is a function of them; colours follow flood-warning practice (DOMAIN.md, Water).
+// so this preset is a function of them; colours follow flood-warning practice (blue IV … red I).
 
 import { ConfigError, type ConfigProblem } from '../../errors.js';
 import type { RuleInput } from './types.js';
@@ -98,8 +98,8 @@ export function reservoirRules(levels: ReservoirLevels): RuleInput[] {
       kind: 'rate',
       quantity: 'water_level_m',
       direction: 'rise',
-      windowS: 3600, // not confirmed: issue 3's example, "water rising 0.3 m in an hour → orange"
-      levels: { orange: 0.3 }, // not confirmed as a national number (DOMAIN.md): per-site setting
+      windowS: 3600, // not confirmed: an example, "water rising 0.3 m in an hour → orange"
+      levels: { orange: 0.3 }, // not confirmed as a national number: per-site setting
       stopWork: false, // orange only; flood response is the flood-control HQ's call
     },
   ];

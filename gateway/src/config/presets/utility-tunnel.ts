@@ -23,7 +23,7 @@ export const UTILITY_TUNNEL_RULES: readonly RuleInput[] = [
     kind: 'rate',
     quantity: 'methane_lel',
     direction: 'rise',
-    windowS: 60, // not confirmed: issue 3's example, "methane rising 5 %LEL within a minute → red"
+    windowS: 60, // not confirmed: an example, "methane rising 5 %LEL within a minute → red"
     levels: { red: 5 }, // not confirmed: same example; per-site setting
     stopWork: true, // red in this compartment means shut-off, whichever rule raised it
   },

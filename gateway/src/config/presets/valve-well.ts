@@ -26,7 +26,7 @@ export const VALVE_WELL_RULES: readonly RuleInput[] = [
     kind: 'rate',
     quantity: 'methane_lel',
     direction: 'rise',
-    windowS: 60, // not confirmed: issue 3's example, "methane rising 5 %LEL within a minute → red"
+    windowS: 60, // not confirmed: an example, "methane rising 5 %LEL within a minute → red"
     levels: { red: 5 }, // not confirmed: same example; per-site setting
     stopWork: false, // as valve-well-methane above: red dispatches the crew, it does not cut supply
   },

@@ -1,5 +1,6 @@
 // InfluxDB 1.x: plain HTTP to `/write?db=&precision=ms` and `/query`. The official client posts
-// only to /api/v2/write, which InfluxDB before 1.8 answers with 404 (STACK.md), hence this path.
+// only to /api/v2/write, which InfluxDB before 1.8 answers with 404 (1.6.7, as Debian ships
+// it), hence this path.
 
 import { ensureOk, parseQueryResult, request } from './http.js';
 import { quoteIdent, type InfluxWriter } from './writer.js';

@@ -4,8 +4,8 @@
 //
 // Why not @influxdata/influxdb-client's WriteApi: it keeps its own buffer (maxBufferLines 32 000,
 // dropping the oldest), its own retries (5, at most 180 s) and only logs what `close()` drops
-// (STACK.md). The journal is our spool, so the shipper needs one request whose outcome it
-// classifies itself; with retries off, WriteApi is that same POST behind two layers of buffering.
+// (influxdb-client-js 1.x). The journal is our spool, so the shipper needs one request whose
+// outcome it classifies itself; with retries off, WriteApi is that same POST behind two layers of buffering.
 // Plain fetch shares the request and error classification with the 1.x path. Not testable on this
 // machine (no 2.x server, no Docker engine); the v2 integration variant runs where Docker exists.
 
