@@ -136,7 +136,10 @@ describe('dashboard API', () => {
       const res = await get('/api/v1/alarms');
       expect(res.status).toBe(200);
       // As stored, with what each says (its kind and text in both languages).
-      expect(res.body).toEqual({ alarms: [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4].map(alarmView), nextCursor: null });
+      // As stored: read back through the repository, with the columns later migrations added (null here).
+      const stored = [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4].map((a) => g.alarmRepo.get(a.id)!);
+      expect(stored.map((a) => a.id)).toEqual(['a-other', 'a-cleared', 'a-co', 'a-red']);
+      expect(res.body).toEqual({ alarms: stored.map(alarmView), nextCursor: null });
     });
 
     it('filters by site, level, state, active and time range', async () => {
