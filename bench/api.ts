@@ -127,12 +127,11 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchR
       const site = i % 50 === 0 ? DEMO_SITE : `site-${i % 50}`;
       const outcome = raiseAlarm({ id: `bench-${i}`, site, device: `gas-${i % 7}`, channel: 'ch4', quantity: 'methane_lel', ruleId: 'kitchen-methane', level: LEVELS[i % 4]!, value: 30, atMs: nowMs - (alarms - i) * 120_000 });
       const next = i % 10 === 0 ? outcome.next : { ...outcome.next, state: 'cleared' as const, clearedAtMs: outcome.next.raisedAtMs + 60_000 };
-      runtime.alarmRepo.save(next, outcome.events);
+      runtime.faces.alarmRepo.save(next, outcome.events);
     }
     await publishReadings(runtime.brokerPort!, readings, nowMs);
-    runtime.journal.flush();
-    await runtime.telemetry.flush();
-    const stored = await runtime.telemetry.countMessages({ site: DEMO_SITE, device: 'gas-01' as DeviceId as string });
+    await runtime.flush();
+    const stored = await runtime.faces.telemetry.countMessages({ site: DEMO_SITE, device: 'gas-01' as DeviceId as string });
 
     const port = runtime.apiPort!;
     const hist = `/api/v1/history?site=${DEMO_SITE as SiteId}&device=gas-01&channel=ch4`;

@@ -21,6 +21,7 @@ import { hashPassword } from '../broker/src/auth.js';
 import { configSchema } from '../gateway/src/config/schema.js';
 import { demoConfig, DEMO_SITE } from '../gateway/src/config/demo.js';
 import type { DeviceId, SiteId } from '../gateway/src/contract/ids.js';
+import { insideOf } from '../gateway/src/runtime.js';
 import { silentLogger } from '../gateway/src/log.js';
 import { startGateway } from '../gateway/src/compose.js';
 import { journalPath } from '../gateway/src/store/journal-db.js';
@@ -120,8 +121,8 @@ async function runOnce(messages: number, publishers: number, inFlight: number, s
       }
       const out = await runPublishers({ url: `mqtt://127.0.0.1:${runtime.brokerPort}`, password: PASSWORD, inFlight, publishers: specs });
       // Everything acknowledged is committed already; flush only to commit stray status messages.
-      runtime.journal.flush();
-      const inStoreAtEnd = await runtime.telemetry.countMessages();
+      insideOf(runtime).journal.flush();
+      const inStoreAtEnd = await runtime.faces.telemetry.countMessages();
       const reader = new Database(journalPath(dataDir), { readonly: true });
       let journalRows: number;
       try {
@@ -130,8 +131,8 @@ async function runOnce(messages: number, publishers: number, inFlight: number, s
         reader.close();
       }
       // The store drains the journal off the acknowledgement path: let it catch up, then count.
-      await runtime.telemetry.flush();
-      const storeRows = await runtime.telemetry.countMessages();
+      await runtime.faces.telemetry.flush();
+      const storeRows = await runtime.faces.telemetry.countMessages();
       const sorted = out.latenciesMs.sort();
       return {
         synchronous,
@@ -140,15 +141,15 @@ async function runOnce(messages: number, publishers: number, inFlight: number, s
         storeRows,
         drainBacklog: journalRows - inStoreAtEnd,
         lost: out.acked - Math.min(journalRows, storeRows),
-        rejected: runtime.intake.counts.rejected,
-        duplicates: runtime.intake.counts.duplicates,
+        rejected: insideOf(runtime).intake.counts.rejected,
+        duplicates: insideOf(runtime).intake.counts.duplicates,
         wallMs: out.wallMs,
         messagesPerS: out.acked / (out.wallMs / 1000),
         p50Ms: percentile(sorted, 0.5),
         p99Ms: percentile(sorted, 0.99),
         maxMs: sorted.length > 0 ? sorted[sorted.length - 1]! : Number.NaN,
         commitIntervalMs: config.storage.commitIntervalMs,
-        batches: runtime.journal.stats.batches,
+        batches: insideOf(runtime).journal.stats.batches,
       };
     } finally {
       await runtime.stop();

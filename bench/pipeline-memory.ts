@@ -66,8 +66,8 @@ export async function measureMemory(sensors: number, ratePerS = 10_000): Promise
         await load.next('connected');
         load.send({ type: 'go' });
         const out = await load.done;
-        await rt.telemetry.flush();
-        const stored = await rt.telemetry.countMessages();
+        await rt.faces.telemetry.flush();
+        const stored = await rt.faces.telemetry.countMessages();
         gc?.();
         const m = process.memoryUsage();
         return { sensors: shape.devices * 2, cold_start_ms: Math.round(coldStartMs), rss_mb_idle: mb(idle), rss_mb: mb(m.rss), heap_mb: mb(m.heapUsed), readings_sent: out.acked, stored, gc: how };

@@ -15,6 +15,7 @@ import { startBenchMosquitto, type BenchMosquitto } from './pipeline-mosquitto.j
 import { mb, summarize, type LatencySummary } from './pipeline-stats.js';
 import { benchToken, openStream, type StreamAccess } from './pipeline-sse.js';
 import type { InfluxVariant, StoreVariant } from './pipeline-influx.js';
+import { insideOf } from '../gateway/src/runtime.js';
 
 /** Past the store's drain interval (200 ms) and a commit or two: the store is falling behind. */
 export const MAX_STORE_LAG_MS = 2000;
@@ -116,13 +117,13 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
     let stream: StreamAccess = { url: null, reason: 'not asked for (--no-sse)' };
     if (o.sse) stream = await openStream(rt, token);
 
-    const d = await drive(o, { url, topics: rt.topics, sseUrl: stream.url, storedSoFar: async () => rt.telemetry.cursor() });
+    const d = await drive(o, { url, topics: rt.topics, sseUrl: stream.url, storedSoFar: async () => rt.faces.telemetry.cursor() });
     const { outs, seen } = d;
     const { acked, sent } = d;
-    rt.journal.flush();
-    const storedBeforeFlush = await rt.telemetry.countMessages();
-    await rt.telemetry.flush();
-    const stored = await rt.telemetry.countMessages();
+    insideOf(rt).journal.flush();
+    const storedBeforeFlush = await rt.faces.telemetry.countMessages();
+    await rt.faces.telemetry.flush();
+    const stored = await rt.faces.telemetry.countMessages();
 
     const latencies = (at: (site: string) => number | undefined, measured: boolean): number[] => leakLatencies(d, at, measured);
     const warmMax = (xs: number[]): number | null => summarize(xs).max_ms;

@@ -7,7 +7,6 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { apiSchema } from '../../gateway/src/config/schema.js';
-import { AuditLog } from '../../gateway/src/audit/audit-log.js';
 import type { ApiDeps, ApiOptions } from './deps.js';
 import type { ApiContext } from './context.js';
 import { errorBody, registerErrors } from './errors.js';
@@ -16,7 +15,6 @@ import { registerCors } from './cors.js';
 import { registerOpenApi } from './openapi.js';
 import { createMetrics, metricsRoute } from './metrics.js';
 import { StreamHub, streamRoutes } from './stream.js';
-import { AlarmQuery } from './alarm-query.js';
 import { LiveState } from './live-state.js';
 import { DeviceLastStore } from './device-last-store.js';
 import { hashToken, TokenStore } from './token-store.js';
@@ -97,9 +95,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     deps,
     options,
     clock,
-    audit: deps.audit ?? new AuditLog(deps.db),
+    audit: deps.audit,
     tokens,
-    alarmQuery: new AlarmQuery(deps.db),
+    alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
     sites: new Map(deps.sites.map((s) => [s.id, s])),
   };

@@ -6,13 +6,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { Alarm, AlarmEvent } from '../../gateway/src/alarms/lifecycle.js';
+import type { AlarmList } from '../../gateway/src/alarms/alarm-list.js';
 import type { ManualGasTest, StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
 import type { HistoryPoint, HistoryQuery } from '../../gateway/src/store/telemetry-store.js';
 import type { EventBus } from '../../gateway/src/events.js';
 import type { Rule, apiSchema } from '../../gateway/src/config/schema.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import type { Logger } from '../../gateway/src/log.js';
-import type { AuditLog } from '../../gateway/src/audit/audit-log.js';
+import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
 
@@ -115,16 +116,25 @@ export type ApiOptions = z.output<typeof apiSchema> & {
 };
 
 export interface ApiDeps {
-  /** state.db: tokens, audit log, device status and the alarm read model live here. */
+  /** state.db: tokens, audit log and device status live here. */
   readonly db: Db;
   readonly alarms: { events(alarmId: string): AlarmEvent[] };
   readonly alarmActions: AlarmActions;
-  readonly orders: { get(id: string): StopWorkOrder | undefined; latestForSite(site: string): StopWorkOrder | undefined };
+  /** The alarm list (gateway/src/alarms/alarm-list-query.ts over state.db in the gateway). */
+  readonly alarmList: AlarmList;
+  readonly orders: {
+    get(id: string): StopWorkOrder | undefined;
+    latestForSite(site: string): StopWorkOrder | undefined;
+    /** Newest first, filtered in the gateway's SQL. */
+    list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number }): StopWorkOrder[];
+  };
   readonly orderActions: OrderActions;
   readonly telemetry?: { history(query: HistoryQuery): Promise<HistoryPoint[]> };
   readonly events?: EventBus;
   readonly sites: readonly SiteInfo[];
   readonly rules: readonly Rule[];
+  /** A device's last birth or last will in gateway time (gateway/src/ingest/status.ts), undefined before the first. */
+  readonly deviceStatus: (site: string, device: string) => { readonly state: string; readonly atMs: number } | undefined;
   readonly spool?: () => { depth: number; ageMs: number };
   readonly notifications?: () => { sent: number; failed: number; retried: number; pending: number };
   /** The outbox and the briefing; their routes answer 501 without it. */
@@ -136,7 +146,8 @@ export interface ApiDeps {
   /** config.api (defaults when absent). */
   readonly options?: Partial<ApiOptions>;
   readonly tokens?: TokenStore;
-  readonly audit?: AuditLog;
+  /** The audit trail (gateway/src/audit/audit-log.ts over state.db in the gateway). */
+  readonly audit: AuditTrail;
   /** The embedded broker's login counters (absent with an external broker). */
   readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */

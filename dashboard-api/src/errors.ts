@@ -2,6 +2,7 @@
 // the log keeps the detail of a 500, the client reads "internal error".
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BadQuery } from '../../gateway/src/errors.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -50,6 +51,8 @@ function validationMessage(err: FastifyError): string {
 export function registerErrors(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (err.validation) return reply.status(400).send(errorBody(400, validationMessage(err)));
+    // The gateway's faces refuse a query the caller can correct (a foreign cursor) with its words.
+    if (err instanceof BadQuery) return reply.status(400).send(errorBody(400, err.message));
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500 && !(err instanceof ApiError)) {
       request.log.error({ err, url: request.routeOptions.url, method: request.method }, 'request failed');

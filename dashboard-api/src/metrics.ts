@@ -9,18 +9,21 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from '../../gateway/src/events.js';
-import { isHealthRule } from '../../gateway/src/detect/health.js';
-import { ACTUATOR_RULE } from '../../gateway/src/orders/interlock.js';
+import type { AlarmKind } from '../../gateway/src/contract/alarm-kind.js';
 import type { ApiDeps } from './deps.js';
-import type { AlarmQuery } from './alarm-query.js';
+import type { AlarmList } from '../../gateway/src/alarms/alarm-list.js';
 import type { StreamHub } from './stream.js';
+
+/** The kinds a configured rule raises from a reading, whose event time is the reading's own. The
+ * others (silence, faults, actuators, the gateway's own, floods) carry the gateway's time. */
+const FROM_A_READING: ReadonlySet<AlarmKind> = new Set<AlarmKind>(['threshold', 'rate', 'dose']);
 
 export interface ApiMetrics {
   readonly registry: Registry;
   detach(): void;
 }
 
-export function createMetrics(deps: ApiDeps, query: AlarmQuery, hub: StreamHub, clock: () => number): ApiMetrics {
+export function createMetrics(deps: ApiDeps, query: AlarmList, hub: StreamHub, clock: () => number): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'shaobing_' });
   const readings = new Counter({ name: 'shaobing_readings_total', help: 'Telemetry messages taken in and processed', registers: [registry] });
@@ -101,10 +104,11 @@ export function createMetrics(deps: ApiDeps, query: AlarmQuery, hub: StreamHub, 
       events.on('reading', () => readings.inc()),
       events.on('rejected', ({ reason }) => rejected.inc({ reason })),
       events.on('alarm', ({ alarm, event }) => {
-        // Only moves that detection made from a reading: an ack, a silence (timer) or an actuator
-        // that did not confirm is not a detection, and carries the gateway's time, not a reading's.
+        // Only moves that detection made from a reading: an ack, a silence (timer), an actuator
+        // that did not confirm or a gateway alarm is not a detection, and carries the gateway's
+        // time, not a reading's. The alarm's kind says which it is, whatever its rule is called.
         if (event.kind !== 'raised' && event.kind !== 'escalated') return;
-        if (isHealthRule(alarm.ruleId) || alarm.ruleId === ACTUATOR_RULE) return;
+        if (!FROM_A_READING.has(alarm.kind)) return;
         latency.observe(Math.max(0, clock() - event.atMs) / 1000);
       }),
     );

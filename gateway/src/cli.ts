@@ -100,7 +100,7 @@ async function start(argv: string[]): Promise<number> {
     // The broker's TLS files first, whatever the config file holds: a renewed certificate (a
     // certbot deploy hook sends SIGHUP) must not wait on the config. Connections stay up; the
     // listener logs what it now serves, or why it kept the previous certificate.
-    if (config.broker.mode === 'embedded' && config.broker.tls) runtime.ingress.reloadTls?.();
+    if (config.broker.mode === 'embedded' && config.broker.tls) runtime.reloadTls();
     try {
       const next = load(argv).config;
       const plan = reloadPlan(running, next);
@@ -112,7 +112,7 @@ async function start(argv: string[]): Promise<number> {
         applied.push('log.level');
       }
       if (plan.live.includes('notify.roster')) {
-        if (runtime.notifier.setRoster(next.notify.roster)) {
+        if (runtime.faces.notifier.setRoster(next.notify.roster)) {
           running = { ...running, notify: { ...running.notify, roster: next.notify.roster } };
           applied.push('notify.roster');
         } else restart.push('notify.roster (it turns notification on or off)');

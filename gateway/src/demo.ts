@@ -100,27 +100,26 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       code = 1;
     }
     await new Promise((r) => setTimeout(r, 500));
-    const order = runtime.interlock.activeOrder(DEMO_SITE);
-    say(`The gas is back to normal air. Active alarms: ${runtime.alarms.activeAlarms().length}.`);
-    for (const alarm of runtime.alarmRepo.list({ site: DEMO_SITE, limit: 20 })) {
-      if (alarm.state === 'cleared_unacked') runtime.alarms.acknowledge(alarm.id, OFFICER, '现场已确认 confirmed on site');
-      const closed = runtime.alarms.close(alarm.id, OFFICER, '整改: 更换老化软管并检测合格 rectified: perished hose replaced, tested');
+    const order = runtime.faces.interlock.activeOrder(DEMO_SITE);
+    say(`The gas is back to normal air. Active alarms: ${runtime.faces.alarms.activeAlarms().length}.`);
+    for (const alarm of runtime.faces.alarmRepo.list({ site: DEMO_SITE, limit: 20 })) {
+      if (alarm.state === 'cleared_unacked') runtime.faces.alarms.acknowledge(alarm.id, OFFICER, '现场已确认 confirmed on site');
+      const closed = runtime.faces.alarms.close(alarm.id, OFFICER, '整改: 更换老化软管并检测合格 rectified: perished hose replaced, tested');
       if (closed && !closed.rejected) say(`✓ alarm ${alarm.peakLevel} on ${alarm.device}/${alarm.channel} closed with rectification note (整改销号)`);
     }
     if (order) {
       // 整改 by the fitter, 验收 by the officer: the inspector may not be the rectifier (orders/sign-off.ts).
-      runtime.interlock.recordRectification(order.id, FITTER, '整改: 更换老化软管 rectified: perished hose replaced');
-      runtime.interlock.recordInspection(order.id, OFFICER, '验收: 检漏合格 inspected: leak test passed');
-      const lifted = runtime.interlock.lift(order.id, OFFICER, '泄漏点已修复，通风检测合格 leak repaired, air tested');
+      runtime.faces.interlock.recordRectification(order.id, FITTER, '整改: 更换老化软管 rectified: perished hose replaced');
+      runtime.faces.interlock.recordInspection(order.id, OFFICER, '验收: 检漏合格 inspected: leak test passed');
+      const lifted = runtime.faces.interlock.lift(order.id, OFFICER, '泄漏点已修复，通风检测合格 leak repaired, air tested');
       if (lifted?.rejected) say(`✗ lift refused: ${lifted.rejected} ${lifted.detail ?? ''}`);
       say(`valve-01 stays ${run.valve.state.toUpperCase()}: lifting an order never re-opens gas; that is a manual act on site.`);
     } else {
       say('✗ no stop-work order was issued');
       code = 1;
     }
-    runtime.journal.flush();
-    await runtime.telemetry.flush();
-    const stored = await runtime.telemetry.countMessages({ site: DEMO_SITE });
+    await runtime.flush();
+    const stored = await runtime.faces.telemetry.countMessages({ site: DEMO_SITE });
     say(`${stored} readings stored; alarms and order kept in ${dataDir}. Done.`);
     told = true;
   } finally {

@@ -40,3 +40,10 @@ export class Forbidden extends ShaobingError {
     super('FORBIDDEN', message);
   }
 }
+
+/** A query the caller can correct (a cursor it did not get from us); the API answers 400 with the message. */
+export class BadQuery extends ShaobingError {
+  constructor(message: string) {
+    super('BAD_QUERY', message);
+  }
+}

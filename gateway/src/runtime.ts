@@ -11,10 +11,14 @@ import type { Db } from './store/sqlite.js';
 import type { TelemetryStore } from './store/telemetry-store.js';
 import type { Journal } from './ingest/journal.js';
 import type { Intake } from './ingest/intake.js';
-import type { Ingress, LoginStats } from './ingest/ingress.js';
+import type { Ingress, LoginStats, TlsReload } from './ingest/ingress.js';
 import { ingressFromConfig } from './ingest/ingress-from-config.js';
+import { deviceStatusReader, type DeviceStatus } from './ingest/status.js';
 import type { AlarmRepository } from './alarms/repository.js';
 import type { AlarmService } from './alarms/service.js';
+import type { AlarmList } from './alarms/alarm-list.js';
+import { AuditLog } from './audit/audit-log.js';
+import type { AuditTrail } from './audit/audit-trail.js';
 import type { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import type { Interlock } from './orders/interlock.js';
@@ -33,11 +37,17 @@ export interface GatewayFaces {
   readonly events: EventBus;
   readonly alarmRepo: AlarmRepository;
   readonly alarms: AlarmService;
+  /** The alarm list with its filters, orders and pages; the front never queries the alarm table. */
+  readonly alarmList: AlarmList;
   readonly orders: OrderRepository;
   readonly interlock: Interlock;
   readonly telemetry: TelemetryStore;
   readonly notifier: Notifier;
   readonly rules: readonly Rule[];
+  /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
+  readonly audit: AuditTrail;
+  /** A device's last birth or last will (undefined before the first); the front never reads the table. */
+  deviceStatus(site: string, device: string): DeviceStatus | undefined;
   /** Broker connected and journal writable. */
   ready(): boolean;
   /** The embedded broker's login counters, absent with an external broker. */
@@ -61,28 +71,46 @@ export interface RuntimeOptions {
   readonly front?: (faces: GatewayFaces) => FrontPart;
 }
 
+/** A running gateway as its users hold it: the command line, the demo, the benchmarks. */
 export interface Runtime {
   readonly config: Config;
   readonly topics: Topics;
   readonly events: EventBus;
-  readonly ingress: Ingress;
-  readonly alarms: AlarmService;
-  readonly alarmRepo: AlarmRepository;
-  readonly notifier: Notifier;
-  readonly orders: OrderRepository;
-  readonly interlock: Interlock;
-  readonly intake: Intake;
-  readonly journal: Journal;
-  readonly telemetry: TelemetryStore;
+  /** The services a front end uses, the same the dashboard is given: an officer's moves, the
+   * alarm list, the notifier whose roster SIGHUP replaces. */
+  readonly faces: GatewayFaces;
   /** The broker port actually bound in embedded mode (config may ask for 0). */
   readonly brokerPort: number | null;
   /** The MQTT-over-TLS port bound in embedded mode with broker.tls, else null. */
   readonly brokerTlsPort: number | null;
   /** The front end's port, null without one. */
   readonly frontPort: number | null;
+  /** Resolves once every reading taken so far is committed to the journal and drained into the
+   * time-series store (the demo and the benchmarks count what was stored). */
+  flush(): Promise<void>;
   /** Each part's health by name. */
   health(): PartHealth;
+  /** Re-reads the broker's TLS certificate and key (SIGHUP); undefined without broker.tls. */
+  reloadTls(): TlsReload | undefined;
   stop(): Promise<void>;
+}
+
+/** The collaborators of the message path behind the faces. No user needs them; the test
+ * fixture reads them through `insideOf` (a journal's commit count, a broker's login figures, the
+ * disk filled on the journal's own connection), and nothing else should. */
+export interface RuntimeInside {
+  readonly ingress: Ingress;
+  readonly intake: Intake;
+  readonly journal: Journal;
+}
+
+const insides = new WeakMap<Runtime, RuntimeInside>();
+
+/** The message path's collaborators of a runtime started by `startRuntime` (see RuntimeInside). */
+export function insideOf(runtime: Runtime): RuntimeInside {
+  const inside = insides.get(runtime);
+  if (!inside) throw new Error('insideOf: not a runtime started by startRuntime');
+  return inside;
 }
 
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
@@ -112,45 +140,44 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(healthTick(c, path, telemetry.store, alarms.system));
     const descriptors = await parts.add(descriptorsPart(alarms.system, log));
     await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
-    const front = options.front
-      ? await parts.add(
-          options.front({
-            ...c,
-            stateDb: files.stateDb,
-            alarmRepo: alarms.repo,
-            alarms: alarms.service,
-            orders,
-            interlock,
-            telemetry: telemetry.store,
-            notifier: notify.notifier,
-            rules: detection.rules,
-            ready: () => ingress.isReady() && files.journalDb.open,
-            ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
-            descriptors,
-          }),
-        )
-      : null;
-
-    return {
+    const faces: GatewayFaces = {
       ...c,
-      ingress,
-      alarms: alarms.service,
+      stateDb: files.stateDb,
       alarmRepo: alarms.repo,
-      notifier: notify.notifier,
+      alarms: alarms.service,
+      alarmList: alarms.list,
       orders,
       interlock,
-      intake,
-      journal: journal.journal,
       telemetry: telemetry.store,
+      notifier: notify.notifier,
+      rules: detection.rules,
+      deviceStatus: deviceStatusReader(files.stateDb),
+      audit: new AuditLog(files.stateDb),
+      ready: () => ingress.isReady() && files.journalDb.open,
+      ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
+      descriptors,
+    };
+    const front = options.front ? await parts.add(options.front(faces)) : null;
+
+    const runtime: Runtime = {
+      ...c,
+      faces,
       brokerPort: ingress.port ?? null,
       brokerTlsPort: ingress.tlsPort ?? null,
       frontPort: front?.port() ?? null,
+      async flush() {
+        journal.journal.flush();
+        await telemetry.store.flush();
+      },
       health: () => parts.health(),
+      reloadTls: () => ingress.reloadTls?.(),
       async stop() {
         await parts.stop();
         log.info('gateway stopped');
       },
     };
+    insides.set(runtime, { ingress, intake, journal: journal.journal });
+    return runtime;
   } catch (err) {
     await parts.stop();
     throw err;

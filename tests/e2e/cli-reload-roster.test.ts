@@ -7,10 +7,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from '../../gateway/src/config/demo.js';
 import { makeTopics } from '../../gateway/src/contract/topics.js';
-import { tempDir } from '../support/tmp.js';
+import { useGatewayFixture } from '../support/fixture.js';
 import { eventually } from '../support/gateway.js';
 import { connectClient, deviceLogin } from '../support/mqtt.js';
 import { startHttpReceiver, type HttpReceiver } from '../support/receivers.js';
@@ -18,22 +18,18 @@ import { startHttpReceiver, type HttpReceiver } from '../support/receivers.js';
 const CLI = join(process.cwd(), 'dist/gateway/src/cli.js');
 
 describe('SIGHUP applies a new duty roster live', () => {
-  const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('notifies the officer the new roster puts on duty, not the one it took off', async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    const dir = fx.dataDir();
     const rx: HttpReceiver = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
-    cleanups.push(() => rx.close());
-    const file = join(dir.path, 'shaobing.yaml');
+    fx.defer(() => rx.close());
+    const file = join(dir, 'shaobing.yaml');
     const config = (duty: string) => ({
       ...demoConfig(),
       broker: { port: 0 },
       api: { port: 0 },
-      storage: { dataDir: join(dir.path, 'data') },
+      storage: { dataDir: join(dir, 'data') },
       notify: {
         channels: {
           hook: { type: 'webhook', url: `${rx.url}/webhook`, secret: 'webhook-secret-0123' },
@@ -48,8 +44,8 @@ describe('SIGHUP applies a new duty roster live', () => {
     });
     writeFileSync(file, stringify(config('zhang')));
 
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CLI, 'start', '--config', file], { cwd: dir.path });
-    cleanups.push(() => (child.exitCode === null ? child.kill('SIGKILL') : undefined));
+    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CLI, 'start', '--config', file], { cwd: dir });
+    fx.defer(() => (child.exitCode === null ? child.kill('SIGKILL') : undefined));
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (out += b.toString()));
@@ -64,7 +60,7 @@ describe('SIGHUP applies a new duty roster live', () => {
     expect(line('only after a restart', at)).toBeUndefined();
 
     const device = await connectClient(`mqtt://127.0.0.1:${ready.brokerPort}`, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    cleanups.push(() => device.endAsync());
+    fx.defer(() => device.endAsync());
     const topic = makeTopics().telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     const base = Date.now() - 4000;
     for (let seq = 1; seq <= 4; seq++) await device.publishAsync(topic, JSON.stringify({ ts: base + seq * 1000, seq, readings: { ch4: 70 } }), { qos: 1 });

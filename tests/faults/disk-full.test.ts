@@ -5,14 +5,14 @@
 // holds its batch unacknowledged and commits it once there is room, instead of refusing it (which
 // disconnected every device; each then resent its oldest reading forever and detection went blind).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Journal, type JournalReading } from '../../gateway/src/ingest/journal.js';
 import { openJournalDb } from '../../gateway/src/store/journal-db.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import { silentLogger } from '../../gateway/src/log.js';
 import { diskFull } from './support/scenarios-disk.js';
 import { SUITE_OPTIONS, until } from './support/scenarios-common.js';
-import { tempDir } from '../support/tmp.js';
+import { useGatewayFixture } from '../support/fixture.js';
 
 function reading(seq: number): JournalReading {
   // A large meta so that a few readings need a new page.
@@ -20,18 +20,13 @@ function reading(seq: number): JournalReading {
 }
 
 describe('journal on a full disk (SQLITE_FULL through PRAGMA max_page_count)', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   function open(fullRetryMs = 20, maxHeldWhileFull?: number, hasSpace?: () => boolean): { journal: Journal; db: Db } {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const db = openJournalDb(dir.path, 'FULL');
-    cleanups.push(() => db.open && db.close());
+    const db = openJournalDb(fx.dataDir(), 'FULL');
+    fx.defer(() => db.open && db.close());
     const journal = new Journal(db, { commitIntervalMs: 5, maxBatch: 100, fullRetryMs, ...(maxHeldWhileFull !== undefined ? { maxHeldWhileFull } : {}), ...(hasSpace ? { hasSpace } : {}) }, silentLogger());
-    cleanups.push(() => db.open && journal.close());
+    fx.defer(() => db.open && journal.close());
     return { journal, db };
   }
 

@@ -5,11 +5,12 @@
 // child process and SIGKILL (`startProcess`), never a method of the runtime.
 //
 //   const fx = useGatewayFixture();           // in a describe block
+//   const fx = useGatewayFixture({ per: 'suite' });  // one gateway for the block, stopped after it
 //   const g = await fx.start();                // the demo kitchen, stopped after the test
 //   const gas = await fx.device(g, 'gas-01');  // a detector with its own login
 //   await fx.raise(g, 'gas-01', { ch4: 70 });  // red methane, through the broker
 
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import type { ConfigInput } from '../../gateway/src/config/schema.js';
 import type { DeviceId, SiteId } from '../../gateway/src/contract/ids.js';
@@ -63,14 +64,20 @@ export interface GatewayFixture {
   /** Raises an alarm through the broker as a device would: `readings` held for `seconds` of
    * reading time (past the kitchen rules' 2 s on-delay), then waits until the gateway has it. */
   raise(g: RunningGateway, device: string, readings: Record<string, number>, seconds?: number): Promise<Alarm>;
-  /** Runs each of `fns` after the test; the last registered runs first. */
+  /** Runs each of `fns` after the test (the suite with `per: 'suite'`); the last registered runs first. */
   defer(...fns: (() => unknown)[]): void;
 }
 
-export function useGatewayFixture(): GatewayFixture {
+export interface FixtureOptions {
+  /** `test` (the default): what a test started is stopped after it. `suite`: after the describe
+   * block, for a block whose tests walk through one story on one gateway (a browser session). */
+  readonly per?: 'test' | 'suite';
+}
+
+export function useGatewayFixture(options: FixtureOptions = {}): GatewayFixture {
   const cleanups: (() => unknown)[] = [];
   const seqs = new Map<string, number>();
-  afterEach(async () => {
+  (options.per === 'suite' ? afterAll : afterEach)(async () => {
     const failures: unknown[] = [];
     for (const c of cleanups.splice(0).reverse()) {
       try {

@@ -3,6 +3,7 @@
 import { configSchema, type Config, type ConfigInput } from '../../gateway/src/config/schema.js';
 import { demoConfig, DEMO_PASSWORDS, DEMO_SITE } from '../../gateway/src/config/demo.js';
 import { startGateway, type Gateway } from '../../gateway/src/compose.js';
+import { insideOf, type GatewayFaces, type RuntimeInside } from '../../gateway/src/runtime.js';
 import { silentLogger, createLogger, type Logger } from '../../gateway/src/log.js';
 
 export { DEMO_PASSWORDS, DEMO_SITE };
@@ -27,9 +28,18 @@ export function testLogger(): Logger {
   return process.env.SHAOBING_TEST_LOG ? createLogger(process.env.SHAOBING_TEST_LOG) : silentLogger();
 }
 
-export async function startTestGateway(config: Config, clock?: () => number): Promise<Gateway & { url: string }> {
+/**
+ * A gateway started in this process as a test holds it: what its users hold (Gateway), its faces
+ * (the services the dashboard is given: alarms, orders, interlock, notifier, telemetry) spread
+ * out, the MQTT url, and `inside`: the message path's collaborators (journal, intake, ingress)
+ * that the runtime keeps from its users, for the few tests that read a commit count or a broker
+ * figure or fill the journal's disk.
+ */
+export type TestGateway = Gateway & GatewayFaces & { readonly url: string; readonly inside: RuntimeInside };
+
+export async function startTestGateway(config: Config, clock?: () => number): Promise<TestGateway> {
   const runtime = await startGateway(config, { log: testLogger(), ...(clock ? { clock } : {}) });
-  return Object.assign(runtime, { url: `mqtt://127.0.0.1:${runtime.brokerPort}` });
+  return Object.assign(runtime, runtime.faces, { url: `mqtt://127.0.0.1:${runtime.brokerPort}`, inside: insideOf(runtime) });
 }
 
 /** Polls until `check` returns a value that is not undefined/false, or fails after `ms`. */

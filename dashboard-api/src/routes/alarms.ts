@@ -8,7 +8,7 @@ import type { Alarm } from '../../../gateway/src/alarms/lifecycle.js';
 import { ApiError } from '../errors.js';
 import { alarmView, type AlarmView } from '../alarm-view.js';
 import { audited, type ApiContext } from '../context.js';
-import { ALARM_SORTS } from '../alarm-query.js';
+import { ALARM_SORTS } from '../../../gateway/src/alarms/alarm-list.js';
 import type { AlarmActions, Moved } from '../deps.js';
 import { principalOf } from '../auth.js';
 import { alarmEventSchema, alarmSchema, alarmState, answers, idParam, level, limitQuery, msQuery, note } from '../schemas.js';

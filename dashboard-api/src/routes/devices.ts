@@ -27,7 +27,6 @@ const device = z
 const deviceParams = z.object({ site: idParam('site'), device: idParam('device') });
 
 export function deviceRoutes(ctx: ApiContext) {
-  const statusOf = ctx.deps.db.prepare('SELECT state, at_ms AS atMs FROM device_status WHERE site = ? AND device = ?');
 
   /**
    * Online by the newest evidence, both in gateway time: a status message (birth or last will), or
@@ -35,7 +34,7 @@ export function deviceRoutes(ctx: ApiContext) {
    * staleAfterS (the silence after which it raises `stale`); a will after its last reading wins.
    */
   function onlineOf(siteId: string, d: { id: string; staleAfterS?: number }): boolean | null {
-    const status = statusOf.get(siteId, d.id) as { state: string; atMs: number } | undefined;
+    const status = ctx.deps.deviceStatus(siteId, d.id);
     const heard = ctx.live.heardAtMs(siteId, d.id);
     if (heard !== null && (!status || heard > status.atMs)) {
       if (ctx.clock() - heard <= (d.staleAfterS ?? 100) * 1000) return true;

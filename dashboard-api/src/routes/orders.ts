@@ -43,7 +43,6 @@ function refusal(id: string, rejected: string, detail: string | undefined): ApiE
 
 export function orderRoutes(ctx: ApiContext) {
   const actions = ctx.deps.orderActions;
-  const listIds = ctx.deps.db.prepare.bind(ctx.deps.db);
 
   function step(what: 'recordRectification' | 'recordInspection'): NonNullable<OrderActions[typeof what]> {
     const fn = actions[what];
@@ -59,12 +58,7 @@ export function orderRoutes(ctx: ApiContext) {
       { config: { role: 'viewer' }, schema: { summary: 'Stop-work orders, newest first', querystring: orderQuery, response: answers({ 200: z.object({ orders: z.array(orderSchema) }) }, 400) } },
       async (request) => {
         const { site, state, limit } = request.query;
-        const where: string[] = [];
-        if (site) where.push('site = @site');
-        if (state) where.push('state = @state');
-        const ids = listIds(`SELECT id FROM stop_work_order ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at_ms DESC, rowid DESC LIMIT @limit`)
-          .all({ limit, ...(site ? { site } : {}), ...(state ? { state } : {}) }) as { id: string }[];
-        return { orders: ids.map((r) => ctx.deps.orders.get(r.id)).filter((o): o is StopWorkOrder => o !== undefined) };
+        return { orders: ctx.deps.orders.list({ site, state, limit }) };
       },
     );
 

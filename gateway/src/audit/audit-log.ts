@@ -7,32 +7,11 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../store/sqlite.js';
 import { migrateModule } from '../store/sqlite.js';
 import { canonicalJson } from './canonical-json.js';
+import type { AuditEntry, AuditInput, AuditTrail, AuditVerdict } from './audit-trail.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-export interface AuditInput {
-  readonly atMs: number;
-  /** Who did it: the token's name (or `cli` for the command line). */
-  readonly actor: string;
-  /** What was done, e.g. `alarm.ack`, `order.lift`, `token.create`. */
-  readonly action: string;
-  /** What it was done to, e.g. the alarm or order id. */
-  readonly target: string;
-  readonly detail: Record<string, unknown>;
-}
-
-export interface AuditEntry extends AuditInput {
-  readonly id: number;
-  readonly prevHash: string;
-  readonly hash: string;
-}
-
-export interface AuditVerdict {
-  readonly ok: boolean;
-  readonly checked: number;
-  /** The first entry whose hash or link does not hold, or null. */
-  readonly brokenAt: number | null;
-}
+export type { AuditEntry, AuditInput, AuditVerdict } from './audit-trail.js';
 
 interface Row {
   id: number;
@@ -71,7 +50,7 @@ function fromRow(r: Row): AuditEntry {
   return { id: r.id, atMs: r.at_ms, actor: r.actor, action: r.action, target: r.target, detail: JSON.parse(r.detail) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash };
 }
 
-export class AuditLog {
+export class AuditLog implements AuditTrail {
   private readonly last;
   private readonly insert;
   private readonly appendTx;
@@ -102,6 +81,16 @@ export class AuditLog {
    */
   append(input: AuditInput): AuditEntry {
     return this.db.inTransaction ? this.appendTx(input) : this.appendTx.immediate(input);
+  }
+
+  recorded<T>(act: () => { readonly result: T; readonly entry: AuditInput }): T {
+    return this.db
+      .transaction(() => {
+        const { result, entry } = act();
+        this.append(entry);
+        return result;
+      })
+      .immediate();
   }
 
   /** Newest first; `beforeId` is the cursor (entries with a smaller id). */

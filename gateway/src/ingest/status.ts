@@ -8,6 +8,18 @@ import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Ingress } from './ingress.js';
 
+/** A device's last birth or last will, in gateway time. */
+export interface DeviceStatus {
+  readonly state: 'online' | 'offline';
+  readonly atMs: number;
+}
+
+/** Reads what trackDeviceStatus recorded (a front end's device list): undefined before the first. */
+export function deviceStatusReader(db: Db): (site: string, device: string) => DeviceStatus | undefined {
+  const statusOf = db.prepare('SELECT state, at_ms AS atMs FROM device_status WHERE site = ? AND device = ?');
+  return (site, device) => statusOf.get(site, device) as DeviceStatus | undefined;
+}
+
 export type StatusListener = (ref: DeviceRef, state: 'online' | 'offline', atMs: number) => void;
 
 export async function trackDeviceStatus(db: Db, ingress: Ingress, topics: Topics, events: EventBus, clock: () => number, log: Logger, onStatus: StatusListener): Promise<void> {

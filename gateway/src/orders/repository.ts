@@ -162,6 +162,17 @@ export class OrderRepository {
     );
   }
 
+  /** Orders newest first, of one site and/or one state; the filter is in the SQL, never in a loop. */
+  list(filter: { readonly site?: string | undefined; readonly state?: StopWorkOrder['state'] | undefined; readonly limit: number }): StopWorkOrder[] {
+    const where: string[] = [];
+    if (filter.site !== undefined) where.push('site = @site');
+    if (filter.state !== undefined) where.push('state = @state');
+    const rows = this.db
+      .prepare(`SELECT * FROM stop_work_order ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at_ms DESC, rowid DESC LIMIT @limit`)
+      .all({ limit: filter.limit, ...(filter.site !== undefined ? { site: filter.site } : {}), ...(filter.state !== undefined ? { state: filter.state } : {}) }) as OrderRow[];
+    return rows.map((r) => this.hydrate(r));
+  }
+
   /** The site's newest order, in force or lifted. */
   latestForSite(site: string): StopWorkOrder | undefined {
     const row = this.db.prepare('SELECT * FROM stop_work_order WHERE site = ? ORDER BY issued_at_ms DESC, rowid DESC LIMIT 1').get(site) as

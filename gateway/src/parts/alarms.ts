@@ -11,6 +11,8 @@ import type { Db } from '../store/sqlite.js';
 import { AlarmRepository } from '../alarms/repository.js';
 import { AlarmService } from '../alarms/service.js';
 import { SystemAlarms } from '../alarms/system-alarms.js';
+import { AlarmListQuery } from '../alarms/alarm-list-query.js';
+import type { AlarmList } from '../alarms/alarm-list.js';
 import { Notifier } from '../notify/notifier.js';
 import { effectiveRules } from '../config/effective-rules.js';
 import { DetectionEngine } from '../detect/engine.js';
@@ -22,6 +24,8 @@ export interface AlarmsPart extends Part {
   readonly service: AlarmService;
   /** Alarms about the gateway itself (disk full, a channel that fails, a spool that overflows). */
   readonly system: SystemAlarms;
+  /** The alarm list a front end pages through (built here so that its indexes exist from the start). */
+  readonly list: AlarmList;
 }
 
 /** No lifecycle of its own: the held saves are retried by the health tick (ReadingPipeline.tick). */
@@ -40,7 +44,7 @@ export function alarmsPart(config: Config, stateDb: Db, events: EventBus, clock:
     flood: { alarms: config.alarms.floodAlarms, windowMs: config.alarms.floodWindowMin * 60_000 },
     sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => d.id) })),
   });
-  return { name: 'alarms', repo, service, system: new SystemAlarms(service) };
+  return { name: 'alarms', repo, service, system: new SystemAlarms(service), list: new AlarmListQuery(stateDb) };
 }
 
 export interface NotifierPart extends Part {

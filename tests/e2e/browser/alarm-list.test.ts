@@ -7,7 +7,7 @@
 // dialog whose note is kept; a viewer offered no move it cannot make; the reservoir chart's axis
 // fitted to 120–125 m with Chinese times; no English words or emoji glyphs on the Chinese page.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -15,13 +15,13 @@ import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { hashToken } from '../../../dashboard-api/src/token-store.js';
-import type { Config } from '../../../gateway/src/config/schema.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import type { ConfigInput } from '../../../gateway/src/config/schema.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { launchBrowser, pageErrors, RESULTS_DIR, screenshotOnFailure } from '../../support/browser.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+type Gateway = RunningGateway;
 
 const newSecret = (): string => `sb_${randomBytes(32).toString('base64url')}`;
 const OFFICER = { name: 'duty-officer', secret: newSecret() };
@@ -40,11 +40,11 @@ const GAS_UNIT = /ppm|%LEL|%vol/;
 const EMOJI = /[\u2600-\u27BF\u{1F000}-\u{1FAFF}]/u;
 
 describe('the alarm page an officer acts from', () => {
-  const cleanups: (() => unknown)[] = [];
+  // One gateway and one browser for the block (its pages share the seeded alarms).
+  const fx = useGatewayFixture({ per: 'suite' });
   let gateway: Gateway;
   let browser: Browser;
   let base: string;
-  let config: Config;
   const nowMs = Date.now();
 
   function seed(dbPath: string): void {
@@ -82,9 +82,7 @@ describe('the alarm page an officer acts from', () => {
   }
 
   beforeAll(async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    config = testConfig(dir.path, (c) => {
+    const patch = (c: ConfigInput): void => {
       const token = (o: { name: string; secret: string }, role: 'viewer' | 'officer') => ({ name: o.name, role, tokenHash: hashToken(o.secret) });
       c.api = { ...c.api, bootstrapTokens: [token(OFFICER, 'officer'), token(VIEWER, 'viewer')] };
       const gas = c.sites[0]!.devices.find((d) => d.id === 'gas-01')!;
@@ -97,25 +95,21 @@ describe('the alarm page an officer acts from', () => {
         reservoirLevels: { floodLimitM: 120, warningM: 122, guaranteedM: 123.5, historicalMaxM: 124.8 },
         devices: [{ ...gas, id: 'gauge-01', channels: { level: { quantity: 'water_level_m' } }, staleAfterS: 3600 }],
       });
-    });
+    };
     // Once to create state.db, then again over the seeded alarms (as after a restart).
-    await (await startTestGateway(config)).stop();
-    seed(join(dir.path, 'state.db'));
-    gateway = await startTestGateway(config);
-    cleanups.push(() => gateway.stop());
+    const first = await fx.start({ patch });
+    await first.stop();
+    seed(join(first.dataDir, 'state.db'));
+    gateway = await fx.start({ dataDir: first.dataDir, patch });
     base = `http://127.0.0.1:${gateway.apiPort}`;
     browser = await launchBrowser();
-    cleanups.push(() => browser.close());
+    fx.defer(() => browser.close());
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
 
-  afterAll(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   async function signedIn(secret: string, viewport = { width: 1366, height: 900 }): Promise<Page> {
     const context = await browser.newContext({ viewport });
-    cleanups.push(() => context.close());
+    fx.defer(() => context.close());
     const page = await context.newPage();
     await page.goto(base);
     await page.locator('#token-input').fill(secret);
@@ -126,7 +120,7 @@ describe('the alarm page an officer acts from', () => {
 
   async function device(site: string, id: string): Promise<{ client: MqttClient; send(readings: Record<string, number>, tsMs?: number): Promise<void> }> {
     const client = await connectClient(gateway.url, deviceLogin(site, id, DEMO_PASSWORDS['gas-01']));
-    cleanups.push(() => client.endAsync());
+    fx.defer(() => client.endAsync());
     const topic = gateway.topics.telemetry({ site: site as never, device: id as never });
     let seq = 0;
     return { client, send: async (readings, tsMs = Date.now()) => void (await client.publishAsync(topic, JSON.stringify({ ts: tsMs, seq: ++seq, readings }), { qos: 1 })) };
@@ -268,7 +262,7 @@ describe('the alarm page an officer acts from', () => {
     // The gateway's answers, each alarm given the kind and text the contract adds (a silence of the
     // seeded red alarm's detector), as a gateway with per-kind texts sends them.
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
-    cleanups.push(() => context.close());
+    fx.defer(() => context.close());
     await context.route(/\/api\/v1\/alarms(\?|\/red-unacked$)/, async (route) => {
       const res = await route.fetch();
       const body = (await res.json()) as { alarms?: Record<string, unknown>[]; alarm?: Record<string, unknown> };

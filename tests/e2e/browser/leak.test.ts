@@ -6,7 +6,7 @@
 // the grid without horizontal scrolling. Also: a viewer is offered no move, the language
 // switch is remembered, a yellow alarm is shelved and unshelved, and only the page's files are served.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { hashToken } from '../../../dashboard-api/src/token-store.js';
@@ -14,11 +14,10 @@ import { createLeakRoom } from '../../../simulators/src/scenarios/restaurant-lea
 import { createGasDetector, type GasDetector } from '../../../simulators/src/devices/gas-detector.js';
 import { createValve, type Valve } from '../../../simulators/src/devices/valve.js';
 import { createFan, type Fan } from '../../../simulators/src/devices/fan.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { backgroundColor, chromiumMissing, countOverflowingRight, hasHorizontalScroll, launchBrowser, pageErrors, screenshotOnFailure } from '../../support/browser.js';
-import type { RunningGateway } from '../../support/fixture.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 const DUTY_ROOM = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
@@ -34,16 +33,15 @@ const noChromium = chromiumMissing();
 if (noChromium) console.warn(`dashboard page tests skipped: ${noChromium}`);
 
 describe.skipIf(noChromium !== null)('dashboard page in a real browser against the real gateway', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  // One gateway and one browser for the block: its tests walk through one story, in order.
+  const fx = useGatewayFixture({ per: 'suite' });
   let gateway: RunningGateway;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    gateway = await startTestGateway(
-      testConfig(dir.path, (c) => {
+    gateway = await fx.start({
+      patch: (c) => {
         const token = (o: { name: string; secret: string }, role: 'viewer' | 'officer') => ({ name: o.name, role, tokenHash: hashToken(o.secret) });
         c.api = { ...c.api, bootstrapTokens: [token(OFFICER, 'officer'), token(INSPECTOR, 'officer'), token(VIEWER, 'viewer')] };
         c.orders = { ackTimeoutMs: 5_000, maxAttempts: 3 };
@@ -51,17 +49,12 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
         // sites and a yellow alarm there never touches the leak's devices.
         const gas = c.sites[0]!.devices.find((d) => d.id === 'gas-01')!;
         c.sites.push({ id: SECOND_SITE, name: '第二厨房 (second kitchen)', devices: [{ ...gas, id: 'gas-02' }] });
-      }),
-    );
-    cleanups.push(() => gateway.stop());
+      },
+    });
     expect(gateway.apiPort).toBeGreaterThan(0);
     base = `http://127.0.0.1:${gateway.apiPort}`;
     browser = await launchBrowser();
-    cleanups.push(() => browser.close());
-  });
-
-  afterAll(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    fx.defer(() => browser.close());
   });
 
   async function startDevices(leakStopped: () => boolean): Promise<{ detector: GasDetector; valve: Valve; fan: Fan }> {
@@ -84,7 +77,7 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
         return { ch4, co };
       },
     });
-    cleanups.push(() => detector.stop(), () => valve.stop(), () => fan.stop());
+    fx.defer(() => detector.stop(), () => valve.stop(), () => fan.stop());
     await valve.start();
     await fan.start();
     await detector.start();
@@ -128,7 +121,7 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
 
   it('follows a leak live: red within seconds, acknowledge, lift refused while red, lifted after the steps', async () => {
     const page = await browser.newPage({ viewport: DUTY_ROOM });
-    cleanups.push(() => page.close());
+    fx.defer(() => page.close());
     const errors = pageErrors(page);
     await screenshotOnFailure(page, 'leak', async () => {
       await page.goto(base);
@@ -150,7 +143,7 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
       const offRed = gateway.events.on('alarm', ({ alarm }) => {
         if (alarm.level === 'red' && redAtMs === 0) redAtMs = Date.now();
       });
-      cleanups.push(offRed);
+      fx.defer(offRed);
       const devices = await startDevices(() => leakStopped);
       await expect.poll(() => page.locator('li.device[data-device="gas-01"]').getAttribute('data-online')).toBe('true');
 
@@ -186,7 +179,7 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
       // A viewer may watch but is offered no move (the API would refuse it). The English switch
       // is remembered across a reload.
       const viewerContext = await browser.newContext({ viewport: DUTY_ROOM });
-      cleanups.push(() => viewerContext.close());
+      fx.defer(() => viewerContext.close());
       const viewer = await viewerContext.newPage();
       const viewerErrors = pageErrors(viewer);
       await screenshotOnFailure(viewer, 'leak-viewer', async () => {
@@ -237,7 +230,7 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
       // A second officer opens the page on a phone at the site; the duty officer records the
       // rectification and the phone offers the inspection as soon as that arrives over the stream.
       const phoneContext = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
-      cleanups.push(() => phoneContext.close());
+      fx.defer(() => phoneContext.close());
       const phone = await phoneContext.newPage();
       const phoneErrors = pageErrors(phone);
       const phoneBanner = phone.locator(`.order-banner[data-order="${order.id}"]`);
@@ -281,9 +274,9 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
   });
   it('shelves a yellow alarm with a reason and a time, unshelves it, and lets it go once acknowledged', async () => {
     const page = await browser.newPage({ viewport: DUTY_ROOM });
-    cleanups.push(() => page.close());
+    fx.defer(() => page.close());
     const device = await connectClient(gateway.url, deviceLogin(SECOND_SITE, 'gas-02', DEMO_PASSWORDS['gas-01']));
-    cleanups.push(() => device.endAsync());
+    fx.defer(() => device.endAsync());
     const topic = gateway.topics.telemetry({ site: SECOND_SITE as never, device: 'gas-02' as never });
     let seq = 0;
     let tsMs = Date.now();

@@ -3,41 +3,34 @@
 // manual gas test is needed; with the test filled in (who, instrument, reading, unit, time) the
 // order is lifted, the banner goes, and the page says what the lift relied on.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { hashToken } from '../../../dashboard-api/src/token-store.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { launchBrowser, pageErrors, screenshotOnFailure } from '../../support/browser.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+type Gateway = RunningGateway;
 
 const OFFICER = { name: 'duty-officer', secret: `sb_${randomBytes(32).toString('base64url')}` };
 const ref = { site: DEMO_SITE as SiteId, device: 'gas-01' as DeviceId };
 
 describe('the lift dialog asks for a manual gas test while a detector is blind', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const fx = useGatewayFixture({ per: 'suite' });
   let gateway: Gateway;
   let browser: Browser;
 
   beforeAll(async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    gateway = await startTestGateway(
-      testConfig(dir.path, (c) => {
+    gateway = await fx.start({
+      patch: (c) => {
         c.api = { ...c.api, bootstrapTokens: [{ name: OFFICER.name, role: 'officer', tokenHash: hashToken(OFFICER.secret) }] };
-      }),
-    );
-    cleanups.push(() => gateway.stop());
+      },
+    });
     browser = await launchBrowser();
-    cleanups.push(() => browser.close());
-  });
-
-  afterAll(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    fx.defer(() => browser.close());
   });
 
   async function submitDialog(page: Page, fields: Record<string, string>): Promise<{ status: number; body: { message?: string } }> {
@@ -70,7 +63,7 @@ describe('the lift dialog asks for a manual gas test while a detector is blind',
     await eventually(() => gateway.alarms.activeAlarms().some((a) => a.ruleId === 'offline'), 5000, 'offline alarm');
 
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    cleanups.push(() => page.close());
+    fx.defer(() => page.close());
     const errors = pageErrors(page);
     await screenshotOnFailure(page, 'lift-gas-test', async () => {
       await page.goto(`http://127.0.0.1:${gateway.apiPort}/`);

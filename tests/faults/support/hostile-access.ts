@@ -167,7 +167,7 @@ export async function runAccess(): Promise<AccessOutcome> {
     const notesOnReplay = `a second session with gas-01's password and another client id ${gas1.connected && replay.connected ? 'is accepted beside the device' : 'displaced or was refused'}`;
     check('replayed credential subscribes to the valve commands it claims by client id', 'suback 128', `suback ${await subackCode(replay, g.topics.cmd(ref('valve-01')))}`);
     // A captured message sent again: same seq, same ts, dropped as a duplicate.
-    check('replayed telemetry message', 'acked, dropped as duplicate', `${await publishOutcome(replay, topic1, episode[2]!)}, ${g.intake.counts.duplicates >= 1 ? 'dropped as duplicate' : 'taken'}`);
+    check('replayed telemetry message', 'acked, dropped as duplicate', `${await publishOutcome(replay, topic1, episode[2]!)}, ${g.inside.intake.counts.duplicates >= 1 ? 'dropped as duplicate' : 'taken'}`);
     check('replayed credential forges a valve ack', 'disconnected', await publishOutcome(replay, g.topics.cmdAck(ref('valve-01')), JSON.stringify({ id: 'x', ok: true, state: 'open', ts: Date.now() })));
 
     // --- signed mode: a captured one-time password is refused when replayed -----------------------

@@ -266,7 +266,7 @@ export async function runHostileInput(o: HostileInputOptions = HOSTILE_SUITE): P
     const { perDevice, expectedDead, valid, duplicates, episodes, classes, fixtures } = plan(o, clock);
     const badSent = [...expectedDead.values()].reduce((s, n) => s + n, 0);
     const devices = gasIds(o.devices);
-    const dupBefore = gateway.intake.counts.duplicates;
+    const dupBefore = gateway.inside.intake.counts.duplicates;
     const sent = perDevice.reduce((s, l) => s + l.length, 0);
     const publishing = publishFromWorker(
       gateway.url,
@@ -286,7 +286,7 @@ export async function runHostileInput(o: HostileInputOptions = HOSTILE_SUITE): P
     await until(() => alarmRows(dir.path).filter((r) => r.rule === 'kitchen-methane').length >= episodes, 10_000, 'methane alarms of the interleaved episodes').catch(() => undefined);
 
     // Hostile topics: each refused publish costs the connection; nothing may be routed or taken.
-    const intakeBefore = { ...gateway.intake.counts };
+    const intakeBefore = { ...gateway.inside.intake.counts };
     const leakWatch = await connect({ username: OBSERVER.username, password: OBSERVER.password, clientId: 'hostile-topic-watch' });
     const leaked = (await collect(leakWatch, '#')).messages;
     const topics = fc.sample(hostileTopics({ site: SITE, device: 'gas-02' }), { numRuns: o.topicAttacks, seed: o.seed + 99 });
@@ -304,7 +304,7 @@ export async function runHostileInput(o: HostileInputOptions = HOSTILE_SUITE): P
       if (await closed) topicRefused++;
       await c.endAsync(true);
     }
-    const intakeAfterTopics = { ...gateway.intake.counts };
+    const intakeAfterTopics = { ...gateway.inside.intake.counts };
     const topicLeaked = leaked.length + (intakeAfterTopics.accepted - intakeBefore.accepted) + (intakeAfterTopics.rejected - intakeBefore.rejected);
 
     // Still detecting: a CO episode after the storm raises its alarm; the API answers.
@@ -344,9 +344,9 @@ export async function runHostileInput(o: HostileInputOptions = HOSTILE_SUITE): P
       deadLetterRows: deadRows.n,
       deadLetterMaxStoredBytes: deadRows.maxBytes,
       deadLetterMaxMessageBytes: deadMaxBytes,
-      rejectedByReason: Object.fromEntries([...gateway.intake.rejections.byReason].sort()),
+      rejectedByReason: Object.fromEntries([...gateway.inside.intake.rejections.byReason].sort()),
       duplicatesSent: duplicates,
-      duplicatesDropped: gateway.intake.counts.duplicates - dupBefore,
+      duplicatesDropped: gateway.inside.intake.counts.duplicates - dupBefore,
       forwarded,
       forwardedUnreadable,
       topicAttacks: topics.length,

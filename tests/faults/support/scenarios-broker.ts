@@ -23,14 +23,13 @@ import {
   type ScenarioOptions,
   type ScenarioRow,
 } from './scenarios-common.js';
-import { startTestGateway, testConfig } from '../../support/gateway.js';
+import { startTestGateway, testConfig, type TestGateway } from '../../support/gateway.js';
 import { collect, connectClient } from '../../support/mqtt.js';
 import { startMosquitto } from '../../support/mosquitto.js';
 import { tempDir } from '../../support/tmp.js';
 import { makeTopics } from '../../../gateway/src/contract/topics.js';
 import type { SiteId } from '../../../gateway/src/contract/ids.js';
 import { siteOrderSchema, parseJson, type SiteOrder } from '../../../gateway/src/contract/command.js';
-import type { Runtime } from '../../../gateway/src/runtime.js';
 
 const topics = makeTopics();
 
@@ -48,7 +47,7 @@ export async function retainedOrder(url: string, login: { username: string; pass
   }
 }
 
-async function redOrderAcked(gateway: Runtime): Promise<string> {
+async function redOrderAcked(gateway: TestGateway): Promise<string> {
   const order = await until(() => {
     const o = gateway.interlock.activeOrder(SITE);
     return o && o.commands.length > 0 && o.commands.every((c) => c.state === 'acked') ? o : undefined;
@@ -66,7 +65,7 @@ export async function brokerRestartEmbedded(o: ScenarioOptions): Promise<Scenari
     c.api = { ...c.api, enabled: false };
   });
   const url = `mqtt://127.0.0.1:${port}`;
-  let gateway: Runtime | null = await startTestGateway(config);
+  let gateway: TestGateway | null = await startTestGateway(config);
   const fleet = new DeviceFleet({ url, devices: detectorLogins(o.devices), ratePerS: o.ratePerS, readings: leakReadings(() => true) });
   const valve = new SimulatedValve(url, VALVE_LOGIN);
   try {
@@ -132,7 +131,7 @@ export async function brokerRestartMosquitto(o: ScenarioOptions): Promise<Scenar
     c.broker = { ...c.broker, mode: 'external', url: broker.url, clientId: 'shaobing-gateway-faults', username: 'shaobing-gateway', password: gatewayPassword };
     c.api = { ...c.api, enabled: false };
   });
-  let gateway: Runtime | null = null;
+  let gateway: TestGateway | null = null;
   const fleet = new DeviceFleet({ url: broker.url, devices: detectors, ratePerS: o.ratePerS, readings: leakReadings(() => true) });
   const valve = new SimulatedValve(broker.url, VALVE_LOGIN);
   try {

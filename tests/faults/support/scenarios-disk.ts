@@ -14,11 +14,10 @@ import { DeviceFleet, SimulatedValve } from './load.js';
 import { mountSmallDisk, type SmallDisk } from './disk.js';
 import { countAlarms, detectorLogins, faultSite, leakReadings, LEAK_DEVICE, loadLabel, missingFromSqliteStore, say, sleep, until, VALVE_LOGIN, type ScenarioOptions, type ScenarioRow } from './scenarios-common.js';
 import { freePort } from '../../support/process.js';
-import { startTestGateway, testConfig } from '../../support/gateway.js';
+import { startTestGateway, testConfig, type TestGateway } from '../../support/gateway.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { SYSTEM_SITE } from '../../../gateway/src/alarms/system-alarms.js';
-import type { Runtime } from '../../../gateway/src/runtime.js';
 
 const WEBHOOK_SECRET = 'fault-webhook-secret-02';
 const DISK_MB = 32;
@@ -26,8 +25,8 @@ const DISK_MB = 32;
 interface DiskFault {
   readonly dataDir: string;
   readonly how: string;
-  fill(gateway: Runtime): void;
-  release(gateway: Runtime): void;
+  fill(gateway: TestGateway): void;
+  release(gateway: TestGateway): void;
   close(): void;
 }
 
@@ -45,7 +44,7 @@ function tmpfsFault(disk: SmallDisk): DiskFault {
 function pageLimitFault(): DiskFault {
   const dir = tempDir('shaobing-fault-pages-');
   // max_page_count is per connection: the journal's writer runs in its worker thread.
-  const pages = (g: Runtime): number => {
+  const pages = (g: TestGateway): number => {
     const db = new Database(join(g.config.storage.dataDir, 'journal.db'), { readonly: true });
     try {
       return db.pragma('page_count', { simple: true }) as number;
@@ -56,8 +55,8 @@ function pageLimitFault(): DiskFault {
   return {
     dataDir: dir.path,
     how: 'SUBSTITUTE (mount not permitted here): journal.db limited by PRAGMA max_page_count',
-    fill: (g) => void g.journal.writerPragma(`max_page_count = ${pages(g)}`),
-    release: (g) => void g.journal.writerPragma('max_page_count = 1073741823'),
+    fill: (g) => void g.inside.journal.writerPragma(`max_page_count = ${pages(g)}`),
+    release: (g) => void g.inside.journal.writerPragma('max_page_count = 1073741823'),
     close: () => dir.remove(),
   };
 }
@@ -91,7 +90,7 @@ export async function diskFull(o: ScenarioOptions): Promise<ScenarioRow> {
   });
   const url = `mqtt://127.0.0.1:${port}`;
   let leak = false;
-  let gateway: Runtime | null = null;
+  let gateway: TestGateway | null = null;
   const fleet = new DeviceFleet({ url, devices: detectorLogins(o.devices), ratePerS: o.ratePerS, readings: leakReadings(() => leak) });
   const valve = new SimulatedValve(url, VALVE_LOGIN);
   try {
@@ -104,9 +103,9 @@ export async function diskFull(o: ScenarioOptions): Promise<ScenarioRow> {
     fault.fill(g);
     // The batch in flight in the journal's worker when the disk filled may still land:
     // wait for it, so that "committed while full" counts only batches sent after the fill.
-    g.journal.flush();
+    g.inside.journal.flush();
     const fullAtMs = Date.now();
-    const committedAtFill = g.journal.stats.committed;
+    const committedAtFill = g.inside.journal.stats.committed;
     leak = true;
     say(o, `disk: full (${fault.how}); leak starts`);
     const red = await until(() => g.alarms.activeAlarms().find((a) => a.device === LEAK_DEVICE && a.level === 'red'), 15_000, 'red on the leaking detector with the disk full').catch(() => undefined);
@@ -114,13 +113,13 @@ export async function diskFull(o: ScenarioOptions): Promise<ScenarioRow> {
     const selfAlarm = await until(() => g.alarms.activeAlarms().find((a) => a.site === SYSTEM_SITE && a.ruleId === 'system:disk_full'), 10_000, 'the disk-full gateway alarm').catch(() => undefined);
     const orderIssued = g.interlock.activeOrder(config.sites[0]!.id) !== undefined;
     await sleep(Math.max(0, fullAtMs + o.faultMs - Date.now()));
-    const committedWhileFull = g.journal.stats.committed - committedAtFill;
-    const heldAtRelease = g.journal.depth;
+    const committedWhileFull = g.inside.journal.stats.committed - committedAtFill;
+    const heldAtRelease = g.inside.journal.depth;
     const fullMs = Date.now() - fullAtMs;
     fault.release(g);
     const faultEndMs = Date.now();
     // Recovered: the held readings commit (the journal retries every 250 ms while full).
-    const recoveredAtMs = await until(() => (g.journal.stats.committed > committedAtFill + committedWhileFull ? Date.now() : undefined), 10_000, 'a commit after space returned').catch(() => null);
+    const recoveredAtMs = await until(() => (g.inside.journal.stats.committed > committedAtFill + committedWhileFull ? Date.now() : undefined), 10_000, 'a commit after space returned').catch(() => null);
     say(o, `disk: space back after ${fullMs} ms; ${heldAtRelease} readings held; red ${red ? 'raised' : 'NOT raised'}, told ${told ? 'yes' : 'NO'}, self-alarm ${selfAlarm ? 'yes' : 'NO'}`);
 
     await sleep(o.steadyMs);
@@ -142,7 +141,7 @@ export async function diskFull(o: ScenarioOptions): Promise<ScenarioRow> {
       notifiedWhileFull: told !== undefined,
       selfAlarmRaised: selfAlarm !== undefined,
       selfAlarmCleared: selfCleared === true,
-      gatewayReady: g.ingress.isReady(),
+      gatewayReady: g.ready(),
     };
     return {
       scenario: 'disk-full',

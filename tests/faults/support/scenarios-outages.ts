@@ -6,13 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { DeviceFleet, SimulatedValve } from './load.js';
 import { countAlarms, countMissing, detectorLogins, faultSite, leakReadings, LEAK_DEVICE, loadLabel, say, sleep, SITE, until, VALVE_LOGIN, type ScenarioOptions, type ScenarioRow } from './scenarios-common.js';
-import { startTestGateway, testConfig } from '../../support/gateway.js';
+import { startTestGateway, testConfig, type TestGateway } from '../../support/gateway.js';
 import { startMosquitto } from '../../support/mosquitto.js';
 import { startInfluxd } from '../../support/influxd.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { InfluxTelemetryStore } from '../../../gateway/src/store/influx/influx-store.js';
-import type { Runtime } from '../../../gateway/src/runtime.js';
 
 const WEBHOOK_SECRET = 'fault-webhook-secret-01';
 
@@ -41,7 +40,7 @@ export async function outagesTogether(o: ScenarioOptions): Promise<ScenarioRow> 
     };
   });
   let leak = false;
-  let gateway: Runtime | null = null;
+  let gateway: TestGateway | null = null;
   const fleet = new DeviceFleet({ url: broker.url, devices: detectors, ratePerS: o.ratePerS, readings: leakReadings(() => leak) });
   const valve = new SimulatedValve(broker.url, VALVE_LOGIN);
   try {

@@ -3,7 +3,7 @@
 // detection does not make (actuators, the gateway itself) are raised through typed entry points,
 // with no quantity borrowed from a gas.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
@@ -13,28 +13,24 @@ import { silentLogger } from '../../../gateway/src/log.js';
 import { DetectionEngine } from '../../../gateway/src/detect/engine.js';
 import { ruleSchema } from '../../../gateway/src/config/rule-schema.js';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
-import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const T0 = 1_800_000_000_000;
 
 describe('alarm kinds', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   function service(path: string, now = () => T0) {
     const db = openStateDb(path);
-    cleanups.push(() => db.close());
+    fx.defer(() => db.open && db.close());
     const repo = new AlarmRepository(db);
     return { db, repo, alarms: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: now, log: silentLogger() }) };
   }
 
   it('fills the kind of rows written before it existed, from the rule id and the configured rule kinds', () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    const dir = fx.dataDir();
     {
-      const { db } = service(dir.path);
+      const { db } = service(dir);
       // Back to the schema before kinds: the column, the pending list and the columns added after
       // them gone, version 2.
       db.exec("ALTER TABLE alarm DROP COLUMN kind; DROP TABLE alarm_kind_pending; ALTER TABLE alarm DROP COLUMN clock_lead_ms; ALTER TABLE alarm DROP COLUMN rate_window_s; ALTER TABLE alarm DROP COLUMN rate_per_s; ALTER TABLE alarm DROP COLUMN peak_rate_per_s; UPDATE schema_module SET version = 2 WHERE name = 'alarms'");
@@ -45,10 +41,9 @@ describe('alarm kinds', () => {
       const rules = ['stale', 'offline', 'fault:range', 'fault:stuck', 'fault:device', 'actuator:unconfirmed', 'actuator:position', 'flood', 'system:notify_failed', 'kitchen-methane', 'kitchen-co-dose', 'kitchen-methane-rise', 'gone-rule'];
       rules.forEach((rule, i) => insert.run(`a${i}`, rule));
       db.close();
-      cleanups.pop();
     }
-    const db = openStateDb(dir.path);
-    cleanups.push(() => db.close());
+    const db = openStateDb(dir);
+    fx.defer(() => db.close());
     const repo = new AlarmRepository(db, new Map([['kitchen-methane', 'threshold'], ['kitchen-co-dose', 'dose'], ['kitchen-methane-rise', 'rate']] as const));
     const kinds = Object.fromEntries(repo.active().map((a) => [a.ruleId, a.kind]));
     expect(kinds).toEqual({
@@ -69,9 +64,8 @@ describe('alarm kinds', () => {
   });
 
   it('stores the kind the detection engine gives its transition, a rate alarm with its change and a dose alarm with its dose', () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const { repo, alarms } = service(dir.path);
+    const dir = fx.dataDir();
+    const { repo, alarms } = service(dir);
     const rule = ruleSchema.parse({ id: 'lvl-rise', kind: 'rate', quantity: 'water_level_m', direction: 'rise', windowS: 3600, levels: { yellow: 0.3 } });
     const engine = new DetectionEngine([rule]);
     let moved = 0;
@@ -101,9 +95,8 @@ describe('alarm kinds', () => {
   });
 
   it('raises an actuator alarm as the actuator it is, not as a gas reading', () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const { repo, alarms } = service(dir.path);
+    const dir = fx.dataDir();
+    const { repo, alarms } = service(dir);
     const valve = { kind: 'actuator_unconfirmed', site: 'k1', device: 'valve-01', actuator: 'valve', attempts: 5 } as const;
     alarms.raiseDirect(valve, 'red');
     expect(repo.active()).toEqual([expect.objectContaining({ site: 'k1', device: 'valve-01', kind: 'actuator_unconfirmed', ruleId: 'actuator:unconfirmed', quantity: 'valve', value: 5, level: 'red' })]);
@@ -114,9 +107,8 @@ describe('alarm kinds', () => {
   });
 
   it('raises a gateway self-alarm on the reserved site with its part and count', () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const { repo, alarms } = service(dir.path);
+    const dir = fx.dataDir();
+    const { repo, alarms } = service(dir);
     const system = new SystemAlarms(alarms);
     system.raise('notify-dead-hook', 'notify_failed', 2);
     system.raise('notify-dead-hook', 'notify_failed', 3);

@@ -3,30 +3,22 @@
 // ISA-18.2 stale alarm (active over 24 h) by the restarted gateway before 24 h of its own time,
 // and an acknowledgement after the restart is stamped in its own time.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
-import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const H = 3_600_000;
 const TODAY = 1_800_000_000_000;
 const YESTERDAY = TODAY - 25 * H;
 
 describe('an alarm raised from readings replayed from yesterday, across a restart', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
-
-  const dir = () => {
-    const d = tempDir();
-    cleanups.push(() => d.remove());
-    return d.path;
-  };
+  const fx = useGatewayFixture();
+  const dir = (): string => fx.dataDir();
 
   /** A gateway's alarm part on the state database in `path`, its clock at `now()`. */
   function start(path: string, now: () => number) {
@@ -46,7 +38,7 @@ describe('an alarm raised from readings replayed from yesterday, across a restar
 
     now += 60_000;
     const second = start(path, () => now);
-    cleanups.push(() => second.db.close());
+    fx.defer(() => second.db.close());
     second.alarms.tick(now);
     // Before the lead was stored, the restarted gateway timed the alarm in its own clock: raised
     // 25 h before "now", it was flagged at the first tick.
@@ -73,7 +65,7 @@ describe('an alarm raised from readings replayed from yesterday, across a restar
 
     now += 120_000;
     const second = start(path, () => now);
-    cleanups.push(() => second.db.close());
+    fx.defer(() => second.db.close());
     second.alarms.acknowledge(alarm.id, 'officer Li');
     // Two minutes after the raise reached the gateway: YESTERDAY + 2 min in the alarm's own
     // time, not a day and more after it was raised.
@@ -82,30 +74,27 @@ describe('an alarm raised from readings replayed from yesterday, across a restar
 });
 
 describe('an alarm flagged stale before a restart', () => {
+  const fx = useGatewayFixture();
+
   it('is not flagged again by the restarted gateway', () => {
-    const d = tempDir();
-    const path = d.path;
+    const path = fx.dataDir();
     let now = TODAY;
     const open = () => {
       const db = openStateDb(path);
+      fx.defer(() => db.open && db.close());
       const repo = new AlarmRepository(db);
       return { db, repo, alarms: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger() }) };
     };
     const first = open();
-    try {
-      const alarm = first.alarms.onTransition({ kind: 'level', site: 'k1' as SiteId, device: 'gas-01' as DeviceId, channel: 'ch4' as ChannelId, quantity: 'methane_lel', ruleId: 'kitchen-methane', alarmKind: 'threshold', from: null, to: 'yellow', value: 26, atMs: now, stopWork: false })!;
-      now += 24 * H + 1000;
-      first.alarms.tick(now);
-      expect(first.repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised', 'stale_alarm']);
-      first.db.close();
+    const alarm = first.alarms.onTransition({ kind: 'level', site: 'k1' as SiteId, device: 'gas-01' as DeviceId, channel: 'ch4' as ChannelId, quantity: 'methane_lel', ruleId: 'kitchen-methane', alarmKind: 'threshold', from: null, to: 'yellow', value: 26, atMs: now, stopWork: false })!;
+    now += 24 * H + 1000;
+    first.alarms.tick(now);
+    expect(first.repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised', 'stale_alarm']);
+    first.db.close();
 
-      now += 60_000;
-      const second = open();
-      second.alarms.tick(now);
-      expect(second.repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised', 'stale_alarm']);
-      second.db.close();
-    } finally {
-      d.remove();
-    }
+    now += 60_000;
+    const second = open();
+    second.alarms.tick(now);
+    expect(second.repo.events(alarm.id).map((e) => e.kind)).toEqual(['raised', 'stale_alarm']);
   });
 });

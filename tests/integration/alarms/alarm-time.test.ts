@@ -3,7 +3,7 @@
 // (active over 24 h) the moment it is raised, its events stay in time order, and the time an
 // officer took to acknowledge it is the time they really took.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
@@ -11,23 +11,18 @@ import { EventBus } from '../../../gateway/src/events.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import type { Level } from '../../../gateway/src/contract/levels.js';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
-import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 const H = 3_600_000;
 const TODAY = 1_800_000_000_000;
 const YESTERDAY = TODAY - 25 * H;
 
 describe('an alarm raised from readings replayed from yesterday', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   function open() {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const db = openStateDb(dir.path);
-    cleanups.push(() => db.close());
+    const db = openStateDb(fx.dataDir());
+    fx.defer(() => db.close());
     let now = TODAY;
     const repo = new AlarmRepository(db);
     const alarms = new AlarmService({ repo, events: new EventBus(silentLogger()), clock: () => now, log: silentLogger() });

@@ -8,6 +8,9 @@ import { buildApp } from '../../../dashboard-api/src/app.js';
 import { acknowledge, applyLevel, raiseAlarm, type Alarm, type Outcome } from '../../../gateway/src/alarms/lifecycle.js';
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
+import { AlarmListQuery } from '../../../gateway/src/alarms/alarm-list-query.js';
+import { deviceStatusReader } from '../../../gateway/src/ingest/status.js';
+import { AuditLog } from '../../../gateway/src/audit/audit-log.js';
 import { OrderRepository } from '../../../gateway/src/orders/repository.js';
 import { EventBus } from '../../../gateway/src/events.js';
 import { issueOrder, liftOrder, type StopWorkOrder } from '../../../gateway/src/orders/stop-work.js';
@@ -104,6 +107,9 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
+        alarmList: new AlarmListQuery(db),
+        deviceStatus: deviceStatusReader(db),
+        audit: new AuditLog(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,
@@ -130,9 +136,10 @@ describe('dashboard API', () => {
       const res = await get('/api/v1/alarms');
       expect(res.status).toBe(200);
       // As stored, with what each says (its kind and text in both languages).
-      // The repository answers the optional time-base and rate fields as null for a seeded alarm without them.
-      const asStored = (a: typeof alarms.redCh4) => alarmView({ clockLeadMs: null, rateWindowS: null, ratePerS: null, peakRatePerS: null, ...a });
-      expect(res.body).toEqual({ alarms: [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4].map(asStored), nextCursor: null });
+      // As stored: read back through the repository, with the columns later migrations added (null here).
+      const stored = [alarms.blueOther, alarms.clearedCh4, alarms.ackedCo, alarms.redCh4].map((a) => g.alarmRepo.get(a.id)!);
+      expect(stored.map((a) => a.id)).toEqual(['a-other', 'a-cleared', 'a-co', 'a-red']);
+      expect(res.body).toEqual({ alarms: stored.map(alarmView), nextCursor: null });
     });
 
     it('filters by site, level, state, active and time range', async () => {
@@ -234,6 +241,9 @@ describe('dashboard API', () => {
       const app = buildApp({
         db,
         alarms: repo,
+        alarmList: new AlarmListQuery(db),
+        deviceStatus: deviceStatusReader(db),
+        audit: new AuditLog(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
         orders: new OrderRepository(db),
         orderActions: g.interlock,

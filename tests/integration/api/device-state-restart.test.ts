@@ -2,13 +2,13 @@
 // and after a gateway restart GET /devices shows each channel's last value and the online state
 // from state.db, before any new reading arrives.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { hashToken } from '../../../dashboard-api/src/token-store.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { tempDir } from '../../support/tmp.js';
-import type { Config } from '../../../gateway/src/config/schema.js';
+import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 
 const TOKEN = 'sb_test-viewer-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -20,26 +20,19 @@ interface DeviceView {
 }
 
 describe('device state across a restart', () => {
-  const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
+  const viewerToken = (c: ConfigInput): void => {
+    c.api = { ...c.api, bootstrapTokens: [{ name: 'viewer', role: 'viewer', tokenHash: hashToken(TOKEN) }] };
+  };
 
-  async function devices(g: Awaited<ReturnType<typeof startTestGateway>>): Promise<Map<string, DeviceView>> {
+  async function devices(g: RunningGateway): Promise<Map<string, DeviceView>> {
     const res = await g.api!.inject({ method: 'GET', url: `/api/v1/devices?site=${DEMO_SITE}`, headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.statusCode, res.body).toBe(200);
     return new Map((res.json() as { devices: DeviceView[] }).devices.map((d) => [d.id, d]));
   }
 
   it('shows a reporting detector online without a status message, and its last values and online state after a restart', async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const config: Config = testConfig(dir.path, (c) => {
-      c.api = { ...c.api, bootstrapTokens: [{ name: 'viewer', role: 'viewer', tokenHash: hashToken(TOKEN) }] };
-    });
-    let g = await startTestGateway(config);
-    let stopped = false;
-    cleanups.push(() => (stopped ? undefined : g.stop()));
+    let g = await fx.start({ patch: viewerToken });
 
     // The detector publishes readings only: no birth message on the status topic.
     const device: MqttClient = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
@@ -59,10 +52,9 @@ describe('device state across a restart', () => {
 
     await device.endAsync();
     await g.stop();
-    stopped = true;
 
-    g = await startTestGateway(config);
-    stopped = false;
+    // The same data directory: a restart.
+    g = await fx.start({ dataDir: g.dataDir, patch: viewerToken });
     const after = (await devices(g)).get('gas-01')!;
     expect(after.channels.find((c) => c.channel === 'ch4')).toMatchObject({ value: 4.25, tsMs });
     expect(after.channels.find((c) => c.channel === 'co')).toMatchObject({ value: 6, tsMs });
@@ -71,16 +63,10 @@ describe('device state across a restart', () => {
   });
 
   it('says offline once a detector without status messages has been silent past its staleAfterS', async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
     let now = Date.now();
-    const config = testConfig(dir.path, (c) => {
-      c.api = { ...c.api, bootstrapTokens: [{ name: 'viewer', role: 'viewer', tokenHash: hashToken(TOKEN) }] };
-    });
-    const g = await startTestGateway(config, () => now);
-    cleanups.push(() => g.stop());
+    const g = await fx.start({ patch: viewerToken, clock: () => now });
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    cleanups.push(() => device.endAsync());
+    fx.defer(() => device.endAsync());
     const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     await device.publishAsync(topic, JSON.stringify({ ts: now, seq: 1, readings: { ch4: 1, co: 1 } }), { qos: 1 });
     await eventually(async () => (await devices(g)).get('gas-01')?.online === true, 5_000, 'online');

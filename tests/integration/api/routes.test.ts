@@ -92,8 +92,7 @@ describe('API resources on a real gateway', () => {
   });
 
   it('GET /history gives raw points and buckets', async () => {
-    g.journal.flush();
-    await g.telemetry.flush();
+    await g.flush();
     const url = `/api/v1/history?site=${DEMO_SITE}&device=gas-01&channel=ch4&fromMs=${T - 10 * 60_000}&toMs=${Date.now() + 1000}`;
     const raw = await req('viewer', 'GET', url);
     expect(raw.status).toBe(200);

@@ -61,7 +61,7 @@ describe('raw MQTT client (pipeline bench fleet)', () => {
     // The PUBACKs came back in fewer TCP reads than packets: coalesced, and every one parsed.
     expect(client.chunksReceived).toBeLessThan(n);
     // The PUBACK means journalled (docs/architecture.md): the cursor is there before any flush.
-    expect(gw.journal.cursors().find((c) => c.device === 'gas-01')?.lastSeq).toBe(n);
+    expect(gw.inside.journal.cursors().find((c) => c.device === 'gas-01')?.lastSeq).toBe(n);
     await gw.telemetry.flush();
     expect(await gw.telemetry.countMessages({ site: DEMO_SITE, device: 'gas-01' })).toBe(n);
   });

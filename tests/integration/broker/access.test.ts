@@ -2,16 +2,15 @@
 // aedes of a running gateway: refused logins, publishes to foreign topics that disconnect,
 // subscriptions refused one by one, and malformed payloads dead-lettered, never forwarded.
 
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { hashPassword } from '../../../broker/src/auth.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { journalPath } from '../../../gateway/src/store/journal-db.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually, type testConfig } from '../../support/gateway.js';
 import { collect, connectClient, deviceLogin } from '../../support/mqtt.js';
-import type { RunningGateway } from '../../support/fixture.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 
 type Received = { topic: string; payload: Buffer; retain: boolean };
 
@@ -64,34 +63,27 @@ function reading(seq: number, readings: Record<string, number> = { ch4: 1.5, co:
 
 describe('embedded broker access control', () => {
   let observerHash: string;
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  const fx = useGatewayFixture();
 
   beforeAll(async () => {
     observerHash = await hashPassword(OBSERVER.password, { N: 1024 });
   });
 
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
   async function start(patch: Parameters<typeof testConfig>[1] = () => {}): Promise<{ gateway: RunningGateway; reader: Database.Database }> {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const gateway = await startTestGateway(
-      testConfig(dir.path, (c) => {
+    const gateway = await fx.start({
+      patch: (c) => {
         c.broker = { ...c.broker, users: [{ username: OBSERVER.username, passwordHash: observerHash, role: 'gateway' }] };
         patch(c);
-      }),
-    );
-    cleanups.push(() => gateway.stop());
-    const reader = new Database(journalPath(dir.path), { readonly: true });
-    cleanups.push(() => reader.close());
+      },
+    });
+    const reader = new Database(journalPath(gateway.dataDir), { readonly: true });
+    fx.defer(() => reader.close());
     return { gateway, reader };
   }
 
   async function client(url: string, options: IClientOptions): Promise<MqttClient> {
     const c = await connectClient(url, options);
-    cleanups.push(() => c.endAsync(true));
+    fx.defer(() => c.endAsync(true));
     return c;
   }
 
@@ -154,7 +146,7 @@ describe('embedded broker access control', () => {
       const { gateway, reader } = await start();
       const seen = await observer(gateway);
       const fan = await device(gateway, 'fan-01');
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
       const rowsBefore = readingCount(reader);
 
       const forged = reading(1, { ch4: 99 });
@@ -163,7 +155,7 @@ describe('embedded broker access control', () => {
       await marker(gateway, seen, 1);
       expect(seen.filter((m) => m.payload.toString() === forged)).toEqual([]);
       // Only the marker reached the gateway.
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
       expect(readingCount(reader)).toBe(rowsBefore + 1);
       expect(reader.prepare('SELECT count(*) AS n FROM reading WHERE readings LIKE ?').get('%99%')).toEqual({ n: 0 });
     });
@@ -172,7 +164,7 @@ describe('embedded broker access control', () => {
       const { gateway, reader } = await start();
       const seen = await observer(gateway);
       const gas = await device(gateway, 'gas-01');
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
       const rowsBefore = readingCount(reader);
 
       const forged = reading(1, { ch4: 98 });
@@ -181,7 +173,7 @@ describe('embedded broker access control', () => {
 
       await marker(gateway, seen, 1);
       expect(seen.filter((m) => m.topic === foreign || m.payload.toString() === forged)).toEqual([]);
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
       expect(readingCount(reader)).toBe(rowsBefore + 1);
     });
   });
@@ -196,10 +188,10 @@ describe('embedded broker access control', () => {
         expect(gas.connected).toBe(true);
       }
 
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
       expect(await publishOutcome(gas, gateway.topics.telemetry(ref('gas-01')), reading(41, { ch4: 4.1, co: 1 }))).toBe('acked');
       expect(gas.connected).toBe(true);
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
       expect(reader.prepare("SELECT seq, readings FROM reading WHERE site = ? AND device = 'gas-01'").all(DEMO_SITE)).toEqual([
         { seq: 41, readings: JSON.stringify({ ch4: 4.1, co: 1 }) },
       ]);
@@ -238,7 +230,7 @@ describe('embedded broker access control', () => {
       const all = await observer(gateway);
       const onTelemetry = await observer(gateway, gateway.topics.telemetry(ref('gas-01')));
       const gas = await device(gateway, 'gas-01');
-      const acceptedBefore = gateway.intake.counts.accepted;
+      const acceptedBefore = gateway.inside.intake.counts.accepted;
 
       // The PUBACK arrives: a refusal would disconnect the device and it would resend forever.
       expect(await publishOutcome(gas, gateway.topics.telemetry(ref('gas-01')), payload)).toBe('acked');
@@ -257,8 +249,8 @@ describe('embedded broker access control', () => {
       const good = reading(7, { ch4: 2.5, co: 3 });
       expect(await publishOutcome(gas, gateway.topics.telemetry(ref('gas-01')), good)).toBe('acked');
       await eventually(() => onTelemetry.some((m) => m.payload.toString() === good), 5000, 'valid telemetry forwarded');
-      expect(gateway.intake.counts.accepted).toBe(acceptedBefore + 1);
-      expect(gateway.intake.counts.rejected).toBe(1);
+      expect(gateway.inside.intake.counts.accepted).toBe(acceptedBefore + 1);
+      expect(gateway.inside.intake.counts.rejected).toBe(1);
       expect(reader.prepare('SELECT seq, readings FROM reading').all()).toEqual([{ seq: 7, readings: JSON.stringify({ ch4: 2.5, co: 3 }) }]);
 
       // The bad bytes never went out on the telemetry topic.

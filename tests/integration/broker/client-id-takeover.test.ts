@@ -2,16 +2,16 @@
 // leaked detector password reusing the valve's client id is refused with CONNACK 2 and the valve
 // stays connected and still closes on its stop-work command.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Aedes } from 'aedes';
 import { hashPassword } from '../../../broker/src/auth.js';
 import { AedesIngress } from '../../../gateway/src/ingest/aedes-ingress.js';
 import { createValve } from '../../../simulators/src/devices/valve.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+type Gateway = RunningGateway;
 const VALVE_ID = 'valve-01-live';
 const OPS = { username: 'ops-tool', password: 'ops-tool-secret-1' };
 
@@ -26,31 +26,24 @@ function refusalCode(url: string, options: Parameters<typeof connectClient>[1]):
 }
 
 describe('client-id takeover across identities', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   async function gateway(): Promise<Gateway> {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
     const opsHash = await hashPassword(OPS.password, { N: 1024 });
-    const g = await startTestGateway(
-      testConfig(dir.path, (input) => {
+    return fx.start({
+      patch: (input) => {
         input.broker = { ...input.broker, users: [{ username: OPS.username, passwordHash: opsHash, role: 'gateway' }] };
-      }),
-    );
-    cleanups.push(() => g.stop());
-    return g;
+      },
+    });
   }
 
-  const aedesOf = (g: Gateway): Aedes => (g.ingress as AedesIngress).aedes;
+  const aedesOf = (g: Gateway): Aedes => (g.inside.ingress as AedesIngress).aedes;
   const liveClient = (g: Gateway, id: string): unknown => (aedesOf(g) as unknown as { clients: Record<string, unknown> }).clients[id];
 
   it('refuses another device reusing a live valve client id, keeps the valve, and the valve still closes on stop-work', async () => {
     const g = await gateway();
     const valve = await connectClient(g.url, deviceLogin(DEMO_SITE, 'valve-01', DEMO_PASSWORDS['valve-01'], VALVE_ID));
-    cleanups.push(() => valve.endAsync(true));
+    fx.defer(() => valve.endAsync(true));
     let valveCloses = 0;
     valve.on('close', () => valveCloses++);
     const cmds: string[] = [];
@@ -63,7 +56,7 @@ describe('client-id takeover across identities', () => {
     for (let i = 0; i < 5; i++) {
       expect(await refusalCode(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01'], VALVE_ID))).toBe(2);
     }
-    expect((g.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(5);
+    expect((g.inside.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(5);
     const metrics = await g.api!.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('shaobing_broker_logins{what="takeovers_refused"} 5');
     expect(valveCloses).toBe(0);
@@ -71,7 +64,7 @@ describe('client-id takeover across identities', () => {
     expect(liveClient(g, VALVE_ID)).toBe(held);
 
     // The gateway's command still reaches the valve on the session that was never dropped.
-    await g.ingress.publish(g.topics.cmd({ site: DEMO_SITE as never, device: 'valve-01' as never }), JSON.stringify({ id: 'cmd-1', action: 'close' }), { qos: 1, retain: false });
+    await g.inside.ingress.publish(g.topics.cmd({ site: DEMO_SITE as never, device: 'valve-01' as never }), JSON.stringify({ id: 'cmd-1', action: 'close' }), { qos: 1, retain: false });
     await eventually(() => cmds.some((c) => c.includes('"close"')), 5000, 'close command at the valve');
     expect(valveCloses).toBe(0);
   });
@@ -79,7 +72,7 @@ describe('client-id takeover across identities', () => {
   it('a simulated valve under a takeover attempt still closes on a real stop-work order', async () => {
     const g = await gateway();
     const valve = createValve({ url: g.url, topics: g.topics, site: DEMO_SITE, device: 'valve-01', password: DEMO_PASSWORDS['valve-01'], actuationMs: 20 });
-    cleanups.push(() => valve.stop());
+    fx.defer(() => valve.stop());
     await valve.start();
     const valveClientId = `${DEMO_SITE}-valve-01`;
     await eventually(() => liveClient(g, valveClientId), 5000, 'valve connected');
@@ -96,17 +89,17 @@ describe('client-id takeover across identities', () => {
   it('lets the same device take its own client id back, and a gateway account take any', async () => {
     const g = await gateway();
     const first = await connectClient(g.url, deviceLogin(DEMO_SITE, 'valve-01', DEMO_PASSWORDS['valve-01'], VALVE_ID));
-    cleanups.push(() => first.endAsync(true));
+    fx.defer(() => first.endAsync(true));
     const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
     // A valve that gave up on a half-open connection comes back under its own name: it wins.
     const second = await connectClient(g.url, deviceLogin(DEMO_SITE, 'valve-01', DEMO_PASSWORDS['valve-01'], VALVE_ID));
-    cleanups.push(() => second.endAsync(true));
+    fx.defer(() => second.endAsync(true));
     await firstClosed;
     expect(second.connected).toBe(true);
 
     const ops = await connectClient(g.url, { username: OPS.username, password: OPS.password, clientId: VALVE_ID });
-    cleanups.push(() => ops.endAsync(true));
+    fx.defer(() => ops.endAsync(true));
     await eventually(() => !second.connected, 5000, 'valve evicted by the gateway account');
-    expect((g.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(0);
+    expect((g.inside.ingress as AedesIngress).brokerStats().takeoversRefused).toBe(0);
   });
 });

@@ -4,17 +4,17 @@
 
 import { connect as netConnect } from 'node:net';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { hashPassword } from '../../../broker/src/auth.js';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { AedesIngress } from '../../../gateway/src/ingest/aedes-ingress.js';
 import { statePath } from '../../../gateway/src/store/state-db.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE } from '../../support/gateway.js';
+import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { deviceLogin } from '../../support/mqtt.js';
 
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
+type Gateway = RunningGateway;
 type Outcome = { result: 'connected' | `refused ${number}` | string; ms: number };
 
 /** Connects from `localAddress`, reports the outcome and how long it took, and closes. */
@@ -35,27 +35,18 @@ function attempt(port: number, localAddress: string, options: IClientOptions): P
 const THROTTLE = { freePerAddress: 50, freePerUsername: 5, windowS: 60, baseDelayMs: 100, maxDelayMs: 1_600 };
 
 describe('MQTT login throttle and remembered logins', () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
-  function dataDir(): string {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    return dir.path;
-  }
+  const fx = useGatewayFixture();
+  const dataDir = (): string => fx.dataDir();
 
   async function gateway(path: string, patch: (input: ConfigInput) => void = () => {}): Promise<Gateway> {
-    const g = await startTestGateway(
-      testConfig(path, (input) => {
+    // Stopped after the test; Runtime.stop is idempotent, so a test that stopped it already is fine.
+    return fx.start({
+      dataDir: path,
+      patch: (input) => {
         input.broker = { ...input.broker, loginThrottle: THROTTLE };
         patch(input);
-      }),
-    );
-    // Runtime.stop is idempotent: a test that stopped it already leaves nothing to do here.
-    cleanups.push(() => g.stop());
-    return g;
+      },
+    });
   }
 
   const valve = (password: string) => deviceLogin(DEMO_SITE, 'valve-01', password);
@@ -95,7 +86,7 @@ describe('MQTT login throttle and remembered logins', () => {
     const path = dataDir();
     const first = await gateway(path);
     expect((await attempt(port(first), '127.0.0.1', valve(DEMO_PASSWORDS['valve-01']))).result).toBe('connected');
-    expect((first.ingress as AedesIngress).brokerStats().logins.scryptRuns).toBe(1);
+    expect((first.inside.ingress as AedesIngress).brokerStats().logins.scryptRuns).toBe(1);
     await first.stop();
 
     // The digest is in state.db, not the password or anything derived from it without the key file.
@@ -106,7 +97,7 @@ describe('MQTT login throttle and remembered logins', () => {
 
     const second = await gateway(path);
     expect((await attempt(port(second), '127.0.0.1', valve(DEMO_PASSWORDS['valve-01']))).result).toBe('connected');
-    expect((second.ingress as AedesIngress).brokerStats().logins).toMatchObject({ scryptRuns: 0, cacheHits: 1 });
+    expect((second.inside.ingress as AedesIngress).brokerStats().logins).toMatchObject({ scryptRuns: 0, cacheHits: 1 });
     await second.stop();
 
     // The password is rotated in the config: the old one no longer gets in, remembered or not.

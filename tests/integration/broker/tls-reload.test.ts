@@ -59,7 +59,7 @@ describe('TLS certificate rotation without a restart', () => {
     const before = await servedFingerprint(port, oldCa.certFile);
     copyFileSync(newCert.certFile, live.certFile);
     copyFileSync(newCert.keyFile, live.keyFile);
-    const result = gateway.ingress.reloadTls!();
+    const result = gateway.inside.ingress.reloadTls!();
     expect(result).toMatchObject({ ok: true, subject: 'CN=localhost' });
     const after = await servedFingerprint(port, newCa.certFile);
     expect(after).not.toBe(before);
@@ -75,7 +75,7 @@ describe('TLS certificate rotation without a restart', () => {
     const port = gateway.brokerTlsPort!;
     const serving = await servedFingerprint(port, newCa.certFile);
     copyFileSync(oldCert.keyFile, live.keyFile); // half a rotation: the new certificate with the old key
-    const result = gateway.ingress.reloadTls!();
+    const result = gateway.inside.ingress.reloadTls!();
     expect(result.ok).toBe(false);
     expect(!result.ok && result.problems.join('\n')).toMatch(/^broker\.tls\.keyFile: the key in .*live\.key does not match the certificate/);
     expect(await servedFingerprint(port, newCa.certFile)).toBe(serving);

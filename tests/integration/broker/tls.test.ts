@@ -209,7 +209,7 @@ describe('MQTT over TLS on the embedded broker', () => {
     const closed = new Promise<boolean>((r) => socket.once('close', () => r(true)));
     socket.write(Buffer.concat([HUGE_PUBLISH_HEADER, Buffer.alloc(64 * 1024)]));
     expect(await Promise.race([closed, new Promise<boolean>((r) => setTimeout(() => r(false), 5000))])).toBe(true);
-    expect(gateway.ingress.kind === 'embedded' && (gateway.ingress as unknown as { brokerStats(): { oversizeCuts: number } }).brokerStats().oversizeCuts).toBeGreaterThanOrEqual(1);
+    expect(gateway.inside.ingress.kind === 'embedded' && (gateway.inside.ingress as unknown as { brokerStats(): { oversizeCuts: number } }).brokerStats().oversizeCuts).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -62,6 +62,6 @@ describe('QoS1 acknowledgement', () => {
     await device.publishAsync(topic, payload, { qos: 1 });
     const rows = reader.prepare('SELECT count(*) AS n FROM reading WHERE seq = 7').get() as { n: number };
     expect(rows.n).toBe(1);
-    expect(gateway.intake.counts.duplicates).toBe(1);
+    expect(gateway.inside.intake.counts.duplicates).toBe(1);
   });
 });

@@ -3,15 +3,14 @@
 // stop-work order at once. The order and the valve command must go out on the first try, so no
 // reading may be taken before the gateway's publish connection is up.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { MqttClient } from 'mqtt';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { makeTopics } from '../../../gateway/src/contract/topics.js';
 import { createLogger } from '../../../gateway/src/log.js';
 import { startRuntime, type Runtime } from '../../../gateway/src/runtime.js';
-import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { mosquittoMissing, startMosquitto, type Mosquitto } from '../../support/mosquitto.js';
@@ -25,32 +24,29 @@ const gas = { site: DEMO_SITE as SiteId, device: 'gas-01' as DeviceId };
 
 describe.skipIf(missing !== null)('external broker: a backlog at restart', () => {
   const password = randomBytes(12).toString('hex');
+  const fx = useGatewayFixture();
   let broker: Mosquitto;
-  let data: ReturnType<typeof tempDir>;
-  const runtimes: Runtime[] = [];
-  const clients: MqttClient[] = [];
+  /** One data directory for both runs of a test: the second is a restart. */
+  let dataDir: string;
 
   beforeEach(async () => {
-    data = tempDir();
+    dataDir = fx.dataDir();
     broker = await startMosquitto({
       users: { [GATEWAY_USER]: password, ...Object.fromEntries(Object.entries(DEMO_PASSWORDS).map(([d, p]) => [`${DEMO_SITE}/${d}`, p])) },
     });
-  });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
-    for (const r of runtimes.splice(0)) await r.stop();
-    await broker.close();
-    data.remove();
+    const started = broker;
+    fx.defer(() => started.close());
   });
 
   async function start(lines: string[]): Promise<Runtime> {
-    const config = testConfig(data.path, (c) => {
+    const config = testConfig(dataDir, (c) => {
       c.broker = { ...c.broker, mode: 'external', url: broker.url, clientId: 'shaobing-backlog-test', username: GATEWAY_USER, password };
       c.api = { ...c.api, enabled: false };
     });
     const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(...chunk.toString().split('\n').filter(Boolean)), done()) });
     const runtime = await startRuntime(config, { log: createLogger('warn', sink) });
-    runtimes.push(runtime);
+    // Stopped after the test; stop is idempotent, so a run the test stopped itself is fine.
+    fx.defer(() => runtime.stop());
     return runtime;
   }
 
@@ -58,12 +54,11 @@ describe.skipIf(missing !== null)('external broker: a backlog at restart', () =>
     // First run: the persistent session exists at the broker; then the gateway goes away.
     const first = await start([]);
     await first.stop();
-    runtimes.splice(0);
 
     // While it is down the kitchen leaks: the broker queues the readings for the gateway's session.
     const login = deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']);
     const device = await connectClient(broker.url, { ...login, clientId: 'backlog-gas-01' });
-    clients.push(device);
+    fx.defer(() => device.endAsync(true));
     const t0 = Date.now() - 10_000;
     for (let i = 0; i < 6; i++) {
       await device.publishAsync(topics.telemetry(gas), JSON.stringify({ ts: t0 + i * 1000, seq: i + 1, readings: { ch4: i === 0 ? 1 : 70, co: 2 } }), { qos: 1 });
@@ -71,10 +66,10 @@ describe.skipIf(missing !== null)('external broker: a backlog at restart', () =>
 
     const lines: string[] = [];
     const second = await start(lines);
-    const order = await eventually(() => second.interlock.activeOrder(DEMO_SITE), 10_000, 'stop-work order from the backlog');
+    const order = await eventually(() => second.faces.interlock.activeOrder(DEMO_SITE), 10_000, 'stop-work order from the backlog');
     // Well past the test's 500-ms ack timeout: a first publish that failed would show by now.
     await new Promise((r) => setTimeout(r, 800));
     expect(lines.filter((l) => l.includes('failed to publish') || l.includes('not started'))).toEqual([]);
-    expect(second.orders.events(order.id).filter((e) => e.kind === 'issued')).toHaveLength(1);
+    expect(second.faces.orders.events(order.id).filter((e) => e.kind === 'issued')).toHaveLength(1);
   });
 });

@@ -57,6 +57,6 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto, killed with SIGKILL
     const second = await fx.start({ dataDir: first.dataDir, patch: external() });
     await eventually(() => seqs().length >= 120, 10_000, 'the redelivered readings');
     expect(seqs()).toEqual(range(1, 120)); // every one, none twice
-    expect(second.intake.counts.accepted).toBe(20);
+    expect(second.inside.intake.counts.accepted).toBe(20);
   });
 });

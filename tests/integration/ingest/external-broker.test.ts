@@ -120,7 +120,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
    * already in the journal (read through a second connection) at that moment, and whether the
    * PUBACK answers a PUBLISH received on the same connection and not yet acknowledged. */
   function watchAcks(gateway: RunningGateway): { acked: number[]; notOnDisk: number[]; stray: number[] } {
-    const client = (gateway.ingress as MqttIngress).mqttClient;
+    const client = (gateway.inside.ingress as MqttIngress).mqttClient;
     if (!client) throw new Error('gateway has no broker client');
     const find = journal().prepare('SELECT 1 FROM reading WHERE site = ? AND device = ? AND seq = ?');
     let open = new Map<number, number>(); // packet id → seq, on the current connection
@@ -158,7 +158,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     expect(acks.notOnDisk).toEqual([]);
     expect(acks.stray).toEqual([]);
     expect([...acks.acked].sort((a, b) => a - b)).toEqual(range(1, n));
-    expect(gateway.intake.counts.duplicates).toBe(0);
+    expect(gateway.inside.intake.counts.duplicates).toBe(0);
   });
 
   it('acknowledges each delivery once, on its own connection, when the link to Mosquitto drops before the commit', async () => {
@@ -166,14 +166,14 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     const acks = watchAcks(gateway);
     const device = await connectDevice('gas-01');
     await publishReadings(device, 1, 50);
-    await eventually(() => gateway.intake.counts.accepted === 50, 5000, 'the gateway to take all 50');
+    await eventually(() => gateway.inside.intake.counts.accepted === 50, 5000, 'the gateway to take all 50');
     expect(acks.acked).toEqual([]);
 
     // The socket drops (no DISCONNECT); mqtt.js reconnects a second later and the broker resends
     // 1–50 to the session. The PUBACKs owed on the dead connection must not follow onto the new one.
-    (gateway.ingress as MqttIngress).mqttClient!.stream.destroy();
+    (gateway.inside.ingress as MqttIngress).mqttClient!.stream.destroy();
 
-    await eventually(() => gateway.intake.counts.duplicates >= 50 && acks.acked.length >= 50, 10_000, 'the resent copies acknowledged');
+    await eventually(() => gateway.inside.intake.counts.duplicates >= 50 && acks.acked.length >= 50, 10_000, 'the resent copies acknowledged');
     expect(journaledSeqs()).toEqual(range(1, 50));
     expect(acks.stray).toEqual([]);
     expect(acks.notOnDisk).toEqual([]);
@@ -236,7 +236,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     ]);
     expect(Buffer.compare(rows[1]!.payload, notUtf8.payload)).toBe(0);
     expect(journaledSeqs()).toEqual([1]);
-    expect(gateway.intake.counts.rejected).toBe(2);
+    expect(gateway.inside.intake.counts.rejected).toBe(2);
   });
 
   it('lets a device, by the shipped ACL, write only its own telemetry and read only its own commands', async () => {
@@ -254,9 +254,9 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     // Forged: another device's telemetry (Mosquitto acknowledges it and drops it).
     await device.publishAsync(topics.telemetry(fan), JSON.stringify({ ts: Date.now(), seq: 1, readings: { ch4: 99 } }), { qos: 1 });
     await publishReadings(device, 1, 1);
-    await gateway.ingress.publish(topics.cmd(valve), JSON.stringify({ id: 'c1', action: 'close', reason: 'test', ts: Date.now() }), { qos: 1, retain: false });
+    await gateway.inside.ingress.publish(topics.cmd(valve), JSON.stringify({ id: 'c1', action: 'close', reason: 'test', ts: Date.now() }), { qos: 1, retain: false });
     // Sent after the command: once the device has it, a copy of the command would have come first.
-    await gateway.ingress.publish(topics.order(site), JSON.stringify({ state: 'lifted', orderId: 'o1', reason: 'test', issuedAt: 0 }), { qos: 1, retain: false });
+    await gateway.inside.ingress.publish(topics.order(site), JSON.stringify({ state: 'lifted', orderId: 'o1', reason: 'test', issuedAt: 0 }), { qos: 1, retain: false });
 
     await eventually(() => journaledSeqs().length >= 1 && valveCommands.messages.length >= 1 && siteOrder.messages.length >= 1, 5000, 'the reading, the command and the order');
     const devices = journal().prepare('SELECT DISTINCT device FROM reading').all() as { device: string }[];
@@ -269,7 +269,7 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto (external mode)', ()
     // The command and the order go out on the publish connection, never behind the main
     // connection's PUBACKs (measured: 5 s late there at 20 000 readings/s).
     const mainPublishes: string[] = [];
-    (gateway.ingress as MqttIngress).mqttClient!.on('packetsend', (packet: Packet) => {
+    (gateway.inside.ingress as MqttIngress).mqttClient!.on('packetsend', (packet: Packet) => {
       if (packet.cmd === 'publish') mainPublishes.push(packet.topic);
     });
     const valveClient = await connectDevice('valve-01');

@@ -3,36 +3,31 @@
 // reporting is announced as 数据中断 with seconds of silence, never as a methane reading in %LEL
 // (as the DingTalk robot once said: `甲烷报警 … 数值：101.36 %LEL`).
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { describe, expect, it } from 'vitest';
+import type { ConfigInput } from '../../../gateway/src/config/schema.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
-import { tempDir } from '../../support/tmp.js';
 
 type Body = { title: string; text: string; kind: string; notice: string; ruleId: string; level: string; alarmId: string; cause: string; valueText: string | null };
 
 /** The demo kitchen with 张 on duty on a webhook and a DingTalk robot; gas-01 goes stale after 4 s (the clock-jump bound is half of that: a tick is no jump). */
-function config(dataDir: string, rxUrl: string) {
-  return testConfig(dataDir, (input) => {
+function config(rxUrl: string) {
+  return (input: ConfigInput): void => {
     for (const site of input.sites ?? []) for (const d of site.devices ?? []) if (d.id === 'gas-01') Object.assign(d, { staleAfterS: 4, staleLevel: 'yellow' });
     input.notify = zhangOnDuty(rxUrl);
-  });
+  };
 }
 
 describe('alarm kinds at a real receiver', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   async function start() {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
     const rx = await startHttpReceiver(RECEIVER_SECRETS);
-    cleanups.push(() => rx.close());
-    const gateway = await startTestGateway(config(dir.path, rx.url));
-    cleanups.push(() => gateway.stop());
+    fx.defer(() => rx.close());
+    const gateway = await fx.start({ patch: config(rx.url) });
     return { rx, gateway };
   }
 

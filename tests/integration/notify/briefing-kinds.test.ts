@@ -2,10 +2,10 @@
 // kind: a silent detector as 数据中断 in seconds, a valve that never closed as the valve, never
 // as a gas reading.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChannelId, DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 import { buildBriefing } from '../../../gateway/src/notify/briefing.js';
-import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 import { openHarness, rosterInput, SITE } from './notify-fixture.js';
 
 const NOWHERE = { hook: { type: 'webhook' as const, url: 'http://127.0.0.1:9/webhook', secret: 'webhook-secret-0123' } };
@@ -13,17 +13,12 @@ const FROM = Date.parse('2026-11-23T00:00:00Z');
 const TO = Date.parse('2026-11-24T00:00:00Z');
 
 describe('daily briefing by alarm kind', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   it('lists open rectifications by their cause in the briefing language', () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
     let now = Date.parse('2026-11-23T02:00:00Z');
-    const h = openHarness(dir.path, rosterInput(NOWHERE, { zhang: [{ channel: 'hook' }], wang: [{ channel: 'hook' }], zhao: [{ channel: 'hook' }] }), () => now);
-    cleanups.push(() => h.close());
+    const h = openHarness(fx.dataDir(), rosterInput(NOWHERE, { zhang: [{ channel: 'hook' }], wang: [{ channel: 'hook' }], zhao: [{ channel: 'hook' }] }), () => now);
+    fx.defer(() => h.close());
     h.alarms.onTransition({ kind: 'level', site: SITE as SiteId, device: 'gas-01' as DeviceId, channel: 'co' as ChannelId, quantity: 'co_ppm', ruleId: 'stale', alarmKind: 'stale', from: null, to: 'orange', value: 112.81, atMs: now, stopWork: false });
     now += 60_000;
     h.alarms.raiseDirect({ kind: 'actuator_unconfirmed', site: SITE, device: 'valve-01', actuator: 'valve', attempts: 5 }, 'red');

@@ -4,12 +4,13 @@
 // interlock confirmed. Through the real gateway and broker, at a real HTTP receiver (webhook and
 // DingTalk).
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
-import { tempDir } from '../../support/tmp.js';
+import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
 
 type Body = {
   title: string;
@@ -22,33 +23,17 @@ type Body = {
 };
 
 describe('the red message says the stop-work order it issues', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   async function start(patch: (input: ConfigInput) => void = () => {}) {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123', dingtalkSecret: 'SEC-ding-secret-01' });
-    cleanups.push(() => rx.close());
-    const config = testConfig(dir.path, (input) => {
-      input.notify = {
-        publicUrl: 'http://127.0.0.1:8080',
-        channels: {
-          hook: { type: 'webhook', url: `${rx.url}/webhook`, secret: 'webhook-secret-0123' },
-          ding: { type: 'dingtalk', url: `${rx.url}/dingtalk?access_token=t`, secret: 'SEC-ding-secret-01' },
-        },
-        roster: {
-          people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }, { channel: 'ding' }] } },
-          shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
-        },
-        delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
-      };
-      patch(input);
+    const rx = await startHttpReceiver(RECEIVER_SECRETS);
+    fx.defer(() => rx.close());
+    const g = await fx.start({
+      patch: (input) => {
+        input.notify = zhangOnDuty(rx.url);
+        patch(input);
+      },
     });
-    const g = await startTestGateway(config);
-    cleanups.push(() => g.stop());
     const hooks = () => rx.shown('/webhook').map((d) => d.json as Body);
     /** Four readings of red methane from `device`, one second apart, ending now. */
     const red = async (device: string) => {

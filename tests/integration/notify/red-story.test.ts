@@ -3,41 +3,36 @@
 // stop-work order was issued with each actuator commanded, then that the interlock confirmed,
 // or, for an actuator that never answers, that it did not.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createValve } from '../../../simulators/src/devices/valve.js';
 import { createFan } from '../../../simulators/src/devices/fan.js';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
-import { tempDir } from '../../support/tmp.js';
 
 type Body = { title: string; text: string; notice: string; kind: string | null; level: string; alarmId: string; orderId?: string; interlock?: { device: string; action: string; state: string; attempts: number }[] };
 
 describe('the red message tells the whole story', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   async function start(options: { fan: boolean }) {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
     const rx = await startHttpReceiver(RECEIVER_SECRETS);
-    cleanups.push(() => rx.close());
-    const config = testConfig(dir.path, (input) => {
-      input.orders = { ackTimeoutMs: 200, maxAttempts: 3 };
-      input.notify = zhangOnDuty(rx.url);
+    fx.defer(() => rx.close());
+    const g = await fx.start({
+      patch: (input) => {
+        input.orders = { ackTimeoutMs: 200, maxAttempts: 3 };
+        input.notify = zhangOnDuty(rx.url);
+      },
     });
-    const g = await startTestGateway(config);
-    cleanups.push(() => g.stop());
     const common = { url: g.url, topics: g.topics, site: DEMO_SITE, actuationMs: 20 };
     const valve = createValve({ ...common, device: 'valve-01', password: DEMO_PASSWORDS['valve-01'] });
-    cleanups.push(() => valve.stop());
+    fx.defer(() => valve.stop());
     await valve.start();
     if (options.fan) {
       const fan = createFan({ ...common, device: 'fan-01', password: DEMO_PASSWORDS['fan-01'] });
-      cleanups.push(() => fan.stop());
+      fx.defer(() => fan.stop());
       await fan.start();
     }
     const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));

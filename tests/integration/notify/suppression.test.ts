@@ -2,24 +2,19 @@
 // alarm service hands each move over with its surroundings (maintenance, flood), and the notifier
 // spares the roster without being given any callback into the alarm service.
 
-import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../support/tmp.js';
+import { describe, expect, it } from 'vitest';
+import { useGatewayFixture } from '../../support/fixture.js';
 import { openHarness, rosterInput, SITE, type Harness } from './notify-fixture.js';
 
 const channels = { hook: { type: 'webhook' as const, url: 'http://127.0.0.1:9/hook', secret: 'webhook-secret-0123' } };
 const contacts = { zhang: [{ channel: 'hook' }], wang: [{ channel: 'hook' }], zhao: [{ channel: 'hook' }] };
 
 describe('notification suppression on the notifier side', () => {
-  const cleanups: (() => void)[] = [];
-  afterEach(() => {
-    for (const c of cleanups.splice(0).reverse()) c();
-  });
+  const fx = useGatewayFixture();
 
   function harness(): Harness {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const h = openHarness(dir.path, rosterInput(channels, contacts), Date.now);
-    cleanups.push(() => h.close());
+    const h = openHarness(fx.dataDir(), rosterInput(channels, contacts), Date.now);
+    fx.defer(() => h.close());
     return h;
   }
 

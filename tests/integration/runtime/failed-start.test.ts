@@ -3,13 +3,13 @@
 // the same ports and data directory works: the broker port is free again, the files are closed.
 
 import { createServer, type Server } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { startGateway } from '../../../gateway/src/compose.js';
 import { journalPath } from '../../../gateway/src/store/journal-db.js';
 import { silentLogger } from '../../../gateway/src/log.js';
-import { tempDir } from '../../support/tmp.js';
 import { testConfig } from '../../support/gateway.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -20,25 +20,22 @@ function listen(port: number): Promise<Server> {
 }
 
 const portOf = (server: Server): number => (server.address() as { port: number }).port;
-const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+/** Closes a server once; a second call (the cleanup after an early close) finds nothing to do. */
+const close = (server: Server): Promise<void> => (server.listening ? new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))) : Promise.resolve());
 
 describe('a failed start', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const fx = useGatewayFixture();
 
   it('frees the broker port and stops its storage workers when the API port is taken', async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
+    const dataDir = fx.dataDir();
     const taken = await listen(0);
-    cleanups.push(() => close(taken));
+    fx.defer(() => close(taken));
     // A free port for the broker, known in advance so it can be checked afterwards.
     const probe = await listen(0);
     const brokerPort = portOf(probe);
     await close(probe);
 
-    const config = testConfig(dir.path, (c) => {
+    const config = testConfig(dataDir, (c) => {
       c.broker = { ...c.broker, port: brokerPort };
       c.api = { ...c.api, port: portOf(taken) };
     });
@@ -48,16 +45,15 @@ describe('a failed start', () => {
     const again = await listen(brokerPort);
     await close(again);
     // No writer is left on the journal: an exclusive lock is granted at once.
-    const db = new Database(journalPath(dir.path));
-    cleanups.push(() => void db.close());
+    const db = new Database(journalPath(dataDir));
+    fx.defer(() => db.close());
     db.pragma('busy_timeout = 0');
     expect(() => db.exec('BEGIN EXCLUSIVE; COMMIT')).not.toThrow();
 
     // And a second start on the same ports and directory works once the API port is free.
     await close(taken);
-    cleanups.pop();
     const runtime = await startGateway(config, { log: silentLogger() });
+    fx.defer(() => runtime.stop());
     expect(runtime.brokerPort).toBe(brokerPort);
-    await runtime.stop();
   });
 });

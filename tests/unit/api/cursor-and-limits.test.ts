@@ -3,11 +3,11 @@
 // canonical JSON (the audit hash input) is the same bytes whatever the key order.
 
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, alarmFromRow } from '../../../dashboard-api/src/alarm-query.js';
+import { decodeCursor, encodeCursor, alarmFromRow } from '../../../gateway/src/alarms/alarm-list-query.js';
 import { FailureLimiter } from '../../../dashboard-api/src/auth.js';
 import { roleAtLeast } from '../../../dashboard-api/src/token-store.js';
 import { canonicalJson } from '../../../gateway/src/audit/canonical-json.js';
-import { ApiError } from '../../../dashboard-api/src/errors.js';
+import { BadQuery } from '../../../gateway/src/errors.js';
 
 describe('alarm cursor', () => {
   it('round-trips the position of the last alarm of a page', () => {
@@ -17,9 +17,9 @@ describe('alarm cursor', () => {
   });
 
   it.each(['', 'abc', Buffer.from('[1.5,"x"]').toString('base64url'), Buffer.from('{"a":1}').toString('base64url'), Buffer.from('[1,2]').toString('base64url')])(
-    'refuses %j with a 400 naming the cursor',
+    'refuses %j as a bad query naming the cursor (the API answers 400)',
     (bad) => {
-      expect(() => decodeCursor(bad)).toThrow(ApiError);
+      expect(() => decodeCursor(bad)).toThrow(BadQuery);
       expect(() => decodeCursor(bad)).toThrow(/^cursor: not a cursor from this API/);
     },
   );

@@ -1,36 +1,21 @@
-// The alarm list of the API: filters and keyset pagination over the `alarm` table, in one of two
-// orders, both done in SQL: `time` (newest first) and `priority`, the order an officer acts in
-// (active unacknowledged first, then by level red → blue, then newest). The cursor is the sort key
-// of the last alarm of a page, so a page never repeats or skips an alarm because others arrived
-// meanwhile. Rows map to the Alarm shape by column name, so columns other modules add come along.
+// The alarm list (alarm-list.ts) over the `alarm` table of state.db: filters and keyset pagination
+// in one of two orders, both done in SQL: `time` (newest first) and `priority`, the order an
+// officer acts in (active unacknowledged first, then by level red → blue, then newest). The cursor
+// is the sort key of the last alarm of a page, so a page never repeats or skips an alarm because
+// others arrived meanwhile. Rows map to the Alarm shape by column name, so columns other modules
+// add come along. It lives with the alarms because it owns SQL on their table and the indexes that
+// serve it; the dashboard receives it through GatewayFaces.
 
-import type { Db } from '../../gateway/src/store/sqlite.js';
-import { migrateModule } from '../../gateway/src/store/sqlite.js';
-import type { Alarm } from '../../gateway/src/alarms/lifecycle.js';
-import { ApiError } from './errors.js';
-
-export interface AlarmPageQuery {
-  readonly site?: string | undefined;
-  readonly level?: string | undefined;
-  /** One state or several (an alarm in any of them). */
-  readonly state?: string | readonly string[] | undefined;
-  readonly sort?: AlarmSort | undefined;
-  readonly active?: boolean | undefined;
-  /** Only alarms that still need someone (as lifecycle.ts isOpen), or only those that do not. */
-  readonly open?: boolean | undefined;
-  readonly fromMs?: number | undefined;
-  readonly toMs?: number | undefined;
-  readonly limit: number;
-  readonly cursor?: string | undefined;
-}
+import type { Db } from '../store/sqlite.js';
+import { migrateModule } from '../store/sqlite.js';
+import { BadQuery } from '../errors.js';
+import type { Alarm } from './lifecycle.js';
+import type { AlarmList, AlarmPage, AlarmPageQuery } from './alarm-list.js';
 
 const ACTIVE = "('active_unacked', 'active_acked')";
 // gateway/src/alarms/lifecycle.ts isOpen: active, cleared unacknowledged, or cleared with an
 // orange/red peak not yet closed out (整改销号).
 const OPEN = `(state IN ('active_unacked', 'active_acked', 'cleared_unacked') OR (state = 'cleared' AND peak_level IN ('orange', 'red')))`;
-
-export const ALARM_SORTS = ['time', 'priority'] as const;
-export type AlarmSort = (typeof ALARM_SORTS)[number];
 
 // The officer's order as two small integers SQLite can index. An active alarm ranks by its level
 // now; a cleared one by the worst it reached, which is what its close-out is about.
@@ -69,7 +54,7 @@ export function decodeCursor(cursor: string): { raisedAtMs: number; id: string }
   } catch {
     // falls through to the refusal below: a cursor is only what this API handed out
   }
-  throw new ApiError(400, 'cursor: not a cursor from this API (use nextCursor of the previous page)');
+  throw new BadQuery('cursor: not a cursor from this API (use nextCursor of the previous page)');
 }
 
 interface PriorityKey {
@@ -92,14 +77,16 @@ export function decodePriorityCursor(cursor: string): PriorityKey {
   } catch {
     // falls through to the refusal below
   }
-  throw new ApiError(400, 'cursor: not a cursor of this sort order (use nextCursor of the previous page, with the same sort)');
+  throw new BadQuery('cursor: not a cursor of this sort order (use nextCursor of the previous page, with the same sort)');
 }
 
-export class AlarmQuery {
+export class AlarmListQuery implements AlarmList {
   /** Prepared once per distinct filter combination (a handful), not once per request. */
   private readonly statements = new Map<string, ReturnType<Db['prepare']>>();
 
   constructor(private readonly db: Db) {
+    // The module and index names are those the dashboard created when it owned this query, so a
+    // state.db from before keeps its indexes instead of building them twice.
     // The newest-first list without a site filter walks this index instead of sorting the table.
     migrateModule(db, 'api-read', [
       'CREATE INDEX IF NOT EXISTS api_alarm_by_time ON alarm (raised_at_ms DESC, id)',
@@ -108,7 +95,7 @@ export class AlarmQuery {
     ]);
   }
 
-  page(q: AlarmPageQuery): { alarms: Alarm[]; nextCursor: string | null } {
+  page(q: AlarmPageQuery): AlarmPage {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: q.limit + 1 };
     if (q.site !== undefined) (where.push('site = @site'), (params.site = q.site));
