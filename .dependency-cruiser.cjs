@@ -78,7 +78,7 @@ module.exports = {
       name: 'dashboard-through-gateway-faces',
       severity: 'error',
       comment:
-        'The API reaches the gateway through what it exports for front ends (runtime.ts GatewayFaces, the events, the contract, config types, the alarm list and audit trail interfaces) and the data types of alarms, orders and history, ' +
+        'The API reaches the gateway through what it exports for front ends (runtime.ts GatewayFaces, the events, the contract, config types, the alarm list, export source and audit trail interfaces) and the data types of alarms, orders and history, ' +
         'not through its services\' internals. Its command lines (token-cli.ts, export/export-cli.ts) may compose. Known exception: the API keeps its own tables (tokens, device last values) in state.db through the store\'s SQLite helpers (store/sqlite.ts).',
       from: { path: '^dashboard-api/', pathNot: ['^dashboard-api/src/token-cli\\.ts$', '^dashboard-api/src/export/export-cli\\.ts$'] },
       to: {
@@ -87,6 +87,7 @@ module.exports = {
           '^gateway/src/(contract|config)/',
           '^gateway/src/(runtime|events|log|errors)\\.ts$',
           '^gateway/src/alarms/(lifecycle|alarm-list)\\.ts$',
+          '^gateway/src/export/export-source\\.ts$',
           '^gateway/src/audit/audit-trail\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import type { Alarm, AlarmEvent } from '../../gateway/src/alarms/lifecycle.js';
 import type { AlarmList } from '../../gateway/src/alarms/alarm-list.js';
+import type { ExportSource } from '../../gateway/src/export/export-source.js';
 import type { ManualGasTest, StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
 import type { HistoryPoint, HistoryQuery } from '../../gateway/src/store/telemetry-store.js';
 import type { EventBus } from '../../gateway/src/events.js';
@@ -129,6 +130,8 @@ export interface ApiDeps {
     list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number }): StopWorkOrder[];
   };
   readonly orderActions: OrderActions;
+  /** The records of the exports (gateway/src/export/export-source-query.ts over state.db in the gateway). */
+  readonly exportSource: ExportSource;
   readonly telemetry?: { history(query: HistoryQuery): Promise<HistoryPoint[]> };
   readonly events?: EventBus;
   readonly sites: readonly SiteInfo[];

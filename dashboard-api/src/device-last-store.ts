@@ -67,3 +67,36 @@ export class DeviceLastStore {
     })();
   }
 }
+
+/** What was stored for every device of one site, for a report of thousands of devices. */
+export interface SiteLast {
+  /** By `device/channel`. */
+  readonly values: ReadonlyMap<string, { readonly value: number; readonly tsMs: number }>;
+  /** By device. */
+  readonly heard: ReadonlyMap<string, { readonly heardAtMs: number; readonly battery: number | null }>;
+}
+
+const NOTHING: SiteLast = { values: new Map(), heard: new Map() };
+
+/**
+ * Reads the stored last values a site at a time, over the API's connection or a read-only one
+ * (`shaobing export`). A state.db the API has never opened has no such tables: then there is
+ * nothing stored, not an error (SQLite refuses to prepare a statement on a missing table).
+ */
+export function siteLastReader(db: Db): (site: string) => SiteLast {
+  let statements;
+  try {
+    statements = {
+      values: db.prepare('SELECT device, channel, value, ts_ms AS tsMs FROM device_last_value WHERE site = ?'),
+      heard: db.prepare('SELECT device, heard_at_ms AS heardAtMs, battery FROM device_last_heard WHERE site = ?'),
+    };
+  } catch (err) {
+    if (/no such table/.test((err as Error).message)) return () => NOTHING;
+    throw err;
+  }
+  const { values, heard } = statements;
+  return (site) => ({
+    values: new Map((values.all(site) as { device: string; channel: string; value: number; tsMs: number }[]).map((v) => [`${v.device}/${v.channel}`, { value: v.value, tsMs: v.tsMs }])),
+    heard: new Map((heard.all(site) as { device: string; heardAtMs: number; battery: number | null }[]).map((h) => [h.device, { heardAtMs: h.heardAtMs, battery: h.battery }])),
+  });
+}

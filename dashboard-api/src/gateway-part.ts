@@ -18,6 +18,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     alarmActions: g.alarms,
     alarmList: g.alarmList,
     orders: g.orders,
+    exportSource: g.exportSource,
     orderActions: g.interlock,
     telemetry,
     events: g.events,

@@ -19,6 +19,8 @@ import type { AlarmService } from './alarms/service.js';
 import type { AlarmList } from './alarms/alarm-list.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { AuditTrail } from './audit/audit-trail.js';
+import type { ExportSource } from './export/export-source.js';
+import { exportSourceOver } from './export/export-source-query.js';
 import type { Notifier } from './notify/notifier.js';
 import { OrderRepository } from './orders/repository.js';
 import type { Interlock } from './orders/interlock.js';
@@ -40,6 +42,8 @@ export interface GatewayFaces {
   /** The alarm list with its filters, orders and pages; the front never queries the alarm table. */
   readonly alarmList: AlarmList;
   readonly orders: OrderRepository;
+  /** Alarms, orders and device statuses for the reports, a page at a time; the front never queries their tables. */
+  readonly exportSource: ExportSource;
   readonly interlock: Interlock;
   readonly telemetry: TelemetryStore;
   readonly notifier: Notifier;
@@ -147,6 +151,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       alarms: alarms.service,
       alarmList: alarms.list,
       orders,
+      exportSource: exportSourceOver(files.stateDb),
       interlock,
       telemetry: telemetry.store,
       notifier: notify.notifier,

@@ -10,8 +10,9 @@ import Database from 'better-sqlite3';
 import { statePath } from '../../../gateway/src/store/state-db.js';
 import { addDays, localToUtcMs } from '../../../gateway/src/notify/local-time.js';
 import type { Config } from '../../../gateway/src/config/schema.js';
-import { ExportSource } from './export-source.js';
-import { runExport, siteLookup } from './run-export.js';
+import { ExportSourceQuery } from '../../../gateway/src/export/export-source-query.js';
+import { siteLastReader } from '../device-last-store.js';
+import { knowsSite, runExport, siteLookup, type ExportInputs } from './run-export.js';
 import { DEFAULT_TIME_ZONE, EXPORT_TABLES, type ExportTable } from './tables.js';
 import { EXPORT_FORMATS, type ExportFormat } from './write.js';
 import type { CliOutput } from '../token-cli.js';
@@ -68,13 +69,15 @@ export async function exportCommand(argv: string[], loadConfig: (configFile: str
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   try {
-    const source = new ExportSource(db, () => config.sites);
-    if (values.site !== undefined && !source.knowsSite(values.site)) {
+    // A command line composes: the gateway's export source over the read-only connection (its
+    // indexes are the running gateway's to make), the API's reader of its own last values.
+    const inputs: ExportInputs = { source: new ExportSourceQuery(db), sites: config.sites, lastOf: siteLastReader(db) };
+    if (values.site !== undefined && !knowsSite(inputs, values.site)) {
       io.err(`shaobing export: no site ${values.site}: it is neither configured nor named by any alarm or order`);
       return 1;
     }
     let failed: Error | undefined;
-    const made = runExport(source, { table: table as ExportTable, format: values.format as ExportFormat, fromMs, toMs, site: values.site }, label, Date.now(), (err) => (failed = err));
+    const made = runExport(inputs, { table: table as ExportTable, format: values.format as ExportFormat, fromMs, toMs, site: values.site }, label, Date.now(), (err) => (failed = err));
     if (values.out === '-') {
       await pipeline(made.body, io.stdout, { end: false });
       return failed ? 1 : 0;

@@ -1,5 +1,6 @@
 // Exports for the safety bureau's reports: alarms, stop-work orders and devices as CSV or XLSX
-// with Chinese headers, streamed from state.db a page at a time. Read-only, so a viewer may.
+// with Chinese headers, streamed from the gateway's export source a page at a time. Read-only,
+// so a viewer may.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -7,8 +8,8 @@ import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
 import { alarmState, answers, idParam, level, msQuery } from '../schemas.js';
-import { ensureExportIndexes, ExportSource } from '../export/export-source.js';
-import { runExport, siteLookup, type ExportRequest } from '../export/run-export.js';
+import { siteLastReader } from '../device-last-store.js';
+import { knowsSite, runExport, siteLookup, type ExportInputs, type ExportRequest } from '../export/run-export.js';
 import { CONTENT_TYPE, EXPORT_FORMATS } from '../export/write.js';
 import type { ExportTable } from '../export/tables.js';
 
@@ -42,8 +43,9 @@ const SUMMARY: Record<ExportTable, string> = {
 };
 
 export function exportRoutes(ctx: ApiContext) {
-  ensureExportIndexes(ctx.deps.db);
-  const source = new ExportSource(ctx.deps.db, () => ctx.deps.sites);
+  // Alarms, orders and statuses from the gateway; the last values from the API's own table (made
+  // by buildApp's DeviceLastStore before the routes).
+  const inputs: ExportInputs = { source: ctx.deps.exportSource, sites: ctx.deps.sites, lastOf: siteLastReader(ctx.deps.db) };
   const label = siteLookup(ctx.deps.sites);
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -58,8 +60,8 @@ export function exportRoutes(ctx: ApiContext) {
         async (request, reply) => {
           // The schema of this table has checked and typed the query.
           const q = { ...(request.query as Omit<ExportRequest, 'table'>), table };
-          if (q.site !== undefined && !source.knowsSite(q.site)) throw new ApiError(404, `no site ${q.site}: it is neither configured nor named by any alarm or order`);
-          const file = runExport(source, q, label, ctx.clock(), (err) => request.log.error({ err, table }, 'export failed part-way; the file is cut short'));
+          if (q.site !== undefined && !knowsSite(inputs, q.site)) throw new ApiError(404, `no site ${q.site}: it is neither configured nor named by any alarm or order`);
+          const file = runExport(inputs, q, label, ctx.clock(), (err) => request.log.error({ err, table }, 'export failed part-way; the file is cut short'));
           return reply
             .header('Content-Type', CONTENT_TYPE[q.format])
             .header('Content-Disposition', file.contentDisposition)

@@ -9,6 +9,7 @@ import { acknowledge, applyLevel, raiseAlarm, type Alarm, type Outcome } from '.
 import { AlarmRepository } from '../../../gateway/src/alarms/repository.js';
 import { AlarmService } from '../../../gateway/src/alarms/service.js';
 import { AlarmListQuery } from '../../../gateway/src/alarms/alarm-list-query.js';
+import { exportSourceOver } from '../../../gateway/src/export/export-source-query.js';
 import { deviceStatusReader } from '../../../gateway/src/ingest/status.js';
 import { AuditLog } from '../../../gateway/src/audit/audit-log.js';
 import { OrderRepository } from '../../../gateway/src/orders/repository.js';
@@ -108,6 +109,7 @@ describe('dashboard API', () => {
         db,
         alarms: repo,
         alarmList: new AlarmListQuery(db),
+        exportSource: exportSourceOver(db),
         deviceStatus: deviceStatusReader(db),
         audit: new AuditLog(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
@@ -242,6 +244,7 @@ describe('dashboard API', () => {
         db,
         alarms: repo,
         alarmList: new AlarmListQuery(db),
+        exportSource: exportSourceOver(db),
         deviceStatus: deviceStatusReader(db),
         audit: new AuditLog(db),
         alarmActions: new AlarmService({ repo, events: new EventBus(silentLogger()), clock: Date.now, log: silentLogger() }),
