@@ -5,7 +5,7 @@
 import type { Level } from '../contract/levels.js';
 import type { Tier } from '../config/notify-schema.js';
 import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
-import { isReadingKind, type AlarmKind } from '../contract/alarm-kind.js';
+import { isReadingKind, SYSTEM_SITE, type AlarmKind } from '../contract/alarm-kind.js';
 import { alarmText, withKind, type AlarmText, type Language } from '../contract/alarm-text.js';
 import { formatLocal } from './local-time.js';
 
@@ -118,6 +118,14 @@ function headline(input: NoticeInput, said: AlarmText, reading: boolean): string
   }
 }
 
+/**
+ * `gas-01 / ch4` for a reading; the device alone for a device-level alarm (channel `_device`) and
+ * the failing part alone for a gateway alarm: the reserved names are not words for a person.
+ */
+function deviceLine(alarm: AlarmFacts): string {
+  return alarm.channel.startsWith('_') || alarm.site === SYSTEM_SITE ? alarm.device : `${alarm.device} / ${alarm.channel}`;
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
@@ -132,8 +140,8 @@ export function renderMessage(input: NoticeInput): Message {
   const link = alarmLink(input.publicUrl, alarm.id);
   const rows: [string, string][] = [
     [labels.cause, said.cause],
-    [labels.site, `${input.siteName} (${alarm.site})`],
-    [labels.device, `${alarm.device} / ${alarm.channel}`],
+    [labels.site, alarm.site === SYSTEM_SITE ? input.siteName : `${input.siteName} (${alarm.site})`],
+    [labels.device, deviceLine(alarm)],
     ...(reading ? [[labels.quantity, quantityName(alarm.quantity, lang)] as [string, string]] : []),
     ...(said.value !== null ? [[labels.value, said.value] as [string, string]] : []),
     [labels.level, LEVEL_WORDS[lang][alarm.level]],
