@@ -39,8 +39,26 @@ const EVENT_KEYS = {
   reminder: 'evReminder',
 };
 
-function eventLine(e) {
+/** The gateway's own note on an escalation or reminder step: `tier:leader … for 121 s`. */
+const TIER_NOTE = /^tier:(duty|leader|onCall)\b.*?(\d+) s$/;
+
+/**
+ * What an event says in the page's language. A person's note (ack, close, shelve) is shown as
+ * written; the gateway's own notes are machine English, so a step's tier and wait are said in
+ * words and the rest is told by the event's name alone.
+ */
+function eventWords(e) {
   const what = t(EVENT_KEYS[e.kind] ?? 'evOther', { kind: e.kind });
+  if (e.actor) return { what, note: e.note };
+  const step = (e.kind === 'escalation' || e.kind === 'reminder') && e.note ? TIER_NOTE.exec(e.note) : null;
+  if (!step) return { what, note: null };
+  const s = Number(step[2]);
+  const waited = s < 120 ? t('seconds', { n: s }) : t('waitedMinutes', { n: Math.round(s / 60) });
+  return { what: t(e.kind === 'escalation' ? 'evEscalationTo' : 'evReminderTo', { tier: t(`tier_${step[1]}`), waited }), note: null };
+}
+
+function eventLine(e) {
+  const { what, note } = eventWords(e);
   const level = e.toLevel && e.toLevel !== e.fromLevel ? ` → ${levelLabel(e.toLevel)}` : '';
   return h(
     'li',
@@ -49,7 +67,7 @@ function eventLine(e) {
     ' ',
     h('strong', {}, what + level),
     e.actor ? ` · ${e.actor}` : '',
-    e.note ? h('span', { class: 'event-note' }, ` · ${t('noteShown', { note: e.note })}`) : '',
+    note ? h('span', { class: 'event-note' }, ` · ${t('noteShown', { note })}`) : '',
   );
 }
 

@@ -1,0 +1,73 @@
+// The events of an alarm on its page, said in the page's language: the gateway's own notes on an
+// escalation step were shown raw on the Chinese page (`备注：tier:leader climbed to leader:
+// unacknowledged for 121 s`); an officer's own note is shown as written.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Browser } from 'playwright-core';
+import { hashToken } from '../../../dashboard-api/src/token-store.js';
+import { tempDir } from '../../support/tmp.js';
+import { DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
+import { chromiumMissing, launchBrowser, pageErrors, screenshotOnFailure } from '../../support/browser.js';
+
+const missing = chromiumMissing();
+const OFFICER = { name: 'duty-officer', secret: `sb_${randomBytes(32).toString('base64url')}` };
+const ALARM = 'red-escalated';
+
+describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  const cleanups: (() => unknown)[] = [];
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const config = testConfig(dir.path, (c) => {
+      c.api = { ...c.api, bootstrapTokens: [{ name: OFFICER.name, role: 'officer', tokenHash: hashToken(OFFICER.secret) }] };
+    });
+    await (await startTestGateway(config)).stop();
+    const db = new Database(join(dir.path, 'state.db'));
+    const at = Date.now() - 10 * 60_000;
+    db.prepare(
+      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms, acked_at_ms, acked_by)
+       VALUES (?, ?, 'gas-01', 'ch4', 'methane_lel', 'kitchen-methane', 'red', 'red', 60, 60, 'active_acked', ?, ?, ?, 'duty-officer')`,
+    ).run(ALARM, DEMO_SITE, at, at, at + 400_000);
+    const event = db.prepare(`INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note) VALUES (?, ?, 'red', 'red', 'active_unacked', 60, ?, ?, ?)`);
+    event.run(ALARM, 'escalation', at + 121_000, null, 'tier:leader climbed to leader: unacknowledged for 121 s');
+    event.run(ALARM, 'reminder', at + 300_000, null, 'tier:onCall reminded onCall: unacknowledged for 300 s');
+    event.run(ALARM, 'stale_alarm', at + 350_000, null, 'active for more than 24 h (ISA-18.2 stale alarm)');
+    event.run(ALARM, 'acked', at + 400_000, 'duty-officer', '已到现场');
+    db.close();
+    const gateway = await startTestGateway(config);
+    cleanups.push(() => gateway.stop());
+    base = `http://127.0.0.1:${gateway.apiPort}`;
+    browser = await launchBrowser();
+    cleanups.push(() => browser.close());
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('says who an escalation reached and how long it waited, in Chinese, and keeps the officer note', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    const errors = pageErrors(page);
+    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
+    await page.goto(`${base}/#/alarms/${ALARM}`);
+    await screenshotOnFailure(page, 'event-notes', async () => {
+      const events = page.locator('#alarm-detail li.alarm-event');
+      await events.nth(3).waitFor();
+      const lines = await events.allInnerTexts();
+      expect(lines.find((l) => l.includes('通知升级至值班长'))).toContain('2 分钟未确认');
+      expect(lines.find((l) => l.includes('再次提醒带班领导'))).toContain('5 分钟未确认');
+      expect(lines.find((l) => l.includes('已确认'))).toContain('备注：已到现场');
+      const all = lines.join('\n');
+      expect(all).not.toMatch(/tier:|climbed|reminded|unacknowledged|ISA-18\.2|active for/);
+    });
+    expect(errors).toEqual([]);
+  });
+});
