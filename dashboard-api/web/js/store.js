@@ -2,6 +2,7 @@
 // and re-render the part that changed; nothing here touches the DOM.
 
 import { levelRank, needsRectification } from './levels.js';
+import { t } from './i18n.js';
 
 export const state = {
   me: null,
@@ -129,7 +130,11 @@ export function siteOf(id) {
   return state.sites.find((s) => s.id === id) ?? null;
 }
 
+/** The site the gateway files its own alarms under (contract/alarm-kind.ts SYSTEM_SITE). */
+const GATEWAY_SITE = '_gateway';
+
 export function siteName(id) {
+  if (id === GATEWAY_SITE) return t('gatewaySite');
   return siteOf(id)?.name ?? id;
 }
 

@@ -15,6 +15,7 @@ import { chromiumMissing, launchBrowser, pageErrors, screenshotOnFailure } from 
 const missing = chromiumMissing();
 const OFFICER = { name: 'duty-officer', secret: `sb_${randomBytes(32).toString('base64url')}` };
 const ALARM = 'red-escalated';
+const GATEWAY_ALARM = 'gateway-notify-failed';
 
 describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const cleanups: (() => unknown)[] = [];
@@ -39,6 +40,10 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
     event.run(ALARM, 'reminder', at + 300_000, null, 'tier:onCall reminded onCall: unacknowledged for 300 s');
     event.run(ALARM, 'stale_alarm', at + 350_000, null, 'active for more than 24 h (ISA-18.2 stale alarm)');
     event.run(ALARM, 'acked', at + 400_000, 'duty-officer', '已到现场');
+    db.prepare(
+      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
+       VALUES (?, '_gateway', 'notify-ops-hook', 'notify_failed', 'system', 'system:notify_failed', 'gateway', 'orange', 'orange', 2, 2, 'active_unacked', ?, ?)`,
+    ).run(GATEWAY_ALARM, at, at);
     db.close();
     const gateway = await startTestGateway(config);
     cleanups.push(() => gateway.stop());
@@ -69,5 +74,22 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
       expect(all).not.toMatch(/tier:|climbed|reminded|unacknowledged|ISA-18\.2|active for/);
     });
     expect(errors).toEqual([]);
+  });
+
+  it('names the gateway as 哨兵网关 on its own alarm, in the list and in the detail, never _gateway', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
+    await page.goto(`${base}/#/alarms/${GATEWAY_ALARM}`);
+    await screenshotOnFailure(page, 'gateway-alarm-site', async () => {
+      const title = page.locator('#alarm-detail h2');
+      await title.waitFor();
+      expect(await title.innerText()).toBe('哨兵网关 · 网关告警：通知发送失败（notify-ops-hook）');
+      const card = page.locator(`li.alarm[data-alarm="${GATEWAY_ALARM}"] .alarm-title`);
+      await card.waitFor({ state: 'attached' });
+      expect(await card.textContent()).toBe('哨兵网关 · 网关告警：通知发送失败（notify-ops-hook）');
+      expect(await page.evaluate('document.body.innerText')).not.toContain('_gateway');
+    });
   });
 });

@@ -12,6 +12,7 @@ import { icon } from '../icons.js';
 import { alarmButtons, isShelved, STATE_KEYS } from './alarm-list.js';
 import { commandText } from './order-banners.js';
 import { describeGasTest } from './lift-dialog.js';
+import { siteName } from '../store.js';
 
 let dialog;
 
@@ -109,7 +110,7 @@ export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, o
         'div',
         { class: `detail-head level-${a.level}`, dataset: { alarm: a.id, level: a.level, state: a.state } },
         h('span', { class: 'badge' }, levelLabel(a.level)),
-        h('h2', { id: 'alarm-detail-title' }, `${site?.name ?? a.site} · ${alarmCause(a)}`),
+        h('h2', { id: 'alarm-detail-title' }, `${site?.name ?? siteName(a.site)} · ${alarmCause(a)}`),
       ),
       h(
         'dl',
