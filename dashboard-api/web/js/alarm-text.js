@@ -33,6 +33,30 @@ function seconds(value) {
   return t('seconds', { n: new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(value) });
 }
 
+/** A duration as the gateway says one (contract/alarm-text.ts formatDuration): 21 秒, 10 分钟, 2.5 小时. */
+function duration(s) {
+  if (s < 120) return t('seconds', { n: Math.round(s) });
+  if (s < 7200) return t('waitedMinutes', { n: Math.round(s / 60) });
+  return t('hoursN', { n: Number((s / 3600).toFixed(1)) });
+}
+
+/**
+ * A silence goes on while its alarm is active: the stored value is the silence when it was raised
+ * (21 s), so the page says the silence now (10 分钟), not the figure of the first minute.
+ */
+function withSilenceNow(alarm, text) {
+  if (alarm.state !== 'active_unacked' && alarm.state !== 'active_acked') return text;
+  const now = duration(alarm.value + Math.max(0, (Date.now() - alarm.raisedAtMs) / 1000));
+  const was = text.value;
+  return { ...text, cause: was && text.cause.includes(was) ? text.cause.replace(was, now) : text.cause, value: now, peak: null };
+}
+
+/** The alarm's words: the API's, else the page's own by kind; a silence said as it is now. */
+function textOf(alarm) {
+  const text = apiText(alarm) ?? fallbackText(alarm);
+  return text && kindOf(alarm) === 'stale' ? withSilenceNow(alarm, text) : text;
+}
+
 /** Cause and figures of a gateway that sends no text, by kind; null for a reading alarm. */
 function fallbackText(alarm) {
   const what = { quantity: quantityName(alarm.quantity), device: alarm.device, channel: alarm.channel, rule: alarm.ruleId };
@@ -56,7 +80,7 @@ function fallbackText(alarm) {
 
 /** One line: what happened, where. */
 export function alarmCause(alarm) {
-  const text = apiText(alarm) ?? fallbackText(alarm);
+  const text = textOf(alarm);
   if (text?.cause) return text.cause;
   return `${quantityName(alarm.quantity)} (${alarm.device}/${alarm.channel})`;
 }
@@ -69,7 +93,7 @@ export function liveValue(alarm) {
 
 /** { value, peak, live }: display strings (value/peak may be '' when the kind has none). */
 export function alarmFigures(alarm) {
-  const text = apiText(alarm) ?? fallbackText(alarm);
+  const text = textOf(alarm);
   const live = liveValue(alarm);
   let value;
   let peak;

@@ -16,6 +16,7 @@ const missing = chromiumMissing();
 const OFFICER = { name: 'duty-officer', secret: `sb_${randomBytes(32).toString('base64url')}` };
 const ALARM = 'red-escalated';
 const GATEWAY_ALARM = 'gateway-notify-failed';
+const SILENT = 'stale-10-min';
 
 describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skipped: ${missing})` : ''}`, () => {
   const cleanups: (() => unknown)[] = [];
@@ -44,6 +45,11 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
       `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
        VALUES (?, '_gateway', 'notify-ops-hook', 'notify_failed', 'system', 'system:notify_failed', 'gateway', 'orange', 'orange', 2, 2, 'active_unacked', ?, ?)`,
     ).run(GATEWAY_ALARM, at, at);
+    // Raised after 21 s of silence, ten minutes ago: the detector has been silent for over 10 min.
+    db.prepare(
+      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
+       VALUES (?, ?, 'gas-77', 'ch4', 'methane_lel', 'stale', 'stale', 'yellow', 'yellow', 21, 21, 'active_unacked', ?, ?)`,
+    ).run(SILENT, DEMO_SITE, at, at);
     db.close();
     const gateway = await startTestGateway(config);
     cleanups.push(() => gateway.stop());
@@ -90,6 +96,24 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
       await card.waitFor({ state: 'attached' });
       expect(await card.textContent()).toBe('哨兵网关 · 网关告警：通知发送失败（notify-ops-hook）');
       expect(await page.evaluate('document.body.innerText')).not.toContain('_gateway');
+    });
+  });
+
+  it('says how long a silent detector has been silent now, not the 21 s it had been when its alarm was raised', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
+    await page.goto(`${base}/#/alarms/${SILENT}`);
+    await screenshotOnFailure(page, 'silence-now', async () => {
+      const card = page.locator(`li.alarm[data-alarm="${SILENT}"]`);
+      await card.waitFor({ state: 'attached' });
+      const text = (await card.textContent()) ?? '';
+      expect(text).toContain('数据中断：甲烷探测器 gas-77 已 10 分钟未上报');
+      expect(text).not.toContain('21 秒');
+      const title = page.locator('#alarm-detail h2');
+      await title.waitFor();
+      expect(await title.innerText()).toContain('已 10 分钟未上报');
     });
   });
 });
