@@ -91,6 +91,21 @@ export function liveValue(alarm) {
   return lastReading(alarm.site, alarm.device, alarm.channel);
 }
 
+/**
+ * The worst of the stored peak and the readings seen live. The gateway records the peak value when
+ * the alarm reaches its worst level, so readings that climb within that level (orange at 26, then
+ * 28 %LEL) would show a current value above its peak; the rule's direction says which is worse.
+ */
+function livePeak(alarm, reading) {
+  const direction = state.ruleDirections.get(`${alarm.site}/${alarm.ruleId}`);
+  if (direction !== 'above' && direction !== 'below') return null;
+  const worse = direction === 'below' ? Math.min : Math.max;
+  const worst = worse(state.livePeaks.get(alarm.id) ?? alarm.peakValue, alarm.peakValue, reading);
+  if (state.livePeaks.size >= 10_000) state.livePeaks.clear(); // a duty screen left open for weeks
+  state.livePeaks.set(alarm.id, worst);
+  return worst;
+}
+
 /** { value, peak, live }: display strings (value/peak may be '' when the kind has none). */
 export function alarmFigures(alarm) {
   const text = textOf(alarm);
@@ -104,7 +119,11 @@ export function alarmFigures(alarm) {
     value = formatValue(alarm.value, alarm.quantity);
     peak = formatValue(alarm.peakValue, alarm.quantity);
   }
-  if (live) value = formatValue(live.value, alarm.quantity);
+  if (live) {
+    value = formatValue(live.value, alarm.quantity);
+    const worst = livePeak(alarm, live.value);
+    if (worst !== null) peak = formatValue(worst, alarm.quantity);
+  }
   return { value, peak, live: live !== null };
 }
 

@@ -22,6 +22,10 @@ export const state = {
   detailSite: null,
   /** Rule id → kind (threshold, rate, dose), from /rules of the sites the page shows. */
   ruleKinds: new Map(),
+  /** `site/ruleId` → direction (above, below) of a threshold rule: which reading is worse. */
+  ruleDirections: new Map(),
+  /** Alarm id → the worst reading the page has seen while the alarm is shown (its live peak). */
+  livePeaks: new Map(),
   /** Last reading per `site/device/channel`: { value, tsMs }, from the stream. */
   lastReadings: new Map(),
   connection: 'connecting',
