@@ -130,9 +130,18 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/**
+ * A silence goes on while its alarm waits: the stored value is the silence when it was raised, so
+ * a reminder or escalation 30 min later says the silence at its own time, not "已 21 秒未上报".
+ */
+function silenceAt<T extends AlarmFacts & { kind: AlarmKind }>(facts: T, input: NoticeInput): T {
+  if (facts.kind !== 'stale' || (input.kind !== 'escalation' && input.kind !== 'reminder')) return facts;
+  return { ...facts, value: facts.value + Math.max(0, (input.atMs - facts.raisedAtMs) / 1000) };
+}
+
 export function renderMessage(input: NoticeInput): Message {
   const { alarm, language: lang } = input;
-  const facts = withKind({ ...alarm, peakValue: alarm.peakValue ?? alarm.value });
+  const facts = silenceAt(withKind({ ...alarm, peakValue: alarm.peakValue ?? alarm.value }), input);
   const said = alarmText(facts, lang);
   const reading = isReadingKind(facts.kind);
   const labels = LABELS[lang];

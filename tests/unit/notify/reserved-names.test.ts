@@ -1,5 +1,6 @@
 // A device-level or gateway alarm is told without the reserved names the gateway files it under
-// (`_device`, `_gateway`, the condition code): DingTalk showed `设备：gas-01 / _device`.
+// (`_device`, `_gateway`, the condition code): DingTalk showed `设备：gas-01 / _device`. And a
+// silence told by a reminder is the silence at the reminder, not the one the alarm was raised with.
 
 import { describe, expect, it } from 'vitest';
 import { renderMessage, type NoticeInput } from '../../../gateway/src/notify/message.js';
@@ -52,5 +53,24 @@ describe('reserved names in notifications', () => {
   it('still names the channel of a reading alarm', () => {
     const gas: NoticeInput = { ...base, alarm: { ...base.alarm, channel: 'ch4', kind: 'threshold', ruleId: 'kitchen-methane', level: 'red', value: 60 } };
     expect(renderMessage(gas).text).toContain('设备：gas-01 / ch4');
+  });
+});
+
+describe('a silence told later', () => {
+  const stale: NoticeInput = { ...base, alarm: { ...base.alarm, channel: 'ch4', kind: 'stale', ruleId: 'stale', value: 21 } };
+
+  it('says the silence at the reminder, not the 21 s it had been when the alarm was raised', () => {
+    const m = renderMessage({ ...stale, kind: 'reminder', tier: 'duty', atMs: at + 30 * 60_000 });
+    expect(m.text).toContain('数据中断：甲烷探测器 gas-01 已 30 分钟未上报');
+    expect(m.text).not.toContain('21 秒');
+  });
+
+  it('says the silence at an escalation step in English too', () => {
+    const m = renderMessage({ ...stale, kind: 'escalation', tier: 'leader', language: 'en', atMs: at + 99_000 });
+    expect(m.text).toContain('silent for 2 min');
+  });
+
+  it('keeps the silence it was raised with on the raised notice', () => {
+    expect(renderMessage(stale).text).toContain('已 21 秒未上报');
   });
 });
