@@ -95,7 +95,10 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
       const card = page.locator(`li.alarm[data-alarm="${GATEWAY_ALARM}"] .alarm-title`);
       await card.waitFor({ state: 'attached' });
       expect(await card.textContent()).toBe('哨兵网关 · 网关告警：通知发送失败（notify-ops-hook）');
-      expect(await page.evaluate('document.body.innerText')).not.toContain('_gateway');
+      expect(await page.locator('#alarm-detail .detail-device').innerText()).toBe('notify-ops-hook');
+      const body = await page.evaluate<string>('document.body.innerText');
+      expect(body).not.toContain('_gateway');
+      expect(body).not.toContain('notify_failed');
     });
   });
 

@@ -122,7 +122,9 @@ export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, o
         h('dt', {}, t('raisedAt')),
         h('dd', {}, formatTime(a.raisedAtMs)),
         h('dt', {}, t('device')),
-        h('dd', {}, a.channel.startsWith('_') ? a.device : `${a.device}/${a.channel}`),
+        // A device-level alarm (_device) names the device; a gateway alarm its failing part, whose
+        // channel is a condition code (notify_failed) the cause already says in words.
+        h('dd', { class: 'detail-device' }, a.channel.startsWith('_') || a.site === '_gateway' ? a.device : `${a.device}/${a.channel}`),
         h('dt', {}, t('address')),
         h('dd', { class: 'detail-address' }, site?.address ?? t('notRecorded')),
         h('dt', {}, t('contact')),
