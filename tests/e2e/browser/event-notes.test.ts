@@ -41,6 +41,8 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
     event.run(ALARM, 'reminder', at + 300_000, null, 'tier:onCall reminded onCall: unacknowledged for 300 s');
     event.run(ALARM, 'stale_alarm', at + 350_000, null, 'active for more than 24 h (ISA-18.2 stale alarm)');
     event.run(ALARM, 'acked', at + 400_000, 'duty-officer', '已到现场');
+    // A long night of reminders: the detail is taller than a phone's screen.
+    for (let i = 1; i <= 20; i++) event.run(ALARM, 'reminder', at + 400_000 + i * 1000, null, `tier:onCall reminded onCall: unacknowledged for ${400 + i} s`);
     db.prepare(
       `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
        VALUES (?, '_gateway', 'notify-ops-hook', 'notify_failed', 'system', 'system:notify_failed', 'gateway', 'orange', 'orange', 2, 2, 'active_unacked', ?, ?)`,
@@ -80,6 +82,25 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
       expect(all).not.toMatch(/tier:|climbed|reminded|unacknowledged|ISA-18\.2|active for/);
     });
     expect(errors).toEqual([]);
+  });
+
+  it('opens a long alarm detail on a phone at its top: level, what happened and the value, not its last button', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
+    await page.goto(`${base}/#/alarms/${ALARM}`);
+    await screenshotOnFailure(page, 'detail-on-phone', async () => {
+      await page.locator('#alarm-detail li.alarm-event').nth(20).waitFor();
+      const sizes = await page.evaluate<{ top: number; scrollHeight: number; clientHeight: number }>(
+        "(() => { const d = document.getElementById('alarm-detail'); return { top: d.scrollTop, scrollHeight: d.scrollHeight, clientHeight: d.clientHeight }; })()",
+      );
+      expect(sizes.scrollHeight, 'the detail must be taller than the phone for this test to mean anything').toBeGreaterThan(sizes.clientHeight);
+      expect(sizes.top).toBe(0);
+      const title = await page.locator('#alarm-detail-title').boundingBox();
+      expect(title!.y).toBeGreaterThanOrEqual(0);
+      expect(title!.y + title!.height).toBeLessThanOrEqual(844);
+    });
   });
 
   it('names the gateway as 哨兵网关 on its own alarm, in the list and in the detail, never _gateway', async () => {

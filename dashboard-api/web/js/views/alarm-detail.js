@@ -110,7 +110,9 @@ export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, o
         'div',
         { class: `detail-head level-${a.level}`, dataset: { alarm: a.id, level: a.level, state: a.state } },
         h('span', { class: 'badge' }, levelLabel(a.level)),
-        h('h2', { id: 'alarm-detail-title' }, `${site?.name ?? siteName(a.site)} · ${alarmCause(a)}`),
+        // autofocus: opened from a phone (the DingTalk link), the dialog starts at what happened,
+        // not scrolled down to its first button below a long list of events.
+        h('h2', { id: 'alarm-detail-title', tabindex: '-1', autofocus: true }, `${site?.name ?? siteName(a.site)} · ${alarmCause(a)}`),
       ),
       h(
         'dl',
@@ -136,7 +138,10 @@ export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, o
       h('div', { class: 'dialog-buttons' }, alarmButtons(a, { actions, canAct, nowMs }), closeButton),
     );
   }
-  if (!el.open) el.showModal();
+  if (!el.open) {
+    el.showModal();
+    el.scrollTop = 0;
+  }
 }
 
 export function closeAlarmDetail() {
