@@ -236,7 +236,7 @@ export class AlarmService {
   }
 
   /** The alarm's own time when the gateway's clock reads `nowMs` (see clockLeadMs). */
-  private alarmTime(alarm: Alarm, nowMs: number): number {
+  alarmTime(alarm: Alarm, nowMs: number): number {
     return nowMs - (this.clockLeadMs.get(alarm.id) ?? 0);
   }
 
