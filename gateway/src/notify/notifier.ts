@@ -121,7 +121,8 @@ export class Notifier {
       this.unsubscribe.push(
         o.events.on('order', ({ order, what }) => {
           if (what === 'issued') this.onOrderStep('order_issued', order);
-          else if (what === 'confirmed') this.onOrderStep('order_confirmed', order);
+          // An order with no actuator has nothing to confirm: its issued notice says so already.
+          else if (what === 'confirmed' && order.commands.length > 0) this.onOrderStep('order_confirmed', order);
         }),
         o.events.on('command', ({ order, command, what }) => {
           if (what === 'unconfirmed' || what === 'failed') this.onOrderStep('order_unconfirmed', order, command);
