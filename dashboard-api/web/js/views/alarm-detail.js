@@ -74,7 +74,9 @@ function eventLine(e) {
 
 function orderPart(order) {
   if (!order) return null;
-  const confirmed = order.confirmedAtMs
+  const confirmed = Array.isArray(order.commands) && order.commands.length === 0
+    ? h('p', { class: 'order-no-interlock' }, icon('pending'), ' ', t('noInterlock'))
+    : order.confirmedAtMs
     ? h('p', {}, icon('check'), ' ', t('interlockConfirmed', { time: formatTime(order.confirmedAtMs) }))
     : order.state === 'active'
       ? h('p', {}, icon('pending'), ' ', t('interlockPending'))
