@@ -56,4 +56,32 @@ describe.skipIf(missing !== null)(`order banner without an interlock${missing ? 
       expect(text).not.toContain('已确认到位');
     });
   });
+
+  it('says why a lift is refused in Chinese, from the codes the API gives beside its English message', async () => {
+    const res = await fetch(`http://127.0.0.1:${gateway.apiPort}/api/v1/orders?state=active`, { headers: { authorization: `Bearer ${OFFICER.secret}` } });
+    const { orders } = (await res.json()) as { orders: { id: string }[] };
+    const refused = await fetch(`http://127.0.0.1:${gateway.apiPort}/api/v1/orders/${orders[0]!.id}/lift`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OFFICER.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ note: '已通风' }),
+    });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { missing?: string[] }).missing).toEqual(['rectification', 'inspection', 'alarms_cleared']);
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    cleanups.push(() => context.close());
+    const page = await context.newPage();
+    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
+    await page.goto(`http://127.0.0.1:${gateway.apiPort}/`);
+    await screenshotOnFailure(page, 'lift-refused-words', async () => {
+      await page.locator('#orders .order-banner button[data-action="lift"]').first().click();
+      const dialog = page.locator('dialog[open]').last();
+      await dialog.locator('textarea').first().fill('已通风');
+      await dialog.getByRole('button', { name: '提交' }).click();
+      const said = dialog.getByText('暂不能解除');
+      await said.waitFor();
+      expect(await said.textContent()).toBe('暂不能解除：未登记整改；未登记验收；场所仍有橙色或红色报警未消除');
+      expect(await dialog.textContent()).not.toMatch(/cannot lift|not recorded|active alarms/);
+    });
+  });
 });
