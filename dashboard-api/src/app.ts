@@ -75,8 +75,6 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     keepAliveTimeout: options.keepAliveTimeoutS * 1000,
     requestTimeout: options.requestTimeoutS * 1000,
     http: { headersTimeout: options.headersTimeoutS * 1000, connectionsCheckingInterval: 1000 },
-    // request.ip is the client named by X-Forwarded-For only when a configured proxy sent it.
-    trustProxy: options.trustedProxies.length > 0 ? options.trustedProxies : false,
   });
   const maxConnections = effectiveMaxConnections(options.maxConnections, openFileLimit());
   if (maxConnections < options.maxConnections) log.info({ configured: options.maxConnections, maxConnections }, 'api.maxConnections lowered to a quarter of the open-file limit');

@@ -1,7 +1,6 @@
 // The configuration contract: one zod schema, the only source of config types. Defaults live
 // here; the file is validated once at start (load.ts), then frozen and passed down.
 
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEADLETTER, DEFAULT_PREFIX, prefixProblem } from '../contract/topics.js';
 import { LEVELS } from '../contract/levels.js';
@@ -253,16 +252,6 @@ const ordersSchema = z
   })
   .strict();
 
-/** `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`: what fastify's trustProxy (proxy-addr) takes. */
-function proxyAddressOk(s: string): boolean {
-  const [address, prefix, ...rest] = s.split('/');
-  const family = isIP(address ?? '');
-  if (family === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  const bits = Number(prefix);
-  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
-}
-
 const apiLimit = (max: number, windowS: number) =>
   z.object({ max: z.number().int().positive().default(max), windowS: z.number().positive().default(windowS) }).strict().prefault({});
 
@@ -281,11 +270,6 @@ export const apiSchema = z
     authFailureLimit: apiLimit(20, 60),
     /** Seconds between `: ping` comments on the live stream (keeps proxies from closing it). */
     streamPingS: z.number().positive().default(15),
-    /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client: limits
-     * per address then count each officer's own address, not the proxy's. Empty: the header is ignored. */
-    trustedProxies: z
-      .array(z.string().refine(proxyAddressOk, 'an IP address or CIDR range, e.g. 127.0.0.1, 10.0.0.0/8 or ::1'))
-      .default([]),
     /** Concurrent API connections; at most a quarter of the process's open-file limit is used, so
      * devices keep the rest. At the cap the oldest connection without a request in flight closes. */
     maxConnections: z.number().int().positive().default(1024),
