@@ -32,7 +32,6 @@ import { meRoutes } from './routes/me.js';
 import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
-import { effectiveMaxConnections, guardConnections, openFileLimit } from './connection-guard.js';
 import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 
@@ -62,23 +61,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // (the stream's ?access_token= must never reach a log).
   // forceCloseConnections: a client that stops reading must not hold the gateway's shutdown (it
   // held stop() for ~55 s in the browser test's first version).
-  // Every phase of a connection has a time limit (config api.*TimeoutS) and the connections a cap
-  // (connection-guard.ts): idle or slowloris sockets must not take the descriptors devices need.
-  // connectionsCheckingInterval: how often Node looks for a request past headersTimeout/requestTimeout.
-  const app = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 64 * 1024,
-    forceCloseConnections: true,
-    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    connectionTimeout: options.idleTimeoutS * 1000,
-    keepAliveTimeout: options.keepAliveTimeoutS * 1000,
-    requestTimeout: options.requestTimeoutS * 1000,
-    http: { headersTimeout: options.headersTimeoutS * 1000, connectionsCheckingInterval: 1000 },
-  });
-  const maxConnections = effectiveMaxConnections(options.maxConnections, openFileLimit());
-  if (maxConnections < options.maxConnections) log.info({ configured: options.maxConnections, maxConnections }, 'api.maxConnections lowered to a quarter of the open-file limit');
-  guardConnections(app.server, maxConnections, log, clock);
+  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 64 * 1024, forceCloseConnections: true, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } });
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the answers (OpenAPI) and the tests hold the routes to them; checking
   // every answer against them again at run time cost most of the time of a 100-alarm page.

@@ -270,17 +270,6 @@ export const apiSchema = z
     authFailureLimit: apiLimit(20, 60),
     /** Seconds between `: ping` comments on the live stream (keeps proxies from closing it). */
     streamPingS: z.number().positive().default(15),
-    /** Concurrent API connections; at most a quarter of the process's open-file limit is used, so
-     * devices keep the rest. At the cap the oldest connection without a request in flight closes. */
-    maxConnections: z.number().int().positive().default(1024),
-    /** Seconds a client may take to send a request's headers (a slowloris client is cut). */
-    headersTimeoutS: z.number().positive().default(10),
-    /** Seconds a client may take to send a whole request. */
-    requestTimeoutS: z.number().positive().default(30),
-    /** Seconds a connection may stay silent both ways before it is closed (idle sockets). */
-    idleTimeoutS: z.number().positive().default(60),
-    /** Seconds an idle keep-alive connection is kept for the client's next request. */
-    keepAliveTimeoutS: z.number().positive().default(5),
     /** Tokens seeded into state.db at start (tests, demo, infrastructure as code): only the
      * SHA-256 of each token is written here; `shaobing token create` makes tokens at run time. */
     bootstrapTokens: z
@@ -295,15 +284,7 @@ export const apiSchema = z
       )
       .default([]),
   })
-  .strict()
-  .superRefine((api, ctx) => {
-    if (api.streamPingS >= api.idleTimeoutS) {
-      ctx.addIssue({ code: 'custom', path: ['streamPingS'], message: `streamPingS (${api.streamPingS}) must be below idleTimeoutS (${api.idleTimeoutS}), or every live stream is closed as idle` });
-    }
-    if (api.headersTimeoutS > api.requestTimeoutS) {
-      ctx.addIssue({ code: 'custom', path: ['headersTimeoutS'], message: `headersTimeoutS (${api.headersTimeoutS}) must not exceed requestTimeoutS (${api.requestTimeoutS}): the headers are part of the request` });
-    }
-  });
+  .strict();
 
 export const configSchema = z
   .object({
