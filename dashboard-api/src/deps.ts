@@ -23,6 +23,10 @@ export interface Moved<T> {
   readonly next: T;
   readonly rejected?: string;
   readonly detail?: string;
+  /** On a refused lift: each requirement still unmet, as a code a page can say in its language. */
+  readonly missing?: readonly string[];
+  /** On a lift refused for blind detectors: which ones (channel `_device`: the whole device) and why. */
+  readonly blind?: readonly { device: string; channel: string; why: string }[];
 }
 
 /** A device (or, with device null, a whole site) out of service for maintenance. */

@@ -23,6 +23,8 @@ export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
+    /** Fields of the answer beside the message, for clients that say it in their own words. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -59,7 +61,7 @@ export function registerErrors(app: FastifyInstance): void {
       return reply.status(500).send(errorBody(500, 'internal error'));
     }
     // Fastify's own 4xx (bad JSON, wrong content type, body too large) and ours say nothing secret.
-    return reply.status(status).send(errorBody(status, err.message));
+    return reply.status(status).send({ ...errorBody(status, err.message), ...(err instanceof ApiError ? err.extra : {}) });
   });
 
   app.setNotFoundHandler((request, reply) => {

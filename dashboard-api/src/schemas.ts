@@ -20,7 +20,17 @@ export const limitQuery = (max: number, dflt: number) => z.coerce.number().int()
 /** A note an officer writes: blank is no note. */
 export const note = z.string().trim().min(1, 'must not be blank').max(2000);
 
-export const errorBody = z.object({ statusCode: z.number().int(), error: z.string(), message: z.string() }).describe('Error');
+export const errorBody = z
+  .object({
+    statusCode: z.number().int(),
+    error: z.string(),
+    message: z.string(),
+    /** A refused lift: each requirement still unmet (rectification, inspection, alarms_cleared, gas_test, note, actor). */
+    missing: z.array(z.string()).optional(),
+    /** A lift refused for blind detectors: which ones and why (offline, stale, fault). */
+    blind: z.array(z.object({ device: z.string(), channel: z.string(), why: z.string() })).optional(),
+  })
+  .describe('Error');
 
 /** One language of an alarm's text (contract/alarm-text.ts): what happened, and the value and
  * peak with their own unit, null where no number means anything (a device offline). */

@@ -7,6 +7,7 @@ import { loadConfig, formatConfigError } from './config/load.js';
 import { demoConfig } from './config/demo.js';
 import { effectiveRules } from './config/effective-rules.js';
 import { ConfigError } from './errors.js';
+import { DataDirInUse } from './store/data-dir-lock.js';
 import { createLogger } from './log.js';
 import { startGateway, type Gateway } from './compose.js';
 import type { Config } from './config/schema.js';
@@ -66,6 +67,7 @@ export function startFailure(err: unknown, config: Config): string {
     return `port ${e.port} on ${e.address ?? config.broker.host} ${what} (${field}): stop the process holding it or set another ${field}${env}`;
   }
   const text = String(e?.message ?? err).replace(/\s*\n\s*/g, ' ');
+  if (e instanceof DataDirInUse) return text; // names the directory, the holder and the fix itself
   if (['ENOTDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOENT', 'ENOSPC', 'SQLITE_CANTOPEN', 'SQLITE_READONLY'].includes(String(code)) || text.includes(config.storage.dataDir)) {
     return `data directory ${config.storage.dataDir} is not usable (storage.dataDir): ${text}; give a writable directory (or SHAOBING_STORAGE__DATA_DIR)`;
   }

@@ -32,13 +32,13 @@ const gasTestBody = z
   .strict();
 const liftBody = z.object({ note, gasTest: gasTestBody.optional() }).strict();
 
-function refusal(id: string, rejected: string, detail: string | undefined): ApiError {
+function refusal(id: string, rejected: string, detail: string | undefined, missing?: Moved<StopWorkOrder>['missing'], blind?: Moved<StopWorkOrder>['blind']): ApiError {
   if (rejected === 'ALREADY_LIFTED') return new ApiError(409, `order ${id} is already lifted`);
   // Only a missing note when nothing else is missing: the body was fine otherwise.
   if (rejected === 'NOTE_REQUIRED' && !detail?.includes(';')) return new ApiError(400, 'note: a note is required');
   // The order lifecycle says what is missing (alarms still active, rectification or inspection
   // not recorded, inspector same as rectifier): pass its words on.
-  return new ApiError(409, `order ${id}: ${detail ?? rejected.toLowerCase().replace(/_/g, ' ')}`);
+  return new ApiError(409, `order ${id}: ${detail ?? rejected.toLowerCase().replace(/_/g, ' ')}`, { ...(missing?.length ? { missing } : {}), ...(blind?.length ? { blind } : {}) });
 }
 
 export function orderRoutes(ctx: ApiContext) {
@@ -79,7 +79,7 @@ export function orderRoutes(ctx: ApiContext) {
       const order = audited(ctx, request, action, id, () => {
         const outcome = run(by);
         if (!outcome) throw new ApiError(404, `no order ${id}`);
-        if (outcome.rejected) throw refusal(id, outcome.rejected, outcome.detail);
+        if (outcome.rejected) throw refusal(id, outcome.rejected, outcome.detail, outcome.missing, outcome.blind);
         return { result: outcome.next, detail: { site: outcome.next.site, note: text, ...(gasTest ? { gasTest } : {}) } };
       });
       return { order };

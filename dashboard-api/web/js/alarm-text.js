@@ -33,6 +33,30 @@ function seconds(value) {
   return t('seconds', { n: new Intl.NumberFormat(locale(), { maximumFractionDigits: 0 }).format(value) });
 }
 
+/** A duration as the gateway says one (contract/alarm-text.ts formatDuration): 21 秒, 10 分钟, 2.5 小时. */
+function duration(s) {
+  if (s < 120) return t('seconds', { n: Math.round(s) });
+  if (s < 7200) return t('waitedMinutes', { n: Math.round(s / 60) });
+  return t('hoursN', { n: Number((s / 3600).toFixed(1)) });
+}
+
+/**
+ * A silence goes on while its alarm is active: the stored value is the silence when it was raised
+ * (21 s), so the page says the silence now (10 分钟), not the figure of the first minute.
+ */
+function withSilenceNow(alarm, text) {
+  if (alarm.state !== 'active_unacked' && alarm.state !== 'active_acked') return text;
+  const now = duration(alarm.value + Math.max(0, (Date.now() - alarm.raisedAtMs) / 1000));
+  const was = text.value;
+  return { ...text, cause: was && text.cause.includes(was) ? text.cause.replace(was, now) : text.cause, value: now, peak: null };
+}
+
+/** The alarm's words: the API's, else the page's own by kind; a silence said as it is now. */
+function textOf(alarm) {
+  const text = apiText(alarm) ?? fallbackText(alarm);
+  return text && kindOf(alarm) === 'stale' ? withSilenceNow(alarm, text) : text;
+}
+
 /** Cause and figures of a gateway that sends no text, by kind; null for a reading alarm. */
 function fallbackText(alarm) {
   const what = { quantity: quantityName(alarm.quantity), device: alarm.device, channel: alarm.channel, rule: alarm.ruleId };
@@ -56,7 +80,7 @@ function fallbackText(alarm) {
 
 /** One line: what happened, where. */
 export function alarmCause(alarm) {
-  const text = apiText(alarm) ?? fallbackText(alarm);
+  const text = textOf(alarm);
   if (text?.cause) return text.cause;
   return `${quantityName(alarm.quantity)} (${alarm.device}/${alarm.channel})`;
 }
@@ -67,9 +91,24 @@ export function liveValue(alarm) {
   return lastReading(alarm.site, alarm.device, alarm.channel);
 }
 
+/**
+ * The worst of the stored peak and the readings seen live. The gateway records the peak value when
+ * the alarm reaches its worst level, so readings that climb within that level (orange at 26, then
+ * 28 %LEL) would show a current value above its peak; the rule's direction says which is worse.
+ */
+function livePeak(alarm, reading) {
+  const direction = state.ruleDirections.get(`${alarm.site}/${alarm.ruleId}`);
+  if (direction !== 'above' && direction !== 'below') return null;
+  const worse = direction === 'below' ? Math.min : Math.max;
+  const worst = worse(state.livePeaks.get(alarm.id) ?? alarm.peakValue, alarm.peakValue, reading);
+  if (state.livePeaks.size >= 10_000) state.livePeaks.clear(); // a duty screen left open for weeks
+  state.livePeaks.set(alarm.id, worst);
+  return worst;
+}
+
 /** { value, peak, live }: display strings (value/peak may be '' when the kind has none). */
 export function alarmFigures(alarm) {
-  const text = apiText(alarm) ?? fallbackText(alarm);
+  const text = textOf(alarm);
   const live = liveValue(alarm);
   let value;
   let peak;
@@ -80,7 +119,11 @@ export function alarmFigures(alarm) {
     value = formatValue(alarm.value, alarm.quantity);
     peak = formatValue(alarm.peakValue, alarm.quantity);
   }
-  if (live) value = formatValue(live.value, alarm.quantity);
+  if (live) {
+    value = formatValue(live.value, alarm.quantity);
+    const worst = livePeak(alarm, live.value);
+    if (worst !== null) peak = formatValue(worst, alarm.quantity);
+  }
   return { value, peak, live: live !== null };
 }
 

@@ -4,10 +4,12 @@
 import { getToken } from './token.js';
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, body = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    /** The answer's other fields (a refused lift's `missing`), for words in the page's language. */
+    this.body = body;
   }
 }
 
@@ -34,7 +36,7 @@ async function request(method, path, body) {
   }
   if (!res.ok) {
     if (res.status === 401) for (const listener of unauthorizedListeners) listener();
-    throw new ApiError(res.status, data?.message ?? `${res.status} ${res.statusText}`);
+    throw new ApiError(res.status, data?.message ?? `${res.status} ${res.statusText}`, data);
   }
   return data;
 }

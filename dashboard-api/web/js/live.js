@@ -161,7 +161,12 @@ export function createLive({ chart, report, onConnection }) {
     if (fresh.length === 0) return;
     for (const s of fresh) rulesRead.add(s);
     const answers = await Promise.all(fresh.map((site) => api.get(`/rules${query({ site })}`)));
-    for (const { rules } of answers) for (const r of rules) state.ruleKinds.set(r.id, r.kind ?? 'threshold');
+    for (const { rules } of answers) {
+      for (const r of rules) {
+        state.ruleKinds.set(r.id, r.kind ?? 'threshold');
+        state.ruleDirections.set(`${r.site}/${r.id}`, r.direction);
+      }
+    }
     changed('readings');
   }
 

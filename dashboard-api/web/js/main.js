@@ -71,6 +71,8 @@ function render(part) {
 }
 
 subscribe(render);
+// A silent detector's card counts its silence on; a quiet gateway sends nothing that would redraw it.
+setInterval(() => render('alarms'), 15_000);
 
 // ---- session ---------------------------------------------------------------------------------
 

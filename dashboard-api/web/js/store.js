@@ -2,6 +2,7 @@
 // and re-render the part that changed; nothing here touches the DOM.
 
 import { levelRank, needsRectification } from './levels.js';
+import { t } from './i18n.js';
 
 export const state = {
   me: null,
@@ -21,6 +22,10 @@ export const state = {
   detailSite: null,
   /** Rule id → kind (threshold, rate, dose), from /rules of the sites the page shows. */
   ruleKinds: new Map(),
+  /** `site/ruleId` → direction (above, below) of a threshold rule: which reading is worse. */
+  ruleDirections: new Map(),
+  /** Alarm id → the worst reading the page has seen while the alarm is shown (its live peak). */
+  livePeaks: new Map(),
   /** Last reading per `site/device/channel`: { value, tsMs }, from the stream. */
   lastReadings: new Map(),
   connection: 'connecting',
@@ -129,7 +134,11 @@ export function siteOf(id) {
   return state.sites.find((s) => s.id === id) ?? null;
 }
 
+/** The site the gateway files its own alarms under (contract/alarm-kind.ts SYSTEM_SITE). */
+const GATEWAY_SITE = '_gateway';
+
 export function siteName(id) {
+  if (id === GATEWAY_SITE) return t('gatewaySite');
   return siteOf(id)?.name ?? id;
 }
 

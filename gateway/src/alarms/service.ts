@@ -237,7 +237,7 @@ export class AlarmService {
    * alarm raised from readings replayed from yesterday is not flagged as a day old at once, its
    * events stay in order and its time-to-acknowledge is the real one, before and after a restart.
    */
-  private alarmTime(alarm: Alarm, nowMs: number): number {
+  alarmTime(alarm: Alarm, nowMs: number): number {
     return nowMs - (alarm.clockLeadMs ?? 0);
   }
 

@@ -85,6 +85,13 @@ export interface EscalationOptions {
   suppress?: ((alarm: Alarm) => boolean) | undefined;
   /** Fan-out of each recorded step (live stream, demo narration). */
   emit?: (alarm: Alarm, event: AlarmEvent) => void;
+  /**
+   * The alarm's own time when the gateway clock reads nowMs. An alarm raised from readings
+   * buffered since yesterday carries yesterday's times: measured on the gateway clock, its climb
+   * fell due the moment it was raised (every tier woken at once, "unacknowledged for 1 500 min"
+   * a second after the first notice). Absent: the gateway clock.
+   */
+  alarmTime?: ((alarm: Alarm, nowMs: number) => number) | undefined;
 }
 
 /** Ticks once a second over the unacknowledged alarms and records the steps that fell due. */
@@ -123,8 +130,10 @@ export class EscalationService {
       const policy = this.o.notify.escalation[alarm.level];
       if ((policy.climbAfterS.length === 0 && policy.remindEveryS <= 0) || this.o.suppress?.(alarm)) continue;
       const input = escalationInput(alarm, this.o.repo.events(alarm.id), this.o.notify);
-      for (const step of dueSteps(input, nowMs)) {
-        const waitedS = Math.round((nowMs - input.sinceMs) / 1000);
+      // Steps are due and recorded in the alarm's own time, so its events stay in order.
+      const atMs = this.o.alarmTime?.(alarm, nowMs) ?? nowMs;
+      for (const step of dueSteps(input, atMs)) {
+        const waitedS = Math.round((atMs - input.sinceMs) / 1000);
         const event: AlarmEvent = {
           alarmId: alarm.id,
           kind: step.kind,
@@ -132,7 +141,7 @@ export class EscalationService {
           toLevel: alarm.level,
           state: alarm.state,
           value: alarm.value,
-          atMs: nowMs,
+          atMs,
           actor: null,
           note: tierNote(step.tier, `${step.kind === 'escalation' ? 'climbed to' : 'reminded'} ${step.tier}: unacknowledged for ${waitedS} s`),
         };

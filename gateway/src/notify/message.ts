@@ -5,7 +5,7 @@
 import type { Level } from '../contract/levels.js';
 import type { Tier } from '../config/notify-schema.js';
 import { QUANTITY_INFO, type Quantity } from '../config/quantities.js';
-import { isReadingKind, type AlarmKind } from '../contract/alarm-kind.js';
+import { isReadingKind, SYSTEM_SITE, type AlarmKind } from '../contract/alarm-kind.js';
 import { alarmText, withKind, type AlarmText, type Language } from '../contract/alarm-text.js';
 import { formatLocal } from './local-time.js';
 import { escapeHtml } from './html.js';
@@ -144,9 +144,26 @@ function stopWorkTitle(s: StopWorkNotice, lang: Language): string {
   return s.alreadyInForce ? ', stop-work order in force' : ', stop-work order issued';
 }
 
+/**
+ * `gas-01 / ch4` for a reading; the device alone for a device-level alarm (channel `_device`) and
+ * the failing part alone for a gateway alarm: the reserved names are not words for a person.
+ */
+function deviceLine(alarm: AlarmFacts): string {
+  return alarm.channel.startsWith('_') || alarm.site === SYSTEM_SITE ? alarm.device : `${alarm.device} / ${alarm.channel}`;
+}
+
+/**
+ * A silence goes on while its alarm waits: the stored value is the silence when it was raised, so
+ * a reminder or escalation 30 min later says the silence at its own time, not "已 21 秒未上报".
+ */
+function silenceAt<T extends AlarmFacts & { kind: AlarmKind }>(facts: T, input: NoticeInput): T {
+  if (facts.kind !== 'stale' || (input.kind !== 'escalation' && input.kind !== 'reminder')) return facts;
+  return { ...facts, value: facts.value + Math.max(0, (input.atMs - facts.raisedAtMs) / 1000) };
+}
+
 export function renderMessage(input: NoticeInput): Message {
   const { alarm, language: lang } = input;
-  const facts = withKind({ ...alarm, peakValue: alarm.peakValue ?? alarm.value });
+  const facts = silenceAt(withKind({ ...alarm, peakValue: alarm.peakValue ?? alarm.value }), input);
   const said = alarmText(facts, lang);
   const reading = isReadingKind(facts.kind);
   const labels = LABELS[lang];
@@ -156,8 +173,8 @@ export function renderMessage(input: NoticeInput): Message {
   const rows: [string, string][] = [
     [labels.cause, said.cause],
     ...(stopWork ? [[labels.stopWork, stopWorkLine(stopWork, lang)] as [string, string]] : []),
-    [labels.site, `${input.siteName} (${alarm.site})`],
-    [labels.device, `${alarm.device} / ${alarm.channel}`],
+    [labels.site, alarm.site === SYSTEM_SITE ? input.siteName : `${input.siteName} (${alarm.site})`],
+    [labels.device, deviceLine(alarm)],
     ...(reading ? [[labels.quantity, quantityName(alarm.quantity, lang)] as [string, string]] : []),
     ...(said.value !== null ? [[labels.value, said.value] as [string, string]] : []),
     [labels.level, LEVEL_WORDS[lang][alarm.level]],

@@ -58,6 +58,8 @@ export interface NotifierOptions {
   onDelivered?: ((row: OutboxRow) => void) | undefined;
   /** Fan-out of escalation steps (the event bus). */
   emit?: ((alarm: Alarm, event: AlarmEvent) => void) | undefined;
+  /** The alarm's own time when the gateway clock reads nowMs (AlarmService.alarmTime); absent: the gateway clock. */
+  alarmTime?: ((alarm: Alarm, nowMs: number) => number) | undefined;
   /** The gateway's events: stop-work orders and their actuators' outcomes are notification
    * steps of the red alarm that issued them (order-notice.ts). */
   events?: EventBus | undefined;
@@ -103,7 +105,15 @@ export class Notifier {
       ...(o.onDelivered ? { onDelivered: o.onDelivered } : {}),
     });
     const suppressNow = (alarm: Alarm): boolean => this.spared(alarm, o.surroundings?.(alarm) ?? NO_SURROUNDINGS);
-    this.escalation = new EscalationService({ repo: o.alarmRepo, notify: o.notify, clock: o.clock, log, suppress: suppressNow, ...(o.emit ? { emit: o.emit } : {}) });
+    this.escalation = new EscalationService({
+      repo: o.alarmRepo,
+      notify: o.notify,
+      clock: o.clock,
+      log,
+      suppress: suppressNow,
+      ...(o.emit ? { emit: o.emit } : {}),
+      ...(o.alarmTime ? { alarmTime: o.alarmTime } : {}),
+    });
     this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, log, onQueued: () => this.delivery.kick() });
     o.alarmRepo.onSave((alarm, events, ids, surroundings) => this.onAlarmSaved(alarm, events, ids, surroundings));
     // Subscribed at construction, before any reading can issue an order.
@@ -111,7 +121,8 @@ export class Notifier {
       this.unsubscribe.push(
         o.events.on('order', ({ order, what }) => {
           if (what === 'issued') this.onOrderStep('order_issued', order);
-          else if (what === 'confirmed') this.onOrderStep('order_confirmed', order);
+          // An order with no actuator has nothing to confirm: its issued notice says so already.
+          else if (what === 'confirmed' && order.commands.length > 0) this.onOrderStep('order_confirmed', order);
         }),
         o.events.on('command', ({ order, command, what }) => {
           if (what === 'unconfirmed' || what === 'failed') this.onOrderStep('order_unconfirmed', order, command);

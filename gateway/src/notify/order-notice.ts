@@ -69,10 +69,12 @@ export function interlockLine(c: OrderCommand, lang: Language): string {
 function headline(input: OrderNoticeInput): string {
   const { language: lang, siteName } = input;
   const failed = input.command ? interlockLine(input.command, lang) : '';
+  // No actuator at the site: nothing acts and nothing can confirm; people must act by hand.
+  const byHand = input.order.commands.length === 0;
   if (lang === 'zh') {
     switch (input.kind) {
       case 'order_issued':
-        return `【停产停工令】${siteName} 已下达，联锁动作中`;
+        return byHand ? `【停产停工令】${siteName} 已下达，无联锁设备，须人工处置` : `【停产停工令】${siteName} 已下达，联锁动作中`;
       case 'order_confirmed':
         return `【停产停工令】${siteName} 联锁已全部确认`;
       case 'order_unconfirmed':
@@ -81,7 +83,7 @@ function headline(input: OrderNoticeInput): string {
   }
   switch (input.kind) {
     case 'order_issued':
-      return `[Stop-work order] ${siteName}: issued, interlock acting`;
+      return byHand ? `[Stop-work order] ${siteName}: issued, no interlock: act by hand` : `[Stop-work order] ${siteName}: issued, interlock acting`;
     case 'order_confirmed':
       return `[Stop-work order] ${siteName}: interlock confirmed`;
     case 'order_unconfirmed':
@@ -99,7 +101,7 @@ export function renderOrderNotice(input: OrderNoticeInput): Message {
   if (input.alarm) rows.push([zh ? '报警' : 'Alarm', alarmText(input.alarm, lang).cause]);
   rows.push([zh ? '停产停工令' : 'Order', input.order.reason]);
   rows.push([zh ? '时间' : 'Time', `${formatLocal(input.atMs, input.timeZone)} (${input.timeZone})`]);
-  const interlock = input.order.commands.length > 0 ? input.order.commands.map((c) => interlockLine(c, lang)) : [zh ? '本场所未配置联锁设备，请人工关断气源' : 'no actuator configured at this site: shut the gas off by hand'];
+  const interlock = input.order.commands.length > 0 ? input.order.commands.map((c) => interlockLine(c, lang)) : [zh ? '本场所未配置联锁设备：须人工处置（撤离人员、关断气源）' : 'no actuator configured at this site: act by hand (evacuate, shut the gas off)'];
   const heading = zh ? '联锁状态' : 'Interlock';
   const linkLabel = zh ? '查看告警' : 'Open alarm';
   const text = [title, ...rows.map(([k, v]) => `${k}${sep}${v}`), `${heading}${sep}`, ...interlock.map((l) => `- ${l}`), `${linkLabel}${sep}${link}`].join('\n');

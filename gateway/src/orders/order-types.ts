@@ -141,6 +141,8 @@ export interface OrderOutcome {
   detail?: string;
   /** On a refused lift: every requirement not yet met, in the order an officer meets them. */
   missing?: LiftRequirement[];
+  /** On a lift refused for blind detectors: which ones, and why (offline, stale, fault). */
+  blind?: { device: string; channel: string; why: BlindDetector['why'] }[];
 }
 
 export interface RetryPolicy {

@@ -84,7 +84,8 @@ export function liftOrder(order: StopWorkOrder, input: LiftInput): OrderOutcome 
   if (note === '') missing.push({ need: 'note', code: 'NOTE_REQUIRED', say: 'a note is required' });
   if (by === '') missing.push({ need: 'actor', code: 'ACTOR_REQUIRED', say: 'the officer must be named' });
   if (missing.length > 0) {
-    return { next: order, effects: [], events: [], rejected: missing[0]!.code, detail: `cannot lift yet: ${missing.map((m) => m.say).join('; ')}`, missing: missing.map((m) => m.need) };
+    const blindNamed = missing.some((m) => m.code === 'DETECTORS_BLIND') ? { blind: blind.map(({ device, channel, why }) => ({ device, channel, why })) } : {};
+    return { next: order, effects: [], events: [], rejected: missing[0]!.code, detail: `cannot lift yet: ${missing.map((m) => m.say).join('; ')}`, missing: missing.map((m) => m.need), ...blindNamed };
   }
 
   const gasTest = input.gasTest === undefined ? null : { ...input.gasTest, by: input.gasTest.by.trim(), instrument: input.gasTest.instrument.trim(), unit: input.gasTest.unit.trim() };

@@ -65,6 +65,8 @@ export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, ev
     events,
     // Maintenance and flood around an alarm for the escalation timer (saves bring their own).
     surroundings: (alarm) => service.surroundings(alarm),
+    // An alarm raised from buffered readings is chased in its own time, from when it was raised.
+    alarmTime: (alarm, nowMs) => service.alarmTime(alarm, nowMs),
     // A channel that fails for good is a gateway alarm until a delivery through it succeeds.
     onDeliveryFailed: (row) => system.raise(`notify-${row.channel}`, 'notify_failed', row.attempts),
     onDelivered: (row) => system.clear(`notify-${row.channel}`, 'notify_failed', 0),

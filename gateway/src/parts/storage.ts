@@ -8,6 +8,7 @@ import { openStateDb } from '../store/state-db.js';
 import { openJournalDb } from '../store/journal-db.js';
 import { isDiskFull, type Db } from '../store/sqlite.js';
 import { DiskReserve, DISK_RESERVE_BYTES } from '../store/disk-reserve.js';
+import { lockDataDir } from '../store/data-dir-lock.js';
 import { DrainLoop } from '../store/drain-loop.js';
 import type { TelemetryStore } from '../store/telemetry-store.js';
 import { ThreadedSqliteTelemetryStore } from '../store/sqlite-telemetry-threaded.js';
@@ -25,12 +26,20 @@ export interface Databases extends Part {
 
 /** Opens state.db and journal.db; the last part to stop, so every other part still had them. */
 export function databases(config: Config): Databases {
-  const stateDb = openStateDb(config.storage.dataDir);
+  // Before any file is opened: a second gateway on the same directory stops here (data-dir-lock.ts).
+  const lock = lockDataDir(config.storage.dataDir);
+  let stateDb: Db;
   let journalDb: Db;
   try {
-    journalDb = openJournalDb(config.storage.dataDir, config.storage.synchronous);
+    stateDb = openStateDb(config.storage.dataDir);
+    try {
+      journalDb = openJournalDb(config.storage.dataDir, config.storage.synchronous);
+    } catch (err) {
+      stateDb.close();
+      throw err;
+    }
   } catch (err) {
-    stateDb.close();
+    lock.release();
     throw err;
   }
   return {
@@ -39,6 +48,7 @@ export function databases(config: Config): Databases {
     journalDb,
     stop: () => {
       for (const db of [journalDb, stateDb]) if (db.open) db.close();
+      lock.release();
     },
     healthy: () => journalDb.open,
   };

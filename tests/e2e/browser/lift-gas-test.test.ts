@@ -81,7 +81,9 @@ describe('the lift dialog asks for a manual gas test while a detector is blind',
       await error.waitFor();
       const shown = (await error.textContent()) ?? '';
       expect(shown).toContain('gas-01');
-      expect(shown).toContain('manual gas test');
+      // Said in the page's language from the API's codes (it showed the API's English sentence).
+      expect(shown).toContain('须填写人工气体检测');
+      expect(shown).not.toMatch(/manual gas test|cannot lift/);
       expect(gateway.interlock.activeOrder(DEMO_SITE)?.id).toBe(order.id);
 
       const lifted = await submitDialog(page, { gasBy: '燃气检测员 陈工', gasInstrument: 'Dräger X-am 5000 ARFK-0231', gasReading: '0.5' });

@@ -12,6 +12,7 @@ import { icon } from '../icons.js';
 import { alarmButtons, isShelved, STATE_KEYS } from './alarm-list.js';
 import { commandText } from './order-banners.js';
 import { describeGasTest } from './lift-dialog.js';
+import { siteName } from '../store.js';
 
 let dialog;
 
@@ -39,8 +40,26 @@ const EVENT_KEYS = {
   reminder: 'evReminder',
 };
 
-function eventLine(e) {
+/** The gateway's own note on an escalation or reminder step: `tier:leader … for 121 s`. */
+const TIER_NOTE = /^tier:(duty|leader|onCall)\b.*?(\d+) s$/;
+
+/**
+ * What an event says in the page's language. A person's note (ack, close, shelve) is shown as
+ * written; the gateway's own notes are machine English, so a step's tier and wait are said in
+ * words and the rest is told by the event's name alone.
+ */
+function eventWords(e) {
   const what = t(EVENT_KEYS[e.kind] ?? 'evOther', { kind: e.kind });
+  if (e.actor) return { what, note: e.note };
+  const step = (e.kind === 'escalation' || e.kind === 'reminder') && e.note ? TIER_NOTE.exec(e.note) : null;
+  if (!step) return { what, note: null };
+  const s = Number(step[2]);
+  const waited = s < 120 ? t('seconds', { n: s }) : t('waitedMinutes', { n: Math.round(s / 60) });
+  return { what: t(e.kind === 'escalation' ? 'evEscalationTo' : 'evReminderTo', { tier: t(`tier_${step[1]}`), waited }), note: null };
+}
+
+function eventLine(e) {
+  const { what, note } = eventWords(e);
   const level = e.toLevel && e.toLevel !== e.fromLevel ? ` → ${levelLabel(e.toLevel)}` : '';
   return h(
     'li',
@@ -49,13 +68,15 @@ function eventLine(e) {
     ' ',
     h('strong', {}, what + level),
     e.actor ? ` · ${e.actor}` : '',
-    e.note ? h('span', { class: 'event-note' }, ` · ${t('noteShown', { note: e.note })}`) : '',
+    note ? h('span', { class: 'event-note' }, ` · ${t('noteShown', { note })}`) : '',
   );
 }
 
 function orderPart(order) {
   if (!order) return null;
-  const confirmed = order.confirmedAtMs
+  const confirmed = Array.isArray(order.commands) && order.commands.length === 0
+    ? h('p', { class: 'order-no-interlock' }, icon('pending'), ' ', t('noInterlock'))
+    : order.confirmedAtMs
     ? h('p', {}, icon('check'), ' ', t('interlockConfirmed', { time: formatTime(order.confirmedAtMs) }))
     : order.state === 'active'
       ? h('p', {}, icon('pending'), ' ', t('interlockPending'))
@@ -91,7 +112,9 @@ export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, o
         'div',
         { class: `detail-head level-${a.level}`, dataset: { alarm: a.id, level: a.level, state: a.state } },
         h('span', { class: 'badge' }, levelLabel(a.level)),
-        h('h2', { id: 'alarm-detail-title' }, `${site?.name ?? a.site} · ${alarmCause(a)}`),
+        // autofocus: opened from a phone (the DingTalk link), the dialog starts at what happened,
+        // not scrolled down to its first button below a long list of events.
+        h('h2', { id: 'alarm-detail-title', tabindex: '-1', autofocus: true }, `${site?.name ?? siteName(a.site)} · ${alarmCause(a)}`),
       ),
       h(
         'dl',
@@ -103,7 +126,9 @@ export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, o
         h('dt', {}, t('raisedAt')),
         h('dd', {}, formatTime(a.raisedAtMs)),
         h('dt', {}, t('device')),
-        h('dd', {}, a.channel.startsWith('_') ? a.device : `${a.device}/${a.channel}`),
+        // A device-level alarm (_device) names the device; a gateway alarm its failing part, whose
+        // channel is a condition code (notify_failed) the cause already says in words.
+        h('dd', { class: 'detail-device' }, a.channel.startsWith('_') || a.site === '_gateway' ? a.device : `${a.device}/${a.channel}`),
         h('dt', {}, t('address')),
         h('dd', { class: 'detail-address' }, site?.address ?? t('notRecorded')),
         h('dt', {}, t('contact')),
@@ -115,7 +140,10 @@ export function renderAlarmDetail({ detail, missingId, actions, canAct, nowMs, o
       h('div', { class: 'dialog-buttons' }, alarmButtons(a, { actions, canAct, nowMs }), closeButton),
     );
   }
-  if (!el.open) el.showModal();
+  if (!el.open) {
+    el.showModal();
+    el.scrollTop = 0;
+  }
 }
 
 export function closeAlarmDetail() {

@@ -51,7 +51,10 @@ function banner(order, { siteName, actions, canAct }) {
     order.commands?.length
       ? h('p', { class: 'order-commands' }, t('commandsLine', { list: order.commands.map(commandText).join(t('listSep')) }))
       : null,
-    'confirmedAtMs' in order
+    // No valve or fan at the site: nothing closed, people must act (the gateway confirms such an order at once).
+    Array.isArray(order.commands) && order.commands.length === 0
+      ? h('p', { class: 'order-no-interlock' }, icon('pending'), ' ', t('noInterlock'))
+      : 'confirmedAtMs' in order
       ? h('p', { class: 'order-confirmed' }, icon(order.confirmedAtMs ? 'check' : 'pending'), ' ', order.confirmedAtMs ? t('interlockConfirmed', { time: formatTime(order.confirmedAtMs) }) : t('interlockPending'))
       : null,
     steps ? h('ol', { class: 'order-steps' }, step(t('stepRectification'), steps.rectification), step(t('stepInspection'), steps.inspection)) : null,
