@@ -44,6 +44,8 @@ function hasChineseFont() {
 const REQUIREMENTS = [
   { what: 'mosquitto', debian: 'mosquitto', usedBy: 'external-broker, broker-restart and outage tests', present: () => findExecutable('mosquitto') !== null },
   { what: 'mosquitto_passwd', debian: 'mosquitto', usedBy: 'the same Mosquitto tests (password file)', present: () => findExecutable('mosquitto_passwd') !== null },
+  { what: 'mosquitto_pub / mosquitto_sub', debian: 'mosquitto-clients', usedBy: 'the MQTT-over-TLS test (mosquitto_pub --cafile) and the device-protocol session', present: () => findExecutable('mosquitto_pub') !== null && findExecutable('mosquitto_sub') !== null },
+  { what: 'openssl', debian: 'openssl', usedBy: 'the TLS tests (a throwaway CA and certificates)', present: () => findExecutable('openssl') !== null },
   { what: '/usr/bin/influxd (InfluxDB 1.x)', debian: 'influxdb', usedBy: 'InfluxDB store, history and outage tests', present: () => isExecutable('/usr/bin/influxd') },
   { what: '/usr/bin/chromium', debian: 'chromium', usedBy: 'the officers\u2019 page tests (playwright-core)', present: () => isExecutable('/usr/bin/chromium') },
   { what: 'docker-compose', debian: 'docker-compose', usedBy: 'the docker-compose.yml validation', present: () => findExecutable('docker-compose') !== null },

@@ -204,14 +204,14 @@ describe.skipIf(noChromium !== null)('dashboard page in a real browser against t
       expect(gateway.alarmRepo.get(red.id)?.ackedBy).toBe(OFFICER.name);
       await expect.poll(() => alarmRow.getAttribute('data-state')).toBe('active_acked');
 
-      // Lift while red: refused (409), the page shows the server's reason, the order stays.
+      // Lift while red: refused (409), the page says in Chinese what is still missing, the order stays.
       await banner.locator('[data-action="lift"]').click();
       const refused = await submitDialog(page, { note: '现场已通风' }, /\/orders\/[^/]+\/lift$/);
       expect(refused.status).toBe(409);
       expect(refused.body.message).toMatch(/\bred\b/); // refused because of the red alarm, among what is missing
       const error = page.locator('#action-dialog .dialog-error');
       await error.waitFor();
-      expect(await error.textContent()).toContain(refused.body.message);
+      expect(await error.textContent()).toMatch(/^暂不能解除：.*未登记整改.*未登记验收.*橙色或红色报警/);
       expect(gateway.interlock.activeOrder(DEMO_SITE)?.state).toBe('active');
       await page.locator('#action-dialog button[value="cancel"]').click();
 
