@@ -3,81 +3,29 @@
 // It also says which alarms the roster should not hear of (suppress) and consolidates floods.
 
 import { randomUUID } from 'node:crypto';
-import { levelRank, type Level } from '../contract/levels.js';
-import { ACTUATOR_POSITION_RULE, ACTUATOR_RULE, alarmKindOfRule, GATEWAY_RULE_PREFIX, SYSTEM_SITE, type ActuatorKind, type AlarmKind, type GatewayCondition } from '../contract/alarm-kind.js';
+import type { Level } from '../contract/levels.js';
+import { alarmKindOfRule } from '../contract/alarm-kind.js';
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, raiseAlarm, shelveAlarm, stamp, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
-import { DEFAULT_PENDING_LIMITS, type PendingLimits } from './pending-saves.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, raiseAlarm, shelveAlarm, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { DEFAULT_PENDING_LIMITS } from './pending-saves.js';
 import { AlarmSaver } from './alarm-saver.js';
-import { ChatterGuard, DEFAULT_CHATTER_POLICY, type ChatterPolicy } from './chattering.js';
-import { afterFlood, DEFAULT_FLOOD_POLICY, FLOOD_QUANTITY, FLOOD_RULE, floodEnded, isFloodAlarm, NO_FLOOD, noteRaise, restoreFlood, SITE_DEVICE, type FloodPolicy, type FloodState } from './flood.js';
+import { alarmTime, chatteringEvent, DEFAULT_STALE_ALARM_MS, staleAlarmEvent } from './alarm-time.js';
+import { ChatterGuard, DEFAULT_CHATTER_POLICY } from './chattering.js';
+import { directIdentity, type DirectAlarm } from './direct-alarm.js';
+import { episodeKey, valueOf, type EpisodeIdentity } from './episode.js';
+import { DEFAULT_FLOOD_POLICY, isFloodAlarm } from './flood.js';
 import { alarmSystemMetrics, type AlarmSystemMetrics } from './metrics.js';
 import { OutOfServiceRegister, type OutOfServiceInput } from './out-of-service-register.js';
 import type { OutOfService, OutOfServiceOutcome } from './out-of-service.js';
 import type { AlarmRepository } from './repository.js';
+import { DEFAULT_OUT_OF_SERVICE_MAX_MS, DEFAULT_SHELVE_MAX_MS, type AlarmServiceDeps } from './service-deps.js';
+import { floodKey, SiteFloods } from './site-floods.js';
 import { suppressReason, type AlarmSurroundings, type StopWorkNotice, type SuppressReason } from '../notify/suppression.js';
 
-function episodeKey(a: { site: string; device: string; channel: string; ruleId: string }): string {
-  return `${a.site}/${a.device}/${a.channel}/${a.ruleId}`;
-}
-
-/** One shift (8 h): a shelf never outlives the officer who set it, so the next shift does not
- * inherit a silenced alarm it never decided on. ISA-18.2 asks only that shelving be time-limited. */
-export const DEFAULT_SHELVE_MAX_MS = 8 * 3_600_000;
-/** No standard figure found: 72 h covers a maintenance visit over a weekend; longer needs a new,
- * audited spell rather than a forgotten one. */
-export const DEFAULT_OUT_OF_SERVICE_MAX_MS = 72 * 3_600_000;
-
-/** What the alarm service is built from: the repository, the bus, the clock and the log, and
- * its policies (each with the default the comment beside it names). */
-export interface AlarmServiceDeps {
-  readonly repo: AlarmRepository;
-  readonly events: EventBus;
-  readonly clock: () => number;
-  readonly log: Logger;
-  readonly chatter?: ChatterPolicy;
-  /** ISA-18.2: an alarm active longer than this (24 h by default) is a stale alarm, flagged once. */
-  readonly staleAlarmMs?: number;
-  readonly shelveMaxMs?: number;
-  readonly outOfServiceMaxMs?: number;
-  readonly flood?: FloodPolicy;
-  /** Configured sites: their time zones (metrics days) and devices (out-of-service targets). */
-  readonly sites?: readonly { id: string; timezone: string; devices: readonly string[] }[];
-  /** Bounds of the moves held while the database refuses saves (pending-saves.ts). */
-  readonly pendingLimits?: PendingLimits;
-}
-
-/**
- * Alarms that detection does not make, typed by their kind: an actuator that did not confirm its
- * stop-work command, and the gateway's own trouble. Each names what it is about in its own terms
- * (no sensor, no quantity): the service files it under the reserved ids of contract/alarm-kind.ts.
- */
-export type DirectAlarm =
-  | { readonly kind: 'actuator_unconfirmed' | 'actuator_position'; readonly site: string; readonly device: string; readonly actuator: ActuatorKind; readonly attempts: number }
-  | { readonly kind: 'gateway'; readonly part: string; readonly condition: GatewayCondition; readonly count: number };
-
-/** The alarm row's ids for a direct alarm: the actuator's kind stands where a quantity would. */
-function directIdentity(a: DirectAlarm): { site: string; device: string; channel: string; quantity: string; ruleId: string; kind: AlarmKind; value: number } {
-  if (a.kind === 'gateway') {
-    return { site: SYSTEM_SITE, device: a.part, channel: a.condition, quantity: GATEWAY_QUANTITY, ruleId: `${GATEWAY_RULE_PREFIX}${a.condition}`, kind: 'gateway', value: a.count };
-  }
-  return { site: a.site, device: a.device, channel: ACTUATOR_CHANNEL, quantity: a.actuator, ruleId: a.kind === 'actuator_unconfirmed' ? ACTUATOR_RULE : ACTUATOR_POSITION_RULE, kind: a.kind, value: a.attempts };
-}
-
-/** The value an alarm carries: the rule's own measure where it has one (a rate, a dose), else
- * the reading (contract/alarm-kind.ts says what each kind's value is). */
-function valueOf(t: LevelTransition): number {
-  return t.measure !== undefined && Number.isFinite(t.measure) ? t.measure : t.value;
-}
-
-/** The channel of an actuator's own alarm: the device as a whole (detect/fault.ts DEVICE_CHANNEL). */
-const ACTUATOR_CHANNEL = '_device';
-/** The quantity column of a gateway alarm: nothing is measured. */
-const GATEWAY_QUANTITY = 'system';
-
-export type { SuppressReason };
+export { DEFAULT_OUT_OF_SERVICE_MAX_MS, DEFAULT_SHELVE_MAX_MS, type AlarmServiceDeps };
+export type { DirectAlarm, SuppressReason };
 
 export class AlarmService {
   /** The alarm whose condition is present now, per sensor and rule. */
@@ -90,8 +38,7 @@ export class AlarmService {
   private readonly staleFlagged = new Set<string>();
   /** Shelf expiry per alarm id, for every alarm still carrying a shelf (active or not). */
   private readonly shelfUntil = new Map<string, number>();
-  private readonly floods = new Map<string, FloodState>();
-  private readonly floodPolicy: FloodPolicy;
+  private readonly floods: SiteFloods;
   private readonly shelveMaxMs: number;
   private readonly timeZones: ReadonlyMap<string, string>;
   readonly outOfService: OutOfServiceRegister;
@@ -110,9 +57,9 @@ export class AlarmService {
     this.events = events;
     this.clock = clock;
     this.log = log;
-    this.staleAlarmMs = options.staleAlarmMs ?? 24 * 3_600_000;
+    this.staleAlarmMs = options.staleAlarmMs ?? DEFAULT_STALE_ALARM_MS;
     this.chatter = new ChatterGuard(options.chatter ?? DEFAULT_CHATTER_POLICY);
-    this.floodPolicy = options.flood ?? DEFAULT_FLOOD_POLICY;
+    this.floods = new SiteFloods(options.flood ?? DEFAULT_FLOOD_POLICY, log);
     this.shelveMaxMs = options.shelveMaxMs ?? DEFAULT_SHELVE_MAX_MS;
     this.timeZones = new Map((options.sites ?? []).map((s) => [s.id, s.timezone]));
     this.saves = new AlarmSaver(repo, clock, log, options.pendingLimits ?? DEFAULT_PENDING_LIMITS);
@@ -121,7 +68,7 @@ export class AlarmService {
     const now = clock();
     for (const alarm of repo.active()) {
       this.activeByEpisode.set(episodeKey(alarm), alarm);
-      if (isFloodAlarm(alarm)) this.floods.set(alarm.site, restoreFlood(alarm.raisedAtMs, alarm.value, alarm.level, now));
+      this.floods.restore(alarm, now);
     }
     for (const alarm of repo.shelved()) this.shelfUntil.set(alarm.id, alarm.shelvedUntilMs!);
     for (const id of repo.staleFlaggedActive()) this.staleFlagged.add(id);
@@ -163,7 +110,7 @@ export class AlarmService {
     }
     if (crossing) this.heldClears.delete(key);
     const kind = t.alarmKind ?? alarmKindOfRule(t.ruleId);
-    const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chatteringEvent(alarm, t.atMs)] : moved);
+    const events = (alarm: Alarm, moved: readonly AlarmEvent[]) => (chattering && !wasChattering ? [...moved, this.chattering(alarm, t.atMs)] : moved);
     // How far the gateway's clock runs ahead of this reading's time: the alarm keeps it (and
     // stores it) so its stale flag, held clear and officers' acts are timed in its own time.
     return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, { clockLeadMs: now - t.atMs, rate: t.rate, stopWork });
@@ -194,7 +141,7 @@ export class AlarmService {
   /** Raises a new alarm or moves the episode's current one; saves and tells observers. */
   private moveEpisode(
     current: Alarm | undefined,
-    identity: { site: string; device: string; channel: string; quantity: string; ruleId: string; kind: AlarmKind },
+    identity: EpisodeIdentity,
     to: Level | null,
     value: number,
     atMs: number,
@@ -232,13 +179,9 @@ export class AlarmService {
     this.endFloods(nowMs);
   }
 
-  /**
-   * The alarm's own time when the gateway's clock reads `nowMs` (lifecycle.ts clockLeadMs): an
-   * alarm raised from readings replayed from yesterday is not flagged as a day old at once, its
-   * events stay in order and its time-to-acknowledge is the real one, before and after a restart.
-   */
+  /** The alarm's own time when the gateway's clock reads `nowMs` (alarm-time.ts). */
   alarmTime(alarm: Alarm, nowMs: number): number {
-    return nowMs - (alarm.clockLeadMs ?? 0);
+    return alarmTime(alarm, nowMs);
   }
 
   private flagStale(nowMs: number): void {
@@ -246,7 +189,7 @@ export class AlarmService {
       const atMs = this.alarmTime(alarm, nowMs);
       if (atMs - alarm.raisedAtMs < this.staleAlarmMs || this.staleFlagged.has(alarm.id)) continue;
       this.staleFlagged.add(alarm.id);
-      const event: AlarmEvent = { alarmId: alarm.id, kind: 'stale_alarm', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: stamp(alarm, atMs), actor: null, note: `active for more than ${Math.round(this.staleAlarmMs / 3_600_000)} h (ISA-18.2 stale alarm)` };
+      const event = staleAlarmEvent(alarm, atMs, this.staleAlarmMs);
       this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'stale alarm: active for too long');
       this.persist(alarm, [event]);
     }
@@ -279,9 +222,9 @@ export class AlarmService {
     }
   }
 
-  private chatteringEvent(alarm: Alarm, nowMs: number): AlarmEvent {
+  private chattering(alarm: Alarm, nowMs: number): AlarmEvent {
     this.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id }, 'chattering sensor: alarm held until stable');
-    return { alarmId: alarm.id, kind: 'chattering', fromLevel: alarm.level, toLevel: alarm.level, state: alarm.state, value: alarm.value, atMs: stamp(alarm, nowMs), actor: null, note: 'held in alarm until the sensor is stable (ISA-18.2 chattering)' };
+    return chatteringEvent(alarm, nowMs);
   }
 
   /** In the alarm's own time, so its time-to-acknowledge is the time the officer really took. */
@@ -380,7 +323,7 @@ export class AlarmService {
   /** Maintenance and flood around the alarm: saved with each move for the notifier's policy. */
   surroundings(alarm: Alarm, atMs = this.clock()): AlarmSurroundings {
     const spell = this.outOfService.covering(alarm.site, alarm.device, atMs);
-    return { outOfService: spell ? (spell.device === null ? 'site' : 'device') : null, inFlood: !isFloodAlarm(alarm) && (this.floods.get(alarm.site)?.inFlood ?? false) };
+    return { outOfService: spell ? (spell.device === null ? 'site' : 'device') : null, inFlood: !isFloodAlarm(alarm) && this.floods.inFlood(alarm.site) };
   }
 
   // ---- out of service ------------------------------------------------------------------------
@@ -409,45 +352,30 @@ export class AlarmService {
     // An alarm the roster would not hear of anyway (device or site under maintenance) does not
     // load the operator, so it does not count towards a flood.
     if (this.outOfService.covering(alarm.site, alarm.device, now)) return false;
-    const before = this.floods.get(alarm.site) ?? NO_FLOOD;
-    const step = noteRaise(before, now, alarm.level, this.floodPolicy);
-    this.floods.set(alarm.site, step.state);
-    if (step.started) this.log.warn({ site: alarm.site, alarms: step.state.count }, 'alarm flood: one consolidated site alarm instead of each one');
-    return step.started || (step.state.inFlood && levelRank(step.state.peakLevel) > levelRank(before.peakLevel));
-  }
-
-  private floodKey(site: string): string {
-    return episodeKey({ site, device: SITE_DEVICE, channel: SITE_DEVICE, ruleId: FLOOD_RULE });
+    return this.floods.count(alarm, now);
   }
 
   /** Raises the site's flood alarm, or raises its level to the highest among the flood's alarms. */
   private moveFloodAlarm(site: string, now: number): void {
-    const state = this.floods.get(site);
-    if (!state?.inFlood || state.peakLevel === null) return;
-    const current = this.activeByEpisode.get(this.floodKey(site));
-    const outcome = current
-      ? applyLevel(current, state.peakLevel, state.count, now)
-      : raiseAlarm({ id: randomUUID(), site, device: SITE_DEVICE, channel: SITE_DEVICE, quantity: FLOOD_QUANTITY, ruleId: FLOOD_RULE, kind: 'flood', level: state.peakLevel, value: state.count, atMs: now });
-    if (!outcome.rejected && outcome.events.length > 0) this.persist(outcome.next, outcome.events);
+    const outcome = this.floods.move(site, this.activeByEpisode.get(floodKey(site)), now);
+    if (outcome && !outcome.rejected && outcome.events.length > 0) this.persist(outcome.next, outcome.events);
   }
 
   /** A site quiet for a whole window leaves the flood; its alarm clears with the flood's count. */
   private endFloods(nowMs: number): void {
-    for (const [site, state] of this.floods) {
-      if (!floodEnded(state, nowMs, this.floodPolicy)) continue;
-      this.floods.set(site, afterFlood(state));
-      const current = this.activeByEpisode.get(this.floodKey(site));
-      if (!current) continue;
-      const outcome = applyLevel(current, null, state.count, nowMs);
-      if (outcome.rejected) continue;
-      this.log.info({ site, alarms: state.count, floodMs: nowMs - current.raisedAtMs }, 'alarm flood over');
+    this.floods.endFloods(nowMs, (site, count) => {
+      const current = this.activeByEpisode.get(floodKey(site));
+      if (!current) return;
+      const outcome = applyLevel(current, null, count, nowMs);
+      if (outcome.rejected) return;
+      this.log.info({ site, alarms: count, floodMs: nowMs - current.raisedAtMs }, 'alarm flood over');
       this.persist(outcome.next, outcome.events);
-    }
+    });
   }
 
   /** Whether the site is in an alarm flood now. */
   inFlood(site: string): boolean {
-    return this.floods.get(site)?.inFlood ?? false;
+    return this.floods.inFlood(site);
   }
 
   // ---- metrics -------------------------------------------------------------------------------
@@ -458,7 +386,7 @@ export class AlarmService {
       ...query,
       sites: [...this.timeZones.keys()],
       timeZoneOf: (site) => this.timeZones.get(site) ?? 'Asia/Shanghai',
-      floodAlarms: this.floodPolicy.alarms,
+      floodAlarms: this.floods.policy.alarms,
     });
   }
 }
