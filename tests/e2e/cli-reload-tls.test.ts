@@ -3,26 +3,15 @@
 // the gateway logs what it now serves. Needs `npm run build`.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../gateway/src/config/demo.js';
 import { tempDir } from '../support/tmp.js';
 import { eventually } from '../support/gateway.js';
 import { cliMissing, CLI } from '../support/gateway-process.js';
-import { makeCa, makeServerCert } from '../support/tls.js';
-
-function servedFingerprint(port: number, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port, ca: readFileSync(ca) }, () => {
-      resolve(s.getPeerCertificate().fingerprint256);
-      s.destroy();
-    });
-    s.once('error', reject);
-  });
-}
+import { makeCa, makeServerCert, servedFingerprint } from '../support/tls.js';
 
 describe('SIGHUP re-reads the broker certificate', () => {
   const cleanups: (() => unknown)[] = [];

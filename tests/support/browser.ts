@@ -2,9 +2,12 @@
 // download; sites and CI run offline). A failing step leaves a screenshot in test-results/.
 
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import type { ConfigInput } from '../../gateway/src/config/schema.js';
+import { hashToken } from '../../dashboard-api/src/token-store.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -23,8 +26,14 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 
 export const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/** Where a test registers what to undo after it: a cleanup list's `push`, or a fixture's `defer`. */
+export type Defer = (...cleanups: (() => unknown)[]) => unknown;
+
+/** Launches Chromium; given `defer`, also registers its close there. */
+export async function launchBrowser(defer?: Defer): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  defer?.(() => browser.close());
+  return browser;
 }
 
 /** Runs `body`; if it throws, saves a full-page screenshot of `page` named after `name`, then rethrows. */
@@ -72,4 +81,38 @@ export function pageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
   return errors;
+}
+
+/** A duty officer's API token: its name and the secret the page keeps in localStorage. */
+export interface Officer {
+  readonly name: string;
+  readonly secret: string;
+}
+
+/** A fresh officer token, random for each test file. */
+export function newOfficer(name = 'duty-officer'): Officer {
+  return { name, secret: `sb_${randomBytes(32).toString('base64url')}` };
+}
+
+/** A config patch: `officer` is a bootstrap token with the officer role (only its hash is stored). */
+export function withOfficer(officer: Officer): (input: ConfigInput) => void {
+  return (c) => void (c.api = { ...c.api, bootstrapTokens: [{ name: officer.name, role: 'officer', tokenHash: hashToken(officer.secret) }] });
+}
+
+/** The desktop the page tests look through unless they say otherwise: 1280×900, in Chinese. */
+export const DESKTOP_ZH: BrowserContextOptions = { viewport: { width: 1280, height: 900 }, locale: 'zh-CN' };
+
+/**
+ * A new browser context (closed through `defer`) whose page is signed in as `officer` and has
+ * opened `url`, with the page's uncaught exceptions collected from before it loaded. The token is
+ * set before the page's scripts run, as a signed-in officer's would be.
+ */
+export async function openAsOfficer(browser: Browser, defer: Defer, officer: Officer, url: string, options: BrowserContextOptions = DESKTOP_ZH): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext(options);
+  defer(() => context.close());
+  const page = await context.newPage();
+  const errors = pageErrors(page);
+  await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), officer.secret);
+  await page.goto(url);
+  return { page, errors };
 }

@@ -11,6 +11,8 @@
 //   await fx.raise(g, 'gas-01', { ch4: 70 });  // red methane, through the broker
 
 import { afterAll, afterEach } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import type { ConfigInput } from '../../gateway/src/config/schema.js';
 import type { DeviceId, SiteId } from '../../gateway/src/contract/ids.js';
@@ -145,4 +147,36 @@ export function useGatewayFixture(options: FixtureOptions = {}): GatewayFixture 
     },
   };
   return fixture;
+}
+
+/** Four readings of `readings` (methane 70 %LEL, red, by default) from the demo kitchen's gas-01, one
+ * second apart and ending now (past the kitchen rules' 2 s on-delay), each at its PUBACK; then the
+ * device disconnects. Nothing is awaited on the gateway side: the caller watches for what follows. */
+export async function publishRedMethane(g: { readonly url: string; readonly topics: Topics }, readings: Record<string, number> = { ch4: 70 }): Promise<void> {
+  const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
+  const topic = g.topics.telemetry({ site: DEMO_SITE as SiteId, device: 'gas-01' as DeviceId });
+  const base = Date.now() - 4000;
+  for (let seq = 1; seq <= 4; seq++) await device.publishAsync(topic, JSON.stringify({ ts: base + seq * 1000, seq, readings }), { qos: 1 });
+  await device.endAsync();
+}
+
+/** A config patch: the demo kitchen with its detectors only, no valve or fan (nothing to interlock). */
+export function detectorsOnly(input: ConfigInput): void {
+  input.sites[0]!.devices = input.sites[0]!.devices.filter((d) => d.kind === 'detector');
+}
+
+/**
+ * Starts the gateway `config` once to create its state database in `dataDir`, stops it, lets
+ * `seed` write rows into that database as if earlier runs had, then starts it again on them.
+ * For a test that needs an alarm or events the live path cannot make quickly (ten minutes old).
+ */
+export async function startSeeded(config: Parameters<typeof startTestGateway>[0], dataDir: string, seed: (db: Database.Database) => void): Promise<RunningGateway> {
+  await (await startTestGateway(config)).stop();
+  const db = new Database(join(dataDir, 'state.db'));
+  try {
+    seed(db);
+  } finally {
+    db.close();
+  }
+  return startTestGateway(config);
 }

@@ -2,8 +2,12 @@
 // (docs/operations.md): a CA, a server certificate for localhost/127.0.0.1, device certificates.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import Database from 'better-sqlite3';
+import { journalPath } from '../../gateway/src/store/journal-db.js';
+import { connectClient } from './mqtt.js';
 
 export interface Pem {
   readonly certFile: string;
@@ -40,4 +44,39 @@ export function makeCert(dir: string, ca: Pem, name: string, cn: string, subject
 /** A server certificate that localhost and 127.0.0.1 verify against, valid for `days`. */
 export function makeServerCert(dir: string, ca: Pem, name = 'server', days = 2): Pem {
   return makeCert(dir, ca, name, 'localhost', 'DNS:localhost,IP:127.0.0.1', days);
+}
+
+/** The fingerprint of the certificate the server on `port` shows a new handshake (trusting the CA file `ca`). */
+export function servedFingerprint(port: number, ca: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port, ca: readFileSync(ca) }, () => {
+      resolve(s.getPeerCertificate().fingerprint256);
+      s.destroy();
+    });
+    s.once('error', reject);
+  });
+}
+
+/** Resolves to 'connected', or to `refused <code>: <message>` for the error the attempt ended with
+ * (a CONNACK return code, or the TLS error of a failed handshake). */
+export async function connectOutcome(url: string, options: Parameters<typeof connectClient>[1]): Promise<string> {
+  try {
+    const c = await connectClient(url, { connectTimeout: 3000, ...options });
+    await c.endAsync(true);
+    return 'connected';
+  } catch (err) {
+    const e = err as { code?: string | number; message: string };
+    return `refused ${String(e.code)}: ${e.message}`;
+  }
+}
+
+/** The journal row of `site/device`'s reading `seq` in `dataDir`, or undefined: read right after a
+ * PUBACK it shows the ack means on disk. */
+export function journalReading(dataDir: string, site: string, device: string, seq: number): unknown {
+  const reader = new Database(journalPath(dataDir), { readonly: true });
+  try {
+    return reader.prepare('SELECT seq FROM reading WHERE site = ? AND device = ? AND seq = ?').get(site, device, seq);
+  } finally {
+    reader.close();
+  }
 }

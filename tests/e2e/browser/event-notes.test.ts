@@ -2,75 +2,55 @@
 // escalation step were shown raw on the Chinese page (`备注：tier:leader climbed to leader:
 // unacknowledged for 121 s`); an officer's own note is shown as written.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hashToken } from '../../../dashboard-api/src/token-store.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
-import { chromiumMissing, launchBrowser, pageErrors, screenshotOnFailure } from '../../support/browser.js';
+import { DEMO_SITE, testConfig } from '../../support/gateway.js';
+import { startSeeded, useGatewayFixture } from '../../support/fixture.js';
+import { chromiumMissing, launchBrowser, newOfficer, openAsOfficer, screenshotOnFailure, withOfficer } from '../../support/browser.js';
 
 const missing = chromiumMissing();
-const OFFICER = { name: 'duty-officer', secret: `sb_${randomBytes(32).toString('base64url')}` };
+const OFFICER = newOfficer();
 const ALARM = 'red-escalated';
 const GATEWAY_ALARM = 'gateway-notify-failed';
 const SILENT = 'stale-10-min';
 
 describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const cleanups: (() => unknown)[] = [];
+  const fx = useGatewayFixture({ per: 'suite' });
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    const config = testConfig(dir.path, (c) => {
-      c.api = { ...c.api, bootstrapTokens: [{ name: OFFICER.name, role: 'officer', tokenHash: hashToken(OFFICER.secret) }] };
+    const dataDir = fx.dataDir();
+    const gateway = await startSeeded(testConfig(dataDir, withOfficer(OFFICER)), dataDir, (db) => {
+      const at = Date.now() - 10 * 60_000;
+      db.prepare(
+        `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms, acked_at_ms, acked_by)
+         VALUES (?, ?, 'gas-01', 'ch4', 'methane_lel', 'kitchen-methane', 'red', 'red', 60, 60, 'active_acked', ?, ?, ?, 'duty-officer')`,
+      ).run(ALARM, DEMO_SITE, at, at, at + 400_000);
+      const event = db.prepare(`INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note) VALUES (?, ?, 'red', 'red', 'active_unacked', 60, ?, ?, ?)`);
+      event.run(ALARM, 'escalation', at + 121_000, null, 'tier:leader climbed to leader: unacknowledged for 121 s');
+      event.run(ALARM, 'reminder', at + 300_000, null, 'tier:onCall reminded onCall: unacknowledged for 300 s');
+      event.run(ALARM, 'stale_alarm', at + 350_000, null, 'active for more than 24 h (ISA-18.2 stale alarm)');
+      event.run(ALARM, 'acked', at + 400_000, 'duty-officer', '已到现场');
+      // A long night of reminders: the detail is taller than a phone's screen.
+      for (let i = 1; i <= 20; i++) event.run(ALARM, 'reminder', at + 400_000 + i * 1000, null, `tier:onCall reminded onCall: unacknowledged for ${400 + i} s`);
+      db.prepare(
+        `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
+         VALUES (?, '_gateway', 'notify-ops-hook', 'notify_failed', 'system', 'system:notify_failed', 'gateway', 'orange', 'orange', 2, 2, 'active_unacked', ?, ?)`,
+      ).run(GATEWAY_ALARM, at, at);
+      // Raised after 21 s of silence, ten minutes ago: the detector has been silent for over 10 min.
+      db.prepare(
+        `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
+         VALUES (?, ?, 'gas-77', 'ch4', 'methane_lel', 'stale', 'stale', 'yellow', 'yellow', 21, 21, 'active_unacked', ?, ?)`,
+      ).run(SILENT, DEMO_SITE, at, at);
     });
-    await (await startTestGateway(config)).stop();
-    const db = new Database(join(dir.path, 'state.db'));
-    const at = Date.now() - 10 * 60_000;
-    db.prepare(
-      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms, acked_at_ms, acked_by)
-       VALUES (?, ?, 'gas-01', 'ch4', 'methane_lel', 'kitchen-methane', 'red', 'red', 60, 60, 'active_acked', ?, ?, ?, 'duty-officer')`,
-    ).run(ALARM, DEMO_SITE, at, at, at + 400_000);
-    const event = db.prepare(`INSERT INTO alarm_event (alarm_id, kind, from_level, to_level, state, value, at_ms, actor, note) VALUES (?, ?, 'red', 'red', 'active_unacked', 60, ?, ?, ?)`);
-    event.run(ALARM, 'escalation', at + 121_000, null, 'tier:leader climbed to leader: unacknowledged for 121 s');
-    event.run(ALARM, 'reminder', at + 300_000, null, 'tier:onCall reminded onCall: unacknowledged for 300 s');
-    event.run(ALARM, 'stale_alarm', at + 350_000, null, 'active for more than 24 h (ISA-18.2 stale alarm)');
-    event.run(ALARM, 'acked', at + 400_000, 'duty-officer', '已到现场');
-    // A long night of reminders: the detail is taller than a phone's screen.
-    for (let i = 1; i <= 20; i++) event.run(ALARM, 'reminder', at + 400_000 + i * 1000, null, `tier:onCall reminded onCall: unacknowledged for ${400 + i} s`);
-    db.prepare(
-      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
-       VALUES (?, '_gateway', 'notify-ops-hook', 'notify_failed', 'system', 'system:notify_failed', 'gateway', 'orange', 'orange', 2, 2, 'active_unacked', ?, ?)`,
-    ).run(GATEWAY_ALARM, at, at);
-    // Raised after 21 s of silence, ten minutes ago: the detector has been silent for over 10 min.
-    db.prepare(
-      `INSERT INTO alarm (id, site, device, channel, quantity, rule_id, kind, level, peak_level, value, peak_value, state, raised_at_ms, updated_at_ms)
-       VALUES (?, ?, 'gas-77', 'ch4', 'methane_lel', 'stale', 'stale', 'yellow', 'yellow', 21, 21, 'active_unacked', ?, ?)`,
-    ).run(SILENT, DEMO_SITE, at, at);
-    db.close();
-    const gateway = await startTestGateway(config);
-    cleanups.push(() => gateway.stop());
+    fx.defer(() => gateway.stop());
     base = `http://127.0.0.1:${gateway.apiPort}`;
-    browser = await launchBrowser();
-    cleanups.push(() => browser.close());
+    browser = await launchBrowser(fx.defer);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('says who an escalation reached and how long it waited, in Chinese, and keeps the officer note', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    const errors = pageErrors(page);
-    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
-    await page.goto(`${base}/#/alarms/${ALARM}`);
+    const { page, errors } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/alarms/${ALARM}`);
     await screenshotOnFailure(page, 'event-notes', async () => {
       const events = page.locator('#alarm-detail li.alarm-event');
       await events.nth(3).waitFor();
@@ -85,11 +65,7 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
   });
 
   it('opens a long alarm detail on a phone at its top: level, what happened and the value, not its last button', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
-    await page.goto(`${base}/#/alarms/${ALARM}`);
+    const { page } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/alarms/${ALARM}`, { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true });
     await screenshotOnFailure(page, 'detail-on-phone', async () => {
       await page.locator('#alarm-detail li.alarm-event').nth(20).waitFor();
       const sizes = await page.evaluate<{ top: number; scrollHeight: number; clientHeight: number }>(
@@ -104,11 +80,7 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
   });
 
   it('names the gateway as 哨兵网关 on its own alarm, in the list and in the detail, never _gateway', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
-    await page.goto(`${base}/#/alarms/${GATEWAY_ALARM}`);
+    const { page } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/alarms/${GATEWAY_ALARM}`);
     await screenshotOnFailure(page, 'gateway-alarm-site', async () => {
       const title = page.locator('#alarm-detail h2');
       await title.waitFor();
@@ -124,11 +96,7 @@ describe.skipIf(missing !== null)(`alarm events on the page${missing ? ` (skippe
   });
 
   it('says how long a silent detector has been silent now, not the 21 s it had been when its alarm was raised', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
-    await page.goto(`${base}/#/alarms/${SILENT}`);
+    const { page } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/alarms/${SILENT}`);
     await screenshotOnFailure(page, 'silence-now', async () => {
       const card = page.locator(`li.alarm[data-alarm="${SILENT}"]`);
       await card.waitFor({ state: 'attached' });

@@ -2,52 +2,32 @@
 // (nothing to wait for), and the page said "联动设备已确认到位", something closed where nothing
 // exists. It says people must act by hand.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { hashToken } from '../../../dashboard-api/src/token-store.js';
-import { tempDir } from '../../support/tmp.js';
-import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
-import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { chromiumMissing, launchBrowser, screenshotOnFailure } from '../../support/browser.js';
+import { detectorsOnly, publishRedMethane, type RunningGateway, useGatewayFixture } from '../../support/fixture.js';
+import { chromiumMissing, launchBrowser, newOfficer, openAsOfficer, screenshotOnFailure, withOfficer } from '../../support/browser.js';
 
 const missing = chromiumMissing();
-const OFFICER = { name: 'duty-officer', secret: `sb_${randomBytes(32).toString('base64url')}` };
+const OFFICER = newOfficer();
 
 describe.skipIf(missing !== null)(`order banner without an interlock${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const cleanups: (() => unknown)[] = [];
+  const fx = useGatewayFixture({ per: 'suite' });
   let browser: Browser;
-  let gateway: Awaited<ReturnType<typeof startTestGateway>>;
+  let gateway: RunningGateway;
 
   beforeAll(async () => {
-    const dir = tempDir();
-    cleanups.push(() => dir.remove());
-    gateway = await startTestGateway(
-      testConfig(dir.path, (c) => {
-        c.sites[0]!.devices = c.sites[0]!.devices.filter((d) => d.kind === 'detector');
-        c.api = { ...c.api, bootstrapTokens: [{ name: OFFICER.name, role: 'officer', tokenHash: hashToken(OFFICER.secret) }] };
-      }),
-    );
-    cleanups.push(() => gateway.stop());
-    const device = await connectClient(gateway.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
-    const base = Date.now() - 4000;
-    for (let seq = 1; seq <= 4; seq++) await device.publishAsync(topic, JSON.stringify({ ts: base + seq * 1000, seq, readings: { ch4: 70 } }), { qos: 1 });
-    await device.endAsync();
-    browser = await launchBrowser();
-    cleanups.push(() => browser.close());
+    gateway = await fx.start({
+      patch: (c) => {
+        detectorsOnly(c);
+        withOfficer(OFFICER)(c);
+      },
+    });
+    await publishRedMethane(gateway);
+    browser = await launchBrowser(fx.defer);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
-
   it('says the order must be carried out by hand, not that an interlock confirmed', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
-    await page.goto(`http://127.0.0.1:${gateway.apiPort}/`);
+    const { page } = await openAsOfficer(browser, fx.defer, OFFICER, `http://127.0.0.1:${gateway.apiPort}/`);
     await screenshotOnFailure(page, 'order-without-interlock', async () => {
       const banner = page.locator('#orders .order-banner').first();
       await banner.waitFor();
@@ -68,11 +48,7 @@ describe.skipIf(missing !== null)(`order banner without an interlock${missing ? 
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { missing?: string[] }).missing).toEqual(['rectification', 'inspection', 'alarms_cleared']);
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
-    cleanups.push(() => context.close());
-    const page = await context.newPage();
-    await page.addInitScript((token) => localStorage.setItem('shaobing.token', token), OFFICER.secret);
-    await page.goto(`http://127.0.0.1:${gateway.apiPort}/`);
+    const { page } = await openAsOfficer(browser, fx.defer, OFFICER, `http://127.0.0.1:${gateway.apiPort}/`);
     await screenshotOnFailure(page, 'lift-refused-words', async () => {
       await page.locator('#orders .order-banner button[data-action="lift"]').first().click();
       const dialog = page.locator('dialog[open]').last();

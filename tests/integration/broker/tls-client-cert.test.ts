@@ -6,26 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
-import Database from 'better-sqlite3';
-import { journalPath } from '../../../gateway/src/store/journal-db.js';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import type { RunningGateway as Gateway } from '../../support/fixture.js';
 import { connectPacket } from '../../support/raw-mqtt.js';
-import { makeCa, makeCert, makeServerCert, type Pem } from '../../support/tls.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-
-async function attempt(url: string, options: Parameters<typeof connectClient>[1]): Promise<string> {
-  try {
-    const c = await connectClient(url, { connectTimeout: 3000, ...options });
-    await c.endAsync(true);
-    return 'connected';
-  } catch (err) {
-    const e = err as { code?: string | number; message: string };
-    return `refused ${String(e.code)}: ${e.message}`;
-  }
-}
+import { connectOutcome, journalReading, makeCa, makeCert, makeServerCert, type Pem } from '../../support/tls.js';
 
 describe('device login by client certificate', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -65,12 +51,7 @@ describe('device login by client certificate', () => {
     try {
       const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
       await device.publishAsync(topic, JSON.stringify({ ts: Date.now(), seq: 31, readings: { ch4: 2, co: 3 } }), { qos: 1 });
-      const reader = new Database(journalPath(dir.path), { readonly: true });
-      try {
-        expect(reader.prepare('SELECT seq FROM reading WHERE site = ? AND device = ? AND seq = 31').get(DEMO_SITE, 'gas-01')).toEqual({ seq: 31 });
-      } finally {
-        reader.close();
-      }
+      expect(journalReading(dir.path, DEMO_SITE, 'gas-01', 31)).toEqual({ seq: 31 });
     } finally {
       await device.endAsync(true);
     }
@@ -78,13 +59,13 @@ describe('device login by client certificate', () => {
 
   it('accepts the certificate’s own name as username and refuses another device’s name (CONNACK 4)', async () => {
     const url = `mqtts://localhost:${gateway.brokerTlsPort}`;
-    expect(await attempt(url, { clientId: 'gas-01-named', username: `${DEMO_SITE}/gas-01`, ...tlsOf(gasCert) })).toBe('connected');
+    expect(await connectOutcome(url, { clientId: 'gas-01-named', username: `${DEMO_SITE}/gas-01`, ...tlsOf(gasCert) })).toBe('connected');
     // The valve's password is right, but this connection is the gas detector's.
-    expect(await attempt(url, { clientId: 'gas-01-as-valve', username: `${DEMO_SITE}/valve-01`, password: DEMO_PASSWORDS['valve-01'], ...tlsOf(gasCert) })).toMatch(/^refused 4/);
+    expect(await connectOutcome(url, { clientId: 'gas-01-as-valve', username: `${DEMO_SITE}/valve-01`, password: DEMO_PASSWORDS['valve-01'], ...tlsOf(gasCert) })).toMatch(/^refused 4/);
   });
 
   it('refuses a valid certificate for a device the config does not know (CONNACK 4)', async () => {
-    expect(await attempt(`mqtts://localhost:${gateway.brokerTlsPort}`, { clientId: 'ghost', ...tlsOf(ghostCert) })).toMatch(/^refused 4/);
+    expect(await connectOutcome(`mqtts://localhost:${gateway.brokerTlsPort}`, { clientId: 'ghost', ...tlsOf(ghostCert) })).toMatch(/^refused 4/);
   });
 
   it('cuts a client whose certificate another CA signed, before any CONNACK', async () => {
@@ -115,9 +96,9 @@ describe('device login by client certificate', () => {
 
   it('still takes password logins without a certificate unless requireClientCert', async () => {
     const login = { ...deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']), ca: readFileSync(serverCa.certFile) };
-    expect(await attempt(`mqtts://localhost:${gateway.brokerTlsPort}`, login)).toBe('connected');
-    const noCert = await attempt(`mqtts://localhost:${strict.brokerTlsPort}`, login);
+    expect(await connectOutcome(`mqtts://localhost:${gateway.brokerTlsPort}`, login)).toBe('connected');
+    const noCert = await connectOutcome(`mqtts://localhost:${strict.brokerTlsPort}`, login);
     expect(noCert).toMatch(/CERTIFICATE_REQUIRED|certificate required/i);
-    expect(await attempt(`mqtts://localhost:${strict.brokerTlsPort}`, { clientId: 'gas-01-strict', ...tlsOf(gasCert) })).toBe('connected');
+    expect(await connectOutcome(`mqtts://localhost:${strict.brokerTlsPort}`, { clientId: 'gas-01-strict', ...tlsOf(gasCert) })).toBe('connected');
   });
 });

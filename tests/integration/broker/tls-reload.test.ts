@@ -5,25 +5,12 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync } from 'node:fs';
-import { connect as tlsConnect } from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { tempDir } from '../../support/tmp.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
-import { makeCa, makeServerCert, type Pem } from '../../support/tls.js';
-
-type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
-
-/** The fingerprint of the certificate the server shows a new handshake (trusting `ca`). */
-function servedFingerprint(port: number, ca: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tlsConnect({ host: '127.0.0.1', servername: 'localhost', port, ca: readFileSync(ca) }, () => {
-      resolve(s.getPeerCertificate().fingerprint256);
-      s.destroy();
-    });
-    s.once('error', reject);
-  });
-}
+import type { RunningGateway as Gateway } from '../../support/fixture.js';
+import { makeCa, makeServerCert, servedFingerprint, type Pem } from '../../support/tls.js';
 
 describe('TLS certificate rotation without a restart', () => {
   let dir: ReturnType<typeof tempDir>;

@@ -10,39 +10,31 @@ import { connect as netConnect, createServer } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
-import { journalPath } from '../../../gateway/src/store/journal-db.js';
 import { ConfigError } from '../../../gateway/src/errors.js';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { tempDir } from '../../support/tmp.js';
+import { useGatewayFixture } from '../../support/fixture.js';
 import { DEMO_PASSWORDS, DEMO_SITE, startTestGateway, testConfig, testConfigInput } from '../../support/gateway.js';
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { connectPacket, HUGE_PUBLISH_HEADER } from '../../support/raw-mqtt.js';
 import { CLI, cliMissing, freePort, writeConfig } from '../../support/gateway-process.js';
-import { makeCa, makeServerCert, type Pem } from '../../support/tls.js';
+import { connectOutcome, journalReading, makeCa, makeServerCert, type Pem } from '../../support/tls.js';
 
 const run = promisify(execFile);
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;
 type TlsInput = NonNullable<NonNullable<ConfigInput['broker']>['tls']>;
 
-function withTls(dataDir: string, tls: TlsInput, broker: { port?: number } = {}) {
-  return testConfig(dataDir, (c) => void (c.broker = { ...c.broker, ...broker, tls: { port: 0, ...tls } }));
+function tlsPatch(tls: TlsInput, broker: { port?: number } = {}) {
+  return (c: ConfigInput) => void (c.broker = { ...c.broker, ...broker, tls: { port: 0, ...tls } });
 }
 
-/** Resolves to the error a connection attempt ends with, or 'connected'. */
-async function attempt(url: string, options: Parameters<typeof connectClient>[1]): Promise<string> {
-  try {
-    const c = await connectClient(url, { connectTimeout: 3000, ...options });
-    await c.endAsync(true);
-    return 'connected';
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { code?: string | number };
-    return `${String(e.code)} ${e.message}`;
-  }
+function withTls(dataDir: string, tls: TlsInput, broker: { port?: number } = {}) {
+  return testConfig(dataDir, tlsPatch(tls, broker));
 }
 
 describe('MQTT over TLS on the embedded broker', () => {
+  const fx = useGatewayFixture();
   let dir: ReturnType<typeof tempDir>;
   let ca: Pem;
   let server: Pem;
@@ -75,28 +67,18 @@ describe('MQTT over TLS on the embedded broker', () => {
     const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     await device.publishAsync(topic, JSON.stringify({ ts: Date.now(), seq: 101, readings: { ch4: 2, co: 3 } }), { qos: 1 });
     // The PUBACK is back: the journal already holds the reading (ack means on disk).
-    const reader = new Database(journalPath(dir.path), { readonly: true });
-    try {
-      expect(reader.prepare('SELECT seq FROM reading WHERE site = ? AND device = ? AND seq = 101').get(DEMO_SITE, 'gas-01')).toEqual({ seq: 101 });
-    } finally {
-      reader.close();
-    }
+    expect(journalReading(dir.path, DEMO_SITE, 'gas-01', 101)).toEqual({ seq: 101 });
   });
 
   it('takes a reading from mosquitto_pub --cafile', async () => {
     const topic = gateway.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
     const payload = JSON.stringify({ ts: Date.now(), seq: 202, readings: { ch4: 2, co: 3 } });
     await run('mosquitto_pub', ['-h', 'localhost', '-p', String(gateway.brokerTlsPort), '--cafile', ca.certFile, '-u', `${DEMO_SITE}/gas-01`, '-P', DEMO_PASSWORDS['gas-01'], '-i', 'mosquitto-pub-tls', '-q', '1', '-t', topic, '-m', payload], { timeout: 10_000 });
-    const reader = new Database(journalPath(dir.path), { readonly: true });
-    try {
-      expect(reader.prepare('SELECT seq FROM reading WHERE site = ? AND device = ? AND seq = 202').get(DEMO_SITE, 'gas-01')).toEqual({ seq: 202 });
-    } finally {
-      reader.close();
-    }
+    expect(journalReading(dir.path, DEMO_SITE, 'gas-01', 202)).toEqual({ seq: 202 });
   });
 
   it('fails the handshake of a client that does not trust the CA, and of mosquitto_pub without --cafile', async () => {
-    const outcome = await attempt(url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
+    const outcome = await connectOutcome(url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
     expect(outcome).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|unable to verify/);
     // An empty --capath makes mosquitto verify against nothing rather than the system store.
     const emptyCaDir = join(dir.path, 'no-cas');
@@ -125,78 +107,54 @@ describe('MQTT over TLS on the embedded broker', () => {
   it('closes the plain port when broker.tls is set without keepPlain', async () => {
     expect(gateway.brokerPort).toBeNull();
     const port = await freePort();
-    const d = tempDir();
-    const g = await startTestGateway(withTls(d.path, { certFile: server.certFile, keyFile: server.keyFile }, { port }));
-    try {
-      const refused = await new Promise<string>((resolve) => {
-        const s = netConnect(port, '127.0.0.1');
-        s.once('connect', () => (s.destroy(), resolve('open')));
-        s.once('error', (err: NodeJS.ErrnoException) => resolve(String(err.code)));
-      });
-      expect(refused).toBe('ECONNREFUSED');
-    } finally {
-      await g.stop();
-      d.remove();
-    }
+    await fx.start({ patch: tlsPatch({ certFile: server.certFile, keyFile: server.keyFile }, { port }) });
+    const refused = await new Promise<string>((resolve) => {
+      const s = netConnect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve('open')));
+      s.once('error', (err: NodeJS.ErrnoException) => resolve(String(err.code)));
+    });
+    expect(refused).toBe('ECONNREFUSED');
   });
 
   it('keeps the plain port beside TLS with keepPlain, both logging devices in', async () => {
-    const d = tempDir();
-    const g = await startTestGateway(withTls(d.path, { certFile: server.certFile, keyFile: server.keyFile, keepPlain: true }));
-    try {
-      expect(g.brokerPort).not.toBeNull();
-      expect(g.brokerTlsPort).not.toBe(g.brokerPort);
-      const login = deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']);
-      expect(await attempt(`mqtt://127.0.0.1:${g.brokerPort}`, login)).toBe('connected');
-      expect(await attempt(`mqtts://localhost:${g.brokerTlsPort}`, { ...login, ca: readFileSync(ca.certFile) })).toBe('connected');
-    } finally {
-      await g.stop();
-      d.remove();
-    }
+    const g = await fx.start({ patch: tlsPatch({ certFile: server.certFile, keyFile: server.keyFile, keepPlain: true }) });
+    expect(g.brokerPort).not.toBeNull();
+    expect(g.brokerTlsPort).not.toBe(g.brokerPort);
+    const login = deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']);
+    expect(await connectOutcome(`mqtt://127.0.0.1:${g.brokerPort}`, login)).toBe('connected');
+    expect(await connectOutcome(`mqtts://localhost:${g.brokerTlsPort}`, { ...login, ca: readFileSync(ca.certFile) })).toBe('connected');
   });
 
   it('cuts a connection that never starts its handshake after handshakeTimeoutS', async () => {
-    const d = tempDir();
-    const g = await startTestGateway(withTls(d.path, { certFile: server.certFile, keyFile: server.keyFile, handshakeTimeoutS: 0.3 }));
-    try {
-      const socket = netConnect(g.brokerTlsPort!, '127.0.0.1');
-      socket.on('error', () => undefined);
-      await new Promise<void>((resolve) => socket.once('connect', resolve));
-      const t0 = Date.now();
-      const closed = await Promise.race([new Promise<boolean>((r) => socket.once('close', () => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-      socket.destroy();
-      expect(closed).toBe(true);
-      expect(Date.now() - t0).toBeLessThan(3000);
-    } finally {
-      await g.stop();
-      d.remove();
-    }
+    const g = await fx.start({ patch: tlsPatch({ certFile: server.certFile, keyFile: server.keyFile, handshakeTimeoutS: 0.3 }) });
+    const socket = netConnect(g.brokerTlsPort!, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const t0 = Date.now();
+    const closed = await Promise.race([new Promise<boolean>((r) => socket.once('close', () => r(true))), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+    socket.destroy();
+    expect(closed).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('cuts a handshake dribbled one byte at a time once handshakeTimeoutS has passed', async () => {
-    const d = tempDir();
-    const g = await startTestGateway(withTls(d.path, { certFile: server.certFile, keyFile: server.keyFile, handshakeTimeoutS: 0.5 }));
-    try {
-      const socket = netConnect(g.brokerTlsPort!, '127.0.0.1');
-      socket.on('error', () => undefined);
-      await new Promise<void>((resolve) => socket.once('connect', resolve));
-      let closed = false;
-      socket.once('close', () => (closed = true));
-      // A TLS record header announcing 512 bytes, then one byte every 100 ms: OpenSSL waits for
-      // the whole record, and the bytes must not restart the handshake deadline.
-      socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
-      const t0 = Date.now();
-      while (!closed && Date.now() - t0 < 5000) {
-        socket.write(Buffer.from([0]));
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      socket.destroy();
-      expect(closed).toBe(true);
-      expect(Date.now() - t0).toBeLessThan(3000);
-    } finally {
-      await g.stop();
-      d.remove();
+    const g = await fx.start({ patch: tlsPatch({ certFile: server.certFile, keyFile: server.keyFile, handshakeTimeoutS: 0.5 }) });
+    const socket = netConnect(g.brokerTlsPort!, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    let closed = false;
+    socket.once('close', () => (closed = true));
+    // A TLS record header announcing 512 bytes, then one byte every 100 ms: OpenSSL waits for
+    // the whole record, and the bytes must not restart the handshake deadline.
+    socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
+    const t0 = Date.now();
+    while (!closed && Date.now() - t0 < 5000) {
+      socket.write(Buffer.from([0]));
+      await new Promise((r) => setTimeout(r, 100));
     }
+    socket.destroy();
+    expect(closed).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('cuts a TLS client whose PUBLISH header announces more than maxPacketBytes', async () => {

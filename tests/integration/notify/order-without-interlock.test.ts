@@ -4,8 +4,9 @@
 // that something had closed where nothing exists.
 
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
-import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { detectorsOnly, publishRedMethane } from '../../support/fixture.js';
+import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { tempDir } from '../../support/tmp.js';
 import { renderOrderNotice } from '../../../gateway/src/notify/order-notice.js';
@@ -21,28 +22,16 @@ describe('a stop-work order at a site without an interlock', () => {
   it('says the order was issued and must be carried out by hand, and never that the interlock confirmed', async () => {
     const dir = tempDir();
     cleanups.push(() => dir.remove());
-    const rx = await startHttpReceiver({ webhookSecret: 'webhook-secret-0123' });
+    const rx = await startHttpReceiver(RECEIVER_SECRETS);
     cleanups.push(() => rx.close());
     const config = testConfig(dir.path, (input) => {
       // The demo kitchen with its detector only: no valve, no fan.
-      input.sites[0]!.devices = input.sites[0]!.devices.filter((d) => d.kind === 'detector');
-      input.notify = {
-        publicUrl: 'http://127.0.0.1:8080',
-        channels: { hook: { type: 'webhook', url: `${rx.url}/webhook`, secret: 'webhook-secret-0123' } },
-        roster: {
-          people: { zhang: { name: '张值班', contacts: [{ channel: 'hook' }] } },
-          shifts: [{ id: 'all-day', start: '00:00', end: '00:00', duty: ['zhang'] }],
-        },
-        delivery: { pollMs: 20, baseDelayMs: 50, maxDelayMs: 200 },
-      };
+      detectorsOnly(input);
+      input.notify = zhangOnDuty(rx.url);
     });
     const g = await startTestGateway(config);
     cleanups.push(() => g.stop());
-    const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
-    const base = Date.now() - 4000;
-    for (let seq = 1; seq <= 4; seq++) await device.publishAsync(topic, JSON.stringify({ ts: base + seq * 1000, seq, readings: { ch4: 70 } }), { qos: 1 });
-    await device.endAsync();
+    await publishRedMethane(g);
     const hooks = () => rx.shown('/webhook').map((d) => d.json as Body);
     const issued = await eventually(() => hooks().find((b) => b.notice === 'order_issued'), 10_000, 'order issued notice');
     expect(issued.title).toMatch(/已下达，无联锁设备，须人工处置$/);

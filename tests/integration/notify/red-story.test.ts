@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createValve } from '../../../simulators/src/devices/valve.js';
 import { createFan } from '../../../simulators/src/devices/fan.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually } from '../../support/gateway.js';
-import { useGatewayFixture } from '../../support/fixture.js';
-import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { publishRedMethane, useGatewayFixture } from '../../support/fixture.js';
 import { startHttpReceiver } from '../../support/receivers.js';
 import { RECEIVER_SECRETS, zhangOnDuty } from '../../support/duty-notify.js';
 
@@ -35,11 +34,7 @@ describe('the red message tells the whole story', () => {
       fx.defer(() => fan.stop());
       await fan.start();
     }
-    const device = await connectClient(g.url, deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']));
-    const topic = g.topics.telemetry({ site: DEMO_SITE as never, device: 'gas-01' as never });
-    const base = Date.now() - 4000;
-    for (let seq = 1; seq <= 4; seq++) await device.publishAsync(topic, JSON.stringify({ ts: base + seq * 1000, seq, readings: { ch4: 70 } }), { qos: 1 });
-    await device.endAsync();
+    await publishRedMethane(g);
     const hooks = () => rx.shown('/webhook').map((d) => d.json as Body);
     return { g, rx, hooks };
   }
