@@ -13,6 +13,18 @@ export const level = z.enum(LEVELS);
 export const role = z.enum(ROLES);
 export const alarmState = z.enum(['active_unacked', 'active_acked', 'cleared_unacked', 'cleared', 'closed']);
 
+/** One alarm state, or several separated by commas (`cleared_unacked,cleared`: the page's cleared section). */
+export const alarmStates = z.string().transform((v, c) => {
+  const states = v.split(',');
+  for (const st of states) {
+    if (!alarmState.safeParse(st).success) {
+      c.addIssue({ code: 'custom', message: `${st} is not one of ${alarmState.options.join(', ')}` });
+      return z.NEVER;
+    }
+  }
+  return states;
+});
+
 /** Epoch milliseconds in a query string. */
 export const msQuery = z.coerce.number().int().min(0);
 export const limitQuery = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);

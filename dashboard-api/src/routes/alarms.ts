@@ -11,26 +11,13 @@ import { audited, type ApiContext } from '../context.js';
 import { ALARM_SORTS } from '../../../gateway/src/alarms/alarm-list.js';
 import type { AlarmActions, Moved } from '../deps.js';
 import { principalOf } from '../auth.js';
-import { alarmEventSchema, alarmSchema, alarmState, answers, idParam, level, limitQuery, msQuery, note } from '../schemas.js';
+import { alarmEventSchema, alarmSchema, alarmState, alarmStates, answers, idParam, level, limitQuery, msQuery, note } from '../schemas.js';
 
 const alarmQuery = z
   .object({
     site: idParam('site').optional(),
     level: level.optional(),
-    // One state, or several separated by commas (`cleared_unacked,cleared`: the page's cleared section).
-    state: z
-      .string()
-      .transform((v, c) => {
-        const states = v.split(',');
-        for (const st of states) {
-          if (!alarmState.safeParse(st).success) {
-            c.addIssue({ code: 'custom', message: `${st} is not one of ${alarmState.options.join(', ')}` });
-            return z.NEVER;
-          }
-        }
-        return states;
-      })
-      .optional(),
+    state: alarmStates.optional(),
     // time: newest first; priority: the order an officer acts in (active unacknowledged, red first).
     sort: z.enum(ALARM_SORTS).default('time'),
     active: z.enum(['true', 'false']).optional(),

@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
-import { alarmState, answers, idParam, level, msQuery } from '../schemas.js';
+import { alarmStates, answers, idParam, level, msQuery } from '../schemas.js';
 import { siteLastReader } from '../device-last-store.js';
 import { knowsSite, runExport, siteLookup, type ExportInputs, type ExportRequest } from '../export/run-export.js';
 import { CONTENT_TYPE, EXPORT_FORMATS } from '../export/write.js';
@@ -18,19 +18,8 @@ const fromTo = { fromMs: msQuery.optional(), toMs: msQuery.optional() };
 const inOrder = (q: { fromMs?: number | undefined; toMs?: number | undefined }) => q.fromMs === undefined || q.toMs === undefined || q.fromMs <= q.toMs;
 const ORDER_MESSAGE = { path: ['toMs'], message: 'toMs must not be before fromMs' };
 
-const states = z.string().transform((v, c) => {
-  const out = v.split(',');
-  for (const st of out) {
-    if (!alarmState.safeParse(st).success) {
-      c.addIssue({ code: 'custom', message: `${st} is not one of ${alarmState.options.join(', ')}` });
-      return z.NEVER;
-    }
-  }
-  return out;
-});
-
 const QUERIES = {
-  alarms: z.object({ ...fromTo, site: idParam('site').optional(), level: level.optional(), state: states.optional(), format }).strict().refine(inOrder, ORDER_MESSAGE),
+  alarms: z.object({ ...fromTo, site: idParam('site').optional(), level: level.optional(), state: alarmStates.optional(), format }).strict().refine(inOrder, ORDER_MESSAGE),
   orders: z.object({ ...fromTo, site: idParam('site').optional(), format }).strict().refine(inOrder, ORDER_MESSAGE),
   // A device list is as of now: it has no date range.
   devices: z.object({ site: idParam('site').optional(), format }).strict(),
