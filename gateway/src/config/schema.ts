@@ -14,11 +14,14 @@ import { SYSTEM_SITE } from '../contract/alarm-kind.js';
 import { SITE_DEVICE } from '../contract/ids.js';
 import { notifySchema } from './notify-schema.js';
 import { brokerSchema, passwordHash } from './broker-schema.js';
+import { REGION_LEVELS } from '../contract/region-levels.js';
 
 export type { BrokerTlsConfig } from './broker-schema.js';
 
 // Rule schemas live in rule-schema.ts; re-exported so that config types come from one place.
 export * from './rule-schema.js';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
 
 const channelSchema = z.object({ quantity: z.enum(QUANTITIES) }).strict();
 
@@ -43,6 +46,14 @@ export const deviceSchema = z
     staleAfterS: z.number().positive().default(100),
     /** A dead gas detector in a kitchen is a hazard: yellow by default. */
     staleLevel: z.enum(LEVELS).default('yellow'),
+    /** Day the device was installed (YYYY-MM-DD). */
+    installedOn: isoDate.optional(),
+    /** Day it is due for replacement (YYYY-MM-DD). CJJ/T 146-2011 (城镇燃气报警控制系统技术规程):
+     * gas detectors 3 years in commercial kitchens, 5 in homes; shut-off valves 10 years. */
+    replaceBy: isoDate.optional(),
+    /** Actuators: the sites whose stop-work orders it obeys besides its own (a building's main
+     * valve shared by several kitchens). */
+    obeys: z.array(id).optional(),
   })
   .strict()
   .superRefine((device, ctx) => {
@@ -68,8 +79,17 @@ export const siteSchema = z
     address: z.string().min(1).max(500).optional(),
     /** Who to call on site (name and phone), shown on the alarm's page. */
     contact: z.string().min(1).max(200).optional(),
+    /** Phone of the contact person (their name is in `contact`). */
+    contactPhone: z.string().min(1).max(50).optional(),
+    /** WGS-84 coordinates, for the map and the responders' navigation. */
+    location: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }).strict().optional(),
+    /** The region (regions[].id) the site belongs to: scopes, rosters and reports follow it. */
+    region: id.optional(),
+    /** The organisation (organisations[].id) that supplies and serves the site, e.g. the gas company. */
+    org: id.optional(),
     timezone: z.string().default('Asia/Shanghai'),
-    devices: z.array(deviceSchema).min(1),
+    /** May be empty while a site is being provisioned: its devices come by import or one at a time. */
+    devices: z.array(deviceSchema),
     /** The site type's rules (config/presets/, each number with its source) instead of the global ones. */
     preset: z.enum(PRESET_NAMES).optional(),
     /** The site's characteristic water levels, for preset `reservoir`. */
@@ -271,6 +291,22 @@ export const apiSchema = z
     if (a.streamPingS >= a.timeouts.idleS) ctx.addIssue({ code: 'custom', path: ['timeouts', 'idleS'], message: `idleS (${a.timeouts.idleS}) must exceed streamPingS (${a.streamPingS}), or idle live streams are cut` });
   });
 
+export const regionSchema = z
+  .object({
+    id,
+    name: z.string().min(1).max(200),
+    level: z.enum(REGION_LEVELS),
+    /** Absent for a root (a province, or the top the gas company serves). */
+    parent: id.optional(),
+    /** The officers responsible for this node (names as on the duty roster). */
+    officers: z.array(z.string().min(1).max(100)).default([]),
+  })
+  .strict();
+export type RegionConfig = z.infer<typeof regionSchema>;
+
+export const organisationSchema = z.object({ id, name: z.string().min(1).max(200) }).strict();
+export type OrganisationConfig = z.infer<typeof organisationSchema>;
+
 export const configSchema = z
   .object({
     // Checked here so a bad prefix stops at load with a path, not as a TypeError in makeTopics.
@@ -287,6 +323,9 @@ export const configSchema = z
     api: apiSchema.prefault({}),
     notify: notifySchema.prefault({}),
     log: z.object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).strict().prefault({}),
+    /** The region tree (province → city → county → town → grid); sites name their region. */
+    regions: z.array(regionSchema).default([]),
+    organisations: z.array(organisationSchema).default([]),
     sites: z.array(siteSchema).min(1),
     rules: z.array(ruleSchema).prefault(() => KITCHEN_RULES.map((r) => ({ ...r }))),
   })
@@ -296,6 +335,16 @@ export const configSchema = z
     config.sites.forEach((s, i) => {
       if (sites.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'id'], message: `site id ${s.id} appears twice` });
       sites.add(s.id);
+    });
+    const regions = new Set(config.regions.map((r) => r.id));
+    config.regions.forEach((r, i) => {
+      if (config.regions.findIndex((o) => o.id === r.id) !== i) ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: `region id ${r.id} appears twice` });
+      if (r.parent !== undefined && !regions.has(r.parent)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'parent'], message: `no region ${r.parent} in regions` });
+    });
+    const orgs = new Set(config.organisations.map((o) => o.id));
+    config.sites.forEach((s, i) => {
+      if (s.region !== undefined && !regions.has(s.region)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'region'], message: `no region ${s.region} in regions` });
+      if (s.org !== undefined && !orgs.has(s.org)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'org'], message: `no organisation ${s.org} in organisations` });
     });
     const rules = new Set<string>();
     config.rules.forEach((r, i) => {

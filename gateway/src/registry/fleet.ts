@@ -1,0 +1,40 @@
+// The fleet as the running gateway holds it: every site with its devices, read by the parts that
+// watch them, and changed while they run (API, command line, page, the YAML file at start and on
+// SIGHUP). The registry (registry-store) owns the records; the parts follow its committed changes.
+//
+// A change is told per site, with the whole site before and after, because every follower thinks
+// in sites: the broker's accounts, a site's detectors and their silence watches, the actuators a
+// stop-work order commands, the names in a notification. A device added, edited or removed is a
+// change of its site.
+
+import type { DeviceConfig, SiteConfig } from '../config/schema.js';
+
+/** One site's move. `before` absent: the site is new; `after` absent: it was removed. */
+export interface SiteChange {
+  readonly before: SiteConfig | undefined;
+  readonly after: SiteConfig | undefined;
+}
+
+/** Who made a change and when, for the audit log. */
+export interface FleetActor {
+  readonly actor: string;
+  readonly atMs: number;
+}
+
+/** The fleet now, and its changes as they are committed. */
+export interface Fleet {
+  sites(): readonly SiteConfig[];
+  site(id: string): SiteConfig | undefined;
+  device(site: string, device: string): DeviceConfig | undefined;
+  /**
+   * Called synchronously after each committed change, in commit order, with every site the
+   * change touched (an import of 10 000 devices is one call). Returns the unsubscribe.
+   */
+  onChange(listener: (changes: readonly SiteChange[]) => void): () => void;
+}
+
+/** A part kept in step with the fleet without a restart. */
+export interface FleetFollower {
+  /** Takes committed changes; never throws for a change the registry accepted. */
+  applySites(changes: readonly SiteChange[]): void;
+}
