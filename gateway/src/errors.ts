@@ -47,3 +47,15 @@ export class BadQuery extends ShaobingError {
     super('BAD_QUERY', message);
   }
 }
+
+/** A registry write refused: every problem found, nothing written. The API answers 400 (409 for a
+ * record still in use) with the problems. */
+export class RegistryError extends ShaobingError {
+  constructor(
+    readonly problems: ReadonlyArray<{ readonly row?: number; readonly field: string; readonly message: string }>,
+    readonly conflict = false,
+  ) {
+    const told = problems.slice(0, 5).map((p) => `${p.row !== undefined ? `row ${p.row}: ` : ''}${p.field}: ${p.message}`);
+    super('REGISTRY_REFUSED', `registry refused the change: ${told.join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`);
+  }
+}
