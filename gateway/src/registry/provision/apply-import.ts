@@ -1,0 +1,97 @@
+// An import plan (import-rows.ts) written to the registry: secrets issued to the new devices, the
+// file's new sites created, and every device put in one all-or-nothing FleetWriter call, so the
+// broker and the detectors follow the whole file at once.
+
+import { RegistryError } from '../../errors.js';
+import type { Fleet, FleetActor } from '../fleet.js';
+import type { DeviceRow, FleetWriter } from '../fleet-writer.js';
+import { issueSecrets, type IssuedSecret, type StoredCredential } from './device-secret.js';
+import type { ImportPlan, ImportRefusal } from './import-rows.js';
+
+export interface ImportOptions {
+  /** Apply the accepted rows of a file that has refused ones (the refused are still reported). */
+  readonly partial?: boolean;
+  /** Devices the registry already holds are changed instead of refused; each keeps its
+   * credential (the unit in the field still logs in) unless the row asks for another auth. */
+  readonly replace?: boolean;
+}
+
+export interface ImportOutcome {
+  /** Devices written (new and replaced). */
+  readonly applied: number;
+  readonly sitesCreated: number;
+  /** One per device given a new secret: to hand to the installer once, never kept. */
+  readonly secrets: readonly IssuedSecret[];
+  readonly refused: readonly ImportRefusal[];
+}
+
+function credentialOf(device: { auth?: string; loginKey?: string | undefined; passwordHash?: string | undefined } | undefined): StoredCredential | undefined {
+  if (device?.auth === 'signed' && device.loginKey) return { auth: 'signed', loginKey: device.loginKey };
+  if (device?.auth === 'static' && device.passwordHash) return { auth: 'static', passwordHash: device.passwordHash };
+  return undefined;
+}
+
+/** Applies the plan; refusals found now (a device added meanwhile, the writer's own checks) are
+ * returned like the plan's, with the file's lines. */
+export async function applyImport(plan: ImportPlan, fleet: Fleet, writer: FleetWriter, by: FleetActor, o: ImportOptions = {}): Promise<ImportOutcome> {
+  const none = (refused: readonly ImportRefusal[]): ImportOutcome => ({ applied: 0, sitesCreated: 0, secrets: [], refused });
+  if (plan.refused.length > 0 && !o.partial) return none(plan.refused);
+
+  const kept = new Map<number, StoredCredential>();
+  for (const d of plan.devices) {
+    const existing = d.replaces ? credentialOf(fleet.device(d.site, String(d.device.id))) : undefined;
+    if (existing && (d.auth === undefined || d.auth === existing.auth)) kept.set(d.line, existing);
+  }
+  const fresh = plan.devices.filter((d) => !kept.has(d.line));
+  const issued = await issueSecrets(fresh.map((d) => ({ site: d.site, device: String(d.device.id), auth: d.auth ?? 'signed' })));
+  const credentials = new Map<number, StoredCredential>(kept);
+  fresh.forEach((d, i) => credentials.set(d.line, issued[i]!.credential));
+
+  // Static hashes took time: a device added meanwhile by someone else is not overwritten unasked.
+  const refused = [...plan.refused];
+  let devices = plan.devices.filter((d) => {
+    if (d.replaces || o.replace || !fleet.device(d.site, String(d.device.id))) return true;
+    refused.push({ line: d.line, column: 'device', reason: `device ${d.site}/${String(d.device.id)} was added while this file was imported` });
+    return false;
+  });
+  if (refused.length > plan.refused.length && !o.partial) return none(refused.sort((a, b) => a.line - b.line));
+
+  const created: string[] = [];
+  for (const s of plan.sites) {
+    if (fleet.site(String(s.site.id))) continue;
+    writer.putSite({ ...s.site, devices: [] }, by);
+    created.push(String(s.site.id));
+  }
+  // The writer checks again (a region or obeyed site that is missing, its own rules); with partial,
+  // the rows it refuses are dropped and the rest written once more.
+  for (let attempt = 0; ; attempt++) {
+    const rows: DeviceRow[] = devices.map((d) => ({ site: d.site, device: { ...d.device, ...credentials.get(d.line)! } }));
+    try {
+      if (rows.length > 0) writer.putDevices(rows, by);
+      break;
+    } catch (err) {
+      if (!(err instanceof RegistryError)) {
+        for (const site of created) writer.removeSite(site, by);
+        throw err;
+      }
+      const bad = new Set<number>();
+      for (const p of err.problems) {
+        const d = p.row !== undefined ? devices[p.row] : undefined;
+        refused.push({ line: d?.line ?? 1, column: p.field, reason: p.message });
+        if (p.row !== undefined) bad.add(p.row);
+      }
+      if (!o.partial || attempt > 0 || bad.size === 0) {
+        for (const site of created) writer.removeSite(site, by);
+        return none(refused.sort((a, b) => a.line - b.line));
+      }
+      devices = devices.filter((_, i) => !bad.has(i));
+    }
+  }
+  const written = new Set(devices.map((d) => d.line));
+  return {
+    applied: devices.length,
+    sitesCreated: created.length,
+    secrets: issued.filter((_, i) => written.has(fresh[i]!.line)),
+    refused: refused.sort((a, b) => a.line - b.line),
+  };
+}
