@@ -95,6 +95,9 @@ module.exports = {
           '^gateway/src/notify/html\\.ts$',
           // Pure wall-clock formatting in a named zone: exports say times as the site's clock.
           '^gateway/src/notify/local-time\\.ts$',
+          // The fleet registry's interfaces, and provisioning's pure parts (secrets, import rows).
+          '^gateway/src/registry/(fleet|fleet-writer)\\.ts$',
+          '^gateway/src/registry/provision/',
           // Known exceptions (see comment above).
           '^gateway/src/store/sqlite\\.ts$',
         ],
