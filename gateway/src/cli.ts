@@ -39,6 +39,8 @@ Commands:
   login-key SITE/DEVICE         print the loginKey of a signed-login device (reads its secret from stdin)
   token create --role viewer|officer|admin --name NAME [--config FILE]
                                 make an API token (printed once); token list | token revoke ID
+  devices import FILE [--partial] [--replace] [--out FILE] [--api URL] [--token T]
+                                import devices (CSV/XLSX) into the running gateway; writes their secrets
   export alarms|orders|devices [--from DAY] [--to DAY] [--site S] [--format csv|xlsx] [--out FILE]
                                 the safety bureau's report as CSV or XLSX (see export --help)
 
@@ -72,6 +74,13 @@ export function startFailure(err: unknown, config: Config): string {
     return `data directory ${config.storage.dataDir} is not usable (storage.dataDir): ${text}; give a writable directory (or SHAOBING_STORAGE__DATA_DIR)`;
   }
   return text;
+}
+
+/** Where the command line reaches the running gateway's API. */
+function apiUrl(config: Config): string {
+  if (config.api.publicUrl) return config.api.publicUrl;
+  const host = config.api.host === '0.0.0.0' || config.api.host === '::' ? '127.0.0.1' : config.api.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.api.port}`;
 }
 
 async function start(argv: string[]): Promise<number> {
@@ -286,6 +295,13 @@ export async function main(argv: string[]): Promise<number> {
           out: (line) => console.log(line),
           err: (line) => console.error(line),
           stdout: process.stdout,
+        });
+      }
+      case 'devices': {
+        const { devicesCommand } = await import('../../dashboard-api/src/devices-cli.js');
+        return await devicesCommand(rest, (file) => apiUrl(load(file === undefined ? [] : ['--config', file]).config), {
+          out: (line) => console.log(line),
+          err: (line) => console.error(line),
         });
       }
       case undefined:
