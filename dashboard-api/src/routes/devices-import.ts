@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parseCsv, type TableRecord } from '../../../gateway/src/registry/provision/csv.js';
 import { readXlsx } from '../../../gateway/src/registry/provision/xlsx-rows.js';
-import { IMPORT_LIMITS, planImport, type ImportRefusal } from '../../../gateway/src/registry/provision/import-rows.js';
+import { IMPORT_LIMITS, planImportYielding, type ImportRefusal } from '../../../gateway/src/registry/provision/import-rows.js';
 import { applyImport } from '../../../gateway/src/registry/provision/apply-import.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, errorBody } from '../errors.js';
@@ -47,6 +47,14 @@ function refusedAnswer(reply: FastifyReply, refused: readonly ImportRefusal[], r
 }
 
 export function deviceImportRoutes(ctx: ApiContext) {
+  // One import at a time, in arrival order: each plans against the registry as the one before it left it.
+  let queue: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
     // The file as bytes, bounded here (the API's other bodies stay at 64 KiB).
@@ -80,13 +88,14 @@ export function deviceImportRoutes(ctx: ApiContext) {
         const read = await records(request, request.body);
         if (!read.ok) return refusedAnswer(reply, [read.refusal], 0);
         const options = { partial: request.query.partial === 'true', replace: request.query.replace === 'true' };
-        const plan = planImport(read.records, { hasSite: (s) => fleet.site(s) !== undefined, hasDevice: (s, d) => fleet.device(s, d) !== undefined }, options);
-        let outcome;
-        try {
-          outcome = await applyImport(plan, fleet, fleet, actorOf(ctx, request), options);
-        } catch (err) {
-          throw registryRefusal(err);
-        }
+        const { plan, outcome } = await inTurn(async () => {
+          const plan = await planImportYielding(read.records, { hasSite: (s) => fleet.site(s) !== undefined, hasDevice: (s, d) => fleet.device(s, d) !== undefined }, options);
+          try {
+            return { plan, outcome: await applyImport(plan, fleet, fleet, actorOf(ctx, request), options) };
+          } catch (err) {
+            throw registryRefusal(err);
+          }
+        });
         if (outcome.applied === 0 && outcome.refused.length > 0) return refusedAnswer(reply, outcome.refused, plan.rows);
         request.log.info({ rows: plan.rows, applied: outcome.applied, sitesCreated: outcome.sitesCreated, refused: outcome.refused.length, secrets: outcome.secrets.length }, 'devices imported');
         noStore(reply);

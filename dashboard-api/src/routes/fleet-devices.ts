@@ -72,6 +72,8 @@ export function fleetDeviceRoutes(ctx: ApiContext) {
           throw new ApiError(422, `device refused: ${found.map((p) => `${p.field}: ${p.message}`).join('; ')}`, { problems: found });
         }
         const [issued] = await issueSecrets([{ site: siteId, device: body.id, auth }]);
+        // A static hash took a moment: the same device posted meanwhile is not replaced unasked.
+        if (fleet.device(siteId, body.id)) throw new ApiError(409, `device ${siteId}/${body.id} already exists: remove it first to give it a new secret`);
         let written;
         try {
           [written] = fleet.putDevices([{ site: siteId, device: { ...(body as unknown as DeviceInput), ...issued!.credential } }], actorOf(ctx, request));

@@ -8,6 +8,8 @@ import type { DeviceRow, FleetWriter } from '../fleet-writer.js';
 import { issueSecrets, type IssuedSecret, type StoredCredential } from './device-secret.js';
 import type { ImportPlan, ImportRefusal } from './import-rows.js';
 
+const SITES_PER_TURN = 20;
+
 export interface ImportOptions {
   /** Apply the accepted rows of a file that has refused ones (the refused are still reported). */
   readonly partial?: boolean;
@@ -47,20 +49,32 @@ export async function applyImport(plan: ImportPlan, fleet: Fleet, writer: FleetW
   const credentials = new Map<number, StoredCredential>(kept);
   fresh.forEach((d, i) => credentials.set(d.line, issued[i]!.credential));
 
-  // Static hashes took time: a device added meanwhile by someone else is not overwritten unasked.
   const refused = [...plan.refused];
+  // Each site is its own transaction (FleetWriter has no batch of sites): the event loop gets a
+  // turn between them, so 2 500 new kitchens do not hold the alarms for seconds.
+  const created: string[] = [];
+  for (const s of plan.sites) {
+    if (fleet.site(String(s.site.id))) continue;
+    try {
+      writer.putSite({ ...s.site, devices: [] }, by);
+    } catch (err) {
+      for (const site of created) writer.removeSite(site, by);
+      if (!(err instanceof RegistryError)) throw err;
+      return none([...refused, ...err.problems.map((p) => ({ line: s.line, column: p.field, reason: p.message }))].sort((a, b) => a.line - b.line));
+    }
+    created.push(String(s.site.id));
+    if (created.length % SITES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  // The event loop had turns since the plan: a device added meanwhile by someone else is not
+  // overwritten unasked. From here to the write nothing waits.
   let devices = plan.devices.filter((d) => {
     if (d.replaces || o.replace || !fleet.device(d.site, String(d.device.id))) return true;
     refused.push({ line: d.line, column: 'device', reason: `device ${d.site}/${String(d.device.id)} was added while this file was imported` });
     return false;
   });
-  if (refused.length > plan.refused.length && !o.partial) return none(refused.sort((a, b) => a.line - b.line));
-
-  const created: string[] = [];
-  for (const s of plan.sites) {
-    if (fleet.site(String(s.site.id))) continue;
-    writer.putSite({ ...s.site, devices: [] }, by);
-    created.push(String(s.site.id));
+  if (refused.length > plan.refused.length && !o.partial) {
+    for (const site of created) writer.removeSite(site, by);
+    return none(refused.sort((a, b) => a.line - b.line));
   }
   // The writer checks again (a region or obeyed site that is missing, its own rules); with partial,
   // the rows it refuses are dropped and the rest written once more.
