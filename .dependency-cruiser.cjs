@@ -89,14 +89,15 @@ module.exports = {
           '^gateway/src/alarms/(lifecycle|alarm-list)\\.ts$',
           '^gateway/src/export/export-source\\.ts$',
           '^gateway/src/audit/audit-trail\\.ts$',
+          // The fleet contract: what a front end reads (Fleet) and writes (FleetWriter), and scopes.
+          '^gateway/src/registry/(fleet|fleet-writer|scope-sql)\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
           '^gateway/src/notify/html\\.ts$',
           // Pure wall-clock formatting in a named zone: exports say times as the site's clock.
           '^gateway/src/notify/local-time\\.ts$',
-          // The fleet registry's interfaces, and provisioning's pure parts (secrets, import rows).
-          '^gateway/src/registry/(fleet|fleet-writer)\\.ts$',
+          // Provisioning: device secrets, import rows and their apply through FleetWriter.
           '^gateway/src/registry/provision/',
           // Known exceptions (see comment above).
           '^gateway/src/store/sqlite\\.ts$',

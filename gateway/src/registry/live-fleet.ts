@@ -101,32 +101,63 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   // ── FleetWriter ───────────────────────────────────────────────────────────────────────────
   putSite(input: SiteInput, by: FleetActor): SiteConfig {
-    const entry = this.memory.entry(input.id);
-    const checked = checkSite({ ...input, devices: input.devices ?? [] });
-    if (!checked.ok) throw new RegistryError(checked.problems);
-    const site = checked.value;
-    const body = siteBody(site);
-    const problems = [...this.siteReferences(body), ...(input.devices ? site.devices.flatMap((d, i) => this.obeysProblems(d, `devices.${i}.`, site.id)) : [])];
-    if (problems.length > 0) throw new RegistryError(problems);
-    const ops: FleetOp[] = [];
-    const fields = changedFields(entry?.body, body);
-    if (fields.length > 0) ops.push({ op: 'site', body, source: entry?.source ?? 'registry', pos: entry?.pos ?? this.memory.nextSitePos() });
-    let added = 0;
-    let removed = 0;
-    if (input.devices) {
-      const keep = new Set(site.devices.map((d) => d.id));
-      for (const id of entry?.devices.keys() ?? []) if (!keep.has(id)) ops.push({ op: 'device-', site: site.id, id }), removed++;
-      site.devices.forEach((device, i) => {
-        const had = entry?.devices.get(device.id);
-        if (had && had.pos === i && canonicalJson(had.device) === canonicalJson(device)) return;
-        if (!had) added++;
-        ops.push({ op: 'device', site: site.id, device: frozenDevice(device), source: had?.source ?? 'registry', pos: i });
-      });
+    const [planned] = this.planSites([input], false);
+    if (planned!.ops.length > 0) this.commit(planned!.ops, { atMs: by.atMs, actor: by.actor, action: 'site.put', target: input.id, detail: planned!.detail });
+    return this.site(input.id)!;
+  }
+
+  /**
+   * Creates or replaces many sites (an import), all or nothing: every refused row is named in one
+   * RegistryError and nothing is written. One transaction, one audit entry, one onChange call.
+   * Devices given with a site may obey another site of the same call.
+   */
+  putSites(inputs: readonly SiteInput[], by: FleetActor): readonly SiteConfig[] {
+    const planned = this.planSites(inputs, true);
+    const ops = planned.flatMap((p) => p.ops);
+    if (ops.length > 0) {
+      const created = planned.filter((p) => p.detail.created).length;
+      this.commit(ops, { atMs: by.atMs, actor: by.actor, action: 'sites.import', target: 'fleet', detail: { rows: inputs.length, written: planned.filter((p) => p.ops.length > 0).length, created, devicesWritten: ops.filter((o) => o.op === 'device').length } });
     }
-    if (ops.length === 0) return entry!.config;
-    const detail = { created: entry === undefined, fields, ...(input.devices ? { devicesAdded: added, devicesRemoved: removed, devicesWritten: ops.filter((o) => o.op === 'device').length } : {}) };
-    this.commit(ops, { atMs: by.atMs, actor: by.actor, action: 'site.put', target: site.id, detail });
-    return this.site(site.id)!;
+    return inputs.map((i) => this.site(i.id)!);
+  }
+
+  /** Each site's writes and audit detail; throws RegistryError with every problem of every row. */
+  private planSites(inputs: readonly SiteInput[], rows: boolean): { ops: FleetOp[]; detail: { created: boolean } & Record<string, unknown> }[] {
+    const problems: RegistryProblem[] = [];
+    const inCall = new Set(inputs.map((i) => i.id));
+    const seen = new Set<string>();
+    let nextPos = this.memory.nextSitePos();
+    const planned = inputs.map((input, row) => {
+      const at = (list: RegistryProblem[]) => list.map((p) => (rows ? { ...p, row } : p));
+      const checked = checkSite({ ...input, devices: input.devices ?? [] });
+      if (!checked.ok) return void problems.push(...at(checked.problems));
+      const site = checked.value;
+      if (seen.has(site.id)) problems.push(...at([{ field: 'id', message: `site ${site.id} appears twice in this change` }]));
+      seen.add(site.id);
+      const body = siteBody(site);
+      const obeys = (d: DeviceConfig, i: number) => this.obeysProblems(d, `devices.${i}.`, (id) => inCall.has(id));
+      problems.push(...at([...this.siteReferences(body), ...(input.devices ? site.devices.flatMap(obeys) : [])]));
+      const entry = this.memory.entry(site.id);
+      const ops: FleetOp[] = [];
+      const fields = changedFields(entry?.body, body);
+      if (fields.length > 0) ops.push({ op: 'site', body, source: entry?.source ?? 'registry', pos: entry?.pos ?? nextPos++ });
+      let added = 0;
+      let removed = 0;
+      if (input.devices) {
+        const keep = new Set(site.devices.map((d) => d.id));
+        for (const id of entry?.devices.keys() ?? []) if (!keep.has(id)) ops.push({ op: 'device-', site: site.id, id }), removed++;
+        site.devices.forEach((device, i) => {
+          const had = entry?.devices.get(device.id);
+          if (had && had.pos === i && canonicalJson(had.device) === canonicalJson(device)) return;
+          if (!had) added++;
+          ops.push({ op: 'device', site: site.id, device: frozenDevice(device), source: had?.source ?? 'registry', pos: i });
+        });
+      }
+      const devices = input.devices ? { devicesAdded: added, devicesRemoved: removed, devicesWritten: ops.filter((o) => o.op === 'device').length } : {};
+      return { ops, detail: { created: entry === undefined, fields, ...devices } };
+    });
+    if (problems.length > 0) throw new RegistryError(problems);
+    return planned as { ops: FleetOp[]; detail: { created: boolean } & Record<string, unknown> }[];
   }
 
   removeSite(id: string, by: FleetActor): boolean {
@@ -313,7 +344,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   }
 
   /** An actuator obeying a site that does not exist would never close for it: refused. */
-  private obeysProblems(device: DeviceConfig, prefix: string, ownSite?: string): RegistryProblem[] {
-    return (device.obeys ?? []).flatMap((site, j) => (site === ownSite || this.memory.entry(site) ? [] : [{ field: `${prefix}obeys.${j}`, message: `no site ${site}: an actuator can only obey an existing site` }]));
+  private obeysProblems(device: DeviceConfig, prefix: string, alsoKnown: (site: string) => boolean = () => false): RegistryProblem[] {
+    return (device.obeys ?? []).flatMap((site, j) => (alsoKnown(site) || this.memory.entry(site) ? [] : [{ field: `${prefix}obeys.${j}`, message: `no site ${site}: an actuator can only obey an existing site` }]));
   }
 }
