@@ -12,15 +12,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { deriveLoginKey, signLogin } from '../broker/src/signed-login.js';
-import { buildApp } from '../dashboard-api/src/app.js';
 import { hashToken } from '../dashboard-api/src/token-store.js';
 import { startGateway, type Gateway } from '../gateway/src/compose.js';
 import { configSchema, type ConfigInput } from '../gateway/src/config/schema.js';
 import { silentLogger } from '../gateway/src/log.js';
-import type { Fleet } from '../gateway/src/registry/fleet.js';
-import type { FleetWriter } from '../gateway/src/registry/fleet-writer.js';
-import { LiveFleet } from '../gateway/src/registry/live-fleet.js';
-import { RegistryStore } from '../gateway/src/registry/registry-store.js';
+import { insideOf } from '../gateway/src/runtime.js';
 import { parseCsv } from '../gateway/src/registry/provision/csv.js';
 import { machineInfo, writeResult, type BenchResult } from './results.js';
 
@@ -48,8 +44,9 @@ export function kitchenFile(devices: number): string {
   return lines.join('\n') + '\n';
 }
 
-/** The gateway's own API when the runtime offers its registry; else the API alone over a LiveFleet. */
-async function target(dataDir: string): Promise<{ url: string; mqttUrl: string | null; mode: string; stop(): Promise<void> }> {
+/** A gateway with its API, and whether its embedded broker follows the registry (a device
+ * imported may log in at once) or not yet. */
+async function target(dataDir: string): Promise<{ url: string; mqttUrl: string; follows: boolean; stop(): Promise<void> }> {
   const config = configSchema.parse({
     // The config needs one site; the gas company's kitchens all come from the file.
     sites: [{ id: 'hq', name: 'bench HQ', devices: [] }],
@@ -59,30 +56,8 @@ async function target(dataDir: string): Promise<{ url: string; mqttUrl: string |
     log: { level: 'silent' },
   } satisfies ConfigInput);
   const gateway: Gateway = await startGateway(config, { log: silentLogger() });
-  if ((gateway.faces as { fleet?: unknown }).fleet) {
-    return { url: `http://127.0.0.1:${gateway.apiPort}`, mqttUrl: `mqtt://127.0.0.1:${gateway.brokerPort}`, mode: 'gateway', stop: () => gateway.stop() };
-  }
-  // Until the runtime gives the API its registry: the same routes over a LiveFleet on the
-  // gateway's own state.db, so the import's cost is measured; the connect waits for the wiring.
-  const fleet: Fleet & FleetWriter = new LiveFleet(new RegistryStore(gateway.faces.stateDb), silentLogger());
-  const g = gateway.faces;
-  const app = buildApp({
-    db: g.stateDb, alarms: g.alarmRepo, alarmActions: g.alarms, alarmList: g.alarmList, orders: g.orders, exportSource: g.exportSource, orderActions: g.interlock,
-    sites: [], rules: g.rules, deviceStatus: g.deviceStatus, audit: g.audit, ready: g.ready, log: g.log, fleet,
-    options: config.api,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    mqttUrl: null,
-    mode: 'standalone API over the gateway state.db (GatewayFaces.fleet not wired yet)',
-    async stop() {
-      await app.close();
-      await gateway.stop();
-    },
-  };
+  const follows = typeof (insideOf(gateway).ingress as { applySites?: unknown }).applySites === 'function';
+  return { url: `http://127.0.0.1:${gateway.apiPort}`, mqttUrl: `mqtt://127.0.0.1:${gateway.brokerPort}`, follows, stop: () => gateway.stop() };
 }
 
 async function connectMs(url: string, secret: string, username: string, limitMs: number): Promise<number | null> {
@@ -122,10 +97,9 @@ async function main(): Promise<void> {
     if (!read.ok) throw new Error(`secrets file unreadable: ${read.reason}`);
     const secrets = read.records.slice(1);
     const first = secrets[0]!.cells;
-    const connect = gw.mqttUrl ? await connectMs(gw.mqttUrl, first[3]!, first[2]!, 10_000) : null;
+    const connect = gw.follows ? await connectMs(gw.mqttUrl, first[3]!, first[2]!, 10_000) : null;
     const result: BenchResult = {
       ...machineInfo(),
-      mode: gw.mode,
       devices,
       sites: Math.ceil(devices / DEVICES_PER_SITE),
       file_bytes: Buffer.byteLength(file),
@@ -137,7 +111,7 @@ async function main(): Promise<void> {
       floor_s: FLOOR_S,
       within_floor: seconds < FLOOR_S ? 'yes' : 'no',
       loop_delay_max_ms: Math.round(loop.max / 1e6),
-      first_device_connect_ms: connect ?? (gw.mqttUrl ? 'not connected within 10 s' : 'waits for GatewayFaces.fleet and the broker following the registry'),
+      first_device_connect_ms: connect ?? (gw.follows ? 'not connected within 10 s' : 'waits for the embedded broker to follow the registry (Ingress.applySites)'),
     };
     writeResult(values.out, 'bench/results/import.json', result);
     console.log(JSON.stringify(result, null, 2));

@@ -3,15 +3,11 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { FrontPart, GatewayFaces } from '../../gateway/src/runtime.js';
-import { buildApp, type ApiDeps } from './app.js';
+import { buildApp } from './app.js';
 
 export interface DashboardPart extends FrontPart {
   /** The app itself: tests reach it with inject. */
   readonly app: FastifyInstance;
-}
-
-function fleetOf(g: GatewayFaces): ApiDeps['fleet'] {
-  return (g as GatewayFaces & { readonly fleet?: ApiDeps['fleet'] }).fleet;
 }
 
 export function dashboardPart(g: GatewayFaces): DashboardPart {
@@ -35,8 +31,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     notifier: g.notifier,
     ready: g.ready,
     ...(g.loginStats ? { broker: g.loginStats } : {}),
-    // The registry, once the runtime offers it as a face (GatewayFaces.fleet).
-    ...(fleetOf(g) ? { fleet: fleetOf(g)! } : {}),
+    fleet: g.fleet,
     log: g.log,
     clock: g.clock,
     // At most half the descriptors for HTTP: MQTT devices keep the rest.

@@ -145,11 +145,12 @@ describe('the running gateway', () => {
       }),
     );
     try {
-      // WAITING FOR THE LEAD'S WIRING: the runtime does not yet give the API its fleet registry
-      // (GatewayFaces.fleet) nor the embedded broker its accounts from it. Until it does, this
-      // test says so and stops here; it runs as written once both are on main.
-      if (!('fleet' in g) || !(g as { fleet?: unknown }).fleet) {
-        console.warn('fleet-devices-api: skipped the live connect: GatewayFaces.fleet is not wired into the runtime yet');
+      // WAITING FOR THE LEAD'S WIRING: the API has the registry (GatewayFaces.fleet), but the
+      // embedded broker follows it only once the ingress is a FleetFollower (applySites, branch
+      // brokerlive) listed in the runtime's followFleet. Until the ingress has applySites this
+      // test says so and stops here; from then on it runs as written.
+      if (typeof (g.inside.ingress as { applySites?: unknown }).applySites !== 'function') {
+        console.warn('fleet-devices-api: skipped the live connect: the embedded broker does not follow the fleet registry yet (Ingress.applySites)');
         ctx.skip();
         return;
       }

@@ -8,7 +8,8 @@ import type { DeviceRow, FleetWriter } from '../fleet-writer.js';
 import { issueSecrets, type IssuedSecret, type StoredCredential } from './device-secret.js';
 import type { ImportPlan, ImportRefusal } from './import-rows.js';
 
-const SITES_PER_TURN = 20;
+/** Sites per transaction: 1 000 took ~0.1 s here, so a batch holds the event loop some 30 ms. */
+const SITES_PER_BATCH = 250;
 
 export interface ImportOptions {
   /** Apply the accepted rows of a file that has refused ones (the refused are still reported). */
@@ -50,20 +51,22 @@ export async function applyImport(plan: ImportPlan, fleet: Fleet, writer: FleetW
   fresh.forEach((d, i) => credentials.set(d.line, issued[i]!.credential));
 
   const refused = [...plan.refused];
-  // Each site is its own transaction (FleetWriter has no batch of sites): the event loop gets a
-  // turn between them, so 2 500 new kitchens do not hold the alarms for seconds.
+  // New sites in batches, each one transaction (putSites), with a turn for the event loop between
+  // them so that 2 500 new kitchens do not hold the alarms for the whole write.
   const created: string[] = [];
-  for (const s of plan.sites) {
-    if (fleet.site(String(s.site.id))) continue;
+  const toCreate = plan.sites.filter((s) => !fleet.site(String(s.site.id)));
+  for (let i = 0; i < toCreate.length; i += SITES_PER_BATCH) {
+    const batch = toCreate.slice(i, i + SITES_PER_BATCH);
     try {
-      writer.putSite({ ...s.site, devices: [] }, by);
+      writer.putSites(batch.map((s) => ({ ...s.site, devices: [] })), by);
     } catch (err) {
       for (const site of created) writer.removeSite(site, by);
       if (!(err instanceof RegistryError)) throw err;
-      return none([...refused, ...err.problems.map((p) => ({ line: s.line, column: p.field, reason: p.message }))].sort((a, b) => a.line - b.line));
+      const lineOf = (row: number | undefined) => (row !== undefined ? batch[row]?.line : undefined) ?? batch[0]!.line;
+      return none([...refused, ...err.problems.map((p) => ({ line: lineOf(p.row), column: p.field, reason: p.message }))].sort((a, b) => a.line - b.line));
     }
-    created.push(String(s.site.id));
-    if (created.length % SITES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    created.push(...batch.map((s) => String(s.site.id)));
+    await new Promise((resolve) => setImmediate(resolve));
   }
   // The event loop had turns since the plan: a device added meanwhile by someone else is not
   // overwritten unasked. From here to the write nothing waits.
