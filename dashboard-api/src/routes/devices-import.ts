@@ -89,7 +89,10 @@ export function deviceImportRoutes(ctx: ApiContext) {
         if (!read.ok) return refusedAnswer(reply, [read.refusal], 0);
         const options = { partial: request.query.partial === 'true', replace: request.query.replace === 'true' };
         const { plan, outcome } = await inTurn(async () => {
-          const plan = await planImportYielding(read.records, { hasSite: (s) => fleet.site(s) !== undefined, hasDevice: (s, d) => fleet.device(s, d) !== undefined }, options);
+          const regions = new Set(fleet.regions().map((r) => r.id));
+          const orgs = new Set(fleet.organisations().map((o) => o.id));
+          const lookup = { hasSite: (s: string) => fleet.site(s) !== undefined, hasDevice: (s: string, d: string) => fleet.device(s, d) !== undefined, hasRegion: (r: string) => regions.has(r), hasOrg: (o: string) => orgs.has(o) };
+          const plan = await planImportYielding(read.records, lookup, options);
           try {
             return { plan, outcome: await applyImport(plan, fleet, fleet, actorOf(ctx, request), options) };
           } catch (err) {

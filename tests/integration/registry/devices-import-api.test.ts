@@ -162,6 +162,21 @@ describe('POST /api/v1/devices/import', () => {
     expect(gbk.json().refused[0].reason).toMatch(/not UTF-8/);
   });
 
+  it('names a new site whose region or organisation does not exist, in the file\'s own column, and records who imported', async () => {
+    api.fleet.putRegion({ id: 'wuchang', name: '武昌区', level: 'county' }, by);
+    api.fleet.putOrganisation({ id: 'wuhan-gas', name: '武汉燃气' }, by);
+    const bad = await importFile('站点,站点名称,区域,单位,设备,类型\nk-2,川味,hankou,wuhan-gas,fan-01,fan\nk-3,湘味,wuchang,nobody,fan-01,fan\nk-4,鲁味,wuchang,wuhan-gas,fan-01,fan\n');
+    expect((bad.json() as { refused: { line: number; column: string }[] }).refused.map((r) => [r.line, r.column])).toEqual([
+      [2, '区域'],
+      [3, '单位'],
+    ]);
+    const good = await importFile('站点,站点名称,区域,单位,设备,类型\nk-4,鲁味,wuchang,wuhan-gas,fan-01,fan\n', '', { accept: 'application/json' });
+    expect(good.statusCode).toBe(200);
+    expect(api.fleet.site('k-4')).toMatchObject({ region: 'wuchang', org: 'wuhan-gas' });
+    const actors = api.db.prepare("SELECT DISTINCT actor FROM audit_log WHERE actor != 'seed'").all() as { actor: string }[];
+    expect(actors).toEqual([{ actor: 'admin Wang' }]);
+  });
+
   it('is for admins only', async () => {
     const res = await api.app.inject({ method: 'POST', url: '/api/v1/devices/import', headers: { authorization: `Bearer ${FLEET_TOKENS.viewer}`, 'content-type': 'text/csv' }, payload: 'site,device,kind\n' });
     expect(res.statusCode).toBe(403);

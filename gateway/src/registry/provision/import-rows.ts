@@ -54,6 +54,9 @@ export interface ImportPlan {
 export interface FleetLookup {
   hasSite(site: string): boolean;
   hasDevice(site: string, device: string): boolean;
+  /** A new site's region and organisation must exist; absent: left to the registry's own check. */
+  hasRegion?(region: string): boolean;
+  hasOrg?(org: string): boolean;
 }
 
 // Stands in for the credential while the row is checked: it is issued only to accepted rows.
@@ -228,6 +231,8 @@ function* planSteps(records: readonly TableRecord[], fleet: FleetLookup, o: Plan
           const fields = siteFields(siteId, cells, refuseSite);
           const site = siteSchema.safeParse({ ...fields, devices: [] });
           if (!site.success) for (const issue of site.error.issues) refuseSite(fieldColumn(issue, SITE_FIELD_COLUMN), issue.message);
+          if (cells.region && fleet.hasRegion && !fleet.hasRegion(cells.region)) refuseSite('region', `no region ${cells.region}: regions come from the config file's regions or the registry`);
+          if (cells.org && fleet.hasOrg && !fleet.hasOrg(cells.org)) refuseSite('org', `no organisation ${cells.org}: organisations come from the config file's organisations or the registry`);
           rowRefusals.push(...siteRefusals);
           sites.set(siteId, { line: record.line, cells, ...(siteRefusals.length === 0 ? { site: { line: record.line, site: fields as NewSite['site'] } } : { refusedAt: record.line }) });
         }
