@@ -74,6 +74,12 @@ describe('POST /api/v1/devices/import', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
+  it('with partial=true creates no site whose every row was refused, and answers 422 when nothing is left', async () => {
+    const res = await importFile('site,siteName,device,kind\nk-7,七号,gas-01,detector\n', '?partial=true');
+    expect(res.statusCode).toBe(422);
+    expect(api.fleet.site('k-7')).toBeUndefined();
+  });
+
   it('takes CSV with a BOM, CRLF and Chinese headers, creates the sites it names, and answers each secret once as CSV', async () => {
     const file =
       '\ufeff站点,站点名称,地址,设备,类型,通道,空间,安装日期,更换日期,认证\r\n' +

@@ -54,7 +54,10 @@ export async function applyImport(plan: ImportPlan, fleet: Fleet, writer: FleetW
   // New sites in batches, each one transaction (putSites), with a turn for the event loop between
   // them so that 2 500 new kitchens do not hold the alarms for the whole write.
   const created: string[] = [];
-  const toCreate = plan.sites.filter((s) => !fleet.site(String(s.site.id)));
+  // Only sites some accepted row goes to: a partial import whose rows of a new site were all
+  // refused leaves no empty site behind.
+  const used = new Set(plan.devices.map((d) => d.site));
+  const toCreate = plan.sites.filter((s) => used.has(String(s.site.id)) && !fleet.site(String(s.site.id)));
   for (let i = 0; i < toCreate.length; i += SITES_PER_BATCH) {
     const batch = toCreate.slice(i, i + SITES_PER_BATCH);
     try {
