@@ -40,7 +40,6 @@ async function records(request: FastifyRequest, body: Buffer): Promise<{ ok: tru
 function refusedAnswer(reply: FastifyReply, refused: readonly ImportRefusal[], rows: number): FastifyReply {
   return reply.status(422).send({
     ...errorBody(422, `${refused.length} refusal${refused.length === 1 ? '' : 's'} in ${rows} rows: nothing was applied (fix them, or import with ?partial=true to apply the rest)`),
-    error: 'Unprocessable Entity',
     applied: 0,
     refused,
   });

@@ -99,6 +99,7 @@ describe('a site\'s devices', () => {
     const bad = await send('POST', '/api/v1/sites/k-1/devices', { id: 'gas-02', kind: 'detector' });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().problems).toMatchObject([{ field: 'channels' }]);
+    expect(bad.json().error).toBe('Unprocessable Entity');
     expect((await api.app.inject({ method: 'POST', url: '/api/v1/sites/k-1/devices', headers: { authorization: `Bearer ${FLEET_TOKENS.viewer}` }, payload: gas })).statusCode).toBe(403);
   });
 
