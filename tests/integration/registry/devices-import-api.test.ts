@@ -183,6 +183,20 @@ describe('POST /api/v1/devices/import', () => {
     expect(actors).toEqual([{ actor: 'admin Wang' }]);
   });
 
+  it('undoes the batches already written when a later one is refused by the registry', async () => {
+    api.fleet.putDevices([{ site: 'k-1', device: { id: 'gas-00', kind: 'detector', auth: 'signed', loginKey: 'a'.repeat(64), channels: { ch4: { quantity: 'methane_lel' } }, replaceBy: '2028-01-01' } }], by);
+    const before = api.fleet.site('k-1');
+    const rows = ['site,siteName,device,kind,channels,replaceBy,obeys', 'k-1,,gas-00,detector,ch4:methane_lel,2030-01-01,', 'k-8,八号,fan-00,fan,,,'];
+    for (let i = 1; i <= 2100; i++) rows.push(`k-1,,fan-${i},fan,,,`);
+    // An obeyed site that does not exist: the plan leaves it to the registry, which refuses it in the second batch.
+    rows.push('k-1,,valve-01,valve,,,nowhere');
+    const res = await importFile(rows.join('\n'), '?replace=true');
+    expect(res.statusCode).toBe(422);
+    expect((res.json() as { refused: { line: number }[] }).refused.map((r) => r.line)).toEqual([rows.length]);
+    expect(api.fleet.site('k-1')).toEqual(before);
+    expect(api.fleet.site('k-8')).toBeUndefined();
+  });
+
   it('is for admins only', async () => {
     const res = await api.app.inject({ method: 'POST', url: '/api/v1/devices/import', headers: { authorization: `Bearer ${FLEET_TOKENS.viewer}`, 'content-type': 'text/csv' }, payload: 'site,device,kind\n' });
     expect(res.statusCode).toBe(403);
