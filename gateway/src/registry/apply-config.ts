@@ -6,7 +6,7 @@
 // registry"). The same file applied twice writes nothing, tells nobody and audits nothing.
 
 import type { Config, RegionConfig, SiteConfig } from '../config/schema.js';
-import { canonicalJson } from '../audit/canonical-json.js';
+import { sameRecord as same } from './registry-checks.js';
 import { RegistryError } from '../errors.js';
 import type { FleetActor } from './fleet.js';
 import type { FleetOp, LiveFleet, SourcedFleet } from './live-fleet.js';
@@ -21,7 +21,6 @@ export interface ApplyResult {
   readonly kept: readonly string[];
 }
 
-const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 const regionFields = (r: RegionConfig) => ({ id: r.id, name: r.name, level: r.level, parent: r.parent, officers: r.officers });
 
 /** The file's regions, each after its parent; a cycle in the file is refused with its rows. */

@@ -12,8 +12,7 @@ import type { DuePage, DueReplacements, Fleet, FleetActor, SiteChange } from './
 import type { DeviceRow, FleetWriter, RegionRecord, RegistryProblem, SiteInput } from './fleet-writer.js';
 import type { OrganisationRecord, RegistryStore, SiteBody, Source } from './registry-store.js';
 import { FleetMemory, frozenDevice } from './fleet-memory.js';
-import { changedFields, checkDevice, checkOrganisation, checkRegion, checkSite } from './registry-checks.js';
-import { canonicalJson } from '../audit/canonical-json.js';
+import { changedFields, checkDevice, checkOrganisation, checkRegion, checkSite, sameRecord } from './registry-checks.js';
 
 /** One move of a record, as written to the store and then to memory. */
 export type FleetOp =
@@ -148,7 +147,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
         for (const id of entry?.devices.keys() ?? []) if (!keep.has(id)) ops.push({ op: 'device-', site: site.id, id }), removed++;
         site.devices.forEach((device, i) => {
           const had = entry?.devices.get(device.id);
-          if (had && had.pos === i && canonicalJson(had.device) === canonicalJson(device)) return;
+          if (had && had.pos === i && sameRecord(had.device, device)) return;
           if (!had) added++;
           ops.push({ op: 'device', site: site.id, device: frozenDevice(device), source: had?.source ?? 'registry', pos: i });
         });
@@ -188,7 +187,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
     rows.forEach((row, i) => {
       const device = devices[i]!;
       const had = this.memory.entry(row.site)!.devices.get(device.id);
-      if (had && canonicalJson(had.device) === canonicalJson(device)) return;
+      if (had && sameRecord(had.device, device)) return;
       if (!had) created++;
       const pos = had?.pos ?? nextPos.get(row.site) ?? this.memory.nextDevicePos(row.site);
       if (!had) nextPos.set(row.site, pos + 1);
