@@ -42,6 +42,7 @@ const siteBody = (site: SiteConfig): SiteBody => {
 export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   private readonly memory: FleetMemory;
   private regionList: readonly RegionRecord[];
+  private regionIds: ReadonlySet<string>;
   private readonly orgs: Map<string, OrganisationRecord>;
   private readonly listeners = new Set<(changes: readonly SiteChange[]) => void>();
 
@@ -52,6 +53,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
     const snapshot = store.load();
     this.memory = new FleetMemory(snapshot.sites, snapshot.devices);
     this.regionList = snapshot.regions;
+    this.regionIds = new Set(snapshot.regions.map((r) => r.id));
     this.orgs = new Map(snapshot.organisations.map((o) => [o.id, o]));
   }
 
@@ -227,7 +229,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   }
 
   removeRegion(id: string, by: FleetActor): boolean {
-    if (!this.regionList.some((r) => r.id === id)) return false;
+    if (!this.regionIds.has(id)) return false;
     this.commit([{ op: 'region-', id }], { atMs: by.atMs, actor: by.actor, action: 'region.remove', target: id, detail: {} });
     return true;
   }
@@ -265,7 +267,10 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
       return { result: undefined, entry };
     });
     for (const o of ops) this.remember(o, kept);
-    if (ops.some((o) => o.op === 'region' || o.op === 'region-')) this.regionList = this.store.regions();
+    if (ops.some((o) => o.op === 'region' || o.op === 'region-')) {
+      this.regionList = this.store.regions();
+      this.regionIds = new Set(this.regionList.map((r) => r.id));
+    }
     const changes: SiteChange[] = [];
     for (const [id, was] of before) {
       const now = this.memory.rebuild(id);
@@ -337,7 +342,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   private siteReferences(body: SiteBody): RegistryProblem[] {
     const problems: RegistryProblem[] = [];
-    if (body.region !== undefined && !this.regionList.some((r) => r.id === body.region)) problems.push({ field: 'region', message: `no region ${body.region}: create it first` });
+    if (body.region !== undefined && !this.regionIds.has(body.region)) problems.push({ field: 'region', message: `no region ${body.region}: create it first` });
     if (body.org !== undefined && !this.orgs.has(body.org)) problems.push({ field: 'org', message: `no organisation ${body.org}: create it first` });
     return problems;
   }
