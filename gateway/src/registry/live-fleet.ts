@@ -253,7 +253,8 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   /**
    * Writes `ops` and `entry` in one transaction, then memory, then tells the listeners once with
-   * every site whose SiteConfig moved. Returns the ids of records an `ifUnused` removal kept.
+   * every site whose SiteConfig moved. Returns the records an `ifUnused` removal kept
+   * (`region:ID`, `organisation:ID`).
    */
   commit(ops: readonly FleetOp[], entry: AuditInput): { kept: string[] } {
     const kept: string[] = [];
@@ -303,7 +304,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
         } catch (err) {
           // The store refuses before it deletes anything, so the transaction may go on without it.
           if (!(o.ifUnused && err instanceof RegistryError && err.conflict)) throw err;
-          kept.push(o.id);
+          kept.push(`${o.op === 'region-' ? 'region' : 'organisation'}:${o.id}`);
         }
     }
   }
@@ -322,7 +323,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
       case 'org':
         return void this.orgs.set(o.org.id, Object.freeze({ ...o.org, source: o.source }));
       case 'org-':
-        if (!kept.includes(o.id)) this.orgs.delete(o.id);
+        if (!kept.includes(`organisation:${o.id}`)) this.orgs.delete(o.id);
         return;
       default:
         return; // regions are read back from the store after the commit (a move changes paths below)
