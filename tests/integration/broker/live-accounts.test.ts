@@ -2,7 +2,7 @@
 // AedesIngress.applySites): on a running gateway a device added logs in within a second, by
 // password or signed; one removed or given a new credential is cut at once and refused with its
 // old credential (CONNACK 4, also from a remembered login or a client certificate); a change of
-// channels alone leaves its connection up.
+// channels or space alone leaves its connection up.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -162,14 +162,14 @@ describe('broker accounts that follow the fleet while the gateway runs', () => {
     }
   });
 
-  it('keeps a device connected when only its channels or its site’s name change', async () => {
+  it('keeps a device connected when only its channels, its space or its site’s name change', async () => {
     const client = await connectClient(url, deviceLogin(site.id, 'gas-01', DEMO_PASSWORDS['gas-01'], 'gas-01-stays'));
     let closed = false;
     client.once('close', () => (closed = true));
     try {
       const gas = site.devices.find((d) => d.id === 'gas-01')!;
       const fewerChannels = Object.fromEntries(Object.entries(gas.channels).slice(0, 1));
-      applySite({ ...withDevice({ ...gas, channels: fewerChannels }), name: `${site.name} (renamed)` });
+      applySite({ ...withDevice({ ...gas, channels: fewerChannels, space: 'back-kitchen' }), name: `${site.name} (renamed)` });
       await new Promise((r) => setTimeout(r, 300));
       expect(closed).toBe(false);
       expect(client.connected).toBe(true);
