@@ -32,8 +32,11 @@ export class LiveClients<C extends Closable> {
     if (set.size === 0) this.byUsername.delete(username);
   }
 
-  /** Closes every connection of these accounts; returns how many were open. */
-  close(usernames: Iterable<string>): number {
+  /**
+   * Closes every connection of these accounts; returns how many were open. One that fails to
+   * close goes to `onError` and the rest are still cut.
+   */
+  close(usernames: Iterable<string>, onError: (err: unknown, username: string, client: C) => void): number {
     let closed = 0;
     for (const username of usernames) {
       const set = this.byUsername.get(username);
@@ -42,7 +45,11 @@ export class LiveClients<C extends Closable> {
       for (const client of set) {
         if (client.closed) continue;
         closed++;
-        client.close();
+        try {
+          client.close();
+        } catch (err) {
+          onError(err, username, client);
+        }
       }
     }
     return closed;

@@ -228,7 +228,12 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     identityOf: (client) => identities.get(client),
     stats: () => ({ oversizeCuts, urgentWrites: urgent.writes, takeoversRefused, logins: authenticator.stats() }),
     sendNow: (packet) => urgent.sendNow(packet),
-    disconnect: (usernames) => live.close(usernames),
+    disconnect: (usernames) =>
+      live.close(usernames, (err, username, client) => {
+        // The account is gone either way: drop the socket under aedes rather than leave it up.
+        log.error({ err, username, clientId: client.id }, 'revoked account’s MQTT connection failed to close cleanly: socket destroyed');
+        (client.conn as { destroy?: () => void } | undefined)?.destroy?.();
+      }),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
