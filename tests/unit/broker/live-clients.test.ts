@@ -2,7 +2,7 @@
 // that fails to close does not keep the others up, and a connection already gone is not counted.
 
 import { describe, expect, it } from 'vitest';
-import { LiveClients, usernameOf } from '../../../broker/src/live-clients.js';
+import { CLOSE_BATCH, LiveClients, usernameOf } from '../../../broker/src/live-clients.js';
 import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
 
 class Connection {
@@ -35,6 +35,23 @@ describe('LiveClients', () => {
     expect(live.close(['k1/valve-01'], (err, username) => errors.push(`${username}: ${(err as Error).message}`))).toBe(2);
     expect(errors).toEqual(['k1/valve-01: socket already torn']);
     expect(fine.closed).toBe(true);
+  });
+
+  it('cuts a mass removal in batches, one per turn of the event loop, and counts them all at once', () => {
+    const live = new LiveClients<Connection>();
+    const all = Array.from({ length: CLOSE_BATCH * 2 + 5 }, () => new Connection());
+    all.forEach((c, i) => live.add(`k${i}/gas-01`, c));
+    const turns: (() => void)[] = [];
+    const closedNow = () => all.filter((c) => c.closed).length;
+    expect(live.close(all.map((_, i) => `k${i}/gas-01`), () => undefined, (next) => turns.push(next))).toBe(all.length);
+    expect(closedNow()).toBe(CLOSE_BATCH);
+    // Gone from the index at once: a reconnect that races the batches is not cut twice.
+    expect(live.size).toBe(0);
+    turns.shift()!();
+    expect(closedNow()).toBe(CLOSE_BATCH * 2);
+    turns.shift()!();
+    expect(closedNow()).toBe(all.length);
+    expect(turns).toHaveLength(0);
   });
 
   it('forgets a connection once it closed by itself', () => {
