@@ -228,7 +228,7 @@ export function makeAuthenticator(accounts: AuthAccounts | AccountIndex, options
     identify: (username) => index.identify(username),
     applySites(changes) {
       const moves = index.applySites(changes);
-      for (const username of moves.revoked) digests.forget(username);
+      if (moves.revoked.length > 0) digests.forget(moves.revoked);
       return moves;
     },
     get accountCount() {

@@ -72,17 +72,22 @@ export class SqliteLoginDigests {
     this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS).unref();
   }
 
-  /** A removed or re-keyed device: its digest goes at once, not at the next flush, so no restart brings it back. */
-  forget(username: string): void {
-    this.pending.delete(username);
+  /**
+   * Removed or re-keyed devices: their digests go at once, not at the next flush, so no restart
+   * brings them back; one transaction (one fsync) for a whole fleet change, not one per device.
+   */
+  forget(usernames: readonly string[]): void {
+    for (const username of usernames) this.pending.delete(username);
     if (!this.db.open) return;
     try {
-      this.remove.run(username);
+      this.db.transaction(() => {
+        for (const username of usernames) this.remove.run(username);
+      })();
     } catch (err) {
       // The digest also covers the old password hash, so a re-keyed device's row matches nothing
-      // new; a removed device's row matches only if it comes back with the same
-      // password hash, which is then valid anyway.
-      this.log.warn({ err, username }, 'login digest of a revoked account not deleted');
+      // new; a removed device's row matches only if it comes back with the same password hash,
+      // which is then valid anyway.
+      this.log.warn({ err, accounts: usernames.length }, 'login digests of revoked accounts not deleted');
     }
   }
 
