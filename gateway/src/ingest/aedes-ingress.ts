@@ -118,10 +118,10 @@ export class AedesIngress implements Ingress {
     const log = this.options.log;
     const moves = this.options.authenticator.applySites(changes);
     const disconnected = moves.revoked.length > 0 ? (this.broker?.disconnect(moves.revoked) ?? 0) : 0;
-    for (const { username, message } of moves.refused) log.error({ username, reason: message }, 'device account refused by the broker: it cannot log in until its credential is fixed');
-    if (moves.added.length + moves.removed.length + moves.rekeyed.length === 0) return;
     // Names only for a handful; an import of 10 000 devices logs its counts.
-    const few = (names: readonly string[]) => (names.length <= 20 ? names : names.length);
+    const few = <T>(items: readonly T[]) => (items.length <= 20 ? items : items.length);
+    if (moves.refused.length > 0) log.error({ refused: few(moves.refused), first: moves.refused[0] }, 'device accounts refused by the broker: they cannot log in until their credential is fixed');
+    if (moves.added.length + moves.removed.length + moves.rekeyed.length === 0) return;
     log.info(
       { added: few(moves.added), removed: few(moves.removed), rekeyed: few(moves.rekeyed), disconnected, accounts: this.options.authenticator.accountCount },
       'broker accounts follow the fleet',
