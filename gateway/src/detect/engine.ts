@@ -53,10 +53,18 @@ export interface LevelTransition {
 }
 
 /** A rule with its numbers compiled once, so the hot path reads no config. */
+// `rule` is replaced (never the spec) when only the sites a rule applies to change, so sensors
+// keep their compiled rule, and with it their state, across a fleet change (replaceRules).
 type Compiled =
-  | { readonly kind: 'threshold'; readonly rule: Rule; readonly spec: LatchSpec }
-  | { readonly kind: 'rate'; readonly rule: Rule; readonly spec: RateSpec }
-  | { readonly kind: 'dose'; readonly rule: Rule; readonly spec: DoseSpec };
+  | { readonly kind: 'threshold'; rule: Rule; readonly spec: LatchSpec }
+  | { readonly kind: 'rate'; rule: Rule; readonly spec: RateSpec }
+  | { readonly kind: 'dose'; rule: Rule; readonly spec: DoseSpec };
+
+/** A rule as JSON without its sites: equal means the same compiled numbers. */
+function ruleBody(rule: Rule): string {
+  const { sites: _sites, ...body } = rule;
+  return JSON.stringify(body);
+}
 
 function compile(rule: Rule): Compiled {
   switch (rule.kind) {
@@ -119,14 +127,54 @@ export class DetectionEngine {
   private readonly sensors = new SensorTable<Compiled>();
 
   constructor(rules: readonly Rule[]) {
+    this.index(rules, new Map());
+  }
+
+  private index(rules: readonly Rule[], previous: ReadonlyMap<string, Compiled>): void {
+    const ids = new Set<string>();
     for (const rule of rules) {
-      if (this.byId.has(rule.id)) throw new Error(`DetectionEngine: rule id ${rule.id} given twice`);
-      const c = compile(rule);
+      if (ids.has(rule.id)) throw new Error(`DetectionEngine: rule id ${rule.id} given twice`);
+      ids.add(rule.id);
+    }
+    this.byId.clear();
+    this.byQuantity.clear();
+    this.sets.clear();
+    for (const rule of rules) {
+      const old = previous.get(rule.id);
+      let c: Compiled;
+      if (old !== undefined && ruleBody(old.rule) === ruleBody(rule)) {
+        old.rule = rule;
+        c = old;
+      } else c = compile(rule);
       this.byId.set(rule.id, c);
       const list = this.byQuantity.get(rule.quantity);
       if (list) list.push(c);
       else this.byQuantity.set(rule.quantity, [c]);
     }
+  }
+
+  /**
+   * The fleet changed the rules (a preset site added or removed, its overrides edited): each
+   * sensor moves to its site's new rule set. A rule that stays keeps its state; one whose numbers
+   * changed keeps its level, so an alarm in force is neither raised twice nor forgotten; a sensor
+   * whose rules did not change is not touched.
+   */
+  replaceRules(rules: readonly Rule[]): void {
+    this.index(rules, new Map(this.byId));
+    for (const e of this.sensors.entries()) {
+      if (e.quantity === null) continue;
+      const set = this.ruleSetFor(e.site, e.quantity);
+      if (set.rules.length === e.set.rules.length && set.rules.every((c, i) => c === e.set.rules[i])) continue;
+      this.resolve(e, e.quantity);
+    }
+  }
+
+  /**
+   * Drops the state of a device's sensors (all of them, or the channels named): a device removed
+   * from the fleet, or a channel removed or given another quantity, starts afresh if it returns.
+   */
+  forget(site: SiteId, device: DeviceId, channels?: readonly ChannelId[]): void {
+    for (const e of this.sensors.remove(site, device, channels)) e.set.slots?.release(e.slab, e.base);
   }
 
   get sensorCount(): number {
@@ -242,7 +290,8 @@ export class DetectionEngine {
     const { slab, base } = set.slots?.take() ?? { slab: NO_SLAB, base: 0 };
     set.rules.forEach((c, i) => {
       const o = base + set.offsets[i]!;
-      const j = before.rules.indexOf(c);
+      let j = before.rules.indexOf(c);
+      if (j < 0) j = before.rules.findIndex((b) => b.rule.id === c.rule.id && b.kind === c.kind);
       if (j >= 0) {
         const from = heldBase + before.offsets[j]!;
         slab.set(held.subarray(from, from + packedSize(c.kind)), o);

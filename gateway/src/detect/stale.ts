@@ -125,6 +125,39 @@ export class StalenessWatch {
     if (!w.stale && !Number.isNaN(this.nowMs)) this.arm(w, this.nowMs); // else: a reading re-arms it, or the first observe()
   }
 
+  /**
+   * Stops watching a device (or only its `channels`): removed from the fleet, its silence means
+   * nothing. Entries still filed in a bucket are skipped there (bucket -1), like a lazy re-arm.
+   */
+  unwatch(site: SiteId, device: DeviceId, channels?: readonly ChannelId[]): void {
+    const devices = this.sites.get(site);
+    const dev = devices?.get(device);
+    if (devices === undefined || dev === undefined) return;
+    let kept: Watch | null = null;
+    let tail: Watch | null = null;
+    for (let w = dev.first; w !== null; ) {
+      const next = w.next;
+      w.next = null;
+      if (channels === undefined || channels.includes(w.channel)) {
+        w.bucket = -1;
+        this.count--;
+      } else {
+        if (tail === null) kept = w;
+        else tail.next = w;
+        tail = w;
+      }
+      w = next;
+    }
+    dev.first = kept;
+    if (channels !== undefined && kept !== null) return;
+    if (dev.self !== null) {
+      dev.self.bucket = -1;
+      this.count--;
+    }
+    devices.delete(device);
+    if (devices.size === 0) this.sites.delete(site);
+  }
+
   /** A reading received at gateway time `atMs`: O(1), no re-arming; returns at once what it clears. */
   seen(site: SiteId, device: DeviceId, channel: ChannelId, atMs: number): readonly DetailedTransition[] {
     const dev = this.sites.get(site)?.get(device);

@@ -13,12 +13,11 @@ import type { Ingress } from '../ingest/ingress.js';
 import { SeqDedup } from '../ingest/dedup.js';
 import { Intake } from '../ingest/intake.js';
 import { trackDeviceStatus } from '../ingest/status.js';
-import { VotingPlan } from '../detect/voting.js';
 import type { AlarmService } from '../alarms/service.js';
 import type { SystemAlarms } from '../alarms/system-alarms.js';
 import type { OrderRepository } from '../orders/repository.js';
 import { Interlock, type Actuator } from '../orders/interlock.js';
-import { channelProfiles, ReadingPipeline } from '../pipeline.js';
+import { ReadingPipeline } from '../pipeline.js';
 import type { Detection } from './alarms.js';
 import type { Part } from './part.js';
 
@@ -57,9 +56,7 @@ export function interlockFor(c: Common, orders: OrderRepository, alarms: AlarmSe
 }
 
 export function pipelineFor(c: Common, detection: Detection, alarms: AlarmService, interlock: Interlock): ReadingPipeline {
-  const { config } = c;
-  const voting = VotingPlan.fromConfig(config, detection.rules);
-  return new ReadingPipeline(channelProfiles(config), detection.engine, alarms, interlock, detection.health, voting, c.events, c.clock, c.log.child({ module: 'pipeline' }));
+  return new ReadingPipeline(detection.profiles, detection.engine, alarms, interlock, detection.health, detection.voting, c.events, c.clock, c.log.child({ module: 'pipeline' }));
 }
 
 export function intakeFor(c: Common, journal: Journal, path: ReadingPipeline): Intake {
