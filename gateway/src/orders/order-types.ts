@@ -95,6 +95,7 @@ export type OrderEventKind =
   | 'failed'
   | 'unconfirmed'
   | 'position_unsafe'
+  | 'actuator_added'
   | 'position_mismatch'
   | 'position_matched'
   | 'confirmed'

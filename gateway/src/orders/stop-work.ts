@@ -232,6 +232,22 @@ export function resumeAfterRestart(order: StopWorkOrder, atMs: number): OrderOut
   return { next, effects: [publish(next), ...resent.map((c) => send(next, c))], events: [orderEvent(order, 'republished', atMs, { note: `${resent.length} command(s) sent again` })] };
 }
 
+/**
+ * Actuators that joined the site (the fleet changed) while the order is in force: each is
+ * commanded at once, closing a valve being always safe, and counts towards the interlock's
+ * confirmation like the others. A device the order already commands is left as it is. A lifted
+ * order commands nothing.
+ */
+export function addActuators(order: StopWorkOrder, actuators: readonly { commandId: string; device: string; action: Action }[], atMs: number): OrderOutcome {
+  if (order.state === 'lifted') return unchanged(order);
+  const fresh = actuators.filter((a) => !order.commands.some((c) => c.device === a.device));
+  if (fresh.length === 0) return unchanged(order);
+  const added: OrderCommand[] = fresh.map((a) => ({ id: a.commandId, device: a.device, action: a.action, state: 'sent', attempts: 1, lastSentAtMs: atMs, ackedAtMs: null, result: null, position: null, positionAtMs: null, readBack: null }));
+  const next: StopWorkOrder = { ...order, commands: [...order.commands, ...added] };
+  const events = added.map((c) => orderEvent(order, 'actuator_added', atMs, { device: c.device, note: `added to the site while the order is in force: ${c.action} sent` }));
+  return { next, effects: added.map((c) => send(next, c)), events };
+}
+
 /** The order is in force on site: active and every actuator has confirmed its safe state. */
 export function isEnforced(order: StopWorkOrder): boolean {
   return order.state === 'active' && order.commands.every(isConfirmed);
