@@ -139,7 +139,7 @@ export class Interlock implements FleetFollower {
     // Said as the alarm says itself (contract/alarm-text.ts): a rate or a dose keeps its own unit.
     const said = alarmText(alarm, 'zh');
     const reason = `${LEVEL_ZH[alarm.level]}预警 ${said.cause}${said.value !== null ? ` ${said.value}` : ''} — 停产停工`;
-    const actuators = (this.deps.actuators.get(alarm.site) ?? []).map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind) }));
+    const actuators = (this.deps.actuators.get(alarm.site) ?? []).map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind), ...(a.site !== undefined ? { site: a.site } : {}) }));
     const outcome = issueOrder({ id: randomUUID(), site: alarm.site, alarmId: alarm.id, reason, atMs: this.deps.clock(), actuators });
     this.deps.log.warn({ site: alarm.site, orderId: outcome.next.id, alarmId: alarm.id, actuators: actuators.length }, 'stop-work order issued');
     this.apply(outcome);
@@ -159,7 +159,7 @@ export class Interlock implements FleetFollower {
   commandAdded(site: string, actuators: readonly Actuator[]): void {
     const order = this.activeOrder(site);
     if (!order || actuators.length === 0) return;
-    const outcome = addActuators(order, actuators.map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind) })), this.deps.clock());
+    const outcome = addActuators(order, actuators.map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind), ...(a.site !== undefined ? { site: a.site } : {}) })), this.deps.clock());
     if (outcome.events.length === 0) return;
     this.deps.log.warn({ site, orderId: order.id, actuators: outcome.events.map((e) => e.device) }, 'actuators added while the stop-work order is in force: commanded at once');
     this.apply(outcome);
@@ -247,7 +247,7 @@ export class Interlock implements FleetFollower {
     for (const order of this.active.values()) {
       const command = order.commands.find((c) => c.id === ack.value.id);
       if (!command) continue;
-      if (order.site !== parsed.topic.site || command.device !== device) {
+      if ((command.site ?? order.site) !== parsed.topic.site || command.device !== device) {
         log.warn({ site: parsed.topic.site, device, commandId: ack.value.id }, 'cmd/ack from a device the command was not sent to');
         return;
       }
@@ -267,8 +267,8 @@ export class Interlock implements FleetFollower {
     const { site, device } = parsed.topic;
     this.positions.set(`${site}/${device}`, status.value.position);
     for (const order of [...this.active.values()]) {
-      if (order.site !== site || !order.commands.some((c) => c.device === device)) continue;
-      this.apply(onPositionReport(order, { device, position: status.value.position, atMs: this.deps.clock() }));
+      if (!order.commands.some((c) => c.device === device && (c.site ?? order.site) === site)) continue;
+      this.apply(onPositionReport(order, { device, site, position: status.value.position, atMs: this.deps.clock() }));
     }
   }
 
@@ -337,7 +337,8 @@ export class Interlock implements FleetFollower {
       }
       case 'send_command': {
         const command: Command = { id: effect.command.id, action: effect.command.action, reason: order.reason, ts: this.deps.clock() };
-        const target = topics.cmd({ site, device: effect.command.device as DeviceId });
+        // An actuator obeying this site's orders from its own site is commanded on its own topic.
+        const target = topics.cmd({ site: (effect.command.site ?? site) as SiteId, device: effect.command.device as DeviceId });
         ingress.publish(target, JSON.stringify(command), { qos: 1, retain: false }).catch(fail);
         events.emit('command', { order, command: effect.command, what: 'sent' });
         return;

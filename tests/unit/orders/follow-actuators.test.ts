@@ -25,6 +25,21 @@ describe('ActuatorBook', () => {
   });
 });
 
+describe('ActuatorBook with obeys', () => {
+  it("lists another site's valve that obeys a site after the site's own, and says what a site gained when a valve starts obeying it", () => {
+    const kitchen = site([{ id: 'v1', kind: 'valve' }]);
+    const building = (obeys?: string[]) => siteSchema.parse({ id: 'b1', name: 'b', devices: [{ id: 'main', kind: 'valve', passwordHash: HASH, ...(obeys ? { obeys } : {}) }] });
+    const book = new ActuatorBook([kitchen, building()]);
+    expect(book.get('k1')).toEqual([{ device: 'v1', kind: 'valve' }]);
+    expect(book.applySites([{ before: building(), after: building(['k1']) }])).toEqual([{ site: 'k1', added: [{ device: 'main', kind: 'valve', site: 'b1' }] }]);
+    expect(book.get('k1')).toEqual([{ device: 'v1', kind: 'valve' }, { device: 'main', kind: 'valve', site: 'b1' }]);
+    expect(book.get('b1')).toEqual([{ device: 'main', kind: 'valve' }]);
+    // The building removed: the kitchen's orders no longer command its valve.
+    book.applySites([{ before: building(['k1']), after: undefined }]);
+    expect(book.get('k1')).toEqual([{ device: 'v1', kind: 'valve' }]);
+  });
+});
+
 describe('addActuators', () => {
   const order = deepFreeze(issueOrder({ id: 'o1', site: 'k1', alarmId: 'a1', reason: 'CH4', atMs: T0, actuators: [{ commandId: 'c1', device: 'v1', action: 'close' }] }).next);
 
