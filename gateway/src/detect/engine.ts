@@ -55,10 +55,11 @@ export interface LevelTransition {
 /** A rule with its numbers compiled once, so the hot path reads no config. */
 // `rule` is replaced (never the spec) when only the sites a rule applies to change, so sensors
 // keep their compiled rule, and with it their state, across a fleet change (replaceRules).
+// `sites`: the rule's sites as a set (a preset's rule may name 10 000 kitchens), undefined for all.
 type Compiled =
-  | { readonly kind: 'threshold'; rule: Rule; readonly spec: LatchSpec }
-  | { readonly kind: 'rate'; rule: Rule; readonly spec: RateSpec }
-  | { readonly kind: 'dose'; rule: Rule; readonly spec: DoseSpec };
+  | { readonly kind: 'threshold'; rule: Rule; sites: ReadonlySet<string> | undefined; readonly spec: LatchSpec }
+  | { readonly kind: 'rate'; rule: Rule; sites: ReadonlySet<string> | undefined; readonly spec: RateSpec }
+  | { readonly kind: 'dose'; rule: Rule; sites: ReadonlySet<string> | undefined; readonly spec: DoseSpec };
 
 /** A rule as JSON without its sites: equal means the same compiled numbers. */
 function ruleBody(rule: Rule): string {
@@ -67,14 +68,19 @@ function ruleBody(rule: Rule): string {
 }
 
 function compile(rule: Rule): Compiled {
+  const sites = siteSet(rule);
   switch (rule.kind) {
     case 'threshold':
-      return { kind: 'threshold', rule, spec: compileThreshold(rule) };
+      return { kind: 'threshold', rule, sites, spec: compileThreshold(rule) };
     case 'rate':
-      return { kind: 'rate', rule, spec: compileRate(rule) };
+      return { kind: 'rate', rule, sites, spec: compileRate(rule) };
     case 'dose':
-      return { kind: 'dose', rule, spec: compileDose(rule) };
+      return { kind: 'dose', rule, sites, spec: compileDose(rule) };
   }
+}
+
+function siteSet(rule: Rule): ReadonlySet<string> | undefined {
+  return rule.sites === undefined ? undefined : new Set(rule.sites);
 }
 
 /** One reading through one rule's packed state at `o`, in place; true when the level changed. */
@@ -144,6 +150,7 @@ export class DetectionEngine {
       let c: Compiled;
       if (old !== undefined && ruleBody(old.rule) === ruleBody(rule)) {
         old.rule = rule;
+        old.sites = siteSet(rule);
         c = old;
       } else c = compile(rule);
       this.byId.set(rule.id, c);
@@ -232,7 +239,7 @@ export class DetectionEngine {
    */
   restore(site: SiteId, device: DeviceId, channel: ChannelId, ruleId: string, level: Level): boolean {
     const c = this.byId.get(ruleId);
-    if (c === undefined || (c.rule.sites !== undefined && !c.rule.sites.includes(site))) return false;
+    if (c === undefined || (c.sites !== undefined && !c.sites.has(site))) return false;
     const entry = this.sensors.find(site, device, channel) ?? this.sensors.add(site, device, channel, NO_RULES);
     if (entry.quantity === null) this.resolve(entry, c.rule.quantity);
     const i = entry.set.rules.indexOf(c);
@@ -318,10 +325,10 @@ export class DetectionEngine {
     if (all === undefined) return NO_RULES;
     // Cached, so sensors of one site share one set (sets are looked up off the hot path, but for
     // readings of channels no rule watches).
-    const key = all.every((c) => c.rule.sites === undefined) ? quantity : `${quantity}@${site}`;
+    const key = all.every((c) => c.sites === undefined) ? quantity : `${quantity}@${site}`;
     let set = this.sets.get(key);
     if (set === undefined) {
-      set = ruleSet(all.filter((c) => c.rule.sites === undefined || c.rule.sites.includes(site)));
+      set = ruleSet(all.filter((c) => c.sites === undefined || c.sites.has(site)));
       this.sets.set(key, set);
     }
     return set;
