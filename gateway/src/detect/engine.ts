@@ -14,6 +14,7 @@ import { advanceRate, compileRate, rateChange, rateSpeedPerS, restoreRate, type 
 import { advanceDose, compileDose, doseOf, restoreDose, type DoseSpec } from './dose.js';
 import { cloneRuleState, initialSensorState, initPacked, packedSize, packRule, parseSensorKey, reviveSensorState, sensorKey, unpackRule, type RuleState, type SensorState } from './sensor-state.js';
 import { StateSlab } from './state-slab.js';
+import { ruleScope, type RuleView } from './rule-scope.js';
 import { NO_SLAB, SensorTable, type RuleSet, type SensorEntry } from './sensor-table.js';
 
 export interface SensorReading {
@@ -167,9 +168,12 @@ export class DetectionEngine {
    * whose rules did not change is not touched.
    */
   replaceRules(rules: readonly Rule[]): void {
+    const view = (c: Compiled): RuleView => ({ body: c.spec, quantity: c.rule.quantity, sites: c.sites });
+    const before = new Map([...this.byId].map(([id, c]) => [id, view(c)]));
     this.index(rules, new Map(this.byId));
+    const scope = ruleScope(before, new Map([...this.byId].map(([id, c]) => [id, view(c)])));
     for (const e of this.sensors.entries()) {
-      if (e.quantity === null) continue;
+      if (e.quantity === null || !(scope.everySite.has(e.quantity) || scope.sites.get(e.quantity)?.has(e.site) === true)) continue;
       const set = this.ruleSetFor(e.site, e.quantity);
       if (set.rules.length === e.set.rules.length && set.rules.every((c, i) => c === e.set.rules[i])) continue;
       this.resolve(e, e.quantity);
