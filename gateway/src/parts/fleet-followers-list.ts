@@ -28,12 +28,20 @@ export interface FollowingParts {
   readonly log: Logger;
 }
 
+/** A follower with its name (what the runtime's followFleet takes), itself a follower. */
+export interface NamedFleetFollower extends FleetFollower {
+  readonly name: string;
+  readonly follower: FleetFollower;
+}
+
 /**
  * One follower's failure is logged with its name and does not keep the change from the others:
  * a detector added must still be watched if, say, the notifier refused it.
  */
-function guarded(name: string, follower: FleetFollower, log: Logger): FleetFollower {
+function guarded(name: string, follower: FleetFollower, log: Logger): NamedFleetFollower {
   return {
+    name,
+    follower,
     applySites(changes: readonly SiteChange[]): void {
       try {
         follower.applySites(changes);
@@ -44,7 +52,7 @@ function guarded(name: string, follower: FleetFollower, log: Logger): FleetFollo
   };
 }
 
-export function fleetFollowersOf(p: FollowingParts): FleetFollower[] {
+export function fleetFollowersOf(p: FollowingParts): NamedFleetFollower[] {
   const log = p.log.child({ module: 'fleet-follow' });
   const followers: [string, FleetFollower][] = [
     ['detection', new DetectionFollower(p.config, p.detection, p.clock, log)],
