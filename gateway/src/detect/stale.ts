@@ -93,7 +93,7 @@ function watchesOf(dev: DeviceEntry): Iterable<Watch> {
 
 export class StalenessWatch {
   private readonly bucketMs: number;
-  private readonly maxJumpMs: number;
+  private maxJumpMs: number;
   private readonly sites = new Map<SiteId, Map<DeviceId, DeviceEntry>>();
   private readonly buckets = new Map<number, Watch[]>();
   private wallMs = 0; // the latest gateway time observed
@@ -115,6 +115,19 @@ export class StalenessWatch {
 
   get stats(): StaleStats {
     return { ...this.counters };
+  }
+
+  /**
+   * Lowers the largest clock step taken as elapsed time (never below a bucket): a detector with a
+   * shorter period joined the fleet, and a step longer than half its period would make it look
+   * silent (parts/alarms.ts maxClockJumpMs). Never raised again while running: the safe side.
+   */
+  lowerMaxJump(ms: number): void {
+    this.maxJumpMs = Math.max(this.bucketMs, Math.min(this.maxJumpMs, ms));
+  }
+
+  get maxJump(): number {
+    return this.maxJumpMs;
   }
 
   /** Watches a sensor (or with channel `_device` a device) allowed `periodMs` of silence, counted from now. */

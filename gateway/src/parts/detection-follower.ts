@@ -5,7 +5,7 @@
 // device are the alarm side's business (alarms/alarms-follower.ts).
 
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
-import type { Config, Rule, SiteConfig } from '../config/schema.js';
+import type { Config, DeviceConfig, Rule, SiteConfig } from '../config/schema.js';
 import { effectiveRules } from '../config/effective-rules.js';
 import { watchedChannelsOf } from '../detect/health.js';
 import { deviceDiff, presetChanged } from '../detect/site-diff.js';
@@ -58,11 +58,11 @@ export class DetectionFollower implements FleetFollower {
           engine.forget(site, d.id as DeviceId, channelsGone as ChannelId[]);
         }
         // A new period or level takes effect; a watch already running keeps its silence so far.
-        for (const c of watchedChannelsOf(id, d)) health.watch(c, nowMs);
+        this.watch(id, d, nowMs);
       }
       for (const d of diff.added) {
         profiles.put(id, d);
-        for (const c of watchedChannelsOf(id, d)) health.watch(c, nowMs);
+        this.watch(id, d, nowMs);
       }
       voting.applySite(before, after);
       if (diff.added.length + diff.removed.length + diff.changed.length > 0) {
@@ -72,6 +72,13 @@ export class DetectionFollower implements FleetFollower {
     // With preset sites in the fleet, the global rules name the plain sites: a site that comes
     // or goes changes them too (config/effective-rules.ts).
     if (rulesMoved || (sitesCameOrWent && [...this.sites.values()].some((s) => s.preset !== undefined))) this.refreshRules();
+  }
+
+  private watch(site: string, d: DeviceConfig, nowMs: number): void {
+    const channels = watchedChannelsOf(site, d);
+    for (const c of channels) this.detection.health.watch(c, nowMs);
+    // As at start: a clock step of half the shortest period is the most taken as elapsed time.
+    if (channels.length > 0) this.detection.health.stale.lowerMaxJump((d.staleAfterS * 1000) / 2);
   }
 
   private refreshRules(): void {

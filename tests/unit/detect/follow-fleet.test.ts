@@ -58,7 +58,9 @@ describe('detection follows the fleet', () => {
     follower.applySites([{ before, after }]);
     expect(detection.profiles.get(`${DEMO_SITE}/gas-02`)?.get('ch4')).toBe('methane_lel');
 
-    expect(detection.health.tick(clock.now + 59_000).filter((t) => t.device === 'gas-02')).toEqual([]);
+    // Ticks as the runtime makes them (a step longer than half a period is a clock fault).
+    const early = [10_000, 20_000, 30_000, 40_000, 50_000, 59_000].flatMap((ms) => detection.health.tick(clock.now + ms));
+    expect(early.filter((t) => t.device === 'gas-02')).toEqual([]);
     const stale = detection.health.tick(clock.now + 60_000).filter((t) => t.device === 'gas-02');
     expect(stale.map((t) => [t.ruleId, t.to])).toEqual([['stale', 'yellow']]);
 
@@ -118,6 +120,20 @@ describe('detection follows the fleet', () => {
     expect(follower.rules().find((r) => r.id === 'kitchen-methane')?.sites).toEqual([DEMO_SITE, 'kitchen-02']);
     expect(level()).toBe('orange');
     expect(detection.engine.process(reading(DEMO_SITE, 'gas-01', 30, T0 + 4000))).toEqual([]);
+  });
+
+  it('takes a clock step longer than half a new detector\'s period for a clock fault, not its silence', () => {
+    const config = configSchema.parse(demoConfig());
+    const { detection, follower, clock } = start(config, T0);
+    detection.health.stale.lowerMaxJump(50_000); // as at start: half gas-01's 100 s
+    detection.health.tick(T0);
+    follower.applySites([{ before: config.sites[0]!, after: kitchen([detector('gas-02', { staleAfterS: 10 })]) }]);
+    expect(detection.health.stale.maxJump).toBe(5000);
+    // A 30 s step of the gateway clock: without the lowered bound gas-02 would be raised stale at once.
+    clock.now = T0 + 30_000;
+    expect(detection.health.tick(clock.now).filter((t) => t.device === 'gas-02')).toEqual([]);
+    // Its real silence still counts from there.
+    expect(detection.health.tick(clock.now + 4_000).concat(detection.health.tick(clock.now + 8_000), detection.health.tick(clock.now + 11_000)).filter((t) => t.device === 'gas-02').map((t) => t.ruleId)).toEqual(['stale']);
   });
 
   it('lets a new detector vote in its space', () => {
