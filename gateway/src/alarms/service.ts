@@ -117,10 +117,7 @@ export class AlarmService {
     return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, { clockLeadMs: now - t.atMs, rate: t.rate, stopWork });
   }
 
-  /**
-   * Raises (or moves to `level`) an alarm that detection does not make; a no-op while it is
-   * already at that level. Returns the alarm it moved.
-   */
+  /** Raises (or moves to `level`) an alarm detection does not make; returns the alarm it moved (a no-op at that level). */
   raiseDirect(direct: DirectAlarm, level: Level): Alarm | undefined {
     const { value, ...identity } = directIdentity(direct);
     return this.moveEpisode(this.activeByEpisode.get(episodeKey(identity)), identity, level, value, this.clock(), this.clock());
@@ -244,7 +241,10 @@ export class AlarmService {
 
   /** The site's open alarms as stored (one device's, when given): active, or awaiting ack or sign-off. */
   openAlarms(site: string, device?: string): Alarm[] {
-    return this.repo.openOf(site, device).map((a) => this.get(a.id) ?? a).filter(isOpen);
+    // Active ones from memory first: a move the database refused is held there, not yet stored.
+    const open = new Map([...this.activeByEpisode.values()].filter((a) => a.site === site && (device === undefined || a.device === device)).map((a) => [a.id, a]));
+    for (const a of this.repo.openOf(site, device)) if (!open.has(a.id)) open.set(a.id, this.saves.latest(a.id) ?? a);
+    return [...open.values()].filter(isOpen);
   }
 
   /**
@@ -317,10 +317,7 @@ export class AlarmService {
   }
 
   // ---- notification suppression -------------------------------------------------------------
-  /**
-   * Why the roster should not be told of this alarm's move, or null to tell it. Red is never
-   * suppressed: it stops work and someone must hear of it whatever else is going on.
-   */
+  /** Why the roster should not hear of this move, or null to tell it. Red is never suppressed: it stops work. */
   suppressReason(alarm: Alarm, atMs = this.clock()): SuppressReason | null {
     return suppressReason(alarm, atMs, this.surroundings(alarm, atMs));
   }
