@@ -190,7 +190,7 @@ export class Interlock implements FleetFollower {
         note,
         atMs,
         // Health alarms (offline, stale, fault) are judged as blindness below: a manual gas test answers them.
-        // An alarm of a device removed from the fleet cannot clear (alarms/alarms-follower.ts): it is closed after the lift.
+        // An alarm of a device or channel removed from the fleet cannot clear (alarms/alarms-follower.ts): it is closed after the lift.
         activeAlarmLevels: this.deps.alarms.activeLevels(order.site, (a) => isActuatorRule(a.ruleId) || isHealthRule(a.ruleId) || !this.knowsDevice(a)),
         blind: blindDetectors(order.site, this.deps.alarms.activeAlarms(), atMs),
         ...(gasTest !== undefined ? { gasTest } : {}),
@@ -205,7 +205,7 @@ export class Interlock implements FleetFollower {
   }
 
   private knowsDevice(a: Alarm): boolean {
-    return a.device.startsWith('_') || this.deps.alarms.sites.knowsDevice(a.site, a.device);
+    return a.device.startsWith('_') || this.deps.alarms.sites.knowsSensor(a.site, a.device, a.channel);
   }
 
   private officerStep(orderId: string, by: string, step: (order: StopWorkOrder, atMs: number) => OrderOutcome): OrderOutcome | undefined {

@@ -44,7 +44,7 @@ export function alarmsPart(config: Config, stateDb: Db, events: EventBus, clock:
     shelveMaxMs: config.alarms.shelveMaxH * 3_600_000,
     outOfServiceMaxMs: config.alarms.outOfServiceMaxH * 3_600_000,
     flood: { alarms: config.alarms.floodAlarms, windowMs: config.alarms.floodWindowMin * 60_000 },
-    sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => d.id) })),
+    sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => ({ id: d.id, channels: Object.keys(d.channels) })) })),
   });
   return { name: 'alarms', repo, service, system: new SystemAlarms(service), list: new AlarmListQuery(stateDb) };
 }

@@ -14,7 +14,7 @@ import { databases, journalPart } from '../../../gateway/src/parts/storage.js';
 import { alarmsPart, detectionFor, notifierPart } from '../../../gateway/src/parts/alarms.js';
 import { ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from '../../../gateway/src/parts/message-path.js';
 import { fleetFollowersOf } from '../../../gateway/src/parts/fleet-followers-list.js';
-import { DEVICE_REMOVED_NOTE, REGISTRY_ACTOR } from '../../../gateway/src/alarms/alarms-follower.js';
+import { CHANNEL_REMOVED_NOTE, DEVICE_REMOVED_NOTE, REGISTRY_ACTOR } from '../../../gateway/src/alarms/alarms-follower.js';
 import type { FleetFollower, SiteChange } from '../../../gateway/src/registry/fleet.js';
 import { createValve } from '../../../simulators/src/devices/valve.js';
 import { createFan } from '../../../simulators/src/devices/fan.js';
@@ -162,7 +162,27 @@ describe('the gateway follows fleet changes without a restart', () => {
     expect(g.interlock.recordInspection(order.id, 'inspector-li', '验收合格 passed')?.rejected).toBeUndefined();
     expect(g.interlock.lift(order.id, 'officer-zhou', '复工')?.rejected).toBeUndefined();
     expect(g.repo.get(red.id)).toMatchObject({ state: 'closed', closedBy: REGISTRY_ACTOR });
-    expect(g.repo.get(red.id)?.closeNote).toContain(DEVICE_REMOVED_NOTE);
+    expect(g.repo.get(red.id)?.closeNote).toContain('removed from the registry');
+  });
+
+  it('closes the alarms of a channel removed from a detector that stays, and watches its other channels still', async () => {
+    const { broker, fleet } = setup(['valve-02']);
+    const g = await start(broker, fleet);
+    await publish(g, DEMO_SITE, 'gas-02', gas01, [30, 30, 30, 30]);
+    const orange = await eventually(() => alarmOf(g, 'gas-02', 'kitchen-methane'), 5000, 'orange methane alarm');
+    const coOnly = siteSchema.parse({ ...fleet.sites[0]!, devices: fleet.sites[0]!.devices.map((d) => (d.id === 'gas-02' ? { ...d, channels: { co: { quantity: 'co_ppm' } } } : d)) });
+    g.apply([{ before: fleet.sites[0]!, after: coOnly }]);
+    expect(g.repo.get(orange.id)).toMatchObject({ state: 'closed', closedBy: REGISTRY_ACTOR, closeNote: CHANNEL_REMOVED_NOTE });
+    // The co channel is still watched for silence (staleAfterS 1); ch4 no longer is.
+    const stale = await eventually(() => {
+      g.path.tick(Date.now());
+      const found = g.alarms.activeAlarms().filter((a) => a.device === 'gas-02' && a.ruleId === 'stale');
+      return found.length > 0 && found;
+    }, 4000, 'stale of the channel that stays');
+    await new Promise((r) => setTimeout(r, 1200));
+    g.path.tick(Date.now());
+    expect(stale.map((a) => a.channel)).toEqual(['co']);
+    expect(g.alarms.activeAlarms().filter((a) => a.device === 'gas-02' && a.channel === 'ch4')).toEqual([]);
   });
 
   it('gives a preset site added at run time its preset rules', async () => {
