@@ -4,6 +4,7 @@
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import { parseCsv, type TableRecord } from '../../../gateway/src/registry/provision/csv.js';
 import { readXlsx } from '../../../gateway/src/registry/provision/xlsx-rows.js';
@@ -13,9 +14,19 @@ import type { ApiContext } from '../context.js';
 import { ApiError, errorBody } from '../errors.js';
 import { actorOf, attachment, noStore, registryOf, registryRefusal, secretsCsv, wantsJson } from '../fleet-answers.js';
 import { answers } from '../schemas.js';
+import { csvLine, UTF8_BOM } from '../export/csv.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const MB = IMPORT_LIMITS.maxBytes / (1024 * 1024);
+
+/** The header in Chinese (the file's words for its columns) and one kitchen as an example:
+ * detectors replaced after 3 years in a commercial kitchen, the valve after 10 (CJJ/T 146-2011). */
+const TEMPLATE_ROWS = [
+  ['站点', '站点名称', '地址', '联系人', '联系电话', '设备', '类型', '通道', '空间', '安装日期', '更换日期', '认证'],
+  ['kitchen-0001', '老王烧烤', '城关镇解放路 12 号', '王师傅', '13800000000', 'gas-01', '探测器', 'ch4:methane_lel;co:co_ppm', 'kitchen', '2026-03-01', '2029-03-01', '签名'],
+  ['kitchen-0001', '', '', '', '', 'valve-01', '切断阀', '', '', '2026-03-01', '2036-03-01', '签名'],
+  ['kitchen-0001', '', '', '', '', 'fan-01', '风机', '', '', '2026-03-01', '', '签名'],
+] as const;
 
 const refusal = z.object({ line: z.number().int(), column: z.string(), reason: z.string() });
 const flag = z.enum(['true', 'false']).optional();
@@ -58,6 +69,26 @@ export function deviceImportRoutes(ctx: ApiContext) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     // The file as bytes, bounded here (the API's other bodies stay at 64 KiB).
     app.addContentTypeParser(['text/csv', 'text/plain', XLSX_TYPE], { parseAs: 'buffer', bodyLimit: IMPORT_LIMITS.maxBytes }, (_request, body, done) => done(null, body));
+
+    r.get(
+      '/devices/import/template',
+      {
+        config: { role: 'admin' },
+        schema: { summary: 'An import file to fill in: Chinese headers and one example kitchen (CSV, or XLSX with ?format=xlsx)', querystring: z.object({ format: z.enum(['csv', 'xlsx']).optional() }).strict(), response: answers({ 200: z.string() }, 400, 403) },
+      },
+      async (request, reply) => {
+        if (request.query.format === 'xlsx') {
+          const book = new ExcelJS.Workbook();
+          const sheet = book.addWorksheet('设备');
+          for (const row of TEMPLATE_ROWS) sheet.addRow([...row]);
+          sheet.getRow(1).font = { bold: true };
+          void reply.type(XLSX_TYPE).header('content-disposition', `attachment; filename="devices-template.xlsx"; filename*=UTF-8''${encodeURIComponent('设备导入模板.xlsx')}`);
+          return reply.send(Buffer.from(await book.xlsx.writeBuffer()));
+        }
+        void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="devices-template.csv"; filename*=UTF-8''${encodeURIComponent('设备导入模板.csv')}`);
+        return reply.send(UTF8_BOM + TEMPLATE_ROWS.map((r) => csvLine([...r])).join(''));
+      },
+    );
 
     r.post(
       '/devices/import',

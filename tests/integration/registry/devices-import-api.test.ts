@@ -197,6 +197,21 @@ describe('POST /api/v1/devices/import', () => {
     expect(api.fleet.site('k-8')).toBeUndefined();
   });
 
+  it('hands out a template in CSV and XLSX that imports as it is', async () => {
+    const csv = await api.app.inject({ method: 'GET', url: '/api/v1/devices/import/template', headers: adminAuth });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-disposition']).toMatch(/filename="devices-template\.csv"/);
+    expect(csv.body.startsWith('\ufeff站点,站点名称')).toBe(true);
+    const applied = await importFile(csv.body, '', { accept: 'application/json' });
+    expect([applied.statusCode, (applied.json() as { applied: number }).applied]).toEqual([200, 3]);
+    expect(api.fleet.site('kitchen-0001')).toMatchObject({ name: '老王烧烤', contactPhone: '13800000000' });
+
+    const xlsx = await api.app.inject({ method: 'GET', url: '/api/v1/devices/import/template?format=xlsx', headers: adminAuth });
+    expect(xlsx.headers['content-type']).toBe(XLSX_TYPE);
+    const again = await importFile(xlsx.rawPayload, '?replace=true', { 'content-type': XLSX_TYPE, accept: 'application/json' });
+    expect([again.statusCode, (again.json() as { applied: number; secrets: unknown[] }).secrets]).toEqual([200, []]);
+  });
+
   it('is for admins only', async () => {
     const res = await api.app.inject({ method: 'POST', url: '/api/v1/devices/import', headers: { authorization: `Bearer ${FLEET_TOKENS.viewer}`, 'content-type': 'text/csv' }, payload: 'site,device,kind\n' });
     expect(res.statusCode).toBe(403);
