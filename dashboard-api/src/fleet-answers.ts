@@ -9,7 +9,7 @@ import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { principalOf } from './auth.js';
-import { csvLine, UTF8_BOM } from './export/csv.js';
+import { UTF8_BOM } from './export/csv.js';
 
 export type FleetRegistry = Fleet & FleetWriter;
 
@@ -39,9 +39,14 @@ export function noStore(reply: FastifyReply): void {
   void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
-/** The installer's file: site, device, MQTT username and secret of each new device. */
+/**
+ * The installer's file: site, device, MQTT username and secret of each new device. Written as they
+ * are: ids (A-Z a-z 0-9 _ -) and secrets (base32 and -) need no quoting and can run no formula, and
+ * the export's leading-apostrophe guard would turn an id like `-k1` into a username that fails.
+ */
 export function secretsCsv(secrets: readonly { site: string; device: string; secret: string }[]): string {
-  return UTF8_BOM + csvLine(['site', 'device', 'username', 'secret']) + secrets.map((s) => csvLine([s.site, s.device, `${s.site}/${s.device}`, s.secret])).join('');
+  const line = (cells: readonly string[]) => `${cells.join(',')}\r\n`;
+  return UTF8_BOM + line(['site', 'device', 'username', 'secret']) + secrets.map((s) => line([s.site, s.device, `${s.site}/${s.device}`, s.secret])).join('');
 }
 
 export function attachment(reply: FastifyReply, name: string): void {

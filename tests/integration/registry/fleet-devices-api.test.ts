@@ -89,6 +89,12 @@ describe('a site\'s devices', () => {
     expect(api.fleet.device('k-1', 'valve-01')!.auth).toBe('static');
   });
 
+  it("writes an id starting with '-' as it is in the installer's file (no spreadsheet guard on ids)", async () => {
+    expect((await send('PUT', '/api/v1/sites/-k2', { name: 'dash' })).statusCode).toBe(201);
+    const res = await send('POST', '/api/v1/sites/-k2/devices', { id: '-fan', kind: 'fan' }, { accept: 'text/csv' });
+    expect(res.body.replace(/^\ufeff/, '').split('\r\n')[1]).toMatch(/^-k2,-fan,-k2\/-fan,[0-9A-Z-]{34}$/);
+  });
+
   it('refuses credentials in the body, a duplicate, an unknown site and a bad device, saying why', async () => {
     const cred = await send('POST', '/api/v1/sites/k-1/devices', { ...gas, loginKey: 'a'.repeat(64) });
     expect(cred.statusCode).toBe(400);
