@@ -31,11 +31,11 @@ const TEMPLATE_ROWS = [
 const refusal = z.object({ line: z.number().int(), column: z.string(), reason: z.string() });
 const flag = z.enum(['true', 'false']).optional();
 
-async function records(request: FastifyRequest, body: Buffer): Promise<{ ok: true; records: TableRecord[] } | { ok: false; refusal: ImportRefusal }> {
+async function records(request: FastifyRequest, body: Buffer): Promise<{ ok: true; records: TableRecord[] } | { ok: false; refusal: ImportRefusal; tooLong?: true }> {
   const maxRecords = IMPORT_LIMITS.maxRows + 1;
   if (request.headers['content-type']?.startsWith(XLSX_TYPE)) {
     const read = await readXlsx(body, maxRecords);
-    return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason } };
+    return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason }, ...(read.tooLong ? { tooLong: true as const } : {}) };
   }
   const text = new TextDecoder('utf-8', { fatal: true });
   let decoded: string;
@@ -45,7 +45,7 @@ async function records(request: FastifyRequest, body: Buffer): Promise<{ ok: tru
     return { ok: false, refusal: { line: 1, column: '', reason: 'the file is not UTF-8: save it as "CSV UTF-8" (Excel) or UTF-8 (WPS), not GBK' } };
   }
   const read = parseCsv(decoded, maxRecords);
-  return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason } };
+  return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason }, ...(read.tooLong ? { tooLong: true as const } : {}) };
 }
 
 function refusedAnswer(reply: FastifyReply, refused: readonly ImportRefusal[], rows: number): FastifyReply {
@@ -116,6 +116,9 @@ export function deviceImportRoutes(ctx: ApiContext) {
         const fleet = registryOf(ctx);
         if (!Buffer.isBuffer(request.body)) throw new ApiError(415, `send the file as text/csv (UTF-8) or ${XLSX_TYPE}`);
         const read = await records(request, request.body);
+        if (!read.ok && read.tooLong) {
+          return reply.status(413).send(errorBody(413, `the file has more than ${IMPORT_LIMITS.maxRows} rows: split it into files of at most ${IMPORT_LIMITS.maxRows} rows`));
+        }
         if (!read.ok) return refusedAnswer(reply, [read.refusal], 0);
         const options = { partial: request.query.partial === 'true', replace: request.query.replace === 'true' };
         const { plan, outcome } = await inTurn(async () => {

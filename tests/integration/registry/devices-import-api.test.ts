@@ -159,6 +159,8 @@ describe('POST /api/v1/devices/import', () => {
     const res = await importFile(big);
     expect(res.statusCode).toBe(413);
     expect(res.json().message).toMatch(/larger than 20 MB/);
+    const long = await importFile('site,device,kind\n' + 'k-1,f,fan\n'.repeat(100_001));
+    expect([long.statusCode, long.json().message]).toEqual([413, 'the file has more than 100000 rows: split it into files of at most 100000 rows']);
     const odd = await importFile('site,device,kind,chanels\nk-1,fan-01,fan,\n');
     expect(odd.statusCode).toBe(422);
     expect((odd.json() as { refused: { line: number; column: string }[] }).refused).toMatchObject([{ line: 1, column: 'chanels' }]);

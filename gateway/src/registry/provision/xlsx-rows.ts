@@ -9,7 +9,7 @@ import { unpackedZipBytes } from './zip-size.js';
  * times that still fits the gateway's memory, a zip bomb's gigabytes do not. */
 export const MAX_UNPACKED_BYTES = 300 * 1024 * 1024;
 
-export type XlsxRead = { readonly ok: true; readonly records: TableRecord[] } | { readonly ok: false; readonly line: number; readonly reason: string };
+export type XlsxRead = { readonly ok: true; readonly records: TableRecord[] } | { readonly ok: false; readonly line: number; readonly reason: string; readonly tooLong?: true };
 
 /** A cell as text: exceljs gives strings, numbers, dates, rich text, formulas with their last
  * result, and hyperlinks; a cell the sheet shows as a date is read as its day (YYYY-MM-DD). */
@@ -40,7 +40,7 @@ export async function readXlsx(bytes: Uint8Array, maxRecords = Number.POSITIVE_I
   }
   const sheet = book.worksheets[0];
   if (!sheet) return { ok: false, line: 1, reason: 'the workbook has no worksheet' };
-  if (sheet.actualRowCount > maxRecords) return { ok: false, line: maxRecords + 1, reason: `more than ${maxRecords} records` };
+  if (sheet.actualRowCount > maxRecords) return { ok: false, line: maxRecords + 1, reason: `more than ${maxRecords} records`, tooLong: true };
   const records: TableRecord[] = [];
   const width = sheet.actualColumnCount;
   sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
