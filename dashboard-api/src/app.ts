@@ -21,6 +21,7 @@ import { hashToken, TokenStore } from './token-store.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
 import { siteRoutes } from './routes/sites.js';
+import { siteSearchRoutes } from './routes/site-search.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ruleRoutes } from './routes/rules.js';
 import { historyRoutes } from './routes/history.js';
@@ -151,6 +152,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     async (api) => {
       await api.register(meRoutes);
       await api.register(siteRoutes(ctx));
+      await api.register(siteSearchRoutes(ctx));
       await api.register(deviceRoutes(ctx));
       await api.register(alarmRoutes(ctx));
       await api.register(orderRoutes(ctx));
