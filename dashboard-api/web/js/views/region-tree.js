@@ -6,6 +6,11 @@ import { h, mount } from '../dom.js';
 import { levelLabel } from '../levels.js';
 import { ft } from '../fleet-text.js';
 
+/** A node's active alarms by level (the API has called the field `active` and `activeAlarms`). */
+export function activeOf(region) {
+  return region.active ?? region.activeAlarms ?? null;
+}
+
 /** The worst level with an active alarm under a node, or null. */
 export function nodeWorst(active) {
   for (const level of ['red', 'orange', 'yellow', 'blue']) if ((active?.[level] ?? 0) > 0) return level;
@@ -32,7 +37,8 @@ export function childrenOf(regions) {
 function node(region, ctx, depth) {
   const kids = ctx.children.get(region.id) ?? [];
   const open = ctx.expanded.has(region.id);
-  const worst = nodeWorst(region.active);
+  const active = activeOf(region);
+  const worst = nodeWorst(active);
   const selected = region.id === ctx.selected;
   const row = h(
     'div',
@@ -62,7 +68,7 @@ function node(region, ctx, depth) {
       h('span', { class: 'region-name' }, region.name),
       h('span', { class: 'region-kind' }, ft(`region_${region.level}`)),
       h('span', { class: 'region-sites' }, ft('siteCount', { n: region.siteCount })),
-      worst ? h('span', { class: `region-alarm level-${worst}` }, `${levelLabel(worst)} · ${ft('nodeActive', { n: activeTotal(region.active) })}`) : null,
+      worst ? h('span', { class: `region-alarm level-${worst}` }, `${levelLabel(worst)} · ${ft('nodeActive', { n: activeTotal(active) })}`) : null,
     ),
   );
   return h('li', { role: 'treeitem', 'aria-expanded': kids.length ? String(open) : null, 'aria-selected': selected ? 'true' : 'false' }, row, open && kids.length ? h('ul', { role: 'group' }, kids.map((k) => node(k, ctx, depth + 1))) : null);

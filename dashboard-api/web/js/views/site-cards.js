@@ -31,20 +31,23 @@ function card(site, { selectedSite, onSelect, showRegion }) {
 }
 
 /**
- * The sites in alarm as one group (they come first, worst first, from all over the fleet: grouped
- * by region they would make a heading per card), then consecutive sites of one region as one group.
+ * The sites in alarm as one group, in the order they came (worst first, from all over the fleet:
+ * grouped by region they would make a heading per card); then the other sites of the page under
+ * their region, regions in the order they first appear (the API may page by region or by id).
  */
 export function groupByRegion(sites) {
-  const groups = [];
+  const alarmed = { inAlarm: true, region: null, regionName: null, sites: [] };
+  const byRegion = new Map();
   for (const site of sites) {
-    const last = groups.at(-1);
-    const inAlarm = site.worstLevel !== null && site.worstLevel !== undefined;
-    if (inAlarm && last?.inAlarm) last.sites.push(site);
-    else if (inAlarm) groups.push({ inAlarm: true, region: null, regionName: null, sites: [site] });
-    else if (last && !last.inAlarm && last.region === (site.region ?? null)) last.sites.push(site);
-    else groups.push({ inAlarm: false, region: site.region ?? null, regionName: site.regionName ?? null, sites: [site] });
+    if (site.worstLevel) {
+      alarmed.sites.push(site);
+      continue;
+    }
+    const key = site.region ?? '';
+    if (!byRegion.has(key)) byRegion.set(key, { inAlarm: false, region: site.region ?? null, regionName: site.regionName ?? null, sites: [] });
+    byRegion.get(key).sites.push(site);
   }
-  return groups;
+  return [...(alarmed.sites.length ? [alarmed] : []), ...byRegion.values()];
 }
 
 /**
