@@ -1,11 +1,13 @@
 // A fleet of restaurant kitchens written straight into a state.db's registry tables, for the page's
 // tests and bench: a province of cities, counties and towns (about 100 regions), thousands of sites
 // spread over the towns, one detector each with its CJJ/T 146-2011 replacement day, and some active
-// alarms. Deterministic: the same call writes the same fleet. Two sites carry 烧烤 (one in its name,
+// alarms. Deterministic: the same call writes the same fleet. Write it while the gateway is stopped
+// (fixture.ts startSeeded): the running registry holds the fleet in memory from its start. Two sites carry 烧烤 (one in its name,
 // one only in its address); no other name or address does, so a search can be checked exactly.
 
 import type Database from 'better-sqlite3';
 import { migrateRegistry } from '../../gateway/src/registry/tables.js';
+import { deviceSchema, siteSchema } from '../../gateway/src/config/schema.js';
 
 export interface SeededRegion {
   readonly id: string;
@@ -44,6 +46,8 @@ const ROADS = ['解放路', '中山大道', '建设大道', '友谊路', '胜利
 const DAY = 86_400_000;
 
 const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+/** A well-formed scrypt hash of no known password: the seeded detectors never log in. */
+const NO_LOGIN_HASH = 'scrypt$16384$8$1$c2VlZGVkLWZsZWV0$bm8tcGFzc3dvcmQtbWF0Y2hlcy10aGlz';
 
 /** The seeded region tree: 1 province, 4 cities, 24 counties, 72 towns (101 regions). */
 export function seededRegions(): SeededRegion[] {
@@ -92,7 +96,8 @@ export function seedFleet(db: Database.Database, count: number, nowMs: number): 
       const level = i % 53 === 0 ? 'red' : i % 37 === 0 ? 'orange' : i % 29 === 0 ? 'yellow' : i % 23 === 0 ? 'blue' : null;
       const site: SeededSite = { id, name, address, region: town.id, level };
       sites.push(site);
-      const body = { id, name, address, region: town.id, contact: `${SURNAMES[i % SURNAMES.length]}师傅`, contactPhone: `1380000${String(i).padStart(4, '0')}`, timezone: 'Asia/Shanghai' };
+      // Bodies as the registry writes them: parsed by the config schema, defaults filled in.
+      const { devices: _none, ...body } = siteSchema.parse({ id, name, address, region: town.id, contact: `${SURNAMES[i % SURNAMES.length]}师傅`, contactPhone: `1380000${String(i).padStart(4, '0')}`, devices: [] });
       putSite.run(id, name, address, town.id, JSON.stringify(body), nowMs);
       // CJJ/T 146-2011: a commercial kitchen's detector serves 3 years. Installed so that every
       // 40th is overdue and every 40th (offset) falls due within the coming 30 days.
@@ -100,7 +105,7 @@ export function seedFleet(db: Database.Database, count: number, nowMs: number): 
       if (i % 40 === 0) overdue++;
       if (i % 40 === 20) dueSoon++;
       const installedOn = isoDay(replaceByMs - 3 * 365 * DAY);
-      const device = { id: 'gas-1', kind: 'detector', auth: 'static', passwordHash: 'seeded', channels: { ch4: { quantity: 'methane_lel' } }, installedOn, replaceBy: isoDay(replaceByMs) };
+      const device = deviceSchema.parse({ id: 'gas-1', kind: 'detector', auth: 'static', passwordHash: NO_LOGIN_HASH, channels: { ch4: { quantity: 'methane_lel' } }, installedOn, replaceBy: isoDay(replaceByMs) });
       putDevice.run(id, JSON.stringify(device), isoDay(replaceByMs), nowMs);
       if (level) putAlarm.run(`seed-${id}`, id, level, level, nowMs - (i % 600) * 1000, nowMs);
     }

@@ -1,6 +1,6 @@
-// The fleet as the page navigates it: the region tree with counts (GET /regions), one page of
-// sites by region subtree, name/address text and worst level (GET /sites), and the devices due
-// for replacement (GET /devices/due). Read in SQL under the caller's scope (gateway/src/registry/fleet-query.ts).
+// The fleet as the page navigates it: the region tree with counts (GET /regions) and one page of
+// sites by region subtree, name/address text and worst level (GET /sites). Read in SQL under the
+// caller's scope (gateway/src/registry/fleet-query.ts).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -16,7 +16,6 @@ function scopeOf(request: FastifyRequest): Scope {
   return (request as unknown as { principal?: { scope?: Scope } | null }).principal?.scope ?? ALL_SCOPE;
 }
 
-const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day as YYYY-MM-DD');
 const count = z.number().int();
 const regionNode = z.object({
   id: z.string(),
@@ -40,16 +39,6 @@ const siteCard = z.object({
   worstLevel: level.nullable(),
   activeAlarms: count,
   order: orderSchema.nullable(),
-});
-const dueDevice = z.object({
-  site: z.string(),
-  siteName: z.string(),
-  region: z.string().nullable(),
-  regionName: z.string().nullable(),
-  id: z.string(),
-  kind: z.string(),
-  installedOn: z.string().nullable(),
-  replaceBy: z.string(),
 });
 const cursor = z.string().min(1).max(1000);
 
@@ -93,23 +82,6 @@ export function siteSearchRoutes(ctx: ApiContext) {
       async (request) => {
         const page = found(() => fleet.sites(request.query, scopeOf(request)));
         return { sites: page.items.map((s) => ({ ...s, order: ctx.deps.orders.latestForSite(s.id) ?? null })), next: page.next, total: page.total };
-      },
-    );
-
-    r.get(
-      '/devices/due',
-      {
-        config: { role: 'viewer' },
-        schema: {
-          summary: 'Devices due for replacement on or before a day (CJJ/T 146-2011 service life), soonest first',
-          querystring: z.object({ before: isoDay, region: idParam('region').optional(), cursor: cursor.optional(), limit: limitQuery(500, 100) }),
-          response: answers({ 200: z.object({ devices: z.array(dueDevice), next: z.string().nullable(), total: count }) }, 400, 404),
-        },
-      },
-      async (request) => {
-        const q = request.query;
-        const page = found(() => fleet.dueForReplacement({ onOrBefore: q.before, region: q.region, cursor: q.cursor, limit: q.limit }, scopeOf(request)));
-        return { devices: page.items, next: page.next, total: page.total };
       },
     );
   };

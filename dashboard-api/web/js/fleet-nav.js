@@ -114,7 +114,10 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
     if (mine !== dueSeq) return;
     const cursors = nav.due.cursors.slice(0, index + 1);
     cursors[index + 1] = body.next ?? undefined;
-    nav.due = { devices: body.devices, total: body.total, index, pages: Math.max(1, Math.ceil(body.total / DUE_PAGE)), cursors, loading: false };
+    // The count is of the devices from this page on: the first page's is the list's.
+    const first = index === 0 ? { total: body.total, totalCapped: body.totalCapped === true } : { total: nav.due.total, totalCapped: nav.due.totalCapped };
+    const pages = first.totalCapped ? null : Math.max(1, Math.ceil(first.total / DUE_PAGE));
+    nav.due = { devices: body.devices, ...first, index, pages, cursors, loading: false };
     renderTabs();
     renderDue();
   }
@@ -155,7 +158,7 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
   function renderTabs() {
     const tab = (view, label) =>
       h('button', { type: 'button', role: 'tab', class: 'fleet-tab', dataset: { view }, 'aria-selected': nav.view === view ? 'true' : 'false', onclick: () => go({ region: nav.region, view }) }, label);
-    const dueLabel = nav.due.loading && nav.due.total === 0 ? ft('tabDue') : `${ft('tabDue')} (${nav.due.total})`;
+    const dueLabel = nav.due.loading && nav.due.total === 0 ? ft('tabDue') : `${ft('tabDue')} (${nav.due.total}${nav.due.totalCapped ? '+' : ''})`;
     mount(el.tabs, tab('sites', ft('tabSites')), tab('due', dueLabel));
     el.sitesView.hidden = nav.view !== 'sites';
     el.due.hidden = nav.view !== 'due';

@@ -1,7 +1,7 @@
-// Read model of the fleet for the officers' page: the region tree with its counts, one page of
-// sites (by region subtree, name/address text and worst level, sites in alarm first), and the
-// devices due for replacement. Everything is filtered, ordered and paged in SQL under the caller's
-// scope, so 10 000 sites cost one page of rows, not a load of the fleet.
+// Read model of the fleet for the officers' page: the region tree with its counts and one page of
+// sites (by region subtree, name/address text and worst level, sites in alarm first). Everything
+// is filtered, ordered and paged in SQL under the caller's scope, so 10 000 sites cost one page of
+// rows, not a load of the fleet.
 
 import { BadQuery } from '../errors.js';
 import type { Scope } from '../contract/scope.js';
@@ -53,17 +53,6 @@ export interface SiteFilter {
   readonly level?: SiteLevel | undefined;
   readonly cursor?: string | undefined;
   readonly limit: number;
-}
-
-export interface DueDevice {
-  readonly site: string;
-  readonly siteName: string;
-  readonly region: string | null;
-  readonly regionName: string | null;
-  readonly id: string;
-  readonly kind: string;
-  readonly installedOn: string | null;
-  readonly replaceBy: string;
 }
 
 export interface Page<T> {
@@ -184,38 +173,6 @@ export class FleetQuery {
       next: more && last ? encode([last.rank, last.sortPath, last.name, last.id]) : null,
       total,
     };
-  }
-
-  /**
-   * Devices whose replacement day (CJJ/T 146-2011 service life, fleet_device.replace_by) is on or
-   * before `onOrBefore`, soonest (most overdue) first, paged by (replace_by, site, id).
-   */
-  dueForReplacement(query: { onOrBefore: string; region?: string | undefined; cursor?: string | undefined; limit: number }, scope: Scope): Page<DueDevice> {
-    const s = siteScopeSql(scope, 'd.site');
-    const where = [`d.replace_by IS NOT NULL`, `d.replace_by <= ?`, s.sql];
-    const params: (string | number)[] = [query.onOrBefore, ...s.params];
-    if (query.region !== undefined) {
-      where.push(`r.path GLOB ?`);
-      params.push(`${this.visibleRegionPath(query.region, scope)}*`);
-    }
-    const from = `FROM fleet_device d JOIN fleet_site s ON s.id = d.site LEFT JOIN region r ON r.id = s.region`;
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n ${from} WHERE ${where.join(' AND ')}`).get(...params) as { n: number }).n;
-    if (query.cursor !== undefined) {
-      const [day, site, id] = decode(query.cursor, ['string', 'string', 'string']);
-      where.push(`(d.replace_by, d.site, d.id) > (?, ?, ?)`);
-      params.push(day!, site!, id!);
-    }
-    const rows = this.db
-      .prepare(
-        `SELECT d.site, s.name AS siteName, s.region, r.name AS regionName, d.id, d.kind,
-           json_extract(d.body, '$.installedOn') AS installedOn, d.replace_by AS replaceBy
-         ${from} WHERE ${where.join(' AND ')} ORDER BY d.replace_by, d.site, d.id LIMIT ?`,
-      )
-      .all(...params, query.limit + 1) as DueDevice[];
-    const more = rows.length > query.limit;
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return { items: page, next: more && last ? encode([last.replaceBy, last.site, last.id]) : null, total };
   }
 
   /** The region's path, if the scope may see it; a region outside the scope does not exist for it. */

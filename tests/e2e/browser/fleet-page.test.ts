@@ -7,9 +7,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
-import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
+import { startSeeded, useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
+import { testConfig } from '../../support/gateway.js';
 import { countOverflowingRight, DESKTOP_ZH, hasHorizontalScroll, launchBrowser, newOfficer, openAsOfficer, RESULTS_DIR, screenshotOnFailure, withOfficer } from '../../support/browser.js';
 import { seedFleet, type SeededFleet } from '../../support/fleet-seed.js';
 
@@ -40,21 +40,19 @@ function overlapping(page: Page, selector: string): Promise<number> {
 
 describe('the page over 2 000 sites in a region tree', () => {
   const fx = useGatewayFixture({ per: 'suite' });
-  let gateway: RunningGateway & { readonly dataDir: string };
+  let gateway: RunningGateway;
   let browser: Browser;
   let base: string;
   let fleet: SeededFleet;
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    gateway = await fx.start({ patch: withOfficer(OFFICER) });
+    // Written while the gateway is stopped, as an import before a restart would leave it: the
+    // registry loads it at start.
+    const dataDir = fx.dataDir();
+    gateway = await startSeeded(testConfig(dataDir, withOfficer(OFFICER)), dataDir, (db) => void (fleet = seedFleet(db, SITES, Date.now())));
+    fx.defer(() => gateway.stop());
     base = `http://127.0.0.1:${gateway.apiPort}`;
-    const db = new Database(join(gateway.dataDir, 'state.db'));
-    try {
-      fleet = seedFleet(db, SITES, Date.now());
-    } finally {
-      db.close();
-    }
     browser = await launchBrowser(fx.defer);
   });
 

@@ -1,6 +1,6 @@
 // The page's read model of the fleet over a real state.db: the region tree's rolled-up counts, one
 // page of sites in the officer's order (in alarm first), by region subtree, text and level, with
-// keyset paging that neither repeats nor skips a site, and devices due for replacement.
+// keyset paging that neither repeats nor skips a site.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -86,17 +86,6 @@ describe('FleetQuery over a seeded fleet of 2 000 sites', () => {
     expect(q.sites({ limit: 1 }, scope).total).toBe(fleet.sites.filter((s) => s.region.startsWith('c3k')).length);
     expect(() => q.sites({ region: 'c0k0', limit: 1 }, scope)).toThrow(UnknownRegion);
     expect(q.regions(scope).some((r) => r.id === 'c0')).toBe(false);
-  });
-
-  it('lists due devices soonest first, paged, with overdue ones before those due within 30 days', () => {
-    const before = new Date(NOW + 30 * 86_400_000).toISOString().slice(0, 10);
-    const first = q.dueForReplacement({ onOrBefore: before, limit: 30 }, ALL_SCOPE);
-    expect(first.total).toBe(fleet.overdue + fleet.dueSoon);
-    const second = q.dueForReplacement({ onOrBefore: before, limit: 1000, cursor: first.next! }, ALL_SCOPE);
-    const all = [...first.items, ...second.items];
-    expect(all).toHaveLength(first.total);
-    expect(all.map((d) => d.replaceBy)).toEqual(all.map((d) => d.replaceBy).sort());
-    expect(all[0]!.installedOn).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
   it('refuses a cursor it did not hand out', () => {

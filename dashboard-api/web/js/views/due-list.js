@@ -4,6 +4,7 @@
 
 import { h, mount } from '../dom.js';
 import { ft } from '../fleet-text.js';
+import { pager } from './pager.js';
 
 const DAY_MS = 86_400_000;
 
@@ -34,7 +35,7 @@ function row(d, today) {
   );
 }
 
-/** page: { devices, total, index, pages, loading }; today: YYYY-MM-DD in the officer's zone. */
+/** page: { devices, total, totalCapped, index, pages (null: unknown), cursors, loading }; today: YYYY-MM-DD in the officer's zone. */
 export function renderDueList(el, { page, today, onPage }) {
   mount(
     el,
@@ -42,15 +43,7 @@ export function renderDueList(el, { page, today, onPage }) {
     h('p', { class: 'due-basis' }, ft('dueBasis')),
     page.devices.length === 0
       ? h('p', { class: 'empty' }, page.loading ? ft('loading') : ft('dueNone'))
-      : [h('p', { class: 'due-count' }, ft('dueCount', { n: page.total })), h('ol', { class: 'due-list' }, page.devices.map((d) => row(d, today)))],
-    page.pages > 1
-      ? h(
-          'nav',
-          { class: 'site-pager' },
-          h('button', { type: 'button', dataset: { page: 'prev' }, disabled: page.index === 0 || page.loading, onclick: () => onPage(-1) }, ft('prevPage')),
-          h('span', { class: 'site-pager-where' }, ft('pageOf', { page: page.index + 1, pages: page.pages })),
-          h('button', { type: 'button', dataset: { page: 'next' }, disabled: page.index + 1 >= page.pages || page.loading, onclick: () => onPage(1) }, ft('nextPage')),
-        )
-      : null,
+      : [h('p', { class: 'due-count' }, ft(page.totalCapped ? 'dueCountAtLeast' : 'dueCount', { n: page.total })), h('ol', { class: 'due-list' }, page.devices.map((d) => row(d, today)))],
+    pager({ index: page.index, pages: page.pages, hasNext: Boolean(page.cursors[page.index + 1]), loading: page.loading, onPage }),
   );
 }

@@ -8,6 +8,7 @@ import { t } from '../i18n.js';
 import { levelLabel } from '../levels.js';
 import { icon } from '../icons.js';
 import { ft } from '../fleet-text.js';
+import { pager } from './pager.js';
 
 function card(site, { selectedSite, onSelect, showRegion }) {
   const selected = site.id === selectedSite;
@@ -51,7 +52,7 @@ export function groupByRegion(sites) {
 }
 
 /**
- * el: the cards' container. page: { sites, total, index (0-based), pages, loading }.
+ * el: the cards' container. page: { sites, total, index (0-based), pages, cursors, loading }.
  * regionTrail(id): the region's ancestors' names for a group's heading.
  */
 export function renderSiteCards(el, { page, selectedSite, onSelect, onPage, regionTrail }) {
@@ -67,14 +68,6 @@ export function renderSiteCards(el, { page, selectedSite, onSelect, onPage, regi
         h('div', { class: 'site-grid' }, g.sites.map((s) => card(s, { selectedSite, onSelect, showRegion: g.inAlarm }))),
       ),
     ),
-    page.pages > 1
-      ? h(
-          'nav',
-          { class: 'site-pager', 'aria-label': ft('pageOf', { page: page.index + 1, pages: page.pages }) },
-          h('button', { type: 'button', dataset: { page: 'prev' }, disabled: page.index === 0 || page.loading, onclick: () => onPage(-1) }, ft('prevPage')),
-          h('span', { class: 'site-pager-where' }, ft('pageOf', { page: page.index + 1, pages: page.pages })),
-          h('button', { type: 'button', dataset: { page: 'next' }, disabled: page.index + 1 >= page.pages || page.loading, onclick: () => onPage(1) }, ft('nextPage')),
-        )
-      : null,
+    pager({ index: page.index, pages: page.pages, hasNext: Boolean(page.cursors[page.index + 1]), loading: page.loading, onPage }),
   );
 }
