@@ -59,22 +59,35 @@ function renderAlarms() {
   });
 }
 
-// The site cards read their own page (fleet-nav.js); a new site snapshot (an alarm or an order
-// moved) reads it again, at most every 2 s however busy the stream.
+// The site cards read their own page (fleet-nav.js): an alarm or an order that moved reads it
+// again at once, and a burst of moves once more a second later, however busy the stream.
 let seenSites = null;
-let refreshTimer = null;
+let refreshing = false;
+let refreshAgain = false;
 function refreshFleet() {
-  if (refreshTimer !== null) return;
-  refreshTimer = setTimeout(() => {
-    refreshTimer = null;
-    fleet.refresh().catch(report);
-  }, 2000);
+  if (refreshing) {
+    refreshAgain = true;
+    return;
+  }
+  refreshing = true;
+  fleet
+    .refresh()
+    .catch(report)
+    .finally(() =>
+      setTimeout(() => {
+        refreshing = false;
+        if (refreshAgain) {
+          refreshAgain = false;
+          refreshFleet();
+        }
+      }, 1000),
+    );
 }
 
 function render(part) {
   const all = part === 'all';
   if (all) fleet.render();
-  else if (part === 'sites' && state.sites !== seenSites) refreshFleet();
+  else if (part === 'alarms' || part === 'orders' || (part === 'sites' && state.sites !== seenSites)) refreshFleet();
   else if (part === 'sites') fleet.renderSelection();
   if (part === 'sites') seenSites = state.sites;
   if (all) renderAlarmFilters($('alarm-filters'), { picker: sitePicker, filters: state.filters, onFilter: (name, value) => live.setFilter(name, value) });
