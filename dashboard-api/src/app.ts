@@ -35,6 +35,7 @@ import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
+import { ALL_ONLY_SCOPES } from '../../gateway/src/registry/scope-reader.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -100,6 +101,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
     sites: new Map(deps.sites.map((s) => [s.id, s])),
+    scopes: deps.scopes ?? ALL_ONLY_SCOPES,
   };
   const hub = new StreamHub(
     { replayEvents: options.streamReplayEvents ?? 10_000, maxBufferedBytes: options.streamMaxBufferedBytes ?? 1 << 20, pingMs: options.streamPingS * 1000 },

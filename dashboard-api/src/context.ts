@@ -8,6 +8,7 @@ import type { ApiDeps, ApiOptions } from './deps.js';
 import type { LiveState } from './live-state.js';
 import type { TokenStore } from './token-store.js';
 import { principalOf } from './auth.js';
+import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
 
 export interface ApiContext {
   readonly deps: ApiDeps;
@@ -18,6 +19,8 @@ export interface ApiContext {
   readonly alarmQuery: AlarmList;
   readonly live: LiveState;
   readonly sites: ReadonlyMap<string, ApiDeps['sites'][number]>;
+  /** Whether a site is within a caller's scope (scope-of.ts), asked in SQL. */
+  readonly scopes: ScopeReader;
 }
 
 /**

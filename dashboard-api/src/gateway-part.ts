@@ -25,6 +25,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     sites: g.config.sites,
     rules: g.rules,
     deviceStatus: (site, device) => g.deviceStatus(site, device),
+    scopes: g.scopes,
     audit: g.audit,
     ...(telemetry.spoolStatus ? { spool: () => telemetry.spoolStatus!() } : {}),
     notifications: () => g.notifier.stats(),

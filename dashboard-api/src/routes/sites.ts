@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { levelRank, type Level } from '../../../gateway/src/contract/levels.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
+import { scopeOf } from '../scope-of.js';
 import { answers, idParam, level, orderSchema } from '../schemas.js';
 
 function worst(levels: readonly string[]): Level | null {
@@ -35,7 +36,7 @@ export function siteRoutes(ctx: ApiContext) {
       { config: { role: 'viewer' }, schema: { summary: "The site's newest order", params: z.object({ site: idParam('site') }), response: answers({ 200: z.object({ site: z.string(), order: orderSchema.nullable() }) }, 400, 404) } },
       async (request) => {
         const id = request.params.site;
-        if (!ctx.sites.has(id)) throw new ApiError(404, `no site ${id}`);
+        if (!ctx.sites.has(id) || !ctx.scopes.contains(scopeOf(request), id)) throw new ApiError(404, `no site ${id}`);
         return { site: id, order: ctx.deps.orders.latestForSite(id) ?? null };
       },
     );

@@ -10,6 +10,8 @@ import type { Db } from '../store/sqlite.js';
 import { migrateModule } from '../store/sqlite.js';
 import { BadQuery } from '../errors.js';
 import type { Alarm } from './lifecycle.js';
+import { ALL_SCOPE, type Scope } from '../contract/scope.js';
+import { namedScopeSql } from '../registry/scope-named.js';
 import type { AlarmList, AlarmPage, AlarmPageQuery } from './alarm-list.js';
 
 const ACTIVE = "('active_unacked', 'active_acked')";
@@ -101,6 +103,9 @@ export class AlarmListQuery implements AlarmList {
     if (q.site !== undefined) (where.push('site = @site'), (params.site = q.site));
     if (q.level !== undefined) (where.push('level = @level'), (params.level = q.level));
     const priority = q.sort === 'priority';
+    // The scope is a condition of this query, so a county officer's pages and cursors walk only
+    // his county's alarms (an alarm elsewhere is never read, counted or skipped over).
+    if (q.scope !== undefined && q.scope.kind !== 'all') where.push(namedScopeSql(q.scope, 'alarm.site', params));
     if (q.state !== undefined) {
       const states = typeof q.state === 'string' ? [q.state] : q.state;
       // In the officer's order the state is asked as its rank, the index's first column, so
@@ -130,12 +135,7 @@ export class AlarmListQuery implements AlarmList {
     }
     const columns = priority ? `*, ${STATE_RANK} AS _state_rank, ${LEVEL_RANK} AS _level_rank` : '*';
     const sql = `SELECT ${columns} FROM alarm ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${priority ? PRIORITY_ORDER : 'raised_at_ms DESC, id'} LIMIT @limit`;
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    const rows = statement.all(params) as Record<string, unknown>[];
+    const rows = this.statement(sql).all(params) as Record<string, unknown>[];
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     const lastRow = page[page.length - 1];
@@ -150,14 +150,25 @@ export class AlarmListQuery implements AlarmList {
   }
 
   /** Worst current level and count of active alarms per site. */
-  activeBySite(): Map<string, { levels: string[] }> {
+  activeBySite(scope: Scope = ALL_SCOPE): Map<string, { levels: string[] }> {
     const out = new Map<string, { levels: string[] }>();
-    for (const r of this.db.prepare(`SELECT site, level FROM alarm WHERE state IN ${ACTIVE}`).all() as { site: string; level: string }[]) {
+    const params: Record<string, unknown> = {};
+    const sql = `SELECT site, level FROM alarm WHERE state IN ${ACTIVE} AND ${namedScopeSql(scope, 'alarm.site', params)}`;
+    for (const r of this.statement(sql).all(params) as { site: string; level: string }[]) {
       const entry = out.get(r.site) ?? { levels: [] };
       entry.levels.push(r.level);
       out.set(r.site, entry);
     }
     return out;
+  }
+
+  private statement(sql: string): ReturnType<Db['prepare']> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Active alarms per level, for /metrics. */
