@@ -88,7 +88,7 @@ module.exports = {
           '^gateway/src/(runtime|events|log|errors)\\.ts$',
           '^gateway/src/alarms/(lifecycle|alarm-list)\\.ts$',
           '^gateway/src/export/export-source\\.ts$',
-          '^gateway/src/registry/scope-reader\\.ts$',
+          '^gateway/src/registry/(scope-reader|site-directory)\\.ts$',
           '^gateway/src/audit/audit-trail\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',

@@ -35,6 +35,7 @@ import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
+import { scopeOf } from './scope-of.js';
 import { ALL_ONLY_SCOPES } from '../../gateway/src/registry/scope-reader.js';
 
 export type { ApiDeps } from './deps.js';
@@ -106,6 +107,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   const hub = new StreamHub(
     { replayEvents: options.streamReplayEvents ?? 10_000, maxBufferedBytes: options.streamMaxBufferedBytes ?? 1 << 20, pingMs: options.streamPingS * 1000 },
     log.child({ module: 'stream' }),
+    ctx.scopes,
   );
   const metrics = createMetrics(deps, ctx.alarmQuery, hub, clock);
   const detach: (() => void)[] = [() => metrics.detach()];
@@ -164,7 +166,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(notificationRoutes(ctx));
       await api.register(briefingRoutes(ctx));
       await api.register(exportRoutes(ctx));
-      await api.register(streamRoutes(hub));
+      await api.register(streamRoutes(hub, scopeOf));
     },
     { prefix: '/api/v1' },
   );

@@ -39,7 +39,12 @@ function whereOf(f: ExportFilter, table: string, timeColumn: string, withAlarmFi
   if (f.fromMs !== undefined) (where.push(`${timeColumn} >= @fromMs`), (params.fromMs = f.fromMs));
   if (f.toMs !== undefined) (where.push(`${timeColumn} <= @toMs`), (params.toMs = f.toMs));
   if (f.site !== undefined) (where.push('site = @site'), (params.site = f.site));
-  if (f.scope !== undefined && f.scope.kind !== 'all') where.push(namedScopeSql(f.scope, `${table}.site`, params));
+  if (f.scope !== undefined && f.scope.kind !== 'all') {
+    // As in the alarm list: a region's or organisation's many sites are tested row by row along
+    // the time index (+ keeps SQLite off the site index, which would sort them all per page).
+    const cond = namedScopeSql(f.scope, `${table}.site`, params);
+    where.push(f.scope.kind === 'site' ? cond : `+${cond}`);
+  }
   if (withAlarmFields && f.level !== undefined) (where.push('level = @level'), (params.level = f.level));
   if (withAlarmFields && f.state !== undefined && f.state.length > 0) {
     where.push(`state IN (${f.state.map((_, i) => `@state${i}`).join(', ')})`);

@@ -5,7 +5,7 @@
 
 import type { Scope } from '../contract/scope.js';
 import type { Db } from '../store/sqlite.js';
-import { siteScopeSql } from './scope-sql.js';
+import { siteInScope, siteScopeSql } from './scope-sql.js';
 import { migrateRegistry } from './tables.js';
 import type { ScopedSite, ScopeReader } from './scope-reader.js';
 
@@ -43,6 +43,10 @@ export class SqlScopeReader implements ScopeReader {
 
   regionPath(id: string): string | undefined {
     return (this.pathOf.get(id) as { path: string } | undefined)?.path;
+  }
+
+  holds(scope: Scope, site: ScopedSite): boolean {
+    return siteInScope(scope, site, (region) => this.regionPath(region));
   }
 
   private statement(sql: string): ReturnType<Db['prepare']> {

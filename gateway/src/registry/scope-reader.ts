@@ -8,6 +8,7 @@ import type { Scope } from '../contract/scope.js';
 /** A site as a scope test needs it (scope-sql.ts siteInScope). */
 export interface ScopedSite {
   readonly id: string;
+  /** Undefined when the site has none, or the registry does not hold the site. */
   readonly org: string | undefined;
   readonly regionPath: string | undefined;
 }
@@ -21,6 +22,8 @@ export interface ScopeReader {
   site(id: string): ScopedSite | undefined;
   /** The materialised path of a region ('/hubei/wuhan/'), undefined for an unknown id. */
   regionPath(id: string): string | undefined;
+  /** Whether `scope` holds a site as `site()` read it (for an event, without another query for the site). */
+  holds(scope: Scope, site: ScopedSite): boolean;
 }
 
 /** For a front built without the registry: `all` holds every site, any other scope none. */
@@ -29,4 +32,5 @@ export const ALL_ONLY_SCOPES: ScopeReader = {
   siteIds: (scope) => (scope.kind === 'all' ? null : new Set()),
   site: () => undefined,
   regionPath: () => undefined,
+  holds: (scope) => scope.kind === 'all',
 };
