@@ -72,6 +72,29 @@ function regionFromRow(r: RegionRow): RegionRecord {
   });
 }
 
+/** Whether state.db holds the registry's tables (a gateway of this version has started on it). */
+export function hasRegistry(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fleet_device'").get() !== undefined;
+}
+
+/** The whole registry by plain reads (no migration): also for a read-only connection (the export). */
+export function readRegistry(db: Db): RegistrySnapshot {
+  const regions = (db.prepare('SELECT * FROM region ORDER BY path').all() as RegionRow[]).map(regionFromRow);
+  const organisations = (db.prepare('SELECT id, name, source FROM organisation ORDER BY id').all() as { id: string; name: string; source: Source }[]).map((o) => Object.freeze({ ...o }));
+  const sites = (db.prepare('SELECT body, source, pos FROM fleet_site ORDER BY pos, id').all() as { body: string; source: Source; pos: number }[]).map((r) => ({
+    body: JSON.parse(r.body) as SiteBody,
+    source: r.source,
+    pos: r.pos,
+  }));
+  const devices = (db.prepare('SELECT site, body, source, pos FROM fleet_device ORDER BY site, pos, id').all() as { site: string; body: string; source: Source; pos: number }[]).map((r) => ({
+    site: r.site,
+    device: JSON.parse(r.body) as DeviceConfig,
+    source: r.source,
+    pos: r.pos,
+  }));
+  return { regions, organisations, sites, devices };
+}
+
 export class RegistryStore {
   readonly audit: AuditTrail;
   private readonly s: Record<string, Statement>;
@@ -91,20 +114,17 @@ export class RegistryStore {
       movePaths: p(`UPDATE region SET path = @to || substr(path, length(@from) + 1) WHERE path GLOB @from || '*' AND id <> @id`),
       regionUsers: p(`SELECT (SELECT count(*) FROM region WHERE parent = @id) AS children, (SELECT count(*) FROM fleet_site WHERE region = @id) AS sites`),
       deleteRegion: p('DELETE FROM region WHERE id = ?'),
-      organisations: p('SELECT id, name, source FROM organisation ORDER BY id'),
       putOrganisation: p(
         `INSERT INTO organisation (id, name, source) VALUES (@id, @name, @source) ON CONFLICT (id) DO UPDATE SET name = excluded.name, source = excluded.source`,
       ),
       orgUsers: p('SELECT count(*) AS sites FROM fleet_site WHERE org = ?'),
       deleteOrganisation: p('DELETE FROM organisation WHERE id = ?'),
-      sites: p('SELECT body, source, pos FROM fleet_site ORDER BY pos, id'),
       putSite: p(
         `INSERT INTO fleet_site (id, name, address, region, org, body, source, updated_ms, pos) VALUES (@id, @name, @address, @region, @org, @body, @source, @atMs, @pos)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, region = excluded.region, org = excluded.org, body = excluded.body,
            source = excluded.source, updated_ms = excluded.updated_ms, pos = excluded.pos`,
       ),
       deleteSite: p('DELETE FROM fleet_site WHERE id = ?'),
-      devices: p('SELECT site, body, source, pos FROM fleet_device ORDER BY site, pos, id'),
       putDevice: p(
         `INSERT INTO fleet_device (site, id, kind, body, replace_by, source, updated_ms, pos) VALUES (@site, @id, @kind, @body, @replaceBy, @source, @atMs, @pos)
          ON CONFLICT (site, id) DO UPDATE SET kind = excluded.kind, body = excluded.body, replace_by = excluded.replace_by, source = excluded.source,
@@ -119,18 +139,9 @@ export class RegistryStore {
     return (this.s.regions!.all() as RegionRow[]).map(regionFromRow);
   }
 
-  /** The whole registry, for the memory of a starting gateway and for the export. */
+  /** The whole registry, for the memory of a starting gateway. */
   load(): RegistrySnapshot {
-    const regions = this.regions();
-    const organisations = (this.s.organisations!.all() as { id: string; name: string; source: Source }[]).map((o) => Object.freeze({ ...o }));
-    const sites = (this.s.sites!.all() as { body: string; source: Source; pos: number }[]).map((r) => ({ body: JSON.parse(r.body) as SiteBody, source: r.source, pos: r.pos }));
-    const devices = (this.s.devices!.all() as { site: string; body: string; source: Source; pos: number }[]).map((r) => ({
-      site: r.site,
-      device: JSON.parse(r.body) as DeviceConfig,
-      source: r.source,
-      pos: r.pos,
-    }));
-    return { regions, organisations, sites, devices };
+    return readRegistry(this.db);
   }
 
   /**
