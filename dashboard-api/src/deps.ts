@@ -17,6 +17,7 @@ import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
+import type { ScopeTargets } from './users/scope-check.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
 export interface Moved<T> {
@@ -159,6 +160,9 @@ export interface ApiDeps {
   readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
+  /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
+   * above, and no region or organisation. */
+  readonly scopeTargets?: ScopeTargets;
   /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
   readonly staticPage?: FastifyPluginAsync;
 }
