@@ -20,6 +20,7 @@ import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
 import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
 import type { SiteDirectory } from '../../gateway/src/registry/site-directory.js';
+import type { ScopeTargets } from './users/scope-check.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
 export interface Moved<T> {
@@ -166,6 +167,9 @@ export interface ApiDeps {
   readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
+  /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
+   * above, and no region or organisation. */
+  readonly scopeTargets?: ScopeTargets;
   /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
   readonly staticPage?: FastifyPluginAsync;
 }

@@ -125,29 +125,30 @@ export function alarmRoutes(ctx: ApiContext) {
       },
     );
 
-    const officer = (summary: string, body: z.ZodType) => ({
-      config: { role: 'officer' as const },
+    // roles.ts: a site owner acknowledges its own alarms; shelving, unshelving and closing are an officer's.
+    const officer = (summary: string, body: z.ZodType, act: string, least: 'owner' | 'officer' = 'officer') => ({
+      config: { role: least, act },
       schema: { summary, params: alarmParams, body, response: answers({ 200: z.object({ alarm: alarmSchema }) }, 400, 403, 404, 409, 501) },
     });
 
-    r.post('/alarms/:id/ack', officer('Acknowledge an alarm', ackBody), async (request) => {
+    r.post('/alarms/:id/ack', officer('Acknowledge an alarm (a site owner may)', ackBody, 'acknowledging an alarm', 'owner'), async (request) => {
       const text = (request.body as { note?: string } | null | undefined)?.note;
       return act(request, 'alarm.ack', request.params.id, (by) => actions.acknowledge(request.params.id, by, text), text ? { note: text } : {});
     });
 
-    r.post('/alarms/:id/shelve', officer('Shelve an alarm for a bounded time, with a reason', shelveBody), async (request) => {
+    r.post('/alarms/:id/shelve', officer('Shelve an alarm for a bounded time, with a reason', shelveBody, 'shelving an alarm'), async (request) => {
       const shelve = needs(actions, 'shelve');
       const { reason, minutes } = request.body as z.output<typeof shelveBody>;
       const untilMs = ctx.clock() + minutes * 60_000;
       return act(request, 'alarm.shelve', request.params.id, (by) => shelve(request.params.id, by, reason, untilMs), { reason, minutes, untilMs });
     });
 
-    r.post('/alarms/:id/unshelve', officer('Return a shelved alarm to view', z.object({}).strict().nullish()), async (request) => {
+    r.post('/alarms/:id/unshelve', officer('Return a shelved alarm to view', z.object({}).strict().nullish(), 'unshelving an alarm'), async (request) => {
       const unshelve = needs(actions, 'unshelve');
       return act(request, 'alarm.unshelve', request.params.id, (by) => unshelve(request.params.id, by));
     });
 
-    r.post('/alarms/:id/close', officer('Close a cleared, acknowledged alarm with its rectification note (整改销号)', closeBody), async (request) => {
+    r.post('/alarms/:id/close', officer('Close a cleared, acknowledged alarm with its rectification note (整改销号)', closeBody, 'closing an alarm'), async (request) => {
       const text = (request.body as { note?: string } | null | undefined)?.note ?? '';
       return act(request, 'alarm.close', request.params.id, (by) => actions.close(request.params.id, by, text), { note: text.trim() });
     });

@@ -63,8 +63,8 @@ export function orderRoutes(ctx: ApiContext) {
       },
     );
 
-    const officer = (summary: string) => ({
-      config: { role: 'officer' as const },
+    const officer = (summary: string, act: string) => ({
+      config: { role: 'officer' as const, act },
       schema: { summary, params: orderParams, body: noteBody, response: answers({ 200: z.object({ order: orderSchema }) }, 400, 403, 404, 409, 501) },
     });
 
@@ -89,12 +89,12 @@ export function orderRoutes(ctx: ApiContext) {
       return { order };
     };
 
-    r.post('/orders/:id/rectification', officer('Record the rectification (整改) of the hazard'), async (request) => {
+    r.post('/orders/:id/rectification', officer('Record the rectification (整改) of the hazard', 'recording the rectification of a stop-work order'), async (request) => {
       const record = step('recordRectification');
       return act('order.rectification', request.params.id, request, (by) => record(request.params.id, by, request.body.note), request.body.note);
     });
 
-    r.post('/orders/:id/inspection', officer('Record the inspection (验收) after rectification'), async (request) => {
+    r.post('/orders/:id/inspection', officer('Record the inspection (验收) after rectification', 'recording the inspection of a stop-work order'), async (request) => {
       const record = step('recordInspection');
       return act('order.inspection', request.params.id, request, (by) => record(request.params.id, by, request.body.note), request.body.note);
     });
@@ -102,7 +102,7 @@ export function orderRoutes(ctx: ApiContext) {
     r.post(
       '/orders/:id/lift',
       {
-        config: { role: 'officer' as const },
+        config: { role: 'officer' as const, act: 'lifting a stop-work order (停产停工令)' },
         schema: {
           summary: 'Lift the order (never re-opens a valve: that is a manual act on site); with gasTest while a detector is blind',
           params: orderParams,
