@@ -7,6 +7,5 @@ import { ALL_SCOPE, type Scope } from '../../gateway/src/contract/scope.js';
 
 /** The scope of the authenticated caller; `all` when its principal carries none. */
 export function scopeOf(request: FastifyRequest): Scope {
-  // Read structurally: the principal gains its `scope` with the user accounts.
-  return (request.principal as { readonly scope?: Scope } | null)?.scope ?? ALL_SCOPE;
+  return request.principal?.scope ?? ALL_SCOPE;
 }
