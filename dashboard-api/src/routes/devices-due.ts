@@ -3,24 +3,20 @@
 // first, within the caller's scope and optionally one region's subtree, read from the fleet
 // registry (gateway/src/registry/live-fleet.ts dueForReplacement), with site and region names.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ALL_SCOPE, type Scope } from '../../../gateway/src/contract/scope.js';
+import type { Scope } from '../../../gateway/src/contract/scope.js';
 import type { DueDevice } from '../../../gateway/src/registry/fleet.js';
 import { BadQuery } from '../../../gateway/src/errors.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
+import { scopeOf } from '../scope-of.js';
 import type { FleetReader } from '../deps.js';
 import { answers, idParam, limitQuery } from '../schemas.js';
 
 /** Counted ahead of the page (the registry's largest page): beyond it the count says "at least". */
 const COUNT_UP_TO = 1000;
-
-/** The caller's scope; a principal without one (a token from before scopes) sees everything. */
-function scopeOf(request: FastifyRequest): Scope {
-  return (request as unknown as { principal?: { scope?: Scope } | null }).principal?.scope ?? ALL_SCOPE;
-}
 
 const dueDevice = z.object({
   site: z.string(),
