@@ -89,10 +89,13 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
     renderCrumbs();
   }
 
-  /** Page `index` of the sites under the filters (0 with fresh filters: the cursors are dropped). */
-  async function loadSites(index = 0) {
+  /**
+   * Page `index` of the sites under the filters: 0 with fresh filters (the cursors and the count
+   * are dropped); `keep` reads the page shown again (a refresh), its count standing meanwhile.
+   */
+  async function loadSites(index = 0, { keep = false } = {}) {
     const mine = ++seq;
-    if (index === 0) nav.sites = { ...emptyPage(), sites: nav.sites.sites };
+    if (index === 0 && !keep) nav.sites = { ...emptyPage(), sites: nav.sites.sites };
     nav.sites.loading = true;
     renderSummary();
     const cursor = nav.sites.cursors[index];
@@ -145,6 +148,8 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
 
   function renderCrumbs() {
     const trail = lineage(nav.regions, nav.region);
+    // The folded tree on a phone still says where the officer is.
+    el.treeBox.querySelector('summary').textContent = trail.length ? `${ft('regionsTitle')} · ${trail.at(-1).name}` : ft('regionsTitle');
     const crumb = (label, region, current) =>
       current ? h('span', { class: 'crumb', 'aria-current': 'location' }, label) : h('button', { type: 'button', class: 'crumb link', dataset: { region: region ?? '' }, onclick: () => go({ region, view: nav.view }) }, label);
     el.crumbs.setAttribute('aria-label', ft('breadcrumbs'));
@@ -178,7 +183,8 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
   function renderSummary() {
     const n = nav.sites.total;
     const region = nav.regions.find((r) => r.id === nav.region);
-    el.summary.textContent = nav.sites.loading && nav.sites.sites.length === 0 ? ft('loading') : region ? ft('sitesFoundIn', { region: region.name, n }) : ft('sitesFound', { n });
+    // pages is 0 until the first answer under these filters: no count to say yet.
+    el.summary.textContent = nav.sites.pages === 0 ? ft('loading') : region ? ft('sitesFoundIn', { region: region.name, n }) : ft('sitesFound', { n });
   }
 
   function renderCards() {
@@ -196,7 +202,6 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
   }
 
   function renderAll() {
-    el.treeBox.querySelector('summary').textContent = ft('regionsTitle');
     el.search.placeholder = ft('searchSites');
     el.search.setAttribute('aria-label', ft('searchSites'));
     renderTabs();
@@ -262,10 +267,13 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
       seq++;
       dueSeq++;
     },
-    /** Alarms or orders moved: the counts, the current page and the due list read again. */
-    async refresh() {
-      if (!running) return;
-      await Promise.all([loadRegions(), loadSites(nav.sites.index)]);
+    /** Alarms or orders moved: the page of cards shown is read again. */
+    async refreshCards() {
+      if (running) await loadSites(nav.sites.index, { keep: true });
+    },
+    /** ... and the tree's counts. */
+    async refreshTree() {
+      if (running) await loadRegions();
     },
     /** The chart's site changed: the cards mark it. */
     renderSelection: () => renderCards(),
