@@ -3,7 +3,8 @@
 // (#/region/<id>, #/region/<id>/due, #/due), so a link or the back button brings it back. Every
 // filter is the API's (GET /regions, /sites, /devices/due): the page holds one page of sites.
 
-import { api, query } from './api.js';
+import { api, ApiError, query } from './api.js';
+import { showNotice } from './notice.js';
 import { h, mount } from './dom.js';
 import { levelLabel } from './levels.js';
 import { t } from './i18n.js';
@@ -231,8 +232,8 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
     renderTree();
     renderCrumbs();
     if (!running) return;
-    if (regionChanged || nav.sites.pages === 0) loadSites().catch(report);
-    if (regionChanged || nav.due.pages === 0) loadDue().catch(report);
+    if (regionChanged || nav.sites.pages === 0) loadSites().catch(regionGone);
+    if (regionChanged || nav.due.pages === 0) loadDue().catch(regionGone);
   }
 
   /** A move by the officer: into the address (a history entry, so Back returns), then applied. */
@@ -251,6 +252,17 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
     if (selection && running) apply(selection);
   });
 
+  /**
+   * A region the address names that the API does not know for this officer (removed, or outside
+   * his scope: a link from a colleague of another county): say so and show every site he may see.
+   */
+  function regionGone(err) {
+    if (!(err instanceof ApiError && err.status === 404)) return report(err);
+    if (nav.region === null) return; // the other read of the same address has already gone back
+    showNotice(ft('regionGone', { region: nav.region }));
+    go({ region: null, view: nav.view });
+  }
+
   renderAll();
 
   return {
@@ -260,7 +272,7 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
       nav.region = selection.region;
       nav.view = selection.view;
       renderTabs();
-      await Promise.all([loadRegions(), loadSites(), loadDue()]);
+      await Promise.all([loadRegions(), loadSites().catch(regionGone), loadDue().catch(regionGone)]);
     },
     stop() {
       running = false;
@@ -269,7 +281,7 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
     },
     /** Alarms or orders moved: the page of cards shown is read again. */
     async refreshCards() {
-      if (running) await loadSites(nav.sites.index, { keep: true });
+      if (running) await loadSites(nav.sites.index, { keep: true }).catch(regionGone);
     },
     /** ... and the tree's counts. */
     async refreshTree() {

@@ -124,6 +124,17 @@ describe('the page over 2 000 sites in a region tree', () => {
     expect(errors).toEqual([]);
   });
 
+  it('says so when the address names a region that is not there, and shows every site', async () => {
+    const { page, errors } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/region/atlantis`);
+    await screenshotOnFailure(page, 'fleet-region-gone', async () => {
+      await expect.poll(() => page.locator('#notice').textContent()).toContain('没有区域 atlantis');
+      await expect.poll(() => page.locator('.fleet-summary').textContent()).toMatch(/^共 20\d\d 个场所$/);
+      expect(page.url()).not.toContain('atlantis');
+      expect(await page.locator('.region-all').getAttribute('aria-current')).toBe('true');
+    });
+    expect(errors).toEqual([]);
+  });
+
   it('finds 烧烤 by name and by address, and the level filter keeps only that level', async () => {
     const { page, errors } = await openAsOfficer(browser, fx.defer, OFFICER, base);
     await screenshotOnFailure(page, 'fleet-search', async () => {
