@@ -12,11 +12,13 @@ import { startSeeded, useGatewayFixture, type RunningGateway } from '../../suppo
 import { testConfig } from '../../support/gateway.js';
 import { countOverflowingRight, DESKTOP_ZH, hasHorizontalScroll, launchBrowser, newOfficer, openAsOfficer, RESULTS_DIR, screenshotOnFailure, withOfficer } from '../../support/browser.js';
 import { seedFleet, type SeededFleet } from '../../support/fleet-seed.js';
+import { hashToken } from '../../../dashboard-api/src/token-store.js';
 
 const SITES = 2000;
 /** fleet-nav.js SITE_PAGE: the cards one page holds on a desktop (20 on a phone). */
 const PAGE = 60;
 const OFFICER = newOfficer('county-officer');
+const ADMIN = newOfficer('fleet-admin');
 const SHOTS = join(RESULTS_DIR, 'fleet-page');
 const PHONE = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
 
@@ -54,7 +56,7 @@ describe('the page over 2 000 sites in a region tree', () => {
     // every site in alarm among them): above the default 600 a minute per token.
     const config = testConfig(dataDir, (c) => {
       withOfficer(OFFICER)(c);
-      c.api = { ...c.api, rateLimit: { max: 5000, windowS: 60 } };
+      c.api = { ...c.api, rateLimit: { max: 5000, windowS: 60 }, bootstrapTokens: [...(c.api?.bootstrapTokens ?? []), { name: ADMIN.name, role: 'admin', tokenHash: hashToken(ADMIN.secret) }] };
     });
     gateway = await startSeeded(config, dataDir, (db) => void (fleet = seedFleet(db, SITES, Date.now())));
     fx.defer(() => gateway.stop());
@@ -214,6 +216,32 @@ describe('the page over 2 000 sites in a region tree', () => {
       const seen = await page.evaluate<string[]>('window.__summaries');
       expect(seen.length).toBeGreaterThan(0);
       expect(new Set(seen)).toEqual(new Set([`江汉区 · 共 ${n} 个场所`]));
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a city officer his city as the top of the tree, and only its sites and due devices', async () => {
+    const made = await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'xy.officer', displayName: '襄阳值班员', password: 'correct horse battery', role: 'officer', scope: 'region:c2' }),
+    });
+    expect(made.status, await made.text()).toBe(200);
+    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'xy.officer', password: 'correct horse battery' }) });
+    const session = { name: 'xy.officer', secret: ((await login.json()) as { token: string }).token };
+    const { page, errors } = await openAsOfficer(browser, fx.defer, session, base);
+    const inCity = fleet.sites.filter((x) => x.region.startsWith('c2k'));
+    await screenshotOnFailure(page, 'fleet-city-officer', async () => {
+      await expect.poll(() => page.locator('.fleet-summary').textContent()).toBe(`共 ${inCity.length} 个场所`);
+      const roots = await page.locator('.region-tree > li > .region-row .region-pick').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { region: string } }).dataset.region));
+      expect(roots).toEqual(['c2']);
+      expect(await page.locator('.region-pick[data-region="hb"]').count()).toBe(0);
+      const ids = new Set(inCity.map((x) => x.id));
+      expect((await cardIds(page)).every((id) => ids.has(id))).toBe(true);
+      await page.locator('.fleet-tab[data-view="due"]').click();
+      await page.locator('#due-list .due-item').first().waitFor();
+      const dueSites = await page.locator('#due-list .due-item').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { site: string } }).dataset.site));
+      expect(dueSites.every((id) => ids.has(id))).toBe(true);
     });
     expect(errors).toEqual([]);
   });
