@@ -83,7 +83,7 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
   async function loadRegions() {
     const { regions } = await api.get('/regions');
     nav.regions = regions;
-    // The first time: the roots and their children open; later the officer's choice stays.
+    // The first time the roots open (their children show); later the officer's choice stays.
     if (nav.expanded.size === 0) for (const r of regions) if (!r.parent) nav.expanded.add(r.id);
     for (const r of lineage(regions, nav.region)) nav.expanded.add(r.id);
     renderTree();
