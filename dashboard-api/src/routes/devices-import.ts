@@ -12,7 +12,7 @@ import { IMPORT_LIMITS, planImportYielding, type ImportRefusal } from '../../../
 import { applyImport } from '../../../gateway/src/registry/provision/apply-import.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, errorBody } from '../errors.js';
-import { actorOf, attachment, noStore, registryOf, registryRefusal, secretsCsv, wantsJson } from '../fleet-answers.js';
+import { actorOf, attachment, noStore, registryOf, registryRefusal, scopeHolds, secretsCsv, siteVisible, wantsJson } from '../fleet-answers.js';
 import { answers } from '../schemas.js';
 import { csvLine, UTF8_BOM } from '../export/csv.js';
 
@@ -124,7 +124,14 @@ export function deviceImportRoutes(ctx: ApiContext) {
         const { plan, outcome } = await inTurn(async () => {
           const regions = new Set(fleet.regions().map((r) => r.id));
           const orgs = new Set(fleet.organisations().map((o) => o.id));
-          const lookup = { hasSite: (s: string) => fleet.site(s) !== undefined, hasDevice: (s: string, d: string) => fleet.device(s, d) !== undefined, hasRegion: (r: string) => regions.has(r), hasOrg: (o: string) => orgs.has(o) };
+          const lookup = {
+            hasSite: (s: string) => fleet.site(s) !== undefined,
+            hasDevice: (s: string, d: string) => fleet.device(s, d) !== undefined,
+            hasRegion: (r: string) => regions.has(r),
+            hasOrg: (o: string) => orgs.has(o),
+            mayUse: (s: string) => siteVisible(ctx, request, s),
+            mayCreate: (s: string, region: string | undefined, org: string | undefined) => scopeHolds(ctx, request, s, region, org),
+          };
           const plan = await planImportYielding(read.records, lookup, options);
           try {
             return { plan, outcome: await applyImport(plan, fleet, fleet, actorOf(ctx, request), options) };
