@@ -42,6 +42,7 @@ import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
+import { apiTlsOptions } from './api-tls.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -87,7 +88,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // header is a lie that would let one client spend another's limits.
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     ...timeoutOptions(bounds),
-  });
+    // HTTPS when api.tls is set (api-tls.ts); a handshake is held no longer than a request's headers.
+    ...(options.tls ? { https: { ...apiTlsOptions(options.tls), handshakeTimeout: bounds.headersTimeoutMs } } : {}),
+  }) as unknown as FastifyInstance;
   const isTrustedProxy = trustedProxyTest(options.trustedProxies);
   boundConnections(app.server, bounds, isTrustedProxy, log.child({ module: 'http' }), (err) => deps.onAcceptError?.(err));
   app.setValidatorCompiler(validatorCompiler);

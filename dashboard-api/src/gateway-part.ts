@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify';
 import type { FrontPart, GatewayFaces } from '../../gateway/src/runtime.js';
 import { buildApp } from './app.js';
 import { configTargets } from './users/scope-check.js';
+import type { Server as HttpsServer } from 'node:https';
+import { reloadApiTls } from './api-tls.js';
 
 export interface DashboardPart extends FrontPart {
   /** The app itself: tests reach it with inject. */
@@ -51,6 +53,15 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     port: () => {
       const address = app.server.address();
       return typeof address === 'object' && address ? address.port : null;
+    },
+    reloadTls: () => {
+      const tls = g.config.api.tls;
+      if (!tls) return undefined;
+      const outcome = reloadApiTls(app.server as unknown as HttpsServer, tls);
+      // What is served now, or why the previous certificate stays: the log says it either way.
+      if (outcome.ok) g.log.info({ module: 'api', subject: outcome.subject, validTo: outcome.validTo.toISOString(), fingerprint256: outcome.fingerprint256 }, 'API HTTPS certificate reloaded');
+      else g.log.error({ module: 'api', problems: outcome.problems }, 'API HTTPS certificate not reloaded: still serving the previous one');
+      return outcome;
     },
   };
 }

@@ -32,7 +32,7 @@ Usage: shaobing <command> [options]
 Commands:
   start [--config FILE]         run broker (embedded) or client (external), gateway and API;
                                 SIGHUP re-reads the config (log.level and notify.roster live,
-                                the rest named for a restart) and the broker.tls certificate
+                                the rest named for a restart) and the broker.tls and api.tls certificates
   demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
@@ -113,6 +113,7 @@ async function start(argv: string[]): Promise<number> {
     // certbot deploy hook sends SIGHUP) must not wait on the config. Connections stay up; the
     // listener logs what it now serves, or why it kept the previous certificate.
     if (config.broker.mode === 'embedded' && config.broker.tls) runtime.reloadTls();
+    if (config.api.enabled && config.api.tls) runtime.reloadApiTls();
     try {
       const next = load(argv).config;
       const plan = reloadPlan(running, next);
@@ -168,9 +169,11 @@ function checkConfig(argv: string[]): number {
   const tls = config.broker.mode === 'embedded' ? config.broker.tls : undefined;
   // The certificate files are part of what start needs: check them here too, as start would.
   const files = tls ? loadTlsContext(tls, tls.minVersion) : undefined;
-  if (files && !files.ok) {
-    console.error(`shaobing check-config: not valid: ${files.problems.length} TLS file problem${files.problems.length === 1 ? '' : 's'}`);
-    for (const p of files.problems) console.error(`  • ${source}: broker.tls.${p.field}: ${p.message}`);
+  const apiTls = config.api.enabled && config.api.tls ? loadTlsContext(config.api.tls, config.api.tls.minVersion) : undefined;
+  const tlsProblems = [...(files && !files.ok ? files.problems.map((p) => `broker.tls.${p.field}: ${p.message}`) : []), ...(apiTls && !apiTls.ok ? apiTls.problems.map((p) => `api.tls.${p.field}: ${p.message}`) : [])];
+  if (tlsProblems.length > 0) {
+    console.error(`shaobing check-config: not valid: ${tlsProblems.length} TLS file problem${tlsProblems.length === 1 ? '' : 's'}`);
+    for (const p of tlsProblems) console.error(`  • ${source}: ${p}`);
     return 1;
   }
   console.log(`${source}: valid`);

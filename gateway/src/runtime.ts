@@ -66,6 +66,8 @@ export interface GatewayFaces {
 export interface FrontPart extends Part {
   /** The port it listens on, once started. */
   port(): number | null;
+  /** Re-reads its HTTPS certificate and key (api.tls, SIGHUP); undefined when it serves plain HTTP. */
+  reloadTls?(): TlsReload | undefined;
 }
 
 export interface RuntimeOptions {
@@ -96,6 +98,8 @@ export interface Runtime {
   health(): PartHealth;
   /** Re-reads the broker's TLS certificate and key (SIGHUP); undefined without broker.tls. */
   reloadTls(): TlsReload | undefined;
+  /** Re-reads the API's HTTPS certificate and key (SIGHUP); undefined without api.tls. */
+  reloadApiTls(): TlsReload | undefined;
   stop(): Promise<void>;
 }
 
@@ -176,6 +180,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       },
       health: () => parts.health(),
       reloadTls: () => ingress.reloadTls?.(),
+      reloadApiTls: () => front?.reloadTls?.(),
       async stop() {
         await parts.stop();
         log.info('gateway stopped');
