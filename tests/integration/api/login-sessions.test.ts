@@ -128,6 +128,8 @@ describe('login sessions', () => {
     offsetMs += 31 * 60_000;
     const expired = await http('GET', '/api/v1/me', { token: idle });
     expect([expired.status, expired.body.message, expired.body.reason]).toEqual([401, 'session expired: log in again', 'session_expired']);
+    // Every later call says the same (the page makes several at once), not "logged out".
+    expect((await http('GET', '/api/v1/alarms', { token: idle })).body.reason).toBe('session_expired');
 
     const busy = (await login('chen', PASSWORD)).body.token as string;
     for (let i = 0; i < 2; i++) {
