@@ -89,6 +89,8 @@ module.exports = {
           '^gateway/src/alarms/(lifecycle|alarm-list)\\.ts$',
           '^gateway/src/export/export-source\\.ts$',
           '^gateway/src/audit/audit-trail\\.ts$',
+          // The fleet contract: what a front end reads (Fleet) and writes (FleetWriter), and scopes.
+          '^gateway/src/registry/(fleet|fleet-writer|scope-sql)\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',

@@ -4,7 +4,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { FrontPart, GatewayFaces } from '../../gateway/src/runtime.js';
 import { buildApp } from './app.js';
-import { configTargets } from './users/scope-check.js';
 import type { Server as HttpsServer } from 'node:https';
 import { reloadApiTls } from './api-tls.js';
 
@@ -26,7 +25,12 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     telemetry,
     events: g.events,
     sites: g.config.sites,
-    scopeTargets: configTargets(g.config),
+    // The live registry: a region or site added through the API after start can be named at once.
+    scopeTargets: {
+      site: (id) => g.fleet.site(id) !== undefined,
+      region: (id) => g.fleet.regions().some((r) => r.id === id),
+      org: (id) => g.fleet.organisations().some((o) => o.id === id),
+    },
     rules: g.rules,
     deviceStatus: (site, device) => g.deviceStatus(site, device),
     audit: g.audit,

@@ -374,6 +374,19 @@ export const configSchema = z
       if (config.regions.findIndex((o) => o.id === r.id) !== i) ctx.addIssue({ code: 'custom', path: ['regions', i, 'id'], message: `region id ${r.id} appears twice` });
       if (r.parent !== undefined && !regions.has(r.parent)) ctx.addIssue({ code: 'custom', path: ['regions', i, 'parent'], message: `no region ${r.parent} in regions` });
     });
+    // A region tree has no cycles: walking up from each region must reach a root.
+    const parentOf = new Map(config.regions.map((r) => [r.id, r.parent]));
+    config.regions.forEach((r, i) => {
+      const seen = new Set([r.id]);
+      for (let up = r.parent; up !== undefined; up = parentOf.get(up)) {
+        if (!seen.has(up)) {
+          seen.add(up);
+          continue;
+        }
+        if (up === r.id) ctx.addIssue({ code: 'custom', path: ['regions', i, 'parent'], message: `region ${r.id} is its own ancestor (${[...seen].join(' → ')} → ${r.id}): a region tree has no cycles` });
+        break;
+      }
+    });
     const orgs = new Set(config.organisations.map((o) => o.id));
     config.sites.forEach((s, i) => {
       if (s.region !== undefined && !regions.has(s.region)) ctx.addIssue({ code: 'custom', path: ['sites', i, 'region'], message: `no region ${s.region} in regions` });

@@ -153,10 +153,14 @@ describe('login sessions', () => {
     expect((await login('zhao', 'wrong')).body.reason).toBe('bad_credentials');
   });
 
-  it('refuses a user whose scope names nothing that exists, and an owner without one site', async () => {
-    const { admin } = await start();
+  it('refuses a user whose scope names nothing that exists (a registry region added live does), and an owner without one site', async () => {
+    const { env, admin } = await start();
     const typo = await admin('POST', '/api/v1/users', { name: 'sun', displayName: '孙', password: PASSWORD, role: 'officer', scope: 'region:jiangan' });
     expect([typo.status, typo.body.message]).toEqual([400, 'scope: no region jiangan']);
+    // A region added to the fleet registry while the gateway runs can be named at once.
+    env.gateway.fleet.putRegion({ id: 'hubei-wuhan-jiangan', name: '江岸区', level: 'county' }, { actor: 'test', atMs: Date.now() });
+    const county = await admin('POST', '/api/v1/users', { name: 'sun.jiangan', displayName: '孙', password: PASSWORD, role: 'officer', scope: 'region:hubei-wuhan-jiangan' });
+    expect([county.status, county.body.user?.scope]).toEqual([200, { kind: 'regions', regions: ['hubei-wuhan-jiangan'] }]);
     const owner = await admin('POST', '/api/v1/users', { name: 'sun', displayName: '孙', password: PASSWORD, role: 'owner' });
     expect([owner.status, owner.body.message]).toEqual([400, 'scope: an owner sees one site: give scope site:ID']);
     const short = await admin('POST', '/api/v1/users', { name: 'sun', displayName: '孙', password: 'short', role: 'viewer' });
