@@ -9,7 +9,8 @@ import { principalOf, refuseFailure } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
 import { answers, role } from '../schemas.js';
-import { scopeSchema } from '../users/user-schemas.js';
+import { password, scopeSchema } from '../users/user-schemas.js';
+import { hashPassword } from '../../../broker/src/auth.js';
 
 const loginBody = z.object({ name: z.string().trim().min(1, 'must not be blank').max(64), password: z.string().min(1, 'must not be blank').max(256) }).strict();
 
@@ -65,6 +66,45 @@ export function sessionRoutes(ctx: ApiContext) {
           session: { id: opened.session.id, expiresAtMs: opened.session.expiresAtMs, idleMinutes: ctx.options.sessions.idleMinutes },
           user: { name: user.name, displayName: user.displayName, role: user.role, scope: user.scope },
         };
+      },
+    );
+
+    r.post(
+      '/me/password',
+      {
+        config: { role: 'viewer' },
+        schema: {
+          summary: "Change one's own password (a login session only); the current one is checked as at login and counts toward the lockout",
+          body: z.object({ current: z.string().min(1, 'must not be blank').max(256), password }).strict(),
+          response: answers({ 200: z.object({ changed: z.literal(true), sessionsEnded: z.number().int() }) }, 400, 409, 423),
+        },
+      },
+      async (request, reply) => {
+        const who = principalOf(request);
+        if (who.via !== 'session') throw new ApiError(409, 'an API token has no password: log in as the person to change it');
+        const { current, password: next } = request.body;
+        if (next === current) throw new ApiError(400, 'password: the new password is the current one');
+        if (next.toLowerCase() === who.name.toLowerCase()) throw new ApiError(400, 'password: must not be the user name');
+        const outcome = await ctx.login.check(who.name, current, request.ip);
+        if (!outcome.ok && outcome.reason === 'locked') {
+          // Wrong current passwords from a stolen session lock the account like wrong logins, and end its sessions.
+          ctx.audit.recorded(() => ({
+            result: ctx.sessions.endAllOf(who.name),
+            entry: { atMs: ctx.clock(), actor: who.name, action: 'user.locked', target: who.name, detail: { by: 'password change', address: request.ip } },
+          }));
+          const retryAfterS = Math.ceil(outcome.retryInMs / 1000);
+          void reply.header('retry-after', String(retryAfterS));
+          throw new ApiError(423, `account locked after repeated failed logins: retry in ${Math.ceil(retryAfterS / 60)} min, or ask an administrator to unlock it`, { reason: 'locked', retryAfterS });
+        }
+        if (!outcome.ok) throw new ApiError(400, 'current: not the current password', { reason: 'bad_credentials' });
+        const passwordHash = await hashPassword(next);
+        const ended = ctx.audit.recorded(() => {
+          ctx.users.update(who.name, { passwordHash });
+          // Sessions opened with the old password end; this one goes on.
+          const n = ctx.sessions.endAllOf(who.name, who.tokenId);
+          return { result: n, entry: { atMs: ctx.clock(), actor: who.name, action: 'user.password', target: who.name, detail: { sessionsEnded: n } } };
+        });
+        return { changed: true as const, sessionsEnded: ended };
       },
     );
 

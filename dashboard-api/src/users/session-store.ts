@@ -95,8 +95,8 @@ export class SessionStore {
     return this.db.prepare('UPDATE app_session SET ended_at_ms = ? WHERE id = ? AND ended_at_ms IS NULL').run(this.clock(), id).changes === 1;
   }
 
-  /** Ends every open session of a user (disabled, password changed); the count ended. */
-  endAllOf(userName: string): number {
-    return this.db.prepare('UPDATE app_session SET ended_at_ms = ? WHERE user_name = ? AND ended_at_ms IS NULL').run(this.clock(), userName).changes;
+  /** Ends every open session of a user (disabled, password changed) but `except`; the count ended. */
+  endAllOf(userName: string, except = ''): number {
+    return this.db.prepare('UPDATE app_session SET ended_at_ms = ? WHERE user_name = ? AND id <> ? AND ended_at_ms IS NULL').run(this.clock(), userName, except).changes;
   }
 }

@@ -141,6 +141,23 @@ describe('login sessions', () => {
     expect([old.status, old.body.reason]).toEqual([401, 'session_expired']);
   });
 
+  it("changes one's own password after checking the current one, ending the other sessions", async () => {
+    const { admin, login, http } = await start();
+    await admin('POST', '/api/v1/users', { name: 'liu', displayName: '刘洋', password: PASSWORD, role: 'officer' });
+    const here = (await login('liu', PASSWORD)).body.token as string;
+    const elsewhere = (await login('liu', PASSWORD)).body.token as string;
+    const wrong = await http('POST', '/api/v1/me/password', { token: here, body: { current: 'not it', password: 'a new long password' } });
+    expect([wrong.status, wrong.body.message]).toEqual([400, 'current: not the current password']);
+    const changed = await http('POST', '/api/v1/me/password', { token: here, body: { current: PASSWORD, password: 'a new long password' } });
+    expect([changed.status, changed.body]).toEqual([200, { changed: true, sessionsEnded: 1 }]);
+    expect((await http('GET', '/api/v1/me', { token: here })).status).toBe(200);
+    expect((await http('GET', '/api/v1/me', { token: elsewhere })).status).toBe(401);
+    expect((await login('liu', PASSWORD)).status).toBe(401);
+    expect((await login('liu', 'a new long password')).status).toBe(200);
+    const byToken = await http('POST', '/api/v1/me/password', { token: TOKENS.officer, body: { current: 'x', password: 'a new long password' } });
+    expect(byToken.status).toBe(409);
+  });
+
   it('ends the sessions of a disabled user at once and refuses its login', async () => {
     const { admin, login, http } = await start();
     await admin('POST', '/api/v1/users', { name: 'zhao', displayName: '赵磊', password: PASSWORD, role: 'officer' });
