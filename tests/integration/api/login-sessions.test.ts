@@ -3,6 +3,8 @@
 // expiry on the gateway's clock, and no difference between a wrong name and a wrong password.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { DEMO_SITE } from '../../support/gateway.js';
 import { startApiGateway, TOKENS } from './helpers.js';
 
@@ -69,7 +71,7 @@ describe('login sessions', () => {
   });
 
   it('answers a wrong password and an unknown name alike, each after one password check', async () => {
-    const { admin, login, passwordChecks } = await start();
+    const { env, admin, login, passwordChecks } = await start();
     await admin('POST', '/api/v1/users', { name: 'zhang', displayName: '张敏', password: PASSWORD, role: 'viewer' });
 
     const before = await passwordChecks();
@@ -83,6 +85,16 @@ describe('login sessions', () => {
     // The same scrypt work for both: the unknown name is checked against a stand-in hash.
     expect(afterWrongPassword - before).toBe(1);
     expect(afterUnknownName - afterWrongPassword).toBe(1);
+    // And the same database write: the failure is counted by the name tried, a user's or not.
+    const db = new Database(join(env.dir.path, 'state.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT name, failures, locked_until_ms FROM login_failure ORDER BY name').all()).toEqual([
+        { name: 'nobody-here', failures: 1, locked_until_ms: null },
+        { name: 'zhang', failures: 1, locked_until_ms: null },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('locks an account after 5 wrong passwords, refuses even the right one while locked, and an admin unlocks it', async () => {
