@@ -7,6 +7,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Scope } from '../../gateway/src/contract/scope.js';
+import { scopeText } from '../../gateway/src/contract/scope-text.js';
 import { ApiError } from './errors.js';
 import { roleAtLeast, roleRefusal, type Role } from './roles.js';
 import type { TokenStore } from './token-store.js';
@@ -36,6 +37,9 @@ declare module 'fastify' {
     act?: string;
     /** No bearer needed (the login itself, which counts its own failures per address). */
     open?: boolean;
+    /** Only a caller whose scope is all: who could make accounts and tokens could widen their own
+     * scope (a county's admin making a user of scope all), so that stays with the whole fleet's. */
+    wholeFleet?: boolean;
   }
 }
 
@@ -148,6 +152,9 @@ export function registerAuth(app: FastifyInstance, tokens: TokenStore, sessions:
     request.principal = found;
     const needed = config.role ?? 'viewer';
     if (!roleAtLeast(found.role, needed)) throw new ApiError(403, roleRefusal(needed, config.act, found.name, found.role), { needed, role: found.role });
+    if (config.wholeFleet && found.scope.kind !== 'all') {
+      throw new ApiError(403, `${config.act ?? 'this request'} needs an administrator of the whole fleet (scope all); ${found.name} has scope ${scopeText(found.scope)}`, { needed, scope: found.scope });
+    }
   });
 }
 

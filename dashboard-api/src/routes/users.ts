@@ -39,7 +39,7 @@ export function userRoutes(ctx: ApiContext) {
     r.get(
       '/users',
       {
-        config: { role: 'admin' },
+        config: { role: 'admin', act: 'listing users', wholeFleet: true },
         schema: {
           summary: 'Users by name, a page at a time (never a password)',
           querystring: z.object({ limit: limitQuery(500, 100), after: z.string().max(64).optional() }).strict(),
@@ -51,7 +51,7 @@ export function userRoutes(ctx: ApiContext) {
 
     r.post(
       '/users',
-      { config: { role: 'admin', act: 'creating a user' }, schema: { summary: 'Create a user', body: createBody, response: answers({ 200: z.object({ user: userSchema }) }, 400, 403, 409) } },
+      { config: { role: 'admin', act: 'creating a user', wholeFleet: true }, schema: { summary: 'Create a user', body: createBody, response: answers({ 200: z.object({ user: userSchema }) }, 400, 403, 409) } },
       async (request) => {
         const body = request.body;
         const scope = body.scope ?? ALL_SCOPE;
@@ -69,7 +69,7 @@ export function userRoutes(ctx: ApiContext) {
     r.patch(
       '/users/:name',
       {
-        config: { role: 'admin', act: 'changing a user' },
+        config: { role: 'admin', act: 'changing a user', wholeFleet: true },
         schema: {
           summary: 'Change a user: display name, password, role, scope, phone, disabled; unlock: true clears a lockout',
           params: z.object({ name: z.string().min(1).max(64) }),

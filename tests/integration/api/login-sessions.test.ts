@@ -170,6 +170,17 @@ describe('login sessions', () => {
     expect(byToken.status).toBe(409);
   });
 
+  it('keeps accounts and tokens with admins of the whole fleet: an admin of one site cannot make a user of scope all', async () => {
+    const { admin, login, http } = await start();
+    await admin('POST', '/api/v1/users', { name: 'site.admin', displayName: '店长', password: PASSWORD, role: 'admin', scope: `site:${DEMO_SITE}` });
+    const token = (await login('site.admin', PASSWORD)).body.token as string;
+    const widen = await http('POST', '/api/v1/users', { token, body: { name: 'mole', displayName: 'x', password: PASSWORD, role: 'admin' } });
+    expect([widen.status, widen.body.message]).toEqual([403, `creating a user needs an administrator of the whole fleet (scope all); site.admin has scope site:${DEMO_SITE}`]);
+    expect((await http('POST', '/api/v1/tokens', { token, body: { name: 'mole', role: 'admin' } })).status).toBe(403);
+    expect((await http('GET', '/api/v1/users', { token })).status).toBe(403);
+    expect((await http('PATCH', '/api/v1/users/site.admin', { token, body: { scope: 'all' } })).status).toBe(403);
+  });
+
   it('ends the sessions of a disabled user at once and refuses its login', async () => {
     const { admin, login, http } = await start();
     await admin('POST', '/api/v1/users', { name: 'zhao', displayName: '赵磊', password: PASSWORD, role: 'officer' });
