@@ -41,6 +41,8 @@ export function sessionRoutes(ctx: ApiContext) {
         // Before the scrypt work: a guessing address is refused at the price of a map lookup.
         if (blocked > 0) throw new ApiError(429, `too many failed authentications from this address: retry in ${blocked} s`);
         const outcome = await ctx.login.check(name, password, request.ip);
+        // Every refusal is a security event to keep (GB/T 22239-2019 8.1.4.3): who was tried, from where, why.
+        if (!outcome.ok) request.log.info({ user: name, address: request.ip, reason: outcome.reason }, 'login refused');
         if (!outcome.ok && outcome.reason === 'locked') {
           if (outcome.lockedNow) {
             const { user } = outcome.lockedNow;
