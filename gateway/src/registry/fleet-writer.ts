@@ -47,6 +47,8 @@ export interface FleetWriter {
   /** Refused (RegistryError) while sites or child regions still name it. */
   removeRegion(id: string, by: FleetActor): boolean;
   putOrganisation(org: OrganisationConfig, by: FleetActor): OrganisationConfig;
+  /** Refused (RegistryError, conflict) while sites still name it; false when there was none. */
+  removeOrganisation(id: string, by: FleetActor): boolean;
   regions(): readonly RegionRecord[];
   organisations(): readonly OrganisationConfig[];
 }

@@ -12,8 +12,7 @@ import type { DuePage, DueReplacements, Fleet, FleetActor, SiteChange } from './
 import type { DeviceRow, FleetWriter, RegionRecord, RegistryProblem, SiteInput } from './fleet-writer.js';
 import type { OrganisationRecord, RegistryStore, SiteBody, Source } from './registry-store.js';
 import { FleetMemory, frozenDevice } from './fleet-memory.js';
-import { changedFields, checkDevice, checkOrganisation, checkRegion, checkSite } from './registry-checks.js';
-import { canonicalJson } from '../audit/canonical-json.js';
+import { changedFields, checkDevice, checkOrganisation, checkRegion, checkSite, sameRecord } from './registry-checks.js';
 
 /** One move of a record, as written to the store and then to memory. */
 export type FleetOp =
@@ -43,6 +42,7 @@ const siteBody = (site: SiteConfig): SiteBody => {
 export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   private readonly memory: FleetMemory;
   private regionList: readonly RegionRecord[];
+  private regionIds: ReadonlySet<string>;
   private readonly orgs: Map<string, OrganisationRecord>;
   private readonly listeners = new Set<(changes: readonly SiteChange[]) => void>();
 
@@ -53,6 +53,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
     const snapshot = store.load();
     this.memory = new FleetMemory(snapshot.sites, snapshot.devices);
     this.regionList = snapshot.regions;
+    this.regionIds = new Set(snapshot.regions.map((r) => r.id));
     this.orgs = new Map(snapshot.organisations.map((o) => [o.id, o]));
   }
 
@@ -148,7 +149,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
         for (const id of entry?.devices.keys() ?? []) if (!keep.has(id)) ops.push({ op: 'device-', site: site.id, id }), removed++;
         site.devices.forEach((device, i) => {
           const had = entry?.devices.get(device.id);
-          if (had && had.pos === i && canonicalJson(had.device) === canonicalJson(device)) return;
+          if (had && had.pos === i && sameRecord(had.device, device)) return;
           if (!had) added++;
           ops.push({ op: 'device', site: site.id, device: frozenDevice(device), source: had?.source ?? 'registry', pos: i });
         });
@@ -188,7 +189,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
     rows.forEach((row, i) => {
       const device = devices[i]!;
       const had = this.memory.entry(row.site)!.devices.get(device.id);
-      if (had && canonicalJson(had.device) === canonicalJson(device)) return;
+      if (had && sameRecord(had.device, device)) return;
       if (!had) created++;
       const pos = had?.pos ?? nextPos.get(row.site) ?? this.memory.nextDevicePos(row.site);
       if (!had) nextPos.set(row.site, pos + 1);
@@ -228,7 +229,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   }
 
   removeRegion(id: string, by: FleetActor): boolean {
-    if (!this.regionList.some((r) => r.id === id)) return false;
+    if (!this.regionIds.has(id)) return false;
     this.commit([{ op: 'region-', id }], { atMs: by.atMs, actor: by.actor, action: 'region.remove', target: id, detail: {} });
     return true;
   }
@@ -252,7 +253,8 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   /**
    * Writes `ops` and `entry` in one transaction, then memory, then tells the listeners once with
-   * every site whose SiteConfig moved. Returns the ids of records an `ifUnused` removal kept.
+   * every site whose SiteConfig moved. Returns the records an `ifUnused` removal kept
+   * (`region:ID`, `organisation:ID`).
    */
   commit(ops: readonly FleetOp[], entry: AuditInput): { kept: string[] } {
     const kept: string[] = [];
@@ -266,7 +268,10 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
       return { result: undefined, entry };
     });
     for (const o of ops) this.remember(o, kept);
-    if (ops.some((o) => o.op === 'region' || o.op === 'region-')) this.regionList = this.store.regions();
+    if (ops.some((o) => o.op === 'region' || o.op === 'region-')) {
+      this.regionList = this.store.regions();
+      this.regionIds = new Set(this.regionList.map((r) => r.id));
+    }
     const changes: SiteChange[] = [];
     for (const [id, was] of before) {
       const now = this.memory.rebuild(id);
@@ -299,7 +304,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
         } catch (err) {
           // The store refuses before it deletes anything, so the transaction may go on without it.
           if (!(o.ifUnused && err instanceof RegistryError && err.conflict)) throw err;
-          kept.push(o.id);
+          kept.push(`${o.op === 'region-' ? 'region' : 'organisation'}:${o.id}`);
         }
     }
   }
@@ -318,7 +323,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
       case 'org':
         return void this.orgs.set(o.org.id, Object.freeze({ ...o.org, source: o.source }));
       case 'org-':
-        if (!kept.includes(o.id)) this.orgs.delete(o.id);
+        if (!kept.includes(`organisation:${o.id}`)) this.orgs.delete(o.id);
         return;
       default:
         return; // regions are read back from the store after the commit (a move changes paths below)
@@ -338,7 +343,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   private siteReferences(body: SiteBody): RegistryProblem[] {
     const problems: RegistryProblem[] = [];
-    if (body.region !== undefined && !this.regionList.some((r) => r.id === body.region)) problems.push({ field: 'region', message: `no region ${body.region}: create it first` });
+    if (body.region !== undefined && !this.regionIds.has(body.region)) problems.push({ field: 'region', message: `no region ${body.region}: create it first` });
     if (body.org !== undefined && !this.orgs.has(body.org)) problems.push({ field: 'org', message: `no organisation ${body.org}: create it first` });
     return problems;
   }
