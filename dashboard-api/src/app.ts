@@ -163,7 +163,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // After helmet has loaded, so that its headers are on refusals (401, 403, 429) too.
   app.after(() => {
     registerCors(app, options.corsOrigins);
-    registerAuth(app, tokens, sessions, failures);
+    registerAuth(app, tokens, sessions, failures, options.streamPingS * 1000);
   });
   registerOpenApi(app);
 
