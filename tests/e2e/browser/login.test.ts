@@ -25,7 +25,8 @@ describe.skipIf(missing !== null)('logging in on the page', () => {
   let offsetMs = 0;
 
   beforeAll(async () => {
-    g = await fx.start({ clock: () => Date.now() + offsetMs });
+    // The live stream's bearer is checked again every second (api.streamPingS) rather than every 15.
+    g = await fx.start({ clock: () => Date.now() + offsetMs, patch: (c) => void (c.api = { ...c.api, streamPingS: 1 }) });
     const users = new UserStore(g.stateDb);
     const hash = await hashPassword(PASSWORD);
     users.create({ name: 'li.wei', displayName: '李伟', passwordHash: hash, role: 'officer', scope: { kind: 'all' } }, 'test');
@@ -104,6 +105,22 @@ describe.skipIf(missing !== null)('logging in on the page', () => {
       } finally {
         offsetMs = 0;
       }
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('returns an open page to the login form when an admin disables the user', async () => {
+    const users = new UserStore(g.stateDb);
+    users.create({ name: 'zhao', displayName: '赵磊', passwordHash: await hashPassword(PASSWORD), role: 'officer', scope: { kind: 'all' } }, 'test');
+    const { page, errors } = await open();
+    await screenshotOnFailure(page, 'login-disabled', async () => {
+      await logIn(page, 'zhao', PASSWORD);
+      await expect.poll(() => page.locator('#dashboard').isVisible()).toBe(true);
+      await expect.poll(() => page.locator('#connection').getAttribute('data-state')).toBe('live');
+      users.update('zhao', { disabled: true });
+      // The stream is ended at its next check; its reconnect is refused and the page asks who it is.
+      await expect.poll(() => page.locator('#password-error').innerText(), { timeout: 15_000 }).toBe('账户已停用，请联系管理员。');
+      expect(await page.locator('#dashboard').isVisible()).toBe(false);
     });
     expect(errors).toEqual([]);
   });
