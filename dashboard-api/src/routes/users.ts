@@ -56,6 +56,7 @@ export function userRoutes(ctx: ApiContext) {
         const body = request.body;
         const scope = body.scope ?? ALL_SCOPE;
         checkScope(body.role, scope);
+        if (body.password.toLowerCase() === body.name.toLowerCase()) throw new ApiError(400, 'password: must not be the user name');
         const passwordHash = await hashPassword(body.password);
         return audited(ctx, request, 'user.create', body.name, () => {
           if (!ctx.users.create({ name: body.name, displayName: body.displayName, passwordHash, role: body.role, scope, phone: body.phone ?? null }, request.principal!.name)) {
@@ -83,6 +84,7 @@ export function userRoutes(ctx: ApiContext) {
         if (!existing) throw new ApiError(404, `no user ${name}`);
         const body = request.body;
         checkScope(body.role ?? existing.role, body.scope ?? existing.scope);
+        if (body.password !== undefined && body.password.toLowerCase() === existing.name.toLowerCase()) throw new ApiError(400, 'password: must not be the user name');
         const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
         const change: UserChange = { displayName: body.displayName, passwordHash, role: body.role, scope: body.scope, phone: body.phone, disabled: body.disabled };
         return audited(ctx, request, 'user.change', existing.name, () => {

@@ -205,5 +205,7 @@ describe('login sessions', () => {
     expect([owner.status, owner.body.message]).toEqual([400, 'scope: an owner sees one site: give scope site:ID']);
     const short = await admin('POST', '/api/v1/users', { name: 'sun', displayName: '孙', password: 'short', role: 'viewer' });
     expect([short.status, short.body.message]).toEqual([400, 'password: at least 8 characters']);
+    const own = await admin('POST', '/api/v1/users', { name: 'sunwukong', displayName: '孙', password: 'SunWukong', role: 'viewer' });
+    expect([own.status, own.body.message]).toEqual([400, 'password: must not be the user name']);
   });
 });
