@@ -2,7 +2,7 @@
 // page then sends it as any bearer token); DELETE /session ends the caller's session. A wrong name
 // and a wrong password get the same answer after the same work (users/password-login.ts).
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, refuseFailure } from '../auth.js';
@@ -19,6 +19,13 @@ const sessionAnswer = z.object({
   session: z.object({ id: z.string(), expiresAtMs: z.number(), idleMinutes: z.number() }),
   user: z.object({ name: z.string(), displayName: z.string(), role, scope: scopeSchema }),
 });
+
+/** 423 with Retry-After: the page says 账户已锁定，请 N 分钟后再试 from retryAfterS. */
+function locked(reply: FastifyReply, retryInMs: number): ApiError {
+  const retryAfterS = Math.ceil(retryInMs / 1000);
+  void reply.header('retry-after', String(retryAfterS));
+  return new ApiError(423, `account locked after repeated failed logins: retry in ${Math.ceil(retryAfterS / 60)} min, or ask an administrator to unlock it`, { reason: 'locked', retryAfterS });
+}
 
 export function sessionRoutes(ctx: ApiContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -49,12 +56,7 @@ export function sessionRoutes(ctx: ApiContext) {
             ctx.audit.append({ atMs: ctx.clock(), actor: user, action: 'user.locked', target: user, detail: { failures: ctx.options.lockout.maxFailures, lockMinutes: ctx.options.lockout.lockMinutes, address: request.ip } });
             request.log.warn({ user, address: request.ip }, 'account locked after repeated wrong passwords');
           }
-          const retryAfterS = Math.ceil(outcome.retryInMs / 1000);
-          void reply.header('retry-after', String(retryAfterS));
-          throw new ApiError(423, `account locked after repeated failed logins: retry in ${Math.ceil(retryAfterS / 60)} min, or ask an administrator to unlock it`, {
-            reason: 'locked',
-            retryAfterS,
-          });
+          throw locked(reply, outcome.retryInMs);
         }
         if (!outcome.ok && outcome.reason === 'disabled') throw new ApiError(403, 'account disabled: ask an administrator', { reason: 'account_disabled' });
         if (!outcome.ok) throw refuseFailure(request, ctx.failures, 401, 'wrong name or password', { reason: 'bad_credentials' });
@@ -94,9 +96,7 @@ export function sessionRoutes(ctx: ApiContext) {
             result: ctx.sessions.endAllOf(who.name),
             entry: { atMs: ctx.clock(), actor: who.name, action: 'user.locked', target: who.name, detail: { by: 'password change', address: request.ip } },
           }));
-          const retryAfterS = Math.ceil(outcome.retryInMs / 1000);
-          void reply.header('retry-after', String(retryAfterS));
-          throw new ApiError(423, `account locked after repeated failed logins: retry in ${Math.ceil(retryAfterS / 60)} min, or ask an administrator to unlock it`, { reason: 'locked', retryAfterS });
+          throw locked(reply, outcome.retryInMs);
         }
         if (!outcome.ok) throw new ApiError(400, 'current: not the current password', { reason: 'bad_credentials' });
         const passwordHash = await hashPassword(next);
