@@ -168,6 +168,12 @@ describe('login sessions', () => {
     expect((await login('liu', 'a new long password')).status).toBe(200);
     const byToken = await http('POST', '/api/v1/me/password', { token: TOKENS.officer, body: { current: 'x', password: 'a new long password' } });
     expect(byToken.status).toBe(409);
+
+    // Guessing the current password from a stolen session locks the account and ends the session.
+    for (let i = 1; i <= 4; i++) expect((await http('POST', '/api/v1/me/password', { token: here, body: { current: `guess ${i}`, password: 'taken over 123' } })).status).toBe(400);
+    const fifth = await http('POST', '/api/v1/me/password', { token: here, body: { current: 'guess 5', password: 'taken over 123' } });
+    expect([fifth.status, fifth.body.reason]).toEqual([423, 'locked']);
+    expect((await http('GET', '/api/v1/me', { token: here })).status).toBe(401);
   });
 
   it('keeps accounts and tokens with admins of the whole fleet: an admin of one site cannot make a user of scope all', async () => {
