@@ -202,6 +202,10 @@ function checkConfig(argv: string[]): number {
     const s = files.served;
     console.log(`  broker TLS: ${tls.host ?? config.broker.host}:${tls.port}, ${s.subject} (${s.subjectAltName ?? 'no subjectAltName'}), valid to ${s.validTo.toISOString()}${tls.caFile ? `, device certificates from ${tls.caFile}${tls.requireClientCert ? ' (required)' : ''}` : ''}`);
   }
+  if (config.api.enabled) {
+    const served = apiTls?.ok ? `, ${apiTls.served.subject} (${apiTls.served.subjectAltName ?? 'no subjectAltName'}), valid to ${apiTls.served.validTo.toISOString()}` : '';
+    console.log(`  api: ${apiTls?.ok ? 'https' : 'http'}://${config.api.host}:${config.api.port}${served}`);
+  }
   console.log(`  storage: ${config.storage.dataDir} (synchronous=${config.storage.synchronous})`);
   for (const site of config.sites) {
     console.log(`  site ${site.id} (${site.name})${site.preset ? ` preset ${site.preset}` : ''}: ${site.devices.map((d) => `${d.id}[${d.kind}]`).join(', ')}`);

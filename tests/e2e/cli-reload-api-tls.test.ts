@@ -1,7 +1,7 @@
 // A renewed API certificate (api.tls) reaches a running `shaobing start` on SIGHUP: new HTTPS
 // handshakes get it, the gateway logs what it serves, nothing restarts. Needs `npm run build`.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -50,5 +50,23 @@ describe('SIGHUP re-reads the API certificate', () => {
     expect(after).not.toBe(before);
     expect(reloaded.fingerprint256).toBe(after);
     expect(child.exitCode).toBeNull();
+  });
+
+  it('check-config checks the API certificate files as start would, and names the HTTPS address', () => {
+    const dir = tempDir();
+    cleanups.push(() => dir.remove());
+    const ca = makeCa(dir.path);
+    const cert = makeServerCert(dir.path, ca);
+    const write = (keyFile: string) => {
+      const file = join(dir.path, 'shaobing.yaml');
+      writeFileSync(file, stringify({ ...demoConfig(), api: { port: 8443, tls: { certFile: cert.certFile, keyFile } }, storage: { dataDir: join(dir.path, 'data') } }));
+      return spawnSync(process.execPath, [CLI, 'check-config', '--config', file], { encoding: 'utf8', timeout: 20_000 });
+    };
+    const good = write(cert.keyFile);
+    expect(good.status, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/^ {2}api: https:\/\/127\.0\.0\.1:8443, CN=localhost \(DNS:localhost, IP Address:127\.0\.0\.1\), valid to /m);
+    const bad = write(ca.certFile);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/api\.tls\.keyFile: .*holds a certificate \(are certFile and keyFile swapped\?\)/);
   });
 });
