@@ -27,6 +27,12 @@ export function apiTlsOptions(tls: ApiTlsConfig): SecureContextOptions {
   return loaded.options;
 }
 
+/** When the certificate in the files expires (they were checked at start: undefined if unreadable now). */
+export function apiTlsValidTo(tls: ApiTlsConfig): Date | undefined {
+  const loaded = loadTlsContext({ certFile: tls.certFile, keyFile: tls.keyFile }, tls.minVersion);
+  return loaded.ok ? loaded.served.validTo : undefined;
+}
+
 /** Re-reads the files and, when they are good, serves them to every new connection. */
 export function reloadApiTls(server: HttpsServer, tls: ApiTlsConfig): ApiTlsReload {
   const loaded = loadTlsContext({ certFile: tls.certFile, keyFile: tls.keyFile }, tls.minVersion);

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FrontPart, GatewayFaces } from '../../gateway/src/runtime.js';
 import { buildApp } from './app.js';
 import type { Server as HttpsServer } from 'node:https';
-import { reloadApiTls } from './api-tls.js';
+import { apiTlsValidTo, reloadApiTls } from './api-tls.js';
 
 export interface DashboardPart extends FrontPart {
   /** The app itself: tests reach it with inject. */
@@ -47,6 +47,8 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
       if (err.code === 'EMFILE' || err.code === 'ENFILE') g.descriptors.exhausted();
     },
   });
+  // The certificate served now, for its expiry alarm (runtime.ts); a good reload replaces it.
+  let validTo = g.config.api.tls ? apiTlsValidTo(g.config.api.tls) : undefined;
   return {
     name: 'api',
     app,
@@ -58,11 +60,13 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
       const address = app.server.address();
       return typeof address === 'object' && address ? address.port : null;
     },
+    ...(g.config.api.tls ? { tlsValidTo: () => validTo } : {}),
     reloadTls: () => {
       const tls = g.config.api.tls;
       if (!tls) return undefined;
       const outcome = reloadApiTls(app.server as unknown as HttpsServer, tls);
       // What is served now, or why the previous certificate stays: the log says it either way.
+      if (outcome.ok) validTo = outcome.validTo;
       if (outcome.ok) g.log.info({ module: 'api', subject: outcome.subject, validTo: outcome.validTo.toISOString(), fingerprint256: outcome.fingerprint256 }, 'API HTTPS certificate reloaded');
       else g.log.error({ module: 'api', problems: outcome.problems }, 'API HTTPS certificate not reloaded: still serving the previous one');
       return outcome;
