@@ -22,6 +22,7 @@ import { hashToken, TokenStore } from './token-store.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
 import { siteRoutes } from './routes/sites.js';
+import { devicesDueRoutes } from './routes/devices-due.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ruleRoutes } from './routes/rules.js';
 import { historyRoutes } from './routes/history.js';
@@ -43,6 +44,8 @@ import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
 import { apiTlsOptions } from './api-tls.js';
+import { scopeOf } from './scope-of.js';
+import { ALL_ONLY_SCOPES } from '../../gateway/src/registry/scope-reader.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -118,10 +121,12 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
     sites: new Map(deps.sites.map((s) => [s.id, s])),
+    scopes: deps.scopes ?? ALL_ONLY_SCOPES,
   };
   const hub = new StreamHub(
     { replayEvents: options.streamReplayEvents ?? 10_000, maxBufferedBytes: options.streamMaxBufferedBytes ?? 1 << 20, pingMs: options.streamPingS * 1000 },
     log.child({ module: 'stream' }),
+    ctx.scopes,
   );
   const metrics = createMetrics(deps, ctx.alarmQuery, hub, clock);
   new Counter({
@@ -180,6 +185,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(sessionRoutes(ctx));
       await api.register(userRoutes(ctx));
       await api.register(siteRoutes(ctx));
+      await api.register(devicesDueRoutes(ctx));
       await api.register(deviceRoutes(ctx));
       await api.register(alarmRoutes(ctx));
       await api.register(orderRoutes(ctx));
@@ -191,7 +197,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(notificationRoutes(ctx));
       await api.register(briefingRoutes(ctx));
       await api.register(exportRoutes(ctx));
-      await api.register(streamRoutes(hub));
+      await api.register(streamRoutes(hub, scopeOf));
     },
     { prefix: '/api/v1' },
   );

@@ -13,6 +13,7 @@ import type { PasswordLogin } from './users/password-login.js';
 import type { FailureLimiter } from './auth.js';
 import type { ScopeTargets } from './users/scope-check.js';
 import { principalOf } from './auth.js';
+import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
 
 export interface ApiContext {
   readonly deps: ApiDeps;
@@ -30,6 +31,8 @@ export interface ApiContext {
   readonly alarmQuery: AlarmList;
   readonly live: LiveState;
   readonly sites: ReadonlyMap<string, ApiDeps['sites'][number]>;
+  /** Whether a site is within a caller's scope (scope-of.ts), asked in SQL. */
+  readonly scopes: ScopeReader;
 }
 
 /**

@@ -18,6 +18,10 @@ import type { AlarmRepository } from './alarms/repository.js';
 import type { AlarmService } from './alarms/service.js';
 import type { AlarmList } from './alarms/alarm-list.js';
 import { AuditLog } from './audit/audit-log.js';
+import type { ScopeReader } from './registry/scope-reader.js';
+import { SqlScopeReader } from './registry/scope-reader-query.js';
+import type { SiteDirectory } from './registry/site-directory.js';
+import { SiteDirectoryQuery } from './registry/site-directory-query.js';
 import type { AuditTrail } from './audit/audit-trail.js';
 import type { ExportSource } from './export/export-source.js';
 import { exportSourceOver } from './export/export-source-query.js';
@@ -32,6 +36,7 @@ import { certExpiryWatch, tlsExpiryWatch } from './parts/tls-expiry.js';
 import { CONFIG_ACTOR, registryPart } from './parts/registry.js';
 import { applyConfig, type ApplyResult, type FleetFile } from './registry/apply-config.js';
 import { followFleet } from './parts/fleet-followers.js';
+import { fleetFollowersOf } from './parts/fleet-followers-list.js';
 import type { DueReplacements, Fleet } from './registry/fleet.js';
 import type { FleetWriter } from './registry/fleet-writer.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
@@ -58,6 +63,10 @@ export interface GatewayFaces {
   readonly rules: readonly Rule[];
   /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
   readonly audit: AuditTrail;
+  /** Which sites a caller's scope holds (the registry's tables): the front asks, never reads them. */
+  readonly scopes: ScopeReader;
+  /** The site list and the region tree within a scope; the front never reads the registry's tables. */
+  readonly siteDirectory: SiteDirectory;
   /** A device's last birth or last will (undefined before the first); the front never reads the table. */
   deviceStatus(site: string, device: string): DeviceStatus | undefined;
   /** Broker connected and journal writable. */
@@ -171,7 +180,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
     // The parts that follow the fleet live, in order: broker accounts, detection, interlock,
     // alarms, notifier (each an applySites of its own).
-    await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }], log));
+    const following = fleetFollowersOf({ config, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock, log });
+    await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }, ...following], log));
     const faces: GatewayFaces = {
       ...c,
       fleet,
@@ -186,6 +196,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       notifier: notify.notifier,
       rules: detection.rules,
       deviceStatus: deviceStatusReader(files.stateDb),
+      scopes: new SqlScopeReader(files.stateDb),
+      siteDirectory: new SiteDirectoryQuery(files.stateDb),
       audit: new AuditLog(files.stateDb),
       ready: () => ingress.isReady() && files.journalDb.open,
       ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),

@@ -10,6 +10,7 @@ import { ApiError } from '../errors.js';
 import { audited, type ApiContext } from '../context.js';
 import type { Moved, OrderActions } from '../deps.js';
 import { principalOf } from '../auth.js';
+import { scopeOf } from '../scope-of.js';
 import { answers, idParam, limitQuery, note, orderSchema } from '../schemas.js';
 import { QUANTITY_UNITS as GAS_TEST_UNITS } from '../../../gateway/src/config/quantities.js';
 import type { ManualGasTest } from '../../../gateway/src/orders/stop-work.js';
@@ -58,7 +59,7 @@ export function orderRoutes(ctx: ApiContext) {
       { config: { role: 'viewer' }, schema: { summary: 'Stop-work orders, newest first', querystring: orderQuery, response: answers({ 200: z.object({ orders: z.array(orderSchema) }) }, 400) } },
       async (request) => {
         const { site, state, limit } = request.query;
-        return { orders: ctx.deps.orders.list({ site, state, limit }) };
+        return { orders: ctx.deps.orders.list({ site, state, limit, scope: scopeOf(request) }) };
       },
     );
 
@@ -76,6 +77,9 @@ export function orderRoutes(ctx: ApiContext) {
       gasTest?: ManualGasTest,
     ) => {
       const by = principalOf(request).name;
+      // An order outside the caller's scope answers exactly as a missing one, before any step.
+      const found = ctx.deps.orders.get(id);
+      if (!found || !ctx.scopes.contains(scopeOf(request), found.site)) throw new ApiError(404, `no order ${id}`);
       const order = audited(ctx, request, action, id, () => {
         const outcome = run(by);
         if (!outcome) throw new ApiError(404, `no order ${id}`);
