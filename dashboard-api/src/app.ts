@@ -46,6 +46,7 @@ import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
+import { apiTlsOptions } from './api-tls.js';
 import { scopeOf } from './scope-of.js';
 import { ALL_ONLY_SCOPES } from '../../gateway/src/registry/scope-reader.js';
 
@@ -93,7 +94,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // header is a lie that would let one client spend another's limits.
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     ...timeoutOptions(bounds),
-  });
+    // HTTPS when api.tls is set (api-tls.ts); a handshake is held no longer than a request's headers.
+    ...(options.tls ? { https: { ...apiTlsOptions(options.tls), handshakeTimeout: bounds.headersTimeoutMs } } : {}),
+  }) as unknown as FastifyInstance;
   const isTrustedProxy = trustedProxyTest(options.trustedProxies);
   boundConnections(app.server, bounds, isTrustedProxy, log.child({ module: 'http' }), (err) => deps.onAcceptError?.(err));
   app.setValidatorCompiler(validatorCompiler);
@@ -168,7 +171,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // After helmet has loaded, so that its headers are on refusals (401, 403, 429) too.
   app.after(() => {
     registerCors(app, options.corsOrigins);
-    registerAuth(app, tokens, sessions, failures);
+    registerAuth(app, tokens, sessions, failures, options.streamPingS * 1000);
   });
   registerOpenApi(app);
 
