@@ -103,6 +103,16 @@ export function procCpuMs(pid: number): number {
   }
 }
 
+/** A Linux process's resident memory from /proc (0 when it is gone or not Linux). */
+export function procRssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // the process is gone: no figure
+  }
+}
+
 export async function drive(o: DriveOptions, target: DriveTarget): Promise<Drive> {
   const { shape, loadProcesses } = o;
   const plan = leakPlan(o);

@@ -1,0 +1,42 @@
+// The pipeline benchmark's result as one table on stderr (the JSON goes to stdout): each run of
+// each variant, the bare brokers first, with the gateway's share of its bare broker beside it.
+
+import type { PipelineResult } from './pipeline.js';
+
+interface Row {
+  readonly variant: string;
+  readonly offered_per_s: number;
+  readonly acked_per_s: number;
+  readonly readings_per_s: number;
+  readonly sustained: boolean;
+  readonly cpu_us_per_reading: number;
+  readonly persist?: { p99_ms: number | null };
+  readonly valve?: { p50_ms: number | null; p99_ms: number | null };
+  readonly bare?: { puback_share: number | null; cpu_share: number | null };
+}
+
+const cell = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : String(x));
+
+/** Markdown rows, so a run's output can be pasted into a note as it is. */
+export function formatTable(r: PipelineResult): string {
+  const rows = [...((r.bare_runs as Row[] | undefined) ?? []), ...((r.runs as Row[] | undefined) ?? [])];
+  const lines = [
+    '| variant | offered/s | PUBACKs/s | stored/s | sustained | persist p99 ms | valve p50 / p99 ms | CPU µs/reading | share of bare broker (PUBACKs, CPU) |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|',
+  ];
+  for (const x of rows) {
+    const valve = x.valve ? `${cell(x.valve.p50_ms)} / ${cell(x.valve.p99_ms)}` : '—';
+    const share = x.bare ? `${cell(x.bare.puback_share)}, ${cell(x.bare.cpu_share)}` : '—';
+    lines.push(`| ${x.variant} | ${x.offered_per_s} | ${x.acked_per_s} | ${x.variant.startsWith('bare-') ? '—' : x.readings_per_s} | ${x.sustained ? 'yes' : 'no'} | ${cell(x.persist?.p99_ms)} | ${valve} | ${x.cpu_us_per_reading} | ${share} |`);
+  }
+  lines.push(
+    '',
+    `embedded gateway / bare aedes (best PUBACKs/s): ${cell(r.share_of_bare_aedes as number | null)} of ${cell(r.bare_aedes_puback_per_s as number | null)}/s${r.bare_aedes_ceiling_reached ? '' : ' (bare aedes kept up with every rate offered: a lower bound of its ceiling)'}`,
+    `external gateway / bare Mosquitto (best PUBACKs/s): ${cell(r.share_of_bare_mosquitto as number | null)} of ${cell(r.bare_mosquitto_puback_per_s as number | null)}/s${r.bare_mosquitto_ceiling_reached ? '' : ' (bare Mosquitto kept up with every rate offered: a lower bound of its ceiling)'}`,
+  );
+  return lines.join('\n');
+}
+
+export function printTable(r: PipelineResult): void {
+  process.stderr.write(`${formatTable(r)}\n`);
+}
