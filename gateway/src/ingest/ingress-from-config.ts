@@ -2,6 +2,7 @@
 // client of an external broker (Mosquitto, EMQX) with the gateway's account.
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { makeAuthenticator } from '../../../broker/src/auth.js';
 import { loadTlsContext } from '../../../broker/src/tls-context.js';
 import { ConfigError } from '../errors.js';
@@ -58,12 +59,25 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
   return new MqttIngress({
     url: broker.url!,
     clientId: broker.clientId,
+    connections: subscriptionConnections(config),
+    sharedGroup: broker.sharedGroup,
     ...(broker.username !== undefined ? { username: broker.username } : {}),
     ...(broker.password !== undefined ? { password: broker.password } : {}),
     ...(broker.clientTls ? { tls: clientTls(broker.clientTls) } : {}),
     topics,
     log: log.child({ module: 'mqtt' }),
   });
+}
+
+/**
+ * How many connections take telemetry from an external broker (broker.subscriptionConnections):
+ * absent, one per core, at least 2 (a second queue drains while the first one's socket is busy)
+ * and at most 8 (all are read by one event loop; past that they only add sessions at the broker).
+ * The embedded broker has one connection per device: 1.
+ */
+export function subscriptionConnections(config: Config, cores: number = availableParallelism()): number {
+  if (config.broker.mode !== 'external') return 1;
+  return config.broker.subscriptionConnections ?? Math.min(8, Math.max(2, cores));
 }
 
 /** Reads broker.clientTls; a file that cannot be used is a config error naming its field. */

@@ -1,6 +1,13 @@
-// External-broker mode (Mosquitto, EMQX): the gateway is an mqtt.js client with a persistent QoS1
-// session and acknowledges each telemetry message to the broker only after the journal commit,
-// the same ack-after-output that Telegraf's persistent sessions use.
+// External-broker mode (Mosquitto, EMQX): the gateway is an mqtt.js client with persistent QoS1
+// sessions and acknowledges each telemetry message to the broker only after the journal commit,
+// the same ack-after-output that Telegraf's persistent sessions use. Telemetry comes over
+// `connections` connections, members of one shared subscription (`$share/<group>/…`, which
+// Mosquitto 2 and EMQX take from MQTT 3.1.1 clients too): the broker keeps one queue per member,
+// so one busy socket no longer holds a red reading behind every other reading of the fleet.
+// The broker hands each message to the next member, so a device's readings may arrive out of
+// order: dedup takes a late one by its seq, the journal's cursor keeps the newest, and detection
+// gets them back in order (device-order.ts). Each PUBACK goes on the connection that carried its
+// PUBLISH, after the commit.
 
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import { matchesFilter, type Topics } from '../contract/topics.js';
@@ -18,6 +25,10 @@ export interface MqttIngressOptions {
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
   readonly topics: Topics;
   readonly log: Logger;
+  /** Connections taking telemetry (ingress-from-config.ts subscriptionConnections); default 1. */
+  readonly connections?: number;
+  /** The shared-subscription group when `connections` > 1. */
+  readonly sharedGroup?: string;
 }
 
 /** mqtt.js 5.16 (build/lib/handlers/publish.js) sends a QoS1 PUBACK when handleMessage calls
@@ -37,6 +48,10 @@ type PacketWriter = { _sendPacket(packet: { cmd: 'puback'; messageId: number }, 
 export class MqttIngress implements Ingress {
   readonly kind = 'external' as const;
   private client: MqttClient | null = null;
+  /** The other members of the shared telemetry subscription (the first is `client`). */
+  private shared: MqttClient[] = [];
+  /** Telemetry messages taken per connection, `client` first (how evenly the broker spreads them). */
+  private taken: number[] = [];
   /** A second connection for what the gateway publishes (valve commands, orders, dead letters):
    * on the main one a command queued behind the PUBACKs of every telemetry message, and at
    * 20 000 readings/s offered it reached the valve 5 s after the gateway sent it (bench/results/pipeline.json). */
@@ -63,7 +78,9 @@ export class MqttIngress implements Ingress {
     if (typeof (client as unknown as Partial<PacketWriter>)._sendPacket !== 'function') {
       throw new Error('mqtt.js no longer exposes _sendPacket: the deferred PUBACK needs another way (see mqtt-ingress.ts)');
     }
-    client.handleMessage = (packet, callback) => this.handle(client, intake, packet, callback);
+    this.shared = [];
+    this.taken = [0];
+    client.handleMessage = (packet, callback) => this.handle(client, intake, packet, callback, 0);
     client.on('error', (err) => log.error({ err }, 'external broker error'));
     client.on('reconnect', () => log.warn({ url }, 'reconnecting to external broker'));
     client.on('offline', () => log.warn({ url }, 'external broker offline'));
@@ -74,19 +91,64 @@ export class MqttIngress implements Ingress {
         client.once('error', reject);
         client.connect();
       });
+      const telemetry = this.telemetryFilter();
       const granted = await client.subscribeAsync({
-        [topics.filters.telemetry]: { qos: 1 },
+        [telemetry]: { qos: 1 },
         [topics.filters.status]: { qos: 1 },
         [topics.filters.cmdAck]: { qos: 1 },
       });
       const refused = granted.filter((g) => g.qos === 128);
       if (refused.length > 0) throw new Error(`external broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`);
+      // The session may hold the other form from a run with another connection count: both would
+      // deliver every reading twice. What it queued under it has been delivered by now.
+      const other = telemetry === topics.filters.telemetry ? this.sharedFilter() : topics.filters.telemetry;
+      await client.unsubscribeAsync(other);
+      for (let k = 1; k < this.connectionCount(); k++) await this.connectMember(intake, k);
     } catch (err) {
       // Without this the client would go on reconnecting every second behind a failed start.
       this.abort();
       throw err;
     }
-    log.info({ url, clientId }, 'subscribed to external broker');
+    log.info({ url, clientId, connections: this.connectionCount(), filter: this.telemetryFilter() }, 'subscribed to external broker');
+  }
+
+  private connectionCount(): number {
+    return Math.max(1, this.options.connections ?? 1);
+  }
+
+  private sharedFilter(): string {
+    return `$share/${this.options.sharedGroup ?? 'shaobing'}/${this.options.topics.filters.telemetry}`;
+  }
+
+  /** One connection: the plain filter; several: the members of the shared subscription. */
+  private telemetryFilter(): string {
+    return this.connectionCount() > 1 ? this.sharedFilter() : this.options.topics.filters.telemetry;
+  }
+
+  /** Member k (≥ 1) of the shared subscription: a persistent session of its own, telemetry only. */
+  private async connectMember(intake: Intake, k: number): Promise<void> {
+    const { url, clientId, log } = this.options;
+    const member = this.connection(`${clientId}-share-${k}`, false);
+    this.taken[k] = 0;
+    // Listed before it connects: a resumed session delivers its backlog right after CONNACK, and
+    // a commit's PUBACK goes only to a connection listed here.
+    this.shared.push(member);
+    member.handleMessage = (packet, callback) => this.handle(member, intake, packet, callback, k);
+    member.on('error', (err) => log.error({ err, member: k }, 'external broker error'));
+    member.on('reconnect', () => log.warn({ url, member: k }, 'reconnecting to external broker'));
+    member.on('offline', () => log.warn({ url, member: k }, 'external broker offline'));
+    await new Promise<void>((resolve, reject) => {
+      member.once('connect', () => resolve());
+      member.once('error', reject);
+      member.connect();
+    });
+    const granted = await member.subscribeAsync({ [this.sharedFilter()]: { qos: 1 } });
+    if (granted.some((g) => g.qos === 128)) throw new Error(`external broker refused the shared subscription ${this.sharedFilter()} (member ${k})`);
+  }
+
+  /** Telemetry messages each connection has carried so far, the first connection first. */
+  takenPerConnection(): readonly number[] {
+    return [...this.taken];
   }
 
   /** The publish lane: a clean session (it subscribes to nothing), reconnecting like the main one;
@@ -122,10 +184,13 @@ export class MqttIngress implements Ingress {
   async stop(): Promise<void> {
     const client = this.client;
     const out = this.out;
+    const shared = this.shared;
     this.client = null;
     this.out = null;
+    this.shared = [];
     this.held = []; // unacknowledged: the broker redelivers them to the next session
     if (client) await client.endAsync();
+    await Promise.all(shared.map((m) => m.endAsync()));
     if (out) await out.endAsync();
   }
 
@@ -136,6 +201,8 @@ export class MqttIngress implements Ingress {
     this.client = null;
     this.held = [];
     client?.end(true);
+    for (const m of this.shared) m.end(true);
+    this.shared = [];
     this.out?.end(true);
     this.out = null;
   }
@@ -145,8 +212,13 @@ export class MqttIngress implements Ingress {
     return this.client;
   }
 
+  /** Every live connection that takes telemetry, the first one first (tests watch their PUBACKs). */
+  get telemetryClients(): readonly MqttClient[] {
+    return this.client ? [this.client, ...this.shared] : [];
+  }
+
   isReady(): boolean {
-    return (this.client?.connected ?? false) && (this.out?.connected ?? false);
+    return (this.client?.connected ?? false) && (this.out?.connected ?? false) && this.shared.every((m) => m.connected);
   }
 
   async publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
@@ -166,7 +238,7 @@ export class MqttIngress implements Ingress {
     }
   }
 
-  private handle(client: MqttClient, intake: Intake, packet: IPublishPacket, callback: (err?: Error) => void): void {
+  private handle(client: MqttClient, intake: Intake, packet: IPublishPacket, callback: (err?: Error) => void, member: number): void {
     const { topics, log } = this.options;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     const parsed = topics.parse(packet.topic);
@@ -174,6 +246,7 @@ export class MqttIngress implements Ingress {
     const deferred = packet.qos === 1 && packet.messageId !== undefined;
     const ack: Done = deferred ? this.deferredPuback(client, packet.messageId!) : () => {};
     if (parsed.ok && parsed.topic.kind === 'telemetry') {
+      this.taken[member] = (this.taken[member] ?? 0) + 1;
       const result = intake.takeTelemetry({ site: parsed.topic.site, device: parsed.topic.device }, packet.topic, payload, ack);
       if (result.kind === 'rejected') {
         (this.out ?? client).publish(result.deadLetter.topic, result.deadLetter.payload, { qos: 1 }, (err) => {
@@ -208,7 +281,7 @@ export class MqttIngress implements Ingress {
   private deferredPuback(client: MqttClient, messageId: number): Done {
     const stream = client.stream;
     return (err) => {
-      const sameConnection = this.client === client && client.connected && client.stream === stream && !stream.destroyed;
+      const sameConnection = (this.client === client || this.shared.includes(client)) && client.connected && client.stream === stream && !stream.destroyed;
       if (err) {
         // Not on disk, so not acknowledged: drop the connection and the broker redelivers.
         this.options.log.error({ err }, 'commit failed; reconnecting so the broker redelivers');

@@ -1,0 +1,162 @@
+// The gateway behind a real Mosquitto taking telemetry over several connections of one shared
+// subscription ($share/<group>/…): the broker spreads the readings over the connections' queues,
+// every reading is journaled once and acknowledged on the connection that carried it after its
+// commit, a backlog queued while the gateway was away drains over all of them, and detection
+// still takes each device's readings in order.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+import type { MqttClient, Packet } from 'mqtt';
+import { journalPath } from '../../../gateway/src/store/journal-db.js';
+import { MqttIngress } from '../../../gateway/src/ingest/mqtt-ingress.js';
+import { makeTopics } from '../../../gateway/src/contract/topics.js';
+import type { DeviceId, SiteId } from '../../../gateway/src/contract/ids.js';
+import { tempDir } from '../../support/tmp.js';
+import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } from '../../support/gateway.js';
+import { connectClient, deviceLogin } from '../../support/mqtt.js';
+import { mosquittoMissing, startMosquitto, type Mosquitto } from '../../support/mosquitto.js';
+import type { RunningGateway } from '../../support/fixture.js';
+
+const missing = mosquittoMissing();
+if (missing) console.warn(`external-broker shared-subscription tests skipped: ${missing}. They run in CI, which installs Mosquitto.`);
+
+const GATEWAY_USER = 'shaobing-gateway';
+const topics = makeTopics();
+const site = DEMO_SITE as SiteId;
+const gas = { site, device: 'gas-01' as DeviceId };
+
+describe.skipIf(missing !== null)('gateway behind Mosquitto over a shared subscription', () => {
+  const password = randomBytes(12).toString('hex');
+  let broker: Mosquitto;
+  let data: ReturnType<typeof tempDir>;
+  let gateways: RunningGateway[];
+  let clients: MqttClient[];
+  let reader: Database.Database | null;
+
+  beforeEach(async () => {
+    gateways = [];
+    clients = [];
+    reader = null;
+    data = tempDir();
+    broker = await startMosquitto({
+      users: { [GATEWAY_USER]: password, ...Object.fromEntries(Object.entries(DEMO_PASSWORDS).map(([d, p]) => [`${DEMO_SITE}/${d}`, p])) },
+    });
+  });
+
+  afterEach(async () => {
+    reader?.close();
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    for (const g of gateways) await g.stop();
+    await broker.close();
+    data.remove();
+  });
+
+  async function startGateway(connections: number, storage: { commitIntervalMs?: number } = {}): Promise<RunningGateway> {
+    const config = testConfig(data.path, (c) => {
+      c.broker = { ...c.broker, mode: 'external', url: broker.url, clientId: 'shaobing-shared-test', username: GATEWAY_USER, password, subscriptionConnections: connections };
+      c.api = { ...c.api, enabled: false };
+      c.storage = { ...c.storage, ...storage };
+    });
+    const gateway = await startTestGateway(config);
+    gateways.push(gateway);
+    return gateway;
+  }
+
+  async function connectDevice(): Promise<MqttClient> {
+    const login = deviceLogin(DEMO_SITE, 'gas-01', DEMO_PASSWORDS['gas-01']);
+    const client = await connectClient(broker.url, { ...login, clientId: `gas-01-${randomBytes(3).toString('hex')}` });
+    clients.push(client);
+    return client;
+  }
+
+  async function publishReadings(device: MqttClient, from: number, to: number, ch4: (seq: number) => number = () => 1): Promise<void> {
+    const base = Date.now() - (to - from + 1) * 10;
+    const sends: Promise<unknown>[] = [];
+    for (let seq = from; seq <= to; seq++) {
+      sends.push(device.publishAsync(topics.telemetry(gas), JSON.stringify({ ts: base + (seq - from) * 10, seq, readings: { ch4: ch4(seq), co: 3 } }), { qos: 1 }));
+    }
+    await Promise.all(sends);
+  }
+
+  function journaledSeqs(): number[] {
+    reader ??= new Database(journalPath(data.path), { readonly: true });
+    return (reader.prepare('SELECT seq FROM reading WHERE site = ? AND device = ? ORDER BY seq').all(DEMO_SITE, 'gas-01') as { seq: number }[]).map((r) => r.seq);
+  }
+
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+  /** Every PUBACK each telemetry connection writes: the reading must be on disk by then, and the
+   * PUBACK must answer a PUBLISH that same connection received and has not acknowledged yet. */
+  function watchAcks(gateway: RunningGateway): { acked: number[]; notOnDisk: number[]; stray: number[] } {
+    const ingress = gateway.inside.ingress as MqttIngress;
+    reader ??= new Database(journalPath(data.path), { readonly: true });
+    const find = reader.prepare('SELECT 1 FROM reading WHERE site = ? AND device = ? AND seq = ?');
+    const seen = { acked: [] as number[], notOnDisk: [] as number[], stray: [] as number[] };
+    for (const client of ingress.telemetryClients) {
+      let open = new Map<number, number>();
+      client.on('packetreceive', (packet: Packet) => {
+        if (packet.cmd === 'connack') open = new Map();
+        if (packet.cmd === 'publish' && packet.qos === 1 && packet.topic === topics.telemetry(gas)) open.set(packet.messageId!, (JSON.parse(packet.payload.toString()) as { seq: number }).seq);
+      });
+      client.on('packetsend', (packet: Packet) => {
+        if (packet.cmd !== 'puback') return;
+        const seq = open.get(packet.messageId!);
+        if (seq === undefined) return void seen.stray.push(packet.messageId!);
+        open.delete(packet.messageId!);
+        seen.acked.push(seq);
+        if (find.get(DEMO_SITE, 'gas-01', seq) === undefined) seen.notOnDisk.push(seq);
+      });
+    }
+    return seen;
+  }
+
+  it('spreads the readings over three connections and acknowledges each on its own, after the commit, once', async () => {
+    const gateway = await startGateway(3, { commitIntervalMs: 20 });
+    const ingress = gateway.inside.ingress as MqttIngress;
+    expect(ingress.telemetryClients).toHaveLength(3);
+    const acks = watchAcks(gateway);
+    const device = await connectDevice();
+    await publishReadings(device, 1, 1500);
+
+    await eventually(() => journaledSeqs().length >= 1500 && acks.acked.length >= 1500, 15_000, '1500 readings journaled and acknowledged');
+    expect(journaledSeqs()).toEqual(range(1, 1500));
+    expect(acks.notOnDisk).toEqual([]);
+    expect(acks.stray).toEqual([]);
+    expect([...acks.acked].sort((a, b) => a - b)).toEqual(range(1, 1500));
+    // Mosquitto hands the group's messages round robin: every connection carried a share.
+    const taken = ingress.takenPerConnection();
+    expect(taken.reduce((a, b) => a + b, 0)).toBe(1500);
+    for (const n of taken) expect(n).toBeGreaterThan(300);
+  });
+
+  it('drains a backlog queued for every member while the gateway was away, across a Mosquitto restart', async () => {
+    const first = await startGateway(3);
+    await first.stop();
+    const device = await connectDevice();
+    await publishReadings(device, 1, 3000);
+    await device.endAsync();
+    await broker.restart();
+
+    const second = await startGateway(3);
+    await eventually(() => journaledSeqs().length >= 3000, 20_000, '3000 queued readings');
+    expect(journaledSeqs()).toEqual(range(1, 3000));
+    expect((second.inside.ingress as MqttIngress).takenPerConnection().every((n) => n > 0)).toBe(true);
+  });
+
+  it('moves between one connection and several without taking a reading twice', async () => {
+    const one = await startGateway(1);
+    const device = await connectDevice();
+    await publishReadings(device, 1, 200);
+    await eventually(() => journaledSeqs().length >= 200, 10_000, 'the first 200');
+    await one.stop();
+    // The session keeps its plain subscription; the next start swaps it for the shared one.
+    await publishReadings(device, 201, 400);
+    const three = await startGateway(3);
+    await publishReadings(device, 401, 600);
+    await eventually(() => journaledSeqs().length >= 600, 10_000, 'all 600');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(journaledSeqs()).toEqual(range(1, 600));
+    expect(three.inside.intake.counts.duplicates).toBe(0);
+  });
+});
