@@ -27,6 +27,8 @@ export interface RunOptions extends DriveOptions {
   readonly store: StoreVariant;
   /** Watch the SSE stream (needs the API). */
   readonly sse: boolean;
+  /** The external broker's telemetry connections (broker.subscriptionConnections); absent: the default. */
+  readonly subscriptionConnections?: number;
 }
 
 export interface RunResult {
@@ -92,6 +94,7 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
       dataDir,
       shape,
       ...(mosquitto ? { externalUrl: mosquitto.url } : {}),
+      ...(o.subscriptionConnections !== undefined ? { subscriptionConnections: o.subscriptionConnections } : {}),
       apiEnabled: o.sse,
       ...(influx ? { storageExtra: influx.storageExtra } : {}),
     });

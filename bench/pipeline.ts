@@ -37,6 +37,8 @@ export interface PipelineBenchOptions {
   readonly rate?: number;
   /** Offered rates of the bare-broker variants; default `rate` and the ladder's highest. */
   readonly bareRates?: readonly number[];
+  /** broker.subscriptionConnections of the mosquitto variants; absent: the gateway's default. */
+  readonly subscriptionConnections?: number;
   readonly durationS?: number;
   readonly warmupS?: number;
   readonly leaks?: number;
@@ -87,6 +89,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     loadProcesses: opts.loadProcesses ?? 2,
     sse: opts.sse ?? true,
     client: opts.client ?? 'raw',
+    ...(opts.subscriptionConnections !== undefined ? { subscriptionConnections: opts.subscriptionConnections } : {}),
   };
   const variants = opts.variants ?? VARIANTS;
   const runs: (RunResult & { variant: Variant; bare: BareShare })[] = [];
@@ -214,6 +217,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       rates_embedded_sqlite: rates,
       rate_other_variants: rate,
       rates_bare_brokers: bareRates,
+      // null: the gateway's default (one per core, 2–8: ingest/ingress-from-config.ts).
+      subscription_connections: opts.subscriptionConnections ?? null,
       duration_s: base.durationMs / 1000,
       warmup_s: base.warmupMs / 1000,
       leaks_per_run: base.leaks,
@@ -256,6 +261,7 @@ async function main(): Promise<void> {
       rates: { type: 'string' },
       rate: { type: 'string' },
       'bare-rates': { type: 'string' },
+      'subscription-connections': { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
       leaks: { type: 'string' },
@@ -285,6 +291,7 @@ async function main(): Promise<void> {
     ...(list(values.rates) ? { rates: list(values.rates)! } : {}),
     ...(n(values.rate) !== undefined ? { rate: n(values.rate)! } : {}),
     ...(list(values['bare-rates']) ? { bareRates: list(values['bare-rates'])! } : {}),
+    ...(n(values['subscription-connections']) !== undefined ? { subscriptionConnections: n(values['subscription-connections'])! } : {}),
     ...(n(values.duration) !== undefined ? { durationS: n(values.duration)! } : {}),
     ...(n(values.warmup) !== undefined ? { warmupS: n(values.warmup)! } : {}),
     ...(n(values.leaks) !== undefined ? { leaks: n(values.leaks)! } : {}),
