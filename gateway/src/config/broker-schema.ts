@@ -97,14 +97,15 @@ export const brokerSchema = z
      * shared subscription `$share/<sharedGroup>/<prefix>/+/+/telemetry`, so a backlog drains over
      * several broker queues instead of one (mqtt-ingress.ts). Absent: the host's cores, at least 2
      * and at most 8 (ingress-from-config.ts). 1: the plain subscription on one connection.
-     * Do not lower it: the dropped connections' sessions stay in the group at the broker and keep
-     * queueing their share for nobody (docs/operations.md). */
+     * Lowering it is safe: the next start drains and unsubscribes the members it no longer uses
+     * (state.db remembers them). */
     subscriptionConnections: z.number().int().min(1).max(32).optional(),
     /** The shared-subscription group name; one group per gateway (two gateways sharing a group
      * would each get half of the readings). */
     sharedGroup: z.string().regex(/^[^/+#$]+$/, 'one topic level without / + # $ (e.g. shaobing)').default('shaobing'),
-    /** External mode with several connections: the broker hands each message of the group to
-     * the next connection, so a device's reading can overtake its predecessor. A reading that
+    /** External mode: the broker hands each message of the group to the next connection (and a
+     * former member retired at start delivers its queue beside them), so a device's reading can
+     * overtake its predecessor. A reading that
      * arrives after a gap in its device's seq waits at most this long for the missing ones before
      * detection sees it, so detection takes each device's readings in order (ingest/device-order.ts).
      * The PUBACK does not wait: it follows the journal commit as always. 0: no waiting. */

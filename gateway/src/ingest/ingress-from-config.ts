@@ -8,6 +8,7 @@ import { loadTlsContext } from '../../../broker/src/tls-context.js';
 import { ConfigError } from '../errors.js';
 import { LoginThrottle } from '../../../broker/src/login-throttle.js';
 import { loadDigestKey, SqliteLoginDigests } from '../store/sqlite-login-digests.js';
+import { SqliteShareMembers } from '../store/sqlite-share-members.js';
 import type { Db } from '../store/sqlite.js';
 import type { Config } from '../config/schema.js';
 import type { Topics } from '../contract/topics.js';
@@ -16,7 +17,8 @@ import { AedesIngress } from './aedes-ingress.js';
 import type { Ingress } from './ingress.js';
 import { MqttIngress } from './mqtt-ingress.js';
 
-/** `stateDb` keeps the embedded broker's verified-login digests across restarts (sqlite-login-digests.ts). */
+/** `stateDb` keeps the embedded broker's verified-login digests across restarts (sqlite-login-digests.ts),
+ * and an external broker's shared-subscription members (sqlite-share-members.ts). */
 export function ingressFromConfig(config: Config, topics: Topics, clock: () => number, log: Logger, stateDb: Db): Ingress {
   const { broker } = config;
   if (broker.mode === 'embedded') {
@@ -61,6 +63,7 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
     clientId: broker.clientId,
     connections: subscriptionConnections(config),
     sharedGroup: broker.sharedGroup,
+    members: new SqliteShareMembers(stateDb),
     ...(broker.username !== undefined ? { username: broker.username } : {}),
     ...(broker.password !== undefined ? { password: broker.password } : {}),
     ...(broker.clientTls ? { tls: clientTls(broker.clientTls) } : {}),

@@ -15,6 +15,7 @@ import type { Logger } from '../log.js';
 import type { Ingress, MessageHandler, PublishOptions } from './ingress.js';
 import type { Intake } from './intake.js';
 import type { Done } from './journal.js';
+import type { ShareMembers } from '../store/sqlite-share-members.js';
 
 export interface MqttIngressOptions {
   readonly url: string;
@@ -29,7 +30,15 @@ export interface MqttIngressOptions {
   readonly connections?: number;
   /** The shared-subscription group when `connections` > 1. */
   readonly sharedGroup?: string;
+  /** Where the members that joined the group are remembered, so one no longer used is retired
+   * at the next start (store/sqlite-share-members.ts); absent: none is. */
+  readonly members?: ShareMembers;
 }
+
+/** A retiring member that stays quiet this long after its UNSUBACK has delivered its queue. */
+const RETIRE_QUIET_MS = 500;
+/** A retiring member still delivering after this is left for the next start, said loudly. */
+const RETIRE_LIMIT_MS = 60_000;
 
 /** mqtt.js 5.16 (build/lib/handlers/publish.js) sends a QoS1 PUBACK when handleMessage calls
  * back without an error, and reads the next packet only after that callback: waiting there for
@@ -52,6 +61,12 @@ export class MqttIngress implements Ingress {
   private shared: MqttClient[] = [];
   /** Telemetry messages taken per connection, `client` first (how evenly the broker spreads them). */
   private taken: number[] = [];
+  /** Former members being drained (retireMembers); their PUBACKs go out like the others'. */
+  private readonly retiring = new Set<MqttClient>();
+  /** PUBACKs a retiring member owes: it leaves only once it owes none. */
+  private readonly owed = new Map<MqttClient, number>();
+  /** Former members retired at the last start, by client id. */
+  retired: string[] = [];
   /** A second connection for what the gateway publishes (valve commands, orders, dead letters):
    * on the main one a command queued behind the PUBACKs of every telemetry message, and at
    * 20 000 readings/s offered it reached the valve 5 s after the gateway sent it (bench/results/pipeline.json). */
@@ -104,6 +119,9 @@ export class MqttIngress implements Ingress {
       const other = telemetry === topics.filters.telemetry ? this.sharedFilter() : topics.filters.telemetry;
       await client.unsubscribeAsync(other);
       for (let k = 1; k < this.connectionCount(); k++) await this.connectMember(intake, k);
+      this.remember();
+      // Only now: the members that stay are up to take over the share of those that leave.
+      await this.retireMembers(intake);
     } catch (err) {
       // Without this the client would go on reconnecting every second behind a failed start.
       this.abort();
@@ -123,6 +141,78 @@ export class MqttIngress implements Ingress {
   /** One connection: the plain filter; several: the members of the shared subscription. */
   private telemetryFilter(): string {
     return this.connectionCount() > 1 ? this.sharedFilter() : this.options.topics.filters.telemetry;
+  }
+
+  /** Records the members of this start (main included when it is one) as having joined the group. */
+  private remember(): void {
+    const members = this.options.members;
+    if (!members || this.connectionCount() === 1) return;
+    for (const id of this.memberIds()) members.add(id, this.sharedFilter());
+  }
+
+  private memberIds(): string[] {
+    const { clientId } = this.options;
+    if (this.connectionCount() === 1) return [];
+    return [clientId, ...Array.from({ length: this.connectionCount() - 1 }, (_, i) => `${clientId}-share-${i + 1}`)];
+  }
+
+  /**
+   * Every member remembered but not connected this time: connects its persistent session, takes
+   * what it queued (journaled and acknowledged like any reading), unsubscribes it from the group so
+   * the broker hands it nothing more, and leaves once it is quiet and owes no PUBACK. The main
+   * connection's own former shared subscription was already swapped in start().
+   */
+  private async retireMembers(intake: Intake): Promise<void> {
+    const { members, log } = this.options;
+    this.retired = [];
+    if (!members) return;
+    const keep = new Set(this.memberIds());
+    for (const { clientId: id, filter } of members.list()) {
+      if (keep.has(id)) continue;
+      if (id === this.options.clientId) {
+        members.remove(id);
+        continue;
+      }
+      try {
+        await this.retire(intake, id, filter);
+        members.remove(id);
+        this.retired.push(id);
+        log.warn({ clientId: id, filter }, 'retired a former shared-subscription member: its queued readings are journaled and it receives no more');
+      } catch (err) {
+        log.error({ err, clientId: id, filter }, 'could not retire a former shared-subscription member: the broker still queues part of the readings for it; tried again at the next start');
+      }
+    }
+  }
+
+  private async retire(intake: Intake, id: string, filter: string): Promise<void> {
+    const former = this.connection(id, false);
+    former.options.reconnectPeriod = 0;
+    this.retiring.add(former);
+    let lastMs = performance.now();
+    former.handleMessage = (packet, callback) => {
+      lastMs = performance.now();
+      this.handle(former, intake, packet, callback, -1);
+    };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        former.once('connect', () => resolve());
+        former.once('error', reject);
+        former.connect();
+      });
+      await former.unsubscribeAsync(filter);
+      const start = performance.now();
+      while (performance.now() - lastMs < RETIRE_QUIET_MS || (this.owed.get(former) ?? 0) > 0) {
+        if (performance.now() - start > RETIRE_LIMIT_MS) throw new Error(`still delivering after ${RETIRE_LIMIT_MS} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await former.endAsync();
+    } catch (err) {
+      former.end(true);
+      throw err;
+    } finally {
+      this.retiring.delete(former);
+      this.owed.delete(former);
+    }
   }
 
   /** Member k (≥ 1) of the shared subscription: a persistent session of its own, telemetry only. */
@@ -245,8 +335,9 @@ export class MqttIngress implements Ingress {
     // Only a QoS1 PUBACK is held back; QoS0 has none (and the QoS1 subscriptions never bring QoS2).
     const deferred = packet.qos === 1 && packet.messageId !== undefined;
     const ack: Done = deferred ? this.deferredPuback(client, packet.messageId!) : () => {};
+    if (deferred && this.retiring.has(client)) this.owed.set(client, (this.owed.get(client) ?? 0) + 1);
     if (parsed.ok && parsed.topic.kind === 'telemetry') {
-      this.taken[member] = (this.taken[member] ?? 0) + 1;
+      if (member >= 0) this.taken[member] = (this.taken[member] ?? 0) + 1;
       const result = intake.takeTelemetry({ site: parsed.topic.site, device: parsed.topic.device }, packet.topic, payload, ack);
       if (result.kind === 'rejected') {
         (this.out ?? client).publish(result.deadLetter.topic, result.deadLetter.payload, { qos: 1 }, (err) => {
@@ -281,7 +372,9 @@ export class MqttIngress implements Ingress {
   private deferredPuback(client: MqttClient, messageId: number): Done {
     const stream = client.stream;
     return (err) => {
-      const sameConnection = (this.client === client || this.shared.includes(client)) && client.connected && client.stream === stream && !stream.destroyed;
+      const owed = this.owed.get(client);
+      if (owed !== undefined) this.owed.set(client, owed - 1);
+      const sameConnection = (this.client === client || this.shared.includes(client) || this.retiring.has(client)) && client.connected && client.stream === stream && !stream.destroyed;
       if (err) {
         // Not on disk, so not acknowledged: drop the connection and the broker redelivers.
         this.options.log.error({ err }, 'commit failed; reconnecting so the broker redelivers');

@@ -13,7 +13,6 @@ import type { Ingress } from '../ingest/ingress.js';
 import { SeqDedup } from '../ingest/dedup.js';
 import { Intake } from '../ingest/intake.js';
 import { trackDeviceStatus } from '../ingest/status.js';
-import { subscriptionConnections } from '../ingest/ingress-from-config.js';
 import { VotingPlan } from '../detect/voting.js';
 import type { AlarmService } from '../alarms/service.js';
 import type { SystemAlarms } from '../alarms/system-alarms.js';
@@ -68,15 +67,16 @@ export function intakeFor(c: Common, journal: Journal, path: ReadingPipeline): I
   return new Intake({
     topics: c.topics,
     journal,
-    // Several connections of one shared subscription can deliver a device's readings out of order
-    // (ingest/mqtt-ingress.ts): a reading far behind its device's newest is late, not a duplicate.
-    dedup: new SeqDedup({ lateBeyondWindow: subscriptionConnections(config) > 1 }),
+    // An external broker can deliver a device's readings out of order: the members of its shared
+    // subscription each have a queue, and so does a former member being retired at start
+    // (ingest/mqtt-ingress.ts). A reading far behind its device's newest is late, not a duplicate.
+    dedup: new SeqDedup({ lateBeyondWindow: config.broker.mode === 'external' }),
     limits: { maxFutureMs: config.ingest.maxFutureS * 1000, maxAgeMs: config.ingest.maxAgeS * 1000 },
     clock: c.clock,
     log: c.log.child({ module: 'intake' }),
     onTelemetry: (ref, t) => path.handle(ref, t),
     onRejected: (ref, reason, detail) => events.emit('rejected', { ref, reason, detail }),
-    reorderWindowMs: subscriptionConnections(config) > 1 ? config.broker.reorderWindowMs : 0,
+    reorderWindowMs: config.broker.mode === 'external' ? config.broker.reorderWindowMs : 0,
   });
 }
 

@@ -144,6 +144,27 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto over a shared subscr
     expect((second.inside.ingress as MqttIngress).takenPerConnection().every((n) => n > 0)).toBe(true);
   });
 
+  it('retires the members it no longer connects: their queued readings are journaled and the broker hands them nothing more', async () => {
+    const three = await startGateway(3);
+    await three.stop();
+    const device = await connectDevice();
+    // Queued while the gateway is away: a third for each member's session.
+    await publishReadings(device, 1, 1500);
+
+    const one = await startGateway(1);
+    expect((one.inside.ingress as MqttIngress).retired).toEqual(['shaobing-shared-test-share-1', 'shaobing-shared-test-share-2']);
+    await eventually(() => journaledSeqs().length >= 1500, 10_000, 'the 1500 queued readings');
+    // After the retirement every reading comes over the one connection left.
+    await publishReadings(device, 1501, 1800);
+    await eventually(() => journaledSeqs().length >= 1800, 10_000, 'the next 300');
+    expect(journaledSeqs()).toEqual(range(1, 1800));
+    expect((one.inside.ingress as MqttIngress).takenPerConnection()[0]).toBeGreaterThanOrEqual(300 + 500);
+    await one.stop();
+
+    const again = await startGateway(1);
+    expect((again.inside.ingress as MqttIngress).retired).toEqual([]);
+  });
+
   it('moves between one connection and several without taking a reading twice', async () => {
     const one = await startGateway(1);
     const device = await connectDevice();
