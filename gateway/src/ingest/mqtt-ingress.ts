@@ -197,12 +197,16 @@ export class MqttIngress implements Ingress {
       await new Promise<void>((resolve, reject) => {
         former.once('connect', () => resolve());
         former.once('error', reject);
+        // Without reconnects a refused or timed-out connect only closes: never wait on it forever.
+        former.once('close', () => reject(new Error('connection closed before CONNACK')));
         former.connect();
       });
       await former.unsubscribeAsync(filter);
       const start = performance.now();
       while (performance.now() - lastMs < RETIRE_QUIET_MS || (this.owed.get(former) ?? 0) > 0) {
         if (performance.now() - start > RETIRE_LIMIT_MS) throw new Error(`still delivering after ${RETIRE_LIMIT_MS} ms`);
+        // What it delivered and did not see acknowledged goes back to its session at the broker.
+        if (!former.connected) throw new Error('connection lost while draining');
         await new Promise((r) => setTimeout(r, 50));
       }
       await former.endAsync();
