@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { makeTopics } from '../gateway/src/contract/topics.js';
 import { fleetDevice, siteId, VALVE, BENCH_PASSWORD } from './pipeline-config.js';
-import { drive, ownCpuMs, procCpuMs, procRssBytes, type DriveOptions } from './pipeline-drive.js';
+import { drive, procCpuMs, procRssBytes, type DriveOptions } from './pipeline-drive.js';
 import { startBenchMosquitto, type BenchMosquitto } from './pipeline-mosquitto.js';
 import { mb, summarize } from './pipeline-stats.js';
 
@@ -31,6 +31,8 @@ export interface BareResult {
   readonly puback_p99_ms: number | null;
   /** The broker's own CPU (user + system; aedes: this process, all threads) per reading. */
   readonly cpu_us_per_reading: number;
+  /** aedes: the same by thread (bench/thread-cpu.ts); Mosquitto: null. */
+  readonly cpu_us_per_reading_by_thread: Record<string, number> | null;
   readonly load_cpu_us_per_reading: number;
   readonly rss_mb_max: number;
   readonly throttled_ms: number;
@@ -38,7 +40,8 @@ export interface BareResult {
 
 interface BareTarget {
   readonly url: string;
-  readonly cpuMs: () => number;
+  /** Absent: this process (the drive then also splits it by thread). */
+  readonly cpuMs?: () => number;
   readonly memory?: () => { rss: number; heap: number };
   close(): Promise<void>;
 }
@@ -54,7 +57,6 @@ async function startBareAedes(): Promise<BareTarget> {
   const { port } = server.address() as { port: number };
   return {
     url: `mqtt://127.0.0.1:${port}`,
-    cpuMs: ownCpuMs,
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -83,7 +85,7 @@ export async function runBareBrokerOnce(broker: BareBroker, o: DriveOptions): Pr
       topics: makeTopics(),
       sseUrl: null,
       storedSoFar: async () => Number.MAX_SAFE_INTEGER,
-      cpuMs: target.cpuMs,
+      ...(target.cpuMs ? { cpuMs: target.cpuMs } : {}),
       ...(target.memory ? { memory: target.memory } : {}),
     });
     const ackedInWindow = d.outs.reduce((n, x) => n + x.ackedInWindow, 0);
@@ -101,6 +103,7 @@ export async function runBareBrokerOnce(broker: BareBroker, o: DriveOptions): Pr
       puback_p50_ms: pub.p50_ms,
       puback_p99_ms: pub.p99_ms,
       cpu_us_per_reading: Math.round(((d.cpuMs * 1000) / Math.max(1, d.sent)) * 10) / 10,
+      cpu_us_per_reading_by_thread: d.cpuUsByThread,
       load_cpu_us_per_reading: d.loadCpuUsPerReading,
       rss_mb_max: mb(d.rssMaxBytes),
       throttled_ms: throttled,

@@ -10,6 +10,7 @@ interface Row {
   readonly readings_per_s: number;
   readonly sustained: boolean;
   readonly cpu_us_per_reading: number;
+  readonly cpu_us_per_reading_by_thread?: Record<string, number> | null;
   readonly persist?: { p99_ms: number | null };
   readonly valve?: { p50_ms: number | null; p99_ms: number | null };
   readonly bare?: { puback_share: number | null; cpu_share: number | null };
@@ -21,13 +22,15 @@ const cell = (x: number | null | undefined): string => (x === null || x === unde
 export function formatTable(r: PipelineResult): string {
   const rows = [...((r.bare_runs as Row[] | undefined) ?? []), ...((r.runs as Row[] | undefined) ?? [])];
   const lines = [
-    '| variant | offered/s | PUBACKs/s | stored/s | sustained | persist p99 ms | valve p50 / p99 ms | CPU µs/reading | share of bare broker (PUBACKs, CPU) |',
-    '|---|---:|---:|---:|---|---:|---:|---:|---:|',
+    '| variant | offered/s | PUBACKs/s | stored/s | sustained | persist p99 ms | valve p50 / p99 ms | CPU µs/reading | main / V8 helpers / journal / store | share of bare broker (PUBACKs, CPU) |',
+    '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|',
   ];
   for (const x of rows) {
     const valve = x.valve ? `${cell(x.valve.p50_ms)} / ${cell(x.valve.p99_ms)}` : '—';
     const share = x.bare ? `${cell(x.bare.puback_share)}, ${cell(x.bare.cpu_share)}` : '—';
-    lines.push(`| ${x.variant} | ${x.offered_per_s} | ${x.acked_per_s} | ${x.variant.startsWith('bare-') ? '—' : x.readings_per_s} | ${x.sustained ? 'yes' : 'no'} | ${cell(x.persist?.p99_ms)} | ${valve} | ${x.cpu_us_per_reading} | ${share} |`);
+    const t = x.cpu_us_per_reading_by_thread;
+    const threads = t ? `${t.main} / ${t.v8_helpers} / ${t.journal_worker} / ${t.store_worker}` : '—';
+    lines.push(`| ${x.variant} | ${x.offered_per_s} | ${x.acked_per_s} | ${x.variant.startsWith('bare-') ? '—' : x.readings_per_s} | ${x.sustained ? 'yes' : 'no'} | ${cell(x.persist?.p99_ms)} | ${valve} | ${x.cpu_us_per_reading} | ${threads} | ${share} |`);
   }
   lines.push(
     '',

@@ -193,6 +193,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     cold_start_ms_100k: mem(100_000)?.cold_start_ms ?? null,
     cold_start_ms: head?.cold_start_ms ?? null,
     cpu_us_per_reading: head?.cpu_us_per_reading ?? null,
+    cpu_us_per_reading_by_thread: head?.cpu_us_per_reading_by_thread ?? null,
     readings_per_cpu_s: head?.readings_per_cpu_s ?? null,
     load_cpu_us_per_reading: head?.load_cpu_us_per_reading ?? null,
     // Same broker (Mosquitto), same load, same harness: our external-broker run over the peer's.

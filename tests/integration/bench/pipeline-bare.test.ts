@@ -36,7 +36,7 @@ describe('pipeline benchmark, bare brokers', () => {
     });
     const r = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown> & {
       bare_runs: { variant: string; broker: string; sent: number; acked: number; acked_per_s: number; cpu_us_per_reading: number; sustained: boolean }[];
-      runs: { variant: string; acked_per_s: number; bare: { puback_share: number; cpu_share: number; bare_acked_per_s: number } }[];
+      runs: { variant: string; acked_per_s: number; cpu_us_per_reading: number; cpu_us_per_reading_by_thread: Record<string, number> | null; bare: { puback_share: number; cpu_share: number; bare_acked_per_s: number } }[];
       not_run: Record<string, string>;
     };
     expect(r.not_run).toEqual({});
@@ -50,6 +50,12 @@ describe('pipeline benchmark, bare brokers', () => {
     expect(run.bare.bare_acked_per_s).toBe(r.bare_runs[0]!.acked_per_s);
     expect(run.bare.puback_share).toBeCloseTo(run.acked_per_s / r.bare_runs[0]!.acked_per_s, 2);
     expect(run.bare.cpu_share).toBeGreaterThan(0);
+    // The gateway's CPU split by thread: every part of the path used some, and the parts add up
+    // to the process's figure (ticks of 10 ms, so within a few µs per reading).
+    const t = run.cpu_us_per_reading_by_thread!;
+    for (const part of ['main', 'journal_worker', 'store_worker'] as const) expect(t[part], part).toBeGreaterThan(0);
+    const sum = t.main! + t.v8_helpers! + t.journal_worker! + t.store_worker! + t.other!;
+    expect(Math.abs(sum - run.cpu_us_per_reading)).toBeLessThan(0.25 * run.cpu_us_per_reading + 10);
     expect(r.share_of_bare_aedes).toBe(run.bare.puback_share);
     expect(r.bare_aedes_puback_per_s).toBe(r.bare_runs[0]!.acked_per_s);
     // Offered 600/s, both brokers kept up: their ceiling is higher than what was measured.

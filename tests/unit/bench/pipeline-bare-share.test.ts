@@ -6,7 +6,7 @@ import { ceilingShare, shareOfBare, type BareResult } from '../../../bench/pipel
 import { formatTable } from '../../../bench/pipeline-table.js';
 
 function bare(offered: number, acked: number, cpu: number): BareResult {
-  return { broker: 'aedes', offered_per_s: offered, acked_per_s: acked, readings_per_s: acked, sustained: acked >= 0.97 * offered, sent: acked * 10, acked: acked * 10, puback_p50_ms: 1, puback_p99_ms: 2, cpu_us_per_reading: cpu, load_cpu_us_per_reading: 30, rss_mb_max: 50, throttled_ms: 0 };
+  return { broker: 'aedes', offered_per_s: offered, acked_per_s: acked, readings_per_s: acked, sustained: acked >= 0.97 * offered, sent: acked * 10, acked: acked * 10, puback_p50_ms: 1, puback_p99_ms: 2, cpu_us_per_reading: cpu, cpu_us_per_reading_by_thread: null, load_cpu_us_per_reading: 30, rss_mb_max: 50, throttled_ms: 0 };
 }
 
 describe('share of the bare broker', () => {
@@ -27,14 +27,14 @@ describe('share of the bare broker', () => {
   it('prints every run with its share, bare brokers first', () => {
     const text = formatTable({
       bare_runs: [{ variant: 'bare-aedes', ...bare(10_000, 10_000, 15) }],
-      runs: [{ variant: 'embedded-sqlite', offered_per_s: 10_000, acked_per_s: 9_000, readings_per_s: 8_900, sustained: true, cpu_us_per_reading: 60, persist: { p99_ms: 4 }, valve: { p50_ms: 2, p99_ms: 5 }, bare: { puback_share: 0.9, cpu_share: 0.25 } }],
+      runs: [{ variant: 'embedded-sqlite', offered_per_s: 10_000, acked_per_s: 9_000, readings_per_s: 8_900, sustained: true, cpu_us_per_reading: 60, cpu_us_per_reading_by_thread: { main: 40, v8_helpers: 8, journal_worker: 3, store_worker: 6, other: 3 }, persist: { p99_ms: 4 }, valve: { p50_ms: 2, p99_ms: 5 }, bare: { puback_share: 0.9, cpu_share: 0.25 } }],
       share_of_bare_aedes: 0.9,
       bare_aedes_puback_per_s: 10_000,
       bare_aedes_ceiling_reached: false,
     });
     const lines = text.split('\n');
     expect(lines[2]).toMatch(/^\| bare-aedes \| 10000 \| 10000 \| — \| yes/);
-    expect(lines[3]).toBe('| embedded-sqlite | 10000 | 9000 | 8900 | yes | 4 | 2 / 5 | 60 | 0.9, 0.25 |');
+    expect(lines[3]).toBe('| embedded-sqlite | 10000 | 9000 | 8900 | yes | 4 | 2 / 5 | 60 | 40 / 8 / 3 / 6 | 0.9, 0.25 |');
     expect(text).toContain('embedded gateway / bare aedes (best PUBACKs/s): 0.9 of 10000/s (bare aedes kept up with every rate offered: a lower bound of its ceiling)');
   });
 });
