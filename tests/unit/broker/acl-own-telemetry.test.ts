@@ -1,6 +1,6 @@
-// canPublish's fast path for a device's own telemetry topic (broker/src/acl.ts): the remembered
-// decision answers only that exact topic, for the Topics it was made with; everything else still
-// goes through the full check.
+// canPublish's fast path for a device's own telemetry topic (broker/src/acl.ts): it answers only
+// that exact topic under the prefix it is asked with; everything else still goes through the full
+// check.
 
 import { describe, expect, it } from 'vitest';
 import { canPublish } from '../../../broker/src/acl.js';
@@ -23,6 +23,12 @@ describe('a device publishing its own telemetry', () => {
     expect(canPublish(gas, 'shaobing/kitchen-01/gas-02/telemetry', topics)).toEqual({ ok: false, reason: 'device kitchen-01/gas-01 may not publish to shaobing/kitchen-01/gas-02/telemetry' });
     expect(canPublish(gas, 'shaobing/kitchen-01/gas-01/cmd', topics).ok).toBe(false);
     expect(canPublish(gas, 'shaobing/kitchen-01/gas-01/status', topics).ok).toBe(true);
+    // Same length, one character off anywhere: the full check, and a refusal.
+    const own = 'shaobing/kitchen-01/gas-01/telemetry';
+    for (let i = 0; i < own.length; i++) {
+      const other = own.slice(0, i) + (own[i] === 'x' ? 'y' : 'x') + own.slice(i + 1);
+      expect(canPublish(gas, other, topics).ok, other).toBe(false);
+    }
   });
 
   it('answers for the prefix it is asked with, not the first one it saw', () => {
