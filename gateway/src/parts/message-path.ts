@@ -85,6 +85,9 @@ export function ingressPart(ingress: Ingress, intake: Intake, journal: Journal):
     name: 'ingress',
     start: () => ingress.start(intake),
     stop: async () => {
+      // Readings held for the ones they overtook (ingest/device-order.ts) go to detection now,
+      // while a stop-work command they cause can still be published.
+      intake.order?.flushAll();
       // Commit what is pending while the connections are up, so its PUBACKs still go out and
       // the broker does not redeliver it on the next start.
       journal.flush();
