@@ -17,6 +17,7 @@ import { DEMO_PASSWORDS, DEMO_SITE, eventually, startTestGateway, testConfig } f
 import { connectClient, deviceLogin } from '../../support/mqtt.js';
 import { mosquittoMissing, startMosquitto, type Mosquitto } from '../../support/mosquitto.js';
 import type { RunningGateway } from '../../support/fixture.js';
+import { KITCHEN_RULES } from '../../../gateway/src/config/presets/kitchen.js';
 
 const missing = mosquittoMissing();
 if (missing) console.warn(`external-broker shared-subscription tests skipped: ${missing}. They run in CI, which installs Mosquitto.`);
@@ -52,8 +53,10 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto over a shared subscr
     data.remove();
   });
 
-  async function startGateway(connections: number, storage: { commitIntervalMs?: number } = {}): Promise<RunningGateway> {
+  async function startGateway(connections: number, storage: { commitIntervalMs?: number } = {}, immediate = false): Promise<RunningGateway> {
     const config = testConfig(data.path, (c) => {
+      // The set points act on one reading (the bench's kitchen rules), so one red is an alarm.
+      if (immediate) c.rules = KITCHEN_RULES.map((r) => ('kind' in r && r.kind === 'dose' ? r : { ...r, onDelayS: 0 }));
       c.broker = { ...c.broker, mode: 'external', url: broker.url, clientId: 'shaobing-shared-test', username: GATEWAY_USER, password, subscriptionConnections: connections };
       c.api = { ...c.api, enabled: false };
       c.storage = { ...c.storage, ...storage };
@@ -163,6 +166,35 @@ describe.skipIf(missing !== null)('gateway behind Mosquitto over a shared subscr
 
     const again = await startGateway(1);
     expect((again.inside.ingress as MqttIngress).retired).toEqual([]);
+  });
+
+  it('raises on a red reading that a later clean one overtook between two connections', async () => {
+    const gateway = await startGateway(2, {}, true);
+    const ingress = gateway.inside.ingress as MqttIngress;
+    const reds: number[] = [];
+    gateway.events.on('alarm', ({ alarm }) => {
+      if (alarm.level === 'red') reds.push(alarm.raisedAtMs);
+    });
+    const device = await connectDevice();
+    const t0 = Date.now() - 5_000;
+    const send = (seq: number, ch4: number): Promise<unknown> => device.publishAsync(topics.telemetry(gas), JSON.stringify({ ts: t0 + seq * 1000, seq, readings: { ch4, co: 2 } }), { qos: 1 });
+    await send(1, 1);
+    await eventually(() => journaledSeqs().length === 1, 5000, 'the first reading');
+    // Mosquitto hands the group's messages in turn: the next one goes to the connection that did
+    // not carry seq 1. Hold that connection's socket so the red waits while seq 3 goes ahead.
+    const [a, b] = ingress.takenPerConnection();
+    const slow = ingress.telemetryClients[a === 1 ? 1 : 0]!;
+    expect(a! + b!).toBe(1);
+    slow.stream.pause();
+    await send(2, 70); // red, to the paused connection
+    await send(3, 1); // clean, to the other: taken first
+    await eventually(() => journaledSeqs().includes(3), 5000, 'seq 3 ahead of seq 2');
+    expect(journaledSeqs()).toEqual([1, 3]);
+    slow.stream.resume();
+    await eventually(() => journaledSeqs().length === 3, 5000, 'seq 2 after it');
+    // Detection took 2 before 3 although 3 arrived first: the red was not passed over as old.
+    await eventually(() => reds.length > 0 || undefined, 5000, 'the red alarm');
+    expect(gateway.inside.intake.order!.counts.held).toBe(1);
   });
 
   it('moves between one connection and several without taking a reading twice', async () => {
