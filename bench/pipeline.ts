@@ -209,6 +209,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     share_of_bare_mosquitto: mosquittoShare.share,
     bare_mosquitto_puback_per_s: mosquittoShare.ceiling_per_s,
     bare_mosquitto_ceiling_reached: mosquittoShare.ceiling_reached,
+    vs_node_red_computation:
+      'mosquitto-sqlite readings_per_s ÷ node_red.readings_per_s, both at `rate` on the same Mosquitto, fleet, load processes and harness (pipeline-drive.ts); readings_per_s = published readings ÷ seconds from the first publish until the store held every one (InfluxDB for the peer). vs_node_red_cpu: the peer’s CPU per reading ÷ ours, each process’s own',
     vs_node_red_reason: 'reason' in peer ? peer.reason : mosq ? null : 'no mosquitto-sqlite run to compare',
     node_red: peerOk ?? null,
     load: {
