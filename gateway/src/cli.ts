@@ -6,19 +6,22 @@ import { parseArgs } from 'node:util';
 import { loadConfig, formatConfigError } from './config/load.js';
 import { demoConfig } from './config/demo.js';
 import { effectiveRules } from './config/effective-rules.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, RegistryError } from './errors.js';
 import { DataDirInUse } from './store/data-dir-lock.js';
 import { createLogger } from './log.js';
 import { startGateway, type Gateway } from './compose.js';
 import type { Config } from './config/schema.js';
-import { reloadPlan } from './config/reload-plan.js';
+import { isFleetPath, reloadPlan } from './config/reload-plan.js';
 import { runDemo } from './demo.js';
 import { hashPassword } from '../../broker/src/auth.js';
 import { deriveLoginKey } from '../../broker/src/signed-login.js';
 import { loadTlsContext } from '../../broker/src/tls-context.js';
 import { simulate } from '../../simulators/src/cli.js';
 import { demoTokens, tokenCommand } from '../../dashboard-api/src/token-cli.js';
+import { USER_USAGE, userCommand } from '../../dashboard-api/src/users/user-cli.js';
+import { configTargets } from '../../dashboard-api/src/users/scope-check.js';
 import { EXPORT_USAGE, exportCommand } from '../../dashboard-api/src/export/export-cli.js';
+import { registryCommand } from './registry/registry-cli.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,21 +32,33 @@ Usage: shaobing <command> [options]
 
 Commands:
   start [--config FILE]         run broker (embedded) or client (external), gateway and API;
-                                SIGHUP re-reads the config (log.level and notify.roster live,
-                                the rest named for a restart) and the broker.tls certificate
+                                SIGHUP re-reads the config (log.level, notify.roster, sites,
+                                regions and organisations live, the rest named for a restart)
+                                and the broker.tls certificate
   demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
   check-config [--config FILE]  validate a config file (every problem, exit 1) and print what it sets up
   hash-password [PASSWORD]      print a password hash for a device (reads one stdin line without PASSWORD)
   login-key SITE/DEVICE         print the loginKey of a signed-login device (reads its secret from stdin)
-  token create --role viewer|officer|admin --name NAME [--config FILE]
+  token create --role viewer|owner|officer|admin --name NAME [--scope SCOPE] [--config FILE]
                                 make an API token (printed once); token list | token revoke ID
+  user create NAME --role viewer|owner|officer|admin [--scope SCOPE] [--password-stdin]
+                                a person who logs in to the page; user list | unlock | disable | enable NAME
+                                (SCOPE: all, region:ID[,region:ID…], org:ID or site:ID)
   export alarms|orders|devices [--from DAY] [--to DAY] [--site S] [--format csv|xlsx] [--out FILE]
                                 the safety bureau's report as CSV or XLSX (see export --help)
+  registry export [--config FILE]
+                                print the fleet registry (regions, organisations, sites and
+                                devices) as YAML a config file accepts
 
 Config: --config FILE, else $SHAOBING_CONFIG, else ./shaobing.yaml, else the built-in demo site.
 Environment variables SHAOBING_<SECTION>__<KEY> override the file (e.g. SHAOBING_BROKER__PORT=1884).`;
+
+/** The config of `--config FILE` (else $SHAOBING_CONFIG, ./shaobing.yaml, the demo), for the account commands. */
+function configOf(file: string | undefined): Config {
+  return loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config;
+}
 
 function configFile(argv: string[]): string | undefined {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
@@ -118,6 +133,20 @@ async function start(argv: string[]): Promise<number> {
           running = { ...running, notify: { ...running.notify, roster: next.notify.roster } };
           applied.push('notify.roster');
         } else restart.push('notify.roster (it turns notification on or off)');
+      }
+      // Applied on every SIGHUP, changed or not: the file wins again over a registry edit of a
+      // record it holds (registry/apply-config.ts), and an unchanged file writes nothing.
+      try {
+        const fleet = runtime.reloadFleet(next);
+        running = { ...running, sites: next.sites, regions: next.regions, organisations: next.organisations };
+        applied.push(...plan.live.filter(isFleetPath));
+        if (fleet.writes > 0 && !plan.live.some(isFleetPath)) applied.push(`fleet registry (${fleet.writes} record${fleet.writes === 1 ? '' : 's'} restored to the file)`);
+        if (fleet.kept.length > 0) log.warn({ source, kept: fleet.kept }, 'records dropped from the config file are kept (the registry still needs them): sites holding devices added through the API, regions and organisations registry records name');
+      } catch (err) {
+        if (!(err instanceof RegistryError)) throw err;
+        // Nothing of the file's fleet was written (one transaction): the gateway keeps watching
+        // the sites it had, and says what the file must fix.
+        log.error({ source, problems: err.problems }, 'config reload (SIGHUP): the fleet registry refused the sites, regions or organisations; still running on the previous ones');
       }
       if (applied.length === 0 && restart.length === 0) log.info({ source }, 'config reloaded (SIGHUP): no change');
       if (applied.length > 0) log.info({ source, applied }, 'config reloaded (SIGHUP): applied live');
@@ -272,10 +301,22 @@ export async function main(argv: string[]): Promise<number> {
       case 'login-key':
         return await loginKey(rest);
       case 'token':
-        return tokenCommand(rest, (file) => loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config.storage.dataDir, {
-          out: (line) => console.log(line),
-          err: (line) => console.error(line),
-        });
+        return tokenCommand(
+          rest,
+          (file) => configOf(file).storage.dataDir,
+          { out: (line) => console.log(line), err: (line) => console.error(line) },
+          (file) => configTargets(configOf(file)),
+        );
+      case 'user':
+        if (rest.includes('--help') || rest.includes('-h')) {
+          console.log(USER_USAGE);
+          return 0;
+        }
+        return await userCommand(
+          rest,
+          { dataDir: (file) => configOf(file).storage.dataDir, targets: (file) => configTargets(configOf(file)) },
+          { out: (line) => console.log(line), err: (line) => console.error(line), readPassword: readStdinLine },
+        );
       case 'export':
         if (rest.includes('--help') || rest.includes('-h')) {
           console.log(EXPORT_USAGE);
@@ -285,6 +326,11 @@ export async function main(argv: string[]): Promise<number> {
           out: (line) => console.log(line),
           err: (line) => console.error(line),
           stdout: process.stdout,
+        });
+      case 'registry':
+        return registryCommand(rest, (file) => load(file === undefined ? [] : ['--config', file]).config, {
+          out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+          err: (line) => console.error(line),
         });
       case undefined:
       case '--help':

@@ -18,6 +18,10 @@ import type { AlarmRepository } from './alarms/repository.js';
 import type { AlarmService } from './alarms/service.js';
 import type { AlarmList } from './alarms/alarm-list.js';
 import { AuditLog } from './audit/audit-log.js';
+import type { ScopeReader } from './registry/scope-reader.js';
+import { SqlScopeReader } from './registry/scope-reader-query.js';
+import type { SiteDirectory } from './registry/site-directory.js';
+import { SiteDirectoryQuery } from './registry/site-directory-query.js';
 import type { AuditTrail } from './audit/audit-trail.js';
 import type { ExportSource } from './export/export-source.js';
 import { exportSourceOver } from './export/export-source-query.js';
@@ -29,11 +33,20 @@ import { databases, diskGuard, journalPart, telemetryPart } from './parts/storag
 import { alarmsPart, detectionFor, notifierPart } from './parts/alarms.js';
 import { descriptorsPart } from './parts/descriptors.js';
 import { tlsExpiryWatch } from './parts/tls-expiry.js';
+import { CONFIG_ACTOR, registryPart } from './parts/registry.js';
+import { applyConfig, type ApplyResult, type FleetFile } from './registry/apply-config.js';
+import { followFleet } from './parts/fleet-followers.js';
+import { fleetFollowersOf } from './parts/fleet-followers-list.js';
+import type { DueReplacements, Fleet } from './registry/fleet.js';
+import type { FleetWriter } from './registry/fleet-writer.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
 
 /** What the gateway offers a front end (the dashboard API): its services, never its tables' owners' internals. */
 export interface GatewayFaces {
+  /** The file's config, with the fleet registry's sites, regions and organisations as at start. */
   readonly config: Config;
+  /** The sites and devices now (they change while running), their changes, and the writes that change them. */
+  readonly fleet: Fleet & FleetWriter & DueReplacements;
   /** state.db: tokens, audit log and device status live here next to the alarm read model. */
   readonly stateDb: Db;
   readonly events: EventBus;
@@ -50,6 +63,10 @@ export interface GatewayFaces {
   readonly rules: readonly Rule[];
   /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
   readonly audit: AuditTrail;
+  /** Which sites a caller's scope holds (the registry's tables): the front asks, never reads them. */
+  readonly scopes: ScopeReader;
+  /** The site list and the region tree within a scope; the front never reads the registry's tables. */
+  readonly siteDirectory: SiteDirectory;
   /** A device's last birth or last will (undefined before the first); the front never reads the table. */
   deviceStatus(site: string, device: string): DeviceStatus | undefined;
   /** Broker connected and journal writable. */
@@ -78,6 +95,7 @@ export interface RuntimeOptions {
 /** A running gateway as its users hold it: the command line, the demo, the benchmarks. */
 export interface Runtime {
   readonly config: Config;
+  readonly fleet: Fleet & FleetWriter & DueReplacements;
   readonly topics: Topics;
   readonly events: EventBus;
   /** The services a front end uses, the same the dashboard is given: an officer's moves, the
@@ -94,6 +112,12 @@ export interface Runtime {
   flush(): Promise<void>;
   /** Each part's health by name. */
   health(): PartHealth;
+  /**
+   * Applies a re-read file's regions, organisations and sites to the fleet registry (SIGHUP): the
+   * file's records win, those it dropped go, the registry's own stay (registry/apply-config.ts).
+   * Throws RegistryError, changing nothing, when the registry refuses the file.
+   */
+  reloadFleet(file: FleetFile): ApplyResult;
   /** Re-reads the broker's TLS certificate and key (SIGHUP); undefined without broker.tls. */
   reloadTls(): TlsReload | undefined;
   stop(): Promise<void>;
@@ -120,10 +144,14 @@ export function insideOf(runtime: Runtime): RuntimeInside {
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const log = options.log;
   const clock = options.clock ?? Date.now;
-  const c: Common = { config, topics: makeTopics(config.topicPrefix), events: new EventBus(log.child({ module: 'events' })), clock, log };
   const parts = new PartList(log);
   try {
     const files = await parts.add(databases(config));
+    // From here on every part reads the registry's sites (the file's, and those made by the API).
+    const registry = await parts.add(registryPart(config, files.stateDb, clock, log));
+    const fleet = registry.fleet;
+    config = registry.config;
+    const c: Common = { config, topics: makeTopics(config.topicPrefix), events: new EventBus(log.child({ module: 'events' })), clock, log };
     const alarms = await parts.add(alarmsPart(config, files.stateDb, c.events, clock, log));
     const notify = await parts.add(notifierPart(config, files.stateDb, alarms, c.events, clock, log));
     const journal = await parts.add(journalPart(config, files.journalDb, log));
@@ -144,8 +172,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(healthTick(c, path, telemetry.store, alarms.system));
     const descriptors = await parts.add(descriptorsPart(alarms.system, log));
     await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
+    // The parts that follow the fleet live, in order: broker accounts, detection, interlock,
+    // alarms, notifier (each an applySites of its own).
+    const following = fleetFollowersOf({ config, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock, log });
+    await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }, ...following], log));
     const faces: GatewayFaces = {
       ...c,
+      fleet,
       stateDb: files.stateDb,
       alarmRepo: alarms.repo,
       alarms: alarms.service,
@@ -157,6 +190,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       notifier: notify.notifier,
       rules: detection.rules,
       deviceStatus: deviceStatusReader(files.stateDb),
+      scopes: new SqlScopeReader(files.stateDb),
+      siteDirectory: new SiteDirectoryQuery(files.stateDb),
       audit: new AuditLog(files.stateDb),
       ready: () => ingress.isReady() && files.journalDb.open,
       ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
@@ -166,6 +201,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     const runtime: Runtime = {
       ...c,
+      fleet,
       faces,
       brokerPort: ingress.port ?? null,
       brokerTlsPort: ingress.tlsPort ?? null,
@@ -176,6 +212,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       },
       health: () => parts.health(),
       reloadTls: () => ingress.reloadTls?.(),
+      reloadFleet: (file) => applyConfig(fleet, file, { actor: CONFIG_ACTOR, atMs: clock() }),
       async stop() {
         await parts.stop();
         log.info('gateway stopped');

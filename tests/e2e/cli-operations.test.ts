@@ -95,7 +95,7 @@ describe('shaobing operations', () => {
     expect(run.stderr).toContain('broker.port');
   });
 
-  it('re-reads the config on SIGHUP: applies log.level, names what needs a restart, refuses a bad file, never exits', async () => {
+  it('re-reads the config on SIGHUP: applies log.level and a site, names what needs a restart, refuses a bad file, never exits', async () => {
     const d = dir();
     const file = join(d.path, 'shaobing.yaml');
     const base = { ...demoConfig(), broker: { port: 0 }, api: { port: 0 }, storage: { dataDir: join(d.path, 'data') }, log: { level: 'info' } };
@@ -122,10 +122,11 @@ describe('shaobing operations', () => {
     await waitFor('no change', at);
 
     at = out.length;
-    writeFileSync(file, stringify({ ...base, log: { level: 'debug' }, sites: [{ ...base.sites[0]!, name: '改名的后厨' }] }));
+    writeFileSync(file, stringify({ ...base, log: { level: 'debug' }, sites: [{ ...base.sites[0]!, name: '改名的后厨' }], orders: { ackTimeoutMs: 4000 } }));
     child.kill('SIGHUP');
-    expect((await waitFor('applied live', at)).applied).toEqual(['log.level']);
-    expect((await waitFor('only after a restart', at)).needsRestart).toEqual(['sites[kitchen-01]']);
+    // A site goes to the fleet registry live; the interlock's timing waits for a restart.
+    expect((await waitFor('applied live', at)).applied).toEqual(['log.level', 'sites[kitchen-01]']);
+    expect((await waitFor('only after a restart', at)).needsRestart).toEqual(['orders']);
 
     at = out.length;
     writeFileSync(file, 'sites: [ {');

@@ -1,11 +1,13 @@
 // What a re-read config file changes (SIGHUP), split into what the running gateway applies at once
 // and what waits for a restart. Pure: two validated configs in, two lists of paths out.
 //
-// Applied live: `log.level` (the pino root's level; module loggers follow it) and `notify.roster`
+// Applied live: `log.level` (the pino root's level; module loggers follow it), `notify.roster`
 // (who is on duty: people, contacts, shifts, time zone), since duty rosters change every week and
-// a restart for each would drop the live stream of every officer's page. Everything else is built
-// into the parts at start (broker auth, detection rules, silence watches, the interlock,
-// notification channels, the API) and needs a restart; the gateway says which.
+// a restart for each would drop the live stream of every officer's page, and the fleet: `sites[…]`,
+// `regions` and `organisations` go to the fleet registry (registry/apply-config.ts), whose
+// followers take them without a restart. Everything else is built into the parts at start
+// (detection rules, notification channels, the API, the broker's listeners) and needs a restart;
+// the gateway says which.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { Config } from './schema.js';
@@ -17,8 +19,15 @@ export interface ReloadPlan {
   readonly restart: readonly string[];
 }
 
-/** Paths a running gateway can take without a restart. */
-export const LIVE_PATHS: readonly string[] = ['log.level', 'notify.roster'];
+/** Paths a running gateway can take without a restart (`sites[id]` for any site id). */
+export const LIVE_PATHS: readonly string[] = ['log.level', 'notify.roster', 'regions', 'organisations', 'sites[…]'];
+
+/** A path the fleet registry takes (registry/apply-config.ts). */
+export function isFleetPath(path: string): boolean {
+  return path === 'regions' || path === 'organisations' || path.startsWith('sites[');
+}
+
+const isLive = (path: string): boolean => LIVE_PATHS.includes(path) || isFleetPath(path);
 
 function changedPaths(before: Config, after: Config): string[] {
   const out: string[] = [];
@@ -42,5 +51,5 @@ function changedPaths(before: Config, after: Config): string[] {
 
 export function reloadPlan(before: Config, after: Config): ReloadPlan {
   const changed = changedPaths(before, after);
-  return { live: changed.filter((p) => LIVE_PATHS.includes(p)), restart: changed.filter((p) => !LIVE_PATHS.includes(p)) };
+  return { live: changed.filter(isLive), restart: changed.filter((p) => !isLive(p)) };
 }

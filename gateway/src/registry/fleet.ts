@@ -38,3 +38,26 @@ export interface FleetFollower {
   /** Takes committed changes; never throws for a change the registry accepted. */
   applySites(changes: readonly SiteChange[]): void;
 }
+
+/** A device whose replace-by day has come (CJJ/T 146-2011 service lives), for the page and the briefing. */
+export interface DueDevice {
+  readonly site: string;
+  readonly device: DeviceConfig;
+  /** YYYY-MM-DD. */
+  readonly replaceBy: string;
+}
+
+/** One page of due devices; `next` continues after the last one, absent on the last page. */
+export interface DuePage {
+  readonly items: readonly DueDevice[];
+  readonly next?: { readonly replaceBy: string; readonly site: string; readonly device: string };
+}
+
+/** Devices due for replacement on or before a day, within a scope, paged by (replaceBy, site, device). */
+export interface DueReplacements {
+  dueForReplacement(
+    onOrBefore: string,
+    scope: import('../contract/scope.js').Scope,
+    page?: { readonly limit?: number; readonly after?: { readonly replaceBy: string; readonly site: string; readonly device: string } },
+  ): DuePage;
+}

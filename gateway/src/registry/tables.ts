@@ -49,6 +49,13 @@ const MIGRATIONS = [
      PRIMARY KEY (site, id)
    ) WITHOUT ROWID;
    CREATE INDEX fleet_device_replace_by ON fleet_device (replace_by) WHERE replace_by IS NOT NULL;`,
+  // The order the file lists sites and devices in, kept so that a gateway on the registry sees its
+  // sites and devices in the file's order (registry-made records follow, in the order they came).
+  `ALTER TABLE fleet_site ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE fleet_device ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;
+   -- "Due for replacement" pages by (replace_by, site, id).
+   DROP INDEX fleet_device_replace_by;
+   CREATE INDEX fleet_device_replace_by ON fleet_device (replace_by, site, id) WHERE replace_by IS NOT NULL;`,
 ];
 
 /** Creates or upgrades the registry's tables (idempotent). */

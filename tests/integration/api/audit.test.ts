@@ -45,22 +45,25 @@ describe('audit log', () => {
       ['token.create', NAMES.admin, 'night shift'],
       ['alarm.shelve', NAMES.officer, id],
       ['alarm.ack', NAMES.officer, id],
+      // The first start wrote the file's sites to the fleet registry, audited like any other write.
+      ['config.apply', 'config', 'fleet'],
     ]);
     expect(entries[2]!.detail).toMatchObject({ note: 'seen', role: 'officer', state: 'active_acked' });
     expect(JSON.stringify(entries)).not.toContain('sb_');
     // Newest first; each links to the one before it.
     expect(entries[0]!.prevHash).toBe(entries[1]!.hash);
     expect(entries[1]!.prevHash).toBe(entries[2]!.hash);
-    expect(entries[2]!.prevHash).toBe(GENESIS_HASH);
+    expect(entries[2]!.prevHash).toBe(entries[3]!.hash);
+    expect(entries[3]!.prevHash).toBe(GENESIS_HASH);
 
     const page = await call(g, 'admin', { method: 'GET', url: '/api/v1/audit?limit=2' });
     const next = (page.json() as { nextCursor: string }).nextCursor;
     expect(next).toBe(String(entries[1]!.id));
     const rest = await call(g, 'admin', { method: 'GET', url: `/api/v1/audit?limit=2&cursor=${next}` });
-    expect((rest.json() as { entries: { id: number }[]; nextCursor: null }).entries.map((e) => e.id)).toEqual([entries[2]!.id]);
+    expect((rest.json() as { entries: { id: number }[]; nextCursor: null }).entries.map((e) => e.id)).toEqual([entries[2]!.id, entries[3]!.id]);
 
     const verify = await call(g, 'admin', { method: 'GET', url: '/api/v1/audit/verify' });
-    expect(verify.json()).toEqual({ ok: true, checked: 3, brokenAt: null });
+    expect(verify.json()).toEqual({ ok: true, checked: 4, brokenAt: null });
   });
 
   it('finds a row edited in the SQLite file, and refuses edits through the gateway', async () => {
