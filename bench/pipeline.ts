@@ -35,7 +35,7 @@ export interface PipelineBenchOptions {
   /** Offered rates (readings/s) for the embedded + SQLite ladder; the others run at `rate`. */
   readonly rates?: readonly number[];
   readonly rate?: number;
-  /** Offered rates of the bare-broker variants; default `rate` and the ladder's highest. */
+  /** Offered rates of the bare-broker variants; default `rate`, the ladder's highest and 1.5 × that. */
   readonly bareRates?: readonly number[];
   /** broker.subscriptionConnections of the mosquitto variants; absent: the gateway's default. */
   readonly subscriptionConnections?: number;
@@ -95,7 +95,10 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const runs: (RunResult & { variant: Variant; bare: BareShare })[] = [];
   const bareRuns: (BareResult & { variant: Variant })[] = [];
   const notRun: Record<string, string> = {};
-  const bareRates = opts.bareRates ?? [...new Set([rate, Math.max(...rates)])].sort((a, b) => a - b);
+  // Up to half again the ladder's top, so the bare broker is offered more than it can take and its
+  // figure is a ceiling, not a lower bound (bare_*_ceiling_reached says which it was).
+  const top = Math.max(...rates);
+  const bareRates = opts.bareRates ?? [...new Set([rate, top, Math.round(top * 1.5)])].sort((a, b) => a - b);
 
   for (const variant of variants) {
     if (variant.startsWith('bare-')) {

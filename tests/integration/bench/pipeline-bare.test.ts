@@ -24,6 +24,7 @@ describe('pipeline benchmark, bare brokers', () => {
       devicesPerSite: 10,
       rates: [600],
       rate: 600,
+      bareRates: [600],
       durationS: 3,
       warmupS: 1,
       leaks: 2,
