@@ -139,17 +139,35 @@ export function shareOfBare(run: { offered_per_s: number; acked_per_s: number; c
   };
 }
 
-/**
- * The headline share: the best PUBACK rate the gateway reached on this broker over the best the
- * bare broker reached (its ceiling; only a lower bound of it when every bare run was sustained,
- * which `ceiling_reached` says).
- */
-export function ceilingShare(gatewayAckedPerS: readonly number[], bare: readonly BareResult[]): { share: number | null; ceiling_per_s: number | null; ceiling_reached: boolean } {
-  if (bare.length === 0) return { share: null, ceiling_per_s: null, ceiling_reached: false };
+/** What the headline needs of a gateway run. */
+export interface GatewayRunRate {
+  readonly offered_per_s: number;
+  readonly acked_per_s: number;
+  readonly sustained: boolean;
+}
+
+export interface CeilingShare {
+  /** The gateway's best PUBACK rate over the bare broker's best: the share of the broker's ceiling. */
+  readonly share: number | null;
+  readonly ceiling_per_s: number | null;
+  /** The bare broker fell short at the highest rate it was offered: its best is its ceiling.
+   * False: it kept up with everything, and the figure is only a lower bound of its ceiling. */
+  readonly ceiling_reached: boolean;
+  /** The gateway fell short at the highest rate it was offered. False: it kept up with
+   * everything, so the share says what it was offered, not what it can take. */
+  readonly gateway_ceiling_reached: boolean;
+}
+
+/** The headline share of one broker: the gateway's best over the bare broker's best. */
+export function ceilingShare(gateway: readonly GatewayRunRate[], bare: readonly BareResult[]): CeilingShare {
+  const reached = (runs: readonly { offered_per_s: number; sustained: boolean }[]): boolean =>
+    runs.length > 0 && !runs.reduce((a, b) => (b.offered_per_s > a.offered_per_s ? b : a)).sustained;
+  if (bare.length === 0) return { share: null, ceiling_per_s: null, ceiling_reached: false, gateway_ceiling_reached: reached(gateway) };
   const best = bare.reduce((a, b) => (b.acked_per_s > a.acked_per_s ? b : a));
   return {
-    share: best.acked_per_s > 0 && gatewayAckedPerS.length > 0 ? r2(Math.max(...gatewayAckedPerS) / best.acked_per_s) : null,
+    share: best.acked_per_s > 0 && gateway.length > 0 ? r2(Math.max(...gateway.map((g) => g.acked_per_s)) / best.acked_per_s) : null,
     ceiling_per_s: best.acked_per_s,
-    ceiling_reached: bare.some((b) => !b.sustained),
+    ceiling_reached: reached(bare),
+    gateway_ceiling_reached: reached(gateway),
   };
 }

@@ -18,6 +18,14 @@ interface Row {
 
 const cell = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : String(x));
 
+/** One headline line: the share, and whether each side was offered enough for it to mean a ceiling. */
+function headline(gateway: string, broker: string, share: unknown, ceiling: unknown, bareReached: unknown, gatewayReached: unknown): string {
+  const notes: string[] = [];
+  if (bareReached !== true) notes.push(`bare ${broker} kept up with every rate offered: its figure is a lower bound of its ceiling`);
+  if (gatewayReached !== true) notes.push(`the ${gateway} kept up with every rate offered: the share says what it was offered, not what it can take`);
+  return `${gateway} / bare ${broker} (best PUBACKs/s): ${cell(share as number | null)} of ${cell(ceiling as number | null)}/s${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
 /** Markdown rows, so a run's output can be pasted into a note as it is. */
 export function formatTable(r: PipelineResult): string {
   const rows = [...((r.bare_runs as Row[] | undefined) ?? []), ...((r.runs as Row[] | undefined) ?? [])];
@@ -32,11 +40,8 @@ export function formatTable(r: PipelineResult): string {
     const threads = t ? `${t.main} / ${t.v8_helpers} / ${t.journal_worker} / ${t.store_worker}` : '—';
     lines.push(`| ${x.variant} | ${x.offered_per_s} | ${x.acked_per_s} | ${x.variant.startsWith('bare-') ? '—' : x.readings_per_s} | ${x.sustained ? 'yes' : 'no'} | ${cell(x.persist?.p99_ms)} | ${valve} | ${x.cpu_us_per_reading} | ${threads} | ${share} |`);
   }
-  lines.push(
-    '',
-    `embedded gateway / bare aedes (best PUBACKs/s): ${cell(r.share_of_bare_aedes as number | null)} of ${cell(r.bare_aedes_puback_per_s as number | null)}/s${r.bare_aedes_ceiling_reached ? '' : ' (bare aedes kept up with every rate offered: a lower bound of its ceiling)'}`,
-    `external gateway / bare Mosquitto (best PUBACKs/s): ${cell(r.share_of_bare_mosquitto as number | null)} of ${cell(r.bare_mosquitto_puback_per_s as number | null)}/s${r.bare_mosquitto_ceiling_reached ? '' : ' (bare Mosquitto kept up with every rate offered: a lower bound of its ceiling)'}`,
-  );
+  lines.push('', headline('embedded gateway', 'aedes', r.share_of_bare_aedes, r.bare_aedes_puback_per_s, r.bare_aedes_ceiling_reached, r.embedded_ceiling_reached));
+  lines.push(headline('external gateway', 'Mosquitto', r.share_of_bare_mosquitto, r.bare_mosquitto_puback_per_s, r.bare_mosquitto_ceiling_reached, r.external_ceiling_reached));
   return lines.join('\n');
 }
 

@@ -166,8 +166,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const mosq = runs.find((r) => r.variant === 'mosquitto-sqlite');
   const mem = (n: number): MemoryResult | undefined => memory.find((m) => m.sensors === n);
   const peerOk = 'readings_per_s' in peer ? peer : null;
-  const aedesShare = ceilingShare(runs.filter((r) => r.broker === 'embedded').map((r) => r.acked_per_s), bareRuns.filter((b) => b.broker === 'aedes'));
-  const mosquittoShare = ceilingShare(runs.filter((r) => r.broker === 'mosquitto').map((r) => r.acked_per_s), bareRuns.filter((b) => b.broker === 'mosquitto'));
+  const aedesShare = ceilingShare(runs.filter((r) => r.broker === 'embedded'), bareRuns.filter((b) => b.broker === 'aedes'));
+  const mosquittoShare = ceilingShare(runs.filter((r) => r.broker === 'mosquitto'), bareRuns.filter((b) => b.broker === 'mosquitto'));
   const result: PipelineResult = {
     readings_per_s: head?.readings_per_s ?? null,
     readings_per_s_sustained: head?.sustained ?? false,
@@ -209,9 +209,11 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     share_of_bare_aedes: aedesShare.share,
     bare_aedes_puback_per_s: aedesShare.ceiling_per_s,
     bare_aedes_ceiling_reached: aedesShare.ceiling_reached,
+    embedded_ceiling_reached: aedesShare.gateway_ceiling_reached,
     share_of_bare_mosquitto: mosquittoShare.share,
     bare_mosquitto_puback_per_s: mosquittoShare.ceiling_per_s,
     bare_mosquitto_ceiling_reached: mosquittoShare.ceiling_reached,
+    external_ceiling_reached: mosquittoShare.gateway_ceiling_reached,
     vs_node_red_computation:
       'mosquitto-sqlite readings_per_s ÷ node_red.readings_per_s, both at `rate` on the same Mosquitto, fleet, load processes and harness (pipeline-drive.ts); readings_per_s = published readings ÷ seconds from the first publish until the store held every one (InfluxDB for the peer). vs_node_red_cpu: the peer’s CPU per reading ÷ ours, each process’s own',
     vs_node_red_reason: 'reason' in peer ? peer.reason : mosq ? null : 'no mosquitto-sqlite run to compare',

@@ -20,8 +20,14 @@ describe('share of the bare broker', () => {
   });
 
   it('takes the best bare rate as the ceiling and says whether it was reached', () => {
-    expect(ceilingShare([9_000, 14_000], [bare(10_000, 10_000, 15), bare(30_000, 28_000, 12)])).toEqual({ share: 0.5, ceiling_per_s: 28_000, ceiling_reached: true });
-    expect(ceilingShare([9_000], [bare(10_000, 10_000, 15)])).toEqual({ share: 0.9, ceiling_per_s: 10_000, ceiling_reached: false });
+    const gw = (offered: number, acked: number) => ({ offered_per_s: offered, acked_per_s: acked, sustained: acked >= 0.97 * offered });
+    expect(ceilingShare([gw(10_000, 9_900), gw(20_000, 14_000)], [bare(10_000, 10_000, 15), bare(30_000, 28_000, 12)])).toEqual({ share: 0.5, ceiling_per_s: 28_000, ceiling_reached: true, gateway_ceiling_reached: true });
+    expect(ceilingShare([gw(10_000, 9_000)], [bare(10_000, 10_000, 15)])).toEqual({ share: 0.9, ceiling_per_s: 10_000, ceiling_reached: false, gateway_ceiling_reached: true });
+  });
+
+  it('judges the ceiling by the highest rate offered, not by a short run that fell short below it', () => {
+    const gw = { offered_per_s: 10_000, acked_per_s: 10_000, sustained: true };
+    expect(ceilingShare([gw], [bare(1_000, 900, 15), bare(3_000, 3_000, 12)])).toEqual({ share: 3.33, ceiling_per_s: 3_000, ceiling_reached: false, gateway_ceiling_reached: false });
   });
 
   it('prints every run with its share, bare brokers first', () => {
@@ -31,10 +37,11 @@ describe('share of the bare broker', () => {
       share_of_bare_aedes: 0.9,
       bare_aedes_puback_per_s: 10_000,
       bare_aedes_ceiling_reached: false,
+      embedded_ceiling_reached: true,
     });
     const lines = text.split('\n');
     expect(lines[2]).toMatch(/^\| bare-aedes \| 10000 \| 10000 \| — \| yes/);
     expect(lines[3]).toBe('| embedded-sqlite | 10000 | 9000 | 8900 | yes | 4 | 2 / 5 | 60 | 40 / 8 / 3 / 6 | 0.9, 0.25 |');
-    expect(text).toContain('embedded gateway / bare aedes (best PUBACKs/s): 0.9 of 10000/s (bare aedes kept up with every rate offered: a lower bound of its ceiling)');
+    expect(text).toContain('embedded gateway / bare aedes (best PUBACKs/s): 0.9 of 10000/s (bare aedes kept up with every rate offered: its figure is a lower bound of its ceiling)');
   });
 });
