@@ -101,7 +101,8 @@ export interface NotificationRecord {
 
 /** The notifier (gateway/src/notify/notifier.ts): the outbox and the daily briefing. */
 export interface NotificationService {
-  list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number }): NotificationRecord[];
+  /** `scope`: the caller's, in the SQL (the notices of its sites' alarms; briefings for `all` only). */
+  list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number; scope?: Scope }): NotificationRecord[];
   get(id: number): NotificationRecord | undefined;
   /** A failed row back to pending (runs inside the route's audit transaction); false if not failed. */
   requeue(id: number): boolean;

@@ -1,6 +1,7 @@
 // The notification extension the runtime starts and stops: the outbox hook on every alarm save,
 // the delivery worker, the escalation ticker and the daily briefing.
 
+import type { Scope } from '../contract/scope.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { AlarmRepository } from '../alarms/repository.js';
 import type { NotifyConfig } from '../config/notify-schema.js';
@@ -20,7 +21,8 @@ import { EscalationService } from './escalation.js';
 import { OutboxRepository, type OutboxRow, type OutboxState } from './outbox.js';
 import type { Language } from './message.js';
 import { planNotifications, type SiteInfo } from './planner.js';
-import { tierChain } from './roster.js';
+import { tierChain, type InRegions } from './roster.js';
+import type { RegionBriefings } from './region-briefings.js';
 
 /** Site ids the notify section names must be sites of the config: a typo would silently leave a
  * shift or a region empty, and an alarm would reach nobody. */
@@ -56,6 +58,10 @@ export interface NotifierOptions {
   surroundings?: ((alarm: Alarm) => AlarmSurroundings) | undefined;
   onDeliveryFailed?: ((row: OutboxRow) => void) | undefined;
   onDelivered?: ((row: OutboxRow) => void) | undefined;
+  /** The registry's region tree: its regions' briefings (region-briefings.ts). */
+  regionBriefings?: RegionBriefings | undefined;
+  /** The registry's region tree, for shifts limited to regions (roster.ts); absent: none covers a site. */
+  inRegions?: InRegions | undefined;
   /** Fan-out of escalation steps (the event bus). */
   emit?: ((alarm: Alarm, event: AlarmEvent) => void) | undefined;
   /** The alarm's own time when the gateway clock reads nowMs (AlarmService.alarmTime); absent: the gateway clock. */
@@ -114,7 +120,7 @@ export class Notifier {
       ...(o.emit ? { emit: o.emit } : {}),
       ...(o.alarmTime ? { alarmTime: o.alarmTime } : {}),
     });
-    this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, log, onQueued: () => this.delivery.kick() });
+    this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, regionBriefings: o.regionBriefings, log, onQueued: () => this.delivery.kick() });
     o.alarmRepo.onSave((alarm, events, ids, surroundings) => this.onAlarmSaved(alarm, events, ids, surroundings));
     // Subscribed at construction, before any reading can issue an order.
     if (o.events) {
@@ -208,6 +214,7 @@ export class Notifier {
           suppress,
           audienceOf: (alarmId) => this.outbox.audienceOf(alarmId),
           stopWork: around.stopWork,
+          inRegions: this.o.inRegions,
         });
       } catch (err) {
         // A planning bug must not roll back the alarm itself: the alarm is saved and shown on
@@ -281,7 +288,7 @@ export class Notifier {
   }
 
   /** Outbox rows, newest first (the API's notification list). */
-  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number }): OutboxRow[] {
+  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number; scope?: Scope }): OutboxRow[] {
     return this.outbox.list(filter);
   }
 
@@ -302,9 +309,21 @@ export class Notifier {
     return this.o.notify.roster.people[id]?.name;
   }
 
-  /** The briefing regions; without configured ones, one region `all` of every site. */
-  regions(): Region[] {
-    return regionsOf(this.o.notify, this.o.sites);
+  /** The briefing regions: the configured ones (without them, one region `all` of every site),
+   * then the registry's regions whose ids those do not already take. */
+  regions(): { id: string; name: string }[] {
+    const configured = regionsOf(this.o.notify, this.o.sites).map((r) => ({ id: r.id, name: r.name }));
+    const taken = new Set(configured.map((r) => r.id));
+    return [...configured, ...(this.o.regionBriefings?.regions() ?? []).filter((r) => !taken.has(r.id)).map((r) => ({ id: r.id, name: r.name }))];
+  }
+
+  /** A briefing region with its sites: a configured one's list, or a registry region's subtree as the registry holds it now. */
+  private regionWithSites(regionId: string): Region | undefined {
+    const configured = regionsOf(this.o.notify, this.o.sites).find((r) => r.id === regionId);
+    if (configured) return configured;
+    const tree = this.o.regionBriefings?.regions().find((r) => r.id === regionId);
+    const sites = tree ? this.o.regionBriefings!.sitesUnder(regionId) : undefined;
+    return tree && sites ? { id: tree.id, name: tree.name, sites } : undefined;
   }
 
   /** The newest briefing date whose hour (notify.briefing.at) has come at `nowMs`. */
@@ -330,7 +349,7 @@ export class Notifier {
   /** The briefing for a window and a region (default: every site), as the API serves it. */
   briefing(fromMs: number, toMs: number, regionId?: string): Briefing | undefined {
     const all = { id: 'all', name: this.allSitesName(), sites: this.o.sites.map((s) => s.id) };
-    const region = regionId === undefined ? all : this.regions().find((r) => r.id === regionId);
+    const region = regionId === undefined ? all : this.regionWithSites(regionId);
     if (!region) return undefined;
     return buildBriefing(this.o.db, {
       fromMs,

@@ -162,6 +162,23 @@ describe('an officer of county A', () => {
     expect((await http(officerA, 'GET', `/api/v1/metrics/alarms?site=${SITE_B}`)).status).toBe(404);
   });
 
+  it("reads his county's briefing, not B's, and his county's rules only", async () => {
+    const mine = await http(officerA, 'GET', '/api/v1/briefing');
+    expect(mine.status, mine.text).toBe(200);
+    expect(mine.body.region).toEqual({ id: REGION_A, name: '江汉区' });
+    expect(mine.body.markdown).not.toContain('武昌老火锅');
+    const theirs = await http(officerA, 'GET', `/api/v1/briefing?region=${REGION_B}`);
+    const none = await http(officerA, 'GET', '/api/v1/briefing?region=no-such-region');
+    expect(theirs.status).toBe(404);
+    expect(theirs.body.message).toBe(none.body.message.replace('no-such-region', REGION_B));
+    // The regions it names are his own: the refusal does not list the other county's.
+    expect(theirs.body.message).toBe(`no region ${REGION_B}: known regions are ${REGION_A}, town-a1`);
+    expect((await http(TOKENS.admin, 'GET', `/api/v1/briefing?region=${REGION_B}`)).status).toBe(200);
+    const rules = (await http(officerA, 'GET', '/api/v1/rules')).body.rules as Json[];
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.filter((r) => r.site !== SITE_A)).toEqual([]);
+  });
+
   it('exports only county A', async () => {
     const all = await http(officerA, 'GET', '/api/v1/export/alarms');
     expect(all.status).toBe(200);
