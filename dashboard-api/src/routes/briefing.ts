@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
 import type { Scope } from '../../../gateway/src/contract/scope.js';
-import { scopeOf } from '../scope-of.js';
+import { regionWithin, scopeOf } from '../scope-of.js';
 import type { NotificationService } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { answers, idParam } from '../schemas.js';
@@ -54,19 +54,8 @@ export function briefingRoutes(ctx: ApiContext) {
     return ctx.deps.notifier;
   }
 
-  /**
-   * Whether a scope may read a region's briefing: `all` any; a region scope the registry regions
-   * in its subtrees; an organisation or a site none (a briefing is a county's or the fleet's).
-   */
-  function mayRead(scope: Scope, region: string): boolean {
-    if (scope.kind === 'all') return true;
-    if (scope.kind !== 'regions') return false;
-    const path = ctx.scopes.regionPath(region);
-    return path !== undefined && scope.regions.some((r) => {
-      const top = ctx.scopes.regionPath(r);
-      return top !== undefined && path.startsWith(top);
-    });
-  }
+  /** A region's briefing is readable within its scope (an organisation or a site scope reads none: a briefing is a county's or the fleet's). */
+  const mayRead = (scope: Scope, region: string): boolean => scope.kind === 'all' || regionWithin(ctx.scopes, scope, region);
 
   function briefing(request: FastifyRequest, query: { date?: string | undefined; region?: string | undefined }) {
     const svc = service();
