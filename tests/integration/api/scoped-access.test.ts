@@ -194,4 +194,16 @@ describe('an officer of county A', () => {
     // The admin's export holds B's alarm.
     expect((await http(TOKENS.admin, 'GET', '/api/v1/export/alarms')).text).toContain(alarmB.id);
   });
+
+  it("shows an admin of county A the audit entries about A's sites only", async () => {
+    expect((await http(TOKENS.admin, 'POST', `/api/v1/alarms/${alarmB.id}/ack`, { note: '武昌已处置' })).status).toBe(200);
+    await http(TOKENS.admin, 'POST', '/api/v1/users', { name: 'admin.a', displayName: '江汉管理员', password: 'correct horse battery', role: 'admin', scope: `region:${REGION_A}` });
+    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin.a', password: 'correct horse battery' }) });
+    const adminA = ((await login.json()) as Json).token as string;
+    const entries = (await http(adminA, 'GET', '/api/v1/audit?limit=1000')).body.entries as Json[];
+    expect(entries.some((e) => e.action === 'alarm.ack' && e.target === alarmA.id)).toBe(true);
+    expect(entries.filter((e) => e.target === alarmB.id || e.detail.site === SITE_B || e.action.startsWith('user.'))).toEqual([]);
+    const everything = (await http(TOKENS.admin, 'GET', '/api/v1/audit?limit=1000')).body.entries as Json[];
+    expect(everything.some((e) => e.action === 'alarm.ack' && e.target === alarmB.id)).toBe(true);
+  });
 });
