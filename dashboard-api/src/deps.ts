@@ -111,7 +111,7 @@ export interface NotificationService {
   latestBriefingDate(nowMs: number): string;
   briefingOn(
     date: string,
-    regionId?: string,
+    regionId?: string | { id: string; name: string; sites: string[] },
   ): { window: { date: string; fromMs: number; toMs: number }; timeZone: string; language: 'zh' | 'en'; region: { id: string; name: string }; briefing: Briefing } | undefined;
 }
 

@@ -54,21 +54,29 @@ export function briefingRoutes(ctx: ApiContext) {
     return ctx.deps.notifier;
   }
 
-  /** A region's briefing is readable within its scope (an organisation or a site scope reads none: a briefing is a county's or the fleet's). */
+  /** A region's briefing is readable within its scope (an organisation or a site scope reads none by region: it reads its own sites'). */
   const mayRead = (scope: Scope, region: string): boolean => scope.kind === 'all' || regionWithin(ctx.scopes, scope, region);
+
+  /** The sites of an organisation or a site scope, as a briefing region (undefined for `all`: every site). */
+  function ownSites(scope: Scope): { id: string; name: string; sites: string[] } | undefined {
+    if (scope.kind === 'site') return { id: scope.site, name: ctx.sites.get(scope.site)?.name ?? scope.site, sites: [scope.site] };
+    if (scope.kind === 'org') return { id: scope.org, name: scope.org, sites: [...(ctx.scopes.siteIds(scope) ?? [])] };
+    return undefined;
+  }
 
   function briefing(request: FastifyRequest, query: { date?: string | undefined; region?: string | undefined }) {
     const svc = service();
     const now = ctx.clock();
     const date = query.date ?? svc.latestBriefingDate(now);
     const scope = scopeOf(request);
-    // A county officer's briefing is his county's (the first of his regions) unless he names one below it.
+    // A county officer's briefing is his county's (the first of his regions) unless he names one
+    // below it; an owner's or a gas company's is that of its own sites.
     const regionId = query.region ?? (scope.kind === 'regions' ? scope.regions[0] : undefined);
     const readable = (id: string) => mayRead(scope, id);
-    if (scope.kind !== 'all' && (regionId === undefined || !readable(regionId))) {
+    if (scope.kind !== 'all' && (regionId === undefined ? scope.kind === 'regions' : !readable(regionId))) {
       throw new ApiError(404, `no region ${regionId ?? '(all sites)'}: known regions are ${svc.regions().map((r) => r.id).filter(readable).join(', ')}`);
     }
-    const found = svc.briefingOn(date, regionId);
+    const found = svc.briefingOn(date, regionId ?? ownSites(scope));
     if (!found) {
       const known = svc.regions().map((r) => r.id).filter(readable);
       throw new ApiError(404, `no region ${query.region}: known regions are ${known.join(', ')} (leave region out for every site)`);

@@ -332,13 +332,14 @@ export class Notifier {
   }
 
   /** The briefing of a local date (the duty day ending that date at notify.briefing.at, as the
-   * scheduler sends it) for a region, or every site; undefined for an unknown region. */
-  briefingOn(date: string, regionId?: string): { window: BriefingWindow; timeZone: string; language: Language; region: { id: string; name: string }; briefing: Briefing } | undefined {
+   * scheduler sends it) for a region by id, given sites (a restaurant owner's one kitchen), or
+   * every site; undefined for an unknown region. */
+  briefingOn(date: string, regionId?: string | Region): { window: BriefingWindow; timeZone: string; language: Language; region: { id: string; name: string }; briefing: Briefing } | undefined {
     const timeZone = this.o.notify.roster.timezone;
     const window = briefingWindowOn(date, this.o.notify.briefing.at, timeZone);
     const briefing = this.briefing(window.fromMs, window.toMs, regionId);
     if (!briefing) return undefined;
-    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : this.regions().find((r) => r.id === regionId)!;
+    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : typeof regionId === 'object' ? regionId : this.regions().find((r) => r.id === regionId)!;
     return { window, timeZone, language: this.o.notify.language, region: { id: region.id, name: region.name }, briefing };
   }
 
@@ -347,9 +348,9 @@ export class Notifier {
   }
 
   /** The briefing for a window and a region (default: every site), as the API serves it. */
-  briefing(fromMs: number, toMs: number, regionId?: string): Briefing | undefined {
+  briefing(fromMs: number, toMs: number, regionId?: string | Region): Briefing | undefined {
     const all = { id: 'all', name: this.allSitesName(), sites: this.o.sites.map((s) => s.id) };
-    const region = regionId === undefined ? all : this.regionWithSites(regionId);
+    const region = regionId === undefined ? all : typeof regionId === 'object' ? regionId : this.regionWithSites(regionId);
     if (!region) return undefined;
     return buildBriefing(this.o.db, {
       fromMs,

@@ -162,7 +162,7 @@ describe('an officer of county A', () => {
     expect((await http(officerA, 'GET', `/api/v1/metrics/alarms?site=${SITE_B}`)).status).toBe(404);
   });
 
-  it("reads his county's briefing, not B's, and his county's rules only", async () => {
+  it("reads his county's briefing, not B's, and his county's rules only; an owner his kitchen's briefing", async () => {
     const mine = await http(officerA, 'GET', '/api/v1/briefing');
     expect(mine.status, mine.text).toBe(200);
     expect(mine.body.region).toEqual({ id: REGION_A, name: '江汉区' });
@@ -174,6 +174,16 @@ describe('an officer of county A', () => {
     // The regions it names are his own: the refusal does not list the other county's.
     expect(theirs.body.message).toBe(`no region ${REGION_B}: known regions are ${REGION_A}, town-a1`);
     expect((await http(TOKENS.admin, 'GET', `/api/v1/briefing?region=${REGION_B}`)).status).toBe(200);
+    // A restaurant owner's briefing is his kitchen's alone.
+    await http(TOKENS.admin, 'POST', '/api/v1/users', { name: 'zhang.b', displayName: '张师傅', password: 'correct horse battery', role: 'owner', scope: `site:${SITE_B}` });
+    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'zhang.b', password: 'correct horse battery' }) });
+    const owner = ((await login.json()) as Json).token as string;
+    const his = await http(owner, 'GET', '/api/v1/briefing');
+    expect(his.status, his.text).toBe(200);
+    expect(his.body.region).toEqual({ id: SITE_B, name: '武昌老火锅后厨' });
+    expect(his.body.markdown).toContain('武昌老火锅后厨');
+    expect(his.body.markdown).not.toContain('示范餐馆');
+    expect((await http(owner, 'GET', `/api/v1/briefing?region=${REGION_B}`)).status).toBe(404);
     const rules = (await http(officerA, 'GET', '/api/v1/rules')).body.rules as Json[];
     expect(rules.length).toBeGreaterThan(0);
     expect(rules.filter((r) => r.site !== SITE_A)).toEqual([]);
