@@ -82,7 +82,10 @@ export class SiteDirectoryQuery implements SiteDirectory {
       params.level = RANK_OF[q.level];
     }
     const from = `fleet_site s LEFT JOIN region r ON r.id = s.region LEFT JOIN (${ACTIVE_PER_SITE}) act ON act.site = s.id`;
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM ${from} WHERE ${where.join(' AND ')}`).get(params) as { n: number }).n;
+    // The count needs the active alarms only to filter by level: without that filter it counts
+    // sites alone (10 000 sites: the join and its grouping were most of a page's time).
+    const counted = q.level !== undefined ? from : 'fleet_site s LEFT JOIN region r ON r.id = s.region';
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM ${counted} WHERE ${where.join(' AND ')}`).get(params) as { n: number }).n;
     if (q.cursor !== undefined) {
       const c = decodeCursor(q.cursor);
       where.push(`(${rank} > @cRank OR (${rank} = @cRank AND s.id > @cId))`);
