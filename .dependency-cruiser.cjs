@@ -88,7 +88,7 @@ module.exports = {
           '^gateway/src/(runtime|events|log|errors)\\.ts$',
           '^gateway/src/alarms/(lifecycle|alarm-list)\\.ts$',
           '^gateway/src/export/export-source\\.ts$',
-          '^gateway/src/registry/(scope-reader|site-directory)\\.ts$',
+          '^gateway/src/registry/(scope-reader|fleet-browser)\\.ts$',
           '^gateway/src/audit/audit-trail\\.ts$',
           // The fleet contract: what a front end reads (Fleet) and writes (FleetWriter), and scopes.
           '^gateway/src/registry/(fleet|fleet-writer|scope-sql)\\.ts$',

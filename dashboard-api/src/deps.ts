@@ -19,7 +19,7 @@ import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
 import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
-import type { SiteDirectory } from '../../gateway/src/registry/site-directory.js';
+import type { FleetBrowser } from '../../gateway/src/registry/fleet-browser.js';
 import type { ScopeTargets } from './users/scope-check.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
@@ -139,7 +139,7 @@ export interface ApiDeps {
     list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number; scope?: Scope | undefined }): StopWorkOrder[];
   };
   /** The site list and the region tree, scoped in the gateway's SQL; /sites and /regions answer 501 without it. */
-  readonly siteDirectory?: SiteDirectory;
+  readonly fleetBrowser?: FleetBrowser;
   /** Which sites a scope holds, asked of the registry's tables (without it: `all` holds every site, any other scope none). */
   readonly scopes?: ScopeReader;
   readonly orderActions: OrderActions;

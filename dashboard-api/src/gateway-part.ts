@@ -28,7 +28,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     rules: g.rules,
     deviceStatus: (site, device) => g.deviceStatus(site, device),
     scopes: g.scopes,
-    siteDirectory: g.siteDirectory,
+    fleetBrowser: g.fleetBrowser,
     audit: g.audit,
     ...(telemetry.spoolStatus ? { spool: () => telemetry.spoolStatus!() } : {}),
     notifications: () => g.notifier.stats(),

@@ -39,9 +39,9 @@ const regionNode = z
   .describe('Region');
 
 export function siteRoutes(ctx: ApiContext) {
-  const directory = ctx.deps.siteDirectory;
+  const directory = ctx.deps.fleetBrowser;
   const needDirectory = () => {
-    if (!directory) throw new ApiError(501, 'the site list is not available in this build (no site directory is wired)');
+    if (!directory) throw new ApiError(501, 'the site list is not available in this build (no fleet browser is wired)');
     return directory;
   };
 

@@ -1,4 +1,4 @@
-// The site directory (site-directory.ts) over the registry's tables and the alarm table in
+// The fleet browser (fleet-browser.ts) over the registry's tables and the alarm table in
 // state.db. The scope, the region subtree, the text search and the level filter are all in the
 // SQL, and pages are keyset (worst level, then id), so an officer of one county pages his 300
 // sites of a 10 000-site fleet without the others being read into the process.
@@ -11,7 +11,7 @@ import type { Scope } from '../contract/scope.js';
 import { ACTIVE_BY_INDEX } from '../alarms/alarm-list-query.js';
 import { namedScopeSql } from './scope-named.js';
 import { migrateRegistry } from './tables.js';
-import type { RegionNode, SiteDirectory, SitePage, SitePageQuery, SiteRow } from './site-directory.js';
+import type { RegionNode, FleetBrowser, SitePage, SitePageQuery, SiteRow } from './fleet-browser.js';
 
 // 0 red … 3 blue, 4 no active alarm: the order an officer scans the list in.
 const RANK_OF: Record<Level | 'none', number> = { red: 0, orange: 1, yellow: 2, blue: 3, none: 4 };
@@ -58,7 +58,7 @@ interface RegionRow {
 
 const zeroLevels = (): Record<Level, number> => ({ blue: 0, yellow: 0, orange: 0, red: 0 });
 
-export class SiteDirectoryQuery implements SiteDirectory {
+export class FleetBrowserQuery implements FleetBrowser {
   constructor(private readonly db: Db) {
     migrateRegistry(db);
   }
