@@ -108,6 +108,8 @@ export interface NotificationService {
   requeue(id: number): boolean;
   personName(id: string): string | undefined;
   regions(): readonly { id: string; name: string }[];
+  /** The regions a briefing may be asked for: the configured ones (or `all`) and the registry's. */
+  briefingRegions(): readonly { id: string; name: string }[];
   latestBriefingDate(nowMs: number): string;
   briefingOn(
     date: string,

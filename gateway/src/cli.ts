@@ -141,7 +141,7 @@ async function start(argv: string[]): Promise<number> {
         running = { ...running, sites: next.sites, regions: next.regions, organisations: next.organisations };
         applied.push(...plan.live.filter(isFleetPath));
         if (fleet.writes > 0 && !plan.live.some(isFleetPath)) applied.push(`fleet registry (${fleet.writes} record${fleet.writes === 1 ? '' : 's'} restored to the file)`);
-        if (fleet.kept.length > 0) log.warn({ source, kept: fleet.kept }, 'regions or organisations dropped from the config file are kept: registry sites still name them');
+        if (fleet.kept.length > 0) log.warn({ source, kept: fleet.kept }, 'records dropped from the config file are kept (the registry still needs them): sites holding devices added through the API, regions and organisations registry records name');
       } catch (err) {
         if (!(err instanceof RegistryError)) throw err;
         // Nothing of the file's fleet was written (one transaction): the gateway keeps watching

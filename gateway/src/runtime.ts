@@ -173,7 +173,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
     // The parts that follow the fleet live, in order: broker accounts, detection, interlock,
     // alarms, notifier (each an applySites of its own).
-    await parts.add(followFleet(fleet, [], log));
+    await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }], log));
     const faces: GatewayFaces = {
       ...c,
       fleet,

@@ -74,11 +74,11 @@ export function briefingRoutes(ctx: ApiContext) {
     const regionId = query.region ?? (scope.kind === 'regions' ? scope.regions[0] : undefined);
     const readable = (id: string) => mayRead(scope, id);
     if (scope.kind !== 'all' && (regionId === undefined ? scope.kind === 'regions' : !readable(regionId))) {
-      throw new ApiError(404, `no region ${regionId ?? '(all sites)'}: known regions are ${svc.regions().map((r) => r.id).filter(readable).join(', ')}`);
+      throw new ApiError(404, `no region ${regionId ?? '(all sites)'}: known regions are ${svc.briefingRegions().map((r) => r.id).filter(readable).join(', ')}`);
     }
     const found = svc.briefingOn(date, regionId ?? ownSites(scope));
     if (!found) {
-      const known = svc.regions().map((r) => r.id).filter(readable);
+      const known = svc.briefingRegions().map((r) => r.id).filter(readable);
       throw new ApiError(404, `no region ${query.region}: known regions are ${known.join(', ')} (leave region out for every site)`);
     }
     if (found.window.fromMs > now) throw new ApiError(400, `date: the briefing of ${date} covers a duty day that has not begun yet`);

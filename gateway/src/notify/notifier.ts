@@ -23,6 +23,7 @@ import type { Language } from './message.js';
 import { planNotifications, type SiteInfo } from './planner.js';
 import { tierChain, type InRegions } from './roster.js';
 import type { RegionBriefings } from './region-briefings.js';
+import type { FleetFollower, SiteChange } from '../registry/fleet.js';
 
 /** Site ids the notify section names must be sites of the config: a typo would silently leave a
  * shift or a region empty, and an alarm would reach nobody. */
@@ -74,7 +75,7 @@ export interface NotifierOptions {
   random?: () => number;
 }
 
-export class Notifier {
+export class Notifier implements FleetFollower {
   readonly outbox: OutboxRepository;
   readonly delivery: DeliveryWorker;
   readonly escalation: EscalationService;
@@ -304,22 +305,43 @@ export class Notifier {
     return done;
   }
 
+  /**
+   * The fleet changed: messages name a site added or renamed, in its time zone, and the briefing
+   * counts the sites there are now. The roster's own site lists are its section's (SIGHUP).
+   */
+  applySites(changes: readonly SiteChange[]): void {
+    for (const { before, after } of changes) {
+      if (after) this.sites.set(after.id, { name: after.name, timeZone: after.timezone });
+      else if (before) this.sites.delete(before.id);
+    }
+    this.briefings.setSites(this.siteList());
+  }
+
+  private siteList(): { id: string; name: string; timezone: string }[] {
+    return [...this.sites].map(([id, s]) => ({ id, name: s.name, timezone: s.timeZone }));
+  }
+
   /** A roster person's name (recipients are stored by roster id). */
   personName(id: string): string | undefined {
     return this.o.notify.roster.people[id]?.name;
   }
 
-  /** The briefing regions: the configured ones (without them, one region `all` of every site),
-   * then the registry's regions whose ids those do not already take. */
-  regions(): { id: string; name: string }[] {
-    const configured = regionsOf(this.o.notify, this.o.sites).map((r) => ({ id: r.id, name: r.name }));
+  /** The briefing regions; without configured ones, one region `all` of every site. */
+  regions(): Region[] {
+    return regionsOf(this.o.notify, this.siteList());
+  }
+
+  /** Every briefing the API serves by region: the configured ones (or `all`), then the registry's
+   * regions whose ids those do not already take. */
+  briefingRegions(): { id: string; name: string }[] {
+    const configured = this.regions().map((r) => ({ id: r.id, name: r.name }));
     const taken = new Set(configured.map((r) => r.id));
     return [...configured, ...(this.o.regionBriefings?.regions() ?? []).filter((r) => !taken.has(r.id)).map((r) => ({ id: r.id, name: r.name }))];
   }
 
   /** A briefing region with its sites: a configured one's list, or a registry region's subtree as the registry holds it now. */
   private regionWithSites(regionId: string): Region | undefined {
-    const configured = regionsOf(this.o.notify, this.o.sites).find((r) => r.id === regionId);
+    const configured = this.regions().find((r) => r.id === regionId);
     if (configured) return configured;
     const tree = this.o.regionBriefings?.regions().find((r) => r.id === regionId);
     const sites = tree ? this.o.regionBriefings!.sitesUnder(regionId) : undefined;
@@ -339,7 +361,7 @@ export class Notifier {
     const window = briefingWindowOn(date, this.o.notify.briefing.at, timeZone);
     const briefing = this.briefing(window.fromMs, window.toMs, regionId);
     if (!briefing) return undefined;
-    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : typeof regionId === 'object' ? regionId : this.regions().find((r) => r.id === regionId)!;
+    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : typeof regionId === 'object' ? regionId : this.briefingRegions().find((r) => r.id === regionId)!;
     return { window, timeZone, language: this.o.notify.language, region: { id: region.id, name: region.name }, briefing };
   }
 
@@ -349,14 +371,14 @@ export class Notifier {
 
   /** The briefing for a window and a region (default: every site), as the API serves it. */
   briefing(fromMs: number, toMs: number, regionId?: string | Region): Briefing | undefined {
-    const all = { id: 'all', name: this.allSitesName(), sites: this.o.sites.map((s) => s.id) };
+    const all = { id: 'all', name: this.allSitesName(), sites: [...this.sites.keys()] };
     const region = regionId === undefined ? all : typeof regionId === 'object' ? regionId : this.regionWithSites(regionId);
     if (!region) return undefined;
     return buildBriefing(this.o.db, {
       fromMs,
       toMs,
       sites: region.sites,
-      siteNames: Object.fromEntries(this.o.sites.map((s) => [s.id, s.name])),
+      siteNames: Object.fromEntries([...this.sites].map(([id, s]) => [id, s.name])),
       timeZone: this.o.notify.roster.timezone,
       language: this.o.notify.language,
       regionName: region.name,

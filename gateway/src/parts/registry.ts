@@ -24,7 +24,7 @@ export function registryPart(config: Config, stateDb: Db, clock: () => number, l
   const own = log.child({ module: 'registry' });
   const fleet = new LiveFleet(new RegistryStore(stateDb), own);
   const applied = applyConfig(fleet, config, { actor: CONFIG_ACTOR, atMs: clock() });
-  if (applied.kept.length > 0) own.warn({ kept: applied.kept }, 'regions or organisations dropped from the config file are kept: registry sites still name them');
+  if (applied.kept.length > 0) own.warn({ kept: applied.kept }, 'records dropped from the config file are kept (the registry still needs them): sites holding devices added through the API, regions and organisations registry records name');
   const sites = fleet.sites();
   own.info({ writes: applied.writes, sites: sites.length, devices: sites.reduce((n, s) => n + s.devices.length, 0) }, 'fleet registry ready');
   const withFleet: Config = Object.freeze({

@@ -2,11 +2,12 @@
 // organisations and sites are applied idempotently. What the file names is written with source
 // 'config' (the file wins over a registry edit of the same record); a 'config' record the file no
 // longer names is removed; a 'registry' record (API, command line, import) is never touched,
-// including a device the API added to a site the file holds (docs/architecture.md, "The fleet
-// registry"). The same file applied twice writes nothing, tells nobody and audits nothing.
+// including a device the API added to a site the file holds, which keeps that site when the file
+// drops it (docs/architecture.md, "The fleet registry"). The same file applied twice writes
+// nothing, tells nobody and audits nothing.
 
 import type { Config, RegionConfig, SiteConfig } from '../config/schema.js';
-import { canonicalJson } from '../audit/canonical-json.js';
+import { sameRecord as same } from './registry-checks.js';
 import { RegistryError } from '../errors.js';
 import type { FleetActor } from './fleet.js';
 import type { FleetOp, LiveFleet, SourcedFleet } from './live-fleet.js';
@@ -17,11 +18,13 @@ export type FleetFile = Pick<Config, 'regions' | 'organisations' | 'sites'>;
 export interface ApplyResult {
   /** Records written or removed (0: the registry already held the file). */
   readonly writes: number;
-  /** 'config' regions and organisations the file dropped but registry sites still name: kept. */
+  /** What the file dropped but the registry still needs, kept and handed to the registry: sites
+   * holding devices the API added, and regions and organisations registry records still name
+   * (these stay the file's, and go at the first apply after nothing names them). As
+   * `site:ID`, `region:ID`, `organisation:ID`. */
   readonly kept: readonly string[];
 }
 
-const same = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 const regionFields = (r: RegionConfig) => ({ id: r.id, name: r.name, level: r.level, parent: r.parent, officers: r.officers });
 
 /** The file's regions, each after its parent; a cycle in the file is refused with its rows. */
@@ -72,16 +75,25 @@ export function planConfig(now: SourcedFleet, file: FleetFile): { ops: FleetOp[]
   });
 
   const fileSites = new Set(file.sites.map((s) => s.id));
-  for (const s of now.sites) if (s.source === 'config' && !fileSites.has(s.body.id)) removals.push({ op: 'site-', id: s.body.id });
+  const kept: string[] = [];
+  for (const s of now.sites) {
+    if (s.source !== 'config' || fileSites.has(s.body.id)) continue;
+    if (s.devices.some((d) => d.source === 'registry')) {
+      // Devices the API added are the registry's: removing the site would take them out of watch
+      // with it. The file's own devices go; the site is handed to the registry and said.
+      for (const d of s.devices) if (d.source === 'config') removals.push({ op: 'device-', site: s.body.id, id: d.device.id });
+      puts.push({ op: 'site', body: s.body, source: 'registry', pos: s.pos });
+      kept.push(`site:${s.body.id}`);
+    } else removals.push({ op: 'site-', id: s.body.id });
+  }
 
   // A region or organisation the file dropped but a registry site (or a registry region below it)
   // still names stays, and is said: removing it would orphan records the file does not own.
-  const staying = [...file.sites.map((s) => ({ region: s.region, org: s.org })), ...now.sites.filter((s) => s.source === 'registry' && !fileSites.has(s.body.id)).map((s) => s.body)];
-  const kept: string[] = [];
+  const staying = [...file.sites.map((s) => ({ region: s.region, org: s.org })), ...now.sites.filter((s) => !fileSites.has(s.body.id) && (s.source === 'registry' || kept.includes(`site:${s.body.id}`))).map((s) => s.body)];
   const fileOrgs = new Set(file.organisations.map((o) => o.id));
   for (const o of now.organisations) {
     if (o.source !== 'config' || fileOrgs.has(o.id)) continue;
-    if (staying.some((s) => s.org === o.id)) kept.push(o.id);
+    if (staying.some((s) => s.org === o.id)) kept.push(`organisation:${o.id}`);
     else removals.push({ op: 'org-', id: o.id, ifUnused: true });
   }
   const fileRegions = new Set(file.regions.map((r) => r.id));
@@ -90,7 +102,7 @@ export function planConfig(now: SourcedFleet, file: FleetFile): { ops: FleetOp[]
   const dropped = now.regions.filter((r) => r.source === 'config' && !fileRegions.has(r.id)).sort((a, b) => b.path.length - a.path.length);
   for (const r of dropped) {
     if (parents.has(r.id) || staying.some((s) => s.region === r.id)) {
-      kept.push(r.id);
+      kept.push(`region:${r.id}`);
       if (r.parent !== undefined) parents.add(r.parent);
     } else removals.push({ op: 'region-', id: r.id, ifUnused: true });
   }

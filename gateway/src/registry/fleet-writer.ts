@@ -32,6 +32,9 @@ export interface RegionRecord extends RegionConfig {
 export interface FleetWriter {
   /** Creates or replaces a site's own fields; its devices stay unless `devices` is given. */
   putSite(site: SiteInput, by: FleetActor): SiteConfig;
+  /** Creates or replaces many sites (an import), all or nothing, like putDevices: one transaction,
+   * one audit entry, one onChange call; a refused row throws RegistryError naming every problem. */
+  putSites(sites: readonly SiteInput[], by: FleetActor): readonly SiteConfig[];
   /** Removes a site and its devices; false when there was none. */
   removeSite(id: string, by: FleetActor): boolean;
   /**
@@ -44,6 +47,8 @@ export interface FleetWriter {
   /** Refused (RegistryError) while sites or child regions still name it. */
   removeRegion(id: string, by: FleetActor): boolean;
   putOrganisation(org: OrganisationConfig, by: FleetActor): OrganisationConfig;
+  /** Refused (RegistryError, conflict) while sites still name it; false when there was none. */
+  removeOrganisation(id: string, by: FleetActor): boolean;
   regions(): readonly RegionRecord[];
   organisations(): readonly OrganisationConfig[];
 }

@@ -12,8 +12,7 @@ import type { DuePage, DueReplacements, Fleet, FleetActor, SiteChange } from './
 import type { DeviceRow, FleetWriter, RegionRecord, RegistryProblem, SiteInput } from './fleet-writer.js';
 import type { OrganisationRecord, RegistryStore, SiteBody, Source } from './registry-store.js';
 import { FleetMemory, frozenDevice } from './fleet-memory.js';
-import { changedFields, checkDevice, checkOrganisation, checkRegion, checkSite } from './registry-checks.js';
-import { canonicalJson } from '../audit/canonical-json.js';
+import { changedFields, checkDevice, checkOrganisation, checkRegion, checkSite, sameRecord } from './registry-checks.js';
 
 /** One move of a record, as written to the store and then to memory. */
 export type FleetOp =
@@ -43,6 +42,7 @@ const siteBody = (site: SiteConfig): SiteBody => {
 export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   private readonly memory: FleetMemory;
   private regionList: readonly RegionRecord[];
+  private regionIds: ReadonlySet<string>;
   private readonly orgs: Map<string, OrganisationRecord>;
   private readonly listeners = new Set<(changes: readonly SiteChange[]) => void>();
 
@@ -53,6 +53,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
     const snapshot = store.load();
     this.memory = new FleetMemory(snapshot.sites, snapshot.devices);
     this.regionList = snapshot.regions;
+    this.regionIds = new Set(snapshot.regions.map((r) => r.id));
     this.orgs = new Map(snapshot.organisations.map((o) => [o.id, o]));
   }
 
@@ -101,32 +102,63 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   // ── FleetWriter ───────────────────────────────────────────────────────────────────────────
   putSite(input: SiteInput, by: FleetActor): SiteConfig {
-    const entry = this.memory.entry(input.id);
-    const checked = checkSite({ ...input, devices: input.devices ?? [] });
-    if (!checked.ok) throw new RegistryError(checked.problems);
-    const site = checked.value;
-    const body = siteBody(site);
-    const problems = [...this.siteReferences(body), ...(input.devices ? site.devices.flatMap((d, i) => this.obeysProblems(d, `devices.${i}.`, site.id)) : [])];
-    if (problems.length > 0) throw new RegistryError(problems);
-    const ops: FleetOp[] = [];
-    const fields = changedFields(entry?.body, body);
-    if (fields.length > 0) ops.push({ op: 'site', body, source: entry?.source ?? 'registry', pos: entry?.pos ?? this.memory.nextSitePos() });
-    let added = 0;
-    let removed = 0;
-    if (input.devices) {
-      const keep = new Set(site.devices.map((d) => d.id));
-      for (const id of entry?.devices.keys() ?? []) if (!keep.has(id)) ops.push({ op: 'device-', site: site.id, id }), removed++;
-      site.devices.forEach((device, i) => {
-        const had = entry?.devices.get(device.id);
-        if (had && had.pos === i && canonicalJson(had.device) === canonicalJson(device)) return;
-        if (!had) added++;
-        ops.push({ op: 'device', site: site.id, device: frozenDevice(device), source: had?.source ?? 'registry', pos: i });
-      });
+    const [planned] = this.planSites([input], false);
+    if (planned!.ops.length > 0) this.commit(planned!.ops, { atMs: by.atMs, actor: by.actor, action: 'site.put', target: input.id, detail: planned!.detail });
+    return this.site(input.id)!;
+  }
+
+  /**
+   * Creates or replaces many sites (an import), all or nothing: every refused row is named in one
+   * RegistryError and nothing is written. One transaction, one audit entry, one onChange call.
+   * Devices given with a site may obey another site of the same call.
+   */
+  putSites(inputs: readonly SiteInput[], by: FleetActor): readonly SiteConfig[] {
+    const planned = this.planSites(inputs, true);
+    const ops = planned.flatMap((p) => p.ops);
+    if (ops.length > 0) {
+      const created = planned.filter((p) => p.detail.created).length;
+      this.commit(ops, { atMs: by.atMs, actor: by.actor, action: 'sites.import', target: 'fleet', detail: { rows: inputs.length, written: planned.filter((p) => p.ops.length > 0).length, created, devicesWritten: ops.filter((o) => o.op === 'device').length } });
     }
-    if (ops.length === 0) return entry!.config;
-    const detail = { created: entry === undefined, fields, ...(input.devices ? { devicesAdded: added, devicesRemoved: removed, devicesWritten: ops.filter((o) => o.op === 'device').length } : {}) };
-    this.commit(ops, { atMs: by.atMs, actor: by.actor, action: 'site.put', target: site.id, detail });
-    return this.site(site.id)!;
+    return inputs.map((i) => this.site(i.id)!);
+  }
+
+  /** Each site's writes and audit detail; throws RegistryError with every problem of every row. */
+  private planSites(inputs: readonly SiteInput[], rows: boolean): { ops: FleetOp[]; detail: { created: boolean } & Record<string, unknown> }[] {
+    const problems: RegistryProblem[] = [];
+    const inCall = new Set(inputs.map((i) => i.id));
+    const seen = new Set<string>();
+    let nextPos = this.memory.nextSitePos();
+    const planned = inputs.map((input, row) => {
+      const at = (list: RegistryProblem[]) => list.map((p) => (rows ? { ...p, row } : p));
+      const checked = checkSite({ ...input, devices: input.devices ?? [] });
+      if (!checked.ok) return void problems.push(...at(checked.problems));
+      const site = checked.value;
+      if (seen.has(site.id)) problems.push(...at([{ field: 'id', message: `site ${site.id} appears twice in this change` }]));
+      seen.add(site.id);
+      const body = siteBody(site);
+      const obeys = (d: DeviceConfig, i: number) => this.obeysProblems(d, `devices.${i}.`, (id) => inCall.has(id));
+      problems.push(...at([...this.siteReferences(body), ...(input.devices ? site.devices.flatMap(obeys) : [])]));
+      const entry = this.memory.entry(site.id);
+      const ops: FleetOp[] = [];
+      const fields = changedFields(entry?.body, body);
+      if (fields.length > 0) ops.push({ op: 'site', body, source: entry?.source ?? 'registry', pos: entry?.pos ?? nextPos++ });
+      let added = 0;
+      let removed = 0;
+      if (input.devices) {
+        const keep = new Set(site.devices.map((d) => d.id));
+        for (const id of entry?.devices.keys() ?? []) if (!keep.has(id)) ops.push({ op: 'device-', site: site.id, id }), removed++;
+        site.devices.forEach((device, i) => {
+          const had = entry?.devices.get(device.id);
+          if (had && had.pos === i && sameRecord(had.device, device)) return;
+          if (!had) added++;
+          ops.push({ op: 'device', site: site.id, device: frozenDevice(device), source: had?.source ?? 'registry', pos: i });
+        });
+      }
+      const devices = input.devices ? { devicesAdded: added, devicesRemoved: removed, devicesWritten: ops.filter((o) => o.op === 'device').length } : {};
+      return { ops, detail: { created: entry === undefined, fields, ...devices } };
+    });
+    if (problems.length > 0) throw new RegistryError(problems);
+    return planned as { ops: FleetOp[]; detail: { created: boolean } & Record<string, unknown> }[];
   }
 
   removeSite(id: string, by: FleetActor): boolean {
@@ -157,7 +189,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
     rows.forEach((row, i) => {
       const device = devices[i]!;
       const had = this.memory.entry(row.site)!.devices.get(device.id);
-      if (had && canonicalJson(had.device) === canonicalJson(device)) return;
+      if (had && sameRecord(had.device, device)) return;
       if (!had) created++;
       const pos = had?.pos ?? nextPos.get(row.site) ?? this.memory.nextDevicePos(row.site);
       if (!had) nextPos.set(row.site, pos + 1);
@@ -197,7 +229,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   }
 
   removeRegion(id: string, by: FleetActor): boolean {
-    if (!this.regionList.some((r) => r.id === id)) return false;
+    if (!this.regionIds.has(id)) return false;
     this.commit([{ op: 'region-', id }], { atMs: by.atMs, actor: by.actor, action: 'region.remove', target: id, detail: {} });
     return true;
   }
@@ -221,7 +253,8 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   /**
    * Writes `ops` and `entry` in one transaction, then memory, then tells the listeners once with
-   * every site whose SiteConfig moved. Returns the ids of records an `ifUnused` removal kept.
+   * every site whose SiteConfig moved. Returns the records an `ifUnused` removal kept
+   * (`region:ID`, `organisation:ID`).
    */
   commit(ops: readonly FleetOp[], entry: AuditInput): { kept: string[] } {
     const kept: string[] = [];
@@ -235,7 +268,10 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
       return { result: undefined, entry };
     });
     for (const o of ops) this.remember(o, kept);
-    if (ops.some((o) => o.op === 'region' || o.op === 'region-')) this.regionList = this.store.regions();
+    if (ops.some((o) => o.op === 'region' || o.op === 'region-')) {
+      this.regionList = this.store.regions();
+      this.regionIds = new Set(this.regionList.map((r) => r.id));
+    }
     const changes: SiteChange[] = [];
     for (const [id, was] of before) {
       const now = this.memory.rebuild(id);
@@ -268,7 +304,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
         } catch (err) {
           // The store refuses before it deletes anything, so the transaction may go on without it.
           if (!(o.ifUnused && err instanceof RegistryError && err.conflict)) throw err;
-          kept.push(o.id);
+          kept.push(`${o.op === 'region-' ? 'region' : 'organisation'}:${o.id}`);
         }
     }
   }
@@ -287,7 +323,7 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
       case 'org':
         return void this.orgs.set(o.org.id, Object.freeze({ ...o.org, source: o.source }));
       case 'org-':
-        if (!kept.includes(o.id)) this.orgs.delete(o.id);
+        if (!kept.includes(`organisation:${o.id}`)) this.orgs.delete(o.id);
         return;
       default:
         return; // regions are read back from the store after the commit (a move changes paths below)
@@ -307,13 +343,13 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
 
   private siteReferences(body: SiteBody): RegistryProblem[] {
     const problems: RegistryProblem[] = [];
-    if (body.region !== undefined && !this.regionList.some((r) => r.id === body.region)) problems.push({ field: 'region', message: `no region ${body.region}: create it first` });
+    if (body.region !== undefined && !this.regionIds.has(body.region)) problems.push({ field: 'region', message: `no region ${body.region}: create it first` });
     if (body.org !== undefined && !this.orgs.has(body.org)) problems.push({ field: 'org', message: `no organisation ${body.org}: create it first` });
     return problems;
   }
 
   /** An actuator obeying a site that does not exist would never close for it: refused. */
-  private obeysProblems(device: DeviceConfig, prefix: string, ownSite?: string): RegistryProblem[] {
-    return (device.obeys ?? []).flatMap((site, j) => (site === ownSite || this.memory.entry(site) ? [] : [{ field: `${prefix}obeys.${j}`, message: `no site ${site}: an actuator can only obey an existing site` }]));
+  private obeysProblems(device: DeviceConfig, prefix: string, alsoKnown: (site: string) => boolean = () => false): RegistryProblem[] {
+    return (device.obeys ?? []).flatMap((site, j) => (alsoKnown(site) || this.memory.entry(site) ? [] : [{ field: `${prefix}obeys.${j}`, message: `no site ${site}: an actuator can only obey an existing site` }]));
   }
 }

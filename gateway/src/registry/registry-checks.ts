@@ -42,10 +42,19 @@ export function checkOrganisation(input: unknown): Checked<OrganisationConfig> {
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problems: problemsOf(parsed.error) };
 }
 
+/**
+ * Whether two records hold the same values. Records parsed by the same schema list their keys in
+ * the same order, so their JSON is compared first (fast: the common case of an unchanged record
+ * in a file applied again); canonical JSON, key order aside, decides only when that differs.
+ */
+export function sameRecord(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b) || canonicalJson(a ?? null) === canonicalJson(b ?? null);
+}
+
 /** The top-level fields whose values differ between two records (names only: never a hash or key). */
 export function changedFields(before: object | undefined, after: object): string[] {
   if (before === undefined) return Object.keys(after).sort();
   const a = before as Record<string, unknown>;
   const b = after as Record<string, unknown>;
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).sort();
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => !sameRecord(a[k], b[k])).sort();
 }

@@ -92,7 +92,6 @@ describe('applyConfig', () => {
   it('removes only the records it made when the file drops them, and keeps a region registry sites still name', () => {
     applyConfig(fleet, fileConfig(), file);
     fleet.putSite({ id: 'kitchen-77', name: 'made by the API', region: 'wuhan', devices: [] }, api);
-    fleet.putDevices([{ site: 'kitchen-02', device: { id: 'gas-09', kind: 'detector', passwordHash: HASH, channels: { co: { quantity: 'co_ppm' } } } }], api);
 
     const smaller = fileConfig((c) => {
       c.sites = c.sites.filter((s) => s.id !== 'kitchen-02').map((s) => ({ ...s, region: undefined, org: undefined, devices: s.devices.filter((d) => d.id !== 'fan-01') }));
@@ -103,11 +102,28 @@ describe('applyConfig', () => {
     expect(fleet.sites().map((s) => s.id)).toEqual(['kitchen-01', 'kitchen-77']);
     expect(fleet.site('kitchen-01')?.devices.map((d) => d.id)).toEqual(['gas-01', 'valve-01']);
     // wuhan is named by the API's kitchen-77, and hubei is wuhan's parent: both kept and said.
-    expect([...result.kept].sort()).toEqual(['hubei', 'wuhan']);
+    expect([...result.kept].sort()).toEqual(['region:hubei', 'region:wuhan']);
     expect(fleet.regions().map((r) => r.id)).toEqual(['hubei', 'wuhan']);
     expect(fleet.organisations()).toEqual([]);
     // Kept records are not retried as writes: the next apply is a no-op.
     expect(applyConfig(fleet, smaller, file).writes).toBe(0);
+  });
+
+  it('keeps a site the file dropped while it holds devices the API added, handing it to the registry', () => {
+    applyConfig(fleet, fileConfig(), file);
+    fleet.putDevices([{ site: 'kitchen-02', device: { id: 'gas-09', kind: 'detector', passwordHash: HASH, channels: { co: { quantity: 'co_ppm' } } } }], api);
+    const withoutK2 = fileConfig((c) => {
+      c.sites = c.sites.filter((s) => s.id !== 'kitchen-02');
+    });
+    const told: SiteChange[][] = [];
+    fleet.onChange((c) => told.push([...c]));
+    expect(applyConfig(fleet, withoutK2, file).kept).toEqual(['site:kitchen-02']);
+    // The file's detector went; the API's stays watched.
+    expect(fleet.site('kitchen-02')?.devices.map((d) => d.id)).toEqual(['gas-09']);
+    expect(told.map((c) => c.map((x) => [x.before?.devices.length, x.after?.devices.length]))).toEqual([[[2, 1]]]);
+    expect(fleet.sourced().sites.find((s) => s.body.id === 'kitchen-02')?.source).toBe('registry');
+    // Now the registry's: the next apply leaves it alone, and removing it is the API's to do.
+    expect(applyConfig(fleet, withoutK2, file)).toEqual({ writes: 0, kept: [] });
   });
 
   it('writes one config.apply audit entry naming counts and sites, never a password hash', () => {

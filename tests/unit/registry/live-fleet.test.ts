@@ -2,6 +2,8 @@
 // committed with its audit entry in one transaction, and told to listeners once, after the commit.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { RegistryStore } from '../../../gateway/src/registry/registry-store.js';
@@ -51,16 +53,21 @@ describe('LiveFleet writes', () => {
 
   it('calls each listener once per call, after the commit, with the whole site before and after', () => {
     fleet.putSite({ id: 'k-1', name: 'one', devices: [detector('gas-01')] }, by);
-    const seen: { changes: readonly SiteChange[]; committed: number }[] = [];
-    fleet.onChange((changes) => seen.push({ changes, committed: (db.prepare("SELECT count(*) AS n FROM fleet_device WHERE site = 'k-1'").get() as { n: number }).n }));
+    // A second connection sees only what is committed: what the listener finds there was.
+    const other = new Database(join(dir.path, 'state.db'), { readonly: true });
+    const seen: { changes: readonly SiteChange[]; committed: number; inTransaction: boolean }[] = [];
+    fleet.onChange((changes) =>
+      seen.push({ changes, committed: (other.prepare("SELECT count(*) AS n FROM fleet_device WHERE site = 'k-1'").get() as { n: number }).n, inTransaction: db.inTransaction }),
+    );
     fleet.putDevices([{ site: 'k-1', device: detector('gas-02') }, { site: 'k-1', device: detector('gas-03') }], by);
     expect(seen).toHaveLength(1);
-    expect(seen[0]!.committed).toBe(3); // the listener saw the rows already in the file
+    expect([seen[0]!.committed, seen[0]!.inTransaction]).toEqual([3, false]);
     const [change] = seen[0]!.changes;
     expect(change!.before?.devices.map((d) => d.id)).toEqual(['gas-01']);
     expect(change!.after?.devices.map((d) => d.id)).toEqual(['gas-01', 'gas-02', 'gas-03']);
     expect(Object.isFrozen(seen[0]!.changes)).toBe(true);
     fleet.removeSite('k-1', by);
+    other.close();
     expect(seen[1]!.changes).toEqual([{ before: change!.after, after: undefined }]);
   });
 
