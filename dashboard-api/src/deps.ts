@@ -11,12 +11,16 @@ import type { ExportSource } from '../../gateway/src/export/export-source.js';
 import type { ManualGasTest, StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
 import type { HistoryPoint, HistoryQuery } from '../../gateway/src/store/telemetry-store.js';
 import type { EventBus } from '../../gateway/src/events.js';
+import type { Scope } from '../../gateway/src/contract/scope.js';
 import type { Rule, apiSchema } from '../../gateway/src/config/schema.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
+import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
+import type { FleetBrowser } from '../../gateway/src/registry/fleet-browser.js';
+import type { ScopeTargets } from './users/scope-check.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
 export interface Moved<T> {
@@ -54,7 +58,7 @@ export interface AlarmActions {
   returnToService?(id: string, by: string, note?: string): OutOfServiceMove | undefined;
   listOutOfService?(filter: { site?: string; includeEnded?: boolean; limit?: number }): OutOfServiceEntry[];
   /** ISA-18.2 alarm-system metrics (gateway/src/alarms/metrics.ts). */
-  metrics?(query: { fromMs: number; toMs: number; site?: string }): unknown;
+  metrics?(query: { fromMs: number; toMs: number; site?: string; scope?: Scope }): unknown;
 }
 
 export interface OrderActions {
@@ -97,16 +101,19 @@ export interface NotificationRecord {
 
 /** The notifier (gateway/src/notify/notifier.ts): the outbox and the daily briefing. */
 export interface NotificationService {
-  list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number }): NotificationRecord[];
+  /** `scope`: the caller's, in the SQL (the notices of its sites' alarms; briefings for `all` only). */
+  list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number; scope?: Scope }): NotificationRecord[];
   get(id: number): NotificationRecord | undefined;
   /** A failed row back to pending (runs inside the route's audit transaction); false if not failed. */
   requeue(id: number): boolean;
   personName(id: string): string | undefined;
   regions(): readonly { id: string; name: string }[];
+  /** The regions a briefing may be asked for: the configured ones (or `all`) and the registry's. */
+  briefingRegions(): readonly { id: string; name: string }[];
   latestBriefingDate(nowMs: number): string;
   briefingOn(
     date: string,
-    regionId?: string,
+    regionId?: string | { id: string; name: string; sites: string[] },
   ): { window: { date: string; fromMs: number; toMs: number }; timeZone: string; language: 'zh' | 'en'; region: { id: string; name: string }; briefing: Briefing } | undefined;
 }
 
@@ -130,9 +137,13 @@ export interface ApiDeps {
   readonly orders: {
     get(id: string): StopWorkOrder | undefined;
     latestForSite(site: string): StopWorkOrder | undefined;
-    /** Newest first, filtered in the gateway's SQL. */
-    list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number }): StopWorkOrder[];
+    /** Newest first, filtered (scope included) in the gateway's SQL. */
+    list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number; scope?: Scope | undefined }): StopWorkOrder[];
   };
+  /** The site list and the region tree, scoped in the gateway's SQL; /sites and /regions answer 501 without it. */
+  readonly fleetBrowser?: FleetBrowser;
+  /** Which sites a scope holds, asked of the registry's tables (without it: `all` holds every site, any other scope none). */
+  readonly scopes?: ScopeReader;
   readonly orderActions: OrderActions;
   /** The records of the exports (gateway/src/export/export-source-query.ts over state.db in the gateway). */
   readonly exportSource: ExportSource;
@@ -159,6 +170,9 @@ export interface ApiDeps {
   readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
+  /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
+   * above, and no region or organisation. */
+  readonly scopeTargets?: ScopeTargets;
   /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
   readonly staticPage?: FastifyPluginAsync;
 }

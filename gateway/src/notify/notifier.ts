@@ -1,6 +1,7 @@
 // The notification extension the runtime starts and stops: the outbox hook on every alarm save,
 // the delivery worker, the escalation ticker and the daily briefing.
 
+import type { Scope } from '../contract/scope.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { AlarmRepository } from '../alarms/repository.js';
 import type { NotifyConfig } from '../config/notify-schema.js';
@@ -20,7 +21,9 @@ import { EscalationService } from './escalation.js';
 import { OutboxRepository, type OutboxRow, type OutboxState } from './outbox.js';
 import type { Language } from './message.js';
 import { planNotifications, type SiteInfo } from './planner.js';
-import { tierChain } from './roster.js';
+import { tierChain, type InRegions } from './roster.js';
+import type { RegionBriefings } from './region-briefings.js';
+import type { FleetFollower, SiteChange } from '../registry/fleet.js';
 
 /** Site ids the notify section names must be sites of the config: a typo would silently leave a
  * shift or a region empty, and an alarm would reach nobody. */
@@ -56,6 +59,10 @@ export interface NotifierOptions {
   surroundings?: ((alarm: Alarm) => AlarmSurroundings) | undefined;
   onDeliveryFailed?: ((row: OutboxRow) => void) | undefined;
   onDelivered?: ((row: OutboxRow) => void) | undefined;
+  /** The registry's region tree: its regions' briefings (region-briefings.ts). */
+  regionBriefings?: RegionBriefings | undefined;
+  /** The registry's region tree, for shifts limited to regions (roster.ts); absent: none covers a site. */
+  inRegions?: InRegions | undefined;
   /** Fan-out of escalation steps (the event bus). */
   emit?: ((alarm: Alarm, event: AlarmEvent) => void) | undefined;
   /** The alarm's own time when the gateway clock reads nowMs (AlarmService.alarmTime); absent: the gateway clock. */
@@ -68,7 +75,7 @@ export interface NotifierOptions {
   random?: () => number;
 }
 
-export class Notifier {
+export class Notifier implements FleetFollower {
   readonly outbox: OutboxRepository;
   readonly delivery: DeliveryWorker;
   readonly escalation: EscalationService;
@@ -114,7 +121,7 @@ export class Notifier {
       ...(o.emit ? { emit: o.emit } : {}),
       ...(o.alarmTime ? { alarmTime: o.alarmTime } : {}),
     });
-    this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, log, onQueued: () => this.delivery.kick() });
+    this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, regionBriefings: o.regionBriefings, log, onQueued: () => this.delivery.kick() });
     o.alarmRepo.onSave((alarm, events, ids, surroundings) => this.onAlarmSaved(alarm, events, ids, surroundings));
     // Subscribed at construction, before any reading can issue an order.
     if (o.events) {
@@ -208,6 +215,7 @@ export class Notifier {
           suppress,
           audienceOf: (alarmId) => this.outbox.audienceOf(alarmId),
           stopWork: around.stopWork,
+          inRegions: this.o.inRegions,
         });
       } catch (err) {
         // A planning bug must not roll back the alarm itself: the alarm is saved and shown on
@@ -281,7 +289,7 @@ export class Notifier {
   }
 
   /** Outbox rows, newest first (the API's notification list). */
-  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number }): OutboxRow[] {
+  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number; scope?: Scope }): OutboxRow[] {
     return this.outbox.list(filter);
   }
 
@@ -297,6 +305,22 @@ export class Notifier {
     return done;
   }
 
+  /**
+   * The fleet changed: messages name a site added or renamed, in its time zone, and the briefing
+   * counts the sites there are now. The roster's own site lists are its section's (SIGHUP).
+   */
+  applySites(changes: readonly SiteChange[]): void {
+    for (const { before, after } of changes) {
+      if (after) this.sites.set(after.id, { name: after.name, timeZone: after.timezone });
+      else if (before) this.sites.delete(before.id);
+    }
+    this.briefings.setSites(this.siteList());
+  }
+
+  private siteList(): { id: string; name: string; timezone: string }[] {
+    return [...this.sites].map(([id, s]) => ({ id, name: s.name, timezone: s.timeZone }));
+  }
+
   /** A roster person's name (recipients are stored by roster id). */
   personName(id: string): string | undefined {
     return this.o.notify.roster.people[id]?.name;
@@ -304,7 +328,24 @@ export class Notifier {
 
   /** The briefing regions; without configured ones, one region `all` of every site. */
   regions(): Region[] {
-    return regionsOf(this.o.notify, this.o.sites);
+    return regionsOf(this.o.notify, this.siteList());
+  }
+
+  /** Every briefing the API serves by region: the configured ones (or `all`), then the registry's
+   * regions whose ids those do not already take. */
+  briefingRegions(): { id: string; name: string }[] {
+    const configured = this.regions().map((r) => ({ id: r.id, name: r.name }));
+    const taken = new Set(configured.map((r) => r.id));
+    return [...configured, ...(this.o.regionBriefings?.regions() ?? []).filter((r) => !taken.has(r.id)).map((r) => ({ id: r.id, name: r.name }))];
+  }
+
+  /** A briefing region with its sites: a configured one's list, or a registry region's subtree as the registry holds it now. */
+  private regionWithSites(regionId: string): Region | undefined {
+    const configured = this.regions().find((r) => r.id === regionId);
+    if (configured) return configured;
+    const tree = this.o.regionBriefings?.regions().find((r) => r.id === regionId);
+    const sites = tree ? this.o.regionBriefings!.sitesUnder(regionId) : undefined;
+    return tree && sites ? { id: tree.id, name: tree.name, sites } : undefined;
   }
 
   /** The newest briefing date whose hour (notify.briefing.at) has come at `nowMs`. */
@@ -313,13 +354,14 @@ export class Notifier {
   }
 
   /** The briefing of a local date (the duty day ending that date at notify.briefing.at, as the
-   * scheduler sends it) for a region, or every site; undefined for an unknown region. */
-  briefingOn(date: string, regionId?: string): { window: BriefingWindow; timeZone: string; language: Language; region: { id: string; name: string }; briefing: Briefing } | undefined {
+   * scheduler sends it) for a region by id, given sites (a restaurant owner's one kitchen), or
+   * every site; undefined for an unknown region. */
+  briefingOn(date: string, regionId?: string | Region): { window: BriefingWindow; timeZone: string; language: Language; region: { id: string; name: string }; briefing: Briefing } | undefined {
     const timeZone = this.o.notify.roster.timezone;
     const window = briefingWindowOn(date, this.o.notify.briefing.at, timeZone);
     const briefing = this.briefing(window.fromMs, window.toMs, regionId);
     if (!briefing) return undefined;
-    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : this.regions().find((r) => r.id === regionId)!;
+    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : typeof regionId === 'object' ? regionId : this.briefingRegions().find((r) => r.id === regionId)!;
     return { window, timeZone, language: this.o.notify.language, region: { id: region.id, name: region.name }, briefing };
   }
 
@@ -328,15 +370,15 @@ export class Notifier {
   }
 
   /** The briefing for a window and a region (default: every site), as the API serves it. */
-  briefing(fromMs: number, toMs: number, regionId?: string): Briefing | undefined {
-    const all = { id: 'all', name: this.allSitesName(), sites: this.o.sites.map((s) => s.id) };
-    const region = regionId === undefined ? all : this.regions().find((r) => r.id === regionId);
+  briefing(fromMs: number, toMs: number, regionId?: string | Region): Briefing | undefined {
+    const all = { id: 'all', name: this.allSitesName(), sites: [...this.sites.keys()] };
+    const region = regionId === undefined ? all : typeof regionId === 'object' ? regionId : this.regionWithSites(regionId);
     if (!region) return undefined;
     return buildBriefing(this.o.db, {
       fromMs,
       toMs,
       sites: region.sites,
-      siteNames: Object.fromEntries(this.o.sites.map((s) => [s.id, s.name])),
+      siteNames: Object.fromEntries([...this.sites].map(([id, s]) => [id, s.name])),
       timeZone: this.o.notify.roster.timezone,
       language: this.o.notify.language,
       regionName: region.name,

@@ -1,6 +1,8 @@
 // Stop-work orders, their actuator commands and their audit trail (order_event) in the state
 // database, saved whole in one transaction after every move of the state machine.
 
+import type { Scope } from '../contract/scope.js';
+import { namedScopeSql } from '../registry/scope-named.js';
 import type { Db } from '../store/sqlite.js';
 import { migrateModule } from '../store/sqlite.js';
 import type { Action } from '../contract/command.js';
@@ -34,6 +36,8 @@ const ORDER_MIGRATIONS = [
    ALTER TABLE stop_work_order ADD COLUMN gas_test_reading REAL;
    ALTER TABLE stop_work_order ADD COLUMN gas_test_unit TEXT;
    ALTER TABLE stop_work_order ADD COLUMN gas_test_at_ms INTEGER;`,
+  // An actuator of another site that obeys this site's orders (config: devices[].obeys).
+  `ALTER TABLE order_command ADD COLUMN site TEXT;`,
 ];
 
 interface OrderRow {
@@ -63,6 +67,7 @@ interface OrderRow {
 interface CommandRow {
   id: string;
   device: string;
+  site: string | null;
   action: Action;
   state: CommandState;
   attempts: number;
@@ -111,8 +116,8 @@ export class OrderRepository {
          gas_test_unit = excluded.gas_test_unit, gas_test_at_ms = excluded.gas_test_at_ms`,
     );
     const upsertCommand = db.prepare(
-      `INSERT INTO order_command (id, order_id, device, action, state, attempts, last_sent_at_ms, acked_at_ms, result, position, position_at_ms, read_back)
-       VALUES (@id, @orderId, @device, @action, @state, @attempts, @lastSentAtMs, @ackedAtMs, @result, @position, @positionAtMs, @readBack)
+      `INSERT INTO order_command (id, order_id, device, site, action, state, attempts, last_sent_at_ms, acked_at_ms, result, position, position_at_ms, read_back)
+       VALUES (@id, @orderId, @device, @site, @action, @state, @attempts, @lastSentAtMs, @ackedAtMs, @result, @position, @positionAtMs, @readBack)
        ON CONFLICT (id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
          last_sent_at_ms = excluded.last_sent_at_ms, acked_at_ms = excluded.acked_at_ms, result = excluded.result,
          position = excluded.position, position_at_ms = excluded.position_at_ms, read_back = excluded.read_back`,
@@ -128,7 +133,7 @@ export class OrderRepository {
         gasTestUnit: t?.unit ?? null,
         gasTestAtMs: t?.atMs ?? null,
       });
-      for (const c of commands) upsertCommand.run({ ...c, orderId: order.id });
+      for (const c of commands) upsertCommand.run({ ...c, site: c.site ?? null, orderId: order.id });
       for (const e of events) this.insertEvent.run(e);
     });
     this.commandsOf = db.prepare('SELECT * FROM order_command WHERE order_id = ? ORDER BY rowid');
@@ -163,13 +168,16 @@ export class OrderRepository {
   }
 
   /** Orders newest first, of one site and/or one state; the filter is in the SQL, never in a loop. */
-  list(filter: { readonly site?: string | undefined; readonly state?: StopWorkOrder['state'] | undefined; readonly limit: number }): StopWorkOrder[] {
+  list(filter: { readonly site?: string | undefined; readonly state?: StopWorkOrder['state'] | undefined; readonly limit: number; readonly scope?: Scope | undefined }): StopWorkOrder[] {
     const where: string[] = [];
-    if (filter.site !== undefined) where.push('site = @site');
-    if (filter.state !== undefined) where.push('state = @state');
+    const params: Record<string, unknown> = { limit: filter.limit };
+    if (filter.site !== undefined) (where.push('site = @site'), (params.site = filter.site));
+    if (filter.state !== undefined) (where.push('state = @state'), (params.state = filter.state));
+    // The caller's scope is a condition of the query: the newest N are the newest N it may see.
+    if (filter.scope !== undefined && filter.scope.kind !== 'all') where.push(namedScopeSql(filter.scope, 'stop_work_order.site', params));
     const rows = this.db
       .prepare(`SELECT * FROM stop_work_order ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at_ms DESC, rowid DESC LIMIT @limit`)
-      .all({ limit: filter.limit, ...(filter.site !== undefined ? { site: filter.site } : {}), ...(filter.state !== undefined ? { state: filter.state } : {}) }) as OrderRow[];
+      .all(params) as OrderRow[];
     return rows.map((r) => this.hydrate(r));
   }
 
@@ -186,6 +194,7 @@ export class OrderRepository {
       (c): OrderCommand => ({
         id: c.id,
         device: c.device,
+        ...(c.site !== null ? { site: c.site } : {}),
         action: c.action,
         state: c.state,
         attempts: c.attempts,
