@@ -93,6 +93,8 @@ module.exports = {
           // The fleet contract: what a front end reads (Fleet) and writes (FleetWriter), and scopes.
           '^gateway/src/registry/(fleet|fleet-writer|scope-sql)\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
+          // The hazard ledger as a front end holds it: its data types and its service interface.
+          '^gateway/src/hazards/(hazard-types|hazard-service)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
           '^gateway/src/notify/html\\.ts$',

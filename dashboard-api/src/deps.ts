@@ -18,6 +18,7 @@ import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
+import type { HazardService } from '../../gateway/src/hazards/hazard-service.js';
 import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
 import type { FleetBrowser } from '../../gateway/src/registry/fleet-browser.js';
 import type { ScopeTargets } from './users/scope-check.js';
@@ -155,6 +156,8 @@ export interface ApiDeps {
   readonly deviceStatus: (site: string, device: string) => { readonly state: string; readonly atMs: number } | undefined;
   readonly spool?: () => { depth: number; ageMs: number };
   readonly notifications?: () => { sent: number; failed: number; retried: number; pending: number };
+  /** The hazard ledger (gateway/src/hazards/ledger.ts over state.db); /hazards answers 501 without it. */
+  readonly hazards?: HazardService;
   /** The outbox and the briefing; their routes answer 501 without it. */
   readonly notifier?: NotificationService;
   /** Broker connected and stores writable. */

@@ -33,6 +33,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     ...(telemetry.spoolStatus ? { spool: () => telemetry.spoolStatus!() } : {}),
     notifications: () => g.notifier.stats(),
     notifier: g.notifier,
+    hazards: g.hazards,
     ready: g.ready,
     ...(g.loginStats ? { broker: g.loginStats } : {}),
     log: g.log,

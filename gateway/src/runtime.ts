@@ -36,6 +36,8 @@ import { tlsExpiryWatch } from './parts/tls-expiry.js';
 import { CONFIG_ACTOR, registryPart } from './parts/registry.js';
 import { applyConfig, type ApplyResult, type FleetFile } from './registry/apply-config.js';
 import { followFleet } from './parts/fleet-followers.js';
+import { hazardsPart } from './parts/hazards.js';
+import type { HazardLedger } from './hazards/ledger.js';
 import type { DueReplacements, Fleet } from './registry/fleet.js';
 import type { FleetWriter } from './registry/fleet-writer.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
@@ -62,6 +64,8 @@ export interface GatewayFaces {
   readonly rules: readonly Rule[];
   /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
   readonly audit: AuditTrail;
+  /** The hazard ledger (隐患台账): each move with its audit entry in one transaction. */
+  readonly hazards: HazardLedger;
   /** Which sites a caller's scope holds (the registry's tables): the front asks, never reads them. */
   readonly scopes: ScopeReader;
   /** The site list and the region tree within a scope; the front never reads the registry's tables. */
@@ -174,6 +178,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     // The parts that follow the fleet live, in order: broker accounts, detection, interlock,
     // alarms, notifier (each an applySites of its own).
     await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }], log));
+    const audit = new AuditLog(files.stateDb);
+    const hazards = await parts.add(hazardsPart(files.stateDb, fleet, audit, clock, log));
     const faces: GatewayFaces = {
       ...c,
       fleet,
@@ -190,7 +196,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       deviceStatus: deviceStatusReader(files.stateDb),
       scopes: new SqlScopeReader(files.stateDb),
       fleetBrowser: new FleetBrowserQuery(files.stateDb),
-      audit: new AuditLog(files.stateDb),
+      audit,
+      hazards: hazards.ledger,
       ready: () => ingress.isReady() && files.journalDb.open,
       ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
       descriptors,

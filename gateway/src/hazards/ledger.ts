@@ -20,43 +20,16 @@ import {
   requestAcceptance,
   superviseHazard,
   noteSource,
-  type GradeInput,
-  type PlanInput,
-  type RegisterInput,
 } from './hazard.js';
-import type { Acceptance, Hazard, HazardEvent, HazardOutcome, HazardRejection, SupervisionLevel } from './hazard-types.js';
+import { isOverdue } from './hazard.js';
+import type { Acceptance, Hazard, HazardEvent, HazardOutcome } from './hazard-types.js';
 import type { HazardRepository } from './repository.js';
+import type { HazardAct, HazardQuery, HazardService, HazardTrailLine, LedgerActor, LedgerMove, NewHazard } from './hazard-service.js';
 
-/** Who acts: a person's or token's name, with the token and role the audit entry keeps. */
-export interface LedgerActor {
-  readonly name: string;
-  readonly tokenId?: string;
-  readonly role?: string;
-}
-
-/** An act on an existing hazard, as the API and the feeds name it. */
-export type HazardAct =
-  | ({ kind: 'grade' } & Omit<GradeInput, 'by' | 'atMs'>)
-  | ({ kind: 'plan' } & Omit<PlanInput, 'by' | 'atMs'>)
-  | { kind: 'progress'; note: string }
-  | { kind: 'request_acceptance'; note: string }
-  | { kind: 'accept'; note: string; evidence: string }
-  | { kind: 'refuse'; note: string }
-  | { kind: 'close'; note: string }
-  | { kind: 'extend'; note: string; deadlineDate: string }
-  | { kind: 'supervise'; level: SupervisionLevel; authority: string; noticeNumber: string }
-  | { kind: 'link_order'; orderId: string }
-  | { kind: 'no_order_reason'; note: string }
-  | { kind: 'note_source'; note: string };
-
-export type LedgerMove =
-  | { readonly ok: true; readonly hazard: Hazard; readonly events: readonly HazardEvent[] }
-  | { readonly ok: false; readonly rejected: HazardRejection | 'NOT_FOUND' | 'UNKNOWN_SITE'; readonly detail: string };
+export type { HazardAct, LedgerActor, LedgerMove, NewHazard } from './hazard-service.js';
 
 /** What the ledger needs to know of a site: its region and wall clock. */
 export type SiteLookup = (site: string) => { readonly region: string | null; readonly timeZone: string } | undefined;
-
-export type NewHazard = Omit<RegisterInput, 'id' | 'by' | 'atMs' | 'region' | 'timeZone'>;
 
 export interface LedgerDeps {
   readonly db: Db;
@@ -69,7 +42,7 @@ export interface LedgerDeps {
   readonly newId?: () => string;
 }
 
-export class HazardLedger {
+export class HazardLedger implements HazardService {
   private readonly newId: () => string;
 
   constructor(private readonly deps: LedgerDeps) {
@@ -77,9 +50,9 @@ export class HazardLedger {
   }
 
   /** A new hazard at a known site, its region and time zone taken from the fleet at this moment. */
-  register(input: NewHazard, actor: LedgerActor): LedgerMove {
+  register(input: NewHazard, actor: LedgerActor, scope?: Scope): LedgerMove {
     const site = this.deps.site(input.site);
-    if (site === undefined) return { ok: false, rejected: 'UNKNOWN_SITE', detail: `no site ${input.site}` };
+    if (site === undefined || (scope !== undefined && !this.deps.repo.siteWithin(input.site, scope))) return { ok: false, rejected: 'UNKNOWN_SITE', detail: `no site ${input.site}` };
     return this.tx(() => {
       const atMs = this.deps.clock();
       const out = registerHazard({ ...input, id: this.newId(), by: actor.name, atMs, region: site.region, timeZone: site.timeZone });
@@ -93,7 +66,7 @@ export class HazardLedger {
    * The hazard a source already made, or a new one: an alarm, an order or a device reported twice
    * is one record. `created` says which; a record that exists is returned unchanged.
    */
-  registerOnce(input: NewHazard & { sourceRef: string }, actor: LedgerActor): LedgerMove & { created?: boolean } {
+  registerOnce(input: NewHazard & { sourceRef: string }, actor: LedgerActor): LedgerMove {
     const existing = this.deps.repo.bySource(input.source, input.sourceRef);
     if (existing !== undefined) return { ok: true, hazard: existing, events: [], created: false };
     const move = this.register(input, actor);
@@ -117,6 +90,19 @@ export class HazardLedger {
 
   get(id: string, scope?: Scope): Hazard | undefined {
     return this.deps.repo.get(id, scope);
+  }
+
+  list(scope: Scope, query: HazardQuery): Hazard[] {
+    const { overdue, ...rest } = query;
+    return this.deps.repo.list(scope, { ...rest, ...(overdue ? { overdueAtMs: this.deps.clock() } : {}) });
+  }
+
+  trail(id: string): HazardTrailLine[] {
+    return this.deps.repo.events(id);
+  }
+
+  isOverdue(h: Hazard, nowMs: number): boolean {
+    return isOverdue(h, nowMs);
   }
 
   private persist(h: Hazard, events: readonly HazardEvent[], actor: LedgerActor, action: string, atMs: number, detail: Record<string, unknown>): void {

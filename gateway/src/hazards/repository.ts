@@ -122,6 +122,13 @@ export class HazardRepository {
     return parse(this.db.prepare(`SELECT body FROM hazard WHERE id = ? AND ${within.sql}`).get(id, ...within.params) as { body: string } | undefined);
   }
 
+  /** Whether a site is within a scope, by the same SQL the lists use. */
+  siteWithin(site: string, scope: Scope): boolean {
+    if (scope.kind === 'all') return true;
+    const within = siteScopeSql(scope, 'candidate.site');
+    return this.db.prepare(`SELECT 1 FROM (SELECT ? AS site) AS candidate WHERE ${within.sql}`).get(site, ...within.params) !== undefined;
+  }
+
   /** The hazard a source (an alarm, an order, a device's replacement date) already made, if any. */
   bySource(source: HazardSource, ref: string): Hazard | undefined {
     return parse(this.bySourceRef.get(source, ref) as { body: string } | undefined);
