@@ -156,20 +156,32 @@ export class HazardRepository {
     return (this.eventsOf.all(id) as EventRow[]).map((r) => ({ id: r.id, hazardId: r.hazard_id, kind: r.kind, actor: r.actor, note: r.note, atMs: r.at_ms }));
   }
 
-  /** Hazards being rectified whose deadline ends before `untilMs`, earliest deadline first (the reminder clock). */
-  deadlinesBefore(untilMs: number, limit: number): Hazard[] {
-    return (this.db.prepare("SELECT body FROM hazard WHERE state = 'rectifying' AND deadline_ms < ? ORDER BY deadline_ms, id LIMIT ?").all(untilMs, limit) as { body: string }[]).map(
-      (r) => JSON.parse(r.body) as Hazard,
-    );
+  /**
+   * Hazards being rectified whose deadline ends before `untilMs`, earliest deadline first, without
+   * the notice they are due for at `nowMs` already sent (overdue once the deadline has ended, the
+   * reminder before), so a backlog of notified hazards never hides a new one from the batch.
+   */
+  deadlinesBefore(untilMs: number, nowMs: number, limit: number): Hazard[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT body FROM hazard h WHERE state = 'rectifying' AND deadline_ms < ?
+             AND NOT EXISTS (SELECT 1 FROM hazard_notice n WHERE n.hazard_id = h.id AND n.deadline_ms = h.deadline_ms
+               AND n.kind = CASE WHEN h.deadline_ms <= ? THEN 'hazard_overdue' ELSE 'hazard_reminder' END)
+           ORDER BY deadline_ms, id LIMIT ?`,
+        )
+        .all(untilMs, nowMs, limit) as { body: string }[]
+    ).map((r) => JSON.parse(r.body) as Hazard);
   }
 
-  /** Open major hazards with neither a stop-work order nor a recorded reason, oldest first. */
+  /** Open major hazards with neither a stop-work order nor a recorded reason, not yet asked about, oldest first. */
   majorWithoutOrderDecision(limit: number): Hazard[] {
     return (
       this.db
         .prepare(
-          `SELECT body FROM hazard WHERE grade = 'major' AND state <> 'closed'
+          `SELECT body FROM hazard h WHERE grade = 'major' AND state <> 'closed'
              AND json_extract(body, '$.stopWorkOrderId') IS NULL AND json_extract(body, '$.noOrderReason') IS NULL
+             AND NOT EXISTS (SELECT 1 FROM hazard_notice n WHERE n.hazard_id = h.id AND n.kind = 'hazard_order_decision')
            ORDER BY registered_at_ms, id LIMIT ?`,
         )
         .all(limit) as { body: string }[]

@@ -18,7 +18,7 @@ import type { Channel } from './channels/channel.js';
 import { buildChannels } from './channels/index.js';
 import { DeliveryWorker, type ChannelLimit, type DeliveryStats } from './delivery.js';
 import { EscalationService } from './escalation.js';
-import { OutboxRepository, type OutboxRow, type OutboxState } from './outbox.js';
+import { OutboxRepository, type NewNotification, type OutboxRow, type OutboxState } from './outbox.js';
 import type { Language } from './message.js';
 import { planNotifications, type SiteInfo } from './planner.js';
 import { tierChain, type InRegions } from './roster.js';
@@ -319,6 +319,23 @@ export class Notifier implements FleetFollower {
 
   private siteList(): { id: string; name: string; timezone: string }[] {
     return [...this.sites].map(([id, s]) => ({ id, name: s.name, timezone: s.timeZone }));
+  }
+
+  /**
+   * What a notice that is no alarm step needs (the hazard ledger's deadlines, hazards/deadline-watch.ts):
+   * whether anyone can be told, the roster as it is now (SIGHUP replaces it), the page's address,
+   * the language and the region tree for shifts limited to regions.
+   */
+  noticeContext(): { active: boolean; roster: NotifyConfig['roster']; channels: ReadonlySet<string>; publicUrl: string; language: Language; inRegions: InRegions | undefined } {
+    const n = this.o.notify;
+    return { active: this.active, roster: n.roster, channels: new Set(Object.keys(n.channels)), publicUrl: n.publicUrl, language: n.language, inRegions: this.o.inRegions };
+  }
+
+  /** Queues rows that are no alarm step (in the caller's transaction when it holds one); the worker looks once it has committed. */
+  queue(rows: readonly NewNotification[]): number {
+    const added = this.outbox.enqueue(rows);
+    if (added > 0) setImmediate(() => this.delivery.kick());
+    return added;
   }
 
   /** A roster person's name (recipients are stored by roster id). */

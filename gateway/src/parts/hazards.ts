@@ -1,31 +1,56 @@
 // The hazard ledger (隐患台账) as a part: the ledger over state.db, with the fleet telling it each
-// site's region and wall clock at the moment a hazard is registered.
+// site's region and wall clock at the moment a hazard is registered, and the deadline watch that
+// reminds, escalates overdue hazards and asks for stop-work decisions through the notifier.
 
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/sqlite.js';
 import type { Fleet } from '../registry/fleet.js';
+import type { Notifier } from '../notify/notifier.js';
+import type { OrderRepository } from '../orders/repository.js';
 import { HazardRepository } from '../hazards/repository.js';
 import { HazardLedger } from '../hazards/ledger.js';
+import { HazardDeadlineWatch } from '../hazards/deadline-watch.js';
 import type { Part } from './part.js';
 
 export interface HazardsPart extends Part {
   readonly ledger: HazardLedger;
   readonly repo: HazardRepository;
+  readonly watch: HazardDeadlineWatch;
 }
 
-export function hazardsPart(stateDb: Db, fleet: Pick<Fleet, 'site'>, audit: AuditTrail, clock: () => number, log: Logger): HazardsPart {
-  const repo = new HazardRepository(stateDb);
+export interface HazardsPartDeps {
+  readonly stateDb: Db;
+  readonly fleet: Pick<Fleet, 'site'>;
+  readonly audit: AuditTrail;
+  readonly notifier: Notifier;
+  readonly orders: Pick<OrderRepository, 'latestForSite'>;
+  readonly clock: () => number;
+  readonly log: Logger;
+}
+
+export function hazardsPart(d: HazardsPartDeps): HazardsPart {
+  const log = d.log.child({ module: 'hazards' });
+  const repo = new HazardRepository(d.stateDb);
   const ledger = new HazardLedger({
-    db: stateDb,
+    db: d.stateDb,
     repo,
-    audit,
-    clock,
-    log: log.child({ module: 'hazards' }),
+    audit: d.audit,
+    clock: d.clock,
+    log,
     site: (id) => {
-      const s = fleet.site(id);
+      const s = d.fleet.site(id);
       return s === undefined ? undefined : { region: s.region ?? null, timeZone: s.timezone };
     },
   });
-  return { name: 'hazards', ledger, repo };
+  const watch = new HazardDeadlineWatch({
+    db: d.stateDb,
+    repo,
+    notifier: d.notifier,
+    siteName: (id) => d.fleet.site(id)?.name ?? id,
+    orderInForce: (site) => d.orders.latestForSite(site)?.state === 'active',
+    clock: d.clock,
+    log,
+  });
+  return { name: 'hazards', ledger, repo, watch, start: () => watch.start(), stop: () => watch.stop() };
 }
