@@ -179,7 +179,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     // alarms, notifier (each an applySites of its own).
     await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }], log));
     const audit = new AuditLog(files.stateDb);
-    const hazards = await parts.add(hazardsPart({ stateDb: files.stateDb, fleet, audit, notifier: notify.notifier, orders, clock, log }));
+    const hazards = await parts.add(hazardsPart({ stateDb: files.stateDb, fleet, events: c.events, audit, notifier: notify.notifier, orders, clock, log }));
     const faces: GatewayFaces = {
       ...c,
       fleet,

@@ -1,6 +1,7 @@
 // The hazard ledger (隐患台账) as a part: the ledger over state.db, with the fleet telling it each
 // site's region and wall clock at the moment a hazard is registered, and the deadline watch that
-// reminds, escalates overdue hazards and asks for stop-work decisions through the notifier.
+// reminds, escalates overdue hazards and asks for stop-work decisions through the notifier, and the
+// feeds that enter what alarms, stop-work orders and the fleet's replace-by days find.
 
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../log.js';
@@ -11,20 +12,25 @@ import type { OrderRepository } from '../orders/repository.js';
 import { HazardRepository } from '../hazards/repository.js';
 import { HazardLedger } from '../hazards/ledger.js';
 import { HazardDeadlineWatch } from '../hazards/deadline-watch.js';
+import { HazardFeeds } from '../hazards/feeds.js';
+import type { EventBus } from '../events.js';
+import type { DueReplacements } from '../registry/fleet.js';
 import type { Part } from './part.js';
 
 export interface HazardsPart extends Part {
   readonly ledger: HazardLedger;
   readonly repo: HazardRepository;
   readonly watch: HazardDeadlineWatch;
+  readonly feeds: HazardFeeds;
 }
 
 export interface HazardsPartDeps {
   readonly stateDb: Db;
-  readonly fleet: Pick<Fleet, 'site'>;
+  readonly fleet: Pick<Fleet, 'site'> & DueReplacements;
+  readonly events: EventBus;
   readonly audit: AuditTrail;
   readonly notifier: Notifier;
-  readonly orders: Pick<OrderRepository, 'latestForSite'>;
+  readonly orders: Pick<OrderRepository, 'latestForSite' | 'list'>;
   readonly clock: () => number;
   readonly log: Logger;
 }
@@ -52,5 +58,20 @@ export function hazardsPart(d: HazardsPartDeps): HazardsPart {
     clock: d.clock,
     log,
   });
-  return { name: 'hazards', ledger, repo, watch, start: () => watch.start(), stop: () => watch.stop() };
+  const feeds = new HazardFeeds({ ledger, repo, events: d.events, orders: d.orders, fleet: d.fleet, clock: d.clock, log });
+  return {
+    name: 'hazards',
+    ledger,
+    repo,
+    watch,
+    feeds,
+    start: () => {
+      feeds.start();
+      watch.start();
+    },
+    stop: () => {
+      watch.stop();
+      feeds.stop();
+    },
+  };
 }
