@@ -16,6 +16,8 @@ import { scopeOf } from '../scope-of.js';
 import type { Role } from '../token-store.js';
 import { answers, idParam, limitQuery, note } from '../schemas.js';
 
+/** What people find; alarms, stop-work orders and devices due for replacement are the gateway's own feeds (gateway/src/hazards/feeds.ts). */
+const PEOPLE_SOURCES = ['self_check', 'patrol', 'inspector', 'public_report'] as const satisfies readonly (typeof HAZARD_SOURCES)[number][];
 const DATE = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD (the last day, in the site calendar)');
 const text = (max: number, say: string) => z.string().trim().min(1, say).max(max);
 const hazardParams = z.object({ id: z.string().min(1).max(100) });
@@ -37,7 +39,9 @@ const listQuery = z
 const registerBody = z
   .object({
     site: idParam('site'),
-    source: z.enum(HAZARD_SOURCES),
+    /** What people found; alarms, stop-work orders and devices due for replacement enter the ledger by themselves. */
+    source: z.enum(PEOPLE_SOURCES, { error: `one of ${PEOPLE_SOURCES.join(', ')} (alarms, stop-work orders and devices due for replacement enter the ledger by themselves)` }),
+    /** The finder's own reference (an inspection notice number, a hotline ticket): one record per reference. */
     sourceRef: z.string().trim().min(1).max(200).optional(),
     category: z.enum(HAZARD_CATEGORIES),
     description: text(4000, 'describe the hazard'),
@@ -73,7 +77,7 @@ const hazardSchema = z.looseObject({ id: z.string(), site: z.string(), state: z.
 const trailSchema = z.array(z.object({ id: z.number(), kind: z.string(), actor: z.string(), note: z.string().nullable(), atMs: z.number() }));
 
 /** Refusals the caller corrects in the request (400) against those of the hazard's state (409). */
-const CONFLICTS = new Set(['WRONG_STATE', 'ALREADY_CLOSED', 'SAME_PERSON', 'ACCEPTANCE_MISSING', 'ORDER_ALREADY_LINKED']);
+const CONFLICTS = new Set(['WRONG_STATE', 'ALREADY_CLOSED', 'SAME_PERSON', 'ACCEPTANCE_MISSING', 'ORDER_ALREADY_LINKED', 'DUPLICATE_SOURCE']);
 
 function answer(move: LedgerMove, id: string): Hazard {
   if (move.ok) return move.hazard;

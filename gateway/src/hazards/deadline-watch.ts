@@ -37,6 +37,8 @@ export interface DeadlineWatchDeps {
 
 export class HazardDeadlineWatch {
   private timer: NodeJS.Timeout | null = null;
+  /** Hazard notices already logged as having nobody to reach: a roster gap is logged once, not every minute. */
+  private readonly unreached = new Set<string>();
 
   constructor(private readonly d: DeadlineWatchDeps) {}
 
@@ -100,7 +102,12 @@ export class HazardDeadlineWatch {
     const reachable = recipients.filter((r) => ctx.channels.has(r.channel));
     if (reachable.length === 0) {
       // Not marked: the notice goes out once someone is on shift (a roster gap at night).
-      this.d.log.warn({ hazard: h.id, site: h.site, notice: kind }, 'nobody on the roster to tell of this hazard deadline');
+      const key = `${h.id}:${kind}`;
+      if (!this.unreached.has(key)) {
+        if (this.unreached.size >= 10_000) this.unreached.clear();
+        this.unreached.add(key);
+        this.d.log.warn({ hazard: h.id, site: h.site, notice: kind }, 'nobody on the roster to tell of this hazard deadline: told once someone is on shift');
+      }
       return 0;
     }
     const deadlineMs = kind === 'hazard_order_decision' ? 0 : h.plan!.deadlineMs;
@@ -138,6 +145,7 @@ export class HazardDeadlineWatch {
     }));
     return this.d.db.transaction(() => {
       if (!this.d.repo.markNotice(h.id, kind, deadlineMs, nowMs)) return 0;
+      this.unreached.delete(`${h.id}:${kind}`);
       const added = this.d.notifier.queue(rows);
       this.d.log.info({ hazard: h.id, site: h.site, notice: kind, recipients: reachable.length }, 'hazard deadline notice queued');
       return added;

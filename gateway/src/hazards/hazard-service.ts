@@ -29,7 +29,7 @@ export type HazardAct =
 
 export type LedgerMove =
   | { readonly ok: true; readonly hazard: Hazard; readonly events: readonly HazardEvent[]; readonly created?: boolean }
-  | { readonly ok: false; readonly rejected: HazardRejection | 'NOT_FOUND' | 'UNKNOWN_SITE'; readonly detail: string };
+  | { readonly ok: false; readonly rejected: HazardRejection | 'NOT_FOUND' | 'UNKNOWN_SITE' | 'DUPLICATE_SOURCE'; readonly detail: string };
 
 export type NewHazard = Omit<RegisterInput, 'id' | 'by' | 'atMs' | 'region' | 'timeZone'>;
 

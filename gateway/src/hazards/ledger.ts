@@ -51,15 +51,7 @@ export class HazardLedger implements HazardService {
 
   /** A new hazard at a known site, its region and time zone taken from the fleet at this moment. */
   register(input: NewHazard, actor: LedgerActor, scope?: Scope): LedgerMove {
-    const site = this.deps.site(input.site);
-    if (site === undefined || (scope !== undefined && !this.deps.repo.siteWithin(input.site, scope))) return { ok: false, rejected: 'UNKNOWN_SITE', detail: `no site ${input.site}` };
-    return this.tx(() => {
-      const atMs = this.deps.clock();
-      const out = registerHazard({ ...input, id: this.newId(), by: actor.name, atMs, region: site.region, timeZone: site.timeZone });
-      if ('rejected' in out) return { ok: false, rejected: out.rejected, detail: out.detail };
-      this.persist(out.next, out.events, actor, 'hazard.register', atMs, { source: out.next.source, sourceRef: out.next.sourceRef, category: out.next.category, description: out.next.description });
-      return { ok: true, hazard: out.next, events: out.events };
-    });
+    return this.registerIn(input, actor, scope, false);
   }
 
   /**
@@ -67,10 +59,25 @@ export class HazardLedger implements HazardService {
    * is one record. `created` says which; a record that exists is returned unchanged.
    */
   registerOnce(input: NewHazard & { sourceRef: string }, actor: LedgerActor): LedgerMove {
-    const existing = this.deps.repo.bySource(input.source, input.sourceRef);
-    if (existing !== undefined) return { ok: true, hazard: existing, events: [], created: false };
-    const move = this.register(input, actor);
-    return move.ok ? { ...move, created: true } : move;
+    return this.registerIn(input, actor, undefined, true);
+  }
+
+  private registerIn(input: NewHazard, actor: LedgerActor, scope: Scope | undefined, once: boolean): LedgerMove {
+    const site = this.deps.site(input.site);
+    if (site === undefined || (scope !== undefined && !this.deps.repo.siteWithin(input.site, scope))) return { ok: false, rejected: 'UNKNOWN_SITE', detail: `no site ${input.site}` };
+    return this.tx(() => {
+      // Looked up inside the write lock: two tellers of the same source make one record.
+      const ref = input.sourceRef ?? null;
+      const existing = ref === null ? undefined : this.deps.repo.bySource(input.source, ref);
+      if (existing !== undefined) {
+        return once ? { ok: true, hazard: existing, events: [], created: false } : { ok: false, rejected: 'DUPLICATE_SOURCE', detail: `${input.source} ${ref} is already hazard ${existing.id}` };
+      }
+      const atMs = this.deps.clock();
+      const out = registerHazard({ ...input, id: this.newId(), by: actor.name, atMs, region: site.region, timeZone: site.timeZone });
+      if ('rejected' in out) return { ok: false, rejected: out.rejected, detail: out.detail };
+      this.persist(out.next, out.events, actor, 'hazard.register', atMs, { source: out.next.source, sourceRef: out.next.sourceRef, category: out.next.category, description: out.next.description });
+      return { ok: true, hazard: out.next, events: out.events, ...(once ? { created: true } : {}) };
+    });
   }
 
   /** One act on a hazard; with a scope, a hazard outside it is NOT_FOUND, as if it did not exist. */

@@ -112,6 +112,18 @@ describe('the hazard ledger API', () => {
     expect(bad.body.message).toContain('category');
   });
 
+  it('leaves alarm, order and due-device records to the gateway, and refuses a second record of the same reference', async () => {
+    const forged = await http(TOKENS.officer, 'POST', '/api/v1/hazards', report(SITE_A, { source: 'alarm', sourceRef: 'some-alarm' }));
+    expect(forged.status).toBe(400);
+    expect(forged.body.message).toContain('source: one of self_check, patrol, inspector, public_report');
+    const first = await http(TOKENS.officer, 'POST', '/api/v1/hazards', report(SITE_A, { source: 'public_report', sourceRef: '12345-热线-0001' }));
+    expect(first.status, first.text).toBe(201);
+    const second = await http(TOKENS.officer, 'POST', '/api/v1/hazards', report(SITE_A, { source: 'public_report', sourceRef: '12345-热线-0001' }));
+    expect(second.status).toBe(409);
+    expect(second.body).toMatchObject({ reason: 'DUPLICATE_SOURCE' });
+    expect(second.body.message).toContain(first.body.hazard.id);
+  });
+
   it("answers 404 for the other county's hazard and every act on it, as for a missing one", async () => {
     const idB = (await http(TOKENS.admin, 'POST', '/api/v1/hazards', report(SITE_B))).body.hazard.id as string;
     const missing = await http(officerA, 'GET', '/api/v1/hazards/HZ-none');
