@@ -122,4 +122,16 @@ describe('hazard deadline notices', () => {
     expect(silent.tick(sh('2026-12-09T09:00:00'))).toBe(0);
     expect(at('2026-12-09T09:01:00')).toBe(1);
   });
+
+  it('leads the daily briefing with the overdue hazards of its sites', () => {
+    const late = planned('2026-12-09', 'major');
+    planned('2026-12-30');
+    const b = h.notifier.briefing(sh('2026-12-09T08:00:00'), sh('2026-12-10T08:00:00'))!;
+    expect(b.hazards).toMatchObject({ open: 2, overdue: 1, overdueList: [{ hazardId: late, site: SITE, grade: 'major', deadlineDate: '2026-12-09', description: '软管老化' }] });
+    const sections = b.markdown.split('\n').filter((l) => l.startsWith('### '));
+    expect(sections[0]).toBe('### 隐患台账');
+    expect(b.markdown).toContain(`- 未销号 2 项，其中逾期 1 项\n- 逾期 示范餐馆后厨 重大隐患 期限 2026-12-09：软管老化 (${late})`);
+    // The day before, nothing was overdue yet.
+    expect(h.notifier.briefing(sh('2026-12-08T08:00:00'), sh('2026-12-09T08:00:00'))!.hazards.overdue).toBe(0);
+  });
 });
