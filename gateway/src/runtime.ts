@@ -157,6 +157,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const c: Common = { config, topics: makeTopics(config.topicPrefix), events: new EventBus(log.child({ module: 'events' })), clock, log };
     const alarms = await parts.add(alarmsPart(config, files.stateDb, c.events, clock, log));
     const notify = await parts.add(notifierPart(config, files.stateDb, alarms, c.events, clock, log));
+    const orders = new OrderRepository(files.stateDb);
+    const audit = new AuditLog(files.stateDb);
+    // Before anything saves an alarm: a red alarm's closure makes its hazard record in its own save.
+    const hazards = await parts.add(hazardsPart({ stateDb: files.stateDb, fleet, events: c.events, alarmSaves: alarms.repo, audit, notifier: notify.notifier, orders, clock, log }));
     const journal = await parts.add(journalPart(config, files.journalDb, log));
     await parts.add(diskGuard(journal, alarms.service.saves, alarms.system, log));
     const telemetry = await parts.add(telemetryPart(config, files, journal.journal, alarms.system, clock, log));
@@ -164,7 +168,6 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     // Built in the order they need each other, started below in the order messages flow.
     const detection = detectionFor(config, alarms.service, clock);
     const ingress = ingressFromConfig(config, c.topics, clock, log, files.stateDb);
-    const orders = new OrderRepository(files.stateDb);
     const interlock = interlockFor(c, orders, alarms.service, ingress);
     const path = pipelineFor(c, detection, alarms.service, interlock);
     const intake = intakeFor(c, journal.journal, path);
@@ -178,8 +181,6 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     // The parts that follow the fleet live, in order: broker accounts, detection, interlock,
     // alarms, notifier (each an applySites of its own).
     await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }], log));
-    const audit = new AuditLog(files.stateDb);
-    const hazards = await parts.add(hazardsPart({ stateDb: files.stateDb, fleet, events: c.events, audit, notifier: notify.notifier, orders, clock, log }));
     const faces: GatewayFaces = {
       ...c,
       fleet,

@@ -2,11 +2,14 @@
 // modules: a red alarm closed with its rectification note (整改说明), a stop-work order's
 // rectification step (整改), and a device past its replace-by day (CJJ/T 146-2011 service lives)
 // each create a hazard record or join the one they belong to. Every feed is idempotent: the same
-// alarm, order or device due date makes one record, however often it is told.
+// alarm, order or device due date makes one record, however often it is told. The alarm's closure
+// is fed inside its own save transaction; orders are observed on the event bus after they are
+// saved; due devices are looked for at start and hourly.
 
 import { alarmText } from '../contract/alarm-text.js';
 import { ALL_SCOPE } from '../contract/scope.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
+import type { AlarmRepository } from '../alarms/repository.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
 import type { StopWorkOrder } from '../orders/stop-work.js';
@@ -23,6 +26,11 @@ const HOUR_MS = 3_600_000;
 const PAGE = 500;
 
 export interface HazardFeedDeps {
+  /**
+   * The alarms' save hook (AlarmRepository.onSave): a red alarm's closure makes its record in the
+   * transaction that saves the closure, so a crash between the two cannot lose the hazard.
+   */
+  readonly alarmSaves: Pick<AlarmRepository, 'onSave'>;
   readonly ledger: HazardLedger;
   readonly repo: HazardRepository;
   readonly events: EventBus;
@@ -45,11 +53,19 @@ export class HazardFeeds {
   private readonly off: (() => void)[] = [];
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly d: HazardFeedDeps) {}
+  /** Hooks into the alarms' saves at once: built before any alarm is saved (the repository refuses a late hook). */
+  constructor(private readonly d: HazardFeedDeps) {
+    // A hazard that cannot be made is logged; the alarm's closure is saved regardless (its failed
+    // savepoint is rolled back alone).
+    this.off.push(
+      d.alarmSaves.onSave((alarm, events) => {
+        for (const event of events) if (event.kind === 'closed') this.guard(() => this.onAlarm(alarm, event), { alarmId: alarm.id, site: alarm.site });
+      }),
+    );
+  }
 
   start(): void {
     this.off.push(
-      this.d.events.on('alarm', ({ alarm, event }) => this.guard(() => this.onAlarm(alarm, event), { alarmId: alarm.id, site: alarm.site })),
       this.d.events.on('order', ({ order, what }) => {
         if (what === 'rectified') this.guard(() => this.onOrderRectified(order), { orderId: order.id, site: order.site });
       }),

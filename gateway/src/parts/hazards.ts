@@ -14,6 +14,7 @@ import { HazardLedger } from '../hazards/ledger.js';
 import { HazardDeadlineWatch } from '../hazards/deadline-watch.js';
 import { HazardFeeds } from '../hazards/feeds.js';
 import type { EventBus } from '../events.js';
+import type { AlarmRepository } from '../alarms/repository.js';
 import type { DueReplacements } from '../registry/fleet.js';
 import type { Part } from './part.js';
 
@@ -28,6 +29,7 @@ export interface HazardsPartDeps {
   readonly stateDb: Db;
   readonly fleet: Pick<Fleet, 'site'> & DueReplacements;
   readonly events: EventBus;
+  readonly alarmSaves: Pick<AlarmRepository, 'onSave'>;
   readonly audit: AuditTrail;
   readonly notifier: Notifier;
   readonly orders: Pick<OrderRepository, 'latestForSite' | 'list'>;
@@ -35,6 +37,7 @@ export interface HazardsPartDeps {
   readonly log: Logger;
 }
 
+/** Built before anything saves an alarm: the feeds hook into the alarms' saves (AlarmRepository.onSave). */
 export function hazardsPart(d: HazardsPartDeps): HazardsPart {
   const log = d.log.child({ module: 'hazards' });
   const repo = new HazardRepository(d.stateDb);
@@ -58,7 +61,7 @@ export function hazardsPart(d: HazardsPartDeps): HazardsPart {
     clock: d.clock,
     log,
   });
-  const feeds = new HazardFeeds({ ledger, repo, events: d.events, orders: d.orders, fleet: d.fleet, clock: d.clock, log });
+  const feeds = new HazardFeeds({ alarmSaves: d.alarmSaves, ledger, repo, events: d.events, orders: d.orders, fleet: d.fleet, clock: d.clock, log });
   return {
     name: 'hazards',
     ledger,

@@ -32,19 +32,23 @@ describe('the hazard ledger fed by alarms, orders and the fleet', () => {
     expect(g.hazards.trail(fromOrder.id).find((l) => l.kind === 'source_linked')?.note).toBe(`alarm ${alarm.id} closed: officer-li: 软管已更换 检漏合格`);
   });
 
-  it('a red alarm closed without a stop-work order makes its own record, once however often it is told', async () => {
+  it("a red alarm closed before its order's rectification makes its own record in the closure's save, naming the order", async () => {
     const g = await fx.start();
-    const alarm = await fx.raise(g, 'gas-01', { ch4: 70 });
-    // The closed step told twice on the gateway's bus (a replay): the feed is idempotent on the alarm id.
-    const closed = { ...alarm, state: 'closed' as const, closedBy: 'officer-li', closeNote: '关阀检修', closedAtMs: Date.now(), peakLevel: 'red' as const };
-    const event = { ...g.alarmRepo.events(alarm.id)[0]!, kind: 'closed' as const, actor: 'officer-li', note: '关阀检修', atMs: Date.now() };
-    g.events.emit('alarm', { alarm: closed, event });
-    g.events.emit('alarm', { alarm: closed, event });
+    const gas = await fx.device(g, 'gas-01');
+    await fx.raise(g, 'gas-01', { ch4: 70 });
+    const order = await eventually(() => g.interlock.activeOrder(DEMO_SITE), 5000, 'stop-work order');
+    await gas.publish({ ch4: 3 }, { ch4: 3 }, { ch4: 3 });
+    const alarm = await eventually(() => g.alarmRepo.list({ site: DEMO_SITE, limit: 5 }).find((a) => a.state === 'cleared_unacked'), 5000, 'cleared alarm');
+    expect(g.alarms.acknowledge(alarm.id, 'officer-li', 'seen')?.rejected).toBeUndefined();
+    expect(g.alarms.close(alarm.id, 'officer-li', '关阀检修')?.rejected).toBeUndefined();
+    // No waiting: the record committed with the closure.
     const made = ledgerOf(g).filter((h) => h.source === 'alarm');
     expect(made).toHaveLength(1);
-    // Its order made no record (never rectified), so the alarm's record names the order.
-    const order = g.interlock.activeOrder(DEMO_SITE);
-    expect(made[0]).toMatchObject({ sourceRef: alarm.id, stopWorkOrderId: order?.id ?? null, description: expect.stringContaining('officer-li: 关阀检修') });
+    expect(made[0]).toMatchObject({ sourceRef: alarm.id, stopWorkOrderId: order.id, category: 'gas_leak', description: expect.stringContaining('officer-li: 关阀检修') });
+    // The order's rectification afterwards joins that record instead of making a second one.
+    expect(g.interlock.recordRectification(order.id, 'fitter-wang', '更换软管')?.rejected).toBeUndefined();
+    await eventually(() => g.hazards.trail(made[0]!.id).some((l) => l.kind === 'source_linked'), 5000, "the order's rectification on the alarm's record");
+    expect(ledgerOf(g).filter((h) => h.source !== 'device_replacement')).toHaveLength(1);
   });
 
   it('enters a device past its replace-by day at start, once across a restart', async () => {
