@@ -29,6 +29,8 @@ const MIGRATIONS = [
    CREATE INDEX hazard_by_site ON hazard (site, registered_at_ms);
    CREATE INDEX hazard_by_registered ON hazard (registered_at_ms, id);
    CREATE INDEX hazard_by_deadline ON hazard (deadline_ms) WHERE state = 'rectifying';
+   -- The deadline watch's question about stop-work orders reads open major hazards every minute.
+   CREATE INDEX hazard_major_open ON hazard (registered_at_ms, id) WHERE grade = 'major' AND state <> 'closed';
    CREATE TABLE hazard_event (
      id INTEGER PRIMARY KEY,
      hazard_id TEXT NOT NULL REFERENCES hazard (id),
