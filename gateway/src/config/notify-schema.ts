@@ -117,8 +117,12 @@ const shiftSchema = z
     start: hhmm,
     /** An end at or before the start crosses midnight into the next day. */
     end: hhmm,
-    /** Limit the shift to these sites; absent means every site. */
+    /** Limit the shift to these sites; absent (and no `regions`) means every site. */
     sites: z.array(id).optional(),
+    /** Limit the shift to the sites of these regions and every region below them (a county's
+     * duty officer), beside `sites`; read from the registry when the alarm is notified, so a site
+     * added to the county later is covered. */
+    regions: z.array(id).optional(),
     duty: z.array(id).default([]),
     leader: z.array(id).default([]),
     onCall: z.array(id).default([]),
