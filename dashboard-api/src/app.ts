@@ -31,6 +31,9 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { exportRoutes } from './routes/export.js';
+import { fleetSiteRoutes } from './routes/fleet-sites.js';
+import { fleetDeviceRoutes } from './routes/fleet-devices.js';
+import { deviceImportRoutes } from './routes/devices-import.js';
 import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
@@ -162,6 +165,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(notificationRoutes(ctx));
       await api.register(briefingRoutes(ctx));
       await api.register(exportRoutes(ctx));
+      await api.register(fleetSiteRoutes(ctx));
+      await api.register(fleetDeviceRoutes(ctx));
+      await api.register(deviceImportRoutes(ctx));
       await api.register(streamRoutes(hub));
     },
     { prefix: '/api/v1' },

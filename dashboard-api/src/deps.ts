@@ -17,6 +17,8 @@ import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
+import type { Fleet } from '../../gateway/src/registry/fleet.js';
+import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
 export interface Moved<T> {
@@ -159,6 +161,9 @@ export interface ApiDeps {
   readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
+  /** The fleet registry (gateway/src/registry/live-fleet.ts): sites and devices edited and imported
+   * while the gateway runs; the routes that write it answer 501 without it. */
+  readonly fleet?: Fleet & FleetWriter;
   /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
   readonly staticPage?: FastifyPluginAsync;
 }
