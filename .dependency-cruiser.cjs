@@ -79,8 +79,8 @@ module.exports = {
       severity: 'error',
       comment:
         'The API reaches the gateway through what it exports for front ends (runtime.ts GatewayFaces, the events, the contract, config types, the alarm list, export source and audit trail interfaces) and the data types of alarms, orders and history, ' +
-        'not through its services\' internals. Its command lines (token-cli.ts, export/export-cli.ts) may compose. Known exception: the API keeps its own tables (tokens, device last values) in state.db through the store\'s SQLite helpers (store/sqlite.ts).',
-      from: { path: '^dashboard-api/', pathNot: ['^dashboard-api/src/token-cli\\.ts$', '^dashboard-api/src/export/export-cli\\.ts$'] },
+        'not through its services\' internals. Its command lines (token-cli.ts, users/user-cli.ts, export/export-cli.ts) may compose. Known exception: the API keeps its own tables (tokens, device last values) in state.db through the store\'s SQLite helpers (store/sqlite.ts).',
+      from: { path: '^dashboard-api/', pathNot: ['^dashboard-api/src/token-cli\\.ts$', '^dashboard-api/src/users/user-cli\\.ts$', '^dashboard-api/src/export/export-cli\\.ts$'] },
       to: {
         path: '^gateway/',
         pathNot: [
@@ -88,6 +88,7 @@ module.exports = {
           '^gateway/src/(runtime|events|log|errors)\\.ts$',
           '^gateway/src/alarms/(lifecycle|alarm-list)\\.ts$',
           '^gateway/src/export/export-source\\.ts$',
+          '^gateway/src/registry/(scope-reader|site-directory)\\.ts$',
           '^gateway/src/audit/audit-trail\\.ts$',
           // The fleet contract: what a front end reads (Fleet) and writes (FleetWriter), and scopes.
           '^gateway/src/registry/(fleet|fleet-writer|scope-sql)\\.ts$',
@@ -95,6 +96,8 @@ module.exports = {
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
           '^gateway/src/notify/html\\.ts$',
+          // The fleet registry's interfaces (Fleet, FleetWriter, DueReplacements): types only.
+          '^gateway/src/registry/(fleet|fleet-writer)\\.ts$',
           // Pure wall-clock formatting in a named zone: exports say times as the site's clock.
           '^gateway/src/notify/local-time\\.ts$',
           // Provisioning: device secrets, import rows and their apply through FleetWriter.
@@ -103,6 +106,13 @@ module.exports = {
           '^gateway/src/store/sqlite\\.ts$',
         ],
       },
+    },
+    {
+      name: 'dashboard-meets-broker-for-passwords-and-tls-only',
+      severity: 'error',
+      comment: 'People\'s passwords are hashed as device passwords are (broker/src/auth.ts, checks queued by scrypt-queue.ts), and the API\'s HTTPS files are read and checked as the broker\'s (tls-context.ts); nothing else of the broker.',
+      from: { path: '^dashboard-api/' },
+      to: { path: '^broker/', pathNot: '^broker/src/(auth|scrypt-queue|tls-context)\\.ts$' },
     },
     {
       name: 'source-not-to-tests-or-bench',

@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import { validatorCompiler } from 'fastify-type-provider-zod';
+import { Counter } from 'prom-client';
 import { apiSchema } from '../../gateway/src/config/schema.js';
 import type { ApiDeps, ApiOptions } from './deps.js';
 import type { ApiContext } from './context.js';
@@ -21,12 +22,19 @@ import { hashToken, TokenStore } from './token-store.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
 import { siteRoutes } from './routes/sites.js';
+import { devicesDueRoutes } from './routes/devices-due.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ruleRoutes } from './routes/rules.js';
 import { historyRoutes } from './routes/history.js';
 import { auditRoutes } from './routes/audit.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { meRoutes } from './routes/me.js';
+import { sessionRoutes } from './routes/session.js';
+import { userRoutes } from './routes/users.js';
+import { UserStore } from './users/user-store.js';
+import { SessionStore } from './users/session-store.js';
+import { PasswordLogin } from './users/password-login.js';
+import { configTargets } from './users/scope-check.js';
 import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
@@ -38,6 +46,8 @@ import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
+import { scopeOf } from './scope-of.js';
+import { ALL_ONLY_SCOPES } from '../../gateway/src/registry/scope-reader.js';
 
 export type { ApiDeps } from './deps.js';
 
@@ -93,22 +103,41 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   registerErrors(app);
 
   const tokens = deps.tokens ?? new TokenStore(deps.db, clock);
-  for (const t of options.bootstrapTokens) tokens.seed(t.name, t.role, t.tokenHash, 'config');
+  for (const t of options.bootstrapTokens) tokens.seed(t.name, t.role, t.tokenHash, 'config', t.scope);
+  const users = new UserStore(deps.db, clock);
+  const sessions = new SessionStore(deps.db, users, { idleMs: options.sessions.idleMinutes * 60_000, absoluteMs: options.sessions.absoluteHours * 3_600_000 }, clock);
+  const failures = new FailureLimiter(options.authFailureLimit.max, options.authFailureLimit.windowS * 1000, clock);
   const ctx: ApiContext = {
     deps,
     options,
     clock,
     audit: deps.audit,
     tokens,
+    users,
+    sessions,
+    login: new PasswordLogin(users, { maxFailures: options.lockout.maxFailures, lockMs: options.lockout.lockMinutes * 60_000 }, clock),
+    failures,
+    scopeTargets: deps.scopeTargets ?? configTargets({ sites: deps.sites }),
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
     sites: new Map(deps.sites.map((s) => [s.id, s])),
+    scopes: deps.scopes ?? ALL_ONLY_SCOPES,
   };
   const hub = new StreamHub(
     { replayEvents: options.streamReplayEvents ?? 10_000, maxBufferedBytes: options.streamMaxBufferedBytes ?? 1 << 20, pingMs: options.streamPingS * 1000 },
     log.child({ module: 'stream' }),
+    ctx.scopes,
   );
   const metrics = createMetrics(deps, ctx.alarmQuery, hub, clock);
+  new Counter({
+    name: 'shaobing_login_password_checks_total',
+    help: 'Password checks (scrypt) run for logins, for an existing name or not alike; a locked account is refused without one',
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(ctx.login.passwordChecks);
+    },
+  });
   const detach: (() => void)[] = [() => metrics.detach()];
   if (deps.events) {
     detach.push(ctx.live.attach(deps.events));
@@ -139,7 +168,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // After helmet has loaded, so that its headers are on refusals (401, 403, 429) too.
   app.after(() => {
     registerCors(app, options.corsOrigins);
-    registerAuth(app, tokens, new FailureLimiter(options.authFailureLimit.max, options.authFailureLimit.windowS * 1000, clock));
+    registerAuth(app, tokens, sessions, failures);
   });
   registerOpenApi(app);
 
@@ -152,8 +181,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
 
   void app.register(
     async (api) => {
-      await api.register(meRoutes);
+      await api.register(meRoutes(ctx));
+      await api.register(sessionRoutes(ctx));
+      await api.register(userRoutes(ctx));
       await api.register(siteRoutes(ctx));
+      await api.register(devicesDueRoutes(ctx));
       await api.register(deviceRoutes(ctx));
       await api.register(alarmRoutes(ctx));
       await api.register(orderRoutes(ctx));
@@ -168,7 +200,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(fleetSiteRoutes(ctx));
       await api.register(fleetDeviceRoutes(ctx));
       await api.register(deviceImportRoutes(ctx));
-      await api.register(streamRoutes(hub));
+      await api.register(streamRoutes(hub, scopeOf));
     },
     { prefix: '/api/v1' },
   );

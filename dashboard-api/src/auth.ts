@@ -1,16 +1,26 @@
 // Bearer-token authentication and role checks for every /api/v1 route, before validation (so a
 // viewer learns "officer needed", not which field it got wrong), and a tighter limit on failed
 // attempts per address so tokens cannot be guessed at the general rate. The address is the
-// client's as fastify's trustProxy reads it (api.trustedProxies).
+// client's as fastify's trustProxy reads it (api.trustedProxies). A bearer is either a person's
+// login session (users/session-store.ts, `ss_…`) or an API token (token-store.ts, `sb_…`): both
+// come by the same header or `?access_token=`, and both give a role and a scope.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Scope } from '../../gateway/src/contract/scope.js';
 import { ApiError } from './errors.js';
-import { roleAtLeast, type Role, type TokenInfo, type TokenStore } from './token-store.js';
+import { roleAtLeast, roleRefusal, type Role } from './roles.js';
+import type { TokenStore } from './token-store.js';
+import type { SessionStore } from './users/session-store.js';
 
 export interface Principal {
+  /** The API token's id, or the login session's (`ss-…`): the audit log names it. */
   readonly tokenId: string;
+  /** The token's name, or the user's login name. */
   readonly name: string;
   readonly role: Role;
+  /** What the caller may see and act on (gateway/src/contract/scope.ts). */
+  readonly scope: Scope;
+  readonly via: 'token' | 'session';
 }
 
 declare module 'fastify' {
@@ -22,6 +32,10 @@ declare module 'fastify' {
     role?: Role;
     /** The route also takes `?access_token=` (EventSource cannot set headers). */
     queryToken?: boolean;
+    /** What the route does, in words, for a refusal: "lifting a stop-work order". */
+    act?: string;
+    /** No bearer needed (the login itself, which counts its own failures per address). */
+    open?: boolean;
   }
 }
 
@@ -76,33 +90,64 @@ function bearer(request: FastifyRequest): string | null {
   return null;
 }
 
-export function registerAuth(app: FastifyInstance, tokens: TokenStore, limiter: FailureLimiter): void {
+const SESSION_REFUSALS = {
+  expired: { message: 'session expired: log in again', reason: 'session_expired' },
+  ended: { message: 'session ended (logged out): log in again', reason: 'session_ended' },
+  disabled: { message: 'account disabled: ask an administrator', reason: 'account_disabled' },
+} as const;
+
+/** Counts a failure of the address and refuses; 429 once the address is over its limit. */
+export function refuseFailure(request: FastifyRequest, limiter: FailureLimiter, status: number, message: string, extra: Record<string, unknown> = {}): ApiError {
+  // Checked only for a request that fails: a valid token is never refused because someone
+  // else behind the same address (a duty room, a reverse proxy) guessed tokens.
+  const blocked = limiter.blockedFor(request.ip);
+  if (blocked > 0) return new ApiError(429, `too many failed authentications from this address: retry in ${blocked} s`);
+  limiter.fail(request.ip);
+  return new ApiError(status, message, extra);
+}
+
+function principalFor(token: string, tokens: TokenStore, sessions: SessionStore): Principal | { refused: keyof typeof SESSION_REFUSALS } | null {
+  const session = sessions.verify(token);
+  if (session) {
+    if (!session.ok) return { refused: session.reason };
+    const { user } = session;
+    return { tokenId: session.session.id, name: user.name, role: user.role, scope: user.scope, via: 'session' };
+  }
+  const info = tokens.verify(token);
+  return info ? { tokenId: info.id, name: info.name, role: info.role, scope: info.scope, via: 'token' } : null;
+}
+
+export function registerAuth(app: FastifyInstance, tokens: TokenStore, sessions: SessionStore, limiter: FailureLimiter): void {
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith(API_PREFIX)) return;
+    const config = request.routeOptions.config;
+    // The login takes a name and password, not a bearer: a stale token the page still holds is no reason to refuse it.
+    if (config.open) return;
     const token = bearer(request);
-    let info: TokenInfo | null = null;
-    if (token) info = tokens.verify(token);
-    if (!info) {
-      // Checked only for a request that fails: a valid token is never refused because someone
-      // else behind the same address (a duty room, a reverse proxy) guessed tokens. A token
-      // check is one SHA-256 and an indexed read, so verifying before refusing costs nothing.
-      const blocked = limiter.blockedFor(request.ip);
-      if (blocked > 0) throw new ApiError(429, `too many failed authentications from this address: retry in ${blocked} s`);
-      limiter.fail(request.ip);
-      throw new ApiError(
+    // A token check is one SHA-256 and an indexed read, so verifying before refusing costs nothing.
+    const found = token ? principalFor(token, tokens, sessions) : null;
+    if (found && 'refused' in found) {
+      // A real session that ran out is no guess: say why, without counting it against the address.
+      const why = SESSION_REFUSALS[found.refused];
+      throw new ApiError(401, why.message, { reason: why.reason });
+    }
+    if (!found) {
+      throw refuseFailure(
+        request,
+        limiter,
         401,
         token === null
-          ? 'missing token: send Authorization: Bearer <token> (shaobing token create makes one)'
+          ? 'missing token: send Authorization: Bearer <token> (log in with POST /api/v1/session, or shaobing token create makes one)'
           : token === ''
             ? 'malformed Authorization header: expected Bearer <token>'
             : 'unknown or revoked token',
       );
     }
-    request.principal = { tokenId: info.id, name: info.name, role: info.role };
-    const needed = request.routeOptions.config.role ?? 'viewer';
-    if (!roleAtLeast(info.role, needed)) throw new ApiError(403, `role ${needed} needed; token ${info.name} is ${info.role}`);
+    request.principal = found;
+    const needed = config.role ?? 'viewer';
+    if (!roleAtLeast(found.role, needed)) throw new ApiError(403, roleRefusal(needed, config.act, found.name, found.role), { needed, role: found.role });
   });
 }
 

@@ -11,14 +11,21 @@ import type { ExportSource } from '../../gateway/src/export/export-source.js';
 import type { ManualGasTest, StopWorkOrder } from '../../gateway/src/orders/stop-work.js';
 import type { HistoryPoint, HistoryQuery } from '../../gateway/src/store/telemetry-store.js';
 import type { EventBus } from '../../gateway/src/events.js';
+import type { Scope } from '../../gateway/src/contract/scope.js';
 import type { Rule, apiSchema } from '../../gateway/src/config/schema.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
-import type { Fleet } from '../../gateway/src/registry/fleet.js';
+import type { DueReplacements, Fleet } from '../../gateway/src/registry/fleet.js';
 import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
+
+/** What the API reads of the fleet registry (gateway/src/registry/live-fleet.ts): sites, regions, due replacements. */
+export type FleetReader = Pick<Fleet, 'site'> & Pick<FleetWriter, 'regions'> & DueReplacements;
+import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
+import type { SiteDirectory } from '../../gateway/src/registry/site-directory.js';
+import type { ScopeTargets } from './users/scope-check.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
 export interface Moved<T> {
@@ -56,7 +63,7 @@ export interface AlarmActions {
   returnToService?(id: string, by: string, note?: string): OutOfServiceMove | undefined;
   listOutOfService?(filter: { site?: string; includeEnded?: boolean; limit?: number }): OutOfServiceEntry[];
   /** ISA-18.2 alarm-system metrics (gateway/src/alarms/metrics.ts). */
-  metrics?(query: { fromMs: number; toMs: number; site?: string }): unknown;
+  metrics?(query: { fromMs: number; toMs: number; site?: string; scope?: Scope }): unknown;
 }
 
 export interface OrderActions {
@@ -132,9 +139,13 @@ export interface ApiDeps {
   readonly orders: {
     get(id: string): StopWorkOrder | undefined;
     latestForSite(site: string): StopWorkOrder | undefined;
-    /** Newest first, filtered in the gateway's SQL. */
-    list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number }): StopWorkOrder[];
+    /** Newest first, filtered (scope included) in the gateway's SQL. */
+    list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number; scope?: Scope | undefined }): StopWorkOrder[];
   };
+  /** The site list and the region tree, scoped in the gateway's SQL; /sites and /regions answer 501 without it. */
+  readonly siteDirectory?: SiteDirectory;
+  /** Which sites a scope holds, asked of the registry's tables (without it: `all` holds every site, any other scope none). */
+  readonly scopes?: ScopeReader;
   readonly orderActions: OrderActions;
   /** The records of the exports (gateway/src/export/export-source-query.ts over state.db in the gateway). */
   readonly exportSource: ExportSource;
@@ -162,8 +173,11 @@ export interface ApiDeps {
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
   /** The fleet registry (gateway/src/registry/live-fleet.ts): sites and devices edited and imported
-   * while the gateway runs; the routes that write it answer 501 without it. */
-  readonly fleet?: Fleet & FleetWriter;
+   * while the gateway runs, and its due replacements; the routes that use it answer 501 without it. */
+  readonly fleet?: Fleet & FleetWriter & DueReplacements;
+  /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
+   * above, and no region or organisation. */
+  readonly scopeTargets?: ScopeTargets;
   /** The web page (dashboard-api/src/static.ts), registered at `/` when given. */
   readonly staticPage?: FastifyPluginAsync;
 }

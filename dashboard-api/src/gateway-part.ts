@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FrontPart, GatewayFaces } from '../../gateway/src/runtime.js';
 import { buildApp } from './app.js';
+import { configTargets } from './users/scope-check.js';
 
 export interface DashboardPart extends FrontPart {
   /** The app itself: tests reach it with inject. */
@@ -23,8 +24,11 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     telemetry,
     events: g.events,
     sites: g.config.sites,
+    scopeTargets: configTargets(g.config),
     rules: g.rules,
     deviceStatus: (site, device) => g.deviceStatus(site, device),
+    scopes: g.scopes,
+    siteDirectory: g.siteDirectory,
     audit: g.audit,
     ...(telemetry.spoolStatus ? { spool: () => telemetry.spoolStatus!() } : {}),
     notifications: () => g.notifier.stats(),

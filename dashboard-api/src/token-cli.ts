@@ -5,18 +5,19 @@
 import { parseArgs } from 'node:util';
 import { openStateDb } from '../../gateway/src/store/state-db.js';
 import { AuditLog } from '../../gateway/src/audit/audit-log.js';
-import { ROLES, TokenStore, type Role } from './token-store.js';
+import { ALL_SCOPE } from '../../gateway/src/contract/scope.js';
+import { parseScope, scopeText } from '../../gateway/src/contract/scope-text.js';
+import { isRole, ROLES, type Role } from './roles.js';
+import { TokenStore } from './token-store.js';
+import { roleScopeProblem, scopeProblem, type ScopeTargets } from './users/scope-check.js';
 
-export const TOKEN_USAGE = `Usage: shaobing token create --role viewer|officer|admin --name NAME [--config FILE]
+export const TOKEN_USAGE = `Usage: shaobing token create --role viewer|owner|officer|admin --name NAME [--scope SCOPE] [--config FILE]
+         SCOPE: all (the default), region:ID[,region:ID…], org:ID or site:ID (an owner needs site:ID)
        shaobing token list [--config FILE]
        shaobing token revoke ID [--config FILE]`;
 
 /** Who did it, in the audit log, when the command line did it. */
 const CLI_ACTOR = 'cli';
-
-function isRole(text: string | undefined): text is Role {
-  return (ROLES as readonly string[]).includes(text ?? '');
-}
 
 /** Runs a token subcommand against the state database in `dataDir`; returns the exit code. */
 /** Where a command-line run writes: stdout for results (the token itself), stderr for the rest. */
@@ -25,13 +26,13 @@ export interface CliOutput {
   err(line: string): void;
 }
 
-export function tokenCommand(argv: string[], dataDirOf: (configFile: string | undefined) => string, io: CliOutput): number {
+export function tokenCommand(argv: string[], dataDirOf: (configFile: string | undefined) => string, io: CliOutput, targetsOf?: (configFile: string | undefined) => ScopeTargets): number {
   const [sub, ...rest] = argv;
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
     strict: true,
-    options: { role: { type: 'string' }, name: { type: 'string' }, config: { type: 'string' } },
+    options: { role: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string' }, config: { type: 'string' } },
   });
   if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') {
     io.err(TOKEN_USAGE);
@@ -40,6 +41,18 @@ export function tokenCommand(argv: string[], dataDirOf: (configFile: string | un
   if (sub === 'create' && (!isRole(values.role) || !values.name?.trim())) {
     io.err(`shaobing token create: --role must be one of ${ROLES.join(', ')} and --name must not be blank\n\n${TOKEN_USAGE}`);
     return 2;
+  }
+  const parsed = values.scope === undefined ? ({ ok: true, scope: ALL_SCOPE } as const) : parseScope(values.scope);
+  if (!parsed.ok) {
+    io.err(`shaobing token create: --scope: ${parsed.problem}\n\n${TOKEN_USAGE}`);
+    return 2;
+  }
+  if (sub === 'create') {
+    const problem = roleScopeProblem(values.role!, parsed.scope) ?? (targetsOf ? scopeProblem(parsed.scope, targetsOf(values.config)) : null);
+    if (problem) {
+      io.err(`shaobing token create: --scope: ${problem}`);
+      return 2;
+    }
   }
   if (sub === 'revoke' && positionals.length !== 1) {
     io.err(`shaobing token revoke: give the token id (see shaobing token list)\n\n${TOKEN_USAGE}`);
@@ -52,18 +65,19 @@ export function tokenCommand(argv: string[], dataDirOf: (configFile: string | un
     if (sub === 'create') {
       const role = values.role as Role;
       const name = values.name!.trim();
+      const scope = parsed.scope;
       const made = db.transaction(() => {
-        const m = tokens.create(name, role, CLI_ACTOR);
-        audit.append({ atMs: Date.now(), actor: CLI_ACTOR, action: 'token.create', target: name, detail: { tokenId: m.info.id, role } });
+        const m = tokens.create(name, role, CLI_ACTOR, scope);
+        audit.append({ atMs: Date.now(), actor: CLI_ACTOR, action: 'token.create', target: name, detail: { tokenId: m.info.id, role, scope: scopeText(scope) } });
         return m;
       }).immediate();
       io.out(made.token);
-      io.err(`token ${made.info.id} (${role}, "${name}") created; it is shown only this once.`);
+      io.err(`token ${made.info.id} (${role}, "${name}", scope ${scopeText(scope)}) created; it is shown only this once.`);
       return 0;
     }
     if (sub === 'list') {
       for (const t of tokens.list()) {
-        io.out(`${t.id}  ${t.role.padEnd(7)}  ${t.revokedAtMs === null ? 'active ' : 'revoked'}  ${new Date(t.createdAtMs).toISOString()}  ${t.name}`);
+        io.out(`${t.id}  ${t.role.padEnd(7)}  ${t.revokedAtMs === null ? 'active ' : 'revoked'}  ${new Date(t.createdAtMs).toISOString()}  ${t.name}  [${scopeText(t.scope)}]`);
       }
       return 0;
     }

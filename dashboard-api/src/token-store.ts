@@ -3,17 +3,18 @@
 // device passwords that people choose) would add nothing but cost on every request; a plain
 // SHA-256 keeps the lookup one hash and one index probe, and a stolen database gives no token.
 
+//
+// Each token carries a scope (gateway/src/contract/scope.ts). A token made before scopes existed
+// (scope NULL) sees everything, as it did then.
+
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import { migrateModule } from '../../gateway/src/store/sqlite.js';
+import { ALL_SCOPE, type Scope } from '../../gateway/src/contract/scope.js';
+import { scopeFromJson } from '../../gateway/src/contract/scope-text.js';
+import type { Role } from './roles.js';
 
-export const ROLES = ['viewer', 'officer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-/** viewer < officer < admin: each role may do what the one below it may. */
-export function roleAtLeast(role: Role, needed: Role): boolean {
-  return ROLES.indexOf(role) >= ROLES.indexOf(needed);
-}
+export { ROLES, roleAtLeast, type Role } from './roles.js';
 
 export interface TokenInfo {
   readonly id: string;
@@ -22,6 +23,7 @@ export interface TokenInfo {
   readonly createdAtMs: number;
   readonly createdBy: string;
   readonly revokedAtMs: number | null;
+  readonly scope: Scope;
 }
 
 interface Row {
@@ -31,6 +33,7 @@ interface Row {
   created_at_ms: number;
   created_by: string;
   revoked_at_ms: number | null;
+  scope: string | null;
 }
 
 const MIGRATIONS = [
@@ -44,6 +47,22 @@ const MIGRATIONS = [
      revoked_at_ms INTEGER,
      revoked_by TEXT
    );`,
+  // The owner role and the scope: SQLite cannot change a CHECK, so the table is rebuilt.
+  `CREATE TABLE api_token_next (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     role TEXT NOT NULL CHECK (role IN ('viewer', 'owner', 'officer', 'admin')),
+     token_hash TEXT NOT NULL UNIQUE,
+     created_at_ms INTEGER NOT NULL,
+     created_by TEXT NOT NULL,
+     revoked_at_ms INTEGER,
+     revoked_by TEXT,
+     scope TEXT
+   );
+   INSERT INTO api_token_next (id, name, role, token_hash, created_at_ms, created_by, revoked_at_ms, revoked_by)
+     SELECT id, name, role, token_hash, created_at_ms, created_by, revoked_at_ms, revoked_by FROM api_token;
+   DROP TABLE api_token;
+   ALTER TABLE api_token_next RENAME TO api_token;`,
 ];
 
 export function hashToken(token: string): string {
@@ -51,10 +70,12 @@ export function hashToken(token: string): string {
 }
 
 function fromRow(r: Row): TokenInfo {
-  return { id: r.id, name: r.name, role: r.role, createdAtMs: r.created_at_ms, createdBy: r.created_by, revokedAtMs: r.revoked_at_ms };
+  // An unreadable stored scope shows nothing rather than everything.
+  const scope = r.scope === null ? ALL_SCOPE : (scopeFromJson(r.scope) ?? { kind: 'regions' as const, regions: [] });
+  return { id: r.id, name: r.name, role: r.role, createdAtMs: r.created_at_ms, createdBy: r.created_by, revokedAtMs: r.revoked_at_ms, scope };
 }
 
-const COLUMNS = 'id, name, role, created_at_ms, created_by, revoked_at_ms';
+const COLUMNS = 'id, name, role, created_at_ms, created_by, revoked_at_ms, scope';
 
 export class TokenStore {
   private readonly byHash;
@@ -67,23 +88,23 @@ export class TokenStore {
     migrateModule(db, 'api-tokens', MIGRATIONS);
     this.byHash = db.prepare(`SELECT ${COLUMNS} FROM api_token WHERE token_hash = ?`);
     this.insert = db.prepare(
-      `INSERT INTO api_token (id, name, role, token_hash, created_at_ms, created_by) VALUES (@id, @name, @role, @hash, @atMs, @by)
+      `INSERT INTO api_token (id, name, role, token_hash, created_at_ms, created_by, scope) VALUES (@id, @name, @role, @hash, @atMs, @by, @scope)
        ON CONFLICT (token_hash) DO NOTHING`,
     );
   }
 
   /** A new token; the token itself is returned once and never stored. */
-  create(name: string, role: Role, by: string): { token: string; info: TokenInfo } {
+  create(name: string, role: Role, by: string, scope: Scope = ALL_SCOPE): { token: string; info: TokenInfo } {
     const token = `sb_${randomBytes(32).toString('base64url')}`;
-    const info = this.seed(name, role, hashToken(token), by);
+    const info = this.seed(name, role, hashToken(token), by, scope);
     return { token, info };
   }
 
   /** Records a token known only by its hash (config `api.bootstrapTokens`); an existing one,
    * revoked or not, is left as it is, so a revoked bootstrap token stays revoked. */
-  seed(name: string, role: Role, tokenHash: string, by: string): TokenInfo {
+  seed(name: string, role: Role, tokenHash: string, by: string, scope: Scope = ALL_SCOPE): TokenInfo {
     const id = `tk-${randomBytes(6).toString('hex')}`;
-    this.insert.run({ id, name, role, hash: tokenHash, atMs: this.clock(), by });
+    this.insert.run({ id, name, role, hash: tokenHash, atMs: this.clock(), by, scope: JSON.stringify(scope) });
     return fromRow(this.byHash.get(tokenHash) as Row);
   }
 

@@ -19,6 +19,7 @@ import { loadTlsContext } from '../../broker/src/tls-context.js';
 // commands that run them: `hash-password` loading all of them took ~0.8 s of its ~0.85 s.
 const compose = () => import('./compose.js');
 const dashboardCli = () => Promise.all([import('../../dashboard-api/src/token-cli.js'), import('../../dashboard-api/src/export/export-cli.js')]);
+const userCli = () => Promise.all([import('../../dashboard-api/src/users/user-cli.js'), import('../../dashboard-api/src/users/scope-check.js')]);
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,8 +39,11 @@ Commands:
   check-config [--config FILE]  validate a config file (every problem, exit 1) and print what it sets up
   hash-password [PASSWORD]      print a password hash for a device (reads one stdin line without PASSWORD)
   login-key SITE/DEVICE         print the loginKey of a signed-login device (reads its secret from stdin)
-  token create --role viewer|officer|admin --name NAME [--config FILE]
+  token create --role viewer|owner|officer|admin --name NAME [--scope SCOPE] [--config FILE]
                                 make an API token (printed once); token list | token revoke ID
+  user create NAME --role viewer|owner|officer|admin [--scope SCOPE] [--password-stdin]
+                                a person who logs in to the page; user list | unlock | disable | enable NAME
+                                (SCOPE: all, region:ID[,region:ID…], org:ID or site:ID)
   devices import FILE [--partial] [--replace] [--out FILE] [--api URL] [--token T]
                                 import devices (CSV/XLSX) into the running gateway; writes their secrets
   export alarms|orders|devices [--from DAY] [--to DAY] [--site S] [--format csv|xlsx] [--out FILE]
@@ -50,6 +54,11 @@ Commands:
 
 Config: --config FILE, else $SHAOBING_CONFIG, else ./shaobing.yaml, else the built-in demo site.
 Environment variables SHAOBING_<SECTION>__<KEY> override the file (e.g. SHAOBING_BROKER__PORT=1884).`;
+
+/** The config of `--config FILE` (else $SHAOBING_CONFIG, ./shaobing.yaml, the demo), for the account commands. */
+function configOf(file: string | undefined): Config {
+  return loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config;
+}
 
 function configFile(argv: string[]): string | undefined {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
@@ -299,10 +308,27 @@ export async function main(argv: string[]): Promise<number> {
       case 'login-key':
         return await loginKey(rest);
       case 'token':
-        return (await dashboardCli())[0].tokenCommand(rest, (file) => loadConfig({ ...(file ? { file } : process.env.SHAOBING_CONFIG ? { file: process.env.SHAOBING_CONFIG } : {}), env: process.env, cwd: process.cwd(), demo: demoConfig }).config.storage.dataDir, {
-          out: (line) => console.log(line),
-          err: (line) => console.error(line),
-        });
+      {
+        const [[{ tokenCommand }], [, { configTargets }]] = await Promise.all([dashboardCli(), userCli()]);
+        return tokenCommand(
+          rest,
+          (file) => configOf(file).storage.dataDir,
+          { out: (line) => console.log(line), err: (line) => console.error(line) },
+          (file) => configTargets(configOf(file)),
+        );
+      }
+      case 'user': {
+        const [{ USER_USAGE, userCommand }, { configTargets }] = await userCli();
+        if (rest.includes('--help') || rest.includes('-h')) {
+          console.log(USER_USAGE);
+          return 0;
+        }
+        return await userCommand(
+          rest,
+          { dataDir: (file) => configOf(file).storage.dataDir, targets: (file) => configTargets(configOf(file)) },
+          { out: (line) => console.log(line), err: (line) => console.error(line), readPassword: readStdinLine },
+        );
+      }
       case 'export': {
         const { EXPORT_USAGE, exportCommand } = (await dashboardCli())[1];
         if (rest.includes('--help') || rest.includes('-h')) {

@@ -11,6 +11,7 @@ import { audited, type ApiContext } from '../context.js';
 import { ALARM_SORTS } from '../../../gateway/src/alarms/alarm-list.js';
 import type { AlarmActions, Moved } from '../deps.js';
 import { principalOf } from '../auth.js';
+import { scopeOf } from '../scope-of.js';
 import { alarmEventSchema, alarmSchema, alarmState, alarmStates, answers, idParam, level, limitQuery, msQuery, note } from '../schemas.js';
 
 const alarmQuery = z
@@ -75,8 +76,16 @@ export function alarmRoutes(ctx: ApiContext) {
   const ackBody = z.object({ note: z.string().max(2000).optional() }).strict().nullish();
   const closeBody = z.object({ note: z.string().max(2000).optional() }).strict().nullish();
 
+  /** The alarm if it exists within the caller's scope: one outside answers exactly as a missing one. */
+  function within(request: FastifyRequest, id: string): Alarm {
+    const alarm = actions.get(id);
+    if (!alarm || !ctx.scopes.contains(scopeOf(request), alarm.site)) throw new ApiError(404, `no alarm ${id}`);
+    return alarm;
+  }
+
   function act(request: FastifyRequest, action: string, id: string, run: (by: string) => Moved<Alarm> | undefined, detail: Record<string, unknown> = {}): { alarm: AlarmView } {
     const by = principalOf(request).name;
+    within(request, id);
     const alarm = audited(ctx, request, action, id, () => {
       const next = moved(id, run(by));
       return { result: next, detail: { ...detail, site: next.site, device: next.device, level: next.level, state: next.state } };
@@ -99,7 +108,7 @@ export function alarmRoutes(ctx: ApiContext) {
       },
       async (request) => {
         const q = request.query;
-        const page = ctx.alarmQuery.page({ ...q, active: q.active === undefined ? undefined : q.active === 'true', open: q.open === undefined ? undefined : q.open === 'true' });
+        const page = ctx.alarmQuery.page({ ...q, scope: scopeOf(request), active: q.active === undefined ? undefined : q.active === 'true', open: q.open === undefined ? undefined : q.open === 'true' });
         return { alarms: page.alarms.map(alarmView), nextCursor: page.nextCursor };
       },
     );
@@ -111,35 +120,35 @@ export function alarmRoutes(ctx: ApiContext) {
         schema: { summary: 'One alarm and every event that moved it', params: alarmParams, response: answers({ 200: z.object({ alarm: alarmSchema, events: z.array(alarmEventSchema) }) }, 404) },
       },
       async (request) => {
-        const alarm = actions.get(request.params.id);
-        if (!alarm) throw new ApiError(404, `no alarm ${request.params.id}`);
+        const alarm = within(request, request.params.id);
         return { alarm: alarmView(alarm), events: ctx.deps.alarms.events(alarm.id) };
       },
     );
 
-    const officer = (summary: string, body: z.ZodType) => ({
-      config: { role: 'officer' as const },
+    // roles.ts: a site owner acknowledges its own alarms; shelving, unshelving and closing are an officer's.
+    const officer = (summary: string, body: z.ZodType, act: string, least: 'owner' | 'officer' = 'officer') => ({
+      config: { role: least, act },
       schema: { summary, params: alarmParams, body, response: answers({ 200: z.object({ alarm: alarmSchema }) }, 400, 403, 404, 409, 501) },
     });
 
-    r.post('/alarms/:id/ack', officer('Acknowledge an alarm', ackBody), async (request) => {
+    r.post('/alarms/:id/ack', officer('Acknowledge an alarm (a site owner may)', ackBody, 'acknowledging an alarm', 'owner'), async (request) => {
       const text = (request.body as { note?: string } | null | undefined)?.note;
       return act(request, 'alarm.ack', request.params.id, (by) => actions.acknowledge(request.params.id, by, text), text ? { note: text } : {});
     });
 
-    r.post('/alarms/:id/shelve', officer('Shelve an alarm for a bounded time, with a reason', shelveBody), async (request) => {
+    r.post('/alarms/:id/shelve', officer('Shelve an alarm for a bounded time, with a reason', shelveBody, 'shelving an alarm'), async (request) => {
       const shelve = needs(actions, 'shelve');
       const { reason, minutes } = request.body as z.output<typeof shelveBody>;
       const untilMs = ctx.clock() + minutes * 60_000;
       return act(request, 'alarm.shelve', request.params.id, (by) => shelve(request.params.id, by, reason, untilMs), { reason, minutes, untilMs });
     });
 
-    r.post('/alarms/:id/unshelve', officer('Return a shelved alarm to view', z.object({}).strict().nullish()), async (request) => {
+    r.post('/alarms/:id/unshelve', officer('Return a shelved alarm to view', z.object({}).strict().nullish(), 'unshelving an alarm'), async (request) => {
       const unshelve = needs(actions, 'unshelve');
       return act(request, 'alarm.unshelve', request.params.id, (by) => unshelve(request.params.id, by));
     });
 
-    r.post('/alarms/:id/close', officer('Close a cleared, acknowledged alarm with its rectification note (整改销号)', closeBody), async (request) => {
+    r.post('/alarms/:id/close', officer('Close a cleared, acknowledged alarm with its rectification note (整改销号)', closeBody, 'closing an alarm'), async (request) => {
       const text = (request.body as { note?: string } | null | undefined)?.note ?? '';
       return act(request, 'alarm.close', request.params.id, (by) => actions.close(request.params.id, by, text), { note: text.trim() });
     });

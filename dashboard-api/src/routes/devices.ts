@@ -2,13 +2,14 @@
 // a reading heard within its staleAfterS), battery and the last value of each channel (kept in
 // state.db, so they are there after a restart), and whether it is out of service for maintenance.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { QUANTITY_INFO, type Quantity } from '../../../gateway/src/config/quantities.js';
 import { ApiError } from '../errors.js';
 import { audited, type ApiContext } from '../context.js';
 import { principalOf } from '../auth.js';
+import { scopeOf } from '../scope-of.js';
 import type { AlarmActions, OutOfServiceEntry } from '../deps.js';
 import { answers, idParam, note } from '../schemas.js';
 
@@ -71,9 +72,10 @@ export function deviceRoutes(ctx: ApiContext) {
     };
   }
 
-  function find(siteId: string, deviceId: string) {
+  function find(request: FastifyRequest, siteId: string, deviceId: string) {
     const d = ctx.sites.get(siteId)?.devices.find((x) => x.id === deviceId);
-    if (!d) throw new ApiError(404, `no device ${siteId}/${deviceId}`);
+    // A device outside the caller's scope answers exactly as a missing one.
+    if (!d || !ctx.scopes.contains(scopeOf(request), siteId)) throw new ApiError(404, `no device ${siteId}/${deviceId}`);
     return d;
   }
 
@@ -109,7 +111,9 @@ export function deviceRoutes(ctx: ApiContext) {
       { config: { role: 'viewer' }, schema: { summary: 'Devices with online state, battery and last readings', querystring: z.object({ site: idParam('site').optional() }).strict(), response: answers({ 200: z.object({ devices: z.array(device) }) }, 400) } },
       async (request) => {
         const wanted = request.query.site;
-        const devices = ctx.deps.sites.filter((s) => wanted === undefined || s.id === wanted).flatMap((s) => s.devices.map((d) => view(s.id, d)));
+        // The registry's answer for the caller's scope (null: all), read once per request.
+        const within = ctx.scopes.siteIds(scopeOf(request));
+        const devices = ctx.deps.sites.filter((s) => (wanted === undefined || s.id === wanted) && (within === null || within.has(s.id))).flatMap((s) => s.devices.map((d) => view(s.id, d)));
         return { devices };
       },
     );
@@ -124,7 +128,7 @@ export function deviceRoutes(ctx: ApiContext) {
     r.post('/devices/:site/:device/out-of-service', admin('Take a device out of service for maintenance, for a bounded time', oosBody), async (request) => {
       const put = need('putOutOfService');
       const { site, device: id } = request.params;
-      const d = find(site, id);
+      const d = find(request, site, id);
       const { reason, minutes } = request.body as z.output<typeof oosBody>;
       const untilMs = ctx.clock() + minutes * 60_000;
       const by = principalOf(request).name;
@@ -139,7 +143,7 @@ export function deviceRoutes(ctx: ApiContext) {
     r.delete('/devices/:site/:device/out-of-service', admin('Return a device to service'), async (request) => {
       const back = need('returnToService');
       const { site, device: id } = request.params;
-      const d = find(site, id);
+      const d = find(request, site, id);
       const result = audited(ctx, request, 'device.in_service', `${site}/${id}`, () => {
         const spell = spellOf(site, id, true);
         if (!spell) throw new ApiError(409, `device ${site}/${id} is not out of service`);

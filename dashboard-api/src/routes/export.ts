@@ -7,6 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
+import { scopeOf } from '../scope-of.js';
 import { alarmStates, answers, idParam, level, msQuery } from '../schemas.js';
 import { siteLastReader } from '../device-last-store.js';
 import { knowsSite, runExport, siteLookup, type ExportInputs, type ExportRequest } from '../export/run-export.js';
@@ -48,9 +49,14 @@ export function exportRoutes(ctx: ApiContext) {
         },
         async (request, reply) => {
           // The schema of this table has checked and typed the query.
-          const q = { ...(request.query as Omit<ExportRequest, 'table'>), table };
-          if (q.site !== undefined && !knowsSite(inputs, q.site)) throw new ApiError(404, `no site ${q.site}: it is neither configured nor named by any alarm or order`);
-          const file = runExport(inputs, q, label, ctx.clock(), (err) => request.log.error({ err, table }, 'export failed part-way; the file is cut short'));
+          // The caller's scope goes into every page's query (alarms, orders) and picks the sites
+          // of a device list; a site outside it answers exactly as one that does not exist.
+          const scope = scopeOf(request);
+          const q = { ...(request.query as Omit<ExportRequest, 'table'>), table, scope };
+          if (q.site !== undefined && (!knowsSite(inputs, q.site) || !ctx.scopes.contains(scope, q.site))) throw new ApiError(404, `no site ${q.site}: it is neither configured nor named by any alarm or order`);
+          const within = ctx.scopes.siteIds(scope);
+          const scoped = within === null ? inputs : { ...inputs, sites: inputs.sites.filter((s) => within.has(s.id)) };
+          const file = runExport(scoped, q, label, ctx.clock(), (err) => request.log.error({ err, table }, 'export failed part-way; the file is cut short'));
           return reply
             .header('Content-Type', CONTENT_TYPE[q.format])
             .header('Content-Disposition', file.contentDisposition)

@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
+import { scopeOf } from '../scope-of.js';
 import type { HistoryRequest } from '../deps.js';
 import { downsample, EVERY_MS } from '../downsample.js';
 import { answers, idParam, msQuery } from '../schemas.js';
@@ -45,7 +46,8 @@ export function historyRoutes(ctx: ApiContext) {
         if (!store) throw new ApiError(501, 'history is not available: no time-series store is wired');
         const q = request.query;
         const device = ctx.sites.get(q.site)?.devices.find((d) => d.id === q.device);
-        if (!device) throw new ApiError(404, `no device ${q.site}/${q.device}`);
+        // A device outside the caller's scope answers exactly as a missing one.
+        if (!device || !ctx.scopes.contains(scopeOf(request), q.site)) throw new ApiError(404, `no device ${q.site}/${q.device}`);
         const toMs = q.toMs ?? ctx.clock();
         const fromMs = q.fromMs ?? toMs - 3_600_000;
         const query: HistoryRequest = {

@@ -10,6 +10,7 @@ import { ApiError } from '../errors.js';
 import { audited, type ApiContext } from '../context.js';
 import type { Moved, OrderActions } from '../deps.js';
 import { principalOf } from '../auth.js';
+import { scopeOf } from '../scope-of.js';
 import { answers, idParam, limitQuery, note, orderSchema } from '../schemas.js';
 import { QUANTITY_UNITS as GAS_TEST_UNITS } from '../../../gateway/src/config/quantities.js';
 import type { ManualGasTest } from '../../../gateway/src/orders/stop-work.js';
@@ -58,12 +59,12 @@ export function orderRoutes(ctx: ApiContext) {
       { config: { role: 'viewer' }, schema: { summary: 'Stop-work orders, newest first', querystring: orderQuery, response: answers({ 200: z.object({ orders: z.array(orderSchema) }) }, 400) } },
       async (request) => {
         const { site, state, limit } = request.query;
-        return { orders: ctx.deps.orders.list({ site, state, limit }) };
+        return { orders: ctx.deps.orders.list({ site, state, limit, scope: scopeOf(request) }) };
       },
     );
 
-    const officer = (summary: string) => ({
-      config: { role: 'officer' as const },
+    const officer = (summary: string, act: string) => ({
+      config: { role: 'officer' as const, act },
       schema: { summary, params: orderParams, body: noteBody, response: answers({ 200: z.object({ order: orderSchema }) }, 400, 403, 404, 409, 501) },
     });
 
@@ -76,6 +77,9 @@ export function orderRoutes(ctx: ApiContext) {
       gasTest?: ManualGasTest,
     ) => {
       const by = principalOf(request).name;
+      // An order outside the caller's scope answers exactly as a missing one, before any step.
+      const found = ctx.deps.orders.get(id);
+      if (!found || !ctx.scopes.contains(scopeOf(request), found.site)) throw new ApiError(404, `no order ${id}`);
       const order = audited(ctx, request, action, id, () => {
         const outcome = run(by);
         if (!outcome) throw new ApiError(404, `no order ${id}`);
@@ -85,12 +89,12 @@ export function orderRoutes(ctx: ApiContext) {
       return { order };
     };
 
-    r.post('/orders/:id/rectification', officer('Record the rectification (整改) of the hazard'), async (request) => {
+    r.post('/orders/:id/rectification', officer('Record the rectification (整改) of the hazard', 'recording the rectification of a stop-work order'), async (request) => {
       const record = step('recordRectification');
       return act('order.rectification', request.params.id, request, (by) => record(request.params.id, by, request.body.note), request.body.note);
     });
 
-    r.post('/orders/:id/inspection', officer('Record the inspection (验收) after rectification'), async (request) => {
+    r.post('/orders/:id/inspection', officer('Record the inspection (验收) after rectification', 'recording the inspection of a stop-work order'), async (request) => {
       const record = step('recordInspection');
       return act('order.inspection', request.params.id, request, (by) => record(request.params.id, by, request.body.note), request.body.note);
     });
@@ -98,7 +102,7 @@ export function orderRoutes(ctx: ApiContext) {
     r.post(
       '/orders/:id/lift',
       {
-        config: { role: 'officer' as const },
+        config: { role: 'officer' as const, act: 'lifting a stop-work order (停产停工令)' },
         schema: {
           summary: 'Lift the order (never re-opens a valve: that is a manual act on site); with gasTest while a detector is blind',
           params: orderParams,

@@ -6,8 +6,12 @@ import { z } from 'zod';
 import { ApiError } from '../errors.js';
 import { audited, type ApiContext } from '../context.js';
 import { answers, role } from '../schemas.js';
+import { ALL_SCOPE } from '../../../gateway/src/contract/scope.js';
+import { scopeText as scopeWords } from '../../../gateway/src/contract/scope-text.js';
+import { scopeSchema, scopeText } from '../users/user-schemas.js';
+import { roleScopeProblem, scopeProblem } from '../users/scope-check.js';
 
-const info = z.object({ id: z.string(), name: z.string(), role, createdAtMs: z.number(), createdBy: z.string(), revokedAtMs: z.number().nullable() }).describe('TokenInfo');
+const info = z.object({ id: z.string(), name: z.string(), role, scope: scopeSchema, createdAtMs: z.number(), createdBy: z.string(), revokedAtMs: z.number().nullable() }).describe('TokenInfo');
 
 export function tokenRoutes(ctx: ApiContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -22,15 +26,20 @@ export function tokenRoutes(ctx: ApiContext) {
         config: { role: 'admin' },
         schema: {
           summary: 'Create a token; the answer is the only time it is shown',
-          body: z.object({ name: z.string().trim().min(1, 'must not be blank').max(100), role }).strict(),
+          description: 'scope (all, region:ID[,region:ID…], org:ID, site:ID) defaults to all; an owner token needs site:ID.',
+          body: z.object({ name: z.string().trim().min(1, 'must not be blank').max(100), role, scope: scopeText.optional() }).strict(),
           response: answers({ 200: z.object({ token: z.string(), info }) }, 400, 403),
         },
       },
-      async (request) =>
-        audited(ctx, request, 'token.create', request.body.name, () => {
-          const made = ctx.tokens.create(request.body.name, request.body.role, request.principal!.name);
-          return { result: { token: made.token, info: made.info }, detail: { tokenId: made.info.id, role: made.info.role } };
-        }),
+      async (request) => {
+        const scope = request.body.scope ?? ALL_SCOPE;
+        const problem = roleScopeProblem(request.body.role, scope) ?? scopeProblem(scope, ctx.scopeTargets);
+        if (problem) throw new ApiError(400, `scope: ${problem}`);
+        return audited(ctx, request, 'token.create', request.body.name, () => {
+          const made = ctx.tokens.create(request.body.name, request.body.role, request.principal!.name, scope);
+          return { result: { token: made.token, info: made.info }, detail: { tokenId: made.info.id, role: made.info.role, scope: scopeWords(scope) } };
+        });
+      },
     );
 
     r.delete(

@@ -10,6 +10,8 @@ import type { Db } from '../store/sqlite.js';
 import { migrateModule } from '../store/sqlite.js';
 import { BadQuery } from '../errors.js';
 import type { Alarm } from './lifecycle.js';
+import { ALL_SCOPE, type Scope } from '../contract/scope.js';
+import { namedScopeSql } from '../registry/scope-named.js';
 import type { AlarmList, AlarmPage, AlarmPageQuery } from './alarm-list.js';
 
 const ACTIVE = "('active_unacked', 'active_acked')";
@@ -23,6 +25,9 @@ const STATE_RANKS: Record<string, number> = { active_unacked: 0, active_acked: 1
 const STATE_RANK = "(CASE state WHEN 'active_unacked' THEN 0 WHEN 'active_acked' THEN 1 WHEN 'cleared_unacked' THEN 2 WHEN 'cleared' THEN 3 ELSE 4 END)";
 const LEVEL_RANK = `(CASE (CASE WHEN state IN ${ACTIVE} THEN level ELSE peak_level END) WHEN 'red' THEN 0 WHEN 'orange' THEN 1 WHEN 'yellow' THEN 2 ELSE 3 END)`;
 const PRIORITY_ORDER = `${STATE_RANK}, ${LEVEL_RANK}, raised_at_ms DESC, id`;
+/** "The alarm is active", said so that SQLite seeks the officer's index to the active alarms
+ * instead of reading every alarm ever raised (for the site list and the region tree). */
+export const ACTIVE_BY_INDEX = `${STATE_RANK} IN (0, 1)`;
 
 const camelNames = new Map<string, string>();
 
@@ -101,6 +106,17 @@ export class AlarmListQuery implements AlarmList {
     if (q.site !== undefined) (where.push('site = @site'), (params.site = q.site));
     if (q.level !== undefined) (where.push('level = @level'), (params.level = q.level));
     const priority = q.sort === 'priority';
+    // The scope is a condition of this query, so a county officer's pages and cursors walk only
+    // his county's alarms (an alarm elsewhere is never read, counted or skipped over).
+    // A region or an organisation is many sites: the unary + keeps SQLite walking the order's
+    // index and testing each alarm's site against the scope's list, stopping at a full page,
+    // instead of gathering every alarm of those sites through the site index and sorting them for
+    // each page (measured, 20 000 alarms, a county holding half: 26 → 2 ms a page). One site keeps the
+    // site index: its alarms are few and already in time order there.
+    if (q.scope !== undefined && q.scope.kind !== 'all') {
+      const cond = namedScopeSql(q.scope, 'alarm.site', params);
+      where.push(q.scope.kind === 'site' ? cond : cond.replace(/^alarm\.site IN /, '+alarm.site IN '));
+    }
     if (q.state !== undefined) {
       const states = typeof q.state === 'string' ? [q.state] : q.state;
       // In the officer's order the state is asked as its rank, the index's first column, so
@@ -130,12 +146,7 @@ export class AlarmListQuery implements AlarmList {
     }
     const columns = priority ? `*, ${STATE_RANK} AS _state_rank, ${LEVEL_RANK} AS _level_rank` : '*';
     const sql = `SELECT ${columns} FROM alarm ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${priority ? PRIORITY_ORDER : 'raised_at_ms DESC, id'} LIMIT @limit`;
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    const rows = statement.all(params) as Record<string, unknown>[];
+    const rows = this.statement(sql).all(params) as Record<string, unknown>[];
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     const lastRow = page[page.length - 1];
@@ -150,14 +161,25 @@ export class AlarmListQuery implements AlarmList {
   }
 
   /** Worst current level and count of active alarms per site. */
-  activeBySite(): Map<string, { levels: string[] }> {
+  activeBySite(scope: Scope = ALL_SCOPE): Map<string, { levels: string[] }> {
     const out = new Map<string, { levels: string[] }>();
-    for (const r of this.db.prepare(`SELECT site, level FROM alarm WHERE state IN ${ACTIVE}`).all() as { site: string; level: string }[]) {
+    const params: Record<string, unknown> = {};
+    const sql = `SELECT site, level FROM alarm WHERE state IN ${ACTIVE} AND ${namedScopeSql(scope, 'alarm.site', params)}`;
+    for (const r of this.statement(sql).all(params) as { site: string; level: string }[]) {
       const entry = out.get(r.site) ?? { levels: [] };
       entry.levels.push(r.level);
       out.set(r.site, entry);
     }
     return out;
+  }
+
+  private statement(sql: string): ReturnType<Db['prepare']> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   /** Active alarms per level, for /metrics. */

@@ -3,11 +3,14 @@
 // so the dashboard reads alarms without knowing the table they live in.
 
 import type { Alarm } from './lifecycle.js';
+import type { Scope } from '../contract/scope.js';
 
 export const ALARM_SORTS = ['time', 'priority'] as const;
 export type AlarmSort = (typeof ALARM_SORTS)[number];
 
 export interface AlarmPageQuery {
+  /** The caller's scope, a condition of the query itself (absent: all). */
+  readonly scope?: Scope | undefined;
   readonly site?: string | undefined;
   readonly level?: string | undefined;
   /** One state or several (an alarm in any of them). */
@@ -35,8 +38,8 @@ export interface AlarmPage {
 export interface AlarmList {
   /** Throws BadQuery (errors.ts) for a cursor this list did not hand out. */
   page(q: AlarmPageQuery): AlarmPage;
-  /** The levels of the active alarms of each site that has any. */
-  activeBySite(): Map<string, { levels: string[] }>;
+  /** The levels of the active alarms of each site that has any (within the scope, absent: all). */
+  activeBySite(scope?: Scope): Map<string, { levels: string[] }>;
   /** Active alarms per level, for /metrics. */
   activeByLevel(): { level: string; n: number }[];
 }

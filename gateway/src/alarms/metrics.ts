@@ -2,6 +2,7 @@
 // alarm rate per 10 minutes, time in flood, the top ten alarms' share, chattering and
 // stale counts, time to acknowledge, standing alarms. Pure over rows the repository reads.
 
+import type { Scope } from '../contract/scope.js';
 import { ShaobingError } from '../errors.js';
 import type { Alarm } from './lifecycle.js';
 import { isFloodAlarm } from './flood.js';
@@ -21,6 +22,8 @@ export interface MetricsQuery {
   fromMs: number;
   toMs: number;
   site?: string;
+  /** The caller's scope, a condition of the query that reads the alarms (absent: all). */
+  scope?: Scope;
   /** Sites to report even on days without alarms (the API passes the configured ones). */
   sites?: readonly string[];
   /** Each site's IANA time zone; days are local days there (default Asia/Shanghai). */
@@ -78,13 +81,13 @@ const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 
 /** Anything that reads the rows: AlarmRepository does. */
 export interface MetricsSource {
-  metricsRows(q: { fromMs: number; toMs: number; site?: string }): MetricsRows;
+  metricsRows(q: { fromMs: number; toMs: number; site?: string; scope?: Scope }): MetricsRows;
 }
 
 /** Reads the rows and computes the metrics: for `GET /api/v1/metrics/alarms` and the daily briefing. */
 export function alarmSystemMetrics(source: MetricsSource, query: MetricsQuery): AlarmSystemMetrics {
   checkRange(query);
-  const rows = source.metricsRows({ fromMs: query.fromMs, toMs: query.toMs, ...(query.site !== undefined ? { site: query.site } : {}) });
+  const rows = source.metricsRows({ fromMs: query.fromMs, toMs: query.toMs, ...(query.site !== undefined ? { site: query.site } : {}), ...(query.scope !== undefined ? { scope: query.scope } : {}) });
   return computeAlarmMetrics(rows, query);
 }
 

@@ -1,6 +1,8 @@
 // Alarms and their events in the state database. An alarm and the events that moved it are
 // written in one transaction, so the record never shows a state without its cause.
 
+import type { Scope } from '../contract/scope.js';
+import { namedScopeSql } from '../registry/scope-named.js';
 import { migrateModule, type Db } from '../store/sqlite.js';
 import type { Level } from '../contract/levels.js';
 import { alarmKindSql, isAlarmKind, type AlarmKind, type RuleAlarmKind } from '../contract/alarm-kind.js';
@@ -260,9 +262,10 @@ export class AlarmRepository {
    * condition was still present at `fromMs` or later (so standing alarms carried into the range
    * count), and the ack, chattering and stale events of those alarms.
    */
-  metricsRows(q: { fromMs: number; toMs: number; site?: string }): MetricsRows {
-    const params = { fromMs: q.fromMs, toMs: q.toMs, site: q.site ?? null };
-    const inRange = `raised_at_ms < @toMs AND (cleared_at_ms IS NULL OR cleared_at_ms >= @fromMs) AND (@site IS NULL OR site = @site)`;
+  metricsRows(q: { fromMs: number; toMs: number; site?: string; scope?: Scope }): MetricsRows {
+    const params: Record<string, unknown> = { fromMs: q.fromMs, toMs: q.toMs, site: q.site ?? null };
+    const scoped = q.scope !== undefined && q.scope.kind !== 'all' ? ` AND ${namedScopeSql(q.scope, 'alarm.site', params)}` : '';
+    const inRange = `raised_at_ms < @toMs AND (cleared_at_ms IS NULL OR cleared_at_ms >= @fromMs) AND (@site IS NULL OR site = @site)${scoped}`;
     const alarms = (this.db.prepare(`SELECT * FROM alarm WHERE ${inRange} ORDER BY raised_at_ms, id`).all(params) as AlarmRow[]).map(fromRow);
     const events = this.db
       .prepare(
@@ -272,6 +275,12 @@ export class AlarmRepository {
       )
       .all(params) as MetricsEvent[];
     return { alarms, events };
+  }
+
+  /** The registry's sites within a scope that is not `all` (for the days without alarms of a report). */
+  sitesWithin(scope: Scope): string[] {
+    const params: Record<string, unknown> = {};
+    return (this.db.prepare(`SELECT id FROM fleet_site WHERE ${namedScopeSql(scope, 'fleet_site.id', params)}`).all(params) as { id: string }[]).map((r) => r.id);
   }
 
   list(filter: AlarmFilter): Alarm[] {

@@ -2,6 +2,7 @@
 // with its events, and carries out officers' acts: acknowledge, close, shelve, out of service.
 // It also says which alarms the roster should not hear of (suppress) and consolidates floods.
 
+import type { Scope } from '../contract/scope.js';
 import { randomUUID } from 'node:crypto';
 import type { Level } from '../contract/levels.js';
 import { alarmKindOfRule } from '../contract/alarm-kind.js';
@@ -381,10 +382,12 @@ export class AlarmService {
   // ---- metrics -------------------------------------------------------------------------------
 
   /** Alarm-system metrics per site and local day (metrics.ts), with the configured time zones. */
-  metrics(query: { fromMs: number; toMs: number; site?: string }): AlarmSystemMetrics {
+  metrics(query: { fromMs: number; toMs: number; site?: string; scope?: Scope }): AlarmSystemMetrics {
+    const configured = [...this.timeZones.keys()];
+    const within = query.scope === undefined || query.scope.kind === 'all' ? null : new Set(this.repo.sitesWithin(query.scope));
     return alarmSystemMetrics(this.repo, {
       ...query,
-      sites: [...this.timeZones.keys()],
+      sites: within === null ? configured : configured.filter((s) => within.has(s)),
       timeZoneOf: (site) => this.timeZones.get(site) ?? 'Asia/Shanghai',
       floodAlarms: this.floods.policy.alarms,
     });

@@ -15,6 +15,7 @@ import { SITE_DEVICE } from '../contract/ids.js';
 import { notifySchema } from './notify-schema.js';
 import { brokerSchema, passwordHash } from './broker-schema.js';
 import { REGION_LEVELS } from '../contract/region-levels.js';
+import { parseScope } from '../contract/scope-text.js';
 
 export type { BrokerTlsConfig } from './broker-schema.js';
 
@@ -229,6 +230,14 @@ const ordersSchema = z
 const apiLimit = (max: number, windowS: number) =>
   z.object({ max: z.number().int().positive().default(max), windowS: z.number().positive().default(windowS) }).strict().prefault({});
 
+/** A scope as written: all, region:ID[,region:ID…], org:ID or site:ID (contract/scope-text.ts). */
+const scopeTextSchema = z.string().transform((text, ctx) => {
+  const parsed = parseScope(text);
+  if (parsed.ok) return parsed.scope;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+
 export const apiSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -279,12 +288,23 @@ export const apiSchema = z
         z
           .object({
             name: z.string().min(1).max(100),
-            role: z.enum(['viewer', 'officer', 'admin']),
+            role: z.enum(['viewer', 'owner', 'officer', 'admin']),
             tokenHash: z.string().regex(/^[0-9a-f]{64}$/, 'the lowercase hex SHA-256 of the token, not the token'),
+            /** What the token sees: all, region:ID[,region:ID…], org:ID or site:ID; absent: all. */
+            scope: scopeTextSchema.optional(),
           })
-          .strict(),
+          .strict()
+          .refine((t) => t.role !== 'owner' || t.scope?.kind === 'site', { message: 'an owner token needs scope site:ID (its one site)', path: ['scope'] }),
       )
       .default([]),
+    /** Login sessions of people (POST /api/v1/session). NIST SP 800-63B §4.2.3 (AAL2): a session is
+     * re-authenticated at least every 12 hours (a duty shift) and after 30 minutes unused. 0
+     * minutes turns the idle limit off, for a duty room's wall console that must not log out
+     * mid-shift (IEC 62443-3-3 SR 2.5 lets operator stations go without a session lock). */
+    sessions: z.object({ idleMinutes: z.number().min(0).default(30), absoluteHours: z.number().positive().max(24 * 30).default(12) }).strict().prefault({}),
+    /** Consecutive wrong passwords that lock an account, and for how long (GB/T 22239-2019
+     * 8.1.4.1: login-failure handling; dashboard-api/src/users/lockout.ts says why 5 and 15). */
+    lockout: z.object({ maxFailures: z.number().int().min(1).max(100).default(5), lockMinutes: z.number().positive().max(24 * 60).default(15) }).strict().prefault({}),
   })
   .strict()
   .superRefine((a, ctx) => {

@@ -1,6 +1,8 @@
 // Stop-work orders, their actuator commands and their audit trail (order_event) in the state
 // database, saved whole in one transaction after every move of the state machine.
 
+import type { Scope } from '../contract/scope.js';
+import { namedScopeSql } from '../registry/scope-named.js';
 import type { Db } from '../store/sqlite.js';
 import { migrateModule } from '../store/sqlite.js';
 import type { Action } from '../contract/command.js';
@@ -163,13 +165,16 @@ export class OrderRepository {
   }
 
   /** Orders newest first, of one site and/or one state; the filter is in the SQL, never in a loop. */
-  list(filter: { readonly site?: string | undefined; readonly state?: StopWorkOrder['state'] | undefined; readonly limit: number }): StopWorkOrder[] {
+  list(filter: { readonly site?: string | undefined; readonly state?: StopWorkOrder['state'] | undefined; readonly limit: number; readonly scope?: Scope | undefined }): StopWorkOrder[] {
     const where: string[] = [];
-    if (filter.site !== undefined) where.push('site = @site');
-    if (filter.state !== undefined) where.push('state = @state');
+    const params: Record<string, unknown> = { limit: filter.limit };
+    if (filter.site !== undefined) (where.push('site = @site'), (params.site = filter.site));
+    if (filter.state !== undefined) (where.push('state = @state'), (params.state = filter.state));
+    // The caller's scope is a condition of the query: the newest N are the newest N it may see.
+    if (filter.scope !== undefined && filter.scope.kind !== 'all') where.push(namedScopeSql(filter.scope, 'stop_work_order.site', params));
     const rows = this.db
       .prepare(`SELECT * FROM stop_work_order ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY issued_at_ms DESC, rowid DESC LIMIT @limit`)
-      .all({ limit: filter.limit, ...(filter.site !== undefined ? { site: filter.site } : {}), ...(filter.state !== undefined ? { state: filter.state } : {}) }) as OrderRow[];
+      .all(params) as OrderRow[];
     return rows.map((r) => this.hydrate(r));
   }
 

@@ -25,7 +25,7 @@ import type { FaultRow } from './fault-row.js';
 import { alarmRows, hostileSite, OBSERVER, ref, SITE } from './hostile-site.js';
 import type { RunningGateway } from '../../support/fixture.js';
 
-const TOKENS: Record<Role, string> = {
+const TOKENS: Record<Exclude<Role, 'owner'>, string> = {
   viewer: 'sb_faults-viewer-0123456789abcdefghijklmnopqrstuvwxyz',
   officer: 'sb_faults-officer-0123456789abcdefghijklmnopqrstuvwxyz',
   admin: 'sb_faults-admin-0123456789abcdefghijklmnopqrstuvwxyz',
@@ -133,7 +133,7 @@ export async function runAccess(): Promise<AccessOutcome> {
       }
       c.api = {
         ...c.api,
-        bootstrapTokens: (Object.keys(TOKENS) as Role[]).map((role) => ({ name: `${role} faults`, role, tokenHash: hashToken(TOKENS[role]) })),
+        bootstrapTokens: (Object.keys(TOKENS) as (keyof typeof TOKENS)[]).map((role) => ({ name: `${role} faults`, role, tokenHash: hashToken(TOKENS[role]) })),
         rateLimit: { max: API_LIMIT, windowS: 60 },
         authFailureLimit: { max: AUTH_FAILURE_LIMIT, windowS: 60 },
       };

@@ -4,18 +4,19 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { ConfigInput } from '../../../gateway/src/config/schema.js';
 import { hashToken, type Role } from '../../../dashboard-api/src/token-store.js';
-import { startTestGateway, testConfig } from '../../support/gateway.js';
+import { DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
 import { tempDir } from '../../support/tmp.js';
 import type { RunningGateway } from '../../support/fixture.js';
 
 export const TOKENS: Record<Role, string> = {
   viewer: 'sb_test-viewer-0123456789abcdefghijklmnopqrstuvwxyz',
+  owner: 'sb_test-owner-0123456789abcdefghijklmnopqrstuvwxyz',
   officer: 'sb_test-officer-0123456789abcdefghijklmnopqrstuvwxyz',
   admin: 'sb_test-admin-0123456789abcdefghijklmnopqrstuvwxyz',
 };
 
 /** The token's name in the audit log and in `by` fields. */
-export const NAMES: Record<Role, string> = { viewer: 'viewer Zhao', officer: 'officer Li', admin: 'admin Wang' };
+export const NAMES: Record<Role, string> = { viewer: 'viewer Zhao', owner: 'owner Chen', officer: 'officer Li', admin: 'admin Wang' };
 
 
 export function bearer(role: Role): Record<string, string> {
@@ -28,7 +29,8 @@ export async function startApiGateway(patch: (input: ConfigInput) => void = () =
   const config = testConfig(dir.path, (input) => {
     input.api = {
       ...input.api,
-      bootstrapTokens: (Object.keys(TOKENS) as Role[]).map((role) => ({ name: NAMES[role], role, tokenHash: hashToken(TOKENS[role]) })),
+      // The owner's one site is the demo kitchen.
+      bootstrapTokens: (Object.keys(TOKENS) as Role[]).map((role) => ({ name: NAMES[role], role, tokenHash: hashToken(TOKENS[role]), ...(role === 'owner' ? { scope: `site:${DEMO_SITE}` } : {}) })),
       rateLimit: { max: 100_000, windowS: 60 },
       authFailureLimit: { max: 100_000, windowS: 60 },
     };

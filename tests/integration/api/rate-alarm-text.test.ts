@@ -18,7 +18,7 @@ type AlarmBody = { id: string; kind: string; ruleId: string; value: number; rate
 function withReservoir(c: ConfigInput): void {
   const gas = c.sites[0]!.devices.find((d) => d.id === 'gas-01')!;
   c.sites.push({ id: 'res-1', name: '东湖水库', preset: 'reservoir', reservoirLevels: { floodLimitM: 25, warningM: 27.3, guaranteedM: 28.28, historicalMaxM: 29.73 }, devices: [{ ...gas, channels: { level: { quantity: 'water_level_m' } } }] } as ConfigInput['sites'][number]);
-  c.api = { ...c.api, bootstrapTokens: (Object.keys(TOKENS) as Role[]).map((role) => ({ name: NAMES[role], role, tokenHash: hashToken(TOKENS[role]) })) };
+  c.api = { ...c.api, bootstrapTokens: (Object.keys(TOKENS) as Role[]).map((role) => ({ name: NAMES[role], role, tokenHash: hashToken(TOKENS[role]), ...(role === 'owner' ? { scope: 'site:res-1' } : {}) })) };
 }
 
 async function riseAlarm(g: RunningGateway): Promise<AlarmBody | undefined> {

@@ -51,7 +51,7 @@ describe('API resources on a real gateway', () => {
   });
 
   it('GET /me names the caller and its role', async () => {
-    expect(await req('officer', 'GET', '/api/v1/me')).toEqual({ status: 200, body: { name: NAMES.officer, role: 'officer' } });
+    expect(await req('officer', 'GET', '/api/v1/me')).toEqual({ status: 200, body: { name: NAMES.officer, role: 'officer', scope: { kind: 'all' }, via: 'token' } });
   });
 
   it('GET /sites shows the worst active level, the count and the order in force', async () => {

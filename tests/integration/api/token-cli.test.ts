@@ -42,7 +42,7 @@ describe('shaobing token', () => {
     const g = await startTestGateway(testConfig(dir.path));
     try {
       const me = await g.api!.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
-      expect(me.json()).toEqual({ name: '值班员 王工', role: 'officer' });
+      expect(me.json()).toEqual({ name: '值班员 王工', role: 'officer', scope: { kind: 'all' }, via: 'token' });
       // Revoked from the command line while the gateway runs: refused at the next request.
       const id = String(rows[0]!.id);
       expect(run(['list'], dir.path).out).toMatch(new RegExp(`^${id}  officer  active `));
@@ -60,7 +60,7 @@ describe('shaobing token', () => {
   it('refuses a bad role, a blank name and a missing id with usage and exit 2', () => {
     const dir = tempDir();
     dirs.push(dir);
-    expect(run(['create', '--role', 'root', '--name', 'x'], dir.path)).toMatchObject({ code: 2, err: expect.stringMatching(/--role must be one of viewer, officer, admin/) });
+    expect(run(['create', '--role', 'root', '--name', 'x'], dir.path)).toMatchObject({ code: 2, err: expect.stringMatching(/--role must be one of viewer, owner, officer, admin/) });
     expect(run(['create', '--role', 'viewer', '--name', ' '], dir.path).code).toBe(2);
     expect(run(['revoke'], dir.path)).toMatchObject({ code: 2, err: expect.stringMatching(/give the token id/) });
     expect(run(['rotate'], dir.path)).toMatchObject({ code: 2, err: expect.stringMatching(/^Usage: shaobing token create/) });
