@@ -39,6 +39,7 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { exportRoutes } from './routes/export.js';
+import { fleetRegionRoutes } from './routes/fleet-regions.js';
 import { fleetSiteRoutes } from './routes/fleet-sites.js';
 import { fleetDeviceRoutes } from './routes/fleet-devices.js';
 import { deviceImportRoutes } from './routes/devices-import.js';
@@ -199,6 +200,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(exportRoutes(ctx));
       await api.register(fleetSiteRoutes(ctx));
       await api.register(fleetDeviceRoutes(ctx));
+      await api.register(fleetRegionRoutes(ctx));
       await api.register(deviceImportRoutes(ctx));
       await api.register(streamRoutes(hub, scopeOf));
     },
