@@ -14,6 +14,7 @@ import { silentLogger } from '../../gateway/src/log.js';
 import { OrderRepository } from '../../gateway/src/orders/repository.js';
 import { LiveFleet } from '../../gateway/src/registry/live-fleet.js';
 import { RegistryStore } from '../../gateway/src/registry/registry-store.js';
+import { SiteDirectoryQuery } from '../../gateway/src/registry/site-directory-query.js';
 import { openStateDb } from '../../gateway/src/store/state-db.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import { tempDir } from './tmp.js';
@@ -52,6 +53,7 @@ export async function startFleetApi(): Promise<FleetApi> {
     ready: () => true,
     log,
     fleet,
+    siteDirectory: new SiteDirectoryQuery(db),
     options: {
       bootstrapTokens: [
         { name: 'admin Wang', role: 'admin', tokenHash: hashToken(FLEET_TOKENS.admin) },
