@@ -40,6 +40,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { exportRoutes } from './routes/export.js';
 import { fleetRegionRoutes } from './routes/fleet-regions.js';
+import { fleetSiteEditRoutes } from './routes/fleet-site-edit.js';
 import { fleetSiteRoutes } from './routes/fleet-sites.js';
 import { fleetDeviceRoutes } from './routes/fleet-devices.js';
 import { deviceImportRoutes } from './routes/devices-import.js';
@@ -201,6 +202,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(fleetSiteRoutes(ctx));
       await api.register(fleetDeviceRoutes(ctx));
       await api.register(fleetRegionRoutes(ctx));
+      await api.register(fleetSiteEditRoutes(ctx));
       await api.register(deviceImportRoutes(ctx));
       await api.register(streamRoutes(hub, scopeOf));
     },

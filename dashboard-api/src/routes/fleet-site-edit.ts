@@ -1,0 +1,105 @@
+// One site's registry record read (GET /sites/:site) and changed field by field (PATCH
+// /sites/:site) by the page's edit form. PUT replaces every own field (a form that knows six of
+// them would drop the preset, location or time zone); PATCH changes only the fields it names, null
+// clearing one, in the same synchronous call as the read, so two editors do not undo each other's
+// other fields. Both within the caller's scope: a site outside it answers 404.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { SiteConfig } from '../../../gateway/src/config/schema.js';
+import { siteInScope } from '../../../gateway/src/registry/scope-sql.js';
+import type { SiteInput } from '../../../gateway/src/registry/fleet-writer.js';
+import type { ApiContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { actorOf, registryOf, registryRefusal, type FleetRegistry } from '../fleet-answers.js';
+import { scopeOf } from '../scope-of.js';
+import { answers, idParam } from '../schemas.js';
+
+const siteParams = z.object({ site: idParam('site') });
+const siteView = z.looseObject({ id: z.string(), name: z.string(), deviceCount: z.number().int() }).describe('RegistrySiteRecord');
+// Types only here: the registry checks the values with the config's siteSchema and names each problem.
+const clearable = z.union([z.string(), z.null()]).optional();
+const patchBody = z
+  .object({
+    name: z.string().optional(),
+    address: clearable,
+    contact: clearable,
+    contactPhone: clearable,
+    region: clearable,
+    org: clearable,
+    location: z.union([z.object({ lat: z.number(), lon: z.number() }).strict(), z.null()]).optional(),
+  })
+  .strict();
+
+type Patch = z.infer<typeof patchBody>;
+
+function visibleSite(fleet: FleetRegistry, request: FastifyRequest, id: string): SiteConfig {
+  const site = fleet.site(id);
+  const paths = new Map(fleet.regions().map((r) => [r.id, r.path]));
+  const inScope = site && siteInScope(scopeOf(request), { id: site.id, org: site.org, regionPath: site.region ? paths.get(site.region) : undefined }, (r) => paths.get(r));
+  if (!site || !inScope) throw new ApiError(404, `no site ${id}`);
+  return site;
+}
+
+function view(site: SiteConfig) {
+  const { devices, ...fields } = site;
+  return { ...fields, deviceCount: devices.length };
+}
+
+/** The site's own fields with the patch applied: a field given replaces, null or '' removes it. */
+export function patchedSite(site: SiteConfig, patch: Patch): SiteInput {
+  const { devices: _devices, ...fields } = site;
+  const out: Record<string, unknown> = { ...fields };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    if (value === null || (typeof value === 'string' && value.trim() === '' && key !== 'name')) delete out[key];
+    else out[key] = typeof value === 'string' ? value.trim() : value;
+  }
+  return out as SiteInput;
+}
+
+export function fleetSiteEditRoutes(ctx: ApiContext) {
+  return async function routes(app: FastifyInstance): Promise<void> {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.get(
+      '/sites/:site',
+      {
+        config: { role: 'viewer' },
+        schema: { summary: "A site's registry record: its own fields and how many devices it has (the devices: /sites/:site/devices)", params: siteParams, response: answers({ 200: z.object({ site: siteView }) }, 400, 404, 501) },
+      },
+      async (request) => ({ site: view(visibleSite(registryOf(ctx), request, request.params.site)) }),
+    );
+
+    r.patch(
+      '/sites/:site',
+      {
+        config: { role: 'admin' },
+        schema: {
+          summary: "Changes the named fields of a site (name, address, contact, contactPhone, region, org, location; null clears one); the others and its devices stay",
+          params: siteParams,
+          body: patchBody,
+          response: answers({ 200: z.object({ site: siteView }) }, 400, 403, 404, 422, 501),
+        },
+      },
+      async (request) => {
+        const fleet = registryOf(ctx);
+        const site = visibleSite(fleet, request, request.params.site);
+        const next = patchedSite(site, request.body);
+        const scope = scopeOf(request);
+        if (scope.kind !== 'all' && next.region !== site.region) {
+          // Moved out of the caller's region, the site would vanish from his own lists.
+          const paths = new Map(fleet.regions().map((x) => [x.id, x.path]));
+          const stays = siteInScope(scope, { id: site.id, org: next.org, regionPath: next.region ? paths.get(next.region) : undefined }, (x) => paths.get(x));
+          if (!stays) throw new ApiError(403, `region ${next.region ?? '(none)'} is outside this account's scope: the site would leave it`, { field: 'region' });
+        }
+        try {
+          return { site: view(fleet.putSite(next, actorOf(ctx, request))) };
+        } catch (err) {
+          throw registryRefusal(err);
+        }
+      },
+    );
+  };
+}
