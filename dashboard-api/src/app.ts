@@ -39,6 +39,7 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { exportRoutes } from './routes/export.js';
+import { liveSites } from './live-sites.js';
 import { fleetRegionRoutes } from './routes/fleet-regions.js';
 import { fleetSiteEditRoutes } from './routes/fleet-site-edit.js';
 import { fleetSiteRoutes } from './routes/fleet-sites.js';
@@ -122,7 +123,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     scopeTargets: deps.scopeTargets ?? configTargets({ sites: deps.sites }),
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
-    sites: new Map(deps.sites.map((s) => [s.id, s])),
+    sites: deps.fleet ? liveSites(deps.fleet) : new Map(deps.sites.map((s) => [s.id, s])),
     scopes: deps.scopes ?? ALL_ONLY_SCOPES,
   };
   const hub = new StreamHub(
