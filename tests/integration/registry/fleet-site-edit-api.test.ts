@@ -73,4 +73,14 @@ describe('a site edited field by field', () => {
     expect((await send('PATCH', '/api/v1/sites/k-1', { contact: '李' }, auth)).statusCode).toBe(200);
     expect(api.fleet.site('k-1')!.region).toBe('ja');
   });
+
+  it('the device list (GET /devices) holds a device added through the API at once, and drops a removed one', async () => {
+    const listed = async () => ((await send('GET', '/api/v1/devices?site=k-1')).json() as { devices: { id: string }[] }).devices.map((d) => d.id);
+    expect(await listed()).toEqual(['gas-01']);
+    const made = await api.app.inject({ method: 'POST', url: '/api/v1/sites/k-1/devices', headers: adminAuth, payload: { id: 'gas-02', kind: 'detector', channels: { ch4: { quantity: 'methane_lel' } } } });
+    expect(made.statusCode).toBe(201);
+    expect(await listed()).toEqual(['gas-01', 'gas-02']);
+    expect((await api.app.inject({ method: 'DELETE', url: '/api/v1/sites/k-1/devices/gas-01', headers: adminAuth })).statusCode).toBe(204);
+    expect(await listed()).toEqual(['gas-02']);
+  });
 });
