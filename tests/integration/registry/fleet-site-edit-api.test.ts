@@ -83,4 +83,17 @@ describe('a site edited field by field', () => {
     expect((await api.app.inject({ method: 'DELETE', url: '/api/v1/sites/k-1/devices/gas-01', headers: adminAuth })).statusCode).toBe(204);
     expect(await listed()).toEqual(['gas-02']);
   });
+
+  it("the safety bureau's device report (GET /export/devices) holds a site and device added through the API", async () => {
+    await api.app.inject({ method: 'PUT', url: '/api/v1/sites/k-9', headers: adminAuth, payload: { name: '九号店', region: 'ja' } });
+    const made = await api.app.inject({ method: 'POST', url: '/api/v1/sites/k-9/devices', headers: adminAuth, payload: { id: 'gas-09', kind: 'detector', channels: { ch4: { quantity: 'methane_lel' } } } });
+    expect(made.statusCode).toBe(201);
+    const all = await send('GET', '/api/v1/export/devices');
+    expect(all.statusCode).toBe(200);
+    expect(all.body).toMatch(/k-9,九号店.*gas-09|k-9.*gas-09/);
+    const one = await send('GET', '/api/v1/export/devices?site=k-9');
+    expect(one.statusCode).toBe(200);
+    expect(one.body).toContain('gas-09');
+    expect(one.body).not.toContain('gas-01');
+  });
 });
