@@ -1,5 +1,5 @@
-// `shaobing sites put|remove` and `shaobing regions put|list|remove`: the fleet's sites and region
-// tree changed in the running gateway through its API (cli-api.ts), which checks, audits and
+// `shaobing sites put|remove`, `shaobing regions put|list|remove` and `shaobing organisations
+// put|list|remove`: the fleet's sites, region tree and organisations changed in the running gateway through its API (cli-api.ts), which checks, audits and
 // applies each change live. Refusals are printed one line per field and the exit is 1.
 
 import { readFileSync } from 'node:fs';
@@ -28,8 +28,15 @@ export const REGIONS_USAGE = `Usage: shaobing regions put FILE.yaml|FILE.json [-
   regions name it.
 ${CONNECTION}`;
 
-type Kind = 'sites' | 'regions';
-const USAGE: Record<Kind, string> = { sites: SITES_USAGE, regions: REGIONS_USAGE };
+export const ORGANISATIONS_USAGE = `Usage: shaobing organisations put FILE.yaml|FILE.json [--api URL] [--token T] [--config FILE]
+       shaobing organisations list | remove ID [--api URL] [--token T] [--config FILE]
+  put: creates or renames each organisation of FILE ({id, name}, a list, or a document with
+  organisations:). remove: refused while sites name it.
+${CONNECTION}`;
+
+type Kind = 'sites' | 'regions' | 'organisations';
+const USAGE: Record<Kind, string> = { sites: SITES_USAGE, regions: REGIONS_USAGE, organisations: ORGANISATIONS_USAGE };
+const NOUN: Record<Kind, string> = { sites: 'site', regions: 'region', organisations: 'organisation' };
 
 export async function fleetCommand(kind: Kind, argv: string[], apiUrlOf: (configFile: string | undefined) => string, io: CliOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [sub, ...rest] = argv;
@@ -51,7 +58,7 @@ export async function fleetCommand(kind: Kind, argv: string[], apiUrlOf: (config
   }
   const { values, positionals } = parsed;
   const wanted = sub === 'list' ? 0 : 1;
-  if (!['put', 'remove', ...(kind === 'regions' ? ['list'] : [])].includes(sub) || positionals.length !== wanted) {
+  if (!['put', 'remove', ...(kind !== 'sites' ? ['list'] : [])].includes(sub) || positionals.length !== wanted) {
     io.err(`shaobing ${kind}: unknown or incomplete command ${JSON.stringify([sub, ...positionals].join(' '))}\n\n${USAGE[kind]}`);
     return 2;
   }
@@ -60,11 +67,11 @@ export async function fleetCommand(kind: Kind, argv: string[], apiUrlOf: (config
     io.err(api);
     return 2;
   }
-  if (sub === 'list') return listRegions(api, io);
+  if (sub === 'list') return kind === 'regions' ? listRegions(api, io) : listOrganisations(api, io);
   if (sub === 'remove') {
     const id = positionals[0]!;
     const query = kind === 'sites' && (values as { 'with-devices'?: boolean })['with-devices'] ? '?withDevices=true' : '';
-    return remove(api, `/${kind}/${encodeURIComponent(id)}${query}`, `${kind === 'sites' ? 'site' : 'region'} ${id}`, io);
+    return remove(api, `/${kind}/${encodeURIComponent(id)}${query}`, `${NOUN[kind]} ${id}`, io);
   }
   const records = readRecords(positionals[0]!, kind, io);
   if (records === undefined) return 2;
@@ -86,7 +93,7 @@ function readRecords(file: string, kind: Kind, io: CliOutput): Rec[] | undefined
   const list = Array.isArray(doc) ? doc : doc && typeof doc === 'object' && Array.isArray((doc as Record<string, unknown>)[kind]) ? ((doc as Record<string, unknown>)[kind] as unknown[]) : [doc];
   const bad = list.findIndex((r) => !r || typeof r !== 'object' || typeof (r as { id?: unknown }).id !== 'string' || (r as { id: string }).id === '');
   if (list.length === 0 || bad >= 0) {
-    io.err(`shaobing ${kind} put: ${file}: ${list.length === 0 ? `no ${kind}` : `entry ${bad + 1} has no id`}: give one ${kind === 'sites' ? 'site' : 'region'} {id, name, …}, a list of them, or a document with ${kind}:`);
+    io.err(`shaobing ${kind} put: ${file}: ${list.length === 0 ? `no ${kind}` : `entry ${bad + 1} has no id`}: give one ${NOUN[kind]} {id, name, …}, a list of them, or a document with ${kind}:`);
     return undefined;
   }
   return list as Rec[];
@@ -113,7 +120,7 @@ async function putAll(api: CliApi, kind: Kind, records: Rec[], io: CliOutput): P
   let created = 0;
   let changed = 0;
   let devicesLeft = 0;
-  const noun = kind === 'sites' ? 'site' : 'region';
+  const noun = NOUN[kind];
   for (const r of records) {
     const { id, ...fields } = r;
     if (kind === 'sites' && 'devices' in fields) {
@@ -194,5 +201,21 @@ async function listRegions(api: CliApi, io: CliOutput): Promise<number> {
     for (const c of children.get(r.id) ?? []) print(c, depth + 1);
   };
   for (const root of children.get(null) ?? []) print(root, 0);
+  return 0;
+}
+
+async function listOrganisations(api: CliApi, io: CliOutput): Promise<number> {
+  const answer = await callApi(api, 'GET', '/organisations');
+  if (typeof answer === 'string') {
+    io.err(answer);
+    return 1;
+  }
+  if (!answer.ok) {
+    for (const line of refusalLines('organisations', answer)) io.err(line);
+    return 1;
+  }
+  const orgs = (answer.body as { organisations: { id: string; name: string }[] }).organisations;
+  if (orgs.length === 0) io.out('no organisations');
+  for (const o of orgs) io.out(`${o.id}  ${o.name}`);
   return 0;
 }

@@ -50,6 +50,8 @@ Commands:
                                 create or change sites (YAML/JSON) in the running gateway, or remove one
   regions put FILE | regions list | regions remove ID
                                 the region tree of the running gateway (see regions --help)
+  organisations put FILE | organisations list | organisations remove ID
+                                the organisations (gas suppliers, operators) sites belong to
   export alarms|orders|devices [--from DAY] [--to DAY] [--site S] [--format csv|xlsx] [--out FILE]
                                 the safety bureau's report as CSV or XLSX (see export --help)
   registry export [--config FILE]
@@ -353,7 +355,8 @@ export async function main(argv: string[]): Promise<number> {
         });
       }
       case 'sites':
-      case 'regions': {
+      case 'regions':
+      case 'organisations': {
         const { fleetCommand } = await import('../../dashboard-api/src/fleet-cli.js');
         return await fleetCommand(command, rest, (file) => apiUrl(load(file === undefined ? [] : ['--config', file]).config), {
           out: (line) => console.log(line),

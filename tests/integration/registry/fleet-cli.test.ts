@@ -22,7 +22,7 @@ afterEach(async () => {
   work.remove();
 });
 
-async function run(kind: 'sites' | 'regions', args: string[], env: NodeJS.ProcessEnv = { SHAOBING_TOKEN: FLEET_TOKENS.admin }) {
+async function run(kind: 'sites' | 'regions' | 'organisations', args: string[], env: NodeJS.ProcessEnv = { SHAOBING_TOKEN: FLEET_TOKENS.admin }) {
   const out: string[] = [];
   const err: string[] = [];
   const code = await fleetCommand(kind, args, () => api.url, { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
@@ -137,5 +137,21 @@ describe('shaobing sites', () => {
     expect(stdout.trim()).toBe('1 sites: 1 created, 0 changed');
     expect(code).toBe(0);
     expect(api.fleet.site('k-9')!.name).toBe('九号店');
+  });
+});
+
+describe('shaobing organisations', () => {
+  it('put, list and remove; removal refused with the reason while a site names it', async () => {
+    const put = await run('organisations', ['put', file('orgs.yaml', 'organisations:\n  - { id: whgas, name: 武汉燃气 }\n  - { id: cngas, name: 华润燃气 }\n')]);
+    expect(put).toMatchObject({ code: 0, out: ['2 organisations: 2 created, 0 changed'] });
+    expect((await run('organisations', ['list'])).out).toEqual(['cngas  华润燃气', 'whgas  武汉燃气']);
+    api.fleet.putSite({ id: 'k-1', name: '老王烧烤', org: 'whgas', devices: [] }, { actor: 'seed', atMs: Date.now() });
+    const refused = await run('organisations', ['remove', 'whgas']);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toEqual([expect.stringMatching(/^organisation whgas, field id: .*1 site/)]);
+    expect(await run('organisations', ['remove', 'cngas'])).toMatchObject({ code: 0, out: ['organisation cngas removed'] });
+    const bad = await run('organisations', ['put', file('bad.json', '{"id":"x","name":""}')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toEqual([expect.stringMatching(/^organisation x, field name: /)]);
   });
 });
