@@ -18,7 +18,7 @@ import { silentLogger } from '../../../gateway/src/log.js';
 import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { eventually, startTestGateway, testConfig } from '../../support/gateway.js';
 import { connectClient } from '../../support/mqtt.js';
-import { chromiumMissing, launchBrowser, newOfficer, openAsOfficer, RESULTS_DIR, screenshotOnFailure } from '../../support/browser.js';
+import { chromiumMissing, countOverflowingRight, hasHorizontalScroll, launchBrowser, newOfficer, openAsOfficer, RESULTS_DIR, screenshotOnFailure } from '../../support/browser.js';
 
 const ADMIN = newOfficer('admin Wang');
 const OFFICER = newOfficer('officer Li');
@@ -131,6 +131,27 @@ describe.skipIf(missing !== null)(`an admin edits a site from the page${missing 
     await screenshotOnFailure(page, 'site-admin-officer', async () => {
       await page.locator('#devices li[data-device="gas-01"]').waitFor();
       expect(await page.locator('.site-admin-edit, .site-admin-add, .device-remove').count()).toBe(0);
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('on a phone the secret fits the screen, nothing reaching past its edge', async () => {
+    const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
+    const { page, errors } = await openAsOfficer(browser, fx.defer, ADMIN, base, phone);
+    await screenshotOnFailure(page, 'site-admin-phone', async () => {
+      await page.locator('#devices li[data-device="gas-01"]').waitFor();
+      await page.locator('.site-admin-add').click();
+      const add = page.locator('form[data-action="add-device"]');
+      await add.locator('[name=id]').fill('gas-03');
+      await add.locator('button[type=submit]').click();
+      const dialog = page.locator('dialog.secret-once');
+      await dialog.waitFor();
+      expect(await countOverflowingRight(page, 'dialog.secret-once, dialog.secret-once *')).toBe(0);
+      expect(await hasHorizontalScroll(page)).toBe(false);
+      await page.screenshot({ path: join(SHOTS, 'secret-once-phone.png') });
+      await dialog.locator('.secret-saved').check();
+      await dialog.locator('.secret-close').click();
+      await expect.poll(() => page.locator('dialog.secret-once').count()).toBe(0);
     });
     expect(errors).toEqual([]);
   });
