@@ -12,6 +12,7 @@ import { applyImport } from '../../../gateway/src/registry/provision/apply-impor
 import type { ApiContext } from '../context.js';
 import { ApiError, errorBody } from '../errors.js';
 import { actorOf, attachment, noStore, registryOf, registryRefusal, secretsCsv, wantsJson } from '../fleet-answers.js';
+import { wholeFleetOnly } from '../fleet-scope.js';
 import { answers } from '../schemas.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -84,6 +85,8 @@ export function deviceImportRoutes(ctx: ApiContext) {
       },
       async (request, reply) => {
         const fleet = registryOf(ctx);
+        // A file may name and create sites anywhere: one account of part of the fleet adds devices one at a time.
+        wholeFleetOnly(request, 'an import');
         if (!Buffer.isBuffer(request.body)) throw new ApiError(415, `send the file as text/csv (UTF-8) or ${XLSX_TYPE}`);
         const read = await records(request, request.body);
         if (!read.ok) return refusedAnswer(reply, [read.refusal], 0);

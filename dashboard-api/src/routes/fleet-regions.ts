@@ -12,6 +12,7 @@ import { exportYaml } from '../../../gateway/src/registry/export-yaml.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { actorOf, publicDevice, registryOf, registryRefusal } from '../fleet-answers.js';
+import { wholeFleetOnly } from '../fleet-scope.js';
 import { scopeOf } from '../scope-of.js';
 import { answers, idParam } from '../schemas.js';
 
@@ -30,7 +31,7 @@ const orgView = z.object({ id: z.string(), name: z.string() }).describe('Organis
  * that county's sites, not rename the province above it or another supplier.
  */
 function needWholeFleet(request: FastifyRequest): void {
-  if (scopeOf(request).kind !== 'all') throw new ApiError(403, 'regions and organisations are edited by an admin whose scope is all: this account sees part of the fleet only', { needed: 'scope all' });
+  wholeFleetOnly(request, 'changing regions and organisations (or exporting the registry)');
 }
 
 function regionOut(r: { id: string; name: string; level: string; parent?: string | undefined; officers: readonly string[]; path: string; source: string }) {

@@ -4,16 +4,14 @@
 // clearing one, in the same synchronous call as the read, so two editors do not undo each other's
 // other fields. Both within the caller's scope: a site outside it answers 404.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SiteConfig } from '../../../gateway/src/config/schema.js';
-import { siteInScope } from '../../../gateway/src/registry/scope-sql.js';
 import type { SiteInput } from '../../../gateway/src/registry/fleet-writer.js';
 import type { ApiContext } from '../context.js';
-import { ApiError } from '../errors.js';
-import { actorOf, registryOf, registryRefusal, type FleetRegistry } from '../fleet-answers.js';
-import { scopeOf } from '../scope-of.js';
+import { actorOf, registryOf, registryRefusal } from '../fleet-answers.js';
+import { keepInScope, scopedSite } from '../fleet-scope.js';
 import { answers, idParam } from '../schemas.js';
 
 const siteParams = z.object({ site: idParam('site') });
@@ -33,14 +31,6 @@ const patchBody = z
   .strict();
 
 type Patch = z.infer<typeof patchBody>;
-
-function visibleSite(fleet: FleetRegistry, request: FastifyRequest, id: string): SiteConfig {
-  const site = fleet.site(id);
-  const paths = new Map(fleet.regions().map((r) => [r.id, r.path]));
-  const inScope = site && siteInScope(scopeOf(request), { id: site.id, org: site.org, regionPath: site.region ? paths.get(site.region) : undefined }, (r) => paths.get(r));
-  if (!site || !inScope) throw new ApiError(404, `no site ${id}`);
-  return site;
-}
 
 function view(site: SiteConfig) {
   const { devices, ...fields } = site;
@@ -69,7 +59,7 @@ export function fleetSiteEditRoutes(ctx: ApiContext) {
         config: { role: 'viewer' },
         schema: { summary: "A site's registry record: its own fields and how many devices it has (the devices: /sites/:site/devices)", params: siteParams, response: answers({ 200: z.object({ site: siteView }) }, 400, 404, 501) },
       },
-      async (request) => ({ site: view(visibleSite(registryOf(ctx), request, request.params.site)) }),
+      async (request) => ({ site: view(scopedSite(registryOf(ctx), request, request.params.site)) }),
     );
 
     r.patch(
@@ -85,15 +75,10 @@ export function fleetSiteEditRoutes(ctx: ApiContext) {
       },
       async (request) => {
         const fleet = registryOf(ctx);
-        const site = visibleSite(fleet, request, request.params.site);
+        const site = scopedSite(fleet, request, request.params.site);
         const next = patchedSite(site, request.body);
-        const scope = scopeOf(request);
-        if (scope.kind !== 'all' && next.region !== site.region) {
-          // Moved out of the caller's region, the site would vanish from his own lists.
-          const paths = new Map(fleet.regions().map((x) => [x.id, x.path]));
-          const stays = siteInScope(scope, { id: site.id, org: next.org, regionPath: next.region ? paths.get(next.region) : undefined }, (x) => paths.get(x));
-          if (!stays) throw new ApiError(403, `region ${next.region ?? '(none)'} is outside this account's scope: the site would leave it`, { field: 'region' });
-        }
+        // Moved out of the caller's region or organisation, the site would vanish from his own lists.
+        keepInScope(fleet, request, next);
         try {
           return { site: view(fleet.putSite(next, actorOf(ctx, request))) };
         } catch (err) {

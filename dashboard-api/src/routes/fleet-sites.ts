@@ -9,6 +9,7 @@ import type { SiteInput } from '../../../gateway/src/registry/fleet-writer.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { actorOf, registryOf, registryRefusal } from '../fleet-answers.js';
+import { keepInScope, scopedSite } from '../fleet-scope.js';
 import { answers, idParam } from '../schemas.js';
 
 const siteParams = z.object({ site: idParam('site') });
@@ -32,6 +33,10 @@ export function fleetSiteRoutes(ctx: ApiContext) {
         const fleet = registryOf(ctx);
         const id = request.params.site;
         const existed = fleet.site(id) !== undefined;
+        // A site outside the caller's scope answers as a missing one; what it would become must stay inside.
+        if (existed) scopedSite(fleet, request, id);
+        const body = request.body as { region?: string; org?: string };
+        keepInScope(fleet, request, { id, region: body.region, org: body.org });
         let site;
         try {
           site = fleet.putSite({ ...(request.body as Omit<SiteInput, 'id'>), id }, actorOf(ctx, request));
@@ -58,8 +63,7 @@ export function fleetSiteRoutes(ctx: ApiContext) {
       async (request, reply) => {
         const fleet = registryOf(ctx);
         const id = request.params.site;
-        const site = fleet.site(id);
-        if (!site) throw new ApiError(404, `no site ${id}`);
+        const site = scopedSite(fleet, request, id);
         if (site.devices.length > 0 && request.query.withDevices !== 'true') {
           throw new ApiError(409, `site ${id} still has ${site.devices.length} devices, whose alarms would no longer be watched: remove them first, or ask DELETE /api/v1/sites/${id}?withDevices=true`, { devices: site.devices.length });
         }
