@@ -14,6 +14,7 @@ import { ApiError } from '../errors.js';
 import { actorOf, publicDevice, registryOf, registryRefusal } from '../fleet-answers.js';
 import { wholeFleetOnly } from '../fleet-scope.js';
 import { scopeOf } from '../scope-of.js';
+import { principalOf } from '../auth.js';
 import { answers, idParam } from '../schemas.js';
 
 const regionParams = z.object({ id: idParam('region') });
@@ -97,9 +98,11 @@ export function fleetRegionRoutes(ctx: ApiContext) {
       async (request) => {
         const scope = scopeOf(request);
         const all = registryOf(ctx).organisations().map((o) => ({ id: o.id, name: o.name }));
-        // The list is short (suppliers, not sites); a region- or site-scoped caller sees none of it,
-        // an organisation's own account sees its own record.
-        const organisations = scope.kind === 'all' ? all : scope.kind === 'org' ? all.filter((o) => o.id === scope.org) : [];
+        // The list is short (suppliers, not sites). An admin of any scope picks a site's organisation
+        // from it (the page's form); an organisation's own account sees its own record; other
+        // scoped accounts see none of it.
+        const admin = principalOf(request).role === 'admin';
+        const organisations = scope.kind === 'all' || admin ? all : scope.kind === 'org' ? all.filter((o) => o.id === scope.org) : [];
         return { organisations: organisations.sort((a, b) => a.id.localeCompare(b.id)) };
       },
     );

@@ -118,6 +118,11 @@ describe('organisations', () => {
     const auth = { authorization: `Bearer ${own}` };
     expect((await send('GET', '/api/v1/organisations', undefined, auth)).json().organisations.map((o: { id: string }) => o.id)).toEqual(['whgas']);
     expect((await send('GET', '/api/v1/organisations/cngas', undefined, auth)).statusCode).toBe(404);
+    // A county's admin picks a site's organisation from the whole list; a county's viewer sees none.
+    const countyAdmin = new TokenStore(api.db, Date.now).create('county admin', 'admin', 'test', { kind: 'regions', regions: ['x'] }).token;
+    expect((await send('GET', '/api/v1/organisations', undefined, { authorization: `Bearer ${countyAdmin}` })).json().organisations).toHaveLength(2);
+    const countyViewer = new TokenStore(api.db, Date.now).create('county viewer', 'viewer', 'test', { kind: 'regions', regions: ['x'] }).token;
+    expect((await send('GET', '/api/v1/organisations', undefined, { authorization: `Bearer ${countyViewer}` })).json().organisations).toEqual([]);
   });
 });
 
