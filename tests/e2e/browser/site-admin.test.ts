@@ -72,6 +72,16 @@ describe.skipIf(missing !== null)(`an admin edits a site from the page${missing 
       await page.locator('.site-admin-add').click();
       const add = page.locator('form[data-action="add-device"]');
       await add.locator('[name=id]').fill('gas-02');
+      // CJJ/T 146-2011: the replacement day follows the kind (detector 3 years, valve 10) and the
+      // install day until typed over; the gas is asked for a detector only.
+      await add.locator('[name=installedOn]').fill('2026-03-01');
+      await add.locator('[name=installedOn]').dispatchEvent('change');
+      expect(await add.locator('[name=replaceBy]').inputValue()).toBe('2029-03-01');
+      await add.locator('[name=kind]').selectOption('valve');
+      expect(await add.locator('[name=replaceBy]').inputValue()).toBe('2036-03-01');
+      expect(await add.locator('[name=quantity]').isVisible()).toBe(false);
+      await add.locator('[name=kind]').selectOption('detector');
+      expect(await add.locator('[name=quantity]').isVisible()).toBe(true);
       await add.locator('[name=replaceBy]').fill('2029-12-01');
       await add.locator('button[type=submit]').click();
       const dialog = page.locator('dialog.secret-once');

@@ -11,6 +11,18 @@ import { showSecretOnce } from './secret-once.js';
 const SITE_FIELDS = ['name', 'address', 'contact', 'contactPhone', 'region', 'org'];
 /** The channel a detector reports each quantity on (the demo's and the import's names). */
 const CHANNEL_OF = { methane_lel: 'ch4', lpg_lel: 'lpg', co_ppm: 'co', h2s_ppm: 'h2s', o2_pct: 'o2', water_level_m: 'level', temperature_c: 'temp' };
+/** Service life by kind, CJJ/T 146-2011 (城镇燃气报警控制系统技术规程): gas detectors 3 years in
+ * commercial kitchens, shut-off valves 10 years; a fan has none there. Prefilled, editable. */
+const LIFE_YEARS = { detector: 3, valve: 10 };
+
+/** YYYY-MM-DD `years` after `day`, or '' without a day or a life. */
+export function replaceDay(day, years) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day ?? '') || !years) return '';
+  const [y, m, d] = day.split('-').map(Number);
+  // 29 February plus whole years lands on 1 March in a common year, as Date does.
+  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
+}
+
 const QUANTITY_LABEL = { methane_lel: '甲烷 CH₄ (%LEL)', lpg_lel: '液化石油气 LPG (%LEL)', co_ppm: '一氧化碳 CO (ppm)', h2s_ppm: '硫化氢 H₂S (ppm)', o2_pct: '氧气 O₂ (%vol)', water_level_m: '水位 (m)', temperature_c: '温度 (°C)' };
 
 /** Region options indented by depth (the API sends parents first, each with its path). */
@@ -83,7 +95,7 @@ export function createSiteAdmin({ root, onSiteChanged, onDevicesChanged, report 
         { name: 'quantity', label: st('quantity'), type: 'select', value: 'methane_lel', options: Object.keys(CHANNEL_OF).map((q) => ({ value: q, label: QUANTITY_LABEL[q] })) },
         { name: 'space', label: st('space'), hint: st('spaceHint') },
         { name: 'installedOn', label: st('installedOn'), type: 'date', value: today },
-        { name: 'replaceBy', label: st('replaceBy'), type: 'date', hint: st('replaceByHint') },
+        { name: 'replaceBy', label: st('replaceBy'), type: 'date', value: replaceDay(today, LIFE_YEARS.detector), hint: st('replaceByHint') },
       ],
       submit: async (values) => {
         const device = {
@@ -100,6 +112,24 @@ export function createSiteAdmin({ root, onSiteChanged, onDevicesChanged, report 
         onDevicesChanged();
       },
     });
+    followKind();
+  }
+
+  /** The gas field only for a detector; the replacement day follows kind and install day until typed over. */
+  function followKind() {
+    const kind = document.getElementById('field-kind');
+    const quantity = document.getElementById('field-quantity');
+    const installed = document.getElementById('field-installedOn');
+    const replace = document.getElementById('field-replaceBy');
+    if (!kind || !quantity || !installed || !replace) return;
+    let typed = false;
+    replace.addEventListener('input', () => (typed = true));
+    const follow = () => {
+      quantity.closest('label').hidden = kind.value !== 'detector';
+      if (!typed) replace.value = replaceDay(installed.value, LIFE_YEARS[kind.value]);
+    };
+    kind.addEventListener('change', follow);
+    installed.addEventListener('change', follow);
   }
 
   function removeDevice(siteId, deviceId) {
