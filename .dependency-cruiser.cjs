@@ -98,8 +98,6 @@ module.exports = {
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
           '^gateway/src/notify/html\\.ts$',
-          // The fleet registry's interfaces (Fleet, FleetWriter, DueReplacements): types only.
-          '^gateway/src/registry/(fleet|fleet-writer)\\.ts$',
           // Pure wall-clock formatting in a named zone: exports say times as the site's clock.
           '^gateway/src/notify/local-time\\.ts$',
           // Provisioning: device secrets, import rows and their apply through FleetWriter.

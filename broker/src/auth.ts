@@ -3,16 +3,13 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { MAX_SCRYPT_N, scryptAsync, scryptMaxmem } from '../../gateway/src/contract/password-hash.js';
-import { deviceKey, type DeviceId, type SiteId } from '../../gateway/src/contract/ids.js';
+import { AccountIndex, type AccountMoves, type AccountSiteChange, type AuthAccounts, type Identity } from './account-index.js';
 import { LoginThrottle } from './login-throttle.js';
 import { digestMatches, loginDigest, MemoryLoginDigests, type LoginDigestStore } from './login-digests.js';
 import { ScryptQueue } from './scrypt-queue.js';
 import { DEFAULT_SIGNED_LOGIN, NonceCache, verifySignedLogin, type SignedLoginLimits } from './signed-login.js';
 
-/** Who a connected MQTT client is; the ACL (acl.ts) decides what that identity may touch. */
-export type Identity =
-  | { readonly role: 'device'; readonly site: SiteId; readonly device: DeviceId }
-  | { readonly role: 'gateway'; readonly username: string };
+export type { AccountMoves, AccountSiteChange, AuthAccounts, DeviceAccount, Identity } from './account-index.js';
 
 export type AuthResult =
   | { readonly ok: true; readonly identity: Identity }
@@ -22,24 +19,6 @@ export type AuthResult =
       /** How long the broker holds this refusal before it answers (login-throttle.ts); 0 or absent: at once. */
       readonly holdMs?: number;
     };
-
-/** A device account: `static` checks a scrypt hash; `signed` a one-time password (signed-login.ts). */
-export interface DeviceAccount {
-  readonly id: string;
-  readonly auth?: 'static' | 'signed';
-  readonly passwordHash?: string | undefined;
-  /** Hex of the key derived from the device's secret (signed-login.ts deriveLoginKey). */
-  readonly loginKey?: string | undefined;
-}
-
-/**
- * The accounts the embedded broker knows, shaped like the config (`sites[].devices[]` and
- * `broker.users`) but typed structurally: broker/ imports only gateway/src/contract.
- */
-export interface AuthAccounts {
-  readonly sites: ReadonlyArray<{ readonly id: string; readonly devices: ReadonlyArray<DeviceAccount> }>;
-  readonly users?: ReadonlyArray<{ readonly username: string; readonly passwordHash: string; readonly role: 'gateway' }>;
-}
 
 export interface Authenticator {
   /** `address` is the client's source address, for the failed-login limit (login-limit.ts);
@@ -62,6 +41,13 @@ export interface Authenticator {
   /** The identity of an account by its username, without a credential: for a client certificate
    * the device CA already verified (cert-login.ts). */
   identify(username: string): Identity | undefined;
+  /**
+   * Follows committed fleet changes (account-index.ts); a removed or re-keyed account's
+   * remembered logins are forgotten. Returns the moves, whose `revoked` the broker disconnects.
+   */
+  applySites(changes: readonly AccountSiteChange[]): AccountMoves;
+  /** How many accounts (devices and gateway users) can log in now. */
+  readonly accountCount: number;
 }
 
 export { DEFAULT_SCRYPT, hashPassword } from '../../gateway/src/contract/password-hash.js';
@@ -113,8 +99,6 @@ export async function verifyPassword(plain: string | Buffer, encoded: string): P
   return timingSafeEqual(candidate, key);
 }
 
-type Account = { readonly identity: Identity; readonly passwordHash: string; readonly loginKey?: undefined } | { readonly identity: Identity; readonly loginKey: Buffer };
-
 export interface AuthenticatorOptions {
   /** Verified logins remembered (login-digests.ts); absent: in memory, lost at a restart. */
   readonly digests?: LoginDigestStore;
@@ -130,30 +114,6 @@ export interface AuthenticatorOptions {
   readonly clock?: () => number;
 }
 
-const LOGIN_KEY = /^[0-9a-f]{64}$/;
-
-/**
- * A static-password device is kept as its hash alone, its identity read back from the username
- * (`site/device`; ids hold no `/`) when it logs in: 100 000 sensors' devices otherwise cost two
- * objects each, ~4 MB (memory).
- */
-type StoredAccount = Account | string;
-
-function deviceAccount(identity: Identity, username: string, device: DeviceAccount): StoredAccount {
-  if (device.auth === 'signed') {
-    if (device.loginKey === undefined || !LOGIN_KEY.test(device.loginKey)) throw new TypeError(`device ${username} logs in signed but has no loginKey (64 hex digits)`);
-    return { identity, loginKey: Buffer.from(device.loginKey, 'hex') };
-  }
-  if (device.passwordHash === undefined) throw new TypeError(`device ${username} has no passwordHash`);
-  return device.passwordHash;
-}
-
-function accountOf(username: string, stored: StoredAccount): Account {
-  if (typeof stored !== 'string') return stored;
-  const slash = username.indexOf('/');
-  return { identity: { role: 'device', site: username.slice(0, slash) as SiteId, device: username.slice(slash + 1) as DeviceId }, passwordHash: stored };
-}
-
 type Refusal = Extract<AuthResult, { ok: false }>;
 
 /** A refusal, with the time to hold it only when there is one (login-throttle.ts). */
@@ -167,9 +127,10 @@ export const DEFAULT_SCRYPT_SLOTS = 2;
 /**
  * Devices log in as `<site>/<device>` with their own password; `broker.users` entries are
  * gateway accounts. Only successes are remembered, so a wrong password always pays a full scrypt
- * (in its address's turn) and its refusal is held back by the throttle.
+ * (in its address's turn) and its refusal is held back by the throttle. `accounts` is read at
+ * each login, so applySites (or the AccountIndex passed in) changes who gets in without a restart.
  */
-export function makeAuthenticator(accounts: AuthAccounts, options: AuthenticatorOptions = {}): Authenticator {
+export function makeAuthenticator(accounts: AuthAccounts | AccountIndex, options: AuthenticatorOptions = {}): Authenticator {
   const throttle = options.throttle ?? new LoginThrottle();
   const digests: LoginDigestStore = options.digests ?? new MemoryLoginDigests();
   const digestKey = options.digestKey ?? randomBytes(32);
@@ -177,21 +138,7 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
   const signedLimits: SignedLoginLimits = { ...DEFAULT_SIGNED_LOGIN, ...options.signedLogin };
   const clock = options.clock ?? Date.now;
   const nonces = new NonceCache(signedLimits.maxNonces);
-  const byUsername = new Map<string, StoredAccount>();
-  for (const site of accounts.sites) {
-    for (const device of site.devices) {
-      const identity: Identity = { role: 'device', site: site.id as SiteId, device: device.id as DeviceId };
-      const username = deviceKey(identity);
-      byUsername.set(username, deviceAccount(identity, username, device));
-    }
-  }
-  for (const user of accounts.users ?? []) {
-    if (byUsername.has(user.username)) {
-      // Two accounts under one name would make the identity depend on map order.
-      throw new TypeError(`broker user ${JSON.stringify(user.username)} has the same name as a device or another user`);
-    }
-    byUsername.set(user.username, { identity: { role: 'gateway', username: user.username }, passwordHash: user.passwordHash });
-  }
+  const index = accounts instanceof AccountIndex ? accounts : AccountIndex.from(accounts);
 
   const inFlight = new Map<string, Promise<boolean>>();
   let cacheHits = 0;
@@ -219,11 +166,10 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
 
   async function authenticate(username: string | undefined, password: Buffer | undefined, address?: string, clientId?: string): Promise<AuthResult> {
     if (username === undefined || username === '') return refuse('anonymous', throttle.fail(undefined, address, false));
-    const stored = byUsername.get(username);
+    const account = index.lookup(username);
     // No dummy scrypt for unknown users: usernames (`site/device`) are not secret here, and
     // spending CPU on them would only make a flood of bogus logins more expensive for us.
-    if (stored === undefined) return refuse('unknown_user', throttle.fail(username, address, false));
-    const account = accountOf(username, stored);
+    if (account === undefined) return refuse('unknown_user', throttle.fail(username, address, false));
     if (account.loginKey !== undefined) return authenticateSigned(username, account.loginKey, account.identity, password ?? Buffer.alloc(0), address, clientId ?? '');
     if (password === undefined || password.length === 0) return refuse('bad_password', throttle.fail(username, address, true));
 
@@ -247,15 +193,23 @@ export function makeAuthenticator(accounts: AuthAccounts, options: Authenticator
       inFlight.set(flightKey, pending);
     }
     if (!(await pending)) return refuse('bad_password', throttle.fail(username, address, true));
+    // The account may have been removed or given a new password while scrypt ran: the password
+    // just verified is then the old one and must not get in, nor be remembered.
+    if (index.lookup(username)?.passwordHash !== account.passwordHash) return refuse('unknown_user', throttle.fail(username, address, false));
     digests.put(username, digest);
     return { ok: true, identity: account.identity };
   }
 
   return {
     authenticate,
-    identify(username) {
-      const stored = byUsername.get(username);
-      return stored === undefined ? undefined : accountOf(username, stored).identity;
+    identify: (username) => index.identify(username),
+    applySites(changes) {
+      const moves = index.applySites(changes);
+      if (moves.revoked.length > 0) digests.forget(moves.revoked);
+      return moves;
+    },
+    get accountCount() {
+      return index.size;
     },
     flush: () => digests.flush?.(),
     stats: () => ({ cacheHits, scryptQueued: queue.depth, scryptRuns, cacheSize: digests.size, signedAccepted, replaysRefused, staleRefused, nonces: nonces.size }),

@@ -9,6 +9,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export interface LoginDigestStore {
   get(username: string): Buffer | undefined;
   put(username: string, digest: Buffer): void;
+  /** Drops these accounts' digests (removed from the fleet or given a new credential), all in one go. */
+  forget(usernames: readonly string[]): void;
   readonly size: number;
   /** Saves what is pending; the broker calls it when it closes. */
   flush?(): void;
@@ -52,6 +54,10 @@ export class MemoryLoginDigests implements LoginDigestStore {
       if (oldest.done) break;
       this.digests.delete(oldest.value);
     }
+  }
+
+  forget(usernames: readonly string[]): void {
+    for (const username of usernames) this.digests.delete(username);
   }
 
   get size(): number {

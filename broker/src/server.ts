@@ -15,6 +15,7 @@ import { UrgentForwarder } from './urgent-forward.js';
 import { ClientIdOwners, identityName } from './client-id-owner.js';
 import { certifiedUsername, startTlsListener, type TlsListener, type TlsListenerOptions } from './tls-listener.js';
 import { certificateLogin } from './cert-login.js';
+import { LiveClients, usernameOf } from './live-clients.js';
 
 export interface TelemetryOutcome {
   /** Reroute the packet here instead of forwarding it (a dead letter for a malformed payload). */
@@ -61,6 +62,12 @@ export interface Broker {
    * aedes.publish of the same packet (same payload Buffer) afterwards skips them. Returns how many.
    */
   sendNow(packet: { readonly topic: string; readonly payload: Buffer; readonly qos: 0 | 1; readonly retain: boolean }): number;
+  /**
+   * Closes the live connections of these accounts at once (removed from the fleet or given a new
+   * credential: Authenticator.applySites names them); returns how many were open. A reconnect
+   * then meets the authenticator's current accounts.
+   */
+  disconnect(usernames: Iterable<string>): number;
   close(): Promise<void>;
 }
 
@@ -73,6 +80,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   const { topics, authenticator, log } = options;
   const identities = new WeakMap<Client, Identity>();
   const owners = new ClientIdOwners();
+  const live = new LiveClients<Client>();
   let heldRefusals = 0;
   let takeoversRefused = 0;
 
@@ -101,6 +109,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
               return;
             }
             identities.set(client, result.identity);
+            // A client that left while its password was checked has no connection to cut later.
+            if (!client.closed) live.add(usernameOf(result.identity), client);
             done(null, true);
             return;
           }
@@ -176,6 +186,8 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     const client = aedes.handle(socket);
     socket.once('close', () => {
       if (typeof client.id === 'string') owners.release(client.id, client);
+      const identity = identities.get(client);
+      if (identity !== undefined) live.delete(usernameOf(identity), client);
     });
     // After aedes.handle: aedes reads in 'readable' mode, so this 'data' listener runs inside its
     // read() before the parser sees the chunk, and does not switch the socket to flowing mode.
@@ -216,6 +228,12 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     identityOf: (client) => identities.get(client),
     stats: () => ({ oversizeCuts, urgentWrites: urgent.writes, takeoversRefused, logins: authenticator.stats() }),
     sendNow: (packet) => urgent.sendNow(packet),
+    disconnect: (usernames) =>
+      live.close(usernames, (err, username, client) => {
+        // The account is gone either way: drop the socket under aedes rather than leave it up.
+        log.error({ err, username, clientId: client.id }, 'revoked account’s MQTT connection failed to close cleanly: socket destroyed');
+        (client.conn as { destroy?: () => void } | undefined)?.destroy?.();
+      }),
     async close() {
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       if (server) await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -10,31 +10,16 @@ import type { Config } from './config/schema.js';
 import type { DetectionEngine, LevelTransition, SensorReading } from './detect/engine.js';
 import type { SensorHealth } from './detect/health.js';
 import type { VotingPlan } from './detect/voting.js';
+import { ChannelProfiles, type ProfileLookup } from './detect/channel-profiles.js';
 import type { AlarmService } from './alarms/service.js';
 import type { Alarm } from './alarms/lifecycle.js';
 import type { Interlock } from './orders/interlock.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './log.js';
 
-/**
- * Which quantity each channel of each device measures: from config, never from the payload.
- * Devices of the same profile (same channels, same quantities, same order) share one map: a
- * fleet of 50 000 identical detectors holds one, not 50 000 small maps.
- */
-export function channelProfiles(config: Config): Map<string, ReadonlyMap<string, Quantity>> {
-  const profiles = new Map<string, ReadonlyMap<string, Quantity>>();
-  const shared = new Map<string, ReadonlyMap<string, Quantity>>();
-  for (const site of config.sites) {
-    for (const device of site.devices) {
-      const entries = Object.entries(device.channels).map(([channel, spec]): [string, Quantity] => [channel, spec.quantity]);
-      // JSON of [channel, quantity] pairs: ids and quantities cannot collide with its punctuation.
-      const signature = JSON.stringify(entries);
-      let channels = shared.get(signature);
-      if (channels === undefined) shared.set(signature, (channels = new Map(entries)));
-      profiles.set(`${site.id}/${device.id}`, channels);
-    }
-  }
-  return profiles;
+/** Every device's channel profile, shared between devices of one profile (detect/channel-profiles.ts). */
+export function channelProfiles(config: Config): ChannelProfiles {
+  return new ChannelProfiles(config.sites);
 }
 
 export class ReadingPipeline {
@@ -44,7 +29,7 @@ export class ReadingPipeline {
   private readonly unsavedOrders = new Map<string, Alarm>();
 
   constructor(
-    private readonly profiles: ReadonlyMap<string, ReadonlyMap<string, Quantity>>,
+    private readonly profiles: ProfileLookup,
     private readonly engine: DetectionEngine,
     private readonly alarms: AlarmService,
     private readonly interlock: Interlock,

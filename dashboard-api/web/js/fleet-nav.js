@@ -3,7 +3,8 @@
 // (#/region/<id>, #/region/<id>/due, #/due), so a link or the back button brings it back. Every
 // filter is the API's (GET /regions, /sites, /devices/due): the page holds one page of sites.
 
-import { api, query } from './api.js';
+import { api, ApiError, query } from './api.js';
+import { showNotice } from './notice.js';
 import { h, mount } from './dom.js';
 import { levelLabel } from './levels.js';
 import { t } from './i18n.js';
@@ -82,17 +83,20 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
   async function loadRegions() {
     const { regions } = await api.get('/regions');
     nav.regions = regions;
-    // The first time: the roots and their children open; later the officer's choice stays.
+    // The first time the roots open (their children show); later the officer's choice stays.
     if (nav.expanded.size === 0) for (const r of regions) if (!r.parent) nav.expanded.add(r.id);
     for (const r of lineage(regions, nav.region)) nav.expanded.add(r.id);
     renderTree();
     renderCrumbs();
   }
 
-  /** Page `index` of the sites under the filters (0 with fresh filters: the cursors are dropped). */
-  async function loadSites(index = 0) {
+  /**
+   * Page `index` of the sites under the filters: 0 with fresh filters (the cursors and the count
+   * are dropped); `keep` reads the page shown again (a refresh), its count standing meanwhile.
+   */
+  async function loadSites(index = 0, { keep = false } = {}) {
     const mine = ++seq;
-    if (index === 0) nav.sites = { ...emptyPage(), sites: nav.sites.sites };
+    if (index === 0 && !keep) nav.sites = { ...emptyPage(), sites: nav.sites.sites };
     nav.sites.loading = true;
     renderSummary();
     const cursor = nav.sites.cursors[index];
@@ -145,6 +149,8 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
 
   function renderCrumbs() {
     const trail = lineage(nav.regions, nav.region);
+    // The folded tree on a phone still says where the officer is.
+    el.treeBox.querySelector('summary').textContent = trail.length ? `${ft('regionsTitle')} · ${trail.at(-1).name}` : ft('regionsTitle');
     const crumb = (label, region, current) =>
       current ? h('span', { class: 'crumb', 'aria-current': 'location' }, label) : h('button', { type: 'button', class: 'crumb link', dataset: { region: region ?? '' }, onclick: () => go({ region, view: nav.view }) }, label);
     el.crumbs.setAttribute('aria-label', ft('breadcrumbs'));
@@ -178,7 +184,8 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
   function renderSummary() {
     const n = nav.sites.total;
     const region = nav.regions.find((r) => r.id === nav.region);
-    el.summary.textContent = nav.sites.loading && nav.sites.sites.length === 0 ? ft('loading') : region ? ft('sitesFoundIn', { region: region.name, n }) : ft('sitesFound', { n });
+    // pages is 0 until the first answer under these filters: no count to say yet.
+    el.summary.textContent = nav.sites.pages === 0 ? ft('loading') : region ? ft('sitesFoundIn', { region: region.name, n }) : ft('sitesFound', { n });
   }
 
   function renderCards() {
@@ -196,7 +203,6 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
   }
 
   function renderAll() {
-    el.treeBox.querySelector('summary').textContent = ft('regionsTitle');
     el.search.placeholder = ft('searchSites');
     el.search.setAttribute('aria-label', ft('searchSites'));
     renderTabs();
@@ -226,8 +232,8 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
     renderTree();
     renderCrumbs();
     if (!running) return;
-    if (regionChanged || nav.sites.pages === 0) loadSites().catch(report);
-    if (regionChanged || nav.due.pages === 0) loadDue().catch(report);
+    if (regionChanged || nav.sites.pages === 0) loadSites().catch(regionGone);
+    if (regionChanged || nav.due.pages === 0) loadDue().catch(regionGone);
   }
 
   /** A move by the officer: into the address (a history entry, so Back returns), then applied. */
@@ -246,6 +252,17 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
     if (selection && running) apply(selection);
   });
 
+  /**
+   * A region the address names that the API does not know for this officer (removed, or outside
+   * his scope: a link from a colleague of another county): say so and show every site he may see.
+   */
+  function regionGone(err) {
+    if (!(err instanceof ApiError && err.status === 404)) return report(err);
+    if (nav.region === null) return; // the other read of the same address has already gone back
+    showNotice(ft('regionGone', { region: nav.region }));
+    go({ region: null, view: nav.view });
+  }
+
   renderAll();
 
   return {
@@ -255,17 +272,20 @@ export function createFleetNav({ root, selectedSite, onSelectSite, report }) {
       nav.region = selection.region;
       nav.view = selection.view;
       renderTabs();
-      await Promise.all([loadRegions(), loadSites(), loadDue()]);
+      await Promise.all([loadRegions(), loadSites().catch(regionGone), loadDue().catch(regionGone)]);
     },
     stop() {
       running = false;
       seq++;
       dueSeq++;
     },
-    /** Alarms or orders moved: the counts, the current page and the due list read again. */
-    async refresh() {
-      if (!running) return;
-      await Promise.all([loadRegions(), loadSites(nav.sites.index)]);
+    /** Alarms or orders moved: the page of cards shown is read again. */
+    async refreshCards() {
+      if (running) await loadSites(nav.sites.index, { keep: true }).catch(regionGone);
+    },
+    /** ... and the tree's counts. */
+    async refreshTree() {
+      if (running) await loadRegions();
     },
     /** The chart's site changed: the cards mark it. */
     renderSelection: () => renderCards(),

@@ -61,29 +61,44 @@ function renderAlarms() {
   });
 }
 
-// The site cards read their own page (fleet-nav.js): an alarm or an order that moved reads it
-// again at once, and a burst of moves once more a second later, however busy the stream.
+/**
+ * `fn` at once, and calls made while it runs or within `ms` after it as one more call then: a
+ * burst of stream events costs two reads, however long it lasts.
+ */
+function coalesce(fn, ms) {
+  let busy = false;
+  let again = false;
+  const run = () => {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    Promise.resolve()
+      .then(fn)
+      .catch(report)
+      .finally(() =>
+        setTimeout(() => {
+          busy = false;
+          if (again) {
+            again = false;
+            run();
+          }
+        }, ms),
+      );
+  };
+  return run;
+}
+
+// The site cards read their own page (fleet-nav.js): an alarm or an order that moved reads the
+// cards again at once (at most 4 a second, one request each) and the tree's counts at most every
+// 2 s; with the alarm list and the stream that stays well inside a token's 600 requests a minute.
 let seenSites = null;
-let refreshing = false;
-let refreshAgain = false;
+const refreshCards = coalesce(() => fleet.refreshCards(), 250);
+const refreshTree = coalesce(() => fleet.refreshTree(), 2000);
 function refreshFleet() {
-  if (refreshing) {
-    refreshAgain = true;
-    return;
-  }
-  refreshing = true;
-  fleet
-    .refresh()
-    .catch(report)
-    .finally(() =>
-      setTimeout(() => {
-        refreshing = false;
-        if (refreshAgain) {
-          refreshAgain = false;
-          refreshFleet();
-        }
-      }, 1000),
-    );
+  refreshCards();
+  refreshTree();
 }
 
 function render(part) {

@@ -301,6 +301,26 @@ export function closeAlarm(alarm: Alarm, by: string, note: string, nowMs: number
   return { next, events: [event(next, 'closed', alarm.level, alarm.level, null, atMs, by, closeNote)] };
 }
 
+/**
+ * An alarm whose device left the fleet: nothing can clear it or show it again, so it is closed by
+ * `by` (the registry) with a note saying why, in one move: cleared first when still active, then
+ * closed, both events carrying the note. No acknowledgement is recorded: nobody acknowledged it.
+ * Only the caller's policy decides which alarms may be retired (alarms/alarms-follower.ts).
+ */
+export function retireAlarm(alarm: Alarm, by: string, note: string, nowMs: number): Outcome {
+  if (alarm.state === 'closed') return refuse(alarm, 'ALREADY_CLOSED');
+  const atMs = stamp(alarm, nowMs);
+  const events: AlarmEvent[] = [];
+  let current = alarm;
+  if (isActive(alarm.state)) {
+    current = { ...alarm, state: alarm.state === 'active_acked' ? 'cleared' : 'cleared_unacked', updatedAtMs: atMs, clearedAtMs: atMs };
+    events.push(event(current, 'cleared', alarm.level, null, alarm.value, atMs, by, note));
+  }
+  const next: Alarm = { ...current, state: 'closed', closedAtMs: atMs, closedBy: by, closeNote: note, shelvedUntilMs: null, shelvedBy: null, shelveReason: null, shelvedLevel: null, updatedAtMs: atMs };
+  events.push(event(next, 'closed', alarm.level, alarm.level, null, atMs, by, note));
+  return { next, events };
+}
+
 export interface ShelveRequest {
   by: string;
   reason: string;

@@ -25,8 +25,8 @@ export class OutOfServiceRegister {
     private readonly clock: () => number,
     private readonly log: Logger,
     private readonly maxMs: number,
-    /** Configured devices per site; when given, unknown targets are refused. */
-    private readonly known?: ReadonlyMap<string, ReadonlySet<string>>,
+    /** The fleet's sites and devices now; unknown targets are refused. */
+    private readonly known?: { knowsSite(site: string): boolean; knowsDevice(site: string, device: string): boolean },
   ) {
     for (const e of repo.open()) this.open.set(e.id, e);
   }
@@ -34,9 +34,8 @@ export class OutOfServiceRegister {
   set(input: OutOfServiceInput): OutOfServiceOutcome {
     const device = input.device ?? null;
     if (this.known) {
-      const devices = this.known.get(input.site);
-      if (!devices) return { ok: false, rejected: 'UNKNOWN_SITE' };
-      if (device !== null && !devices.has(device)) return { ok: false, rejected: 'UNKNOWN_DEVICE' };
+      if (!this.known.knowsSite(input.site)) return { ok: false, rejected: 'UNKNOWN_SITE' };
+      if (device !== null && !this.known.knowsDevice(input.site, device)) return { ok: false, rejected: 'UNKNOWN_DEVICE' };
     }
     const outcome = startOutOfService({ id: randomUUID(), site: input.site, device, by: input.by, reason: input.reason, untilMs: input.untilMs, atMs: this.clock(), maxMs: this.maxMs }, [...this.open.values()]);
     if (!outcome.ok) return outcome;

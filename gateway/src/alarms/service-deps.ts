@@ -6,6 +6,7 @@ import type { ChatterPolicy } from './chattering.js';
 import type { FloodPolicy } from './flood.js';
 import type { PendingLimits } from './pending-saves.js';
 import type { AlarmRepository } from './repository.js';
+import type { SiteEntry } from './site-directory.js';
 
 /** One shift (8 h): a shelf never outlives the officer who set it, so the next shift does not
  * inherit a silenced alarm it never decided on. ISA-18.2 asks only that shelving be time-limited. */
@@ -28,7 +29,7 @@ export interface AlarmServiceDeps {
   readonly outOfServiceMaxMs?: number;
   readonly flood?: FloodPolicy;
   /** Configured sites: their time zones (metrics days) and devices (out-of-service targets). */
-  readonly sites?: readonly { id: string; timezone: string; devices: readonly string[] }[];
+  readonly sites?: readonly SiteEntry[];
   /** Bounds of the moves held while the database refuses saves (pending-saves.ts). */
   readonly pendingLimits?: PendingLimits;
 }

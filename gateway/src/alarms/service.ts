@@ -9,7 +9,8 @@ import { alarmKindOfRule } from '../contract/alarm-kind.js';
 import type { LevelTransition } from '../detect/engine.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import { acknowledge, applyLevel, closeAlarm, expireShelf, raiseAlarm, shelveAlarm, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { acknowledge, applyLevel, closeAlarm, expireShelf, isOpen, raiseAlarm, retireAlarm, shelveAlarm, unshelveAlarm, type Alarm, type AlarmEvent, type Outcome } from './lifecycle.js';
+import { SiteDirectory } from './site-directory.js';
 import { DEFAULT_PENDING_LIMITS } from './pending-saves.js';
 import { AlarmSaver } from './alarm-saver.js';
 import { alarmTime, chatteringEvent, DEFAULT_STALE_ALARM_MS, staleAlarmEvent } from './alarm-time.js';
@@ -41,7 +42,8 @@ export class AlarmService {
   private readonly shelfUntil = new Map<string, number>();
   private readonly floods: SiteFloods;
   private readonly shelveMaxMs: number;
-  private readonly timeZones: ReadonlyMap<string, string>;
+  /** The fleet's sites as the service knows them: time zones and devices (alarms-follower.ts keeps it in step). */
+  readonly sites: SiteDirectory;
   readonly outOfService: OutOfServiceRegister;
   /** Saves every move; holds and retries what the database refuses (its hooks: runtime.ts). */
   readonly saves: AlarmSaver;
@@ -62,10 +64,9 @@ export class AlarmService {
     this.chatter = new ChatterGuard(options.chatter ?? DEFAULT_CHATTER_POLICY);
     this.floods = new SiteFloods(options.flood ?? DEFAULT_FLOOD_POLICY, log);
     this.shelveMaxMs = options.shelveMaxMs ?? DEFAULT_SHELVE_MAX_MS;
-    this.timeZones = new Map((options.sites ?? []).map((s) => [s.id, s.timezone]));
+    this.sites = new SiteDirectory(options.sites);
     this.saves = new AlarmSaver(repo, clock, log, options.pendingLimits ?? DEFAULT_PENDING_LIMITS);
-    const known = options.sites ? new Map(options.sites.map((s) => [s.id, new Set(s.devices)])) : undefined;
-    this.outOfService = new OutOfServiceRegister(repo.outOfService, events, clock, log, options.outOfServiceMaxMs ?? DEFAULT_OUT_OF_SERVICE_MAX_MS, known);
+    this.outOfService = new OutOfServiceRegister(repo.outOfService, events, clock, log, options.outOfServiceMaxMs ?? DEFAULT_OUT_OF_SERVICE_MAX_MS, this.sites.complete ? this.sites : undefined);
     const now = clock();
     for (const alarm of repo.active()) {
       this.activeByEpisode.set(episodeKey(alarm), alarm);
@@ -117,10 +118,7 @@ export class AlarmService {
     return this.moveEpisode(current, { site: t.site, device: t.device, channel: t.channel, quantity: t.quantity, ruleId: t.ruleId, kind }, t.to, valueOf(t), t.atMs, now, events, { clockLeadMs: now - t.atMs, rate: t.rate, stopWork });
   }
 
-  /**
-   * Raises (or moves to `level`) an alarm that detection does not make; a no-op while it is
-   * already at that level. Returns the alarm it moved.
-   */
+  /** Raises (or moves to `level`) an alarm detection does not make; returns the alarm it moved (a no-op at that level). */
   raiseDirect(direct: DirectAlarm, level: Level): Alarm | undefined {
     const { value, ...identity } = directIdentity(direct);
     return this.moveEpisode(this.activeByEpisode.get(episodeKey(identity)), identity, level, value, this.clock(), this.clock());
@@ -237,6 +235,19 @@ export class AlarmService {
     return this.act(id, (alarm, nowMs) => closeAlarm(alarm, by, note, this.alarmTime(alarm, nowMs)));
   }
 
+  /** Closes an open alarm whose device left the fleet (lifecycle.ts retireAlarm), whatever its state. */
+  retire(id: string, by: string, note: string): Outcome | undefined {
+    return this.act(id, (alarm, nowMs) => retireAlarm(alarm, by, note, this.alarmTime(alarm, nowMs)));
+  }
+
+  /** The site's open alarms as stored (one device's, when given): active, or awaiting ack or sign-off. */
+  openAlarms(site: string, device?: string): Alarm[] {
+    // Active ones from memory first: a move the database refused is held there, not yet stored.
+    const open = new Map([...this.activeByEpisode.values()].filter((a) => a.site === site && (device === undefined || a.device === device)).map((a) => [a.id, a]));
+    for (const a of this.repo.openOf(site, device)) if (!open.has(a.id)) open.set(a.id, this.saves.latest(a.id) ?? a);
+    return [...open.values()].filter(isOpen);
+  }
+
   /**
    * Shelves an active, non-red alarm until `untilMs` (at most alarms.shelveMaxH from now), with a
    * reason. Readings and moves are still recorded, and a red condition still stops work: only the
@@ -307,11 +318,7 @@ export class AlarmService {
   }
 
   // ---- notification suppression -------------------------------------------------------------
-
-  /**
-   * Why the roster should not be told of this alarm's move, or null to tell it. Red is never
-   * suppressed: it stops work and someone must hear of it whatever else is going on.
-   */
+  /** Why the roster should not hear of this move, or null to tell it. Red is never suppressed: it stops work. */
   suppressReason(alarm: Alarm, atMs = this.clock()): SuppressReason | null {
     return suppressReason(alarm, atMs, this.surroundings(alarm, atMs));
   }
@@ -328,7 +335,6 @@ export class AlarmService {
   }
 
   // ---- out of service ------------------------------------------------------------------------
-
   putOutOfService(input: OutOfServiceInput): OutOfServiceOutcome {
     return this.outOfService.set(input);
   }
@@ -347,7 +353,6 @@ export class AlarmService {
   }
 
   // ---- flood ---------------------------------------------------------------------------------
-
   /** Counts a new alarm towards its site's flood; true when the flood alarm must move. */
   private countForFlood(alarm: Alarm, now: number): boolean {
     // An alarm the roster would not hear of anyway (device or site under maintenance) does not
@@ -380,15 +385,14 @@ export class AlarmService {
   }
 
   // ---- metrics -------------------------------------------------------------------------------
-
   /** Alarm-system metrics per site and local day (metrics.ts), with the configured time zones. */
   metrics(query: { fromMs: number; toMs: number; site?: string; scope?: Scope }): AlarmSystemMetrics {
-    const configured = [...this.timeZones.keys()];
+    const configured = this.sites.siteIds();
     const within = query.scope === undefined || query.scope.kind === 'all' ? null : new Set(this.repo.sitesWithin(query.scope));
     return alarmSystemMetrics(this.repo, {
       ...query,
       sites: within === null ? configured : configured.filter((s) => within.has(s)),
-      timeZoneOf: (site) => this.timeZones.get(site) ?? 'Asia/Shanghai',
+      timeZoneOf: (site) => this.sites.timeZone(site) ?? 'Asia/Shanghai',
       floodAlarms: this.floods.policy.alarms,
     });
   }

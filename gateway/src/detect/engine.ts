@@ -14,6 +14,7 @@ import { advanceRate, compileRate, rateChange, rateSpeedPerS, restoreRate, type 
 import { advanceDose, compileDose, doseOf, restoreDose, type DoseSpec } from './dose.js';
 import { cloneRuleState, initialSensorState, initPacked, packedSize, packRule, parseSensorKey, reviveSensorState, sensorKey, unpackRule, type RuleState, type SensorState } from './sensor-state.js';
 import { StateSlab } from './state-slab.js';
+import { ruleScope, type RuleView } from './rule-scope.js';
 import { NO_SLAB, SensorTable, type RuleSet, type SensorEntry } from './sensor-table.js';
 
 export interface SensorReading {
@@ -53,20 +54,34 @@ export interface LevelTransition {
 }
 
 /** A rule with its numbers compiled once, so the hot path reads no config. */
+// `rule` is replaced (never the spec) when only the sites a rule applies to change, so sensors
+// keep their compiled rule, and with it their state, across a fleet change (replaceRules).
+// `sites`: the rule's sites as a set (a preset's rule may name 10 000 kitchens), undefined for all.
 type Compiled =
-  | { readonly kind: 'threshold'; readonly rule: Rule; readonly spec: LatchSpec }
-  | { readonly kind: 'rate'; readonly rule: Rule; readonly spec: RateSpec }
-  | { readonly kind: 'dose'; readonly rule: Rule; readonly spec: DoseSpec };
+  | { readonly kind: 'threshold'; rule: Rule; sites: ReadonlySet<string> | undefined; readonly spec: LatchSpec }
+  | { readonly kind: 'rate'; rule: Rule; sites: ReadonlySet<string> | undefined; readonly spec: RateSpec }
+  | { readonly kind: 'dose'; rule: Rule; sites: ReadonlySet<string> | undefined; readonly spec: DoseSpec };
+
+/** A rule as JSON without its sites: equal means the same compiled numbers. */
+function ruleBody(rule: Rule): string {
+  const { sites: _sites, ...body } = rule;
+  return JSON.stringify(body);
+}
 
 function compile(rule: Rule): Compiled {
+  const sites = siteSet(rule);
   switch (rule.kind) {
     case 'threshold':
-      return { kind: 'threshold', rule, spec: compileThreshold(rule) };
+      return { kind: 'threshold', rule, sites, spec: compileThreshold(rule) };
     case 'rate':
-      return { kind: 'rate', rule, spec: compileRate(rule) };
+      return { kind: 'rate', rule, sites, spec: compileRate(rule) };
     case 'dose':
-      return { kind: 'dose', rule, spec: compileDose(rule) };
+      return { kind: 'dose', rule, sites, spec: compileDose(rule) };
   }
+}
+
+function siteSet(rule: Rule): ReadonlySet<string> | undefined {
+  return rule.sites === undefined ? undefined : new Set(rule.sites);
 }
 
 /** One reading through one rule's packed state at `o`, in place; true when the level changed. */
@@ -119,14 +134,58 @@ export class DetectionEngine {
   private readonly sensors = new SensorTable<Compiled>();
 
   constructor(rules: readonly Rule[]) {
+    this.index(rules, new Map());
+  }
+
+  private index(rules: readonly Rule[], previous: ReadonlyMap<string, Compiled>): void {
+    const ids = new Set<string>();
     for (const rule of rules) {
-      if (this.byId.has(rule.id)) throw new Error(`DetectionEngine: rule id ${rule.id} given twice`);
-      const c = compile(rule);
+      if (ids.has(rule.id)) throw new Error(`DetectionEngine: rule id ${rule.id} given twice`);
+      ids.add(rule.id);
+    }
+    this.byId.clear();
+    this.byQuantity.clear();
+    this.sets.clear();
+    for (const rule of rules) {
+      const old = previous.get(rule.id);
+      let c: Compiled;
+      if (old !== undefined && ruleBody(old.rule) === ruleBody(rule)) {
+        old.rule = rule;
+        old.sites = siteSet(rule);
+        c = old;
+      } else c = compile(rule);
       this.byId.set(rule.id, c);
       const list = this.byQuantity.get(rule.quantity);
       if (list) list.push(c);
       else this.byQuantity.set(rule.quantity, [c]);
     }
+  }
+
+  /**
+   * The fleet changed the rules (a preset site added or removed, its overrides edited): each
+   * sensor moves to its site's new rule set. A rule that stays keeps its state; one whose numbers
+   * changed keeps its level, so an alarm in force is neither raised twice nor forgotten; a sensor
+   * whose rules did not change is not touched.
+   */
+  replaceRules(rules: readonly Rule[]): void {
+    const view = (c: Compiled): RuleView => ({ body: c.spec, quantity: c.rule.quantity, sites: c.sites });
+    const before = new Map([...this.byId].map(([id, c]) => [id, view(c)]));
+    this.index(rules, new Map(this.byId));
+    const scope = ruleScope(before, new Map([...this.byId].map(([id, c]) => [id, view(c)])));
+    for (const e of this.sensors.entries()) {
+      if (e.quantity === null || !(scope.everySite.has(e.quantity) || scope.sites.get(e.quantity)?.has(e.site) === true)) continue;
+      const set = this.ruleSetFor(e.site, e.quantity);
+      if (set.rules.length === e.set.rules.length && set.rules.every((c, i) => c === e.set.rules[i])) continue;
+      this.resolve(e, e.quantity);
+    }
+  }
+
+  /**
+   * Drops the state of a device's sensors (all of them, or the channels named): a device removed
+   * from the fleet, or a channel removed or given another quantity, starts afresh if it returns.
+   */
+  forget(site: SiteId, device: DeviceId, channels?: readonly ChannelId[]): void {
+    for (const e of this.sensors.remove(site, device, channels)) e.set.slots?.release(e.slab, e.base);
   }
 
   get sensorCount(): number {
@@ -184,7 +243,7 @@ export class DetectionEngine {
    */
   restore(site: SiteId, device: DeviceId, channel: ChannelId, ruleId: string, level: Level): boolean {
     const c = this.byId.get(ruleId);
-    if (c === undefined || (c.rule.sites !== undefined && !c.rule.sites.includes(site))) return false;
+    if (c === undefined || (c.sites !== undefined && !c.sites.has(site))) return false;
     const entry = this.sensors.find(site, device, channel) ?? this.sensors.add(site, device, channel, NO_RULES);
     if (entry.quantity === null) this.resolve(entry, c.rule.quantity);
     const i = entry.set.rules.indexOf(c);
@@ -242,7 +301,8 @@ export class DetectionEngine {
     const { slab, base } = set.slots?.take() ?? { slab: NO_SLAB, base: 0 };
     set.rules.forEach((c, i) => {
       const o = base + set.offsets[i]!;
-      const j = before.rules.indexOf(c);
+      let j = before.rules.indexOf(c);
+      if (j < 0) j = before.rules.findIndex((b) => b.rule.id === c.rule.id && b.kind === c.kind);
       if (j >= 0) {
         const from = heldBase + before.offsets[j]!;
         slab.set(held.subarray(from, from + packedSize(c.kind)), o);
@@ -269,10 +329,10 @@ export class DetectionEngine {
     if (all === undefined) return NO_RULES;
     // Cached, so sensors of one site share one set (sets are looked up off the hot path, but for
     // readings of channels no rule watches).
-    const key = all.every((c) => c.rule.sites === undefined) ? quantity : `${quantity}@${site}`;
+    const key = all.every((c) => c.sites === undefined) ? quantity : `${quantity}@${site}`;
     let set = this.sets.get(key);
     if (set === undefined) {
-      set = ruleSet(all.filter((c) => c.rule.sites === undefined || c.rule.sites.includes(site)));
+      set = ruleSet(all.filter((c) => c.sites === undefined || c.sites.has(site)));
       this.sets.set(key, set);
     }
     return set;

@@ -237,6 +237,25 @@ export class FaultDetector {
     return [transition(ref, DEVICE_CHANNEL, 'fault:device', null, this.config.deviceLevel, codes.length, atMs, codes.join(','))];
   }
 
+  /** Drops a device's fault state (or only its `channels`'): removed from the fleet, or a channel gone. */
+  forget(site: SiteId, device: DeviceId, channels?: readonly ChannelId[]): void {
+    const devices = this.sites.get(site);
+    const dev = devices?.get(device);
+    if (devices === undefined || dev === undefined) return;
+    let prev: ChannelEntry | null = null;
+    for (let e = dev.first; e !== null; e = e.next) {
+      if (channels !== undefined && !channels.includes(e.channel)) prev = e;
+      else {
+        this.count--;
+        if (prev === null) dev.first = e.next;
+        else prev.next = e.next;
+      }
+    }
+    if (channels !== undefined) return;
+    devices.delete(device);
+    if (devices.size === 0) this.sites.delete(site);
+  }
+
   /** Voting excludes a detector in fault (GB 16808-2025 §5.5.1.8); a device fault covers all its channels. */
   inFault(site: SiteId, device: DeviceId, channel: ChannelId): boolean {
     const dev = this.sites.get(site)?.get(device);

@@ -5,6 +5,7 @@
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import type { Level } from '../contract/levels.js';
 import type { Quantity } from '../config/quantities.js';
+import type { DeviceConfig } from '../config/schema.js';
 import { alarmKindOfRule, FAULT_DEVICE_RULE, FAULT_RANGE_RULE, FAULT_STUCK_RULE, OFFLINE_RULE, STALE_RULE, type AlarmKind } from '../contract/alarm-kind.js';
 import type { SensorReading } from './engine.js';
 import { sensorKey } from './sensor-state.js';
@@ -18,6 +19,11 @@ export interface WatchedChannel {
   readonly quantity: Quantity;
   readonly stalePeriodMs: number;
   readonly staleLevel: Level;
+}
+
+/** A device's channels as the silence watch takes them: its period and level for each. */
+export function watchedChannelsOf(site: string, d: DeviceConfig): WatchedChannel[] {
+  return Object.entries(d.channels).map(([channel, spec]) => ({ site: site as SiteId, device: d.id as DeviceId, channel: channel as ChannelId, quantity: spec.quantity, stalePeriodMs: d.staleAfterS * 1000, staleLevel: d.staleLevel }));
 }
 
 /** An alarm that was active when the gateway stopped, as the alarm store has it. */
@@ -96,6 +102,20 @@ export class SensorHealth {
     }
     this.stale.load(stale, nowMs);
     this.faults.load(faults);
+  }
+
+  /**
+   * Watches a channel added to the fleet (or changed: its period and level) for silence counted
+   * from `atMs`, the change: the time before the detector existed is not its silence.
+   */
+  watch(c: WatchedChannel, atMs: number): void {
+    this.stale.watch(c, c.stalePeriodMs, c.staleLevel, atMs);
+  }
+
+  /** A device removed from the fleet (or only its `channels`): its silence and faults are no longer watched. */
+  forget(site: SiteId, device: DeviceId, channels?: readonly ChannelId[]): void {
+    this.stale.unwatch(site, device, channels);
+    this.faults.forget(site, device, channels);
   }
 
   /** One channel's reading: its fault checks, and the silence it ends (received at gateway time). */

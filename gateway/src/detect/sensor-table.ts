@@ -77,6 +77,37 @@ export class SensorTable<C> {
     return entry;
   }
 
+  /** Removes a device's sensors at one site (only `channels`, when given); returns them. */
+  remove(site: SiteId, device: DeviceId, channels?: readonly ChannelId[]): SensorEntry<C>[] {
+    const bucket = this.byDevice.get(device);
+    if (bucket === undefined) return [];
+    const first = bucket instanceof Map ? bucket.get(site) : bucket.site === site ? bucket : undefined;
+    const removed: SensorEntry<C>[] = [];
+    let kept: SensorEntry<C> | undefined;
+    let tail: SensorEntry<C> | undefined;
+    for (let e = first; e !== undefined; ) {
+      const next = e.next;
+      if (channels === undefined || channels.includes(e.channel)) removed.push(e);
+      else {
+        e.next = undefined;
+        if (tail === undefined) kept = e;
+        else tail.next = e;
+        tail = e;
+      }
+      e = next;
+    }
+    this.count -= removed.length;
+    if (bucket instanceof Map) {
+      if (kept === undefined) bucket.delete(site);
+      else bucket.set(site, kept);
+      if (bucket.size === 0) this.byDevice.delete(device);
+    } else if (first !== undefined) {
+      if (kept === undefined) this.byDevice.delete(device);
+      else this.byDevice.set(device, kept);
+    }
+    return removed;
+  }
+
   *entries(): IterableIterator<SensorEntry<C>> {
     for (const bucket of this.byDevice.values()) {
       for (const first of bucket instanceof Map ? bucket.values() : [bucket]) for (let e: SensorEntry<C> | undefined = first; e !== undefined; e = e.next) yield e;

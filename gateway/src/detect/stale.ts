@@ -93,7 +93,7 @@ function watchesOf(dev: DeviceEntry): Iterable<Watch> {
 
 export class StalenessWatch {
   private readonly bucketMs: number;
-  private readonly maxJumpMs: number;
+  private maxJumpMs: number;
   private readonly sites = new Map<SiteId, Map<DeviceId, DeviceEntry>>();
   private readonly buckets = new Map<number, Watch[]>();
   private wallMs = 0; // the latest gateway time observed
@@ -117,12 +117,58 @@ export class StalenessWatch {
     return { ...this.counters };
   }
 
+  /**
+   * Lowers the largest clock step taken as elapsed time (never below a bucket): a detector with a
+   * shorter period joined the fleet, and a step longer than half its period would make it look
+   * silent (parts/alarms.ts maxClockJumpMs). Never raised again while running: the safe side.
+   */
+  lowerMaxJump(ms: number): void {
+    this.maxJumpMs = Math.max(this.bucketMs, Math.min(this.maxJumpMs, ms));
+  }
+
+  get maxJump(): number {
+    return this.maxJumpMs;
+  }
+
   /** Watches a sensor (or with channel `_device` a device) allowed `periodMs` of silence, counted from now. */
   watch(key: WatchKey, periodMs: number, level: Level, atMs?: number): void {
     if (!(periodMs > 0) || !Number.isFinite(periodMs)) throw new RangeError(`StalenessWatch: period of ${sensorKey(key.site, key.device, key.channel)} must be > 0, got ${periodMs}`);
     if (atMs !== undefined) this.observe(atMs, false);
     const w = this.upsert(key, periodMs, level);
     if (!w.stale && !Number.isNaN(this.nowMs)) this.arm(w, this.nowMs); // else: a reading re-arms it, or the first observe()
+  }
+
+  /**
+   * Stops watching a device (or only its `channels`): removed from the fleet, its silence means
+   * nothing. Entries still filed in a bucket are skipped there (bucket -1), like a lazy re-arm.
+   */
+  unwatch(site: SiteId, device: DeviceId, channels?: readonly ChannelId[]): void {
+    const devices = this.sites.get(site);
+    const dev = devices?.get(device);
+    if (devices === undefined || dev === undefined) return;
+    let kept: Watch | null = null;
+    let tail: Watch | null = null;
+    for (let w = dev.first; w !== null; ) {
+      const next = w.next;
+      w.next = null;
+      if (channels === undefined || channels.includes(w.channel)) {
+        w.bucket = -1;
+        this.count--;
+      } else {
+        if (tail === null) kept = w;
+        else tail.next = w;
+        tail = w;
+      }
+      w = next;
+    }
+    dev.first = kept;
+    if (channels !== undefined && kept !== null) return;
+    if (dev.self !== null) {
+      dev.self.bucket = -1;
+      this.count--;
+    }
+    devices.delete(device);
+    if (devices.size === 0) this.sites.delete(site);
   }
 
   /** A reading received at gateway time `atMs`: O(1), no re-arming; returns at once what it clears. */

@@ -5,7 +5,7 @@
 
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import type { Level } from '../contract/levels.js';
-import type { Config, Rule } from '../config/schema.js';
+import type { Config, Rule, SiteConfig } from '../config/schema.js';
 import type { LevelTransition } from './engine.js';
 
 export interface Voter {
@@ -25,31 +25,46 @@ export interface VoteResult {
 const key = (site: string, device: string, channel: string): string => `${site}/${device}/${channel}`;
 
 export class VotingPlan {
-  private constructor(
-    /** Every detector channel → the channels of the same quantity in its space, itself included. */
-    private readonly peers: ReadonlyMap<string, readonly Voter[]>,
-    private readonly votes: ReadonlyMap<string, number>,
-  ) {}
+  /** Every detector channel → the channels of the same quantity in its space, itself included. */
+  private readonly peers = new Map<string, readonly Voter[]>();
+  private votes: ReadonlyMap<string, number> = new Map();
+  /** The quantities a voting rule watches: only their channels ever need their space (memory:
+   * 100 000 sensors under single-vote rules built ~16 MB of peer lists nobody read). */
+  private voted: ReadonlySet<string> = new Set();
 
   static fromConfig(config: Config, rules: readonly Rule[]): VotingPlan {
-    const spaces = new Map<string, Voter[]>();
-    const peers = new Map<string, Voter[]>();
-    // Only channels a voting rule watches ever need their space (memory: 100 000
-    // sensors under single-vote rules built ~16 MB of peer lists nobody read).
+    const plan = new VotingPlan();
+    plan.setRules(rules, config.sites);
+    return plan;
+  }
+
+  /** The rules changed (a fleet change of preset sites): the spaces are rebuilt only when the
+   * quantities that vote changed. */
+  setRules(rules: readonly Rule[], sites: Iterable<SiteConfig>): void {
+    this.votes = new Map(rules.map((r) => [r.id, r.stopWorkVotes]));
     const voted = new Set<string>(rules.filter((r) => r.stopWorkVotes > 1).map((r) => r.quantity));
-    for (const site of voted.size === 0 ? [] : config.sites) {
-      for (const d of site.devices) {
-        for (const [channel, spec] of Object.entries(d.channels)) {
-          if (!voted.has(spec.quantity)) continue;
-          const space = `${site.id}/${d.space ?? ''}/${spec.quantity}`;
-          const list = spaces.get(space) ?? [];
-          spaces.set(space, list);
-          list.push({ site: site.id as SiteId, device: d.id as DeviceId, channel: channel as ChannelId });
-          peers.set(key(site.id, d.id, channel), list);
-        }
+    if (voted.size === this.voted.size && [...voted].every((q) => this.voted.has(q))) return;
+    this.voted = voted;
+    this.peers.clear();
+    for (const site of sites) this.applySite(undefined, site);
+  }
+
+  /** A site added, changed or removed: its spaces follow its detectors. */
+  applySite(before: SiteConfig | undefined, after: SiteConfig | undefined): void {
+    if (this.voted.size === 0) return;
+    if (before) for (const d of before.devices) for (const channel of Object.keys(d.channels)) this.peers.delete(key(before.id, d.id, channel));
+    if (!after) return;
+    const spaces = new Map<string, Voter[]>();
+    for (const d of after.devices) {
+      for (const [channel, spec] of Object.entries(d.channels)) {
+        if (!this.voted.has(spec.quantity)) continue;
+        const space = `${d.space ?? ''}/${spec.quantity}`;
+        const list = spaces.get(space) ?? [];
+        spaces.set(space, list);
+        list.push({ site: after.id as SiteId, device: d.id as DeviceId, channel: channel as ChannelId });
+        this.peers.set(key(after.id, d.id, channel), list);
       }
     }
-    return new VotingPlan(peers, new Map(rules.map((r) => [r.id, r.stopWorkVotes])));
   }
 
   /** Votes a rule asks for; 1 when it does not vote. */

@@ -10,6 +10,7 @@ import type { Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
 import type { Ingress, MessageHandler, PublishOptions, LoginStats, TlsReload } from './ingress.js';
 import type { Intake, TakeResult } from './intake.js';
+import type { SiteChange } from '../registry/fleet.js';
 
 export interface AedesIngressOptions {
   readonly host: string;
@@ -105,6 +106,26 @@ export class AedesIngress implements Ingress {
       throw err;
     });
     this.options.log.info({ port: this.broker.port, tlsPort: this.broker.tls?.port ?? null }, 'embedded broker listening');
+  }
+
+  /**
+   * Follows the fleet: a device added logs in with its credential at its next CONNECT; one
+   * removed or given a new credential is cut now, its remembered logins forgotten, and refused
+   * when it comes back with the old one. A change of channels or space alone moves nothing here.
+   * Before start the accounts change all the same, for the broker to start with.
+   */
+  applySites(changes: readonly SiteChange[]): void {
+    const log = this.options.log;
+    const moves = this.options.authenticator.applySites(changes);
+    const disconnected = moves.revoked.length > 0 ? (this.broker?.disconnect(moves.revoked) ?? 0) : 0;
+    // Names only for a handful; an import of 10 000 devices logs its counts.
+    const few = <T>(items: readonly T[]) => (items.length <= 20 ? items : items.length);
+    if (moves.refused.length > 0) log.error({ refused: few(moves.refused), first: moves.refused[0] }, 'device accounts refused by the broker: they cannot log in until their credential is fixed');
+    if (moves.added.length + moves.removed.length + moves.rekeyed.length === 0) return;
+    log.info(
+      { added: few(moves.added), removed: few(moves.removed), rekeyed: few(moves.rekeyed), disconnected, accounts: this.options.authenticator.accountCount },
+      'broker accounts follow the fleet',
+    );
   }
 
   async stop(): Promise<void> {

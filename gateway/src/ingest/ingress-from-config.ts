@@ -8,15 +8,19 @@ import { ConfigError } from '../errors.js';
 import { LoginThrottle } from '../../../broker/src/login-throttle.js';
 import { loadDigestKey, SqliteLoginDigests } from '../store/sqlite-login-digests.js';
 import type { Db } from '../store/sqlite.js';
-import type { Config } from '../config/schema.js';
+import type { Config, SiteConfig } from '../config/schema.js';
 import type { Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
 import { AedesIngress } from './aedes-ingress.js';
 import type { Ingress } from './ingress.js';
 import { MqttIngress } from './mqtt-ingress.js';
 
-/** `stateDb` keeps the embedded broker's verified-login digests across restarts (sqlite-login-digests.ts). */
-export function ingressFromConfig(config: Config, topics: Topics, clock: () => number, log: Logger, stateDb: Db): Ingress {
+/**
+ * `stateDb` keeps the embedded broker's verified-login digests across restarts (sqlite-login-digests.ts).
+ * `sites` are the device accounts at start: the fleet's (config and registry), the config's by
+ * default; Ingress.applySites keeps them in step afterwards.
+ */
+export function ingressFromConfig(config: Config, topics: Topics, clock: () => number, log: Logger, stateDb: Db, sites: readonly SiteConfig[] = config.sites): Ingress {
   const { broker } = config;
   if (broker.mode === 'embedded') {
     const brokerLog = log.child({ module: 'broker' });
@@ -42,7 +46,7 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
         : {}),
       topics,
       authenticator: makeAuthenticator(
-        { sites: config.sites, users: broker.users },
+        { sites, users: broker.users },
         {
           signedLogin: { maxSkewMs: broker.signedLogin.maxSkewS * 1000, maxNonces: broker.signedLogin.maxNonces },
           clock,

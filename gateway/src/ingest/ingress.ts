@@ -2,6 +2,7 @@
 // partitioned queue): the gateway publishes and subscribes through it and never sees which.
 
 import type { Intake } from './intake.js';
+import type { FleetFollower } from '../registry/fleet.js';
 
 export interface PublishOptions {
   readonly qos: 0 | 1;
@@ -25,7 +26,11 @@ export type TlsReload =
 
 export type MessageHandler = (topic: string, payload: Buffer) => void;
 
-export interface Ingress {
+/**
+ * applySites (FleetFollower): an embedded broker lets a device added to the fleet log in at once
+ * and cuts a removed or re-keyed one; a client of an external broker has nothing to follow.
+ */
+export interface Ingress extends FleetFollower {
   readonly kind: 'embedded' | 'external';
   /** Starts taking messages; each telemetry message goes to `intake`, which calls back the ack. */
   start(intake: Intake): Promise<void>;

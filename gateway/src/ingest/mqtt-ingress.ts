@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Ingress, MessageHandler, PublishOptions } from './ingress.js';
 import type { Intake } from './intake.js';
 import type { Done } from './journal.js';
+import type { SiteChange } from '../registry/fleet.js';
 
 export interface MqttIngressOptions {
   readonly url: string;
@@ -118,6 +119,12 @@ export class MqttIngress implements Ingress {
       manualConnect: true,
     });
   }
+
+  /**
+   * Nothing to do: the external broker (Mosquitto, EMQX) owns the device accounts and whoever
+   * runs it adds and removes them there; this gateway holds only its own login.
+   */
+  applySites(_changes: readonly SiteChange[]): void {}
 
   async stop(): Promise<void> {
     const client = this.client;

@@ -69,6 +69,11 @@ export class BriefingScheduler {
     this.o.notify = notify;
   }
 
+  /** The fleet's sites now (a fleet change): the next briefing names and counts them. */
+  setSites(sites: readonly { id: string; name: string }[]): void {
+    this.o.sites = sites;
+  }
+
   /** Writes today's briefing to the outbox once its hour has come; returns how many rows were new. */
   tick(nowMs: number): number {
     const b = this.o.notify.briefing;

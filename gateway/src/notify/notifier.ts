@@ -21,6 +21,7 @@ import { OutboxRepository, type OutboxRow, type OutboxState } from './outbox.js'
 import type { Language } from './message.js';
 import { planNotifications, type SiteInfo } from './planner.js';
 import { tierChain } from './roster.js';
+import type { FleetFollower, SiteChange } from '../registry/fleet.js';
 
 /** Site ids the notify section names must be sites of the config: a typo would silently leave a
  * shift or a region empty, and an alarm would reach nobody. */
@@ -68,7 +69,7 @@ export interface NotifierOptions {
   random?: () => number;
 }
 
-export class Notifier {
+export class Notifier implements FleetFollower {
   readonly outbox: OutboxRepository;
   readonly delivery: DeliveryWorker;
   readonly escalation: EscalationService;
@@ -297,6 +298,22 @@ export class Notifier {
     return done;
   }
 
+  /**
+   * The fleet changed: messages name a site added or renamed, in its time zone, and the briefing
+   * counts the sites there are now. The roster's own site lists are its section's (SIGHUP).
+   */
+  applySites(changes: readonly SiteChange[]): void {
+    for (const { before, after } of changes) {
+      if (after) this.sites.set(after.id, { name: after.name, timeZone: after.timezone });
+      else if (before) this.sites.delete(before.id);
+    }
+    this.briefings.setSites(this.siteList());
+  }
+
+  private siteList(): { id: string; name: string; timezone: string }[] {
+    return [...this.sites].map(([id, s]) => ({ id, name: s.name, timezone: s.timeZone }));
+  }
+
   /** A roster person's name (recipients are stored by roster id). */
   personName(id: string): string | undefined {
     return this.o.notify.roster.people[id]?.name;
@@ -304,7 +321,7 @@ export class Notifier {
 
   /** The briefing regions; without configured ones, one region `all` of every site. */
   regions(): Region[] {
-    return regionsOf(this.o.notify, this.o.sites);
+    return regionsOf(this.o.notify, this.siteList());
   }
 
   /** The newest briefing date whose hour (notify.briefing.at) has come at `nowMs`. */
@@ -329,14 +346,14 @@ export class Notifier {
 
   /** The briefing for a window and a region (default: every site), as the API serves it. */
   briefing(fromMs: number, toMs: number, regionId?: string): Briefing | undefined {
-    const all = { id: 'all', name: this.allSitesName(), sites: this.o.sites.map((s) => s.id) };
+    const all = { id: 'all', name: this.allSitesName(), sites: [...this.sites.keys()] };
     const region = regionId === undefined ? all : this.regions().find((r) => r.id === regionId);
     if (!region) return undefined;
     return buildBriefing(this.o.db, {
       fromMs,
       toMs,
       sites: region.sites,
-      siteNames: Object.fromEntries(this.o.sites.map((s) => [s.id, s.name])),
+      siteNames: Object.fromEntries([...this.sites].map(([id, s]) => [id, s.name])),
       timeZone: this.o.notify.roster.timezone,
       language: this.o.notify.language,
       regionName: region.name,

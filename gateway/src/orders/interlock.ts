@@ -16,11 +16,14 @@ import type { Ingress } from '../ingest/ingress.js';
 import type { EventBus, GatewayEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { OrderRepository } from './repository.js';
+import type { Actuator, ActuatorBook } from './actuator-book.js';
+import type { FleetFollower, SiteChange } from '../registry/fleet.js';
 import { isHealthRule } from '../detect/health.js';
 import { blindDetectors } from './sight.js';
 import type { StopWorkNotice } from '../notify/suppression.js';
 import {
   actionFor,
+  addActuators,
   isConfirmed,
   issueOrder,
   liftOrder,
@@ -48,17 +51,15 @@ export function isActuatorRule(ruleId: string): boolean {
   return ruleId === ACTUATOR_RULE || ruleId === ACTUATOR_POSITION_RULE;
 }
 
-export interface Actuator {
-  readonly device: string;
-  readonly kind: 'valve' | 'fan';
-}
+export type { Actuator };
 
 export interface InterlockDeps {
   readonly repo: OrderRepository;
   readonly alarms: AlarmService;
   readonly ingress: Ingress;
   readonly topics: Topics;
-  readonly actuators: ReadonlyMap<string, readonly Actuator[]>;
+  /** Each site's valves and fans now, following the fleet (applySites). */
+  readonly actuators: ActuatorBook;
   readonly policy: RetryPolicy;
   readonly clock: () => number;
   readonly events: EventBus;
@@ -68,7 +69,7 @@ export interface InterlockDeps {
 type OrderWhat = GatewayEvents['order']['what'];
 const ORDER_STEPS: ReadonlySet<string> = new Set<OrderWhat>(['issued', 'republished', 'confirmed', 'rectified', 'inspected', 'lifted']);
 
-export class Interlock {
+export class Interlock implements FleetFollower {
   private readonly active = new Map<string, StopWorkOrder>();
   /** The last position each actuator reported (`site/device`), for the read-back at ack time. */
   private readonly positions = new Map<string, string>();
@@ -138,11 +139,30 @@ export class Interlock {
     // Said as the alarm says itself (contract/alarm-text.ts): a rate or a dose keeps its own unit.
     const said = alarmText(alarm, 'zh');
     const reason = `${LEVEL_ZH[alarm.level]}预警 ${said.cause}${said.value !== null ? ` ${said.value}` : ''} — 停产停工`;
-    const actuators = (this.deps.actuators.get(alarm.site) ?? []).map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind) }));
+    const actuators = (this.deps.actuators.get(alarm.site) ?? []).map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind), ...(a.site !== undefined ? { site: a.site } : {}) }));
     const outcome = issueOrder({ id: randomUUID(), site: alarm.site, alarmId: alarm.id, reason, atMs: this.deps.clock(), actuators });
     this.deps.log.warn({ site: alarm.site, orderId: outcome.next.id, alarmId: alarm.id, actuators: actuators.length }, 'stop-work order issued');
     this.apply(outcome);
     return outcome.next;
+  }
+
+  /**
+   * The fleet changed: the actuators each site's order commands follow its devices, and one
+   * added to a site while its order is in force is commanded at once (closing is the safe side).
+   * A removed actuator keeps its command in an order in force: its confirmation is still owed.
+   */
+  applySites(changes: readonly SiteChange[]): void {
+    for (const { site, added } of this.deps.actuators.applySites(changes)) this.commandAdded(site, added);
+  }
+
+  /** Actuators added to a site while its order is in force are commanded at once (the safe side). */
+  commandAdded(site: string, actuators: readonly Actuator[]): void {
+    const order = this.activeOrder(site);
+    if (!order || actuators.length === 0) return;
+    const outcome = addActuators(order, actuators.map((a) => ({ commandId: randomUUID(), device: a.device, action: actionFor(a.kind), ...(a.site !== undefined ? { site: a.site } : {}) })), this.deps.clock());
+    if (outcome.events.length === 0) return;
+    this.deps.log.warn({ site, orderId: order.id, actuators: outcome.events.map((e) => e.device) }, 'actuators added while the stop-work order is in force: commanded at once');
+    this.apply(outcome);
   }
 
   /** Records who rectified the hazard (整改) and how; undefined when there is no such order. */
@@ -170,7 +190,8 @@ export class Interlock {
         note,
         atMs,
         // Health alarms (offline, stale, fault) are judged as blindness below: a manual gas test answers them.
-        activeAlarmLevels: this.deps.alarms.activeLevels(order.site, (a) => isActuatorRule(a.ruleId) || isHealthRule(a.ruleId)),
+        // An alarm of a device or channel removed from the fleet cannot clear (alarms/alarms-follower.ts): it is closed after the lift.
+        activeAlarmLevels: this.deps.alarms.activeLevels(order.site, (a) => isActuatorRule(a.ruleId) || isHealthRule(a.ruleId) || !this.knowsDevice(a)),
         blind: blindDetectors(order.site, this.deps.alarms.activeAlarms(), atMs),
         ...(gasTest !== undefined ? { gasTest } : {}),
       }),
@@ -181,6 +202,10 @@ export class Interlock {
       for (const command of outcome.next.commands) this.clearActuatorAlarm(outcome.next, command, 'actuator_position');
     }
     return outcome;
+  }
+
+  private knowsDevice(a: Alarm): boolean {
+    return a.device.startsWith('_') || this.deps.alarms.sites.knowsSensor(a.site, a.device, a.channel);
   }
 
   private officerStep(orderId: string, by: string, step: (order: StopWorkOrder, atMs: number) => OrderOutcome): OrderOutcome | undefined {
@@ -222,7 +247,7 @@ export class Interlock {
     for (const order of this.active.values()) {
       const command = order.commands.find((c) => c.id === ack.value.id);
       if (!command) continue;
-      if (order.site !== parsed.topic.site || command.device !== device) {
+      if ((command.site ?? order.site) !== parsed.topic.site || command.device !== device) {
         log.warn({ site: parsed.topic.site, device, commandId: ack.value.id }, 'cmd/ack from a device the command was not sent to');
         return;
       }
@@ -242,8 +267,8 @@ export class Interlock {
     const { site, device } = parsed.topic;
     this.positions.set(`${site}/${device}`, status.value.position);
     for (const order of [...this.active.values()]) {
-      if (order.site !== site || !order.commands.some((c) => c.device === device)) continue;
-      this.apply(onPositionReport(order, { device, position: status.value.position, atMs: this.deps.clock() }));
+      if (!order.commands.some((c) => c.device === device && (c.site ?? order.site) === site)) continue;
+      this.apply(onPositionReport(order, { device, site, position: status.value.position, atMs: this.deps.clock() }));
     }
   }
 
@@ -312,7 +337,8 @@ export class Interlock {
       }
       case 'send_command': {
         const command: Command = { id: effect.command.id, action: effect.command.action, reason: order.reason, ts: this.deps.clock() };
-        const target = topics.cmd({ site, device: effect.command.device as DeviceId });
+        // An actuator obeying this site's orders from its own site is commanded on its own topic.
+        const target = topics.cmd({ site: (effect.command.site ?? site) as SiteId, device: effect.command.device as DeviceId });
         ingress.publish(target, JSON.stringify(command), { qos: 1, retain: false }).catch(fail);
         events.emit('command', { order, command: effect.command, what: 'sent' });
         return;

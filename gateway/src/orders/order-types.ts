@@ -21,6 +21,10 @@ export type OrderStep = 'issued' | 'confirmed' | 'rectified' | 'inspected' | 'li
 export interface OrderCommand {
   id: string;
   device: string;
+  /** The device's own site when it is not the order's: an actuator of another site that obeys
+   * this site's orders (a building's main valve shared by several kitchens). Its command goes to
+   * that site's topic. Absent: the order's site. */
+  site?: string;
   action: Action;
   state: CommandState;
   attempts: number;
@@ -95,6 +99,7 @@ export type OrderEventKind =
   | 'failed'
   | 'unconfirmed'
   | 'position_unsafe'
+  | 'actuator_added'
   | 'position_mismatch'
   | 'position_matched'
   | 'confirmed'

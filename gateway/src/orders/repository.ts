@@ -36,6 +36,8 @@ const ORDER_MIGRATIONS = [
    ALTER TABLE stop_work_order ADD COLUMN gas_test_reading REAL;
    ALTER TABLE stop_work_order ADD COLUMN gas_test_unit TEXT;
    ALTER TABLE stop_work_order ADD COLUMN gas_test_at_ms INTEGER;`,
+  // An actuator of another site that obeys this site's orders (config: devices[].obeys).
+  `ALTER TABLE order_command ADD COLUMN site TEXT;`,
 ];
 
 interface OrderRow {
@@ -65,6 +67,7 @@ interface OrderRow {
 interface CommandRow {
   id: string;
   device: string;
+  site: string | null;
   action: Action;
   state: CommandState;
   attempts: number;
@@ -113,8 +116,8 @@ export class OrderRepository {
          gas_test_unit = excluded.gas_test_unit, gas_test_at_ms = excluded.gas_test_at_ms`,
     );
     const upsertCommand = db.prepare(
-      `INSERT INTO order_command (id, order_id, device, action, state, attempts, last_sent_at_ms, acked_at_ms, result, position, position_at_ms, read_back)
-       VALUES (@id, @orderId, @device, @action, @state, @attempts, @lastSentAtMs, @ackedAtMs, @result, @position, @positionAtMs, @readBack)
+      `INSERT INTO order_command (id, order_id, device, site, action, state, attempts, last_sent_at_ms, acked_at_ms, result, position, position_at_ms, read_back)
+       VALUES (@id, @orderId, @device, @site, @action, @state, @attempts, @lastSentAtMs, @ackedAtMs, @result, @position, @positionAtMs, @readBack)
        ON CONFLICT (id) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
          last_sent_at_ms = excluded.last_sent_at_ms, acked_at_ms = excluded.acked_at_ms, result = excluded.result,
          position = excluded.position, position_at_ms = excluded.position_at_ms, read_back = excluded.read_back`,
@@ -130,7 +133,7 @@ export class OrderRepository {
         gasTestUnit: t?.unit ?? null,
         gasTestAtMs: t?.atMs ?? null,
       });
-      for (const c of commands) upsertCommand.run({ ...c, orderId: order.id });
+      for (const c of commands) upsertCommand.run({ ...c, site: c.site ?? null, orderId: order.id });
       for (const e of events) this.insertEvent.run(e);
     });
     this.commandsOf = db.prepare('SELECT * FROM order_command WHERE order_id = ? ORDER BY rowid');
@@ -191,6 +194,7 @@ export class OrderRepository {
       (c): OrderCommand => ({
         id: c.id,
         device: c.device,
+        ...(c.site !== null ? { site: c.site } : {}),
         action: c.action,
         state: c.state,
         attempts: c.attempts,

@@ -51,7 +51,7 @@ export function issueOrder(input: {
   alarmId: string;
   reason: string;
   atMs: number;
-  actuators: { commandId: string; device: string; action: Action }[];
+  actuators: { commandId: string; device: string; action: Action; site?: string }[];
 }): OrderOutcome {
   // Acks are matched by command id, so a duplicate would leave one actuator unmatched forever.
   // That is a bug in the caller that builds ids, not an illegal move: throw.
@@ -61,6 +61,7 @@ export function issueOrder(input: {
   const commands: OrderCommand[] = input.actuators.map((a) => ({
     id: a.commandId,
     device: a.device,
+    ...(a.site !== undefined && a.site !== input.site ? { site: a.site } : {}),
     action: a.action,
     state: 'sent',
     attempts: 1,
@@ -136,13 +137,14 @@ export function onCommandAck(order: StopWorkOrder, ack: { commandId: string; ok:
  * so the command is sent again at once (closing is always safe) and the usual retry and timeout
  * rules escalate a valve that stays open. A lifted order no longer watches positions.
  */
-export function onPositionReport(order: StopWorkOrder, report: { device: string; position: string; atMs: number }): OrderOutcome {
+export function onPositionReport(order: StopWorkOrder, report: { device: string; position: string; atMs: number; site?: string }): OrderOutcome {
   if (order.state === 'lifted') return unchanged(order);
   const effects: OrderEffect[] = [];
   const events: OrderEvent[] = [];
   let changed = false;
   const commands = order.commands.map((c): OrderCommand => {
-    if (c.device !== report.device) return c;
+    // `site`: the reporting device's own site (an obeying actuator's is not the order's).
+    if (c.device !== report.device || (report.site !== undefined && (c.site ?? order.site) !== report.site)) return c;
     // A device that repeats the position already recorded changes nothing worth a write.
     const same = c.position === report.position;
     const noted: OrderCommand = { ...c, position: report.position, positionAtMs: report.atMs };
@@ -230,6 +232,23 @@ export function resumeAfterRestart(order: StopWorkOrder, atMs: number): OrderOut
   const next: StopWorkOrder = { ...order, commands };
   const resent = commands.filter((c) => !isConfirmed(c));
   return { next, effects: [publish(next), ...resent.map((c) => send(next, c))], events: [orderEvent(order, 'republished', atMs, { note: `${resent.length} command(s) sent again` })] };
+}
+
+/**
+ * Actuators that joined the site (the fleet changed) while the order is in force: each is
+ * commanded at once, closing a valve being always safe, and counts towards the interlock's
+ * confirmation like the others. A device the order already commands is left as it is. A lifted
+ * order commands nothing.
+ */
+export function addActuators(order: StopWorkOrder, actuators: readonly { commandId: string; device: string; action: Action; site?: string }[], atMs: number): OrderOutcome {
+  if (order.state === 'lifted') return unchanged(order);
+  const siteOf = (x: { site?: string }) => x.site ?? order.site;
+  const fresh = actuators.filter((a) => !order.commands.some((c) => c.device === a.device && siteOf(c) === siteOf(a)));
+  if (fresh.length === 0) return unchanged(order);
+  const added: OrderCommand[] = fresh.map((a) => ({ id: a.commandId, device: a.device, ...(siteOf(a) !== order.site ? { site: siteOf(a) } : {}), action: a.action, state: 'sent', attempts: 1, lastSentAtMs: atMs, ackedAtMs: null, result: null, position: null, positionAtMs: null, readBack: null }));
+  const next: StopWorkOrder = { ...order, commands: [...order.commands, ...added] };
+  const events = added.map((c) => orderEvent(order, 'actuator_added', atMs, { device: c.device, note: `added to the site while the order is in force: ${c.action} sent` }));
+  return { next, effects: added.map((c) => send(next, c)), events };
 }
 
 /** The order is in force on site: active and every actuator has confirmed its safe state. */

@@ -16,7 +16,9 @@ import type { AlarmList } from '../alarms/alarm-list.js';
 import { Notifier } from '../notify/notifier.js';
 import { effectiveRules } from '../config/effective-rules.js';
 import { DetectionEngine } from '../detect/engine.js';
-import { isHealthKind, SensorHealth, type WatchedChannel } from '../detect/health.js';
+import { isHealthKind, SensorHealth, watchedChannelsOf, type WatchedChannel } from '../detect/health.js';
+import { ChannelProfiles } from '../detect/channel-profiles.js';
+import { VotingPlan } from '../detect/voting.js';
 import type { Part } from './part.js';
 
 export interface AlarmsPart extends Part {
@@ -42,7 +44,7 @@ export function alarmsPart(config: Config, stateDb: Db, events: EventBus, clock:
     shelveMaxMs: config.alarms.shelveMaxH * 3_600_000,
     outOfServiceMaxMs: config.alarms.outOfServiceMaxH * 3_600_000,
     flood: { alarms: config.alarms.floodAlarms, windowMs: config.alarms.floodWindowMin * 60_000 },
-    sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => d.id) })),
+    sites: config.sites.map((s) => ({ id: s.id, timezone: s.timezone, devices: s.devices.map((d) => ({ id: d.id, channels: Object.keys(d.channels) })) })),
   });
   return { name: 'alarms', repo, service, system: new SystemAlarms(service), list: new AlarmListQuery(stateDb) };
 }
@@ -80,22 +82,19 @@ export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, ev
 }
 
 export interface Detection {
+  /** The rules at start; the engine's follow the fleet (parts/detection-follower.ts). */
   readonly rules: readonly Rule[];
   readonly engine: DetectionEngine;
   readonly health: SensorHealth;
+  /** Each device's channels and quantities, read by the pipeline on every message. */
+  readonly profiles: ChannelProfiles;
+  /** The detectors of each space that vote on a stop-work order. */
+  readonly voting: VotingPlan;
 }
 
 /** Every detector channel is watched for silence with its device's period and level. */
 function watchedChannels(config: Config): WatchedChannel[] {
-  const out: WatchedChannel[] = [];
-  for (const site of config.sites) {
-    for (const d of site.devices) {
-      for (const [channel, spec] of Object.entries(d.channels)) {
-        out.push({ site: site.id as SiteId, device: d.id as DeviceId, channel: channel as ChannelId, quantity: spec.quantity, stalePeriodMs: d.staleAfterS * 1000, staleLevel: d.staleLevel });
-      }
-    }
-  }
-  return out;
+  return config.sites.flatMap((site) => site.devices.flatMap((d) => watchedChannelsOf(site.id, d)));
 }
 
 /**
@@ -137,5 +136,5 @@ export function detectionFor(config: Config, alarms: AlarmService, clock: () => 
   for (const a of active) {
     if (!isHealthKind(a.kind)) engine.restore(a.site as SiteId, a.device as DeviceId, a.channel as ChannelId, a.ruleId, a.level as Level);
   }
-  return { rules, engine, health };
+  return { rules, engine, health, profiles: new ChannelProfiles(config.sites), voting: VotingPlan.fromConfig(config, rules) };
 }

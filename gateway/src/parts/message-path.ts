@@ -13,24 +13,14 @@ import type { Ingress } from '../ingest/ingress.js';
 import { SeqDedup } from '../ingest/dedup.js';
 import { Intake } from '../ingest/intake.js';
 import { trackDeviceStatus } from '../ingest/status.js';
-import { VotingPlan } from '../detect/voting.js';
 import type { AlarmService } from '../alarms/service.js';
 import type { SystemAlarms } from '../alarms/system-alarms.js';
 import type { OrderRepository } from '../orders/repository.js';
-import { Interlock, type Actuator } from '../orders/interlock.js';
-import { channelProfiles, ReadingPipeline } from '../pipeline.js';
+import { Interlock } from '../orders/interlock.js';
+import { ActuatorBook } from '../orders/actuator-book.js';
+import { ReadingPipeline } from '../pipeline.js';
 import type { Detection } from './alarms.js';
 import type { Part } from './part.js';
-
-function actuatorsBySite(config: Config): Map<string, Actuator[]> {
-  const map = new Map<string, Actuator[]>();
-  for (const site of config.sites) {
-    const actuators: Actuator[] = [];
-    for (const d of site.devices) if (d.kind === 'valve' || d.kind === 'fan') actuators.push({ device: d.id, kind: d.kind });
-    map.set(site.id, actuators);
-  }
-  return map;
-}
 
 export interface Common {
   readonly config: Config;
@@ -48,7 +38,7 @@ export function interlockFor(c: Common, orders: OrderRepository, alarms: AlarmSe
     alarms,
     ingress,
     topics: c.topics,
-    actuators: actuatorsBySite(c.config),
+    actuators: new ActuatorBook(c.config.sites),
     policy: c.config.orders,
     clock: c.clock,
     events: c.events,
@@ -57,9 +47,7 @@ export function interlockFor(c: Common, orders: OrderRepository, alarms: AlarmSe
 }
 
 export function pipelineFor(c: Common, detection: Detection, alarms: AlarmService, interlock: Interlock): ReadingPipeline {
-  const { config } = c;
-  const voting = VotingPlan.fromConfig(config, detection.rules);
-  return new ReadingPipeline(channelProfiles(config), detection.engine, alarms, interlock, detection.health, voting, c.events, c.clock, c.log.child({ module: 'pipeline' }));
+  return new ReadingPipeline(detection.profiles, detection.engine, alarms, interlock, detection.health, detection.voting, c.events, c.clock, c.log.child({ module: 'pipeline' }));
 }
 
 export function intakeFor(c: Common, journal: Journal, path: ReadingPipeline): Intake {

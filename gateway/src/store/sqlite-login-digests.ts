@@ -44,6 +44,7 @@ export class SqliteLoginDigests {
   private readonly select;
   private readonly upsert;
   private readonly countRows;
+  private readonly remove;
   private readonly pending = new Map<string, Buffer>();
   private timer: NodeJS.Timeout | null = null;
 
@@ -56,6 +57,7 @@ export class SqliteLoginDigests {
     this.select = db.prepare<[string], { digest: Buffer }>('SELECT digest FROM broker_login_digest WHERE username = ?');
     this.upsert = db.prepare('INSERT INTO broker_login_digest (username, digest, verified_at_ms) VALUES (?, ?, ?) ON CONFLICT (username) DO UPDATE SET digest = excluded.digest, verified_at_ms = excluded.verified_at_ms');
     this.countRows = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM broker_login_digest');
+    this.remove = db.prepare<[string]>('DELETE FROM broker_login_digest WHERE username = ?');
   }
 
   get(username: string): Buffer | undefined {
@@ -68,6 +70,25 @@ export class SqliteLoginDigests {
   put(username: string, digest: Buffer): void {
     this.pending.set(username, digest);
     this.timer ??= setTimeout(() => this.flush(), FLUSH_AFTER_MS).unref();
+  }
+
+  /**
+   * Removed or re-keyed devices: their digests go at once, not at the next flush, so no restart
+   * brings them back; one transaction (one fsync) for a whole fleet change, not one per device.
+   */
+  forget(usernames: readonly string[]): void {
+    for (const username of usernames) this.pending.delete(username);
+    if (!this.db.open) return;
+    try {
+      this.db.transaction(() => {
+        for (const username of usernames) this.remove.run(username);
+      })();
+    } catch (err) {
+      // The digest also covers the old password hash, so a re-keyed device's row matches nothing
+      // new; a removed device's row matches only if it comes back with the same password hash,
+      // which is then valid anyway.
+      this.log.warn({ err, accounts: usernames.length }, 'login digests of revoked accounts not deleted');
+    }
   }
 
   get size(): number {

@@ -12,11 +12,13 @@ import { startSeeded, useGatewayFixture, type RunningGateway } from '../../suppo
 import { testConfig } from '../../support/gateway.js';
 import { countOverflowingRight, DESKTOP_ZH, hasHorizontalScroll, launchBrowser, newOfficer, openAsOfficer, RESULTS_DIR, screenshotOnFailure, withOfficer } from '../../support/browser.js';
 import { seedFleet, type SeededFleet } from '../../support/fleet-seed.js';
+import { hashToken } from '../../../dashboard-api/src/token-store.js';
 
 const SITES = 2000;
 /** fleet-nav.js SITE_PAGE: the cards one page holds on a desktop (20 on a phone). */
 const PAGE = 60;
 const OFFICER = newOfficer('county-officer');
+const ADMIN = newOfficer('fleet-admin');
 const SHOTS = join(RESULTS_DIR, 'fleet-page');
 const PHONE = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
 
@@ -50,7 +52,13 @@ describe('the page over 2 000 sites in a region tree', () => {
     // Written while the gateway is stopped, as an import before a restart would leave it: the
     // registry loads it at start.
     const dataDir = fx.dataDir();
-    gateway = await startSeeded(testConfig(dataDir, withOfficer(OFFICER)), dataDir, (db) => void (fleet = seedFleet(db, SITES, Date.now())));
+    // One officer token opens the page ten times here, each load some 70 requests (the rules of
+    // every site in alarm among them): above the default 600 a minute per token.
+    const config = testConfig(dataDir, (c) => {
+      withOfficer(OFFICER)(c);
+      c.api = { ...c.api, rateLimit: { max: 5000, windowS: 60 }, bootstrapTokens: [...(c.api?.bootstrapTokens ?? []), { name: ADMIN.name, role: 'admin', tokenHash: hashToken(ADMIN.secret) }] };
+    });
+    gateway = await startSeeded(config, dataDir, (db) => void (fleet = seedFleet(db, SITES, Date.now())));
     fx.defer(() => gateway.stop());
     base = `http://127.0.0.1:${gateway.apiPort}`;
     browser = await launchBrowser(fx.defer);
@@ -118,6 +126,17 @@ describe('the page over 2 000 sites in a region tree', () => {
     expect(errors).toEqual([]);
   });
 
+  it('says so when the address names a region that is not there, and shows every site', async () => {
+    const { page, errors } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/region/atlantis`);
+    await screenshotOnFailure(page, 'fleet-region-gone', async () => {
+      await expect.poll(() => page.locator('#notice').textContent()).toContain('没有区域 atlantis');
+      await expect.poll(() => page.locator('.fleet-summary').textContent()).toMatch(/^共 20\d\d 个场所$/);
+      expect(page.url()).not.toContain('atlantis');
+      expect(await page.locator('.region-all').getAttribute('aria-current')).toBe('true');
+    });
+    expect(errors).toEqual([]);
+  });
+
   it('finds 烧烤 by name and by address, and the level filter keeps only that level', async () => {
     const { page, errors } = await openAsOfficer(browser, fx.defer, OFFICER, base);
     await screenshotOnFailure(page, 'fleet-search', async () => {
@@ -176,6 +195,68 @@ describe('the page over 2 000 sites in a region tree', () => {
       await box.fill('');
       await box.dispatchEvent('input');
       await expect.poll(() => page.locator('li.alarm').count()).toBeGreaterThan(1);
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps the count standing while the cards are read again after an alarm moved', async () => {
+    const { page, errors } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/region/c0k1`);
+    const n = fleet.sites.filter((x) => x.region.startsWith('c0k1t')).length;
+    await screenshotOnFailure(page, 'fleet-refresh-count', async () => {
+      await expect.poll(() => page.locator('.fleet-summary').textContent()).toBe(`江汉区 · 共 ${n} 个场所`);
+      // Every text the count takes from now on (the page's refreshes included).
+      await page.evaluate(`(() => {
+        window.__summaries = [];
+        const el = document.querySelector('.fleet-summary');
+        new MutationObserver(() => window.__summaries.push(el.textContent)).observe(el, { childList: true, characterData: true, subtree: true });
+      })()`);
+      // A change of the alarm list reads the cards and the tree again (as an alarm's move does).
+      await page.locator('#alarm-filters select[name="level"]').selectOption('red');
+      await page.waitForTimeout(1500);
+      const seen = await page.evaluate<string[]>('window.__summaries');
+      expect(seen.length).toBeGreaterThan(0);
+      expect(new Set(seen)).toEqual(new Set([`江汉区 · 共 ${n} 个场所`]));
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a city officer his city as the top of the tree, and only its sites and due devices', async () => {
+    const made = await fetch(`${base}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN.secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'xy.officer', displayName: '襄阳值班员', password: 'correct horse battery', role: 'officer', scope: 'region:c2' }),
+    });
+    expect(made.status, await made.text()).toBe(200);
+    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'xy.officer', password: 'correct horse battery' }) });
+    const session = { name: 'xy.officer', secret: ((await login.json()) as { token: string }).token };
+    const { page, errors } = await openAsOfficer(browser, fx.defer, session, base);
+    const inCity = fleet.sites.filter((x) => x.region.startsWith('c2k'));
+    await screenshotOnFailure(page, 'fleet-city-officer', async () => {
+      await expect.poll(() => page.locator('.fleet-summary').textContent()).toBe(`共 ${inCity.length} 个场所`);
+      const roots = await page.locator('.region-tree > li > .region-row .region-pick').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { region: string } }).dataset.region));
+      expect(roots).toEqual(['c2']);
+      expect(await page.locator('.region-pick[data-region="hb"]').count()).toBe(0);
+      const ids = new Set(inCity.map((x) => x.id));
+      expect((await cardIds(page)).every((id) => ids.has(id))).toBe(true);
+      await page.locator('.fleet-tab[data-view="due"]').click();
+      await page.locator('#due-list .due-item').first().waitFor();
+      const dueSites = await page.locator('#due-list .due-item').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { site: string } }).dataset.site));
+      expect(dueSites.every((id) => ids.has(id))).toBe(true);
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('says the fleet views in English after the language switch', async () => {
+    const { page, errors } = await openAsOfficer(browser, fx.defer, OFFICER, `${base}/#/region/c0k1`);
+    await screenshotOnFailure(page, 'fleet-english', async () => {
+      await cards(page).first().waitFor();
+      await page.locator('#lang-switch').click();
+      await expect.poll(() => page.locator('.fleet-tab[data-view="due"]').textContent()).toMatch(/^Due for replacement \(\d+\)$/);
+      expect(await page.locator('[data-level-filter="red"]').textContent()).toBe('Red');
+      expect(await page.locator('.region-pick[data-region="c0k1"] .region-kind').textContent()).toBe('County');
+      expect(await page.locator('.fleet-summary').textContent()).toBe(`江汉区 · ${fleet.sites.filter((x) => x.region.startsWith('c0k1t')).length} sites`);
+      expect(await page.locator('#alarm-filters input[name="site"]').getAttribute('placeholder')).toBe('Type a site name or address');
+      await page.screenshot({ path: join(SHOTS, 'desktop-english.png') });
     });
     expect(errors).toEqual([]);
   });
