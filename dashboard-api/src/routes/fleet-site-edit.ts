@@ -10,12 +10,14 @@ import { z } from 'zod';
 import type { SiteConfig } from '../../../gateway/src/config/schema.js';
 import type { SiteInput } from '../../../gateway/src/registry/fleet-writer.js';
 import type { ApiContext } from '../context.js';
-import { actorOf, registryOf, registryRefusal } from '../fleet-answers.js';
+import { actorOf, registryOf, registryRefusal, type FleetRegistry } from '../fleet-answers.js';
 import { keepInScope, scopedSite } from '../fleet-scope.js';
 import { answers, idParam } from '../schemas.js';
 
 const siteParams = z.object({ site: idParam('site') });
-const siteView = z.looseObject({ id: z.string(), name: z.string(), deviceCount: z.number().int() }).describe('RegistrySiteRecord');
+const siteView = z
+  .looseObject({ id: z.string(), name: z.string(), deviceCount: z.number().int(), source: z.enum(['config', 'registry']).optional().describe('config: the config file names the site and overwrites an edit at the next start or SIGHUP') })
+  .describe('RegistrySiteRecord');
 // Types only here: the registry checks the values with the config's siteSchema and names each problem.
 const clearable = z.union([z.string(), z.null()]).optional();
 const patchBody = z
@@ -32,9 +34,11 @@ const patchBody = z
 
 type Patch = z.infer<typeof patchBody>;
 
-function view(site: SiteConfig) {
+function view(site: SiteConfig, fleet: FleetRegistry) {
   const { devices, ...fields } = site;
-  return { ...fields, deviceCount: devices.length };
+  // 'config': the file names this site and its fields win over this edit at the next start or SIGHUP.
+  const source = fleet.siteSource?.(site.id);
+  return { ...fields, deviceCount: devices.length, ...(source ? { source } : {}) };
 }
 
 /** The site's own fields with the patch applied: a field given replaces, null or '' removes it. */
@@ -59,7 +63,10 @@ export function fleetSiteEditRoutes(ctx: ApiContext) {
         config: { role: 'viewer' },
         schema: { summary: "A site's registry record: its own fields and how many devices it has (the devices: /sites/:site/devices)", params: siteParams, response: answers({ 200: z.object({ site: siteView }) }, 400, 404, 501) },
       },
-      async (request) => ({ site: view(scopedSite(registryOf(ctx), request, request.params.site)) }),
+      async (request) => {
+        const fleet = registryOf(ctx);
+        return { site: view(scopedSite(fleet, request, request.params.site), fleet) };
+      },
     );
 
     r.patch(
@@ -80,7 +87,7 @@ export function fleetSiteEditRoutes(ctx: ApiContext) {
         // Moved out of the caller's region or organisation, the site would vanish from his own lists.
         keepInScope(fleet, request, next);
         try {
-          return { site: view(fleet.putSite(next, actorOf(ctx, request))) };
+          return { site: view(fleet.putSite(next, actorOf(ctx, request)), fleet) };
         } catch (err) {
           throw registryRefusal(err);
         }

@@ -52,6 +52,8 @@ describe.skipIf(missing !== null)(`an admin edits a site from the page${missing 
       await page.locator('.site-admin-edit').click();
       const form = page.locator('form[data-action="edit-site"]');
       await form.waitFor();
+      // The demo site is the config file's: the form says an edit lasts until the file is applied again.
+      expect(await form.locator('.dialog-intro').textContent()).toMatch(/配置文件.*覆盖/);
       await form.locator('[name=contact]').fill('王师傅');
       await form.locator('[name=contactPhone]').fill('13800000000');
       await form.locator('[name=region]').selectOption('ja');

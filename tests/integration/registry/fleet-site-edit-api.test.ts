@@ -39,7 +39,7 @@ describe('a site edited field by field', () => {
   it('GET answers the record without devices; PATCH changes the named fields and keeps preset, location and devices', async () => {
     const got = await send('GET', '/api/v1/sites/k-1');
     expect(got.statusCode).toBe(200);
-    expect(got.json().site).toMatchObject({ id: 'k-1', name: '老王烧烤', region: 'ja', deviceCount: 1 });
+    expect(got.json().site).toMatchObject({ id: 'k-1', name: '老王烧烤', region: 'ja', deviceCount: 1, source: 'registry' });
     expect(got.body).not.toMatch(/loginKey|devices"/);
 
     const patched = await send('PATCH', '/api/v1/sites/k-1', { name: '老王烧烤（新店）', contact: '王师傅', contactPhone: '13800000000', org: 'whgas', address: null });

@@ -64,6 +64,7 @@ export function createSiteAdmin({ root, onSiteChanged, onDevicesChanged, report 
     openActionDialog({
       title: st('editSiteTitle', { id: site.id }),
       action: 'edit-site',
+      intro: site.source === 'config' ? st('configManaged') : undefined,
       submitLabel: st('save'),
       fields: [
         { name: 'name', label: st('siteName'), required: true, value: site.name },
