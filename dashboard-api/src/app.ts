@@ -49,6 +49,7 @@ import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
+import { apiTlsOptions } from './api-tls.js';
 import { scopeOf } from './scope-of.js';
 import { ALL_ONLY_SCOPES } from '../../gateway/src/registry/scope-reader.js';
 
@@ -96,7 +97,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // header is a lie that would let one client spend another's limits.
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     ...timeoutOptions(bounds),
-  });
+    // HTTPS when api.tls is set (api-tls.ts); a handshake is held no longer than a request's headers.
+    ...(options.tls ? { https: { ...apiTlsOptions(options.tls), handshakeTimeout: bounds.headersTimeoutMs } } : {}),
+  }) as unknown as FastifyInstance;
   const isTrustedProxy = trustedProxyTest(options.trustedProxies);
   boundConnections(app.server, bounds, isTrustedProxy, log.child({ module: 'http' }), (err) => deps.onAcceptError?.(err));
   app.setValidatorCompiler(validatorCompiler);
@@ -123,7 +126,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     scopeTargets: deps.scopeTargets ?? configTargets({ sites: deps.sites }),
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
-    sites: deps.fleet ? liveSites(deps.fleet) : new Map(deps.sites.map((s) => [s.id, s])),
+    sites: deps.registry ? liveSites(deps.registry) : new Map(deps.sites.map((s) => [s.id, s])),
     scopes: deps.scopes ?? ALL_ONLY_SCOPES,
   };
   const hub = new StreamHub(
@@ -171,7 +174,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // After helmet has loaded, so that its headers are on refusals (401, 403, 429) too.
   app.after(() => {
     registerCors(app, options.corsOrigins);
-    registerAuth(app, tokens, sessions, failures);
+    registerAuth(app, tokens, sessions, failures, options.streamPingS * 1000);
   });
   registerOpenApi(app);
 

@@ -172,9 +172,11 @@ export interface ApiDeps {
   readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
-  /** The fleet registry (gateway/src/registry/live-fleet.ts): sites and devices edited and imported
-   * while the gateway runs, and its due replacements; the routes that use it answer 501 without it. */
-  readonly fleet?: Fleet & FleetWriter & DueReplacements & Partial<SiteSources>;
+  /** The fleet registry; GET /devices/due answers 501 without it. */
+  readonly fleet?: FleetReader;
+  /** The same registry as its writer (gateway/src/registry/live-fleet.ts): sites and devices edited
+   * and imported while the gateway runs; those routes answer 501 without it. */
+  readonly registry?: Fleet & FleetWriter & Partial<SiteSources>;
   /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
    * above, and no region or organisation. */
   readonly scopeTargets?: ScopeTargets;

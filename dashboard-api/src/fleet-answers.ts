@@ -9,13 +9,14 @@ import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
 import { principalOf } from './auth.js';
-import { csvLine, UTF8_BOM } from './export/csv.js';
+import { scopeOf } from './scope-of.js';
+import { UTF8_BOM } from './export/csv.js';
 
 export type FleetRegistry = Fleet & FleetWriter & Partial<SiteSources>;
 
 export function registryOf(ctx: ApiContext): FleetRegistry {
-  if (!ctx.deps.fleet) throw new ApiError(501, 'this gateway has no fleet registry: sites and devices come from its configuration file only');
-  return ctx.deps.fleet;
+  if (!ctx.deps.registry) throw new ApiError(501, 'this gateway has no fleet registry: sites and devices come from its configuration file only');
+  return ctx.deps.registry;
 }
 
 export function actorOf(ctx: ApiContext, request: FastifyRequest): FleetActor {
@@ -39,9 +40,14 @@ export function noStore(reply: FastifyReply): void {
   void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
 }
 
-/** The installer's file: site, device, MQTT username and secret of each new device. */
+/**
+ * The installer's file: site, device, MQTT username and secret of each new device. Written as they
+ * are: ids (A-Z a-z 0-9 _ -) and secrets (base32 and -) need no quoting and can run no formula, and
+ * the export's leading-apostrophe guard would turn an id like `-k1` into a username that fails.
+ */
 export function secretsCsv(secrets: readonly { site: string; device: string; secret: string }[]): string {
-  return UTF8_BOM + csvLine(['site', 'device', 'username', 'secret']) + secrets.map((s) => csvLine([s.site, s.device, `${s.site}/${s.device}`, s.secret])).join('');
+  const line = (cells: readonly string[]) => `${cells.join(',')}\r\n`;
+  return UTF8_BOM + line(['site', 'device', 'username', 'secret']) + secrets.map((s) => line([s.site, s.device, `${s.site}/${s.device}`, s.secret])).join('');
 }
 
 export function attachment(reply: FastifyReply, name: string): void {
@@ -56,4 +62,16 @@ export function wantsCsv(request: FastifyRequest): boolean {
 /** Accept names application/json (an import's outcome as data, for the command line). */
 export function wantsJson(request: FastifyRequest): boolean {
   return /application\/json/i.test(request.headers.accept ?? '');
+}
+
+/** Whether the caller's scope contains a site; one it does not answers 404, as if it did not exist. */
+export function siteVisible(ctx: ApiContext, request: FastifyRequest, site: string): boolean {
+  return ctx.scopes.contains(scopeOf(request), site);
+}
+
+/** Whether the caller's scope would hold a site with this region and organisation (one it creates or edits). */
+export function scopeHolds(ctx: ApiContext, request: FastifyRequest, site: string, region: string | undefined, org: string | undefined): boolean {
+  const scope = scopeOf(request);
+  if (scope.kind === 'all') return true;
+  return ctx.scopes.holds(scope, { id: site, org, regionPath: region === undefined ? undefined : ctx.scopes.regionPath(region) });
 }

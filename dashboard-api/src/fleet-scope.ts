@@ -1,32 +1,25 @@
-// The caller's scope applied to the fleet routes: a county's admin reads and changes the sites of
-// his county only (one outside it answers 404, as if it did not exist), may not move or create a
-// site outside it (it would leave his own lists), and leaves fleet-wide changes (the import, the
-// region tree, organisations) to an admin whose scope is all.
+// The caller's scope on the registry routes of the page's form and the region tree, over the
+// checks the fleet routes share (fleet-answers.ts siteVisible, scopeHolds): a site outside the
+// scope answers 404, as if it did not exist; a site may not be moved outside it; fleet-wide changes
+// (the region tree, organisations, the YAML export) need an admin whose scope is all.
 
 import type { FastifyRequest } from 'fastify';
 import type { SiteConfig } from '../../gateway/src/config/schema.js';
-import { siteInScope } from '../../gateway/src/registry/scope-sql.js';
-import type { FleetRegistry } from './fleet-answers.js';
+import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
+import { registryOf, scopeHolds, siteVisible } from './fleet-answers.js';
 import { scopeOf } from './scope-of.js';
 
-function within(fleet: FleetRegistry, request: FastifyRequest, site: { id: string; region?: string | undefined; org?: string | undefined }): boolean {
-  const scope = scopeOf(request);
-  if (scope.kind === 'all') return true;
-  const paths = new Map(fleet.regions().map((r) => [r.id, r.path]));
-  return siteInScope(scope, { id: site.id, org: site.org, regionPath: site.region ? paths.get(site.region) : undefined }, (r) => paths.get(r));
-}
-
 /** The site, or 404 when there is none or it is outside the caller's scope (the same answer). */
-export function scopedSite(fleet: FleetRegistry, request: FastifyRequest, id: string, missing = `no site ${id}`): SiteConfig {
-  const site = fleet.site(id);
-  if (!site || !within(fleet, request, site)) throw new ApiError(404, missing);
+export function scopedSite(ctx: ApiContext, request: FastifyRequest, id: string, missing = `no site ${id}`): SiteConfig {
+  const site = registryOf(ctx).site(id);
+  if (!site || !siteVisible(ctx, request, id)) throw new ApiError(404, missing);
   return site;
 }
 
 /** 403 when the site as it would be written lies outside the caller's scope. */
-export function keepInScope(fleet: FleetRegistry, request: FastifyRequest, next: { id: string; region?: string | undefined; org?: string | undefined }): void {
-  if (within(fleet, request, next)) return;
+export function keepInScope(ctx: ApiContext, request: FastifyRequest, next: { id: string; region?: string | undefined; org?: string | undefined }): void {
+  if (scopeHolds(ctx, request, next.id, next.region, next.org)) return;
   throw new ApiError(403, `site ${next.id} with region ${next.region ?? '(none)'} and organisation ${next.org ?? '(none)'} would be outside this account's scope`, { field: 'region' });
 }
 

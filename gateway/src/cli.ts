@@ -18,8 +18,8 @@ import { loadTlsContext } from '../../broker/src/tls-context.js';
 // The gateway, the demo, the simulators and the dashboard's command lines are imported by the
 // commands that run them: `hash-password` loading all of them took ~0.8 s of its ~0.85 s.
 const compose = () => import('./compose.js');
-const dashboardCli = () => Promise.all([import('../../dashboard-api/src/token-cli.js'), import('../../dashboard-api/src/export/export-cli.js')]);
-const userCli = () => Promise.all([import('../../dashboard-api/src/users/user-cli.js'), import('../../dashboard-api/src/users/scope-check.js')]);
+const tokenCli = () => import('../../dashboard-api/src/token-cli.js');
+const knownIdsOf = () => import('./registry/known-ids.js');
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ Commands:
   start [--config FILE]         run broker (embedded) or client (external), gateway and API;
                                 SIGHUP re-reads the config (log.level, notify.roster, sites,
                                 regions and organisations live, the rest named for a restart)
-                                and the broker.tls certificate
+                                and the broker.tls and api.tls certificates
   demo [--seed N] [--interval-ms N] [--fast] [--data-dir DIR] [--verbose]
                                 a simulated kitchen leak, told end to end, on the embedded defaults
   simulate [options]            run a device simulator against a broker (see simulate --help)
@@ -131,6 +131,7 @@ async function start(argv: string[]): Promise<number> {
     // certbot deploy hook sends SIGHUP) must not wait on the config. Connections stay up; the
     // listener logs what it now serves, or why it kept the previous certificate.
     if (config.broker.mode === 'embedded' && config.broker.tls) runtime.reloadTls();
+    if (config.api.enabled && config.api.tls) runtime.reloadApiTls();
     try {
       const next = load(argv).config;
       const plan = reloadPlan(running, next);
@@ -200,9 +201,11 @@ function checkConfig(argv: string[]): number {
   const tls = config.broker.mode === 'embedded' ? config.broker.tls : undefined;
   // The certificate files are part of what start needs: check them here too, as start would.
   const files = tls ? loadTlsContext(tls, tls.minVersion) : undefined;
-  if (files && !files.ok) {
-    console.error(`shaobing check-config: not valid: ${files.problems.length} TLS file problem${files.problems.length === 1 ? '' : 's'}`);
-    for (const p of files.problems) console.error(`  • ${source}: broker.tls.${p.field}: ${p.message}`);
+  const apiTls = config.api.enabled && config.api.tls ? loadTlsContext(config.api.tls, config.api.tls.minVersion) : undefined;
+  const tlsProblems = [...(files && !files.ok ? files.problems.map((p) => `broker.tls.${p.field}: ${p.message}`) : []), ...(apiTls && !apiTls.ok ? apiTls.problems.map((p) => `api.tls.${p.field}: ${p.message}`) : [])];
+  if (tlsProblems.length > 0) {
+    console.error(`shaobing check-config: not valid: ${tlsProblems.length} TLS file problem${tlsProblems.length === 1 ? '' : 's'}`);
+    for (const p of tlsProblems) console.error(`  • ${source}: ${p}`);
     return 1;
   }
   console.log(`${source}: valid`);
@@ -211,6 +214,10 @@ function checkConfig(argv: string[]): number {
   if (tls && files?.ok) {
     const s = files.served;
     console.log(`  broker TLS: ${tls.host ?? config.broker.host}:${tls.port}, ${s.subject} (${s.subjectAltName ?? 'no subjectAltName'}), valid to ${s.validTo.toISOString()}${tls.caFile ? `, device certificates from ${tls.caFile}${tls.requireClientCert ? ' (required)' : ''}` : ''}`);
+  }
+  if (config.api.enabled) {
+    const served = apiTls?.ok ? `, ${apiTls.served.subject} (${apiTls.served.subjectAltName ?? 'no subjectAltName'}), valid to ${apiTls.served.validTo.toISOString()}` : '';
+    console.log(`  api: ${apiTls?.ok ? 'https' : 'http'}://${config.api.host}:${config.api.port}${served}`);
   }
   console.log(`  storage: ${config.storage.dataDir} (synchronous=${config.storage.synchronous})`);
   for (const site of config.sites) {
@@ -291,7 +298,7 @@ async function demo(argv: string[]): Promise<number> {
   }
   // Tokens for the page, made in the demo's state database before it starts.
   const dataDir = values['data-dir'] ?? mkdtempSync(join(tmpdir(), 'shaobing-demo-'));
-  const tokens = (await dashboardCli())[0].demoTokens(dataDir);
+  const tokens = (await tokenCli()).demoTokens(dataDir);
   console.log(`API tokens for the page (Authorization: Bearer …): viewer ${tokens.viewer}`);
   console.log(`                                                   officer ${tokens.officer}`);
   return (await import('./demo.js')).runDemo({ seed, intervalMs, fast: values.fast, verbose: values.verbose, dataDir });
@@ -313,30 +320,30 @@ export async function main(argv: string[]): Promise<number> {
         return await hash(rest);
       case 'login-key':
         return await loginKey(rest);
-      case 'token':
-      {
-        const [[{ tokenCommand }], [, { configTargets }]] = await Promise.all([dashboardCli(), userCli()]);
-        return tokenCommand(
+      case 'token': {
+        const { knownIds } = await knownIdsOf();
+        return (await tokenCli()).tokenCommand(
           rest,
           (file) => configOf(file).storage.dataDir,
           { out: (line) => console.log(line), err: (line) => console.error(line) },
-          (file) => configTargets(configOf(file)),
+          (file) => knownIds(configOf(file)),
         );
       }
       case 'user': {
-        const [{ USER_USAGE, userCommand }, { configTargets }] = await userCli();
+        const { USER_USAGE, userCommand } = await import('../../dashboard-api/src/users/user-cli.js');
+        const { knownIds } = await knownIdsOf();
         if (rest.includes('--help') || rest.includes('-h')) {
           console.log(USER_USAGE);
           return 0;
         }
         return await userCommand(
           rest,
-          { dataDir: (file) => configOf(file).storage.dataDir, targets: (file) => configTargets(configOf(file)) },
+          { dataDir: (file) => configOf(file).storage.dataDir, targets: (file) => knownIds(configOf(file)) },
           { out: (line) => console.log(line), err: (line) => console.error(line), readPassword: readStdinLine },
         );
       }
       case 'export': {
-        const { EXPORT_USAGE, exportCommand } = (await dashboardCli())[1];
+        const { EXPORT_USAGE, exportCommand } = await import('../../dashboard-api/src/export/export-cli.js');
         if (rest.includes('--help') || rest.includes('-h')) {
           console.log(EXPORT_USAGE);
           return 0;

@@ -15,11 +15,17 @@ import { OrderRepository } from '../../gateway/src/orders/repository.js';
 import { LiveFleet } from '../../gateway/src/registry/live-fleet.js';
 import { RegistryStore } from '../../gateway/src/registry/registry-store.js';
 import { SiteDirectoryQuery } from '../../gateway/src/registry/site-directory-query.js';
+import { SqlScopeReader } from '../../gateway/src/registry/scope-reader-query.js';
 import { openStateDb } from '../../gateway/src/store/state-db.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
 import { tempDir } from './tmp.js';
 
-export const FLEET_TOKENS = { admin: 'sb_fleet-admin-0123456789abcdefghijklmnopqrstuvwxyz', viewer: 'sb_fleet-viewer-0123456789abcdefghijklmnopqrstuvwxyz' } as const;
+export const FLEET_TOKENS = {
+  admin: 'sb_fleet-admin-0123456789abcdefghijklmnopqrstuvwxyz',
+  viewer: 'sb_fleet-viewer-0123456789abcdefghijklmnopqrstuvwxyz',
+  /** An admin of one gas company: scope org:gas-a. */
+  gasAdmin: 'sb_fleet-gas-admin-0123456789abcdefghijklmnopqrstuvwxyz',
+} as const;
 
 export interface FleetApi {
   readonly app: ReturnType<typeof buildApp>;
@@ -53,11 +59,14 @@ export async function startFleetApi(): Promise<FleetApi> {
     ready: () => true,
     log,
     fleet,
+    registry: fleet,
+    scopes: new SqlScopeReader(db),
     siteDirectory: new SiteDirectoryQuery(db),
     options: {
       bootstrapTokens: [
         { name: 'admin Wang', role: 'admin', tokenHash: hashToken(FLEET_TOKENS.admin) },
         { name: 'viewer Zhao', role: 'viewer', tokenHash: hashToken(FLEET_TOKENS.viewer) },
+        { name: 'gas-a admin Sun', role: 'admin', tokenHash: hashToken(FLEET_TOKENS.gasAdmin), scope: { kind: 'org', org: 'gas-a' } },
       ],
       rateLimit: { max: 100_000, windowS: 60 },
     },

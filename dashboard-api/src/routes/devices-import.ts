@@ -4,6 +4,7 @@
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import { parseCsv, type TableRecord } from '../../../gateway/src/registry/provision/csv.js';
 import { readXlsx } from '../../../gateway/src/registry/provision/xlsx-rows.js';
@@ -11,21 +12,30 @@ import { IMPORT_LIMITS, planImportYielding, type ImportRefusal } from '../../../
 import { applyImport } from '../../../gateway/src/registry/provision/apply-import.js';
 import type { ApiContext } from '../context.js';
 import { ApiError, errorBody } from '../errors.js';
-import { actorOf, attachment, noStore, registryOf, registryRefusal, secretsCsv, wantsJson } from '../fleet-answers.js';
-import { wholeFleetOnly } from '../fleet-scope.js';
+import { actorOf, attachment, noStore, registryOf, registryRefusal, scopeHolds, secretsCsv, siteVisible, wantsJson } from '../fleet-answers.js';
 import { answers } from '../schemas.js';
+import { csvLine, UTF8_BOM } from '../export/csv.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const MB = IMPORT_LIMITS.maxBytes / (1024 * 1024);
 
+/** The header in Chinese (the file's words for its columns) and one kitchen as an example:
+ * detectors replaced after 3 years in a commercial kitchen, the valve after 10 (CJJ/T 146-2011). */
+const TEMPLATE_ROWS = [
+  ['站点', '站点名称', '地址', '联系人', '联系电话', '设备', '类型', '通道', '空间', '安装日期', '更换日期', '认证'],
+  ['kitchen-0001', '老王烧烤', '城关镇解放路 12 号', '王师傅', '13800000000', 'gas-01', '探测器', 'ch4:methane_lel;co:co_ppm', 'kitchen', '2026-03-01', '2029-03-01', '签名'],
+  ['kitchen-0001', '', '', '', '', 'valve-01', '切断阀', '', '', '2026-03-01', '2036-03-01', '签名'],
+  ['kitchen-0001', '', '', '', '', 'fan-01', '风机', '', '', '2026-03-01', '', '签名'],
+] as const;
+
 const refusal = z.object({ line: z.number().int(), column: z.string(), reason: z.string() });
 const flag = z.enum(['true', 'false']).optional();
 
-async function records(request: FastifyRequest, body: Buffer): Promise<{ ok: true; records: TableRecord[] } | { ok: false; refusal: ImportRefusal }> {
+async function records(request: FastifyRequest, body: Buffer): Promise<{ ok: true; records: TableRecord[] } | { ok: false; refusal: ImportRefusal; tooLong?: true }> {
   const maxRecords = IMPORT_LIMITS.maxRows + 1;
   if (request.headers['content-type']?.startsWith(XLSX_TYPE)) {
     const read = await readXlsx(body, maxRecords);
-    return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason } };
+    return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason }, ...(read.tooLong ? { tooLong: true as const } : {}) };
   }
   const text = new TextDecoder('utf-8', { fatal: true });
   let decoded: string;
@@ -35,13 +45,12 @@ async function records(request: FastifyRequest, body: Buffer): Promise<{ ok: tru
     return { ok: false, refusal: { line: 1, column: '', reason: 'the file is not UTF-8: save it as "CSV UTF-8" (Excel) or UTF-8 (WPS), not GBK' } };
   }
   const read = parseCsv(decoded, maxRecords);
-  return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason } };
+  return read.ok ? read : { ok: false, refusal: { line: read.line, column: '', reason: read.reason }, ...(read.tooLong ? { tooLong: true as const } : {}) };
 }
 
 function refusedAnswer(reply: FastifyReply, refused: readonly ImportRefusal[], rows: number): FastifyReply {
   return reply.status(422).send({
     ...errorBody(422, `${refused.length} refusal${refused.length === 1 ? '' : 's'} in ${rows} rows: nothing was applied (fix them, or import with ?partial=true to apply the rest)`),
-    error: 'Unprocessable Entity',
     applied: 0,
     refused,
   });
@@ -60,6 +69,26 @@ export function deviceImportRoutes(ctx: ApiContext) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     // The file as bytes, bounded here (the API's other bodies stay at 64 KiB).
     app.addContentTypeParser(['text/csv', 'text/plain', XLSX_TYPE], { parseAs: 'buffer', bodyLimit: IMPORT_LIMITS.maxBytes }, (_request, body, done) => done(null, body));
+
+    r.get(
+      '/devices/import/template',
+      {
+        config: { role: 'admin' },
+        schema: { summary: 'An import file to fill in: Chinese headers and one example kitchen (CSV, or XLSX with ?format=xlsx)', querystring: z.object({ format: z.enum(['csv', 'xlsx']).optional() }).strict(), response: answers({ 200: z.string() }, 400, 403) },
+      },
+      async (request, reply) => {
+        if (request.query.format === 'xlsx') {
+          const book = new ExcelJS.Workbook();
+          const sheet = book.addWorksheet('设备');
+          for (const row of TEMPLATE_ROWS) sheet.addRow([...row]);
+          sheet.getRow(1).font = { bold: true };
+          void reply.type(XLSX_TYPE).header('content-disposition', `attachment; filename="devices-template.xlsx"; filename*=UTF-8''${encodeURIComponent('设备导入模板.xlsx')}`);
+          return reply.send(Buffer.from(await book.xlsx.writeBuffer()));
+        }
+        void reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="devices-template.csv"; filename*=UTF-8''${encodeURIComponent('设备导入模板.csv')}`);
+        return reply.send(UTF8_BOM + TEMPLATE_ROWS.map((r) => csvLine([...r])).join(''));
+      },
+    );
 
     r.post(
       '/devices/import',
@@ -85,14 +114,25 @@ export function deviceImportRoutes(ctx: ApiContext) {
       },
       async (request, reply) => {
         const fleet = registryOf(ctx);
-        // A file may name and create sites anywhere: one account of part of the fleet adds devices one at a time.
-        wholeFleetOnly(request, 'an import');
         if (!Buffer.isBuffer(request.body)) throw new ApiError(415, `send the file as text/csv (UTF-8) or ${XLSX_TYPE}`);
         const read = await records(request, request.body);
+        if (!read.ok && read.tooLong) {
+          return reply.status(413).send(errorBody(413, `the file has more than ${IMPORT_LIMITS.maxRows} rows: split it into files of at most ${IMPORT_LIMITS.maxRows} rows`));
+        }
         if (!read.ok) return refusedAnswer(reply, [read.refusal], 0);
         const options = { partial: request.query.partial === 'true', replace: request.query.replace === 'true' };
         const { plan, outcome } = await inTurn(async () => {
-          const plan = await planImportYielding(read.records, { hasSite: (s) => fleet.site(s) !== undefined, hasDevice: (s, d) => fleet.device(s, d) !== undefined }, options);
+          const regions = new Set(fleet.regions().map((r) => r.id));
+          const orgs = new Set(fleet.organisations().map((o) => o.id));
+          const lookup = {
+            hasSite: (s: string) => fleet.site(s) !== undefined,
+            hasDevice: (s: string, d: string) => fleet.device(s, d) !== undefined,
+            hasRegion: (r: string) => regions.has(r),
+            hasOrg: (o: string) => orgs.has(o),
+            mayUse: (s: string) => siteVisible(ctx, request, s),
+            mayCreate: (s: string, region: string | undefined, org: string | undefined) => scopeHolds(ctx, request, s, region, org),
+          };
+          const plan = await planImportYielding(read.records, lookup, options);
           try {
             return { plan, outcome: await applyImport(plan, fleet, fleet, actorOf(ctx, request), options) };
           } catch (err) {

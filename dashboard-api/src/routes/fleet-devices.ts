@@ -10,8 +10,7 @@ import type { DeviceInput } from '../../../gateway/src/registry/fleet-writer.js'
 import { issueSecrets } from '../../../gateway/src/registry/provision/device-secret.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { actorOf, attachment, noStore, publicDevice, registryOf, registryRefusal, secretsCsv, wantsCsv } from '../fleet-answers.js';
-import { scopedSite } from '../fleet-scope.js';
+import { actorOf, attachment, noStore, publicDevice, registryOf, registryRefusal, secretsCsv, siteVisible, wantsCsv } from '../fleet-answers.js';
 import { answers, idParam } from '../schemas.js';
 
 const siteParams = z.object({ site: idParam('site') });
@@ -43,7 +42,8 @@ export function fleetDeviceRoutes(ctx: ApiContext) {
         schema: { summary: "A site's devices as registered: kind, channels, space, installedOn, replaceBy (no credentials)", params: siteParams, response: answers({ 200: z.object({ site: z.string(), devices: z.array(device) }) }, 400, 404, 501) },
       },
       async (request) => {
-        const site = scopedSite(registryOf(ctx), request, request.params.site);
+        const site = registryOf(ctx).site(request.params.site);
+        if (!site || !siteVisible(ctx, request, site.id)) throw new ApiError(404, `no site ${request.params.site}`);
         return { site: site.id, devices: site.devices.map(publicDevice) };
       },
     );
@@ -63,7 +63,7 @@ export function fleetDeviceRoutes(ctx: ApiContext) {
         const fleet = registryOf(ctx);
         const siteId = request.params.site;
         const body = request.body as Record<string, unknown> & { id: string };
-        scopedSite(fleet, request, siteId, `no site ${siteId}: create it first with PUT /api/v1/sites/${siteId}`);
+        if (!fleet.site(siteId) || !siteVisible(ctx, request, siteId)) throw new ApiError(404, `no site ${siteId}: create it first with PUT /api/v1/sites/${siteId}`);
         if (fleet.device(siteId, body.id)) throw new ApiError(409, `device ${siteId}/${body.id} already exists: remove it first to give it a new secret`);
         const auth = body.auth === 'static' ? 'static' : 'signed';
         const checked = deviceSchema.safeParse({ ...body, auth: 'signed', loginKey: PLACEHOLDER_KEY });
@@ -95,12 +95,10 @@ export function fleetDeviceRoutes(ctx: ApiContext) {
       { config: { role: 'admin' }, schema: { summary: 'Removes a device: it is disconnected and refused from now on', params: deviceParams, response: answers({ 204: z.null() }, 400, 403, 404, 409, 501) } },
       async (request, reply) => {
         const { site, device: id } = request.params;
-        const fleet = registryOf(ctx);
-        // A device outside the caller's scope answers exactly as a missing one.
-        scopedSite(fleet, request, site, `no device ${site}/${id}`);
+        if (!siteVisible(ctx, request, site)) throw new ApiError(404, `no device ${site}/${id}`);
         let removed: boolean;
         try {
-          removed = fleet.removeDevice(site, id, actorOf(ctx, request));
+          removed = registryOf(ctx).removeDevice(site, id, actorOf(ctx, request));
         } catch (err) {
           throw registryRefusal(err);
         }

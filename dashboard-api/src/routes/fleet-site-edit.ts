@@ -65,7 +65,7 @@ export function fleetSiteEditRoutes(ctx: ApiContext) {
       },
       async (request) => {
         const fleet = registryOf(ctx);
-        return { site: view(scopedSite(fleet, request, request.params.site), fleet) };
+        return { site: view(scopedSite(ctx, request, request.params.site), fleet) };
       },
     );
 
@@ -82,10 +82,10 @@ export function fleetSiteEditRoutes(ctx: ApiContext) {
       },
       async (request) => {
         const fleet = registryOf(ctx);
-        const site = scopedSite(fleet, request, request.params.site);
+        const site = scopedSite(ctx, request, request.params.site);
         const next = patchedSite(site, request.body);
         // Moved out of the caller's region or organisation, the site would vanish from his own lists.
-        keepInScope(fleet, request, next);
+        keepInScope(ctx, request, next);
         try {
           return { site: view(fleet.putSite(next, actorOf(ctx, request)), fleet) };
         } catch (err) {

@@ -8,8 +8,7 @@ import { z } from 'zod';
 import type { SiteInput } from '../../../gateway/src/registry/fleet-writer.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { actorOf, registryOf, registryRefusal } from '../fleet-answers.js';
-import { keepInScope, scopedSite } from '../fleet-scope.js';
+import { actorOf, registryOf, registryRefusal, scopeHolds, siteVisible } from '../fleet-answers.js';
 import { answers, idParam } from '../schemas.js';
 
 const siteParams = z.object({ site: idParam('site') });
@@ -33,10 +32,9 @@ export function fleetSiteRoutes(ctx: ApiContext) {
         const fleet = registryOf(ctx);
         const id = request.params.site;
         const existed = fleet.site(id) !== undefined;
-        // A site outside the caller's scope answers as a missing one; what it would become must stay inside.
-        if (existed) scopedSite(fleet, request, id);
+        if (existed && !siteVisible(ctx, request, id)) throw new ApiError(404, `no site ${id}`);
         const body = request.body as { region?: string; org?: string };
-        keepInScope(fleet, request, { id, region: body.region, org: body.org });
+        if (!scopeHolds(ctx, request, id, body.region, body.org)) throw new ApiError(403, `site ${id} would lie outside your scope: give it a region or organisation within it`);
         let site;
         try {
           site = fleet.putSite({ ...(request.body as Omit<SiteInput, 'id'>), id }, actorOf(ctx, request));
@@ -63,7 +61,8 @@ export function fleetSiteRoutes(ctx: ApiContext) {
       async (request, reply) => {
         const fleet = registryOf(ctx);
         const id = request.params.site;
-        const site = scopedSite(fleet, request, id);
+        const site = fleet.site(id);
+        if (!site || !siteVisible(ctx, request, id)) throw new ApiError(404, `no site ${id}`);
         if (site.devices.length > 0 && request.query.withDevices !== 'true') {
           throw new ApiError(409, `site ${id} still has ${site.devices.length} devices, whose alarms would no longer be watched: remove them first, or ask DELETE /api/v1/sites/${id}?withDevices=true`, { devices: site.devices.length });
         }

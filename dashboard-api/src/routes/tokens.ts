@@ -16,14 +16,14 @@ const info = z.object({ id: z.string(), name: z.string(), role, scope: scopeSche
 export function tokenRoutes(ctx: ApiContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.get('/tokens', { config: { role: 'admin' }, schema: { summary: 'Every token (never the secret)', response: answers({ 200: z.object({ tokens: z.array(info) }) }, 403) } }, async () => ({
+    r.get('/tokens', { config: { role: 'admin', act: 'listing tokens', wholeFleet: true }, schema: { summary: 'Every token (never the secret)', response: answers({ 200: z.object({ tokens: z.array(info) }) }, 403) } }, async () => ({
       tokens: ctx.tokens.list(),
     }));
 
     r.post(
       '/tokens',
       {
-        config: { role: 'admin' },
+        config: { role: 'admin', act: 'creating a token', wholeFleet: true },
         schema: {
           summary: 'Create a token; the answer is the only time it is shown',
           description: 'scope (all, region:ID[,region:ID…], org:ID, site:ID) defaults to all; an owner token needs site:ID.',
@@ -44,7 +44,7 @@ export function tokenRoutes(ctx: ApiContext) {
 
     r.delete(
       '/tokens/:id',
-      { config: { role: 'admin' }, schema: { summary: 'Revoke a token', params: z.object({ id: z.string().min(1).max(100) }), response: answers({ 200: z.object({ token: info }) }, 403, 404, 409) } },
+      { config: { role: 'admin', act: 'revoking a token', wholeFleet: true }, schema: { summary: 'Revoke a token', params: z.object({ id: z.string().min(1).max(100) }), response: answers({ 200: z.object({ token: info }) }, 403, 404, 409) } },
       async (request) => {
         const { id } = request.params;
         const existing = ctx.tokens.get(id);

@@ -39,7 +39,7 @@ export function userRoutes(ctx: ApiContext) {
     r.get(
       '/users',
       {
-        config: { role: 'admin' },
+        config: { role: 'admin', act: 'listing users', wholeFleet: true },
         schema: {
           summary: 'Users by name, a page at a time (never a password)',
           querystring: z.object({ limit: limitQuery(500, 100), after: z.string().max(64).optional() }).strict(),
@@ -51,11 +51,12 @@ export function userRoutes(ctx: ApiContext) {
 
     r.post(
       '/users',
-      { config: { role: 'admin', act: 'creating a user' }, schema: { summary: 'Create a user', body: createBody, response: answers({ 200: z.object({ user: userSchema }) }, 400, 403, 409) } },
+      { config: { role: 'admin', act: 'creating a user', wholeFleet: true }, schema: { summary: 'Create a user', body: createBody, response: answers({ 200: z.object({ user: userSchema }) }, 400, 403, 409) } },
       async (request) => {
         const body = request.body;
         const scope = body.scope ?? ALL_SCOPE;
         checkScope(body.role, scope);
+        if (body.password.toLowerCase() === body.name.toLowerCase()) throw new ApiError(400, 'password: must not be the user name');
         const passwordHash = await hashPassword(body.password);
         return audited(ctx, request, 'user.create', body.name, () => {
           if (!ctx.users.create({ name: body.name, displayName: body.displayName, passwordHash, role: body.role, scope, phone: body.phone ?? null }, request.principal!.name)) {
@@ -69,7 +70,7 @@ export function userRoutes(ctx: ApiContext) {
     r.patch(
       '/users/:name',
       {
-        config: { role: 'admin', act: 'changing a user' },
+        config: { role: 'admin', act: 'changing a user', wholeFleet: true },
         schema: {
           summary: 'Change a user: display name, password, role, scope, phone, disabled; unlock: true clears a lockout',
           params: z.object({ name: z.string().min(1).max(64) }),
@@ -83,6 +84,7 @@ export function userRoutes(ctx: ApiContext) {
         if (!existing) throw new ApiError(404, `no user ${name}`);
         const body = request.body;
         checkScope(body.role ?? existing.role, body.scope ?? existing.scope);
+        if (body.password !== undefined && body.password.toLowerCase() === existing.name.toLowerCase()) throw new ApiError(400, 'password: must not be the user name');
         const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
         const change: UserChange = { displayName: body.displayName, passwordHash, role: body.role, scope: body.scope, phone: body.phone, disabled: body.disabled };
         return audited(ctx, request, 'user.change', existing.name, () => {

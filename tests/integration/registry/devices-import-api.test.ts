@@ -74,6 +74,12 @@ describe('POST /api/v1/devices/import', () => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
+  it('with partial=true creates no site whose every row was refused, and answers 422 when nothing is left', async () => {
+    const res = await importFile('site,siteName,device,kind\nk-7,七号,gas-01,detector\n', '?partial=true');
+    expect(res.statusCode).toBe(422);
+    expect(api.fleet.site('k-7')).toBeUndefined();
+  });
+
   it('takes CSV with a BOM, CRLF and Chinese headers, creates the sites it names, and answers each secret once as CSV', async () => {
     const file =
       '\ufeff站点,站点名称,地址,设备,类型,通道,空间,安装日期,更换日期,认证\r\n' +
@@ -153,6 +159,8 @@ describe('POST /api/v1/devices/import', () => {
     const res = await importFile(big);
     expect(res.statusCode).toBe(413);
     expect(res.json().message).toMatch(/larger than 20 MB/);
+    const long = await importFile('site,device,kind\n' + 'k-1,f,fan\n'.repeat(100_001));
+    expect([long.statusCode, long.json().message]).toEqual([413, 'the file has more than 100000 rows: split it into files of at most 100000 rows']);
     const odd = await importFile('site,device,kind,chanels\nk-1,fan-01,fan,\n');
     expect(odd.statusCode).toBe(422);
     expect((odd.json() as { refused: { line: number; column: string }[] }).refused).toMatchObject([{ line: 1, column: 'chanels' }]);
@@ -160,6 +168,50 @@ describe('POST /api/v1/devices/import', () => {
     expect((noKind.json() as { refused: { line: number; column: string }[] }).refused).toMatchObject([{ line: 1, column: 'kind' }]);
     const gbk = await importFile(Buffer.from([0x73, 0x69, 0x74, 0x65, 0x0a, 0xd5, 0xbe, 0xb5, 0xe3, 0x0a]));
     expect(gbk.json().refused[0].reason).toMatch(/not UTF-8/);
+  });
+
+  it('names a new site whose region or organisation does not exist, in the file\'s own column, and records who imported', async () => {
+    api.fleet.putRegion({ id: 'wuchang', name: '武昌区', level: 'county' }, by);
+    api.fleet.putOrganisation({ id: 'wuhan-gas', name: '武汉燃气' }, by);
+    const bad = await importFile('站点,站点名称,区域,单位,设备,类型\nk-2,川味,hankou,wuhan-gas,fan-01,fan\nk-3,湘味,wuchang,nobody,fan-01,fan\nk-4,鲁味,wuchang,wuhan-gas,fan-01,fan\n');
+    expect((bad.json() as { refused: { line: number; column: string }[] }).refused.map((r) => [r.line, r.column])).toEqual([
+      [2, '区域'],
+      [3, '单位'],
+    ]);
+    const good = await importFile('站点,站点名称,区域,单位,设备,类型\nk-4,鲁味,wuchang,wuhan-gas,fan-01,fan\n', '', { accept: 'application/json' });
+    expect(good.statusCode).toBe(200);
+    expect(api.fleet.site('k-4')).toMatchObject({ region: 'wuchang', org: 'wuhan-gas' });
+    const actors = api.db.prepare("SELECT DISTINCT actor FROM audit_log WHERE actor != 'seed'").all() as { actor: string }[];
+    expect(actors).toEqual([{ actor: 'admin Wang' }]);
+  });
+
+  it('undoes the batches already written when a later one is refused by the registry', async () => {
+    api.fleet.putDevices([{ site: 'k-1', device: { id: 'gas-00', kind: 'detector', auth: 'signed', loginKey: 'a'.repeat(64), channels: { ch4: { quantity: 'methane_lel' } }, replaceBy: '2028-01-01' } }], by);
+    const before = api.fleet.site('k-1');
+    const rows = ['site,siteName,device,kind,channels,replaceBy,obeys', 'k-1,,gas-00,detector,ch4:methane_lel,2030-01-01,', 'k-8,八号,fan-00,fan,,,'];
+    for (let i = 1; i <= 2100; i++) rows.push(`k-1,,fan-${i},fan,,,`);
+    // An obeyed site that does not exist: the plan leaves it to the registry, which refuses it in the second batch.
+    rows.push('k-1,,valve-01,valve,,,nowhere');
+    const res = await importFile(rows.join('\n'), '?replace=true');
+    expect(res.statusCode).toBe(422);
+    expect((res.json() as { refused: { line: number }[] }).refused.map((r) => r.line)).toEqual([rows.length]);
+    expect(api.fleet.site('k-1')).toEqual(before);
+    expect(api.fleet.site('k-8')).toBeUndefined();
+  });
+
+  it('hands out a template in CSV and XLSX that imports as it is', async () => {
+    const csv = await api.app.inject({ method: 'GET', url: '/api/v1/devices/import/template', headers: adminAuth });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers['content-disposition']).toMatch(/filename="devices-template\.csv"/);
+    expect(csv.body.startsWith('\ufeff站点,站点名称')).toBe(true);
+    const applied = await importFile(csv.body, '', { accept: 'application/json' });
+    expect([applied.statusCode, (applied.json() as { applied: number }).applied]).toEqual([200, 3]);
+    expect(api.fleet.site('kitchen-0001')).toMatchObject({ name: '老王烧烤', contactPhone: '13800000000' });
+
+    const xlsx = await api.app.inject({ method: 'GET', url: '/api/v1/devices/import/template?format=xlsx', headers: adminAuth });
+    expect(xlsx.headers['content-type']).toBe(XLSX_TYPE);
+    const again = await importFile(xlsx.rawPayload, '?replace=true', { 'content-type': XLSX_TYPE, accept: 'application/json' });
+    expect([again.statusCode, (again.json() as { applied: number; secrets: unknown[] }).secrets]).toEqual([200, []]);
   });
 
   it('is for admins only', async () => {

@@ -1,66 +1,61 @@
-// A county's admin over the fleet routes: another county's sites and devices answer 404 as if they
-// did not exist (list, add, remove, replace, delete), a site may not be created or moved outside his
-// county, the import is for an admin of the whole fleet; his own county he provisions as usual.
+// Fleet writes limited to the caller's scope: an admin of one gas company (scope org:gas-a) sees,
+// edits and imports only its own kitchens; another company's site answers as if it did not exist,
+// and a new site must lie within the scope.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenStore } from '../../../dashboard-api/src/token-store.js';
-import { adminAuth, startFleetApi, type FleetApi } from '../../support/fleet-api.js';
+import { adminAuth, FLEET_TOKENS, startFleetApi, type FleetApi } from '../../support/fleet-api.js';
 
+const by = { actor: 'seed', atMs: Date.now() };
+const gasA = { authorization: `Bearer ${FLEET_TOKENS.gasAdmin}` };
 let api: FleetApi;
-let county: Record<string, string>;
-const by = { actor: 'seed', atMs: 0 };
-const gas = { id: 'gas-02', kind: 'detector', channels: { ch4: { quantity: 'methane_lel' } } };
 
 beforeEach(async () => {
   api = await startFleetApi();
-  api.fleet.putRegion({ id: 'hb', name: '湖北省', level: 'province' }, by);
-  api.fleet.putRegion({ id: 'ja', name: '江岸区', level: 'county', parent: 'hb' }, by);
-  api.fleet.putRegion({ id: 'wc', name: '武昌区', level: 'county', parent: 'hb' }, by);
-  const detector = { id: 'gas-01', kind: 'detector' as const, auth: 'signed' as const, loginKey: 'a'.repeat(64), channels: { ch4: { quantity: 'methane_lel' as const } } };
-  api.fleet.putSite({ id: 'k-1', name: '江岸一店', region: 'ja', devices: [detector] }, by);
-  api.fleet.putSite({ id: 'k-2', name: '武昌小馆', region: 'wc', devices: [detector] }, by);
-  county = { authorization: `Bearer ${new TokenStore(api.db, Date.now).create('江岸 admin', 'admin', 'test', { kind: 'regions', regions: ['ja'] }).token}` };
+  api.fleet.putOrganisation({ id: 'gas-a', name: '甲燃气' }, by);
+  api.fleet.putOrganisation({ id: 'gas-b', name: '乙燃气' }, by);
+  api.fleet.putSite({ id: 'a-1', name: 'A 的厨房', org: 'gas-a', devices: [] }, by);
+  api.fleet.putSite({ id: 'b-1', name: 'B 的厨房', org: 'gas-b', devices: [] }, by);
 });
 afterEach(async () => {
   await api.close();
 });
 
-const send = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, headers: Record<string, string>, payload?: unknown) =>
+const send = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = gasA) =>
   api.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
+const importFile = (text: string) => api.app.inject({ method: 'POST', url: '/api/v1/devices/import', headers: { ...gasA, 'content-type': 'text/csv', accept: 'application/json' }, payload: text });
 
-describe('a county admin over the fleet routes', () => {
-  it("answers 404 for another county's site and devices, and changes nothing there", async () => {
-    expect((await send('GET', '/api/v1/sites/k-2/devices', county)).statusCode).toBe(404);
-    expect((await send('POST', '/api/v1/sites/k-2/devices', county, gas)).statusCode).toBe(404);
-    expect((await send('DELETE', '/api/v1/sites/k-2/devices/gas-01', county)).statusCode).toBe(404);
-    expect((await send('PUT', '/api/v1/sites/k-2', county, { name: '改名', region: 'ja' })).statusCode).toBe(404);
-    expect((await send('DELETE', '/api/v1/sites/k-2?withDevices=true', county)).statusCode).toBe(404);
-    const k2 = api.fleet.site('k-2')!;
-    expect(k2).toMatchObject({ name: '武昌小馆', region: 'wc' });
-    expect(k2.devices.map((d) => d.id)).toEqual(['gas-01']);
+describe('fleet writes within a scope', () => {
+  it("answers 404 for another company's site, to read, add to, remove from or remove", async () => {
+    expect((await send('GET', '/api/v1/sites/a-1/devices')).statusCode).toBe(200);
+    expect((await send('GET', '/api/v1/sites/b-1/devices')).statusCode).toBe(404);
+    expect((await send('POST', '/api/v1/sites/b-1/devices', { id: 'fan-01', kind: 'fan' })).statusCode).toBe(404);
+    api.fleet.putDevices([{ site: 'b-1', device: { id: 'fan-01', kind: 'fan', auth: 'signed', loginKey: 'b'.repeat(64) } }], by);
+    expect((await send('DELETE', '/api/v1/sites/b-1/devices/fan-01')).statusCode).toBe(404);
+    expect((await send('DELETE', '/api/v1/sites/b-1?withDevices=true')).statusCode).toBe(404);
+    expect((await send('PUT', '/api/v1/sites/b-1', { name: '抢来的', org: 'gas-a' })).statusCode).toBe(404);
+    expect(api.fleet.site('b-1')).toMatchObject({ name: 'B 的厨房', devices: [{ id: 'fan-01' }] });
+    expect((await send('POST', '/api/v1/sites/a-1/devices', { id: 'fan-01', kind: 'fan' })).statusCode).toBe(201);
   });
 
-  it('may not create or move a site outside his county (403), nor import', async () => {
-    const elsewhere = await send('PUT', '/api/v1/sites/k-3', county, { name: '新店', region: 'wc' });
-    expect(elsewhere.statusCode).toBe(403);
-    expect(elsewhere.json().message).toMatch(/outside this account's scope/);
-    expect((await send('PUT', '/api/v1/sites/k-3', county, { name: '无区域' })).statusCode).toBe(403);
-    expect((await send('PUT', '/api/v1/sites/k-1', county, { name: '江岸一店', region: 'wc' })).statusCode).toBe(403);
-    expect(api.fleet.site('k-3')).toBeUndefined();
-    expect(api.fleet.site('k-1')!.region).toBe('ja');
-    const imported = await api.app.inject({ method: 'POST', url: '/api/v1/devices/import', headers: { ...county, 'content-type': 'text/csv' }, payload: 'site,device,kind,channels\nk-1,gas-09,detector,ch4:methane_lel\n' });
-    expect(imported.statusCode).toBe(403);
-    expect(api.fleet.device('k-1', 'gas-09')).toBeUndefined();
+  it('creates a site only within the scope', async () => {
+    expect((await send('PUT', '/api/v1/sites/a-2', { name: '新店', org: 'gas-b' })).statusCode).toBe(403);
+    expect((await send('PUT', '/api/v1/sites/a-2', { name: '新店' })).statusCode).toBe(403);
+    expect((await send('PUT', '/api/v1/sites/a-2', { name: '新店', org: 'gas-a' })).statusCode).toBe(201);
+    // An admin of every site may create one anywhere.
+    expect((await send('PUT', '/api/v1/sites/b-2', { name: '乙新店', org: 'gas-b' }, adminAuth)).statusCode).toBe(201);
   });
 
-  it('provisions his own county as usual', async () => {
-    expect((await send('PUT', '/api/v1/sites/k-4', county, { name: '江岸新店', region: 'ja' })).statusCode).toBe(201);
-    const made = await send('POST', '/api/v1/sites/k-4/devices', county, gas);
-    expect(made.statusCode).toBe(201);
-    expect((await send('GET', '/api/v1/sites/k-4/devices', county)).json().devices.map((d: { id: string }) => d.id)).toEqual(['gas-02']);
-    expect((await send('DELETE', '/api/v1/sites/k-4/devices/gas-02', county)).statusCode).toBe(204);
-    expect((await send('DELETE', '/api/v1/sites/k-4', county)).statusCode).toBe(204);
-    // The whole fleet's admin is not limited.
-    expect((await send('GET', '/api/v1/sites/k-2/devices', adminAuth)).statusCode).toBe(200);
+  it("imports into its own sites only: another company's site is refused as absent, a new one must be its own", async () => {
+    const res = await importFile('站点,站点名称,单位,设备,类型\na-1,,,fan-01,fan\nb-1,,,fan-02,fan\na-3,三号店,gas-a,fan-01,fan\nb-3,乙三号,gas-b,fan-01,fan\n');
+    expect(res.statusCode).toBe(422);
+    expect((res.json() as { refused: { line: number; column: string; reason: string }[] }).refused.map((r) => [r.line, r.column, r.reason.slice(0, 20)])).toEqual([
+      [3, '站点', 'no site b-1'],
+      [5, '单位', 'a new site b-3 must '],
+    ]);
+    expect(api.fleet.site('b-1')!.devices).toEqual([]);
+    expect(api.fleet.site('b-3')).toBeUndefined();
+    const good = await importFile('站点,站点名称,单位,设备,类型\na-1,,,fan-01,fan\na-3,三号店,gas-a,fan-01,fan\n');
+    expect(good.statusCode).toBe(200);
+    expect(api.fleet.site('a-3')).toMatchObject({ org: 'gas-a' });
   });
 });

@@ -19,6 +19,12 @@ describe('device secrets', () => {
     expect(seen.size).toBe(10_000);
   });
 
+  it('issues a different secret to each of 5 000 devices (bytes drawn in pools, never reused)', async () => {
+    const issued = await issueSecrets(Array.from({ length: 5000 }, (_, i) => ({ site: 's', device: `d${i}`, auth: 'signed' as const })));
+    expect(new Set(issued.map((i) => i.secret)).size).toBe(5000);
+    expect(new Set(issued.map((i) => (i.credential.auth === 'signed' ? i.credential.loginKey : ''))).size).toBe(5000);
+  });
+
   it('uses every character of the alphabet evenly from uniform bytes', () => {
     const counts = new Map<string, number>();
     for (let b = 0; b < 256; b++) {

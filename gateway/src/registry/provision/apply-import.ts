@@ -1,13 +1,16 @@
 // An import plan (import-rows.ts) written to the registry: secrets issued to the new devices, the
-// file's new sites created, and every device put in one all-or-nothing FleetWriter call, so the
-// broker and the detectors follow the whole file at once.
+// file's new sites created, and the devices put in batches, all or nothing: a refused batch undoes
+// the ones before it, so a file is applied whole or not at all (unless partial is asked).
 
 import { RegistryError } from '../../errors.js';
 import type { Fleet, FleetActor } from '../fleet.js';
-import type { DeviceRow, FleetWriter } from '../fleet-writer.js';
+import type { FleetWriter, SiteInput } from '../fleet-writer.js';
+import type { SiteConfig } from '../../config/schema.js';
 import { issueSecrets, type IssuedSecret, type StoredCredential } from './device-secret.js';
-import type { ImportPlan, ImportRefusal } from './import-rows.js';
+import type { ImportedDevice, ImportPlan, ImportRefusal } from './import-rows.js';
 
+/** Devices per transaction: 2 000 take ~0.1 s here. */
+const DEVICES_PER_BATCH = 2000;
 /** Sites per transaction: 1 000 took ~0.1 s here, so a batch holds the event loop some 30 ms. */
 const SITES_PER_BATCH = 250;
 
@@ -54,7 +57,10 @@ export async function applyImport(plan: ImportPlan, fleet: Fleet, writer: FleetW
   // New sites in batches, each one transaction (putSites), with a turn for the event loop between
   // them so that 2 500 new kitchens do not hold the alarms for the whole write.
   const created: string[] = [];
-  const toCreate = plan.sites.filter((s) => !fleet.site(String(s.site.id)));
+  // Only sites some accepted row goes to: a partial import whose rows of a new site were all
+  // refused leaves no empty site behind.
+  const used = new Set(plan.devices.map((d) => d.site));
+  const toCreate = plan.sites.filter((s) => used.has(String(s.site.id)) && !fleet.site(String(s.site.id)));
   for (let i = 0; i < toCreate.length; i += SITES_PER_BATCH) {
     const batch = toCreate.slice(i, i + SITES_PER_BATCH);
     try {
@@ -68,41 +74,60 @@ export async function applyImport(plan: ImportPlan, fleet: Fleet, writer: FleetW
     created.push(...batch.map((s) => String(s.site.id)));
     await new Promise((resolve) => setImmediate(resolve));
   }
-  // The event loop had turns since the plan: a device added meanwhile by someone else is not
-  // overwritten unasked. From here to the write nothing waits.
-  let devices = plan.devices.filter((d) => {
-    if (d.replaces || o.replace || !fleet.device(d.site, String(d.device.id))) return true;
-    refused.push({ line: d.line, column: 'device', reason: `device ${d.site}/${String(d.device.id)} was added while this file was imported` });
-    return false;
-  });
-  if (refused.length > plan.refused.length && !o.partial) {
-    for (const site of created) writer.removeSite(site, by);
-    return none(refused.sort((a, b) => a.line - b.line));
+  // Devices in batches, each one putDevices (one transaction, one change for the followers), with
+  // a turn for the event loop between them: 100 000 rows in one transaction held the gateway's
+  // alarms and MQTT for ~5 s here. Should a batch be refused, the batches before it are undone:
+  // the sites that existed get back their devices as they were, the file's new sites go.
+  const before = new Map<string, SiteConfig>();
+  const isNew = new Set(created);
+  for (const d of plan.devices) {
+    const site = isNew.has(d.site) ? undefined : fleet.site(d.site);
+    if (site && !before.has(d.site)) before.set(d.site, site);
   }
-  // The writer checks again (a region or obeyed site that is missing, its own rules); with partial,
-  // the rows it refuses are dropped and the rest written once more.
-  for (let attempt = 0; ; attempt++) {
-    const rows: DeviceRow[] = devices.map((d) => ({ site: d.site, device: { ...d.device, ...credentials.get(d.line)! } }));
-    try {
-      if (rows.length > 0) writer.putDevices(rows, by);
-      break;
-    } catch (err) {
-      if (!(err instanceof RegistryError)) {
-        for (const site of created) writer.removeSite(site, by);
-        throw err;
+  let wroteAny = false;
+  const undo = (): void => {
+    const sites = [...before.values()];
+    if (wroteAny) for (let i = 0; i < sites.length; i += SITES_PER_BATCH) writer.putSites(sites.slice(i, i + SITES_PER_BATCH) as unknown as SiteInput[], by);
+    for (const site of created) writer.removeSite(site, by);
+  };
+  const refuseAll = (): ImportOutcome => {
+    undo();
+    return none(refused.sort((a, b) => a.line - b.line));
+  };
+  const devices: ImportedDevice[] = [];
+  for (let i = 0; i < plan.devices.length; i += DEVICES_PER_BATCH) {
+    // The event loop had turns since the plan: a device added meanwhile by someone else is not
+    // overwritten unasked. From this check to the batch's write nothing waits.
+    let batch = plan.devices.slice(i, i + DEVICES_PER_BATCH).filter((d) => {
+      if (d.replaces || o.replace || !fleet.device(d.site, String(d.device.id))) return true;
+      refused.push({ line: d.line, column: 'device', reason: `device ${d.site}/${String(d.device.id)} was added while this file was imported` });
+      return false;
+    });
+    if (refused.length > plan.refused.length && !o.partial) return refuseAll();
+    // The writer checks again (an obeyed site that is missing, its own rules); with partial, the
+    // rows it refuses are dropped and the rest of the batch written once more.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (batch.length > 0) writer.putDevices(batch.map((d) => ({ site: d.site, device: { ...d.device, ...credentials.get(d.line)! } })), by);
+        break;
+      } catch (err) {
+        if (!(err instanceof RegistryError)) {
+          undo();
+          throw err;
+        }
+        const bad = new Set<number>();
+        for (const p of err.problems) {
+          const d = p.row !== undefined ? batch[p.row] : undefined;
+          refused.push({ line: d?.line ?? 1, column: p.field, reason: p.message });
+          if (p.row !== undefined) bad.add(p.row);
+        }
+        if (!o.partial || attempt > 0 || bad.size === 0) return refuseAll();
+        batch = batch.filter((_, j) => !bad.has(j));
       }
-      const bad = new Set<number>();
-      for (const p of err.problems) {
-        const d = p.row !== undefined ? devices[p.row] : undefined;
-        refused.push({ line: d?.line ?? 1, column: p.field, reason: p.message });
-        if (p.row !== undefined) bad.add(p.row);
-      }
-      if (!o.partial || attempt > 0 || bad.size === 0) {
-        for (const site of created) writer.removeSite(site, by);
-        return none(refused.sort((a, b) => a.line - b.line));
-      }
-      devices = devices.filter((_, i) => !bad.has(i));
     }
+    wroteAny ||= batch.length > 0;
+    devices.push(...batch);
+    await new Promise((resolve) => setImmediate(resolve));
   }
   const written = new Set(devices.map((d) => d.line));
   return {

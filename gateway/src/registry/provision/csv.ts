@@ -7,7 +7,8 @@ export interface TableRecord {
   readonly cells: readonly string[];
 }
 
-export type CsvRead = { readonly ok: true; readonly records: TableRecord[] } | { readonly ok: false; readonly line: number; readonly reason: string };
+/** `tooLong`: refused for holding more than `maxRecords` records (a size bound, not a mistake in a row). */
+export type CsvRead = { readonly ok: true; readonly records: TableRecord[] } | { readonly ok: false; readonly line: number; readonly reason: string; readonly tooLong?: true };
 
 /**
  * Parses CSV text. A leading UTF-8 byte-order mark (Excel writes one for "CSV UTF-8") is dropped;
@@ -64,7 +65,7 @@ export function parseCsv(text: string, maxRecords = Number.POSITIVE_INFINITY): C
       i++;
     } else if (c === '\r' || c === '\n') {
       i += c === '\r' && src[i + 1] === '\n' ? 2 : 1;
-      if (!endRecord()) return { ok: false, line, reason: `more than ${maxRecords} records` };
+      if (!endRecord()) return { ok: false, line, reason: `more than ${maxRecords} records`, tooLong: true };
       line++;
       recordLine = line;
     } else {
@@ -74,7 +75,7 @@ export function parseCsv(text: string, maxRecords = Number.POSITIVE_INFINITY): C
   }
   if (quoted) return { ok: false, line: quoteLine, reason: 'a quoted field is never closed' };
   if (cell !== '' || cells.length > 0) {
-    if (!endRecord()) return { ok: false, line, reason: `more than ${maxRecords} records` };
+    if (!endRecord()) return { ok: false, line, reason: `more than ${maxRecords} records`, tooLong: true };
   }
   return { ok: true, records };
 }

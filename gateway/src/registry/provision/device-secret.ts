@@ -56,6 +56,20 @@ export async function staticCredential(secret: string): Promise<StoredCredential
   return { auth: 'static', passwordHash: await hashPassword(secret, { N: GENERATED_SECRET_SCRYPT_N }) };
 }
 
+/** Bytes from randomBytes, drawn `poolBytes` at a time; each call takes fresh ones, never reused. */
+function pooledRandom(poolBytes: number): (bytes: number) => Buffer {
+  let pool = Buffer.alloc(0);
+  let at = 0;
+  return (bytes) => {
+    if (at + bytes > pool.length) {
+      pool = randomBytes(Math.max(poolBytes, bytes));
+      at = 0;
+    }
+    at += bytes;
+    return pool.subarray(at - bytes, at);
+  };
+}
+
 /** A device's new secret and what is stored for it. */
 export interface IssuedSecret {
   readonly site: string;
@@ -74,12 +88,14 @@ export async function issueSecrets(
   o: { slots?: number; random?: (bytes: number) => Buffer } = {},
 ): Promise<IssuedSecret[]> {
   const out: IssuedSecret[] = new Array(devices.length);
+  // One draw from the system's generator per thousand secrets: a draw each cost ~7 µs of 20 here.
+  const random = o.random ?? pooledRandom(SECRET_CHARS * 1000);
   const statics: number[] = [];
   for (let i = 0; i < devices.length; i++) {
     const d = devices[i]!;
     // ~15 µs each: a turn for the event loop every thousand.
     if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
-    const secret = newDeviceSecret(o.random);
+    const secret = newDeviceSecret(random);
     if (d.auth === 'signed') out[i] = { site: d.site, device: d.device, secret, credential: signedCredential(secret, d.site, d.device) };
     else {
       out[i] = { site: d.site, device: d.device, secret, credential: { auth: 'static', passwordHash: '' } };

@@ -54,6 +54,13 @@ export interface ImportPlan {
 export interface FleetLookup {
   hasSite(site: string): boolean;
   hasDevice(site: string, device: string): boolean;
+  /** A new site's region and organisation must exist; absent: left to the registry's own check. */
+  hasRegion?(region: string): boolean;
+  hasOrg?(org: string): boolean;
+  /** The caller's scope contains this registered site; one it does not is refused as if absent. */
+  mayUse?(site: string): boolean;
+  /** The caller's scope would hold a new site with this region and organisation. */
+  mayCreate?(site: string, region: string | undefined, org: string | undefined): boolean;
 }
 
 // Stands in for the credential while the row is checked: it is issued only to accepted rows.
@@ -216,8 +223,12 @@ function* planSteps(records: readonly TableRecord[], fleet: FleetLookup, o: Plan
     if (!checked.success) for (const issue of checked.error.issues) refuse(fieldColumn(issue, DEVICE_FIELD_COLUMN), issue.message);
 
     // The site: in the registry, or created by this file from its first row.
-    let siteKnown = isId(siteId) && fleet.hasSite(siteId);
-    if (isId(siteId) && !siteKnown) {
+    const inRegistry = isId(siteId) && fleet.hasSite(siteId);
+    // Outside the caller's scope a site answers as if it did not exist, and is not created either.
+    const hidden = inRegistry && fleet.mayUse !== undefined && !fleet.mayUse(siteId);
+    if (hidden) refuse('site', `no site ${siteId}`);
+    let siteKnown = inRegistry && !hidden;
+    if (isId(siteId) && !inRegistry) {
       const first = sites.get(siteId);
       if (first === undefined) {
         const siteRefusals: ImportRefusal[] = [];
@@ -228,6 +239,9 @@ function* planSteps(records: readonly TableRecord[], fleet: FleetLookup, o: Plan
           const fields = siteFields(siteId, cells, refuseSite);
           const site = siteSchema.safeParse({ ...fields, devices: [] });
           if (!site.success) for (const issue of site.error.issues) refuseSite(fieldColumn(issue, SITE_FIELD_COLUMN), issue.message);
+          if (cells.region && fleet.hasRegion && !fleet.hasRegion(cells.region)) refuseSite('region', `no region ${cells.region}: regions come from the config file's regions or the registry`);
+          if (cells.org && fleet.hasOrg && !fleet.hasOrg(cells.org)) refuseSite('org', `no organisation ${cells.org}: organisations come from the config file's organisations or the registry`);
+          if (fleet.mayCreate && !fleet.mayCreate(siteId, cells.region, cells.org)) refuseSite(cells.region ? 'region' : 'org', `a new site ${siteId} must lie within your scope: give a region or organisation of it`);
           rowRefusals.push(...siteRefusals);
           sites.set(siteId, { line: record.line, cells, ...(siteRefusals.length === 0 ? { site: { line: record.line, site: fields as NewSite['site'] } } : { refusedAt: record.line }) });
         }
@@ -245,7 +259,7 @@ function* planSteps(records: readonly TableRecord[], fleet: FleetLookup, o: Plan
     const earlier = seen.get(key);
     if (earlier !== undefined) refuse('device', `device ${key} is already on line ${earlier}`);
     else seen.set(key, record.line);
-    const replaces = siteKnown && fleet.hasSite(siteId) && fleet.hasDevice(siteId, String(device.id));
+    const replaces = siteKnown && inRegistry && fleet.hasDevice(siteId, String(device.id));
     if (replaces && !o.replace) refuse('device', `device ${key} already exists: import with replace to change it, or choose another id`);
 
     if (rowRefusals.length > 0 || !checked.success || !siteKnown) {

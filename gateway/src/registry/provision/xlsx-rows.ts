@@ -3,8 +3,13 @@
 
 import ExcelJS from 'exceljs';
 import type { TableRecord } from './csv.js';
+import { unpackedZipBytes } from './zip-size.js';
 
-export type XlsxRead = { readonly ok: true; readonly records: TableRecord[] } | { readonly ok: false; readonly line: number; readonly reason: string };
+/** A workbook of 100 000 device rows unpacks to some 30 MB (shared strings and sheet XML); ten
+ * times that still fits the gateway's memory, a zip bomb's gigabytes do not. */
+export const MAX_UNPACKED_BYTES = 300 * 1024 * 1024;
+
+export type XlsxRead = { readonly ok: true; readonly records: TableRecord[] } | { readonly ok: false; readonly line: number; readonly reason: string; readonly tooLong?: true };
 
 /** A cell as text: exceljs gives strings, numbers, dates, rich text, formulas with their last
  * result, and hyperlinks; a cell the sheet shows as a date is read as its day (YYYY-MM-DD). */
@@ -24,6 +29,9 @@ export function cellText(value: ExcelJS.CellValue): string {
 
 /** Reads the first worksheet; more rows than `maxRecords` (header included) is refused before any is checked. */
 export async function readXlsx(bytes: Uint8Array, maxRecords = Number.POSITIVE_INFINITY): Promise<XlsxRead> {
+  const size = unpackedZipBytes(bytes);
+  if (!size.ok) return { ok: false, line: 1, reason: `not a readable XLSX workbook: ${size.reason}; save it from Excel or WPS as .xlsx, or send CSV` };
+  if (size.bytes > MAX_UNPACKED_BYTES) return { ok: false, line: 1, reason: `the workbook unpacks to ${Math.round(size.bytes / 1024 / 1024)} MB, more than ${MAX_UNPACKED_BYTES / 1024 / 1024} MB: send CSV, or split it` };
   const book = new ExcelJS.Workbook();
   try {
     await book.xlsx.load(bytes as unknown as ArrayBuffer);
@@ -32,7 +40,7 @@ export async function readXlsx(bytes: Uint8Array, maxRecords = Number.POSITIVE_I
   }
   const sheet = book.worksheets[0];
   if (!sheet) return { ok: false, line: 1, reason: 'the workbook has no worksheet' };
-  if (sheet.actualRowCount > maxRecords) return { ok: false, line: maxRecords + 1, reason: `more than ${maxRecords} records` };
+  if (sheet.actualRowCount > maxRecords) return { ok: false, line: maxRecords + 1, reason: `more than ${maxRecords} records`, tooLong: true };
   const records: TableRecord[] = [];
   const width = sheet.actualColumnCount;
   sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
