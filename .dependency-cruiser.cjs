@@ -92,6 +92,8 @@ module.exports = {
           '^gateway/src/audit/audit-trail\\.ts$',
           // The fleet contract: what a front end reads (Fleet) and writes (FleetWriter), and scopes.
           '^gateway/src/registry/(fleet|fleet-writer|scope-sql)\\.ts$',
+          // The registry written as YAML (pure formatting): GET /registry/export.
+          '^gateway/src/registry/export-yaml\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           // The hazard ledger as a front end holds it: its data types and its service interface.
           '^gateway/src/hazards/(hazard-types|hazard-service)\\.ts$',

@@ -40,6 +40,9 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { exportRoutes } from './routes/export.js';
+import { liveSites } from './live-sites.js';
+import { fleetRegionRoutes } from './routes/fleet-regions.js';
+import { fleetSiteEditRoutes } from './routes/fleet-site-edit.js';
 import { fleetSiteRoutes } from './routes/fleet-sites.js';
 import { fleetDeviceRoutes } from './routes/fleet-devices.js';
 import { deviceImportRoutes } from './routes/devices-import.js';
@@ -124,7 +127,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     scopeTargets: deps.scopeTargets ?? configTargets({ sites: deps.sites }),
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
-    sites: new Map(deps.sites.map((s) => [s.id, s])),
+    sites: deps.registry ? liveSites(deps.registry) : new Map(deps.sites.map((s) => [s.id, s])),
     scopes: deps.scopes ?? ALL_ONLY_SCOPES,
   };
   const hub = new StreamHub(
@@ -204,6 +207,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(exportRoutes(ctx));
       await api.register(fleetSiteRoutes(ctx));
       await api.register(fleetDeviceRoutes(ctx));
+      await api.register(fleetRegionRoutes(ctx));
+      await api.register(fleetSiteEditRoutes(ctx));
       await api.register(deviceImportRoutes(ctx));
       await api.register(streamRoutes(hub, scopeOf));
     },

@@ -18,7 +18,7 @@ import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
-import type { DueReplacements, Fleet } from '../../gateway/src/registry/fleet.js';
+import type { DueReplacements, Fleet, SiteSources } from '../../gateway/src/registry/fleet.js';
 import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
 
 /** What the API reads of the fleet registry (gateway/src/registry/live-fleet.ts): sites, regions, due replacements. */
@@ -182,7 +182,7 @@ export interface ApiDeps {
   readonly fleet?: FleetReader;
   /** The same registry as its writer (gateway/src/registry/live-fleet.ts): sites and devices edited
    * and imported while the gateway runs; those routes answer 501 without it. */
-  readonly registry?: Fleet & FleetWriter;
+  readonly registry?: Fleet & FleetWriter & Partial<SiteSources>;
   /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
    * above, and no region or organisation. */
   readonly scopeTargets?: ScopeTargets;
