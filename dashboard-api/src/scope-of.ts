@@ -26,3 +26,22 @@ export function regionWithin(scopes: ScopeReader, scope: Scope, region: string):
     return top !== undefined && path.startsWith(top);
   });
 }
+
+/**
+ * Whether everything `inner` holds is within `outer`, so a caller of scope `outer` may grant it
+ * (a token, a user) or manage the account that has it: a county's admin cannot make an `all`
+ * token, nor reset the password of another county's officer or of a fleet-wide admin.
+ */
+export function scopeWithin(scopes: ScopeReader, outer: Scope, inner: Scope): boolean {
+  if (outer.kind === 'all') return true;
+  switch (inner.kind) {
+    case 'all':
+      return false;
+    case 'site':
+      return scopes.contains(outer, inner.site);
+    case 'org':
+      return outer.kind === 'org' && outer.org === inner.org;
+    case 'regions':
+      return inner.regions.every((r) => regionWithin(scopes, outer, r));
+  }
+}

@@ -10,6 +10,7 @@ import { ALL_SCOPE } from '../../../gateway/src/contract/scope.js';
 import { scopeText as scopeWords } from '../../../gateway/src/contract/scope-text.js';
 import { scopeSchema, scopeText } from '../users/user-schemas.js';
 import { roleScopeProblem, scopeProblem } from '../users/scope-check.js';
+import { scopeOf, scopeWithin } from '../scope-of.js';
 
 const info = z.object({ id: z.string(), name: z.string(), role, scope: scopeSchema, createdAtMs: z.number(), createdBy: z.string(), revokedAtMs: z.number().nullable() }).describe('TokenInfo');
 
@@ -35,6 +36,7 @@ export function tokenRoutes(ctx: ApiContext) {
         const scope = request.body.scope ?? ALL_SCOPE;
         const problem = roleScopeProblem(request.body.role, scope) ?? scopeProblem(scope, ctx.scopeTargets);
         if (problem) throw new ApiError(400, `scope: ${problem}`);
+        if (!scopeWithin(ctx.scopes, scopeOf(request), scope)) throw new ApiError(403, `scope: ${scopeWords(scope)} is wider than your own (${scopeWords(scopeOf(request))})`);
         return audited(ctx, request, 'token.create', request.body.name, () => {
           const made = ctx.tokens.create(request.body.name, request.body.role, request.principal!.name, scope);
           return { result: { token: made.token, info: made.info }, detail: { tokenId: made.info.id, role: made.info.role, scope: scopeWords(scope) } };
@@ -48,7 +50,8 @@ export function tokenRoutes(ctx: ApiContext) {
       async (request) => {
         const { id } = request.params;
         const existing = ctx.tokens.get(id);
-        if (!existing) throw new ApiError(404, `no token ${id}`);
+        // A token beyond the caller's scope answers as one that does not exist.
+        if (!existing || !scopeWithin(ctx.scopes, scopeOf(request), existing.scope)) throw new ApiError(404, `no token ${id}`);
         return audited(ctx, request, 'token.revoke', id, () => {
           if (!ctx.tokens.revoke(id, request.principal!.name)) throw new ApiError(409, `token ${id} is already revoked`);
           return { result: { token: ctx.tokens.get(id)! }, detail: { name: existing.name, role: existing.role } };

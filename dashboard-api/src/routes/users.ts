@@ -1,11 +1,11 @@
 // People's accounts for admins: list (paged by name), create, change (role, scope, password,
 // disable, unlock). Each change is audited; a password is taken, hashed, and never answered or logged.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashPassword } from '../../../broker/src/auth.js';
-import { ALL_SCOPE } from '../../../gateway/src/contract/scope.js';
+import { ALL_SCOPE, type Scope } from '../../../gateway/src/contract/scope.js';
 import { scopeText as scopeWords } from '../../../gateway/src/contract/scope-text.js';
 import { audited, type ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -13,6 +13,7 @@ import { answers, limitQuery, role } from '../schemas.js';
 import { password, scopeText, userName, userSchema } from '../users/user-schemas.js';
 import { publicUser, type UserChange } from '../users/user-store.js';
 import { roleScopeProblem, scopeProblem } from '../users/scope-check.js';
+import { scopeOf, scopeWithin } from '../scope-of.js';
 
 const displayName = z.string().trim().min(1, 'must not be blank').max(100);
 const phone = z.string().trim().regex(/^\+?[0-9 -]{5,20}$/, 'a phone number: digits, spaces, -, an optional leading +');
@@ -31,6 +32,12 @@ export function userRoutes(ctx: ApiContext) {
   function checkScope(r: string, scope: Parameters<typeof scopeProblem>[0]): void {
     const problem = roleScopeProblem(r, scope) ?? scopeProblem(scope, ctx.scopeTargets);
     if (problem) throw new ApiError(400, `scope: ${problem}`);
+  }
+
+  /** A scoped admin grants only what its own scope holds. */
+  function granting(request: FastifyRequest, scope: Scope): void {
+    const own = scopeOf(request);
+    if (!scopeWithin(ctx.scopes, own, scope)) throw new ApiError(403, `scope: ${scopeWords(scope)} is wider than your own (${scopeWords(own)})`);
   }
 
   return async function routes(app: FastifyInstance): Promise<void> {
@@ -56,6 +63,7 @@ export function userRoutes(ctx: ApiContext) {
         const body = request.body;
         const scope = body.scope ?? ALL_SCOPE;
         checkScope(body.role, scope);
+        granting(request, scope);
         const passwordHash = await hashPassword(body.password);
         return audited(ctx, request, 'user.create', body.name, () => {
           if (!ctx.users.create({ name: body.name, displayName: body.displayName, passwordHash, role: body.role, scope, phone: body.phone ?? null }, request.principal!.name)) {
@@ -80,9 +88,11 @@ export function userRoutes(ctx: ApiContext) {
       async (request) => {
         const { name } = request.params;
         const existing = ctx.users.get(name);
-        if (!existing) throw new ApiError(404, `no user ${name}`);
+        // An account beyond the caller's scope answers as one that does not exist.
+        if (!existing || !scopeWithin(ctx.scopes, scopeOf(request), existing.scope)) throw new ApiError(404, `no user ${name}`);
         const body = request.body;
         checkScope(body.role ?? existing.role, body.scope ?? existing.scope);
+        if (body.scope !== undefined) granting(request, body.scope);
         const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
         const change: UserChange = { displayName: body.displayName, passwordHash, role: body.role, scope: body.scope, phone: body.phone, disabled: body.disabled };
         return audited(ctx, request, 'user.change', existing.name, () => {
