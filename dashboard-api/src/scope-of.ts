@@ -45,3 +45,20 @@ export function scopeWithin(scopes: ScopeReader, outer: Scope, inner: Scope): bo
       return inner.regions.every((r) => regionWithin(scopes, outer, r));
   }
 }
+
+/**
+ * The accounts (users, tokens) whose scope, stored as JSON in `column`, lies within `caller`
+ * (scopeWithin in SQL, so the admins' lists page only what a county's admin may manage); undefined
+ * for `all`. An account of scope `all` (or NULL: a token from before scopes) is nobody's but `all`'s.
+ */
+export function accountsWithinSql(scopes: ScopeReader, caller: Scope, column: 'scope'): { sql: string; params: unknown[] } | undefined {
+  if (caller.kind === 'all') return undefined;
+  const kind = `json_extract(${column}, '$.kind')`;
+  if (caller.kind === 'site') return { sql: `(${kind} = 'site' AND json_extract(${column}, '$.site') = ?)`, params: [caller.site] };
+  const sites = `(${kind} = 'site' AND json_extract(${column}, '$.site') IN (SELECT value FROM json_each(?)))`;
+  const siteIds = JSON.stringify([...(scopes.siteIds(caller) ?? [])]);
+  if (caller.kind === 'org') return { sql: `(${sites} OR (${kind} = 'org' AND json_extract(${column}, '$.org') = ?))`, params: [siteIds, caller.org] };
+  const regions = `(${kind} = 'regions' AND json_array_length(${column}, '$.regions') > 0
+    AND NOT EXISTS (SELECT 1 FROM json_each(${column}, '$.regions') r WHERE r.value NOT IN (SELECT value FROM json_each(?))))`;
+  return { sql: `(${sites} OR ${regions})`, params: [siteIds, JSON.stringify(scopes.regionIds(caller) ?? [])] };
+}

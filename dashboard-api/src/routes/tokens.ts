@@ -10,15 +10,15 @@ import { ALL_SCOPE } from '../../../gateway/src/contract/scope.js';
 import { scopeText as scopeWords } from '../../../gateway/src/contract/scope-text.js';
 import { scopeSchema, scopeText } from '../users/user-schemas.js';
 import { roleScopeProblem, scopeProblem } from '../users/scope-check.js';
-import { scopeOf, scopeWithin } from '../scope-of.js';
+import { accountsWithinSql, scopeOf, scopeWithin } from '../scope-of.js';
 
 const info = z.object({ id: z.string(), name: z.string(), role, scope: scopeSchema, createdAtMs: z.number(), createdBy: z.string(), revokedAtMs: z.number().nullable() }).describe('TokenInfo');
 
 export function tokenRoutes(ctx: ApiContext) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.get('/tokens', { config: { role: 'admin' }, schema: { summary: 'Every token (never the secret)', response: answers({ 200: z.object({ tokens: z.array(info) }) }, 403) } }, async () => ({
-      tokens: ctx.tokens.list(),
+    r.get('/tokens', { config: { role: 'admin' }, schema: { summary: 'Every token (never the secret)', response: answers({ 200: z.object({ tokens: z.array(info) }) }, 403) } }, async (request) => ({
+      tokens: ctx.tokens.list(accountsWithinSql(ctx.scopes, scopeOf(request), 'scope')),
     }));
 
     r.post(

@@ -13,7 +13,7 @@ import { answers, limitQuery, role } from '../schemas.js';
 import { password, scopeText, userName, userSchema } from '../users/user-schemas.js';
 import { publicUser, type UserChange } from '../users/user-store.js';
 import { roleScopeProblem, scopeProblem } from '../users/scope-check.js';
-import { scopeOf, scopeWithin } from '../scope-of.js';
+import { accountsWithinSql, scopeOf, scopeWithin } from '../scope-of.js';
 
 const displayName = z.string().trim().min(1, 'must not be blank').max(100);
 const phone = z.string().trim().regex(/^\+?[0-9 -]{5,20}$/, 'a phone number: digits, spaces, -, an optional leading +');
@@ -53,7 +53,7 @@ export function userRoutes(ctx: ApiContext) {
           response: answers({ 200: z.object({ users: z.array(userSchema), next: z.string().nullable() }) }, 400, 403),
         },
       },
-      async (request) => ctx.users.list(request.query.limit, request.query.after),
+      async (request) => ctx.users.list(request.query.limit, request.query.after, accountsWithinSql(ctx.scopes, scopeOf(request), 'scope')),
     );
 
     r.post(

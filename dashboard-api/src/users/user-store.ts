@@ -189,12 +189,11 @@ export class UserStore {
   }
 
   /** A page of users by name, after `after` (the previous page's last name). */
-  list(limit: number, after?: string): { users: User[]; next: string | null } {
-    const rows = (
-      after === undefined
-        ? this.db.prepare('SELECT * FROM app_user ORDER BY name LIMIT ?').all(limit + 1)
-        : this.db.prepare('SELECT * FROM app_user WHERE name > ? ORDER BY name LIMIT ?').all(after, limit + 1)
-    ) as Row[];
+  /** Users by name; with `within`, only those whose scope it holds (accountsWithinSql), in the query. */
+  list(limit: number, after?: string, within?: { readonly sql: string; readonly params: readonly unknown[] }): { users: User[]; next: string | null } {
+    const where = [...(after === undefined ? [] : ['name > ?']), ...(within ? [within.sql] : [])];
+    const params = [...(after === undefined ? [] : [after]), ...(within?.params ?? [])];
+    const rows = this.db.prepare(`SELECT * FROM app_user ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name LIMIT ?`).all(...params, limit + 1) as Row[];
     const page = rows.slice(0, limit).map((r) => publicUser(fromRow(r)));
     return { users: page, next: rows.length > limit ? page[page.length - 1]!.name : null };
   }

@@ -62,4 +62,17 @@ describe("a county admin's grants", () => {
     expect((await http(adminA, 'DELETE', `/api/v1/tokens/${wide.body.info.id}`)).status).toBe(404);
     expect((await http(TOKENS.admin, 'DELETE', `/api/v1/tokens/${wide.body.info.id}`)).status).toBe(200);
   });
+
+  it('lists only the users and tokens within its scope, paged in the query', async () => {
+    const first = await http(adminA, 'GET', '/api/v1/users?limit=1');
+    expect(first.body.users.map((u: Json) => u.name)).toEqual(['admin.a']);
+    const second = await http(adminA, 'GET', `/api/v1/users?limit=1&after=${first.body.next}`);
+    expect(second.body.users.map((u: Json) => u.name)).toEqual(['owner.a']);
+    expect(second.body.next).toBeNull();
+    expect((await http(TOKENS.admin, 'GET', '/api/v1/users?limit=100')).body.users.map((u: Json) => u.name)).toEqual(['admin.a', 'boss', 'officer.b', 'owner.a']);
+    const tokens = (await http(adminA, 'GET', '/api/v1/tokens')).body.tokens as Json[];
+    // Its own town's token and the bootstrap owner token of A's kitchen; none of the fleet-wide ones.
+    expect(tokens.map((t) => t.name).sort()).toEqual(['owner Chen', 'town']);
+    expect(tokens.find((t) => t.name === 'owner Chen')!.scope).toEqual({ kind: 'site', site: SITE_A });
+  });
 });
