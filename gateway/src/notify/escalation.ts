@@ -137,9 +137,17 @@ export class EscalationService {
   /** Records every step due at `nowMs`; returns them as events. */
   tick(nowMs: number): AlarmEvent[] {
     const recorded: AlarmEvent[] = [];
+    // Each site's regions asked once a tick, however many of its alarms are waiting.
+    const asked = new Map<string, boolean>();
+    const inRegions: InRegions = (site, regions) => {
+      const key = `${site}\u0000${regions.join(',')}`;
+      let answer = asked.get(key);
+      if (answer === undefined) asked.set(key, (answer = (this.o.inRegions ?? NO_REGIONS)(site, regions)));
+      return answer;
+    };
     // Only an active, unacknowledged condition climbs: an acknowledged or cleared alarm needs no chase.
     for (const alarm of this.o.repo.list({ state: 'active_unacked', limit: 10_000 })) {
-      const policy = escalationPolicy(alarm, this.o.notify, this.o.inRegions);
+      const policy = escalationPolicy(alarm, this.o.notify, inRegions);
       if ((policy.climbAfterS.length === 0 && policy.remindEveryS <= 0) || this.o.suppress?.(alarm)) continue;
       const input = escalationInput(alarm, this.o.repo.events(alarm.id), this.o.notify, policy);
       // Steps are due and recorded in the alarm's own time, so its events stay in order.
