@@ -22,6 +22,7 @@ import { hashToken, TokenStore } from './token-store.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
 import { siteRoutes } from './routes/sites.js';
+import { devicesDueRoutes } from './routes/devices-due.js';
 import { deviceRoutes } from './routes/devices.js';
 import { ruleRoutes } from './routes/rules.js';
 import { historyRoutes } from './routes/history.js';
@@ -181,6 +182,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(sessionRoutes(ctx));
       await api.register(userRoutes(ctx));
       await api.register(siteRoutes(ctx));
+      await api.register(devicesDueRoutes(ctx));
       await api.register(deviceRoutes(ctx));
       await api.register(alarmRoutes(ctx));
       await api.register(orderRoutes(ctx));

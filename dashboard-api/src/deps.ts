@@ -18,6 +18,11 @@ import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
+import type { DueReplacements, Fleet } from '../../gateway/src/registry/fleet.js';
+import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
+
+/** What the API reads of the fleet registry (gateway/src/registry/live-fleet.ts): sites, regions, due replacements. */
+export type FleetReader = Pick<Fleet, 'site'> & Pick<FleetWriter, 'regions'> & DueReplacements;
 import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
 import type { FleetBrowser } from '../../gateway/src/registry/fleet-browser.js';
 import type { ScopeTargets } from './users/scope-check.js';
@@ -170,6 +175,8 @@ export interface ApiDeps {
   readonly broker?: () => { readonly takeoversRefused: number; readonly scryptRuns: number; readonly digestHits: number; readonly scryptQueued: number };
   /** An accept of the HTTP server failed (EMFILE: out of descriptors); the runtime raises an alarm. */
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
+  /** The fleet registry; GET /devices/due answers 501 without it. */
+  readonly fleet?: FleetReader;
   /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
    * above, and no region or organisation. */
   readonly scopeTargets?: ScopeTargets;

@@ -35,6 +35,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     notifier: g.notifier,
     ready: g.ready,
     ...(g.loginStats ? { broker: g.loginStats } : {}),
+    fleet: g.fleet,
     log: g.log,
     clock: g.clock,
     // At most half the descriptors for HTTP: MQTT devices keep the rest.

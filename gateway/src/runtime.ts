@@ -36,6 +36,7 @@ import { tlsExpiryWatch } from './parts/tls-expiry.js';
 import { CONFIG_ACTOR, registryPart } from './parts/registry.js';
 import { applyConfig, type ApplyResult, type FleetFile } from './registry/apply-config.js';
 import { followFleet } from './parts/fleet-followers.js';
+import { fleetFollowersOf } from './parts/fleet-followers-list.js';
 import type { DueReplacements, Fleet } from './registry/fleet.js';
 import type { FleetWriter } from './registry/fleet-writer.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
@@ -173,7 +174,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
     // The parts that follow the fleet live, in order: broker accounts, detection, interlock,
     // alarms, notifier (each an applySites of its own).
-    await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }], log));
+    const following = fleetFollowersOf({ config, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock, log });
+    await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }, ...following], log));
     const faces: GatewayFaces = {
       ...c,
       fleet,

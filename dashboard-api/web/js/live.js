@@ -103,7 +103,9 @@ export function createLive({ chart, report, onConnection }) {
       }, ms);
     };
   }
-  const reloadSites = throttle(loadSites, 300);
+  // The site list here names the sites of alarms and orders; the cards read their own page
+  // (fleet-nav.js), so a move needs it only now and then.
+  const reloadSites = throttle(loadSites, 5000);
   const reloadDevices = throttle(async () => {
     const site = state.selectedSite;
     if (!site) return;

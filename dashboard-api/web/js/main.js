@@ -9,7 +9,8 @@ import { createLive } from './live.js';
 import { describeError } from './errors.js';
 import { showNotice } from './notice.js';
 import { alarmActions, orderActions } from './actions.js';
-import { renderSiteGrid } from './views/site-grid.js';
+import { createFleetNav } from './fleet-nav.js';
+import { createSitePicker } from './views/site-picker.js';
 import { renderAlarmFilters, renderAlarmList } from './views/alarm-list.js';
 import { renderAlarmExport } from './views/alarm-export.js';
 import { renderOrderBanners } from './views/order-banners.js';
@@ -24,6 +25,8 @@ let running = false;
 const chart = createChartPanel({ select: $('sensor-select'), chartEl: $('chart'), emptyEl: $('chart-empty'), onError: report });
 const live = createLive({ chart, report, onConnection: () => renderTexts() });
 const detail = createAlarmDetail({ live, report, actions: alarmActions });
+const fleet = createFleetNav({ root: $('sites'), selectedSite: () => state.selectedSite, onSelectSite: (site) => live.selectSite(site), report });
+const sitePicker = createSitePicker({ onPick: (site) => live.setFilter('site', site), report });
 
 function report(err) {
   if (err instanceof ApiError && err.status === 401) return; // the login form is already back
@@ -56,10 +59,53 @@ function renderAlarms() {
   });
 }
 
+/**
+ * `fn` at once, and calls made while it runs or within `ms` after it as one more call then: a
+ * burst of stream events costs two reads, however long it lasts.
+ */
+function coalesce(fn, ms) {
+  let busy = false;
+  let again = false;
+  const run = () => {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    Promise.resolve()
+      .then(fn)
+      .catch(report)
+      .finally(() =>
+        setTimeout(() => {
+          busy = false;
+          if (again) {
+            again = false;
+            run();
+          }
+        }, ms),
+      );
+  };
+  return run;
+}
+
+// The site cards read their own page (fleet-nav.js): an alarm or an order that moved reads the
+// cards again at once (at most 4 a second, one request each) and the tree's counts at most every
+// 2 s; with the alarm list and the stream that stays well inside a token's 600 requests a minute.
+let seenSites = null;
+const refreshCards = coalesce(() => fleet.refreshCards(), 250);
+const refreshTree = coalesce(() => fleet.refreshTree(), 2000);
+function refreshFleet() {
+  refreshCards();
+  refreshTree();
+}
+
 function render(part) {
   const all = part === 'all';
-  if (all || part === 'sites') renderSiteGrid($('sites'), { sites: state.sites, selectedSite: state.selectedSite, onSelect: (site) => live.selectSite(site) });
-  if (all || part === 'sites') renderAlarmFilters($('alarm-filters'), { sites: state.sites, filters: state.filters, onFilter: (name, value) => live.setFilter(name, value) });
+  if (all) fleet.render();
+  else if (part === 'alarms' || part === 'orders' || (part === 'sites' && state.sites !== seenSites)) refreshFleet();
+  else if (part === 'sites') fleet.renderSelection();
+  if (part === 'sites') seenSites = state.sites;
+  if (all) renderAlarmFilters($('alarm-filters'), { picker: sitePicker, filters: state.filters, onFilter: (name, value) => live.setFilter(name, value) });
   // Every role reads, so every role may export. Drawn once (and on a language switch), not with
   // each alarm, so a date being typed keeps its focus; it reads the filters when clicked.
   if (all) renderAlarmExport($('alarm-export'), { filters: () => state.filters, report });
@@ -83,13 +129,14 @@ async function start() {
   $('dashboard').hidden = false;
   $('logout').hidden = false;
   render('all');
-  await live.start();
+  await Promise.all([live.start(), fleet.start()]);
   detail.fromHash();
 }
 
 function stop() {
   running = false;
   live.stop();
+  fleet.stop();
   detail.close();
   state.me = null;
 }

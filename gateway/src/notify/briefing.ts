@@ -10,6 +10,7 @@ import { LEVEL_WORDS, type Language } from './message.js';
 import { alarmKindOfRule, isAlarmKind } from '../contract/alarm-kind.js';
 import { alarmText } from '../contract/alarm-text.js';
 import { escapeHtml } from './html.js';
+import { dueReplacements, dueSection, type DueReplacements } from './briefing-due.js';
 
 /** An open rectification as stored; its kind may predate kinds (then the rule id says it). */
 interface OpenRow {
@@ -64,6 +65,8 @@ export interface Briefing {
   /** Orange/red alarms (整改 needed) raised before the window's end and not yet closed (销号). */
   rectificationsOpen: { alarmId: string; site: string; device: string; level: Level; raisedAtMs: number; /** What the alarm is, in the briefing's language (contract/alarm-text.ts). */ cause: string }[];
   devicesOffline: { site: string; device: string; sinceMs: number }[];
+  /** Devices past or within 30 days of their replacement day (briefing-due.ts). */
+  dueReplacements: DueReplacements;
   longestAck: { alarmId: string; site: string; device: string; level: Level; ms: number } | null;
   /** Alarms raised in the window that nobody has acknowledged yet. */
   unacked: number;
@@ -158,6 +161,7 @@ export function buildBriefing(db: Db, q: BriefingQuery): Briefing {
       cause: alarmText({ ...r, kind: r.kind !== null && isAlarmKind(r.kind) ? r.kind : alarmKindOfRule(r.ruleId) }, q.language ?? 'zh').cause,
     })),
     devicesOffline,
+    dueReplacements: dueReplacements(db, sites, q.toMs, q.timeZone ?? 'Asia/Shanghai'),
     longestAck: acks ?? null,
     unacked,
   };
@@ -223,6 +227,7 @@ function render(d: BriefingData, q: BriefingQuery): { title: string; markdown: s
       heading: zh ? '设备离线' : 'Devices offline',
       lines: d.devicesOffline.length ? d.devicesOffline.map((x) => `${name(x.site)} ${x.device} ${zh ? '离线自' : 'offline since'} ${t(x.sinceMs)}`) : [zh ? '无' : 'none'],
     },
+    dueSection(d.dueReplacements, lang, name),
     {
       heading: zh ? '确认时效' : 'Time to acknowledge',
       lines: [

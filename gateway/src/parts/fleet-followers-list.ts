@@ -8,7 +8,8 @@
 import type { Config } from '../config/schema.js';
 import type { EventBus } from '../events.js';
 import type { Logger } from '../log.js';
-import type { FleetFollower, SiteChange } from '../registry/fleet.js';
+import type { FleetFollower } from '../registry/fleet.js';
+import type { NamedFollower } from './fleet-followers.js';
 import type { AlarmService } from '../alarms/service.js';
 import { AlarmsFollower } from '../alarms/alarms-follower.js';
 import type { Interlock } from '../orders/interlock.js';
@@ -28,31 +29,8 @@ export interface FollowingParts {
   readonly log: Logger;
 }
 
-/** A follower with its name (what the runtime's followFleet takes), itself a follower. */
-export interface NamedFleetFollower extends FleetFollower {
-  readonly name: string;
-  readonly follower: FleetFollower;
-}
-
-/**
- * One follower's failure is logged with its name and does not keep the change from the others:
- * a detector added must still be watched if, say, the notifier refused it.
- */
-function guarded(name: string, follower: FleetFollower, log: Logger): NamedFleetFollower {
-  return {
-    name,
-    follower,
-    applySites(changes: readonly SiteChange[]): void {
-      try {
-        follower.applySites(changes);
-      } catch (err) {
-        log.error({ err, follower: name, sites: changes.map((c) => (c.after ?? c.before)?.id) }, 'fleet change not applied by a follower');
-      }
-    },
-  };
-}
-
-export function fleetFollowersOf(p: FollowingParts): NamedFleetFollower[] {
+/** The followers after the broker's accounts, in order; followFleet (fleet-followers.ts) logs one that fails and goes on. */
+export function fleetFollowersOf(p: FollowingParts): NamedFollower[] {
   const log = p.log.child({ module: 'fleet-follow' });
   const followers: [string, FleetFollower][] = [
     ['detection', new DetectionFollower(p.config, p.detection, p.clock, log)],
@@ -60,5 +38,5 @@ export function fleetFollowersOf(p: FollowingParts): NamedFleetFollower[] {
     ['alarms', new AlarmsFollower(p.alarms, (site) => p.interlock.activeOrder(site) !== undefined, p.events, log)],
     ['notifier', p.notifier],
   ];
-  return followers.map(([name, f]) => guarded(name, f, log));
+  return followers.map(([name, follower]) => ({ name, follower }));
 }

@@ -15,7 +15,7 @@ import { alarmsPart, detectionFor, notifierPart } from '../../../gateway/src/par
 import { ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from '../../../gateway/src/parts/message-path.js';
 import { fleetFollowersOf } from '../../../gateway/src/parts/fleet-followers-list.js';
 import { CHANNEL_REMOVED_NOTE, DEVICE_REMOVED_NOTE, REGISTRY_ACTOR } from '../../../gateway/src/alarms/alarms-follower.js';
-import type { FleetFollower, SiteChange } from '../../../gateway/src/registry/fleet.js';
+import type { SiteChange } from '../../../gateway/src/registry/fleet.js';
 import { createValve } from '../../../simulators/src/devices/valve.js';
 import { createFan } from '../../../simulators/src/devices/fan.js';
 import { DEMO_PASSWORDS, DEMO_SITE, eventually, testConfig, testLogger } from '../../support/gateway.js';
@@ -56,7 +56,7 @@ async function start(broker: Config, fleet: Config) {
   await parts.add(interlockPart(interlock));
   const followers = fleetFollowersOf({ config: fleet, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock: c.clock, log });
   const url = `mqtt://127.0.0.1:${ingress.port}`;
-  return { ...c, url, path, alarms: alarms.service, repo: alarms.repo, interlock, apply: (changes: SiteChange[]) => followers.forEach((f: FleetFollower) => f.applySites(changes)) };
+  return { ...c, url, path, alarms: alarms.service, repo: alarms.repo, interlock, apply: (changes: SiteChange[]) => followers.forEach((f) => f.follower.applySites(changes)) };
 }
 
 type Running = Awaited<ReturnType<typeof start>>;

@@ -79,8 +79,8 @@ export function renderAlarmList(el, { active, cleared, cursors, onMore, showClea
   );
 }
 
-/** Fills the filter selects (sites change rarely); keeps what the officer chose. */
-export function renderAlarmFilters(el, { sites, filters, onFilter }) {
+/** The filters: the site search box (views/site-picker.js, built once), level and state selects; keeps what the officer chose. */
+export function renderAlarmFilters(el, { picker, filters, onFilter }) {
   const select = (name, label, options) => {
     const current = filters[name] ?? '';
     const s = h(
@@ -91,9 +91,10 @@ export function renderAlarmFilters(el, { sites, filters, onFilter }) {
     );
     return s;
   };
+  picker.render();
   mount(
     el,
-    select('site', t('filterSite'), sites.map((s) => [s.id, s.name])),
+    picker.el,
     select('level', t('filterLevel'), ['red', 'orange', 'yellow', 'blue'].map((l) => [l, levelLabel(l)])),
     select('state', t('filterState'), ['active_unacked', 'active_acked', 'cleared_unacked', 'cleared'].map((s) => [s, t(STATE_KEYS[s])])),
   );
