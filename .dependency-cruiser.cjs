@@ -98,6 +98,8 @@ module.exports = {
           '^gateway/src/notify/html\\.ts$',
           // Pure wall-clock formatting in a named zone: exports say times as the site's clock.
           '^gateway/src/notify/local-time\\.ts$',
+          // Provisioning: device secrets, import rows and their apply through FleetWriter.
+          '^gateway/src/registry/provision/',
           // Known exceptions (see comment above).
           '^gateway/src/store/sqlite\\.ts$',
         ],

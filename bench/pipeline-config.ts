@@ -49,6 +49,8 @@ export interface BenchConfigOptions {
   readonly shape: FleetShape;
   /** Absent: embedded aedes on a free port. */
   readonly externalUrl?: string;
+  /** broker.subscriptionConnections for the external broker; absent: the gateway's default. */
+  readonly subscriptionConnections?: number;
   readonly apiEnabled?: boolean;
   /** SHA-256 hex of a viewer token for the SSE watcher (api.bootstrapTokens). */
   readonly apiTokenHash?: string;
@@ -76,7 +78,7 @@ export async function benchConfig(o: BenchConfigOptions): Promise<Config> {
     // Set points act at once (the injected leaks are methane); the CO dose rule has no on-delay.
     rules: KITCHEN_RULES.map((r) => ('kind' in r && r.kind === 'dose' ? r : { ...r, onDelayS: 0 })),
     broker: o.externalUrl
-      ? { mode: 'external', url: o.externalUrl, username: GATEWAY_USER, password: BENCH_PASSWORD, clientId: `shaobing-bench-${process.pid}` }
+      ? { mode: 'external', url: o.externalUrl, username: GATEWAY_USER, password: BENCH_PASSWORD, clientId: `shaobing-bench-${process.pid}`, ...(o.subscriptionConnections !== undefined ? { subscriptionConnections: o.subscriptionConnections } : {}) }
       : { mode: 'embedded', host: '127.0.0.1', port: 0, users: [{ username: GATEWAY_USER, passwordHash: hash, role: 'gateway' }] },
     api: {
       enabled: o.apiEnabled ?? false,

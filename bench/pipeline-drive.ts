@@ -11,6 +11,7 @@ import { BENCH_PASSWORD, fleetDevice, siteCount, siteId, VALVE, type FleetShape 
 import { loadChild, type LoadClient, type LoadDevice, type LoadInput, type LoadLeak, type LoadOutput } from './pipeline-load.js';
 import { spawnChild, type Child } from './pipeline-spawn.js';
 import { valvesChild, type ValvesInput, type ValvesOutput } from './pipeline-valves.js';
+import { perReadingByGroup, threadCpuMs, type ThreadGroup } from './thread-cpu.js';
 
 export interface DriveOptions {
   readonly shape: FleetShape;
@@ -46,6 +47,8 @@ export interface Drive {
   readonly loopDelay: ReturnType<typeof monitorEventLoopDelay>;
   /** CPU the system under test used from `go` until its store held every reading. */
   readonly cpuMs: number;
+  /** The same per reading by thread group, when the system under test is this process (Linux). */
+  readonly cpuUsByThread: Record<ThreadGroup, number> | null;
   /** Readings in the store when the wait ended, and when that was (ms after `go`). */
   readonly storedAtStop: number;
   readonly stopMs: number;
@@ -100,6 +103,16 @@ export function procCpuMs(pid: number): number {
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return Number.NaN; // not Linux, or the process is gone
+  }
+}
+
+/** A Linux process's resident memory from /proc (0 when it is gone or not Linux). */
+export function procRssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0; // the process is gone: no figure
   }
 }
 
@@ -169,6 +182,7 @@ export async function drive(o: DriveOptions, target: DriveTarget): Promise<Drive
     loopDelay.enable();
     const cpu = target.cpuMs ?? ownCpuMs;
     const cpuAtGo = cpu();
+    const threadsAtGo = target.cpuMs ? null : threadCpuMs();
     const goAt = nowMs();
     for (const l of loads) l.send({ type: 'go' });
     const outs = await Promise.all(loads.map((l) => l.done));
@@ -203,6 +217,7 @@ export async function drive(o: DriveOptions, target: DriveTarget): Promise<Drive
     }
     const stopMs = nowMs() - goAt;
     const cpuMs = cpu() - cpuAtGo;
+    const cpuUsByThread = threadsAtGo ? perReadingByGroup(threadsAtGo, threadCpuMs(), sent) : null;
     loopDelay.disable();
     clearInterval(sampler);
 
@@ -225,6 +240,7 @@ export async function drive(o: DriveOptions, target: DriveTarget): Promise<Drive
       heapMaxBytes: heapMax,
       loopDelay,
       cpuMs,
+      cpuUsByThread,
       storedAtStop,
       stopMs,
       loadCpuUsPerReading,

@@ -28,6 +28,8 @@ export function mosquittoBinaryMissing(): string | null {
 
 export interface BenchMosquitto {
   readonly url: string;
+  /** The broker process, for its CPU time and RSS (/proc). */
+  readonly pid: number;
   output(): string;
   close(): Promise<void>;
 }
@@ -81,6 +83,6 @@ export async function startBenchMosquitto(o: { usernames: readonly string[]; ful
     await close();
     throw new Error(`mosquitto did not start: ${(err as Error).message}\n${output}`, { cause: err });
   }
-  return { url: `mqtt://127.0.0.1:${port}`, output: () => output, close };
+  return { url: `mqtt://127.0.0.1:${port}`, pid: proc.pid!, output: () => output, close };
 }
 

@@ -27,6 +27,8 @@ export interface RunOptions extends DriveOptions {
   readonly store: StoreVariant;
   /** Watch the SSE stream (needs the API). */
   readonly sse: boolean;
+  /** The external broker's telemetry connections (broker.subscriptionConnections); absent: the default. */
+  readonly subscriptionConnections?: number;
 }
 
 export interface RunResult {
@@ -66,6 +68,9 @@ export interface RunResult {
   /** CPU the gateway process used per reading (user + system, all threads), from go until stored:
    * counted only while it ran, so it holds up on a shared machine where rates do not. */
   readonly cpu_us_per_reading: number;
+  /** cpu_us_per_reading split by thread: main, V8's helpers (GC), the journal writer, the SQLite
+   * store's worker, the rest (bench/thread-cpu.ts); null off Linux. */
+  readonly cpu_us_per_reading_by_thread: Record<string, number> | null;
   /** 1e6 / cpu_us_per_reading: readings/s one fully available core would carry at that cost. */
   readonly readings_per_cpu_s: number;
   /** The load processes' own CPU per reading (µs, summed): what the simulated fleet cost the machine. */
@@ -92,6 +97,7 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
       dataDir,
       shape,
       ...(mosquitto ? { externalUrl: mosquitto.url } : {}),
+      ...(o.subscriptionConnections !== undefined ? { subscriptionConnections: o.subscriptionConnections } : {}),
       apiEnabled: o.sse,
       ...(influx ? { storageExtra: influx.storageExtra } : {}),
     });
@@ -170,6 +176,7 @@ export async function runPipelineOnce(o: RunOptions, influx: InfluxVariant | nul
       event_loop_delay_p99_ms: Math.round(d.loopDelay.percentile(99) / 1e4) / 100,
       event_loop_delay_max_ms: Math.round(d.loopDelay.max / 1e4) / 100,
       cpu_us_per_reading: Math.round(((d.cpuMs * 1000) / sent) * 10) / 10,
+      cpu_us_per_reading_by_thread: d.cpuUsByThread,
       readings_per_cpu_s: Math.round(sent / (d.cpuMs / 1000)),
       load_cpu_us_per_reading: d.loadCpuUsPerReading,
       throttled_ms: throttled,

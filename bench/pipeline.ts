@@ -6,7 +6,8 @@
 //
 // Run: npm run bench:pipeline            (installs the Node-RED peer, builds; about 10 minutes)
 //      node --expose-gc dist/bench/pipeline.js [--devices N --rates 1000,2000,5000,10000,20000 --rate N
-//        --duration S --warmup S --leaks N --variants embedded-sqlite,mosquitto-sqlite,embedded-influx
+//        --bare-rates 10000,20000 --duration S --warmup S --leaks N
+//        --variants bare-aedes,bare-mosquitto,embedded-sqlite,mosquitto-sqlite,embedded-influx
 //        --memory 10000,100000 --no-node-red --no-sse --client raw|mqttjs --out FILE|-]
 
 import { spawnSync } from 'node:child_process';
@@ -22,9 +23,11 @@ import { prepareInflux } from './pipeline-influx.js';
 import { measureMemory, type MemoryResult } from './pipeline-memory.js';
 import { runPipelineOnce, type BrokerVariant, type RunOptions, type RunResult } from './pipeline-run.js';
 import { runNodeRedPeer, type PeerResult } from './peers/node-red/run.js';
+import { ceilingShare, runBareBrokerOnce, shareOfBare, type BareBroker, type BareResult, type BareShare } from './pipeline-bare.js';
+import { printTable } from './pipeline-table.js';
 
-export type Variant = 'embedded-sqlite' | 'mosquitto-sqlite' | 'embedded-influx';
-export const VARIANTS: readonly Variant[] = ['embedded-sqlite', 'mosquitto-sqlite', 'embedded-influx'];
+export type Variant = 'embedded-sqlite' | 'mosquitto-sqlite' | 'embedded-influx' | 'bare-aedes' | 'bare-mosquitto';
+export const VARIANTS: readonly Variant[] = ['bare-aedes', 'bare-mosquitto', 'embedded-sqlite', 'mosquitto-sqlite', 'embedded-influx'];
 
 export interface PipelineBenchOptions {
   readonly devices?: number;
@@ -32,6 +35,10 @@ export interface PipelineBenchOptions {
   /** Offered rates (readings/s) for the embedded + SQLite ladder; the others run at `rate`. */
   readonly rates?: readonly number[];
   readonly rate?: number;
+  /** Offered rates of the bare-broker variants; default `rate`, the ladder's highest and 1.5 × that. */
+  readonly bareRates?: readonly number[];
+  /** broker.subscriptionConnections of the mosquitto variants; absent: the gateway's default. */
+  readonly subscriptionConnections?: number;
   readonly durationS?: number;
   readonly warmupS?: number;
   readonly leaks?: number;
@@ -82,12 +89,32 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     loadProcesses: opts.loadProcesses ?? 2,
     sse: opts.sse ?? true,
     client: opts.client ?? 'raw',
+    ...(opts.subscriptionConnections !== undefined ? { subscriptionConnections: opts.subscriptionConnections } : {}),
   };
   const variants = opts.variants ?? VARIANTS;
-  const runs: (RunResult & { variant: Variant })[] = [];
+  const runs: (RunResult & { variant: Variant; bare: BareShare })[] = [];
+  const bareRuns: (BareResult & { variant: Variant })[] = [];
   const notRun: Record<string, string> = {};
+  // Up to half again the ladder's top, so the bare broker is offered more than it can take and its
+  // figure is a ceiling, not a lower bound (bare_*_ceiling_reached says which it was).
+  const top = Math.max(...rates);
+  const bareRates = opts.bareRates ?? [...new Set([rate, top, Math.round(top * 1.5)])].sort((a, b) => a - b);
 
   for (const variant of variants) {
+    if (variant.startsWith('bare-')) {
+      const broker = variant.slice('bare-'.length) as BareBroker;
+      for (const r of bareRates) {
+        try {
+          const result = await runBareBrokerOnce(broker, { ...base, ratePerS: r });
+          bareRuns.push({ variant, ...result });
+          console.error(`${variant} @ ${r}/s: ${result.acked_per_s} PUBACKs/s ${result.sustained ? 'sustained' : 'NOT sustained'}, ${result.cpu_us_per_reading} µs CPU/reading`);
+        } catch (err) {
+          notRun[`${variant}@${r}`] = (err as Error).message.split('\n')[0]!;
+          console.error(`${variant} @ ${r}/s failed: ${(err as Error).message}`);
+        }
+      }
+      continue;
+    }
     const [broker, store] = variant.split('-') as [BrokerVariant, 'sqlite' | 'influx'];
     const ladder = variant === 'embedded-sqlite' ? rates : [rate];
     for (const r of ladder) {
@@ -103,7 +130,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       }
       try {
         const result = await runPipelineOnce(o, influx);
-        runs.push({ variant, ...result });
+        const bareOf = bareRuns.filter((b) => b.broker === (broker === 'embedded' ? 'aedes' : 'mosquitto'));
+        runs.push({ variant, ...result, bare: shareOfBare(result, bareOf) });
         console.error(`${variant} @ ${r}/s: ${result.readings_per_s}/s ${result.sustained ? 'sustained' : `NOT sustained (${result.why_not_sustained})`}, lost ${result.lost}, valve p50 ${result.valve.p50_ms} p99 ${result.valve.p99_ms} ms`);
       } catch (err) {
         notRun[`${variant}@${r}`] = (err as Error).message.split('\n')[0]!;
@@ -138,6 +166,8 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
   const mosq = runs.find((r) => r.variant === 'mosquitto-sqlite');
   const mem = (n: number): MemoryResult | undefined => memory.find((m) => m.sensors === n);
   const peerOk = 'readings_per_s' in peer ? peer : null;
+  const aedesShare = ceilingShare(runs.filter((r) => r.broker === 'embedded'), bareRuns.filter((b) => b.broker === 'aedes'));
+  const mosquittoShare = ceilingShare(runs.filter((r) => r.broker === 'mosquitto'), bareRuns.filter((b) => b.broker === 'mosquitto'));
   const result: PipelineResult = {
     readings_per_s: head?.readings_per_s ?? null,
     readings_per_s_sustained: head?.sustained ?? false,
@@ -166,6 +196,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     cold_start_ms_100k: mem(100_000)?.cold_start_ms ?? null,
     cold_start_ms: head?.cold_start_ms ?? null,
     cpu_us_per_reading: head?.cpu_us_per_reading ?? null,
+    cpu_us_per_reading_by_thread: head?.cpu_us_per_reading_by_thread ?? null,
     readings_per_cpu_s: head?.readings_per_cpu_s ?? null,
     load_cpu_us_per_reading: head?.load_cpu_us_per_reading ?? null,
     // Same broker (Mosquitto), same load, same harness: our external-broker run over the peer's.
@@ -173,6 +204,18 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
     // The same ratio in CPU per reading (each process's own CPU, Mosquitto's and influxd's apart):
     // it holds up on a shared machine where the rates do not.
     vs_node_red_cpu: peerOk && mosq ? Math.round((peerOk.cpu_us_per_reading / mosq.cpu_us_per_reading) * 100) / 100 : null,
+    // The broker alone on the same fleet and load (pipeline-bare.ts): the embedded gateway's best
+    // PUBACK rate over bare aedes' best, and the external gateway's over bare Mosquitto's.
+    share_of_bare_aedes: aedesShare.share,
+    bare_aedes_puback_per_s: aedesShare.ceiling_per_s,
+    bare_aedes_ceiling_reached: aedesShare.ceiling_reached,
+    embedded_ceiling_reached: aedesShare.gateway_ceiling_reached,
+    share_of_bare_mosquitto: mosquittoShare.share,
+    bare_mosquitto_puback_per_s: mosquittoShare.ceiling_per_s,
+    bare_mosquitto_ceiling_reached: mosquittoShare.ceiling_reached,
+    external_ceiling_reached: mosquittoShare.gateway_ceiling_reached,
+    vs_node_red_computation:
+      'mosquitto-sqlite readings_per_s ÷ node_red.readings_per_s, both at `rate` on the same Mosquitto, fleet, load processes and harness (pipeline-drive.ts); readings_per_s = published readings ÷ seconds from the first publish until the store held every one (InfluxDB for the peer). vs_node_red_cpu: the peer’s CPU per reading ÷ ours, each process’s own',
     vs_node_red_reason: 'reason' in peer ? peer.reason : mosq ? null : 'no mosquitto-sqlite run to compare',
     node_red: peerOk ?? null,
     load: {
@@ -181,6 +224,9 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       devices_per_site: shape.devicesPerSite,
       rates_embedded_sqlite: rates,
       rate_other_variants: rate,
+      rates_bare_brokers: bareRates,
+      // null: the gateway's default (one per core, 2–8: ingest/ingress-from-config.ts).
+      subscription_connections: opts.subscriptionConnections ?? null,
       duration_s: base.durationMs / 1000,
       warmup_s: base.warmupMs / 1000,
       leaks_per_run: base.leaks,
@@ -192,6 +238,7 @@ export async function runPipelineBench(opts: PipelineBenchOptions = {}): Promise
       latency_from: 'publish of the red-crossing reading (hrtime in the load process)',
     },
     runs,
+    bare_runs: bareRuns,
     memory,
     not_run: notRun,
     ...machineInfo(),
@@ -221,6 +268,8 @@ async function main(): Promise<void> {
       'devices-per-site': { type: 'string' },
       rates: { type: 'string' },
       rate: { type: 'string' },
+      'bare-rates': { type: 'string' },
+      'subscription-connections': { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
       leaks: { type: 'string' },
@@ -249,6 +298,8 @@ async function main(): Promise<void> {
     ...(n(values['devices-per-site']) !== undefined ? { devicesPerSite: n(values['devices-per-site'])! } : {}),
     ...(list(values.rates) ? { rates: list(values.rates)! } : {}),
     ...(n(values.rate) !== undefined ? { rate: n(values.rate)! } : {}),
+    ...(list(values['bare-rates']) ? { bareRates: list(values['bare-rates'])! } : {}),
+    ...(n(values['subscription-connections']) !== undefined ? { subscriptionConnections: n(values['subscription-connections'])! } : {}),
     ...(n(values.duration) !== undefined ? { durationS: n(values.duration)! } : {}),
     ...(n(values.warmup) !== undefined ? { warmupS: n(values.warmup)! } : {}),
     ...(n(values.leaks) !== undefined ? { leaks: n(values.leaks)! } : {}),
@@ -262,8 +313,10 @@ async function main(): Promise<void> {
     ...(values.out !== undefined ? { outFile: values.out === '-' ? null : values.out } : {}),
   };
   const r = await runPipelineBench(opts);
+  printTable(r);
   const show = { ...r };
   delete show.runs;
+  delete show.bare_runs;
   delete show.memory;
   console.log(JSON.stringify(show, null, 2));
   if (r.lost !== 0) {

@@ -1,7 +1,8 @@
 // Broker credentials: scrypt password hashes (`scrypt$N$r$p$salt$hash`, the form config/schema.ts
 // accepts) and the authenticator behind aedes's `authenticate` hook.
 
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { MAX_SCRYPT_N, scryptAsync, scryptMaxmem } from '../../gateway/src/contract/password-hash.js';
 import { AccountIndex, type AccountMoves, type AccountSiteChange, type AuthAccounts, type Identity } from './account-index.js';
 import { LoginThrottle } from './login-throttle.js';
 import { digestMatches, loginDigest, MemoryLoginDigests, type LoginDigestStore } from './login-digests.js';
@@ -49,39 +50,15 @@ export interface Authenticator {
   readonly accountCount: number;
 }
 
-export const DEFAULT_SCRYPT = { N: 16_384, r: 8, p: 1 } as const;
-const SALT_BYTES = 16;
-const KEY_BYTES = 32;
+export { DEFAULT_SCRYPT, hashPassword } from '../../gateway/src/contract/password-hash.js';
 // Bounds on parameters read from a hash: a hostile or mistyped config must not make one login
 // allocate gigabytes (scrypt needs 128·N·r bytes).
-const MAX_N = 1 << 20;
+const MAX_N = MAX_SCRYPT_N;
 const MAX_R = 32;
 const MAX_P = 16;
 const MAX_MEM_BYTES = 256 * 1024 * 1024;
 const ENCODED = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/;
-
-function scryptAsync(password: Buffer | string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
-}
-
-function maxmem(N: number, r: number, p: number): number {
-  // Node's default maxmem (32 MiB) refuses N=2^15,r=8; give scrypt what OpenSSL computes it needs.
-  return 128 * r * (N + 2 + p) + 1024 * 1024;
-}
-
-/** Hashes a password as `scrypt$N$r$p$<salt base64>$<hash base64>`. */
-export async function hashPassword(plain: string, opts: { N?: number } = {}): Promise<string> {
-  const N = opts.N ?? DEFAULT_SCRYPT.N;
-  const { r, p } = DEFAULT_SCRYPT;
-  if (!Number.isInteger(N) || N < 2 || N > MAX_N || (N & (N - 1)) !== 0) {
-    throw new RangeError(`scrypt N must be a power of two between 2 and ${MAX_N}, got ${N}`);
-  }
-  const salt = randomBytes(SALT_BYTES);
-  const key = await scryptAsync(plain, salt, KEY_BYTES, { N, r, p, maxmem: maxmem(N, r, p) });
-  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
-}
+const maxmem = scryptMaxmem;
 
 interface DecodedHash {
   readonly N: number;

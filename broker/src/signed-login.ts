@@ -6,15 +6,8 @@
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/**
- * The key both sides sign with, derived from the device's secret and bound to its username:
- * the broker's config holds this, never the raw secret (`shaobing` config `loginKey`). It still
- * lets whoever reads it log in as that one device (any HMAC verifier must hold a signing key),
- * but it is useless for any other device or for whatever else the secret was provisioned for.
- */
-export function deriveLoginKey(secret: string, username: string): Buffer {
-  return createHmac('sha256', secret).update(`shaobing/mqtt-login/v1|${username}`).digest();
-}
+// The key derivation is shared with the gateway's provisioning: it lives in the contract.
+export { deriveLoginKey } from '../../gateway/src/contract/login-key.js';
 
 export interface SignedLoginLimits {
   /** Accepted distance between the password's time and the broker's clock, either way. */

@@ -39,10 +39,14 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { exportRoutes } from './routes/export.js';
+import { fleetSiteRoutes } from './routes/fleet-sites.js';
+import { fleetDeviceRoutes } from './routes/fleet-devices.js';
+import { deviceImportRoutes } from './routes/devices-import.js';
 import { staticPage } from './static.js';
 import { MAX_PARAM_LENGTH, registerApiFallback } from './api-fallback.js';
 import { boundConnections, timeoutOptions, type ServerBounds } from './server-bounds.js';
 import { trustedProxyTest } from './trusted-proxies.js';
+import { apiTlsOptions } from './api-tls.js';
 import { scopeOf } from './scope-of.js';
 import { ALL_ONLY_SCOPES } from '../../gateway/src/registry/scope-reader.js';
 
@@ -90,7 +94,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // header is a lie that would let one client spend another's limits.
     trustProxy: options.trustedProxies.length > 0 ? [...options.trustedProxies] : false,
     ...timeoutOptions(bounds),
-  });
+    // HTTPS when api.tls is set (api-tls.ts); a handshake is held no longer than a request's headers.
+    ...(options.tls ? { https: { ...apiTlsOptions(options.tls), handshakeTimeout: bounds.headersTimeoutMs } } : {}),
+  }) as unknown as FastifyInstance;
   const isTrustedProxy = trustedProxyTest(options.trustedProxies);
   boundConnections(app.server, bounds, isTrustedProxy, log.child({ module: 'http' }), (err) => deps.onAcceptError?.(err));
   app.setValidatorCompiler(validatorCompiler);
@@ -165,7 +171,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // After helmet has loaded, so that its headers are on refusals (401, 403, 429) too.
   app.after(() => {
     registerCors(app, options.corsOrigins);
-    registerAuth(app, tokens, sessions, failures);
+    registerAuth(app, tokens, sessions, failures, options.streamPingS * 1000);
   });
   registerOpenApi(app);
 
@@ -194,6 +200,9 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(notificationRoutes(ctx));
       await api.register(briefingRoutes(ctx));
       await api.register(exportRoutes(ctx));
+      await api.register(fleetSiteRoutes(ctx));
+      await api.register(fleetDeviceRoutes(ctx));
+      await api.register(deviceImportRoutes(ctx));
       await api.register(streamRoutes(hub, scopeOf));
     },
     { prefix: '/api/v1' },

@@ -7,10 +7,12 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Scope } from '../../gateway/src/contract/scope.js';
+import { scopeText } from '../../gateway/src/contract/scope-text.js';
 import { ApiError } from './errors.js';
 import { roleAtLeast, roleRefusal, type Role } from './roles.js';
 import type { TokenStore } from './token-store.js';
 import type { SessionStore } from './users/session-store.js';
+import { StreamAuthWatch } from './stream-auth-watch.js';
 
 export interface Principal {
   /** The API token's id, or the login session's (`ss-…`): the audit log names it. */
@@ -36,6 +38,9 @@ declare module 'fastify' {
     act?: string;
     /** No bearer needed (the login itself, which counts its own failures per address). */
     open?: boolean;
+    /** Only a caller whose scope is all: who could make accounts and tokens could widen their own
+     * scope (a county's admin making a user of scope all), so that stays with the whole fleet's. */
+    wholeFleet?: boolean;
   }
 }
 
@@ -117,10 +122,21 @@ function principalFor(token: string, tokens: TokenStore, sessions: SessionStore)
   return info ? { tokenId: info.id, name: info.name, role: info.role, scope: info.scope, via: 'token' } : null;
 }
 
-export function registerAuth(app: FastifyInstance, tokens: TokenStore, sessions: SessionStore, limiter: FailureLimiter): void {
-  app.decorateRequest('principal', null);
+/** Role and scope as text: what a stream's bearer is compared by (stream-auth-watch.ts). */
+function standing(p: Principal): string {
+  return JSON.stringify([p.role, p.scope]);
+}
 
-  app.addHook('onRequest', async (request) => {
+/** `recheckMs`: how often an open live stream's bearer is checked again (stream-auth-watch.ts). */
+export function registerAuth(app: FastifyInstance, tokens: TokenStore, sessions: SessionStore, limiter: FailureLimiter, recheckMs: number): void {
+  app.decorateRequest('principal', null);
+  const streams = new StreamAuthWatch((token) => {
+    const now = principalFor(token, tokens, sessions);
+    return now && !('refused' in now) ? standing(now) : null;
+  }, recheckMs);
+  app.addHook('onClose', async () => streams.close());
+
+  app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith(API_PREFIX)) return;
     const config = request.routeOptions.config;
     // The login takes a name and password, not a bearer: a stale token the page still holds is no reason to refuse it.
@@ -148,6 +164,11 @@ export function registerAuth(app: FastifyInstance, tokens: TokenStore, sessions:
     request.principal = found;
     const needed = config.role ?? 'viewer';
     if (!roleAtLeast(found.role, needed)) throw new ApiError(403, roleRefusal(needed, config.act, found.name, found.role), { needed, role: found.role });
+    if (config.wholeFleet && found.scope.kind !== 'all') {
+      throw new ApiError(403, `${config.act ?? 'this request'} needs an administrator of the whole fleet (scope all); ${found.name} has scope ${scopeText(found.scope)}`, { needed, scope: found.scope });
+    }
+    // The live stream (the one route that takes ?access_token=) outlives this check: keep checking it.
+    if (config.queryToken && token) streams.watch(reply.raw, token, standing(found));
   });
 }
 

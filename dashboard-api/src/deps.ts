@@ -177,6 +177,9 @@ export interface ApiDeps {
   readonly onAcceptError?: (err: NodeJS.ErrnoException) => void;
   /** The fleet registry; GET /devices/due answers 501 without it. */
   readonly fleet?: FleetReader;
+  /** The same registry as its writer (gateway/src/registry/live-fleet.ts): sites and devices edited
+   * and imported while the gateway runs; those routes answer 501 without it. */
+  readonly registry?: Fleet & FleetWriter;
   /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
    * above, and no region or organisation. */
   readonly scopeTargets?: ScopeTargets;

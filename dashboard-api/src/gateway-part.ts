@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { FrontPart, GatewayFaces } from '../../gateway/src/runtime.js';
 import { buildApp } from './app.js';
-import { configTargets } from './users/scope-check.js';
+import type { Server as HttpsServer } from 'node:https';
+import { apiTlsValidTo, reloadApiTls } from './api-tls.js';
 
 export interface DashboardPart extends FrontPart {
   /** The app itself: tests reach it with inject. */
@@ -24,7 +25,12 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     telemetry,
     events: g.events,
     sites: g.config.sites,
-    scopeTargets: configTargets(g.config),
+    // The live registry: a region or site added through the API after start can be named at once.
+    scopeTargets: {
+      site: (id) => g.fleet.site(id) !== undefined,
+      region: (id) => g.fleet.regions().some((r) => r.id === id),
+      org: (id) => g.fleet.organisations().some((o) => o.id === id),
+    },
     rules: g.rules,
     deviceStatus: (site, device) => g.deviceStatus(site, device),
     scopes: g.scopes,
@@ -36,6 +42,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     ready: g.ready,
     ...(g.loginStats ? { broker: g.loginStats } : {}),
     fleet: g.fleet,
+    registry: g.fleet,
     log: g.log,
     clock: g.clock,
     // At most half the descriptors for HTTP: MQTT devices keep the rest.
@@ -44,6 +51,8 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
       if (err.code === 'EMFILE' || err.code === 'ENFILE') g.descriptors.exhausted();
     },
   });
+  // The certificate served now, for its expiry alarm (runtime.ts); a good reload replaces it.
+  let validTo = g.config.api.tls ? apiTlsValidTo(g.config.api.tls) : undefined;
   return {
     name: 'api',
     app,
@@ -54,6 +63,17 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     port: () => {
       const address = app.server.address();
       return typeof address === 'object' && address ? address.port : null;
+    },
+    ...(g.config.api.tls ? { tlsValidTo: () => validTo } : {}),
+    reloadTls: () => {
+      const tls = g.config.api.tls;
+      if (!tls) return undefined;
+      const outcome = reloadApiTls(app.server as unknown as HttpsServer, tls);
+      // What is served now, or why the previous certificate stays: the log says it either way.
+      if (outcome.ok) validTo = outcome.validTo;
+      if (outcome.ok) g.log.info({ module: 'api', subject: outcome.subject, validTo: outcome.validTo.toISOString(), fingerprint256: outcome.fingerprint256 }, 'API HTTPS certificate reloaded');
+      else g.log.error({ module: 'api', problems: outcome.problems }, 'API HTTPS certificate not reloaded: still serving the previous one');
+      return outcome;
     },
   };
 }

@@ -120,9 +120,8 @@ export class TokenStore {
     return row ? fromRow(row) : null;
   }
 
-  /** Every token; with `within`, only those whose scope it holds (scope-of.ts accountsWithinSql), in the query. */
-  list(within?: { readonly sql: string; readonly params: readonly unknown[] }): TokenInfo[] {
-    return (this.db.prepare(`SELECT ${COLUMNS} FROM api_token ${within ? `WHERE ${within.sql}` : ''} ORDER BY created_at_ms, id`).all(...(within?.params ?? [])) as Row[]).map(fromRow);
+  list(): TokenInfo[] {
+    return (this.db.prepare(`SELECT ${COLUMNS} FROM api_token ORDER BY created_at_ms, id`).all() as Row[]).map(fromRow);
   }
 
   /** Revokes a token; false when there is no such token or it was already revoked. */

@@ -32,7 +32,7 @@ import { PartList, type Part, type PartHealth } from './parts/part.js';
 import { databases, diskGuard, journalPart, telemetryPart } from './parts/storage.js';
 import { alarmsPart, detectionFor, notifierPart } from './parts/alarms.js';
 import { descriptorsPart } from './parts/descriptors.js';
-import { tlsExpiryWatch } from './parts/tls-expiry.js';
+import { certExpiryWatch, tlsExpiryWatch } from './parts/tls-expiry.js';
 import { CONFIG_ACTOR, registryPart } from './parts/registry.js';
 import { applyConfig, type ApplyResult, type FleetFile } from './registry/apply-config.js';
 import { followFleet } from './parts/fleet-followers.js';
@@ -83,6 +83,10 @@ export interface GatewayFaces {
 export interface FrontPart extends Part {
   /** The port it listens on, once started. */
   port(): number | null;
+  /** Re-reads its HTTPS certificate and key (api.tls, SIGHUP); undefined when it serves plain HTTP. */
+  reloadTls?(): TlsReload | undefined;
+  /** When the HTTPS certificate it serves expires; undefined over plain HTTP. */
+  tlsValidTo?(): Date | undefined;
 }
 
 export interface RuntimeOptions {
@@ -120,6 +124,8 @@ export interface Runtime {
   reloadFleet(file: FleetFile): ApplyResult;
   /** Re-reads the broker's TLS certificate and key (SIGHUP); undefined without broker.tls. */
   reloadTls(): TlsReload | undefined;
+  /** Re-reads the API's HTTPS certificate and key (SIGHUP); undefined without api.tls. */
+  reloadApiTls(): TlsReload | undefined;
   stop(): Promise<void>;
 }
 
@@ -197,7 +203,13 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
       descriptors,
     };
-    const front = options.front ? await parts.add(options.front(faces)) : null;
+    // Built before its expiry watch is started, started after it: the front stays the last part up
+    // and the first one down.
+    const built = options.front ? options.front(faces) : null;
+    const frontTls = built?.tlsValidTo
+      ? await parts.add(certExpiryWatch({ name: 'api tls expiry watch', part: 'api-tls', condition: 'api_tls_cert_expiring', validTo: () => built.tlsValidTo!() }, alarms.system, clock))
+      : null;
+    const front = built ? await parts.add(built) : null;
 
     const runtime: Runtime = {
       ...c,
@@ -212,6 +224,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       },
       health: () => parts.health(),
       reloadTls: () => ingress.reloadTls?.(),
+      reloadApiTls: () => {
+        const reloaded = front?.reloadTls?.();
+        frontTls?.check(); // a renewed certificate clears its expiry alarm at once
+        return reloaded;
+      },
       reloadFleet: (file) => applyConfig(fleet, file, { actor: CONFIG_ACTOR, atMs: clock() }),
       async stop() {
         await parts.stop();

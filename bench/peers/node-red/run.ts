@@ -17,7 +17,7 @@ import { makeTopics } from '../../../gateway/src/contract/topics.js';
 import { startInfluxd, influxdMissing, type Influxd } from '../../../tests/support/influxd.js';
 import { tempDir } from '../../../tests/support/tmp.js';
 import { BENCH_PASSWORD, fleetDevice, PEER_USER, siteId, VALVE } from '../../pipeline-config.js';
-import { drive, leakLatencies, procCpuMs, type DriveOptions } from '../../pipeline-drive.js';
+import { drive, leakLatencies, procCpuMs, procRssBytes, type DriveOptions } from '../../pipeline-drive.js';
 import { startBenchMosquitto, type BenchMosquitto } from '../../pipeline-mosquitto.js';
 import { mb, summarize, type LatencySummary } from '../../pipeline-stats.js';
 import { freePort } from '../../../tests/support/process.js';
@@ -63,15 +63,6 @@ export function nodeRedMissing(dir = nodeRedDir()): string | null {
 function flowFile(): string {
   const here = fileURLToPath(new URL('./flow.json', import.meta.url));
   return existsSync(here) ? here : fileURLToPath(new URL('../../../../bench/peers/node-red/flow.json', import.meta.url));
-}
-
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0; // the process is gone: no figure
-  }
 }
 
 async function startNodeRed(dir: string, env: Record<string, string>): Promise<{ proc: ChildProcess; output(): string; close(): Promise<void> }> {
@@ -138,7 +129,7 @@ export async function runNodeRedPeer(o: DriveOptions): Promise<PeerResult | { re
       const r = await db.query('SELECT count("ch4") FROM "telemetry"');
       return Number(r.results[0]?.series?.[0]?.values[0]?.[1] ?? 0);
     };
-    const d = await drive(o, { url: mosquitto.url, topics: makeTopics('shaobing'), sseUrl: null, storedSoFar: count, memory: () => ({ rss: rssOf(pid), heap: 0 }), cpuMs: () => procCpuMs(pid) });
+    const d = await drive(o, { url: mosquitto.url, topics: makeTopics('shaobing'), sseUrl: null, storedSoFar: count, memory: () => ({ rss: procRssBytes(pid), heap: 0 }), cpuMs: () => procCpuMs(pid) });
     const stored = d.completeMs === null ? d.storedAtStop : await count();
     const storeLagMs = d.completeMs === null ? null : Math.max(0, d.completeMs - o.durationMs);
     // Still arriving when the harness stopped waiting: behind, not (yet) lost.

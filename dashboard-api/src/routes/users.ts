@@ -1,11 +1,11 @@
 // People's accounts for admins: list (paged by name), create, change (role, scope, password,
 // disable, unlock). Each change is audited; a password is taken, hashed, and never answered or logged.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { hashPassword } from '../../../broker/src/auth.js';
-import { ALL_SCOPE, type Scope } from '../../../gateway/src/contract/scope.js';
+import { ALL_SCOPE } from '../../../gateway/src/contract/scope.js';
 import { scopeText as scopeWords } from '../../../gateway/src/contract/scope-text.js';
 import { audited, type ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
@@ -13,7 +13,6 @@ import { answers, limitQuery, role } from '../schemas.js';
 import { password, scopeText, userName, userSchema } from '../users/user-schemas.js';
 import { publicUser, type UserChange } from '../users/user-store.js';
 import { roleScopeProblem, scopeProblem } from '../users/scope-check.js';
-import { accountsWithinSql, scopeOf, scopeWithin } from '../scope-of.js';
 
 const displayName = z.string().trim().min(1, 'must not be blank').max(100);
 const phone = z.string().trim().regex(/^\+?[0-9 -]{5,20}$/, 'a phone number: digits, spaces, -, an optional leading +');
@@ -34,36 +33,30 @@ export function userRoutes(ctx: ApiContext) {
     if (problem) throw new ApiError(400, `scope: ${problem}`);
   }
 
-  /** A scoped admin grants only what its own scope holds. */
-  function granting(request: FastifyRequest, scope: Scope): void {
-    const own = scopeOf(request);
-    if (!scopeWithin(ctx.scopes, own, scope)) throw new ApiError(403, `scope: ${scopeWords(scope)} is wider than your own (${scopeWords(own)})`);
-  }
-
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
 
     r.get(
       '/users',
       {
-        config: { role: 'admin' },
+        config: { role: 'admin', act: 'listing users', wholeFleet: true },
         schema: {
           summary: 'Users by name, a page at a time (never a password)',
           querystring: z.object({ limit: limitQuery(500, 100), after: z.string().max(64).optional() }).strict(),
           response: answers({ 200: z.object({ users: z.array(userSchema), next: z.string().nullable() }) }, 400, 403),
         },
       },
-      async (request) => ctx.users.list(request.query.limit, request.query.after, accountsWithinSql(ctx.scopes, scopeOf(request), 'scope')),
+      async (request) => ctx.users.list(request.query.limit, request.query.after),
     );
 
     r.post(
       '/users',
-      { config: { role: 'admin', act: 'creating a user' }, schema: { summary: 'Create a user', body: createBody, response: answers({ 200: z.object({ user: userSchema }) }, 400, 403, 409) } },
+      { config: { role: 'admin', act: 'creating a user', wholeFleet: true }, schema: { summary: 'Create a user', body: createBody, response: answers({ 200: z.object({ user: userSchema }) }, 400, 403, 409) } },
       async (request) => {
         const body = request.body;
         const scope = body.scope ?? ALL_SCOPE;
         checkScope(body.role, scope);
-        granting(request, scope);
+        if (body.password.toLowerCase() === body.name.toLowerCase()) throw new ApiError(400, 'password: must not be the user name');
         const passwordHash = await hashPassword(body.password);
         return audited(ctx, request, 'user.create', body.name, () => {
           if (!ctx.users.create({ name: body.name, displayName: body.displayName, passwordHash, role: body.role, scope, phone: body.phone ?? null }, request.principal!.name)) {
@@ -77,7 +70,7 @@ export function userRoutes(ctx: ApiContext) {
     r.patch(
       '/users/:name',
       {
-        config: { role: 'admin', act: 'changing a user' },
+        config: { role: 'admin', act: 'changing a user', wholeFleet: true },
         schema: {
           summary: 'Change a user: display name, password, role, scope, phone, disabled; unlock: true clears a lockout',
           params: z.object({ name: z.string().min(1).max(64) }),
@@ -88,11 +81,10 @@ export function userRoutes(ctx: ApiContext) {
       async (request) => {
         const { name } = request.params;
         const existing = ctx.users.get(name);
-        // An account beyond the caller's scope answers as one that does not exist.
-        if (!existing || !scopeWithin(ctx.scopes, scopeOf(request), existing.scope)) throw new ApiError(404, `no user ${name}`);
+        if (!existing) throw new ApiError(404, `no user ${name}`);
         const body = request.body;
         checkScope(body.role ?? existing.role, body.scope ?? existing.scope);
-        if (body.scope !== undefined) granting(request, body.scope);
+        if (body.password !== undefined && body.password.toLowerCase() === existing.name.toLowerCase()) throw new ApiError(400, 'password: must not be the user name');
         const passwordHash = body.password === undefined ? undefined : await hashPassword(body.password);
         const change: UserChange = { displayName: body.displayName, passwordHash, role: body.role, scope: body.scope, phone: body.phone, disabled: body.disabled };
         return audited(ctx, request, 'user.change', existing.name, () => {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../../../broker/src/auth.js';
 import { ScryptQueue } from '../../../broker/src/scrypt-queue.js';
-import { afterFailure, lockedForMs, UNLOCKED, type LockoutRule, type LockoutState } from './lockout.js';
+import { afterFailure, lockedForMs, type LockoutRule } from './lockout.js';
 import type { User, UserStore } from './user-store.js';
 import { publicUser } from './user-store.js';
 
@@ -18,12 +18,8 @@ export type LoginOutcome =
   /** Only said to whoever gave the right password: it reveals nothing to a guesser. */
   | { readonly ok: false; readonly reason: 'disabled' };
 
-/** Names that do not exist, remembered for the lockout they would have; bounded in memory. */
-const MAX_GHOSTS = 10_000;
-
 export class PasswordLogin {
   private readonly queue: ScryptQueue;
-  private readonly ghosts = new Map<string, LockoutState>();
   /** A hash of a random password with the default parameters, made once at start: checking an
    * unknown name against it costs what checking a real user's password costs. */
   private readonly standIn: Promise<string>;
@@ -47,10 +43,8 @@ export class PasswordLogin {
   }
 
   async check(name: string, password: string, address: string): Promise<LoginOutcome> {
-    const key = name.toLowerCase();
     const user = this.users.get(name);
-    const state: LockoutState = user ? { failures: user.failedAttempts, lockedUntilMs: user.lockedUntilMs } : (this.ghosts.get(key) ?? UNLOCKED);
-    const lockedMs = lockedForMs(state, this.clock());
+    const lockedMs = lockedForMs(this.users.lockoutOf(name), this.clock());
     // A locked account is refused before the password is looked at: its right password during the
     // lock gets in no more than a wrong one, so guessing on through the lock learns nothing.
     if (lockedMs > 0) return { ok: false, reason: 'locked', retryInMs: lockedMs };
@@ -61,29 +55,19 @@ export class PasswordLogin {
       return verifyPassword(password, hash);
     });
     if (!user || !matches) {
-      // Read again: other attempts may have counted while this one waited for scrypt.
+      // Read again: other attempts may have counted while this one waited for scrypt. The same
+      // read and write whether the name is a user's or not (user-store.ts, login_failure).
       const now = this.clock();
-      const latest = user ? this.users.get(name) : null;
-      const current: LockoutState = latest ? { failures: latest.failedAttempts, lockedUntilMs: latest.lockedUntilMs } : (this.ghosts.get(key) ?? UNLOCKED);
+      const current = this.users.lockoutOf(name);
       const next = afterFailure(current, now, this.rule);
-      if (latest) this.users.setLockout(latest.name, next);
-      else this.remember(key, next);
+      this.users.setLockout(name, next, now);
       if (next.lockedUntilMs !== null && next.lockedUntilMs > now && current.lockedUntilMs !== next.lockedUntilMs) {
-        return { ok: false, reason: 'locked', retryInMs: next.lockedUntilMs - now, ...(latest ? { lockedNow: { user: latest.name } } : {}) };
+        return { ok: false, reason: 'locked', retryInMs: next.lockedUntilMs - now, ...(user ? { lockedNow: { user: user.name } } : {}) };
       }
       return { ok: false, reason: 'bad_credentials' };
     }
     if (user.disabledAtMs !== null) return { ok: false, reason: 'disabled' };
-    this.users.setLockout(user.name, UNLOCKED);
+    this.users.clearFailures(user.name);
     return { ok: true, user: publicUser(user) };
-  }
-
-  private remember(key: string, state: LockoutState): void {
-    this.ghosts.delete(key);
-    if (this.ghosts.size >= MAX_GHOSTS) {
-      // A sweep of made-up names: forget the oldest half rather than grow without bound.
-      [...this.ghosts.keys()].slice(0, MAX_GHOSTS / 2).forEach((k) => this.ghosts.delete(k));
-    }
-    this.ghosts.set(key, state);
   }
 }

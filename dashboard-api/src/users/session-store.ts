@@ -81,10 +81,9 @@ export class SessionStore {
     if (row.ended_at_ms !== null) return { ok: false, reason: 'ended' };
     const now = this.clock();
     const idle = this.rule.idleMs > 0 && now - row.last_seen_at_ms > this.rule.idleMs;
-    if (idle || now - row.created_at_ms >= this.rule.absoluteMs) {
-      this.end(row.id);
-      return { ok: false, reason: 'expired' };
-    }
+    // Not marked ended: every later call (the page makes several at once) must read "expired" too,
+    // not "logged out"; an expired session is never touched again, so it stays expired.
+    if (idle || now - row.created_at_ms >= this.rule.absoluteMs) return { ok: false, reason: 'expired' };
     const user = this.users.get(row.user_name);
     if (!user || user.disabledAtMs !== null) return { ok: false, reason: 'disabled' };
     if (now - row.last_seen_at_ms >= TOUCH_EVERY_MS) this.touch.run(now, row.id);
@@ -96,8 +95,8 @@ export class SessionStore {
     return this.db.prepare('UPDATE app_session SET ended_at_ms = ? WHERE id = ? AND ended_at_ms IS NULL').run(this.clock(), id).changes === 1;
   }
 
-  /** Ends every open session of a user (disabled, password changed); the count ended. */
-  endAllOf(userName: string): number {
-    return this.db.prepare('UPDATE app_session SET ended_at_ms = ? WHERE user_name = ? AND ended_at_ms IS NULL').run(this.clock(), userName).changes;
+  /** Ends every open session of a user (disabled, password changed) but `except`; the count ended. */
+  endAllOf(userName: string, except = ''): number {
+    return this.db.prepare('UPDATE app_session SET ended_at_ms = ? WHERE user_name = ? AND id <> ? AND ended_at_ms IS NULL').run(this.clock(), userName, except).changes;
   }
 }

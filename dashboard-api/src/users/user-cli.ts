@@ -71,6 +71,7 @@ export async function userCommand(argv: string[], place: UserCliPlace, io: UserC
     const generated = !values['password-stdin'];
     const password = generated ? randomBytes(12).toString('base64url') : await io.readPassword();
     if (password.length < MIN_PASSWORD) return usage(io, `the password on stdin has ${password.length} characters; at least ${MIN_PASSWORD}`);
+    if (password.toLowerCase() === name!.toLowerCase()) return usage(io, 'the password on stdin is the user name: choose another');
     const passwordHash = await hashPassword(password);
     return withDb(place.dataDir(values.config), (users, _sessions, audit) => {
       const role = values.role as (typeof ROLES)[number];

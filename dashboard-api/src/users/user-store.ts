@@ -1,13 +1,16 @@
 // People who log in to the page and the API: the API's own table in state.db (app_user). A password
 // is kept only as its scrypt hash (`scrypt$N$r$p$salt$hash`, broker/src/auth.ts: people choose
 // passwords, so unlike a random API token it needs a slow hash). Each user has a role and a scope.
+// Failed logins are counted in login_failure by the name tried, whether a user has it or not: a
+// wrong password and an unknown name then read and write the same rows the same way, so not even
+// the time of a database write tells whether an account exists.
 
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { migrateModule } from '../../../gateway/src/store/sqlite.js';
 import type { Scope } from '../../../gateway/src/contract/scope.js';
 import { scopeFromJson } from '../../../gateway/src/contract/scope-text.js';
 import type { Role } from '../roles.js';
-import type { LockoutState } from './lockout.js';
+import { UNLOCKED, type LockoutState } from './lockout.js';
 
 /** Login names: what people type, so letters, digits and . _ - @ (an e-mail address fits). */
 export const USER_NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -39,7 +42,7 @@ interface Row {
   role: Role;
   scope: string;
   phone: string | null;
-  failed_attempts: number;
+  failures: number | null;
   locked_until_ms: number | null;
   disabled_at_ms: number | null;
   created_at_ms: number;
@@ -55,8 +58,6 @@ const MIGRATIONS = [
      role TEXT NOT NULL CHECK (role IN ('viewer', 'owner', 'officer', 'admin')),
      scope TEXT NOT NULL,
      phone TEXT,
-     failed_attempts INTEGER NOT NULL DEFAULT 0,
-     locked_until_ms INTEGER,
      disabled_at_ms INTEGER,
      created_at_ms INTEGER NOT NULL,
      created_by TEXT NOT NULL,
@@ -72,8 +73,17 @@ const MIGRATIONS = [
      address TEXT
    );
    CREATE INDEX app_session_user ON app_session (user_name) WHERE ended_at_ms IS NULL;
-   CREATE INDEX app_session_created ON app_session (created_at_ms);`,
+   CREATE INDEX app_session_created ON app_session (created_at_ms);
+   CREATE TABLE login_failure (
+     name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+     failures INTEGER NOT NULL,
+     locked_until_ms INTEGER,
+     updated_at_ms INTEGER NOT NULL
+   );
+   CREATE INDEX login_failure_updated ON login_failure (updated_at_ms);`,
 ];
+
+const SELECT = `SELECT u.*, f.failures, f.locked_until_ms FROM app_user u LEFT JOIN login_failure f ON f.name = u.name`;
 
 /** Creates the users' and sessions' tables (both stores call it; it runs once). */
 export function migrateUsers(db: Db): void {
@@ -88,7 +98,7 @@ function fromRow(r: Row): UserWithHash {
     // An unreadable stored scope shows nothing rather than everything.
     scope: scopeFromJson(r.scope) ?? { kind: 'regions', regions: [] },
     phone: r.phone,
-    failedAttempts: r.failed_attempts,
+    failedAttempts: r.failures ?? 0,
     lockedUntilMs: r.locked_until_ms,
     disabledAtMs: r.disabled_at_ms,
     createdAtMs: r.created_at_ms,
@@ -124,15 +134,24 @@ export interface UserChange {
 
 export class UserStore {
   private readonly byName;
+  private readonly lockoutRow;
   private readonly saveLockout;
+  private readonly forgetFailures;
+  private readonly pruneFailures;
 
   constructor(
     private readonly db: Db,
     private readonly clock: () => number = Date.now,
   ) {
     migrateUsers(db);
-    this.byName = db.prepare('SELECT * FROM app_user WHERE name = ?');
-    this.saveLockout = db.prepare('UPDATE app_user SET failed_attempts = ?, locked_until_ms = ? WHERE name = ?');
+    this.byName = db.prepare(`${SELECT} WHERE u.name = ?`);
+    this.lockoutRow = db.prepare('SELECT failures, locked_until_ms FROM login_failure WHERE name = ?');
+    this.saveLockout = db.prepare(
+      `INSERT INTO login_failure (name, failures, locked_until_ms, updated_at_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms, updated_at_ms = excluded.updated_at_ms`,
+    );
+    this.forgetFailures = db.prepare('DELETE FROM login_failure WHERE name = ?');
+    this.pruneFailures = db.prepare('DELETE FROM login_failure WHERE updated_at_ms < ? AND coalesce(locked_until_ms, 0) < ?');
   }
 
   get(name: string): UserWithHash | null {
@@ -164,8 +183,7 @@ export class UserStore {
     if (change.displayName !== undefined) set('display_name', change.displayName);
     if (change.passwordHash !== undefined) {
       set('password_hash', change.passwordHash);
-      set('failed_attempts', 0);
-      set('locked_until_ms', null);
+      this.forgetFailures.run(name);
     }
     if (change.role !== undefined) set('role', change.role);
     if (change.scope !== undefined) set('scope', JSON.stringify(change.scope));
@@ -179,21 +197,40 @@ export class UserStore {
     return this.db.prepare(`UPDATE app_user SET ${sets.join(', ')} WHERE name = ?`).run(...params, name).changes === 1;
   }
 
-  /** Clears the failure count and the lock; false when there is no such user. */
+  /** Clears the failure count and the lock of a user; false when there is no such user. */
   unlock(name: string): boolean {
-    return this.saveLockout.run(0, null, name).changes === 1;
+    if (!this.byName.get(name)) return false;
+    this.forgetFailures.run(name);
+    return true;
   }
 
-  setLockout(name: string, state: LockoutState): void {
-    this.saveLockout.run(state.failures, state.lockedUntilMs, name);
+  /** The failures and lock of a name tried at login, a user's or not. */
+  lockoutOf(name: string): LockoutState {
+    const row = this.lockoutRow.get(name) as { failures: number; locked_until_ms: number | null } | undefined;
+    return row ? { failures: row.failures, lockedUntilMs: row.locked_until_ms } : UNLOCKED;
+  }
+
+  /** Records the failures and lock of a name tried (the same write for a user's name and any other),
+   * and forgets those of names untried for a day and not locked: made-up names do not pile up. */
+  setLockout(name: string, state: LockoutState, nowMs: number): void {
+    this.db.transaction(() => {
+      this.saveLockout.run(name, state.failures, state.lockedUntilMs, nowMs);
+      this.pruneFailures.run(nowMs - 86_400_000, nowMs);
+    })();
+  }
+
+  /** After a good password: the count starts again. */
+  clearFailures(name: string): void {
+    this.forgetFailures.run(name);
   }
 
   /** A page of users by name, after `after` (the previous page's last name). */
-  /** Users by name; with `within`, only those whose scope it holds (accountsWithinSql), in the query. */
-  list(limit: number, after?: string, within?: { readonly sql: string; readonly params: readonly unknown[] }): { users: User[]; next: string | null } {
-    const where = [...(after === undefined ? [] : ['name > ?']), ...(within ? [within.sql] : [])];
-    const params = [...(after === undefined ? [] : [after]), ...(within?.params ?? [])];
-    const rows = this.db.prepare(`SELECT * FROM app_user ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY name LIMIT ?`).all(...params, limit + 1) as Row[];
+  list(limit: number, after?: string): { users: User[]; next: string | null } {
+    const rows = (
+      after === undefined
+        ? this.db.prepare(`${SELECT} ORDER BY u.name LIMIT ?`).all(limit + 1)
+        : this.db.prepare(`${SELECT} WHERE u.name > ? ORDER BY u.name LIMIT ?`).all(after, limit + 1)
+    ) as Row[];
     const page = rows.slice(0, limit).map((r) => publicUser(fromRow(r)));
     return { users: page, next: rows.length > limit ? page[page.length - 1]!.name : null };
   }

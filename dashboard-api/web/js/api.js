@@ -15,7 +15,8 @@ export class ApiError extends Error {
 
 const unauthorizedListeners = new Set();
 
-/** Called on any 401: the token is missing, unknown or revoked. */
+/** Called on any 401 with the answer's body: the token is missing, unknown or revoked, or the
+ * session expired or ended (body.reason). */
 export function onUnauthorized(listener) {
   unauthorizedListeners.add(listener);
 }
@@ -35,7 +36,7 @@ async function request(method, path, body) {
     data = { message: `${res.status} ${res.statusText}` };
   }
   if (!res.ok) {
-    if (res.status === 401) for (const listener of unauthorizedListeners) listener();
+    if (res.status === 401) for (const listener of unauthorizedListeners) listener(data);
     throw new ApiError(res.status, data?.message ?? `${res.status} ${res.statusText}`, data);
   }
   return data;

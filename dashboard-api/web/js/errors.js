@@ -3,11 +3,12 @@
 
 import { t } from './i18n.js';
 
-const ROLES = { viewer: 'roleViewer', officer: 'roleOfficer', admin: 'roleAdmin' };
+const ROLES = { viewer: 'roleViewer', owner: 'roleOwner', officer: 'roleOfficer', admin: 'roleAdmin' };
 
 export function describeError(err) {
   if (err?.status === 403) {
-    const role = /\b(viewer|officer|admin)\b/.exec(err.message)?.[1];
+    // The API names the least role in `needed`; older answers only in the message.
+    const role = err.body?.needed ?? /\b(viewer|owner|officer|admin)\b/.exec(err.message)?.[1];
     return role ? t('forbidden', { role: `${t(ROLES[role])} / ${role}` }) : t('refused', { message: err.message });
   }
   // A refused lift lists what is still missing as codes: said in the page's language, not the

@@ -3,7 +3,8 @@
 
 import { api, ApiError, onUnauthorized } from './api.js';
 import { currentLang, setLang, t } from './i18n.js';
-import { clearToken, getToken, setToken } from './token.js';
+import { getToken, setToken } from './token.js';
+import { endSession, focusLogin, mountPasswordLogin, renderLoginTexts, showLoginError, unauthorizedMessage } from './session.js';
 import { activeAlarms, activeOrders, canAct, clearedAlarms, siteName, state, subscribe } from './store.js';
 import { createLive } from './live.js';
 import { describeError } from './errors.js';
@@ -19,7 +20,7 @@ import { createChartPanel } from './views/chart-panel.js';
 import { createAlarmDetail } from './detail.js';
 
 const $ = (id) => document.getElementById(id);
-const ROLE_KEYS = { viewer: 'roleViewer', officer: 'roleOfficer', admin: 'roleAdmin' };
+const ROLE_KEYS = { viewer: 'roleViewer', owner: 'roleOwner', officer: 'roleOfficer', admin: 'roleAdmin' };
 
 let running = false;
 const chart = createChartPanel({ select: $('sensor-select'), chartEl: $('chart'), emptyEl: $('chart-empty'), onError: report });
@@ -37,6 +38,7 @@ function report(err) {
 
 function renderTexts() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  renderLoginTexts();
   document.title = t('title');
   $('lang-switch').textContent = t('langSwitch');
   $('connection').textContent = t(state.connection === 'live' ? 'live' : state.connection === 'offline' ? 'offline' : 'connecting');
@@ -141,18 +143,25 @@ function stop() {
   state.me = null;
 }
 
-function showLogin(message) {
+/** Back to the login: `message` under the token form, `sessionMessage` under the password form. */
+function showLogin(message, sessionMessage) {
   stop();
   $('dashboard').hidden = true;
   $('logout').hidden = true;
   $('login').hidden = false;
   $('login-error').hidden = !message;
   $('login-error').textContent = message ?? '';
+  showLoginError(sessionMessage ?? null);
   renderTexts();
-  $('token-input').focus();
+  focusLogin();
 }
 
-onUnauthorized(() => showLogin(t('loginBad')));
+// An expired or ended session says so above the password form; anything else is a bad token.
+onUnauthorized((body) => {
+  const ended = unauthorizedMessage(body);
+  showLogin(ended ? undefined : t('loginBad'), ended ?? undefined);
+});
+mountPasswordLogin({ section: $('login'), tokenForm: $('login-form'), onLoggedIn: () => start().catch(report) });
 
 $('login-form').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -164,8 +173,8 @@ $('login-form').addEventListener('submit', (e) => {
 });
 
 $('logout').addEventListener('click', () => {
-  clearToken();
   showLogin();
+  endSession().catch(report);
 });
 
 $('lang-switch').addEventListener('click', () => {

@@ -47,6 +47,11 @@ export function canAct() {
   return state.me?.role === 'officer' || state.me?.role === 'admin';
 }
 
+/** A site owner acknowledges its alarms too, but makes no other move (dashboard-api/src/roles.ts). */
+export function canAck() {
+  return canAct() || state.me?.role === 'owner';
+}
+
 /**
  * An alarm still needs someone (as gateway/src/alarms/lifecycle.ts isOpen): active, cleared but
  * unacknowledged, or cleared with an orange/red peak that nobody has closed out yet.

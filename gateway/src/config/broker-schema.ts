@@ -93,6 +93,23 @@ export const brokerSchema = z
       .strict()
       .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together: give both or neither', path: ['keyFile'] })
       .optional(),
+    /** External mode: connections the gateway takes telemetry on, each one member of the MQTT
+     * shared subscription `$share/<sharedGroup>/<prefix>/+/+/telemetry`, so a backlog drains over
+     * several broker queues instead of one (mqtt-ingress.ts). Absent: the host's cores, at least 2
+     * and at most 8 (ingress-from-config.ts). 1: the plain subscription on one connection.
+     * Lowering it is safe: the next start drains and unsubscribes the members it no longer uses
+     * (state.db remembers them). */
+    subscriptionConnections: z.number().int().min(1).max(32).optional(),
+    /** The shared-subscription group name; one group per gateway (two gateways sharing a group
+     * would each get half of the readings). */
+    sharedGroup: z.string().regex(/^[^/+#$]+$/, 'one topic level without / + # $ (e.g. shaobing)').default('shaobing'),
+    /** External mode: the broker hands each message of the group to the next connection (and a
+     * former member retired at start delivers its queue beside them), so a device's reading can
+     * overtake its predecessor. A reading that
+     * arrives after a gap in its device's seq waits at most this long for the missing ones before
+     * detection sees it, so detection takes each device's readings in order (ingest/device-order.ts).
+     * The PUBACK does not wait: it follows the journal commit as always. 0: no waiting. */
+    reorderWindowMs: z.number().int().min(0).max(5_000).default(100),
   })
   .strict()
   .superRefine((b, ctx) => {

@@ -305,6 +305,19 @@ export const apiSchema = z
     /** Consecutive wrong passwords that lock an account, and for how long (GB/T 22239-2019
      * 8.1.4.1: login-failure handling; dashboard-api/src/users/lockout.ts says why 5 and 15). */
     lockout: z.object({ maxFailures: z.number().int().min(1).max(100).default(5), lockMinutes: z.number().positive().max(24 * 60).default(15) }).strict().prefault({}),
+    /** HTTPS for the API and the page; absent: plain HTTP (behind a reverse proxy that does TLS,
+     * docs/operations.md). SIGHUP re-reads the files. */
+    tls: z
+      .object({
+        /** PEM: the server certificate first, then its intermediates. */
+        certFile: z.string().min(1),
+        /** PEM private key of certFile, unencrypted (mode 0600). */
+        keyFile: z.string().min(1),
+        /** RFC 8996 retired TLS 1.0 and 1.1. */
+        minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2'),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((a, ctx) => {

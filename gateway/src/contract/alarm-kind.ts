@@ -68,6 +68,9 @@ export const GATEWAY_CONDITIONS = [
   /** The broker's TLS certificate expires within 14 days or has expired: devices that check it
    * will stop connecting, and every detector of the fleet would go silent at once. */
   'tls_cert_expiring',
+  /** The API's HTTPS certificate (api.tls) expires within 14 days or has expired: browsers refuse
+   * the officers' page and its live stream. */
+  'api_tls_cert_expiring',
 ] as const;
 export type GatewayCondition = (typeof GATEWAY_CONDITIONS)[number];
 

@@ -235,6 +235,7 @@ const GATEWAY: Record<string, { zh: string; en: string; unitZh: string; unitEn: 
   disk_full: { zh: '数据盘已满，读数暂存待写入', en: 'disk full, readings held', unitZh: '条读数', unitEn: 'reading' },
   descriptors_exhausted: { zh: '文件描述符将耗尽，新设备和值班人员可能无法连接', en: 'file descriptors nearly exhausted, new devices and officers may be refused', unitZh: '个描述符已打开', unitEn: 'open descriptor' },
   tls_cert_expiring: { zh: '设备接入 TLS 证书即将过期或已过期，请更换', en: 'device TLS certificate expiring or expired, replace it', unitZh: '天后过期', unitEn: 'day left', pluralEn: 'days left' },
+  api_tls_cert_expiring: { zh: '值班页面 HTTPS 证书即将过期或已过期，请更换', en: 'HTTPS certificate of the officers\' page expiring or expired, replace it', unitZh: '天后过期', unitEn: 'day left', pluralEn: 'days left' },
 };
 
 /** The gateway's own alarm: the device column names the failing part, the channel the condition. */

@@ -13,6 +13,16 @@ const FIRST_CAPACITY = 64;
 // Every device's state lives in shared typed arrays at its slot (memory): a Uint32Array
 // of its own per device cost ~370 B in object headers and backing stores, ~18 MB at 50 000 devices.
 export class SeqDedup {
+  /**
+   * `lateBeyondWindow`: a seq more than WINDOW below the newest counts as late (taken) instead of
+   * as a duplicate. For an ingress that may reorder a device's readings by more than the window
+   * (several connections of one shared subscription: one connection's queue can run hundreds of
+   * messages ahead of another's), where calling it a duplicate would acknowledge a reading never
+   * stored. A real resend that old is then journaled twice; the stores keep one (the SQLite
+   * `sample` key and an InfluxDB point are both (device, ts, seq)).
+   */
+  constructor(private readonly options: { readonly lateBeyondWindow?: boolean } = {}) {}
+
   private readonly slots = new Map<string, number>();
   private readonly free: number[] = [];
   private used = 0;
@@ -22,6 +32,8 @@ export class SeqDedup {
   private missed = new Float64Array(FIRST_CAPACITY);
   /** Words [slot·WORDS, slot·WORDS + WORDS): bit i set means seq (last - i) was taken. */
   private seen = new Uint32Array(FIRST_CAPACITY * WORDS);
+  /** Seqs the last `check` skipped over (a 'new' seq more than one past the newest), else 0. */
+  lastGap = 0;
 
   /** Starts a device from its committed cursor: everything at or below `last` counts as taken. */
   seed(key: string, last: number, lastTsMs: number): void {
@@ -57,6 +69,7 @@ export class SeqDedup {
 
   /** Records the seq when it is not a duplicate and says which case it was. */
   check(key: string, seq: number, tsMs: number): SeqVerdict {
+    this.lastGap = 0;
     let slot = this.slots.get(key);
     const at = (slot ?? 0) * WORDS;
     if (slot === undefined) {
@@ -70,7 +83,8 @@ export class SeqDedup {
     }
     const last = this.last[slot]!;
     if (seq > last) {
-      this.missed[slot] = this.missed[slot]! + (seq - last - 1);
+      this.lastGap = seq - last - 1;
+      this.missed[slot] = this.missed[slot]! + this.lastGap;
       shiftLeft(this.seen, at, seq - last);
       this.seen[at]! |= 1;
       this.last[slot] = seq;
@@ -86,7 +100,7 @@ export class SeqDedup {
       return 'restart';
     }
     const distance = last - seq;
-    if (distance >= WINDOW) return 'duplicate';
+    if (distance >= WINDOW) return this.options.lateBeyondWindow === true ? 'late' : 'duplicate';
     const word = at + (distance >>> 5);
     const bit = 1 << (distance & 31);
     if ((this.seen[word]! & bit) !== 0) return 'duplicate';

@@ -2,11 +2,13 @@
 // client of an external broker (Mosquitto, EMQX) with the gateway's account.
 
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { makeAuthenticator } from '../../../broker/src/auth.js';
 import { loadTlsContext } from '../../../broker/src/tls-context.js';
 import { ConfigError } from '../errors.js';
 import { LoginThrottle } from '../../../broker/src/login-throttle.js';
 import { loadDigestKey, SqliteLoginDigests } from '../store/sqlite-login-digests.js';
+import { SqliteShareMembers } from '../store/sqlite-share-members.js';
 import type { Db } from '../store/sqlite.js';
 import type { Config, SiteConfig } from '../config/schema.js';
 import type { Topics } from '../contract/topics.js';
@@ -16,7 +18,8 @@ import type { Ingress } from './ingress.js';
 import { MqttIngress } from './mqtt-ingress.js';
 
 /**
- * `stateDb` keeps the embedded broker's verified-login digests across restarts (sqlite-login-digests.ts).
+ * `stateDb` keeps the embedded broker's verified-login digests across restarts (sqlite-login-digests.ts),
+ * and an external broker's shared-subscription members (sqlite-share-members.ts).
  * `sites` are the device accounts at start: the fleet's (config and registry), the config's by
  * default; Ingress.applySites keeps them in step afterwards.
  */
@@ -62,12 +65,26 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
   return new MqttIngress({
     url: broker.url!,
     clientId: broker.clientId,
+    connections: subscriptionConnections(config),
+    sharedGroup: broker.sharedGroup,
+    members: new SqliteShareMembers(stateDb),
     ...(broker.username !== undefined ? { username: broker.username } : {}),
     ...(broker.password !== undefined ? { password: broker.password } : {}),
     ...(broker.clientTls ? { tls: clientTls(broker.clientTls) } : {}),
     topics,
     log: log.child({ module: 'mqtt' }),
   });
+}
+
+/**
+ * How many connections take telemetry from an external broker (broker.subscriptionConnections):
+ * absent, one per core, at least 2 (a second queue drains while the first one's socket is busy)
+ * and at most 8 (all are read by one event loop; past that they only add sessions at the broker).
+ * The embedded broker has one connection per device: 1.
+ */
+export function subscriptionConnections(config: Config, cores: number = availableParallelism()): number {
+  if (config.broker.mode !== 'external') return 1;
+  return config.broker.subscriptionConnections ?? Math.min(8, Math.max(2, cores));
 }
 
 /** Reads broker.clientTls; a file that cannot be used is a config error naming its field. */

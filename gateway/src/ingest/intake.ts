@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { Done, Journal } from './journal.js';
 import type { SeqDedup } from './dedup.js';
 import { makeDeadLetter, RejectionCounter, type DeadLetter } from './deadletter.js';
+import { DeviceOrder } from './device-order.js';
 
 export interface IntakeDeps {
   readonly topics: Topics;
@@ -21,6 +22,10 @@ export interface IntakeDeps {
   readonly onTelemetry: (ref: DeviceRef, telemetry: Telemetry) => void;
   /** Called for every rejected message, after it was dead-lettered (metrics, live views). */
   readonly onRejected?: (ref: DeviceRef, reason: string, detail: string) => void;
+  /** How long a reading after a gap in its device's seq waits for the overtaken ones before
+   * detection sees it (device-order.ts); 0 or absent: never, for an ingress that keeps each
+   * device's order itself (the embedded broker: one connection per device). */
+  readonly reorderWindowMs?: number;
 }
 
 export type TakeResult =
@@ -31,8 +36,11 @@ export class Intake {
   readonly rejections = new RejectionCounter();
   readonly counts = { accepted: 0, duplicates: 0, restarts: 0, rejected: 0 };
   private readonly unsubscribe: () => void;
+  /** Present when the ingress may deliver a device's readings out of order. */
+  readonly order: DeviceOrder | null;
 
   constructor(private readonly deps: IntakeDeps) {
+    this.order = (deps.reorderWindowMs ?? 0) > 0 ? new DeviceOrder(deps.reorderWindowMs!, (ref, t) => this.detect(ref, t)) : null;
     for (const c of deps.journal.cursors()) deps.dedup.seed(`${c.site}/${c.device}`, c.lastSeq, c.lastTsMs);
     // A failed commit acknowledged nothing, so dedup must forget what it saw: reseed from disk.
     this.unsubscribe = deps.journal.on('commitFailed', () => {
@@ -44,6 +52,7 @@ export class Intake {
   /** Stops following the journal: once no message can arrive, nothing is left to reseed. */
   stop(): void {
     this.unsubscribe();
+    this.order?.flushAll();
   }
 
   takeTelemetry(ref: DeviceRef, topic: string, payload: Buffer, done: Done): TakeResult {
@@ -91,12 +100,17 @@ export class Intake {
       done,
     );
     this.counts.accepted++;
+    if (this.order) this.order.take(`${ref.site}/${ref.device}`, ref, t, verdict, dedup.lastGap);
+    else this.detect(ref, t);
+    return { kind: 'accepted' };
+  }
+
+  private detect(ref: DeviceRef, t: Telemetry): void {
     try {
       this.deps.onTelemetry(ref, t);
     } catch (err) {
       // The reading is journaled either way; a failure here is a bug in the alarm path, said loudly.
-      log.error({ err, site: ref.site, device: ref.device, seq: t.seq }, 'detection path failed for a reading');
+      this.deps.log.error({ err, site: ref.site, device: ref.device, seq: t.seq }, 'detection path failed for a reading');
     }
-    return { kind: 'accepted' };
   }
 }

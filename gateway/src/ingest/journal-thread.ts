@@ -18,7 +18,8 @@ export function startWriterThread(file: string, synchronous: 'FULL' | 'NORMAL', 
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(4));
   const workerData: JournalWorkerData = { file, synchronous, replies: port2, signal };
-  const worker = new Worker(workerUrl(import.meta.url, 'journal-worker.js'), { workerData, transferList: [port2], resourceLimits: WORKER_LIMITS });
+  // Named, so a thread listing (bench/thread-cpu.ts, top -H) tells it from the store's worker.
+  const worker = new Worker(workerUrl(import.meta.url, 'journal-worker.js'), { workerData, transferList: [port2], resourceLimits: WORKER_LIMITS, name: 'journal-writer' });
   worker.unref(); // a journal nobody closed must not keep the process up
   port1.on('message', onReply);
   port1.unref();

@@ -55,12 +55,16 @@ export function intakeFor(c: Common, journal: Journal, path: ReadingPipeline): I
   return new Intake({
     topics: c.topics,
     journal,
-    dedup: new SeqDedup(),
+    // An external broker can deliver a device's readings out of order: the members of its shared
+    // subscription each have a queue, and so does a former member being retired at start
+    // (ingest/mqtt-ingress.ts). A reading far behind its device's newest is late, not a duplicate.
+    dedup: new SeqDedup({ lateBeyondWindow: config.broker.mode === 'external' }),
     limits: { maxFutureMs: config.ingest.maxFutureS * 1000, maxAgeMs: config.ingest.maxAgeS * 1000 },
     clock: c.clock,
     log: c.log.child({ module: 'intake' }),
     onTelemetry: (ref, t) => path.handle(ref, t),
     onRejected: (ref, reason, detail) => events.emit('rejected', { ref, reason, detail }),
+    reorderWindowMs: config.broker.mode === 'external' ? config.broker.reorderWindowMs : 0,
   });
 }
 
@@ -69,6 +73,9 @@ export function ingressPart(ingress: Ingress, intake: Intake, journal: Journal):
     name: 'ingress',
     start: () => ingress.start(intake),
     stop: async () => {
+      // Readings held for the ones they overtook (ingest/device-order.ts) go to detection now,
+      // while a stop-work command they cause can still be published.
+      intake.order?.flushAll();
       // Commit what is pending while the connections are up, so its PUBACKs still go out and
       // the broker does not redeliver it on the next start.
       journal.flush();

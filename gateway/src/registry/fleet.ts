@@ -28,7 +28,8 @@ export interface Fleet {
   device(site: string, device: string): DeviceConfig | undefined;
   /**
    * Called synchronously after each committed change, in commit order, with every site the
-   * change touched (an import of 10 000 devices is one call). Returns the unsubscribe.
+   * change touched. A large import comes in a few calls (a few thousand devices each), so that the
+   * alarm path gets turns of the event loop between them. Returns the unsubscribe.
    */
   onChange(listener: (changes: readonly SiteChange[]) => void): () => void;
 }

@@ -36,13 +36,6 @@ export class SqlScopeReader implements ScopeReader {
     return new Set(rows.map((r) => r.id));
   }
 
-  regionIds(scope: Scope): readonly string[] | null {
-    if (scope.kind === 'all') return null;
-    if (scope.kind !== 'regions' || scope.regions.length === 0) return [];
-    const under = scope.regions.map(() => `path GLOB (SELECT path FROM region WHERE id = ?) || '*'`).join(' OR ');
-    return (this.statement(`SELECT id FROM region WHERE ${under}`).all([...scope.regions]) as { id: string }[]).map((r) => r.id);
-  }
-
   site(id: string): ScopedSite | undefined {
     const row = this.siteRow.get(id) as { id: string; org: string | null; path: string | null } | undefined;
     return row ? { id: row.id, org: row.org ?? undefined, regionPath: row.path ?? undefined } : undefined;

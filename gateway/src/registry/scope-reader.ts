@@ -18,8 +18,6 @@ export interface ScopeReader {
   contains(scope: Scope, site: string): boolean;
   /** The registry's sites within `scope`, or null for `all` (every site, registered or not). */
   siteIds(scope: Scope): ReadonlySet<string> | null;
-  /** The regions a region scope holds (its regions and all below them); [] for an organisation or a site scope, null for `all`. */
-  regionIds(scope: Scope): readonly string[] | null;
   /** The site's organisation and region path, undefined when the registry does not hold it. */
   site(id: string): ScopedSite | undefined;
   /** The materialised path of a region ('/hubei/wuhan/'), undefined for an unknown id. */
@@ -32,7 +30,6 @@ export interface ScopeReader {
 export const ALL_ONLY_SCOPES: ScopeReader = {
   contains: (scope) => scope.kind === 'all',
   siteIds: (scope) => (scope.kind === 'all' ? null : new Set()),
-  regionIds: (scope) => (scope.kind === 'all' ? null : []),
   site: () => undefined,
   regionPath: () => undefined,
   holds: (scope) => scope.kind === 'all',

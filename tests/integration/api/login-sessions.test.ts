@@ -3,6 +3,8 @@
 // expiry on the gateway's clock, and no difference between a wrong name and a wrong password.
 
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { DEMO_SITE } from '../../support/gateway.js';
 import { startApiGateway, TOKENS } from './helpers.js';
 
@@ -69,7 +71,7 @@ describe('login sessions', () => {
   });
 
   it('answers a wrong password and an unknown name alike, each after one password check', async () => {
-    const { admin, login, passwordChecks } = await start();
+    const { env, admin, login, passwordChecks } = await start();
     await admin('POST', '/api/v1/users', { name: 'zhang', displayName: '张敏', password: PASSWORD, role: 'viewer' });
 
     const before = await passwordChecks();
@@ -83,6 +85,16 @@ describe('login sessions', () => {
     // The same scrypt work for both: the unknown name is checked against a stand-in hash.
     expect(afterWrongPassword - before).toBe(1);
     expect(afterUnknownName - afterWrongPassword).toBe(1);
+    // And the same database write: the failure is counted by the name tried, a user's or not.
+    const db = new Database(join(env.dir.path, 'state.db'), { readonly: true });
+    try {
+      expect(db.prepare('SELECT name, failures, locked_until_ms FROM login_failure ORDER BY name').all()).toEqual([
+        { name: 'nobody-here', failures: 1, locked_until_ms: null },
+        { name: 'zhang', failures: 1, locked_until_ms: null },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('locks an account after 5 wrong passwords, refuses even the right one while locked, and an admin unlocks it', async () => {
@@ -128,6 +140,8 @@ describe('login sessions', () => {
     offsetMs += 31 * 60_000;
     const expired = await http('GET', '/api/v1/me', { token: idle });
     expect([expired.status, expired.body.message, expired.body.reason]).toEqual([401, 'session expired: log in again', 'session_expired']);
+    // Every later call says the same (the page makes several at once), not "logged out".
+    expect((await http('GET', '/api/v1/alarms', { token: idle })).body.reason).toBe('session_expired');
 
     const busy = (await login('chen', PASSWORD)).body.token as string;
     for (let i = 0; i < 2; i++) {
@@ -137,6 +151,40 @@ describe('login sessions', () => {
     offsetMs += 11 * 60_000; // 61 min after login, 11 min after its last use
     const old = await http('GET', '/api/v1/me', { token: busy });
     expect([old.status, old.body.reason]).toEqual([401, 'session_expired']);
+  });
+
+  it("changes one's own password after checking the current one, ending the other sessions", async () => {
+    const { admin, login, http } = await start();
+    await admin('POST', '/api/v1/users', { name: 'liu', displayName: '刘洋', password: PASSWORD, role: 'officer' });
+    const here = (await login('liu', PASSWORD)).body.token as string;
+    const elsewhere = (await login('liu', PASSWORD)).body.token as string;
+    const wrong = await http('POST', '/api/v1/me/password', { token: here, body: { current: 'not it', password: 'a new long password' } });
+    expect([wrong.status, wrong.body.message]).toEqual([400, 'current: not the current password']);
+    const changed = await http('POST', '/api/v1/me/password', { token: here, body: { current: PASSWORD, password: 'a new long password' } });
+    expect([changed.status, changed.body]).toEqual([200, { changed: true, sessionsEnded: 1 }]);
+    expect((await http('GET', '/api/v1/me', { token: here })).status).toBe(200);
+    expect((await http('GET', '/api/v1/me', { token: elsewhere })).status).toBe(401);
+    expect((await login('liu', PASSWORD)).status).toBe(401);
+    expect((await login('liu', 'a new long password')).status).toBe(200);
+    const byToken = await http('POST', '/api/v1/me/password', { token: TOKENS.officer, body: { current: 'x', password: 'a new long password' } });
+    expect(byToken.status).toBe(409);
+
+    // Guessing the current password from a stolen session locks the account and ends the session.
+    for (let i = 1; i <= 4; i++) expect((await http('POST', '/api/v1/me/password', { token: here, body: { current: `guess ${i}`, password: 'taken over 123' } })).status).toBe(400);
+    const fifth = await http('POST', '/api/v1/me/password', { token: here, body: { current: 'guess 5', password: 'taken over 123' } });
+    expect([fifth.status, fifth.body.reason]).toEqual([423, 'locked']);
+    expect((await http('GET', '/api/v1/me', { token: here })).status).toBe(401);
+  });
+
+  it('keeps accounts and tokens with admins of the whole fleet: an admin of one site cannot make a user of scope all', async () => {
+    const { admin, login, http } = await start();
+    await admin('POST', '/api/v1/users', { name: 'site.admin', displayName: '店长', password: PASSWORD, role: 'admin', scope: `site:${DEMO_SITE}` });
+    const token = (await login('site.admin', PASSWORD)).body.token as string;
+    const widen = await http('POST', '/api/v1/users', { token, body: { name: 'mole', displayName: 'x', password: PASSWORD, role: 'admin' } });
+    expect([widen.status, widen.body.message]).toEqual([403, `creating a user needs an administrator of the whole fleet (scope all); site.admin has scope site:${DEMO_SITE}`]);
+    expect((await http('POST', '/api/v1/tokens', { token, body: { name: 'mole', role: 'admin' } })).status).toBe(403);
+    expect((await http('GET', '/api/v1/users', { token })).status).toBe(403);
+    expect((await http('PATCH', '/api/v1/users/site.admin', { token, body: { scope: 'all' } })).status).toBe(403);
   });
 
   it('ends the sessions of a disabled user at once and refuses its login', async () => {
@@ -151,13 +199,19 @@ describe('login sessions', () => {
     expect((await login('zhao', 'wrong')).body.reason).toBe('bad_credentials');
   });
 
-  it('refuses a user whose scope names nothing that exists, and an owner without one site', async () => {
-    const { admin } = await start();
+  it('refuses a user whose scope names nothing that exists (a registry region added live does), and an owner without one site', async () => {
+    const { env, admin } = await start();
     const typo = await admin('POST', '/api/v1/users', { name: 'sun', displayName: '孙', password: PASSWORD, role: 'officer', scope: 'region:jiangan' });
     expect([typo.status, typo.body.message]).toEqual([400, 'scope: no region jiangan']);
+    // A region added to the fleet registry while the gateway runs can be named at once.
+    env.gateway.fleet.putRegion({ id: 'hubei-wuhan-jiangan', name: '江岸区', level: 'county' }, { actor: 'test', atMs: Date.now() });
+    const county = await admin('POST', '/api/v1/users', { name: 'sun.jiangan', displayName: '孙', password: PASSWORD, role: 'officer', scope: 'region:hubei-wuhan-jiangan' });
+    expect([county.status, county.body.user?.scope]).toEqual([200, { kind: 'regions', regions: ['hubei-wuhan-jiangan'] }]);
     const owner = await admin('POST', '/api/v1/users', { name: 'sun', displayName: '孙', password: PASSWORD, role: 'owner' });
     expect([owner.status, owner.body.message]).toEqual([400, 'scope: an owner sees one site: give scope site:ID']);
     const short = await admin('POST', '/api/v1/users', { name: 'sun', displayName: '孙', password: 'short', role: 'viewer' });
     expect([short.status, short.body.message]).toEqual([400, 'password: at least 8 characters']);
+    const own = await admin('POST', '/api/v1/users', { name: 'sunwukong', displayName: '孙', password: 'SunWukong', role: 'viewer' });
+    expect([own.status, own.body.message]).toEqual([400, 'password: must not be the user name']);
   });
 });

@@ -7,6 +7,7 @@ import { tokenCommand } from '../../../dashboard-api/src/token-cli.js';
 import { configTargets } from '../../../dashboard-api/src/users/scope-check.js';
 import { DEMO_SITE, startTestGateway, testConfig } from '../../support/gateway.js';
 import { tempDir } from '../../support/tmp.js';
+import { knownIds } from '../../../gateway/src/registry/known-ids.js';
 
 const config = (dir: string) => testConfig(dir);
 
@@ -82,6 +83,26 @@ describe('shaobing user', () => {
     expect(await user(['create', 'sun', '--role', 'viewer', '--password-stdin'], dir.path, 'short')).toMatchObject({ code: 2, err: expect.stringMatching(/at least 8/) });
     expect((await user(['create', 'sun', '--role', 'viewer'], dir.path)).code).toBe(0);
     expect(await user(['create', 'SUN', '--role', 'viewer'], dir.path)).toMatchObject({ code: 1, err: 'shaobing user create: user SUN exists already (names do not differ by case)' });
+  });
+});
+
+describe('shaobing user with the fleet registry', () => {
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+
+  it('takes a region that only the registry in state.db knows (made through the API), while the gateway runs', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const g = await startTestGateway(config(dir.path));
+    try {
+      g.fleet.putRegion({ id: 'hubei-wuhan-jiangan', name: '江岸区', level: 'county' }, { actor: 'test', atMs: Date.now() });
+      const run = (scope: string) =>
+        userCommand(['create', `u-${scope.length}`, '--role', 'officer', '--scope', scope], { dataDir: () => dir.path, targets: () => knownIds(config(dir.path)) }, { out: () => {}, err: () => {}, readPassword: async () => '' });
+      expect(await run('region:hubei-wuhan-jiangan')).toBe(0);
+      expect(await run('region:hubei-wuhan-hanyang')).toBe(2);
+    } finally {
+      await g.stop();
+    }
   });
 });
 

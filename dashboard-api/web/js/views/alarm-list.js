@@ -8,6 +8,7 @@ import { t } from '../i18n.js';
 import { levelLabel } from '../levels.js';
 import { formatTime } from '../format.js';
 import { alarmCause, alarmValueLine, liveValue } from '../alarm-text.js';
+import { canAck } from '../store.js';
 
 export const STATE_KEYS = {
   active_unacked: 'stateActiveUnacked',
@@ -21,12 +22,13 @@ export function isShelved(alarm, nowMs) {
   return typeof alarm.shelvedUntilMs === 'number' && alarm.shelvedUntilMs > nowMs;
 }
 
-/** The moves on this alarm that the officer may make now; none for a viewer. */
+/** The moves on this alarm that the officer may make now; an owner only acknowledges; none for a viewer. */
 export function alarmButtons(alarm, { actions, canAct, nowMs }) {
-  if (!canAct) return [];
   const out = [];
   const button = (action, label, handler) => h('button', { type: 'button', dataset: { action }, onclick: () => handler(alarm) }, label);
-  if (alarm.state.endsWith('unacked')) out.push(button('ack', t('ack'), actions.ack));
+  // A site owner acknowledges, and only that.
+  if ((canAct || canAck()) && alarm.state.endsWith('unacked')) out.push(button('ack', t('ack'), actions.ack));
+  if (!canAct) return out;
   if (isShelved(alarm, nowMs)) out.push(button('unshelve', t('unshelve'), actions.unshelve));
   // A red alarm is never shelved (the gateway refuses it): no button that can only fail.
   else if (alarm.state.startsWith('active') && alarm.level !== 'red') out.push(button('shelve', t('shelve'), actions.shelve));
