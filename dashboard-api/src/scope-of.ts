@@ -14,7 +14,7 @@ export function scopeOf(request: FastifyRequest): Scope {
 /**
  * Whether a region of the registry is within a region scope: it is one of the scope's regions or
  * below one. `all` holds every region there is; an organisation or a site scope holds none here
- * (the site directory shows them the regions above their sites).
+ * (the fleet browser shows them the regions above their sites).
  */
 export function regionWithin(scopes: ScopeReader, scope: Scope, region: string): boolean {
   const path = scopes.regionPath(region);

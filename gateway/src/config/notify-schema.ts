@@ -187,6 +187,22 @@ export const notifySchema = z
       })
       .strict()
       .prefault({}),
+    /** Climb delays of some regions' sites (their subtrees), the first entry naming the site's
+     * region winning, per level; a level an entry leaves out keeps `escalation`'s. A county that
+     * answers faster, or a reservoir district whose leaders are an hour away, sets its own. */
+    escalationByRegion: z
+      .array(
+        z
+          .object({
+            regions: z.array(id).min(1),
+            blue: escalationLevel.optional(),
+            yellow: escalationLevel.optional(),
+            orange: escalationLevel.optional(),
+            red: escalationLevel.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     delivery: z
       .object({
         maxAttempts: z.number().int().positive().default(8),

@@ -27,5 +27,12 @@ export function notifySiteProblems(notify: NotifyConfig, sites: readonly { id: s
       problems.push({ path: `notify.roster.shifts[${i}].regions[${j}]`, message: `no region ${region} in regions (${near ? `did you mean "${near}"? ` : ''}use an id from regions:)` });
     }),
   );
+  notify.escalationByRegion.forEach((entry, i) =>
+    entry.regions.forEach((region, j) => {
+      if (regionIds.includes(region)) return;
+      const near = nearest(region, regionIds);
+      problems.push({ path: `notify.escalationByRegion[${i}].regions[${j}]`, message: `no region ${region} in regions (${near ? `did you mean "${near}"? ` : ''}use an id from regions:)` });
+    }),
+  );
   return problems;
 }

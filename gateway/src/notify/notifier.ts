@@ -120,6 +120,7 @@ export class Notifier implements FleetFollower {
       suppress: suppressNow,
       ...(o.emit ? { emit: o.emit } : {}),
       ...(o.alarmTime ? { alarmTime: o.alarmTime } : {}),
+      inRegions: o.inRegions,
     });
     this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, regionBriefings: o.regionBriefings, log, onQueued: () => this.delivery.kick() });
     o.alarmRepo.onSave((alarm, events, ids, surroundings) => this.onAlarmSaved(alarm, events, ids, surroundings));

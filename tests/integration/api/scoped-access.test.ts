@@ -32,10 +32,10 @@ describe('an officer of county A', () => {
   }
 
   /** Opens a live stream and collects its events until aborted. */
-  async function stream(token: string): Promise<SseBlock[]> {
+  async function stream(token: string, query = ''): Promise<SseBlock[]> {
     const controller = new AbortController();
     streams.push(controller);
-    const res = await fetch(`${base}/api/v1/stream?access_token=${token}`, { signal: controller.signal });
+    const res = await fetch(`${base}/api/v1/stream?access_token=${token}${query}`, { signal: controller.signal });
     expect(res.status).toBe(200);
     const blocks: SseBlock[] = [];
     const feed = sseReader((b) => b.isEvent && blocks.push(b));
@@ -215,5 +215,18 @@ describe('an officer of county A', () => {
     expect(entries.filter((e) => e.target === alarmB.id || e.detail.site === SITE_B || e.action.startsWith('user.'))).toEqual([]);
     const everything = (await http(TOKENS.admin, 'GET', '/api/v1/audit?limit=1000')).body.entries as Json[];
     expect(everything.some((e) => e.action === 'alarm.ack' && e.target === alarmB.id)).toBe(true);
+  });
+
+  // Last: these readings clear the alarms the tests above act on.
+  it("streams him readings of his county's kitchen, never of B's even when he asks for them", async () => {
+    const his = await stream(officerA, `&sites=${SITE_B},${SITE_A}`);
+    const b = await detectorAt(env.gateway, SITE_B);
+    await b.publish({ ch4: 3 }, 3);
+    await b.client.endAsync();
+    const a = await detectorAt(env.gateway, SITE_A);
+    await a.publish({ ch4: 4 }, 3);
+    await a.client.endAsync();
+    await eventually(() => his.some((e) => e.event === 'reading' && e.data!.includes(`"site":"${SITE_A}"`)), 10_000, "A's reading on his stream");
+    expect(his.filter((e) => e.data!.includes(SITE_B))).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // Rosters and briefings by region, over a real state database with the registry's region tree: a
 // shift limited to a county reaches that county's alarms (a site added under it after the start
 // included, its region read when the alarm is notified), not the other county's; each region's
-// officers get the daily briefing of their subtree; a county's notification list holds its own.
+// officers get the daily briefing of their subtree; a county's unacknowledged alarms climb on its
+// own delays; a county's notification list holds its own.
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Scope } from '../../../gateway/src/contract/scope.js';
@@ -47,13 +48,15 @@ describe('rosters and briefings by region', () => {
       {
         channels: NOWHERE,
         roster: {
-          people: { li: { name: '李明', contacts: [{ channel: 'hook' }] }, wang: { name: '王芳', contacts: [{ channel: 'hook' }] } },
+          people: { li: { name: '李明', contacts: [{ channel: 'hook' }] }, wang: { name: '王芳', contacts: [{ channel: 'hook' }] }, chief: { name: '赵局', contacts: [{ channel: 'hook' }] } },
           shifts: [
-            { id: 'a', start: '00:00', end: '00:00', regions: ['county-a'], duty: ['li'] },
-            { id: 'b', start: '00:00', end: '00:00', regions: ['county-b'], duty: ['wang'] },
+            { id: 'a', start: '00:00', end: '00:00', regions: ['county-a'], duty: ['li'], leader: ['chief'] },
+            { id: 'b', start: '00:00', end: '00:00', regions: ['county-b'], duty: ['wang'], leader: ['chief'] },
           ],
         },
         briefing: { enabled: true, at: '08:00' },
+        // County A's red alarms climb after 30 s (the default after 120 s and 300 s).
+        escalationByRegion: [{ regions: ['county-a'], red: { climbAfterS: [30], remindEveryS: 0 } }],
       },
       clock,
       { inRegions: (site, regions) => scopes.contains({ kind: 'regions', regions }, site), regionBriefings: regionBriefingsOver(side) },
@@ -121,5 +124,19 @@ describe('rosters and briefings by region', () => {
     expect(listed).toContain(mine);
     expect(listed).not.toContain(theirs);
     expect(h.notifier.list({ limit: 100 }).map((r) => r.alarmId)).toContain(theirs);
+  });
+
+  it("climbs county A's unacknowledged red alarm on A's own delay, B's on the default", () => {
+    const { h, setNow, raise } = start();
+    const t0 = at('2026-11-23T02:00:00Z');
+    const a = raise(SITE, 'gas-01');
+    const b = raise('kitchen-02', 'gas-09');
+    setNow(t0 + 40_000);
+    const steps = h.notifier.escalation.tick(t0 + 40_000);
+    expect(steps.map((e) => [e.alarmId, e.kind])).toEqual([[a, 'escalation']]);
+    expect(recipientsOf(h, a).sort()).toEqual(['chief', 'li']);
+    expect(recipientsOf(h, b)).toEqual(['wang']);
+    setNow(t0 + 125_000);
+    expect(h.notifier.escalation.tick(t0 + 125_000).map((e) => e.alarmId)).toEqual([b]);
   });
 });

@@ -128,7 +128,7 @@ describe('lists scoped in their SQL', () => {
     }
   });
 
-  it('exports only the scope: every alarm page and order page of A, none of B', async () => {
+  it('exports only the scope: every alarm of A, a page at a time, none of B', async () => {
     const source = new ExportSourceQuery(g.stateDb, 300);
     const sites = new Set<string>();
     let n = 0;

@@ -34,4 +34,16 @@ describe('roster shifts by region', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toContainEqual({ path: 'notify.roster.shifts[0].regions[0]', message: 'no region county-b in regions (did you mean "county-a"? use an id from regions:)' });
   });
+
+  it('refuses per-region escalation naming a region the file does not have', () => {
+    const input = withShiftRegions(['county-a']);
+    input.notify!.escalationByRegion = [{ regions: ['county-x'], red: { climbAfterS: [30] } }];
+    let err: unknown;
+    try {
+      loadConfig({ demo: () => input, env: {}, cwd: '/nonexistent' });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as ConfigError).problems).toContainEqual({ path: 'notify.escalationByRegion[0].regions[0]', message: 'no region county-x in regions (did you mean "county-a"? use an id from regions:)' });
+  });
 });
