@@ -157,6 +157,10 @@ describe.skipIf(missing !== null)(`the hazard ledger on the page${missing ? ` (s
       await p2.locator('.hz-back').click();
       await expect.poll(() => p2.locator('#hazards .hz-row[data-state="closed"]').count()).toBe(1);
       await p2.screenshot({ path: join(SHOTS, 'desk-list.png') });
+      // 未销号 (open=true) no longer lists it.
+      await p2.locator('#hazards select[name=state]').selectOption('open');
+      await expect.poll(() => p2.locator('#hazards .hz-row').count()).toBe(0);
+      expect(await p2.locator('#hazards .empty').textContent()).toBe('没有符合条件的隐患');
       expect(desk.errors).toEqual([]);
     });
   });

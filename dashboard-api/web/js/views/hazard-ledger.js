@@ -78,8 +78,13 @@ export function createHazardLedger({ root, me, site, sites, siteName, report }) 
       nowMs: Date.now(),
       canRegister: ['owner', 'officer', 'admin'].includes(me()?.role),
       onFilter: (name, value) => {
+        // 'open' in the state list is the API's own open=true (every state but closed).
+        if (name === 'state') delete filter.open;
         if (value === undefined) delete filter[name];
-        else filter[name] = value;
+        else if (name === 'state' && value === 'open') {
+          delete filter.state;
+          filter.open = 'true';
+        } else filter[name] = value;
         page.index = 0;
         page.cursors = [undefined];
         loadPage().catch(report);

@@ -36,12 +36,13 @@ function filters(root, { filter, onFilter }) {
       'label',
       {},
       `${label} `,
-      h('select', { name, onchange: (e) => onFilter(name, e.target.value || undefined) }, h('option', { value: '' }, ht('hzAll')), values.map((v) => h('option', { value: v, selected: filter[name] === v }, word(v)))),
+      h('select', { name, onchange: (e) => onFilter(name, e.target.value || undefined) }, h('option', { value: '' }, ht('hzAll')), values.map((v) => h('option', { value: v, selected: v === 'open' ? filter.open === 'true' : filter[name] === v }, word(v)))),
     );
   return h(
     'div',
     { class: 'hz-filters' },
-    select('state', ht('hzFilterState'), STATES, (s) => ht(`state_${s}`)),
+    // 未销号 (every open state) first: what a county officer follows day to day.
+    select('state', ht('hzFilterState'), ['open', ...STATES], (s) => (s === 'open' ? ht('hzOpen') : ht(`state_${s}`))),
     select('grade', ht('hzFilterGrade'), ['general', 'major'], (g) => ht(`grade_${g}`)),
     h('label', {}, h('input', { type: 'checkbox', name: 'overdue', checked: filter.overdue === 'true', onchange: (e) => onFilter('overdue', e.target.checked ? 'true' : undefined) }), ` ${ht('hzOverdueOnly')}`),
   );
