@@ -140,6 +140,7 @@ async function start() {
   render('all');
   await Promise.all([live.start(), fleet.start(), hazards.start()]);
   detail.fromHash();
+  hazards.fromHash();
 }
 
 function stop() {
@@ -194,6 +195,7 @@ $('lang-switch').addEventListener('click', () => {
 
 window.addEventListener('hashchange', () => {
   if (running) detail.fromHash();
+  if (running) hazards.fromHash();
 });
 
 setLang(currentLang());

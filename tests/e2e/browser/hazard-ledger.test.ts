@@ -164,4 +164,22 @@ describe.skipIf(missing !== null)(`the hazard ledger on the page${missing ? ` (s
       expect(desk.errors).toEqual([]);
     });
   });
+
+  it('opens the hazard a notice links to (#/hazards/<id>), and says so when it does not exist', async () => {
+    const hazard = gateway.hazards!.register(
+      { site: DEMO_SITE, source: 'self_check', sourceRef: null, category: 'detector', description: '探测器未按期标定', location: '后厨', foundBy: '店长', foundAtMs: Date.now() },
+      { name: 'owner Chen', role: 'owner' },
+    );
+    if (!hazard.ok) throw new Error(`could not register: ${hazard.rejected}`);
+    const { page, errors } = await openAsOfficer(browser, fx.defer, SECOND, `${base}/#/hazards/${encodeURIComponent(hazard.hazard.id)}`, DESKTOP_ZH);
+    await screenshotOnFailure(page, 'hazard-ledger-link', async () => {
+      const detail = page.locator(`.hz-detail[data-hazard="${hazard.hazard.id}"]`);
+      await detail.waitFor();
+      expect(await detail.locator('.hz-state').textContent()).toBe('已登记');
+      expect(await detail.locator('.hz-acts button').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { act: string } }).dataset.act))).toEqual(['grade']);
+      await page.evaluate('location.hash = "#/hazards/HZ-nope"');
+      await expect.poll(() => page.locator('#notice').textContent()).toMatch(/HZ-nope/);
+      expect(errors).toEqual([]);
+    });
+  });
 });

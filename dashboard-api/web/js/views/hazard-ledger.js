@@ -11,6 +11,8 @@ import { deadlineWords, gradeBadge, renderHazardList, stateWord } from './hazard
 import { ACT_FORMS, actForm, nextActs, registerBody, registerFields } from './hazard-forms.js';
 
 const PAGE = 20;
+/** The address a deadline reminder or an overdue notice carries (gateway/src/notify/hazard-notice.ts). */
+const ROUTE = /^#\/hazards\/(.+)$/;
 
 /** `root`: the panel's body. `me()`: the caller ({ role }); `site()`: the site the page shows. */
 export function createHazardLedger({ root, me, site, sites, siteName, report }) {
@@ -67,6 +69,8 @@ export function createHazardLedger({ root, me, site, sites, siteName, report }) 
 
   function back() {
     Object.assign(view, { mode: 'list', id: null, hazard: null, trail: [], form: null });
+    // Leave the hazard's address without a history entry, as the alarm detail does.
+    if (ROUTE.test(location.hash)) history.replaceState(null, '', location.pathname + location.search);
     draw();
   }
 
@@ -177,6 +181,16 @@ export function createHazardLedger({ root, me, site, sites, siteName, report }) 
       running = false;
       back();
       mount(root);
+    },
+    /** Opens the hazard the address names (a notice's link); an address naming none leaves the panel as it is. */
+    fromHash() {
+      const m = ROUTE.exec(location.hash);
+      if (!m) return;
+      const id = decodeURIComponent(m[1]);
+      if (view.mode === 'detail' && view.id === id) return;
+      open(id)
+        .then(() => root.closest('section')?.scrollIntoView({ block: 'start' }))
+        .catch(report);
     },
     /** A language switch: the same view in the new words (a half-filled form is kept). */
     render() {
