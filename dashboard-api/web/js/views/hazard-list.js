@@ -20,7 +20,9 @@ export function deadlineWords(hz, nowMs) {
   if (!hz.plan) return ht('hzNoDeadline');
   if (hz.state === 'closed') return hz.plan.deadlineDate;
   const leftMs = hz.plan.deadlineMs - nowMs;
-  if (leftMs < 0) return `${hz.plan.deadlineDate} · ${ht('hzDaysOver', { n: Math.max(1, Math.ceil(-leftMs / DAY_MS)) })}`;
+  // The API's `overdue` is the gateway's verdict (its clock, the site's calendar): it decides, the
+  // browser's clock only counts the days.
+  if (hz.overdue || leftMs < 0) return `${hz.plan.deadlineDate} · ${ht('hzDaysOver', { n: Math.max(1, Math.ceil(-leftMs / DAY_MS)) })}`;
   const days = Math.floor(leftMs / DAY_MS);
   return `${hz.plan.deadlineDate} · ${days === 0 ? ht('hzDueToday') : ht('hzDaysLeft', { n: days })}`;
 }
