@@ -176,7 +176,15 @@ describe.skipIf(missing !== null)(`the hazard ledger on the page${missing ? ` (s
       const detail = page.locator(`.hz-detail[data-hazard="${hazard.hazard.id}"]`);
       await detail.waitFor();
       expect(await detail.locator('.hz-state').textContent()).toBe('已登记');
-      expect(await detail.locator('.hz-acts button').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { act: string } }).dataset.act))).toEqual(['grade']);
+      expect(await detail.locator('.hz-acts button').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { act: string } }).dataset.act))).toEqual(['grade', 'supervise']);
+      // 挂牌督办 from the page.
+      await submitAct(page, 'supervise', async (f) => {
+        await f.locator('[name=level]').selectOption('county');
+        await f.locator('[name=authority]').fill('江岸区应急管理局');
+        await f.locator('[name=noticeNumber]').fill('岸应急督〔2026〕1号');
+      });
+      await expect.poll(() => detail.locator('.hz-facts').textContent()).toMatch(/县级 · 江岸区应急管理局 · 岸应急督〔2026〕1号/);
+      expect(gateway.hazards!.get(hazard.hazard.id)!.supervision).toMatchObject({ level: 'county', noticeNumber: '岸应急督〔2026〕1号', by: SECOND.name });
       await page.evaluate('location.hash = "#/hazards/HZ-nope"');
       await expect.poll(() => page.locator('#notice').textContent()).toMatch(/HZ-nope/);
       expect(errors).toEqual([]);

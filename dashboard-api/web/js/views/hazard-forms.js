@@ -50,6 +50,16 @@ export const ACT_FORMS = {
     fields: () => [field(ht('hzNewDeadline'), h('input', { name: 'deadline', type: 'date', required: true })), field(ht('hzNoteField'), area('note', { required: true }))],
     body: (f) => ({ deadline: f.deadline, note: f.note }),
   },
+  supervise: {
+    path: 'supervision',
+    fields: () => [
+      field(ht('hzLevelField'), choice('level', ['county', 'city', 'province'], (l) => ht(`level_${l}`))),
+      field(ht('hzAuthorityField'), text('authority', { required: true })),
+      field(ht('hzNoticeField'), text('noticeNumber', { required: true })),
+    ],
+    body: (f) => ({ level: f.level, authority: f.authority, noticeNumber: f.noticeNumber }),
+  },
+  linkOrder: { path: 'stop-work-order', fields: () => [field(ht('hzOrderField'), text('orderId', { required: true }))], body: (f) => ({ orderId: f.orderId.trim() }) },
   noOrderReason: { path: 'no-order-reason', fields: () => [field(ht('hzNoteField'), area('note', { required: true }))], body: (f) => ({ note: f.note }) },
 };
 
@@ -83,7 +93,9 @@ export function nextActs(hz, role) {
     default:
       break;
   }
-  if (officer && hz.state !== 'closed' && hz.grading?.grade === 'major' && !hz.stopWorkOrderId && !hz.noOrderReason) acts.push('noOrderReason');
+  if (officer && hz.state !== 'closed') acts.push('supervise');
+  // 重大 with no stop-work order: link the one issued, or record why none is needed.
+  if (officer && hz.state !== 'closed' && hz.grading?.grade === 'major' && !hz.stopWorkOrderId) acts.push('linkOrder', ...(hz.noOrderReason ? [] : ['noOrderReason']));
   return acts;
 }
 
