@@ -71,6 +71,12 @@ describe.skipIf(missing !== null)(`an overdue hazard on the page${missing ? ` (s
       const acts = page.locator('.hz-acts button');
       await acts.first().waitFor();
       expect(await acts.evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { act: string } }).dataset.act))).toEqual(['progress', 'acceptanceRequest']);
+      // In English, the detail's words and the list's follow the switch.
+      await page.locator('#lang-switch').click();
+      await expect.poll(() => page.locator('.hz-detail .hz-state').textContent()).toBe('Rectifying');
+      expect(await page.locator('.hz-facts').textContent()).toMatch(/Valve.*Patrol|Patrol.*Valve/);
+      await page.locator('.hz-back').click();
+      expect(await row.locator('.hz-deadline').textContent()).toBe('Deadline: 2026-03-11 · 3 days overdue');
       expect(errors).toEqual([]);
     });
   });

@@ -61,7 +61,7 @@ export function renderHazardList(root, { page, filter, siteName, nowMs, canRegis
         { type: 'button', class: 'hz-open', onclick: () => onOpen(hz.id) },
         h('span', { class: 'hz-row-head' }, gradeBadge(hz), h('span', { class: 'hz-state' }, stateWord(hz)), h('span', { class: 'hz-site' }, siteName(hz.site))),
         h('span', { class: 'hz-desc' }, hz.description),
-        h('span', { class: 'hz-meta' }, h('span', { class: 'hz-deadline' }, `${ht('hzDeadline')}：${deadlineWords(hz, nowMs)}`), h('span', {}, `${ht('hzFound')} ${formatTime(hz.foundAtMs)}`)),
+        h('span', { class: 'hz-meta' }, h('span', { class: 'hz-deadline' }, `${ht('hzDeadline')}${ht('colon')}${deadlineWords(hz, nowMs)}`), h('span', {}, `${ht('hzFound')} ${formatTime(hz.foundAtMs)}`)),
       ),
     ),
   );
