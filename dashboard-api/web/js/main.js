@@ -31,7 +31,7 @@ const live = createLive({ chart, report, onConnection: () => renderTexts() });
 const detail = createAlarmDetail({ live, report, actions: alarmActions });
 const fleet = createFleetNav({ root: $('sites'), selectedSite: () => state.selectedSite, onSelectSite: (site) => live.selectSite(site), report });
 const siteAdmin = createSiteAdmin({ root: $('site-admin'), onSiteChanged: () => refreshFleet(), onDevicesChanged: () => live.reloadSite(), report });
-const hazards = createHazardLedger({ root: $('hazards'), me: () => state.me, site: () => state.selectedSite, sites: () => state.sites, siteName, report });
+const hazards = createHazardLedger({ root: $('hazards'), me: () => state.me, site: () => state.selectedSite, siteName, report });
 const sitePicker = createSitePicker({ onPick: (site) => live.setFilter('site', site), report });
 
 function report(err) {

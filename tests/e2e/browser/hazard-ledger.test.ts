@@ -62,6 +62,9 @@ describe.skipIf(missing !== null)(`the hazard ledger on the page${missing ? ` (s
       // ---- register (巡检 found it)
       await page.locator('#hazards .hz-register').click();
       const reg = page.locator('form.hz-form[data-action="register"]');
+      // The site box suggests sites by name from the API.
+      await reg.locator('[name=site]').fill('示范');
+      await expect.poll(() => reg.locator('#hz-site-options option').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).toEqual([DEMO_SITE]);
       await reg.locator('[name=site]').fill(DEMO_SITE);
       await reg.locator('[name=source]').selectOption('patrol');
       await reg.locator('[name=category]').selectOption('hose_pipe');

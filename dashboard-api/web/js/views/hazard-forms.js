@@ -99,10 +99,31 @@ export function nextActs(hz, role) {
   return acts;
 }
 
-/** The registration form's fields; `site` prefilled with the site the page shows. */
-export function registerFields({ site, sites }) {
+/**
+ * The registration form's fields; `site` prefilled with the site the page shows. The site box
+ * suggests sites by name or address from the API as it is typed (`search(q)` → [{ id, name }]): a
+ * county has thousands, too many for a list.
+ */
+export function registerFields({ site, search, report }) {
+  const options = h('datalist', { id: 'hz-site-options' });
+  let timer = null;
+  let seq = 0;
+  const input = text('site', { required: true, value: site ?? '', list: 'hz-site-options' });
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    if (q === '') return;
+    timer = setTimeout(() => {
+      const mine = ++seq;
+      search(q)
+        .then((sites) => {
+          if (mine === seq) options.replaceChildren(...sites.map((s) => h('option', { value: s.id }, s.name)));
+        })
+        .catch(report);
+    }, 250);
+  });
   return [
-    field(ht('hzSiteField'), h('span', {}, text('site', { required: true, value: site ?? '', list: 'hz-site-options' }), h('datalist', { id: 'hz-site-options' }, sites.map((s) => h('option', { value: s.id }, s.name))))),
+    field(ht('hzSiteField'), h('span', {}, input, options)),
     field(ht('hzSourceField'), choice('source', SOURCES, (s) => ht(`source_${s}`))),
     field(ht('hzCategoryField'), choice('category', CATEGORIES, (c) => ht(`cat_${c}`))),
     field(ht('hzLocationField'), text('location', { required: true })),

@@ -15,12 +15,13 @@ const PAGE = 20;
 const ROUTE = /^#\/hazards\/(.+)$/;
 
 /** `root`: the panel's body. `me()`: the caller ({ role }); `site()`: the site the page shows. */
-export function createHazardLedger({ root, me, site, sites, siteName, report }) {
+export function createHazardLedger({ root, me, site, siteName, report }) {
   const view = { mode: 'list', id: null, hazard: null, trail: [], form: null };
   const filter = {};
   const page = { hazards: [], index: 0, hasNext: false, loading: false, cursors: [undefined], next: undefined };
   let running = false;
 
+  const searchSites = async (q) => (await api.get(`/sites${query({ q, limit: 10 })}`)).sites;
   const say = (err) => new Error(hazardRefusal(err) ?? describeError(err));
 
   async function loadPage() {
@@ -106,7 +107,7 @@ export function createHazardLedger({ root, me, site, sites, siteName, report }) 
   }
 
   function drawRegister() {
-    mount(root, actForm({ action: 'register', title: ht('hzRegister'), fields: registerFields({ site: site(), sites: sites() }), onSubmit: register, onCancel: back }));
+    mount(root, actForm({ action: 'register', title: ht('hzRegister'), fields: registerFields({ site: site(), search: searchSites, report }), onSubmit: register, onCancel: back }));
   }
 
   function facts(hz) {
