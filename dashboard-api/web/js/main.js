@@ -138,7 +138,9 @@ async function start() {
   $('dashboard').hidden = false;
   $('logout').hidden = false;
   render('all');
-  await Promise.all([live.start(), fleet.start(), hazards.start()]);
+  // The ledger apart: its failure (a build without it answers 501) must not keep an alarm's link from opening.
+  hazards.start().catch(report);
+  await Promise.all([live.start(), fleet.start()]);
   detail.fromHash();
   hazards.fromHash();
 }
