@@ -1,6 +1,7 @@
 // An overdue hazard on the page, with the gateway's clock and the browser's moved past the
-// deadline: the list's 只看逾期 filter finds it, its row says how many days overdue in red, and an
-// owner sees only the acts an owner may take (progress, ask for acceptance), not the officer's.
+// deadline: the list's 只看逾期 filter finds it, its row says how many days overdue in red, an owner
+// sees only the acts an owner may take (progress, ask for acceptance); and the list reads itself
+// again each minute.
 
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -77,6 +78,22 @@ describe.skipIf(missing !== null)(`an overdue hazard on the page${missing ? ` (s
       expect(await page.locator('.hz-facts').textContent()).toMatch(/Valve.*Patrol|Patrol.*Valve/);
       await page.locator('.hz-back').click();
       expect(await row.locator('.hz-deadline').textContent()).toBe('Deadline: 2026-03-11 · 3 days overdue');
+      expect(errors).toEqual([]);
+    });
+  });
+
+  it('reads the list again each minute, so a hazard registered elsewhere shows up without a reload', async () => {
+    const { page, errors } = await openAsOfficer(browser, fx.defer, OWNER, base);
+    await page.clock.install({ time: nowMs });
+    await page.reload();
+    await screenshotOnFailure(page, 'hazard-refresh', async () => {
+      await expect.poll(() => page.locator('#hazards .hz-row').count()).toBe(2);
+      const move = gateway.hazards!.register({ site: DEMO_SITE, source: 'public_report', sourceRef: null, category: 'gas_leak', description: '群众举报闻到燃气味', location: '后门', foundBy: '12345 热线', foundAtMs: nowMs }, { name: 'officer Li', role: 'officer' });
+      if (!move.ok) throw new Error(move.rejected);
+      await page.clock.runFor(30_000);
+      expect(await page.locator('#hazards .hz-row').count()).toBe(2);
+      await page.clock.runFor(31_000);
+      await expect.poll(() => page.locator(`#hazards .hz-row[data-hazard="${move.hazard.id}"]`).count()).toBe(1);
       expect(errors).toEqual([]);
     });
   });

@@ -11,6 +11,11 @@ import { deadlineWords, gradeBadge, renderHazardList, stateWord } from './hazard
 import { ACT_FORMS, actForm, nextActs, registerBody, registerFields } from './hazard-forms.js';
 
 const PAGE = 20;
+/**
+ * The stream carries no ledger moves, so the list reads its page again each minute while shown: a
+ * duty-room screen sees new and overdue hazards, and 1 000 open pages cost ~17 requests a second.
+ */
+const REFRESH_MS = 60_000;
 /** The address a deadline reminder or an overdue notice carries (gateway/src/notify/hazard-notice.ts). */
 const ROUTE = /^#\/hazards\/(.+)$/;
 
@@ -20,6 +25,7 @@ export function createHazardLedger({ root, me, site, siteName, report }) {
   const filter = {};
   const page = { hazards: [], index: 0, hasNext: false, loading: false, cursors: [undefined], next: undefined };
   let running = false;
+  let refresh = null;
 
   const searchSites = async (q) => (await api.get(`/sites${query({ q, limit: 10 })}`)).sites;
   const say = (err) => new Error(hazardRefusal(err) ?? describeError(err));
@@ -174,12 +180,19 @@ export function createHazardLedger({ root, me, site, siteName, report }) {
   return {
     start() {
       running = true;
+      clearInterval(refresh);
+      refresh = setInterval(() => {
+        // A detail or a half-filled form stays as it is; a hidden tab asks nothing.
+        if (view.mode === 'list' && !page.loading && !document.hidden) loadPage().catch(report);
+      }, REFRESH_MS);
       page.index = 0;
       page.cursors = [undefined];
       return loadPage();
     },
     stop() {
       running = false;
+      clearInterval(refresh);
+      refresh = null;
       back();
       mount(root);
     },
