@@ -168,6 +168,42 @@ describe.skipIf(missing !== null)(`the hazard ledger on the page${missing ? ` (s
     });
   });
 
+  it('refuses a fix back to rectifying and extends the deadline, each from the page', async () => {
+    const li = { name: FIELD.name, role: 'officer' };
+    const move = gateway.hazards!.register({ site: DEMO_SITE, source: 'inspector', sourceRef: null, category: 'ventilation', description: '排风扇损坏', location: '后厨', foundBy: '执法人员', foundAtMs: Date.now() }, li);
+    if (!move.ok) throw new Error(move.rejected);
+    const id = move.hazard.id;
+    for (const act of [
+      { kind: 'grade', grade: 'general', basis: null, criterion: null },
+      { kind: 'plan', responsible: '王师傅', measures: '更换排风扇', fundsYuan: null, deadlineDate: daysAhead(5), emergencyPlan: null },
+      { kind: 'request_acceptance', note: '已更换' },
+    ] as const) {
+      const r = gateway.hazards!.act(id, act, li);
+      if (!r.ok) throw new Error(r.rejected);
+    }
+    const { page, errors } = await openAsOfficer(browser, fx.defer, SECOND, `${base}/#/hazards/${encodeURIComponent(id)}`, DESKTOP_ZH);
+    await screenshotOnFailure(page, 'hazard-ledger-refuse', async () => {
+      const detail = page.locator(`.hz-detail[data-hazard="${id}"]`);
+      await detail.waitFor();
+      await submitAct(page, 'refuse', (f) => f.locator('[name=note]').fill('风量不足，重新整改'));
+      await expect.poll(() => detail.getAttribute('data-state')).toBe('rectifying');
+      expect(await page.locator('.hz-trail li[data-kind="acceptance_refused"]').textContent()).toMatch(/验收不合格 · officer Zhang.*风量不足/);
+      // An extension that is not later than the deadline: the ledger's refusal, in Chinese.
+      await submitAct(page, 'extend', async (f) => {
+        await f.locator('[name=deadline]').fill(daysAhead(5));
+        await f.locator('[name=note]').fill('等待配件');
+      });
+      await expect.poll(() => page.locator('form.hz-form[data-action="extend"] .dialog-error').textContent()).toBe('延期后的期限须晚于当前期限。');
+      const later = daysAhead(20);
+      await page.locator('form.hz-form[data-action="extend"] [name=deadline]').fill(later);
+      await page.locator('form.hz-form[data-action="extend"] button[type=submit]').click();
+      await expect.poll(() => page.locator('.hz-trail li[data-kind="deadline_extended"]').count()).toBe(1);
+      expect(gateway.hazards!.get(id)!.plan!.deadlineDate).toBe(later);
+      expect(await page.locator('.hz-facts').textContent()).toContain(later);
+      expect(errors).toEqual([]);
+    });
+  });
+
   it('opens the hazard a notice links to (#/hazards/<id>), and says so when it does not exist', async () => {
     const hazard = gateway.hazards!.register(
       { site: DEMO_SITE, source: 'self_check', sourceRef: null, category: 'detector', description: '探测器未按期标定', location: '后厨', foundBy: '店长', foundAtMs: Date.now() },
