@@ -19,6 +19,8 @@ import { renderDevices } from './views/devices.js';
 import { createChartPanel } from './views/chart-panel.js';
 import { createAlarmDetail } from './detail.js';
 import { createSiteAdmin } from './views/site-admin.js';
+import { createHazardLedger } from './views/hazard-ledger.js';
+import { ht } from './hazard-text.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLE_KEYS = { viewer: 'roleViewer', owner: 'roleOwner', officer: 'roleOfficer', admin: 'roleAdmin' };
@@ -29,6 +31,7 @@ const live = createLive({ chart, report, onConnection: () => renderTexts() });
 const detail = createAlarmDetail({ live, report, actions: alarmActions });
 const fleet = createFleetNav({ root: $('sites'), selectedSite: () => state.selectedSite, onSelectSite: (site) => live.selectSite(site), report });
 const siteAdmin = createSiteAdmin({ root: $('site-admin'), onSiteChanged: () => refreshFleet(), onDevicesChanged: () => live.reloadSite(), report });
+const hazards = createHazardLedger({ root: $('hazards'), me: () => state.me, site: () => state.selectedSite, siteName, report });
 const sitePicker = createSitePicker({ onPick: (site) => live.setFilter('site', site), report });
 
 function report(err) {
@@ -47,6 +50,7 @@ function renderTexts() {
   $('connection').dataset.state = state.connection;
   $('whoami').textContent = state.me ? `${state.me.name} · ${t(ROLE_KEYS[state.me.role] ?? state.me.role)}` : '';
   $('chart-site').textContent = state.selectedSite ? siteName(state.selectedSite) : '';
+  $('hazards-title').textContent = ht('hazardsTitle');
 }
 
 function renderAlarms() {
@@ -134,14 +138,18 @@ async function start() {
   $('dashboard').hidden = false;
   $('logout').hidden = false;
   render('all');
+  // The ledger apart: its failure (a build without it answers 501) must not keep an alarm's link from opening.
+  hazards.start().catch(report);
   await Promise.all([live.start(), fleet.start()]);
   detail.fromHash();
+  hazards.fromHash();
 }
 
 function stop() {
   running = false;
   live.stop();
   fleet.stop();
+  hazards.stop();
   detail.close();
   state.me = null;
 }
@@ -183,11 +191,13 @@ $('logout').addEventListener('click', () => {
 $('lang-switch').addEventListener('click', () => {
   setLang(currentLang() === 'zh' ? 'en' : 'zh');
   render('all');
+  if (running) hazards.render();
   if (running) chart.reload().catch(report); // the series label and level words
 });
 
 window.addEventListener('hashchange', () => {
   if (running) detail.fromHash();
+  if (running) hazards.fromHash();
 });
 
 setLang(currentLang());
