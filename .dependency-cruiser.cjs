@@ -11,7 +11,7 @@ const CORE = '^gateway/src/';
 /** The command line may compose every part, including the dashboard and the simulators. */
 const COMPOSITION = '^gateway/src/(cli|demo|compose)\\.ts$';
 /** Pure machines: state and input in, next state and effects out, no I/O. */
-const PURE = '^gateway/src/(detect/|alarms/lifecycle\\.ts$|orders/(stop-work|sign-off|order-event|order-types)\\.ts$)';
+const PURE = '^gateway/src/(detect/|alarms/lifecycle\\.ts$|orders/(stop-work|sign-off|order-event|order-types)\\.ts$|hazards/(hazard|hazard-types|deadline)\\.ts$)';
 
 module.exports = {
   forbidden: [
@@ -88,11 +88,15 @@ module.exports = {
           '^gateway/src/(runtime|events|log|errors)\\.ts$',
           '^gateway/src/alarms/(lifecycle|alarm-list)\\.ts$',
           '^gateway/src/export/export-source\\.ts$',
-          '^gateway/src/registry/(scope-reader|site-directory)\\.ts$',
+          '^gateway/src/registry/(scope-reader|fleet-browser)\\.ts$',
           '^gateway/src/audit/audit-trail\\.ts$',
           // The fleet contract: what a front end reads (Fleet) and writes (FleetWriter), and scopes.
           '^gateway/src/registry/(fleet|fleet-writer|scope-sql)\\.ts$',
+          // The registry written as YAML (pure formatting): GET /registry/export.
+          '^gateway/src/registry/export-yaml\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
+          // The hazard ledger as a front end holds it: its data types and its service interface.
+          '^gateway/src/hazards/(hazard-types|hazard-service)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
           '^gateway/src/notify/html\\.ts$',

@@ -1,5 +1,6 @@
 // Runs every benchmark and prints one summary: the detection core (bench/core.ts), staleness
-// timers (bench/stale.ts), the whole gateway ingest path (bench/ingest.ts), the InfluxDB sink, then the end-to-end pipeline (bench/pipeline.ts). Exits non-zero if any acknowledged message was lost.
+// timers (bench/stale.ts), the whole gateway ingest path (bench/ingest.ts), the InfluxDB sink, the
+// end-to-end pipeline (bench/pipeline.ts), then the fleet (import, login storm, page first paint). Exits non-zero if any acknowledged message was lost.
 // Run: npm run bench            (full run, writes bench/results/*.json)
 //      node --expose-gc dist/bench/run.js [--quick]
 //   --quick: small counts for a smoke check; writes no results.
@@ -10,6 +11,16 @@ import { runIngestBench } from './ingest.js';
 import { runStaleBench } from './stale.js';
 import { runSinkBench } from './sink.js';
 import { runPipelineBench } from './pipeline.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The fleet's benchmarks, each its own process (each starts a gateway of its own size), then its result file. */
+function fleetBench(script: string, result: string): Record<string, unknown> {
+  execFileSync(process.execPath, ['--expose-gc', join(dirname(fileURLToPath(import.meta.url)), script)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return JSON.parse(readFileSync(result, 'utf8')) as Record<string, unknown>;
+}
 
 function fmt(v: number | string | undefined, unit = ''): string {
   if (v === undefined) return '-';
@@ -64,6 +75,15 @@ async function main(): Promise<void> {
     'pipeline: embedded + SQLite',
     `${fmt(pipeline.readings_per_s as number, ' readings/s')} (sustained: ${String(pipeline.readings_per_s_sustained)}), lost ${fmt(pipeline.lost as number)}, red→valve p50 ${fmt(pipeline.valve_p50_ms as number)} / p99 ${fmt(pipeline.valve_p99_ms as number)} ms, vs Node-RED ${fmt((pipeline.vs_node_red as number | null) ?? 'n/a')}`,
   ]);
+  if (!quick) {
+    // The fleet: 10 000 devices imported, 10 000 devices logging in after a restart, the page over 10 000 sites.
+    const imported = fleetBench('import.js', 'bench/results/import.json');
+    rows.push(['fleet: import 10 000 devices', `${fmt(imported.seconds as number, ' s')} (${fmt(imported.rows_per_s as number, ' rows/s')}), first device connected in ${fmt(imported.first_device_connect_ms as number, ' ms')}`]);
+    const storm = (fleetBench('login-storm.js', 'bench/results/login-storm.json') as Record<string, Record<string, unknown>>).after ?? {};
+    rows.push(['fleet: login storm, 10 000 devices', `all back after ${fmt(storm.restart_all_back_ms as number, ' ms')}`]);
+    const paint = fleetBench('page-paint.js', 'bench/results/page-paint.json');
+    rows.push(['fleet: page over 10 000 sites', `first contentful paint ${fmt(paint.first_contentful_paint_ms_p50 as number, ' ms')}, first site card ${fmt(paint.first_site_card_ms_p50 as number, ' ms')}`]);
+  }
   rows.push(['time', `core ${((t1 - t0) / 1000).toFixed(1)} s, ingest ${((t2 - t1) / 1000).toFixed(1)} s${quick ? ' (--quick: nothing written)' : ', written to bench/results/'}`]);
 
   const width = Math.max(...rows.map(([k]) => k.length));

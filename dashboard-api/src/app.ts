@@ -21,6 +21,7 @@ import { DeviceLastStore } from './device-last-store.js';
 import { hashToken, TokenStore } from './token-store.js';
 import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
+import { hazardRoutes } from './routes/hazards.js';
 import { siteRoutes } from './routes/sites.js';
 import { devicesDueRoutes } from './routes/devices-due.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -39,6 +40,9 @@ import { alarmMetricsRoutes } from './routes/alarm-metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { briefingRoutes } from './routes/briefing.js';
 import { exportRoutes } from './routes/export.js';
+import { liveSites } from './live-sites.js';
+import { fleetRegionRoutes } from './routes/fleet-regions.js';
+import { fleetSiteEditRoutes } from './routes/fleet-site-edit.js';
 import { fleetSiteRoutes } from './routes/fleet-sites.js';
 import { fleetDeviceRoutes } from './routes/fleet-devices.js';
 import { deviceImportRoutes } from './routes/devices-import.js';
@@ -123,7 +127,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     scopeTargets: deps.scopeTargets ?? configTargets({ sites: deps.sites }),
     alarmQuery: deps.alarmList,
     live: new LiveState(new DeviceLastStore(deps.db), clock, (err) => log.warn({ err }, 'device last values not saved to state.db; retried in a few seconds')),
-    sites: new Map(deps.sites.map((s) => [s.id, s])),
+    sites: deps.registry ? liveSites(deps.registry) : new Map(deps.sites.map((s) => [s.id, s])),
     scopes: deps.scopes ?? ALL_ONLY_SCOPES,
   };
   const hub = new StreamHub(
@@ -192,6 +196,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(deviceRoutes(ctx));
       await api.register(alarmRoutes(ctx));
       await api.register(orderRoutes(ctx));
+      await api.register(hazardRoutes(ctx));
       await api.register(ruleRoutes(ctx));
       await api.register(historyRoutes(ctx));
       await api.register(auditRoutes(ctx));
@@ -202,6 +207,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(exportRoutes(ctx));
       await api.register(fleetSiteRoutes(ctx));
       await api.register(fleetDeviceRoutes(ctx));
+      await api.register(fleetRegionRoutes(ctx));
+      await api.register(fleetSiteEditRoutes(ctx));
       await api.register(deviceImportRoutes(ctx));
       await api.register(streamRoutes(hub, scopeOf));
     },

@@ -12,7 +12,7 @@ export function registerCors(app: FastifyInstance, origins: readonly string[]): 
     void reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method']) {
       await reply
-        .header('access-control-allow-methods', 'GET, POST, DELETE')
+        .header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE')
         .header('access-control-allow-headers', 'authorization, content-type, last-event-id')
         .header('access-control-max-age', '600')
         .status(204)

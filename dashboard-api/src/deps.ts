@@ -18,13 +18,14 @@ import type { Logger } from '../../gateway/src/log.js';
 import type { AuditTrail } from '../../gateway/src/audit/audit-trail.js';
 import type { TokenStore } from './token-store.js';
 import type { Briefing } from '../../gateway/src/notify/briefing.js';
-import type { DueReplacements, Fleet } from '../../gateway/src/registry/fleet.js';
+import type { DueReplacements, Fleet, SiteSources } from '../../gateway/src/registry/fleet.js';
 import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
 
 /** What the API reads of the fleet registry (gateway/src/registry/live-fleet.ts): sites, regions, due replacements. */
 export type FleetReader = Pick<Fleet, 'site'> & Pick<FleetWriter, 'regions'> & DueReplacements;
+import type { HazardService } from '../../gateway/src/hazards/hazard-service.js';
 import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
-import type { SiteDirectory } from '../../gateway/src/registry/site-directory.js';
+import type { FleetBrowser } from '../../gateway/src/registry/fleet-browser.js';
 import type { ScopeTargets } from './users/scope-check.js';
 
 /** A move of a domain state machine: the next value, or a refusal with its reason. */
@@ -106,16 +107,19 @@ export interface NotificationRecord {
 
 /** The notifier (gateway/src/notify/notifier.ts): the outbox and the daily briefing. */
 export interface NotificationService {
-  list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number }): NotificationRecord[];
+  /** `scope`: the caller's, in the SQL (the notices of its sites' alarms; briefings for `all` only). */
+  list(filter: { state?: NotificationRecord['state']; alarmId?: string; beforeId?: number; limit: number; scope?: Scope }): NotificationRecord[];
   get(id: number): NotificationRecord | undefined;
   /** A failed row back to pending (runs inside the route's audit transaction); false if not failed. */
   requeue(id: number): boolean;
   personName(id: string): string | undefined;
   regions(): readonly { id: string; name: string }[];
+  /** The regions a briefing may be asked for: the configured ones (or `all`) and the registry's. */
+  briefingRegions(): readonly { id: string; name: string }[];
   latestBriefingDate(nowMs: number): string;
   briefingOn(
     date: string,
-    regionId?: string,
+    regionId?: string | { id: string; name: string; sites: string[] },
   ): { window: { date: string; fromMs: number; toMs: number }; timeZone: string; language: 'zh' | 'en'; region: { id: string; name: string }; briefing: Briefing } | undefined;
 }
 
@@ -143,7 +147,7 @@ export interface ApiDeps {
     list(filter: { site?: string | undefined; state?: StopWorkOrder['state'] | undefined; limit: number; scope?: Scope | undefined }): StopWorkOrder[];
   };
   /** The site list and the region tree, scoped in the gateway's SQL; /sites and /regions answer 501 without it. */
-  readonly siteDirectory?: SiteDirectory;
+  readonly fleetBrowser?: FleetBrowser;
   /** Which sites a scope holds, asked of the registry's tables (without it: `all` holds every site, any other scope none). */
   readonly scopes?: ScopeReader;
   readonly orderActions: OrderActions;
@@ -157,6 +161,8 @@ export interface ApiDeps {
   readonly deviceStatus: (site: string, device: string) => { readonly state: string; readonly atMs: number } | undefined;
   readonly spool?: () => { depth: number; ageMs: number };
   readonly notifications?: () => { sent: number; failed: number; retried: number; pending: number };
+  /** The hazard ledger (gateway/src/hazards/ledger.ts over state.db); /hazards answers 501 without it. */
+  readonly hazards?: HazardService;
   /** The outbox and the briefing; their routes answer 501 without it. */
   readonly notifier?: NotificationService;
   /** Broker connected and stores writable. */
@@ -176,7 +182,7 @@ export interface ApiDeps {
   readonly fleet?: FleetReader;
   /** The same registry as its writer (gateway/src/registry/live-fleet.ts): sites and devices edited
    * and imported while the gateway runs; those routes answer 501 without it. */
-  readonly registry?: Fleet & FleetWriter;
+  readonly registry?: Fleet & FleetWriter & Partial<SiteSources>;
   /** Which sites, regions and organisations a user's or token's scope may name; absent: the sites
    * above, and no region or organisation. */
   readonly scopeTargets?: ScopeTargets;

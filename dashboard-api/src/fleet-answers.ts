@@ -4,7 +4,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceConfig } from '../../gateway/src/config/schema.js';
 import { RegistryError } from '../../gateway/src/errors.js';
-import type { Fleet, FleetActor } from '../../gateway/src/registry/fleet.js';
+import type { Fleet, FleetActor, SiteSources } from '../../gateway/src/registry/fleet.js';
 import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
 import type { ApiContext } from './context.js';
 import { ApiError } from './errors.js';
@@ -12,7 +12,7 @@ import { principalOf } from './auth.js';
 import { scopeOf } from './scope-of.js';
 import { UTF8_BOM } from './export/csv.js';
 
-export type FleetRegistry = Fleet & FleetWriter;
+export type FleetRegistry = Fleet & FleetWriter & Partial<SiteSources>;
 
 export function registryOf(ctx: ApiContext): FleetRegistry {
   if (!ctx.deps.registry) throw new ApiError(501, 'this gateway has no fleet registry: sites and devices come from its configuration file only');

@@ -46,6 +46,12 @@ Commands:
                                 (SCOPE: all, region:ID[,region:ID…], org:ID or site:ID)
   devices import FILE [--partial] [--replace] [--out FILE] [--api URL] [--token T]
                                 import devices (CSV/XLSX) into the running gateway; writes their secrets
+  sites put FILE | sites remove ID [--with-devices]
+                                create or change sites (YAML/JSON) in the running gateway, or remove one
+  regions put FILE | regions list | regions remove ID
+                                the region tree of the running gateway (see regions --help)
+  organisations put FILE | organisations list | organisations remove ID
+                                the organisations (gas suppliers, operators) sites belong to
   export alarms|orders|devices [--from DAY] [--to DAY] [--site S] [--format csv|xlsx] [--out FILE]
                                 the safety bureau's report as CSV or XLSX (see export --help)
   registry export [--config FILE]
@@ -351,6 +357,15 @@ export async function main(argv: string[]): Promise<number> {
       case 'devices': {
         const { devicesCommand } = await import('../../dashboard-api/src/devices-cli.js');
         return await devicesCommand(rest, (file) => apiUrl(load(file === undefined ? [] : ['--config', file]).config), {
+          out: (line) => console.log(line),
+          err: (line) => console.error(line),
+        });
+      }
+      case 'sites':
+      case 'regions':
+      case 'organisations': {
+        const { fleetCommand } = await import('../../dashboard-api/src/fleet-cli.js');
+        return await fleetCommand(command, rest, (file) => apiUrl(load(file === undefined ? [] : ['--config', file]).config), {
           out: (line) => console.log(line),
           err: (line) => console.error(line),
         });

@@ -20,8 +20,8 @@ import type { AlarmList } from './alarms/alarm-list.js';
 import { AuditLog } from './audit/audit-log.js';
 import type { ScopeReader } from './registry/scope-reader.js';
 import { SqlScopeReader } from './registry/scope-reader-query.js';
-import type { SiteDirectory } from './registry/site-directory.js';
-import { SiteDirectoryQuery } from './registry/site-directory-query.js';
+import type { FleetBrowser } from './registry/fleet-browser.js';
+import { FleetBrowserQuery } from './registry/fleet-browser-query.js';
 import type { AuditTrail } from './audit/audit-trail.js';
 import type { ExportSource } from './export/export-source.js';
 import { exportSourceOver } from './export/export-source-query.js';
@@ -37,6 +37,8 @@ import { CONFIG_ACTOR, registryPart } from './parts/registry.js';
 import { applyConfig, type ApplyResult, type FleetFile } from './registry/apply-config.js';
 import { followFleet } from './parts/fleet-followers.js';
 import { fleetFollowersOf } from './parts/fleet-followers-list.js';
+import { hazardsPart } from './parts/hazards.js';
+import type { HazardLedger } from './hazards/ledger.js';
 import type { DueReplacements, Fleet } from './registry/fleet.js';
 import type { FleetWriter } from './registry/fleet-writer.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
@@ -63,10 +65,12 @@ export interface GatewayFaces {
   readonly rules: readonly Rule[];
   /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
   readonly audit: AuditTrail;
+  /** The hazard ledger (隐患台账): each move with its audit entry in one transaction. */
+  readonly hazards: HazardLedger;
   /** Which sites a caller's scope holds (the registry's tables): the front asks, never reads them. */
   readonly scopes: ScopeReader;
   /** The site list and the region tree within a scope; the front never reads the registry's tables. */
-  readonly siteDirectory: SiteDirectory;
+  readonly fleetBrowser: FleetBrowser;
   /** A device's last birth or last will (undefined before the first); the front never reads the table. */
   deviceStatus(site: string, device: string): DeviceStatus | undefined;
   /** Broker connected and journal writable. */
@@ -160,6 +164,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const c: Common = { config, topics: makeTopics(config.topicPrefix), events: new EventBus(log.child({ module: 'events' })), clock, log };
     const alarms = await parts.add(alarmsPart(config, files.stateDb, c.events, clock, log));
     const notify = await parts.add(notifierPart(config, files.stateDb, alarms, c.events, clock, log));
+    const orders = new OrderRepository(files.stateDb);
+    const audit = new AuditLog(files.stateDb);
+    // Before anything saves an alarm: a red alarm's closure makes its hazard record in its own save.
+    const hazards = await parts.add(hazardsPart({ stateDb: files.stateDb, fleet, events: c.events, alarmSaves: alarms.repo, audit, notifier: notify.notifier, orders, clock, log }));
     const journal = await parts.add(journalPart(config, files.journalDb, log));
     await parts.add(diskGuard(journal, alarms.service.saves, alarms.system, log));
     const telemetry = await parts.add(telemetryPart(config, files, journal.journal, alarms.system, clock, log));
@@ -167,7 +175,6 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     // Built in the order they need each other, started below in the order messages flow.
     const detection = detectionFor(config, alarms.service, clock);
     const ingress = ingressFromConfig(config, c.topics, clock, log, files.stateDb);
-    const orders = new OrderRepository(files.stateDb);
     const interlock = interlockFor(c, orders, alarms.service, ingress);
     const path = pipelineFor(c, detection, alarms.service, interlock);
     const intake = intakeFor(c, journal.journal, path);
@@ -197,8 +204,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       rules: detection.rules,
       deviceStatus: deviceStatusReader(files.stateDb),
       scopes: new SqlScopeReader(files.stateDb),
-      siteDirectory: new SiteDirectoryQuery(files.stateDb),
-      audit: new AuditLog(files.stateDb),
+      fleetBrowser: new FleetBrowserQuery(files.stateDb),
+      audit,
+      hazards: hazards.ledger,
       ready: () => ingress.isReady() && files.journalDb.open,
       ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
       descriptors,

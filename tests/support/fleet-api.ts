@@ -14,6 +14,7 @@ import { silentLogger } from '../../gateway/src/log.js';
 import { OrderRepository } from '../../gateway/src/orders/repository.js';
 import { LiveFleet } from '../../gateway/src/registry/live-fleet.js';
 import { RegistryStore } from '../../gateway/src/registry/registry-store.js';
+import { FleetBrowserQuery } from '../../gateway/src/registry/fleet-browser-query.js';
 import { SqlScopeReader } from '../../gateway/src/registry/scope-reader-query.js';
 import { openStateDb } from '../../gateway/src/store/state-db.js';
 import type { Db } from '../../gateway/src/store/sqlite.js';
@@ -60,6 +61,7 @@ export async function startFleetApi(): Promise<FleetApi> {
     fleet,
     registry: fleet,
     scopes: new SqlScopeReader(db),
+    fleetBrowser: new FleetBrowserQuery(db),
     options: {
       bootstrapTokens: [
         { name: 'admin Wang', role: 'admin', tokenHash: hashToken(FLEET_TOKENS.admin) },

@@ -1,9 +1,11 @@
-// The audit log for admins: newest first, paginated by id, and a check of the whole hash chain.
+// The audit log for admins: newest first, paginated by id (an admin with a scope reads the entries
+// about its sites), and a check of the whole hash chain.
 
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import { scopeOf } from '../scope-of.js';
 import { answers, limitQuery } from '../schemas.js';
 
 const entry = z
@@ -25,7 +27,7 @@ export function auditRoutes(ctx: ApiContext) {
       },
       async (request) => {
         const { limit, cursor } = request.query;
-        const entries = ctx.audit.list(limit + 1, cursor === undefined ? undefined : Number(cursor));
+        const entries = ctx.audit.list(limit + 1, cursor === undefined ? undefined : Number(cursor), scopeOf(request));
         const page = entries.slice(0, limit);
         return { entries: page, nextCursor: entries.length > limit ? String(page[page.length - 1]!.id) : null };
       },

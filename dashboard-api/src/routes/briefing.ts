@@ -3,10 +3,12 @@
 // A date names the briefing as it is sent: the duty day that ends that local date at
 // notify.briefing.at (the handover), in the roster's time zone.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import type { Scope } from '../../../gateway/src/contract/scope.js';
+import { regionWithin, scopeOf } from '../scope-of.js';
 import type { NotificationService } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { answers, idParam } from '../schemas.js';
@@ -52,13 +54,31 @@ export function briefingRoutes(ctx: ApiContext) {
     return ctx.deps.notifier;
   }
 
-  function briefing(query: { date?: string | undefined; region?: string | undefined }) {
+  /** A region's briefing is readable within its scope (an organisation or a site scope reads none by region: it reads its own sites'). */
+  const mayRead = (scope: Scope, region: string): boolean => scope.kind === 'all' || regionWithin(ctx.scopes, scope, region);
+
+  /** The sites of an organisation or a site scope, as a briefing region (undefined for `all`: every site). */
+  function ownSites(scope: Scope): { id: string; name: string; sites: string[] } | undefined {
+    if (scope.kind === 'site') return { id: scope.site, name: ctx.sites.get(scope.site)?.name ?? scope.site, sites: [scope.site] };
+    if (scope.kind === 'org') return { id: scope.org, name: scope.org, sites: [...(ctx.scopes.siteIds(scope) ?? [])] };
+    return undefined;
+  }
+
+  function briefing(request: FastifyRequest, query: { date?: string | undefined; region?: string | undefined }) {
     const svc = service();
     const now = ctx.clock();
     const date = query.date ?? svc.latestBriefingDate(now);
-    const found = svc.briefingOn(date, query.region);
+    const scope = scopeOf(request);
+    // A county officer's briefing is his county's (the first of his regions) unless he names one
+    // below it; an owner's or a gas company's is that of its own sites.
+    const regionId = query.region ?? (scope.kind === 'regions' ? scope.regions[0] : undefined);
+    const readable = (id: string) => mayRead(scope, id);
+    if (scope.kind !== 'all' && (regionId === undefined ? scope.kind === 'regions' : !readable(regionId))) {
+      throw new ApiError(404, `no region ${regionId ?? '(all sites)'}: known regions are ${svc.briefingRegions().map((r) => r.id).filter(readable).join(', ')}`);
+    }
+    const found = svc.briefingOn(date, regionId ?? ownSites(scope));
     if (!found) {
-      const known = svc.regions().map((r) => r.id);
+      const known = svc.briefingRegions().map((r) => r.id).filter(readable);
       throw new ApiError(404, `no region ${query.region}: known regions are ${known.join(', ')} (leave region out for every site)`);
     }
     if (found.window.fromMs > now) throw new ApiError(400, `date: the briefing of ${date} covers a duty day that has not begun yet`);
@@ -83,7 +103,7 @@ export function briefingRoutes(ctx: ApiContext) {
           response: answers({ 200: briefingAnswer }, 400, 404, 501),
         },
       },
-      async (request) => briefing(request.query).answer,
+      async (request) => briefing(request, request.query).answer,
     );
 
     r.get(
@@ -98,7 +118,7 @@ export function briefingRoutes(ctx: ApiContext) {
         },
       },
       async (request, reply) => {
-        const { answer, language } = briefing(request.query);
+        const { answer, language } = briefing(request, request.query);
         const page = [
           '<!doctype html>',
           `<html lang="${language === 'zh' ? 'zh-CN' : 'en'}">`,

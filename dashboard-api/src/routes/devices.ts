@@ -113,7 +113,9 @@ export function deviceRoutes(ctx: ApiContext) {
         const wanted = request.query.site;
         // The registry's answer for the caller's scope (null: all), read once per request.
         const within = ctx.scopes.siteIds(scopeOf(request));
-        const devices = ctx.deps.sites.filter((s) => (wanted === undefined || s.id === wanted) && (within === null || within.has(s.id))).flatMap((s) => s.devices.map((d) => view(s.id, d)));
+        // From the live registry (ctx.sites): a device added through the API is listed at once.
+        const sites = wanted !== undefined ? [ctx.sites.get(wanted)].filter((s) => s !== undefined) : [...ctx.sites.values()];
+        const devices = sites.filter((s) => within === null || within.has(s.id)).flatMap((s) => s.devices.map((d) => view(s.id, d)));
         return { devices };
       },
     );

@@ -35,8 +35,13 @@ const SUMMARY: Record<ExportTable, string> = {
 export function exportRoutes(ctx: ApiContext) {
   // Alarms, orders and statuses from the gateway; the last values from the API's own table (made
   // by buildApp's DeviceLastStore before the routes).
-  const inputs: ExportInputs = { source: ctx.deps.exportSource, sites: ctx.deps.sites, lastOf: siteLastReader(ctx.deps.db) };
-  const label = siteLookup(ctx.deps.sites);
+  // The sites are read per request from ctx.sites (the live registry when there is one): a site
+  // or device added through the API belongs in the next report, not only after a restart.
+  const lastOf = siteLastReader(ctx.deps.db);
+  const inputsNow = () => {
+    const sites = [...ctx.sites.values()];
+    return { inputs: { source: ctx.deps.exportSource, sites, lastOf } satisfies ExportInputs, label: siteLookup(sites) };
+  };
 
   return async function routes(app: FastifyInstance): Promise<void> {
     const r = app.withTypeProvider<ZodTypeProvider>();
@@ -51,6 +56,7 @@ export function exportRoutes(ctx: ApiContext) {
           // The schema of this table has checked and typed the query.
           // The caller's scope goes into every page's query (alarms, orders) and picks the sites
           // of a device list; a site outside it answers exactly as one that does not exist.
+          const { inputs, label } = inputsNow();
           const scope = scopeOf(request);
           const q = { ...(request.query as Omit<ExportRequest, 'table'>), table, scope };
           if (q.site !== undefined && (!knowsSite(inputs, q.site) || !ctx.scopes.contains(scope, q.site))) throw new ApiError(404, `no site ${q.site}: it is neither configured nor named by any alarm or order`);

@@ -16,6 +16,7 @@ import type { NotificationRecord, NotificationService } from '../deps.js';
 import { ApiError } from '../errors.js';
 import { answers, limitQuery } from '../schemas.js';
 import { roleAtLeast } from '../token-store.js';
+import { scopeOf } from '../scope-of.js';
 
 const states = z.enum(['pending', 'sent', 'failed']);
 const decimalId = (what: string) => z.string().regex(/^\d{1,15}$/, `${what} must be a decimal number from this API`);
@@ -102,7 +103,7 @@ export function notificationRoutes(ctx: ApiContext) {
       async (request) => {
         const svc = service();
         const { state, alarmId, limit, cursor } = request.query;
-        const rows = svc.list({ limit: limit + 1, ...(state ? { state } : {}), ...(alarmId ? { alarmId } : {}), ...(cursor ? { beforeId: Number(cursor) } : {}) });
+        const rows = svc.list({ limit: limit + 1, scope: scopeOf(request), ...(state ? { state } : {}), ...(alarmId ? { alarmId } : {}), ...(cursor ? { beforeId: Number(cursor) } : {}) });
         const page = rows.slice(0, limit);
         const admin = roleAtLeast(principalOf(request).role, 'admin');
         return {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiContext } from '../context.js';
+import { scopeOf } from '../scope-of.js';
 import { answers, idParam } from '../schemas.js';
 
 const ruleRow = z.object({
@@ -29,7 +30,11 @@ export function ruleRoutes(ctx: ApiContext) {
     app.withTypeProvider<ZodTypeProvider>().get(
       '/rules',
       { config: { role: 'viewer' }, schema: { summary: 'Rules in force per site (threshold lines for charts)', querystring: z.object({ site: idParam('site').optional() }).strict(), response: answers({ 200: z.object({ rules: z.array(ruleRow) }) }, 400) } },
-      async (request) => ({ rules: rows.filter((r) => request.query.site === undefined || r.site === request.query.site) }),
+      async (request) => {
+        // The registry's sites of the caller's scope (null: all), read once per request.
+        const within = ctx.scopes.siteIds(scopeOf(request));
+        return { rules: rows.filter((r) => (request.query.site === undefined || r.site === request.query.site) && (within === null || within.has(r.site))) };
+      },
     );
   };
 }

@@ -10,7 +10,7 @@ import { LEVELS } from '../../../gateway/src/contract/levels.js';
 import { REGION_LEVELS } from '../../../gateway/src/contract/region-levels.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
-import { scopeOf } from '../scope-of.js';
+import { regionWithin, scopeOf } from '../scope-of.js';
 import { answers, idParam, level, limitQuery, orderSchema } from '../schemas.js';
 
 const siteQuery = z
@@ -39,9 +39,9 @@ const regionNode = z
   .describe('Region');
 
 export function siteRoutes(ctx: ApiContext) {
-  const directory = ctx.deps.siteDirectory;
+  const directory = ctx.deps.fleetBrowser;
   const needDirectory = () => {
-    if (!directory) throw new ApiError(501, 'the site list is not available in this build (no site directory is wired)');
+    if (!directory) throw new ApiError(501, 'the site list is not available in this build (no fleet browser is wired)');
     return directory;
   };
 
@@ -78,7 +78,9 @@ export function siteRoutes(ctx: ApiContext) {
         const scope = scopeOf(request);
         const dir = needDirectory();
         // A region the caller may not see answers as one that does not exist.
-        if (q.region !== undefined && !dir.regions(scope).some((n) => n.id === q.region)) throw new ApiError(404, `no region ${q.region}`);
+        const visible = (region: string) =>
+          scope.kind === 'org' || scope.kind === 'site' ? dir.regions(scope).some((n) => n.id === region) : regionWithin(ctx.scopes, scope, region);
+        if (q.region !== undefined && !visible(q.region)) throw new ApiError(404, `no region ${q.region}`);
         const page = dir.page({ scope, region: q.region, q: q.q, level: q.level, limit: q.limit, cursor: q.cursor });
         return {
           sites: page.sites.map((s) => ({ ...s, order: ctx.deps.orders.latestForSite(s.id) ?? null })),

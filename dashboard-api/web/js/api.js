@@ -79,6 +79,8 @@ export async function download(path) {
 export const api = {
   get: (path) => request('GET', path),
   post: (path, body = {}) => request('POST', path, body),
+  patch: (path, body = {}) => request('PATCH', path, body),
+  del: (path) => request('DELETE', path),
 };
 
 /** A query string from the defined entries of `params`. */

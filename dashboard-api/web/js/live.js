@@ -233,6 +233,8 @@ export function createLive({ chart, report, onConnection }) {
       stream = null;
     },
     selectSite,
+    /** The selected site's devices read again (one was added or removed through the page). */
+    reloadSite: () => loadSiteDetail().catch(report),
     loadMore: (section) => loadMore(section).catch(report),
     /** The officer changed a filter: the list is read again under it. */
     setFilter(name, value) {

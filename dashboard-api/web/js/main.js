@@ -18,6 +18,7 @@ import { renderOrderBanners } from './views/order-banners.js';
 import { renderDevices } from './views/devices.js';
 import { createChartPanel } from './views/chart-panel.js';
 import { createAlarmDetail } from './detail.js';
+import { createSiteAdmin } from './views/site-admin.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLE_KEYS = { viewer: 'roleViewer', owner: 'roleOwner', officer: 'roleOfficer', admin: 'roleAdmin' };
@@ -27,6 +28,7 @@ const chart = createChartPanel({ select: $('sensor-select'), chartEl: $('chart')
 const live = createLive({ chart, report, onConnection: () => renderTexts() });
 const detail = createAlarmDetail({ live, report, actions: alarmActions });
 const fleet = createFleetNav({ root: $('sites'), selectedSite: () => state.selectedSite, onSelectSite: (site) => live.selectSite(site), report });
+const siteAdmin = createSiteAdmin({ root: $('site-admin'), onSiteChanged: () => refreshFleet(), onDevicesChanged: () => live.reloadSite(), report });
 const sitePicker = createSitePicker({ onPick: (site) => live.setFilter('site', site), report });
 
 function report(err) {
@@ -114,6 +116,7 @@ function render(part) {
   if (all || part === 'alarms' || part === 'sites' || part === 'readings') renderAlarms();
   if (all || part === 'orders' || part === 'sites') renderOrderBanners($('orders'), { orders: activeOrders(), siteName, actions: orderActions, canAct: canAct() });
   if (all || part === 'devices') renderDevices($('devices'), { devices: state.devices });
+  if (all || part === 'devices' || part === 'sites') siteAdmin.render({ site: state.selectedSite, role: state.me?.role, devicesEl: $('devices') });
   if (all || part === 'alarms' || part === 'orders' || part === 'readings' || part === 'sites') detail.refresh(part);
   renderTexts();
 }

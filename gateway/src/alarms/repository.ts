@@ -277,16 +277,16 @@ export class AlarmRepository {
     return { alarms, events };
   }
 
-  /** A site's alarms not closed (one device's, when given), through the (site, time) index. */
-  openOf(site: string, device?: string): Alarm[] {
-    const sql = `SELECT * FROM alarm WHERE site = ? AND state != 'closed'${device === undefined ? '' : ' AND device = ?'} ORDER BY raised_at_ms, id`;
-    return (this.db.prepare(sql).all(...(device === undefined ? [site] : [site, device])) as AlarmRow[]).map(fromRow);
-  }
-
   /** The registry's sites within a scope that is not `all` (for the days without alarms of a report). */
   sitesWithin(scope: Scope): string[] {
     const params: Record<string, unknown> = {};
     return (this.db.prepare(`SELECT id FROM fleet_site WHERE ${namedScopeSql(scope, 'fleet_site.id', params)}`).all(params) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** A site's alarms not closed (one device's, when given), through the (site, time) index. */
+  openOf(site: string, device?: string): Alarm[] {
+    const sql = `SELECT * FROM alarm WHERE site = ? AND state != 'closed'${device === undefined ? '' : ' AND device = ?'} ORDER BY raised_at_ms, id`;
+    return (this.db.prepare(sql).all(...(device === undefined ? [site] : [site, device])) as AlarmRow[]).map(fromRow);
   }
 
   list(filter: AlarmFilter): Alarm[] {

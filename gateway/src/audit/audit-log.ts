@@ -3,6 +3,8 @@
 // deleted row breaks the chain at that row and `verify()` names it. (Dropping the newest rows is
 // only visible against a head hash kept elsewhere: `head()` gives it to whoever archives it.)
 
+import type { Scope } from '../contract/scope.js';
+import { namedScopeSql } from '../registry/scope-named.js';
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/sqlite.js';
 import { migrateModule } from '../store/sqlite.js';
@@ -94,10 +96,15 @@ export class AuditLog implements AuditTrail {
   }
 
   /** Newest first; `beforeId` is the cursor (entries with a smaller id). */
-  list(limit: number, beforeId?: number): AuditEntry[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM audit_log ${beforeId !== undefined ? 'WHERE id < @beforeId' : ''} ORDER BY id DESC LIMIT @limit`)
-      .all({ limit, ...(beforeId !== undefined ? { beforeId } : {}) }) as Row[];
+  list(limit: number, beforeId?: number, scope?: Scope): AuditEntry[] {
+    const params: Record<string, unknown> = { limit };
+    const where: string[] = [];
+    if (beforeId !== undefined) (where.push('id < @beforeId'), (params.beforeId = beforeId));
+    // An entry is about the site its detail names; one naming none (tokens, users) is scope `all`'s.
+    if (scope !== undefined && scope.kind !== 'all') {
+      where.push(`EXISTS (SELECT 1 FROM (SELECT json_extract(audit_log.detail, '$.site') AS site) about WHERE about.site IS NOT NULL AND ${namedScopeSql(scope, 'about.site', params)})`);
+    }
+    const rows = this.db.prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT @limit`).all(params) as Row[];
     return rows.map(fromRow);
   }
 

@@ -2,6 +2,8 @@
 // chain back, check it, and run an action and its entry in one transaction. The implementation is
 // audit-log.ts over state.db; the dashboard never opens the table.
 
+import type { Scope } from '../contract/scope.js';
+
 export interface AuditInput {
   readonly atMs: number;
   /** Who did it: the token's name (or `cli` for the command line). */
@@ -28,8 +30,9 @@ export interface AuditVerdict {
 
 export interface AuditTrail {
   append(input: AuditInput): AuditEntry;
-  /** Newest first; `beforeId` is the cursor (entries with a smaller id). */
-  list(limit: number, beforeId?: number): AuditEntry[];
+  /** Newest first; `beforeId` is the cursor (entries with a smaller id). With a scope other than
+   * `all`, only the entries about a site within it (`detail.site`), in the query. */
+  list(limit: number, beforeId?: number, scope?: Scope): AuditEntry[];
   /** Walks the whole chain; names the first entry that does not hold. */
   verify(): AuditVerdict;
   /**

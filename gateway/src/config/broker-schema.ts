@@ -95,9 +95,11 @@ export const brokerSchema = z
       .optional(),
     /** External mode: connections the gateway takes telemetry on, each one member of the MQTT
      * shared subscription `$share/<sharedGroup>/<prefix>/+/+/telemetry`, so a backlog drains over
-     * several broker queues instead of one (mqtt-ingress.ts). Absent: the host's cores, at least 2
-     * and at most 8 (ingress-from-config.ts). 1: the plain subscription on one connection.
-     * Lowering it is safe: the next start drains and unsubscribes the members it no longer uses
+     * several broker queues instead of one (mqtt-ingress.ts). Absent or 1: the plain subscription
+     * of one persistent session, the only one a restarted Mosquitto restores: with several,
+     * readings it acknowledged between its restart and the members' return were lost (measured,
+     * tests/faults/broker-restart.test.ts), so several are for a broker that is not restarted
+     * under load, or that restores shared subscriptions. Lowering it is safe: the next start drains and unsubscribes the members it no longer uses
      * (state.db remembers them). */
     subscriptionConnections: z.number().int().min(1).max(32).optional(),
     /** The shared-subscription group name; one group per gateway (two gateways sharing a group

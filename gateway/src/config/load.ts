@@ -160,7 +160,7 @@ function validate(tree: Tree, overrides: readonly Override[], source: string): C
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);
     }
-    problems.push(...notifySiteProblems(result.data.notify, result.data.sites));
+    problems.push(...notifySiteProblems(result.data.notify, result.data.sites, result.data.regions));
   } else problems.push(...presetProblems(tree, problems));
   if (problems.length === 0 && result.success) return result.data;
   throw new ConfigError(problems, problems.map((p) => `${source}: ${p.path}: ${p.message}`).join('\n'));

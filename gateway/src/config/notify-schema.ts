@@ -117,8 +117,12 @@ const shiftSchema = z
     start: hhmm,
     /** An end at or before the start crosses midnight into the next day. */
     end: hhmm,
-    /** Limit the shift to these sites; absent means every site. */
+    /** Limit the shift to these sites; absent (and no `regions`) means every site. */
     sites: z.array(id).optional(),
+    /** Limit the shift to the sites of these regions and every region below them (a county's
+     * duty officer), beside `sites`; read from the registry when the alarm is notified, so a site
+     * added to the county later is covered. */
+    regions: z.array(id).optional(),
     duty: z.array(id).default([]),
     leader: z.array(id).default([]),
     onCall: z.array(id).default([]),
@@ -183,6 +187,22 @@ export const notifySchema = z
       })
       .strict()
       .prefault({}),
+    /** Climb delays of some regions' sites (their subtrees), the first entry naming the site's
+     * region winning, per level; a level an entry leaves out keeps `escalation`'s. A county that
+     * answers faster, or a reservoir district whose leaders are an hour away, sets its own. */
+    escalationByRegion: z
+      .array(
+        z
+          .object({
+            regions: z.array(id).min(1),
+            blue: escalationLevel.optional(),
+            yellow: escalationLevel.optional(),
+            orange: escalationLevel.optional(),
+            red: escalationLevel.optional(),
+          })
+          .strict(),
+      )
+      .default([]),
     delivery: z
       .object({
         maxAttempts: z.number().int().positive().default(8),

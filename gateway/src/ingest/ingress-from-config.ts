@@ -2,7 +2,6 @@
 // client of an external broker (Mosquitto, EMQX) with the gateway's account.
 
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { makeAuthenticator } from '../../../broker/src/auth.js';
 import { loadTlsContext } from '../../../broker/src/tls-context.js';
 import { ConfigError } from '../errors.js';
@@ -78,13 +77,16 @@ export function ingressFromConfig(config: Config, topics: Topics, clock: () => n
 
 /**
  * How many connections take telemetry from an external broker (broker.subscriptionConnections):
- * absent, one per core, at least 2 (a second queue drains while the first one's socket is busy)
- * and at most 8 (all are read by one event loop; past that they only add sessions at the broker).
- * The embedded broker has one connection per device: 1.
+ * absent, one, on the plain subscription of one persistent session. Several (a shared
+ * subscription) are asked for by name: measured with Mosquitto 2.0 and persistence, readings the
+ * broker acknowledged between its own restart and the members' return reached no member and were
+ * lost (tests/faults/broker-restart.test.ts with 2 connections), where one plain persistent
+ * subscription is restored by the broker and queues them. The embedded broker has one connection
+ * per device: 1.
  */
-export function subscriptionConnections(config: Config, cores: number = availableParallelism()): number {
+export function subscriptionConnections(config: Config): number {
   if (config.broker.mode !== 'external') return 1;
-  return config.broker.subscriptionConnections ?? Math.min(8, Math.max(2, cores));
+  return config.broker.subscriptionConnections ?? 1;
 }
 
 /** Reads broker.clientTls; a file that cannot be used is a config error naming its field. */

@@ -9,6 +9,7 @@ import { buildBriefing } from './briefing.js';
 import { addDays, isoDateOf, localParts, localToUtcMs } from './local-time.js';
 import type { NewNotification, OutboxRepository } from './outbox.js';
 import { contactsOf } from './roster.js';
+import type { RegionBriefings } from './region-briefings.js';
 
 export interface BriefingWindow {
   /** Local date of the briefing (the day it is sent). */
@@ -49,8 +50,21 @@ export function regionsOf(notify: NotifyConfig, sites: readonly { id: string }[]
   return [{ id: 'all', name: notify.language === 'zh' ? '全部场所' : 'all sites', sites: sites.map((s) => s.id) }];
 }
 
+/** Roster ids of a region's officers, named by roster id or by the person's name. */
+export function officersOnRoster(notify: NotifyConfig, officers: readonly string[]): string[] {
+  const people = notify.roster.people;
+  const ids = new Set<string>();
+  for (const officer of officers) {
+    if (officer in people) ids.add(officer);
+    else for (const [id, person] of Object.entries(people)) if (person.name === officer) ids.add(id);
+  }
+  return [...ids];
+}
+
 export interface BriefingSchedulerOptions {
   db: Db;
+  /** The registry's region tree: each region with officers on the roster gets its subtree's briefing. */
+  regionBriefings?: RegionBriefings | undefined;
   outbox: OutboxRepository;
   notify: NotifyConfig;
   sites: readonly { id: string; name: string }[];
@@ -77,20 +91,28 @@ export class BriefingScheduler {
   /** Writes today's briefing to the outbox once its hour has come; returns how many rows were new. */
   tick(nowMs: number): number {
     const b = this.o.notify.briefing;
-    if (!b.enabled || b.to.length === 0) return 0;
+    if (!b.enabled) return 0;
     const tz = this.o.notify.roster.timezone;
     const window = briefingWindow(nowMs, b.at, tz);
     if (!window || window.date === this.doneDate) return 0;
     const siteNames = Object.fromEntries(this.o.sites.map((s) => [s.id, s.name]));
     const rows: NewNotification[] = [];
-    for (const region of regionsOf(this.o.notify, this.o.sites)) {
+    // The configured regions (or every site) go to briefing.to; each region of the registry's tree
+    // to its own officers, covering its subtree as the registry holds it today.
+    const audiences: { key: string; region: Region; to: readonly string[] }[] = regionsOf(this.o.notify, this.o.sites).map((region) => ({ key: region.id, region, to: b.to }));
+    for (const r of this.o.regionBriefings?.regions() ?? []) {
+      const to = officersOnRoster(this.o.notify, r.officers);
+      const sites = to.length > 0 ? this.o.regionBriefings!.sitesUnder(r.id) : undefined;
+      if (sites) audiences.push({ key: `tree:${r.id}`, region: { id: r.id, name: r.name, sites }, to });
+    }
+    for (const { key, region, to } of audiences.filter((a) => a.to.length > 0)) {
       const report = buildBriefing(this.o.db, { ...window, sites: region.sites, siteNames, timeZone: tz, language: this.o.notify.language, regionName: region.name });
-      for (const r of contactsOf(this.o.notify.roster, b.to)) {
+      for (const r of contactsOf(this.o.notify.roster, to)) {
         const channel = this.o.notify.channels[r.channel];
         if (!channel) continue;
         const markdown = NO_TABLES.has(channel.type) ? report.markdownLists : report.markdown;
         rows.push({
-          key: `briefing:${region.id}:${window.date}:${r.person}:${r.channel}`,
+          key: `briefing:${key}:${window.date}:${r.person}:${r.channel}`,
           alarmId: null,
           eventId: null,
           kind: 'briefing',

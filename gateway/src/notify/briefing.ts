@@ -70,6 +70,8 @@ export interface Briefing {
   longestAck: { alarmId: string; site: string; device: string; level: Level; ms: number } | null;
   /** Alarms raised in the window that nobody has acknowledged yet. */
   unacked: number;
+  /** The hazard ledger (隐患台账) at the window's end: records not struck off, and those past their deadline unfixed (first 20, earliest deadline first). */
+  hazards: { open: number; overdue: number; overdueList: { hazardId: string; site: string; grade: 'general' | 'major' | null; deadlineDate: string; description: string }[] };
   title: string;
   /** GitHub-flavoured Markdown, tables included (webhook receivers, the API). */
   markdown: string;
@@ -143,6 +145,8 @@ export function buildBriefing(db: Db, q: BriefingQuery): Briefing {
       .get(...siteParams, ...win) as { n: number }
   ).n;
 
+  const hazards = ledgerAt(db, inSites, siteParams, q.toMs);
+
   const data = {
     fromMs: q.fromMs,
     toMs: q.toMs,
@@ -164,8 +168,33 @@ export function buildBriefing(db: Db, q: BriefingQuery): Briefing {
     dueReplacements: dueReplacements(db, sites, q.toMs, q.timeZone ?? 'Asia/Shanghai'),
     longestAck: acks ?? null,
     unacked,
+    hazards,
   };
   return { ...data, ...render(data, q) };
+}
+
+/**
+ * The ledger's open and overdue hazards at `atMs`, read from its tables when the hazard ledger has
+ * made them (hazards/repository.ts); none before. Overdue: being rectified with the deadline ended.
+ */
+function ledgerAt(db: Db, inSites: string, siteParams: readonly string[], atMs: number): Briefing['hazards'] {
+  const none = { open: 0, overdue: 0, overdueList: [] };
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'hazard'").get() === undefined) return none;
+  const counts = db
+    .prepare(
+      `SELECT COUNT(*) AS open, COALESCE(SUM(state = 'rectifying' AND deadline_ms <= ?), 0) AS overdue FROM hazard
+       WHERE site IN (${inSites}) AND state <> 'closed' AND registered_at_ms < ?`,
+    )
+    .get(atMs, ...siteParams, atMs) as { open: number; overdue: number };
+  const overdueList = (
+    db
+      .prepare(
+        `SELECT id AS hazardId, site, grade, json_extract(body, '$.plan.deadlineDate') AS deadlineDate, json_extract(body, '$.description') AS description FROM hazard
+         WHERE site IN (${inSites}) AND state = 'rectifying' AND deadline_ms <= ? ORDER BY deadline_ms, id LIMIT 20`,
+      )
+      .all(...siteParams, atMs) as Briefing['hazards']['overdueList']
+  );
+  return { open: counts.open, overdue: counts.overdue, overdueList };
 }
 
 type BriefingData = Omit<Briefing, 'title' | 'markdown' | 'markdownLists' | 'html'>;
@@ -196,7 +225,25 @@ function render(d: BriefingData, q: BriefingQuery): { title: string; markdown: s
   const title = zh ? `值班日报 · ${region} · ${t(d.toMs).slice(0, 10)}` : `Duty briefing · ${region} · ${t(d.toMs).slice(0, 10)}`;
   const period = zh ? `统计时段：${t(d.fromMs)} 至 ${t(d.toMs)}（${tz}）` : `Period: ${t(d.fromMs)} to ${t(d.toMs)} (${tz})`;
   const name = (site: string): string => q.siteNames?.[site] ?? site;
+  // Overdue hazards lead the briefing: a deadline missed is the unit's promise broken, the thing a
+  // county officer must chase first. Without any open hazard the section is left out.
+  const hazards: Section[] =
+    d.hazards.open === 0
+      ? []
+      : [
+          {
+            heading: zh ? '隐患台账' : 'Hazard ledger',
+            lines: [
+              zh ? `未销号 ${d.hazards.open} 项，其中逾期 ${d.hazards.overdue} 项` : `${d.hazards.open} open, ${d.hazards.overdue} overdue`,
+              ...d.hazards.overdueList.map(
+                (h) =>
+                  `${zh ? '逾期' : 'overdue'} ${name(h.site)} ${h.grade === 'major' ? (zh ? '重大隐患' : 'MAJOR') : zh ? '一般隐患' : 'general'} ${zh ? '期限' : 'due'} ${h.deadlineDate}：${h.description} (${h.hazardId})`,
+              ),
+            ],
+          },
+        ];
   const sections: Section[] = [
+    ...hazards,
     {
       heading: zh ? '报警' : 'Alarms',
       table: {

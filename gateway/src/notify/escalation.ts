@@ -10,7 +10,7 @@ import type { EscalationLevel, NotifyConfig, Tier } from '../config/notify-schem
 import type { Level } from '../contract/levels.js';
 import type { Logger } from '../log.js';
 import { tierNote, tierOf } from './planner.js';
-import { tierChain } from './roster.js';
+import { NO_REGIONS, tierChain, type InRegions } from './roster.js';
 
 export interface StepRecord {
   kind: 'escalation' | 'reminder';
@@ -61,7 +61,7 @@ export function dueSteps(input: EscalationInput, nowMs: number): DueStep[] {
 }
 
 /** Reads the escalation state of an alarm back from its stored events (restart-safe). */
-export function escalationInput(alarm: Alarm, events: readonly AlarmEvent[], notify: NotifyConfig): EscalationInput {
+export function escalationInput(alarm: Alarm, events: readonly AlarmEvent[], notify: NotifyConfig, policy: EscalationLevel = notify.escalation[alarm.level]): EscalationInput {
   let since = alarm.raisedAtMs;
   let steps: StepRecord[] = [];
   for (const e of events) {
@@ -74,7 +74,17 @@ export function escalationInput(alarm: Alarm, events: readonly AlarmEvent[], not
       if (tier) steps.push({ kind: e.kind, tier, atMs: e.atMs });
     }
   }
-  return { level: alarm.level, chain: tierChain(notify.roster, alarm.level), policy: notify.escalation[alarm.level], sinceMs: since, steps };
+  return { level: alarm.level, chain: tierChain(notify.roster, alarm.level), policy, sinceMs: since, steps };
+}
+
+/** The climb delays of the alarm's level at its site: the first `escalationByRegion` entry whose
+ * regions hold the site (read from the registry now), else `escalation`'s. */
+export function escalationPolicy(alarm: Alarm, notify: NotifyConfig, inRegions: InRegions = NO_REGIONS): EscalationLevel {
+  for (const entry of notify.escalationByRegion) {
+    const own = entry[alarm.level];
+    if (own && inRegions(alarm.site, entry.regions)) return own;
+  }
+  return notify.escalation[alarm.level];
 }
 
 export interface EscalationOptions {
@@ -92,6 +102,8 @@ export interface EscalationOptions {
    * a second after the first notice). Absent: the gateway clock.
    */
   alarmTime?: ((alarm: Alarm, nowMs: number) => number) | undefined;
+  /** The registry's region tree, for `escalationByRegion`; absent: no site is in any region. */
+  inRegions?: InRegions | undefined;
 }
 
 /** Ticks once a second over the unacknowledged alarms and records the steps that fell due. */
@@ -125,11 +137,19 @@ export class EscalationService {
   /** Records every step due at `nowMs`; returns them as events. */
   tick(nowMs: number): AlarmEvent[] {
     const recorded: AlarmEvent[] = [];
+    // Each site's regions asked once a tick, however many of its alarms are waiting.
+    const asked = new Map<string, boolean>();
+    const inRegions: InRegions = (site, regions) => {
+      const key = `${site}\u0000${regions.join(',')}`;
+      let answer = asked.get(key);
+      if (answer === undefined) asked.set(key, (answer = (this.o.inRegions ?? NO_REGIONS)(site, regions)));
+      return answer;
+    };
     // Only an active, unacknowledged condition climbs: an acknowledged or cleared alarm needs no chase.
     for (const alarm of this.o.repo.list({ state: 'active_unacked', limit: 10_000 })) {
-      const policy = this.o.notify.escalation[alarm.level];
+      const policy = escalationPolicy(alarm, this.o.notify, inRegions);
       if ((policy.climbAfterS.length === 0 && policy.remindEveryS <= 0) || this.o.suppress?.(alarm)) continue;
-      const input = escalationInput(alarm, this.o.repo.events(alarm.id), this.o.notify);
+      const input = escalationInput(alarm, this.o.repo.events(alarm.id), this.o.notify, policy);
       // Steps are due and recorded in the alarm's own time, so its events stay in order.
       const atMs = this.o.alarmTime?.(alarm, nowMs) ?? nowMs;
       for (const step of dueSteps(input, atMs)) {

@@ -1,6 +1,7 @@
 // The notification extension the runtime starts and stops: the outbox hook on every alarm save,
 // the delivery worker, the escalation ticker and the daily briefing.
 
+import type { Scope } from '../contract/scope.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { AlarmRepository } from '../alarms/repository.js';
 import type { NotifyConfig } from '../config/notify-schema.js';
@@ -17,10 +18,11 @@ import type { Channel } from './channels/channel.js';
 import { buildChannels } from './channels/index.js';
 import { DeliveryWorker, type ChannelLimit, type DeliveryStats } from './delivery.js';
 import { EscalationService } from './escalation.js';
-import { OutboxRepository, type OutboxRow, type OutboxState } from './outbox.js';
+import { OutboxRepository, type NewNotification, type OutboxRow, type OutboxState } from './outbox.js';
 import type { Language } from './message.js';
 import { planNotifications, type SiteInfo } from './planner.js';
-import { tierChain } from './roster.js';
+import { tierChain, type InRegions } from './roster.js';
+import type { RegionBriefings } from './region-briefings.js';
 import type { FleetFollower, SiteChange } from '../registry/fleet.js';
 
 /** Site ids the notify section names must be sites of the config: a typo would silently leave a
@@ -57,6 +59,10 @@ export interface NotifierOptions {
   surroundings?: ((alarm: Alarm) => AlarmSurroundings) | undefined;
   onDeliveryFailed?: ((row: OutboxRow) => void) | undefined;
   onDelivered?: ((row: OutboxRow) => void) | undefined;
+  /** The registry's region tree: its regions' briefings (region-briefings.ts). */
+  regionBriefings?: RegionBriefings | undefined;
+  /** The registry's region tree, for shifts limited to regions (roster.ts); absent: none covers a site. */
+  inRegions?: InRegions | undefined;
   /** Fan-out of escalation steps (the event bus). */
   emit?: ((alarm: Alarm, event: AlarmEvent) => void) | undefined;
   /** The alarm's own time when the gateway clock reads nowMs (AlarmService.alarmTime); absent: the gateway clock. */
@@ -114,8 +120,9 @@ export class Notifier implements FleetFollower {
       suppress: suppressNow,
       ...(o.emit ? { emit: o.emit } : {}),
       ...(o.alarmTime ? { alarmTime: o.alarmTime } : {}),
+      inRegions: o.inRegions,
     });
-    this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, log, onQueued: () => this.delivery.kick() });
+    this.briefings = new BriefingScheduler({ db: o.db, outbox: this.outbox, notify: o.notify, sites: o.sites, regionBriefings: o.regionBriefings, log, onQueued: () => this.delivery.kick() });
     o.alarmRepo.onSave((alarm, events, ids, surroundings) => this.onAlarmSaved(alarm, events, ids, surroundings));
     // Subscribed at construction, before any reading can issue an order.
     if (o.events) {
@@ -209,6 +216,7 @@ export class Notifier implements FleetFollower {
           suppress,
           audienceOf: (alarmId) => this.outbox.audienceOf(alarmId),
           stopWork: around.stopWork,
+          inRegions: this.o.inRegions,
         });
       } catch (err) {
         // A planning bug must not roll back the alarm itself: the alarm is saved and shown on
@@ -282,7 +290,7 @@ export class Notifier implements FleetFollower {
   }
 
   /** Outbox rows, newest first (the API's notification list). */
-  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number }): OutboxRow[] {
+  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number; scope?: Scope }): OutboxRow[] {
     return this.outbox.list(filter);
   }
 
@@ -314,6 +322,23 @@ export class Notifier implements FleetFollower {
     return [...this.sites].map(([id, s]) => ({ id, name: s.name, timezone: s.timeZone }));
   }
 
+  /**
+   * What a notice that is no alarm step needs (the hazard ledger's deadlines, hazards/deadline-watch.ts):
+   * whether anyone can be told, the roster as it is now (SIGHUP replaces it), the page's address,
+   * the language and the region tree for shifts limited to regions.
+   */
+  noticeContext(): { active: boolean; roster: NotifyConfig['roster']; channels: ReadonlySet<string>; publicUrl: string; language: Language; inRegions: InRegions | undefined } {
+    const n = this.o.notify;
+    return { active: this.active, roster: n.roster, channels: new Set(Object.keys(n.channels)), publicUrl: n.publicUrl, language: n.language, inRegions: this.o.inRegions };
+  }
+
+  /** Queues rows that are no alarm step (in the caller's transaction when it holds one); the worker looks once it has committed. */
+  queue(rows: readonly NewNotification[]): number {
+    const added = this.outbox.enqueue(rows);
+    if (added > 0) setImmediate(() => this.delivery.kick());
+    return added;
+  }
+
   /** A roster person's name (recipients are stored by roster id). */
   personName(id: string): string | undefined {
     return this.o.notify.roster.people[id]?.name;
@@ -324,19 +349,37 @@ export class Notifier implements FleetFollower {
     return regionsOf(this.o.notify, this.siteList());
   }
 
+  /** Every briefing the API serves by region: the configured ones (or `all`), then the registry's
+   * regions whose ids those do not already take. */
+  briefingRegions(): { id: string; name: string }[] {
+    const configured = this.regions().map((r) => ({ id: r.id, name: r.name }));
+    const taken = new Set(configured.map((r) => r.id));
+    return [...configured, ...(this.o.regionBriefings?.regions() ?? []).filter((r) => !taken.has(r.id)).map((r) => ({ id: r.id, name: r.name }))];
+  }
+
+  /** A briefing region with its sites: a configured one's list, or a registry region's subtree as the registry holds it now. */
+  private regionWithSites(regionId: string): Region | undefined {
+    const configured = this.regions().find((r) => r.id === regionId);
+    if (configured) return configured;
+    const tree = this.o.regionBriefings?.regions().find((r) => r.id === regionId);
+    const sites = tree ? this.o.regionBriefings!.sitesUnder(regionId) : undefined;
+    return tree && sites ? { id: tree.id, name: tree.name, sites } : undefined;
+  }
+
   /** The newest briefing date whose hour (notify.briefing.at) has come at `nowMs`. */
   latestBriefingDate(nowMs: number): string {
     return latestBriefingDate(nowMs, this.o.notify.briefing.at, this.o.notify.roster.timezone);
   }
 
   /** The briefing of a local date (the duty day ending that date at notify.briefing.at, as the
-   * scheduler sends it) for a region, or every site; undefined for an unknown region. */
-  briefingOn(date: string, regionId?: string): { window: BriefingWindow; timeZone: string; language: Language; region: { id: string; name: string }; briefing: Briefing } | undefined {
+   * scheduler sends it) for a region by id, given sites (a restaurant owner's one kitchen), or
+   * every site; undefined for an unknown region. */
+  briefingOn(date: string, regionId?: string | Region): { window: BriefingWindow; timeZone: string; language: Language; region: { id: string; name: string }; briefing: Briefing } | undefined {
     const timeZone = this.o.notify.roster.timezone;
     const window = briefingWindowOn(date, this.o.notify.briefing.at, timeZone);
     const briefing = this.briefing(window.fromMs, window.toMs, regionId);
     if (!briefing) return undefined;
-    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : this.regions().find((r) => r.id === regionId)!;
+    const region = regionId === undefined ? { id: 'all', name: this.allSitesName() } : typeof regionId === 'object' ? regionId : this.briefingRegions().find((r) => r.id === regionId)!;
     return { window, timeZone, language: this.o.notify.language, region: { id: region.id, name: region.name }, briefing };
   }
 
@@ -345,9 +388,9 @@ export class Notifier implements FleetFollower {
   }
 
   /** The briefing for a window and a region (default: every site), as the API serves it. */
-  briefing(fromMs: number, toMs: number, regionId?: string): Briefing | undefined {
+  briefing(fromMs: number, toMs: number, regionId?: string | Region): Briefing | undefined {
     const all = { id: 'all', name: this.allSitesName(), sites: [...this.sites.keys()] };
-    const region = regionId === undefined ? all : this.regions().find((r) => r.id === regionId);
+    const region = regionId === undefined ? all : typeof regionId === 'object' ? regionId : this.regionWithSites(regionId);
     if (!region) return undefined;
     return buildBriefing(this.o.db, {
       fromMs,

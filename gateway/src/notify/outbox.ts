@@ -3,6 +3,8 @@
 // least once by the delivery worker. The idempotency key makes a second write of the same step
 // a no-op and lets a deduplicating receiver show each notification once.
 
+import type { Scope } from '../contract/scope.js';
+import { namedScopeSql } from '../registry/scope-named.js';
 import type { Db } from '../store/sqlite.js';
 import { migrateModule } from '../store/sqlite.js';
 
@@ -162,9 +164,12 @@ export class OutboxRepository {
 
   /** Notifications by state (newest first), for the API: `failed` lists what never arrived.
    * `beforeId` pages on: rows older than the last one of the previous page. */
-  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number }): OutboxRow[] {
+  list(filter: { state?: OutboxState; alarmId?: string; beforeId?: number; limit: number; scope?: Scope }): OutboxRow[] {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: filter.limit };
+    // A scoped caller sees the notices of the alarms (and their orders) of his sites; a briefing,
+    // of no one alarm, is for scope `all` only.
+    if (filter.scope !== undefined && filter.scope.kind !== 'all') where.push(`alarm_id IN (SELECT id FROM alarm WHERE ${namedScopeSql(filter.scope, 'alarm.site', params)})`);
     if (filter.beforeId !== undefined) {
       where.push('id < @beforeId');
       params.beforeId = filter.beforeId;

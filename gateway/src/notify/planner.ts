@@ -14,7 +14,7 @@ import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { NotifyConfig, Tier } from '../config/notify-schema.js';
 import { renderMessage, type NoticeKind } from './message.js';
 import { notificationKey, type NewNotification } from './outbox.js';
-import { recipientsOn, tierChain, type Recipient } from './roster.js';
+import { recipientsOn, tierChain, type InRegions, type Recipient } from './roster.js';
 import type { StopWorkNotice } from './suppression.js';
 
 export interface SiteInfo {
@@ -32,6 +32,8 @@ export interface PlanContext {
   audienceOf: (alarmId: string) => { recipient: string; channel: string; address: string | null }[];
   /** The stop-work order the saved move issues (suppression.ts AlarmSurroundings.stopWork). */
   stopWork?: StopWorkNotice | undefined;
+  /** The registry's region tree, for shifts limited to regions (roster.ts); absent: none covers. */
+  inRegions?: InRegions | undefined;
 }
 
 const TIER_NOTE = /^tier:(duty|leader|onCall)\b/;
@@ -54,7 +56,7 @@ export function firstStaffedTier(ctx: PlanContext, alarm: Alarm, atMs: number, f
   // A tier outside the chain (the config changed since the step was recorded) is asked alone.
   const tiers = start < 0 ? [from!] : chain.slice(start);
   for (const tier of tiers) {
-    const recipients = recipientsOn(ctx.notify.roster, alarm.site, atMs, tier);
+    const recipients = recipientsOn(ctx.notify.roster, alarm.site, atMs, tier, ctx.inRegions);
     if (recipients.length > 0) return { tier, recipients };
   }
   return undefined;

@@ -1,5 +1,6 @@
 // The duty roster (值班表): who is on which tier at a given instant, read in the roster's time
-// zone. Pure: config and an instant in, people and their contacts out.
+// zone. Pure: config, an instant and the registry's answer to "is this site in these regions" in,
+// people and their contacts out.
 
 import type { Level } from '../contract/levels.js';
 import { TIERS, type RosterConfig, type Shift, type Tier } from '../config/notify-schema.js';
@@ -24,8 +25,20 @@ function crossesMidnight(s: Shift): boolean {
   return parseHhmm(s.end) <= parseHhmm(s.start);
 }
 
+/** Whether `site` lies in one of `regions` or below them (the registry's region tree). */
+export type InRegions = (site: string, regions: readonly string[]) => boolean;
+
+/** Without a registry no site lies in any region: a shift limited to regions covers none. */
+export const NO_REGIONS: InRegions = () => false;
+
+/** Whether a shift covers the site: every site when it names neither sites nor regions. */
+function covers(s: Shift, site: string, inRegions: InRegions): boolean {
+  if (s.sites === undefined && s.regions === undefined) return true;
+  return (s.sites?.includes(site) ?? false) || (s.regions !== undefined && s.regions.length > 0 && inRegions(site, s.regions));
+}
+
 /** Shifts in force at `atMs` for `site`: those begun today, and last night's that run past midnight. */
-export function shiftsAt(roster: RosterConfig, site: string, atMs: number): Shift[] {
+export function shiftsAt(roster: RosterConfig, site: string, atMs: number, inRegions: InRegions = NO_REGIONS): Shift[] {
   const p = localParts(atMs, roster.timezone);
   const today = { date: isoDateOf(p), weekday: p.weekday };
   const yesterday = addDays(today.date, -1);
@@ -36,13 +49,13 @@ export function shiftsAt(roster: RosterConfig, site: string, atMs: number): Shif
     if (crossesMidnight(s) ? t >= start : t >= start && t < parseHhmm(s.end)) out.push(s);
   }
   for (const s of startingOn(roster, yesterday)) if (crossesMidnight(s) && t < parseHhmm(s.end)) out.push(s);
-  return out.filter((s) => !s.sites || s.sites.includes(site));
+  return out.filter((s) => covers(s, site, inRegions));
 }
 
 /** People on a tier at `atMs` for `site` (roster ids, each once). */
-export function peopleOn(roster: RosterConfig, site: string, atMs: number, tier: Tier): string[] {
+export function peopleOn(roster: RosterConfig, site: string, atMs: number, tier: Tier, inRegions: InRegions = NO_REGIONS): string[] {
   const ids = new Set<string>();
-  for (const s of shiftsAt(roster, site, atMs)) for (const p of s[tier]) ids.add(p);
+  for (const s of shiftsAt(roster, site, atMs, inRegions)) for (const p of s[tier]) ids.add(p);
   return [...ids];
 }
 
@@ -57,8 +70,8 @@ export function contactsOf(roster: RosterConfig, people: readonly string[]): Rec
   return out;
 }
 
-export function recipientsOn(roster: RosterConfig, site: string, atMs: number, tier: Tier): Recipient[] {
-  return contactsOf(roster, peopleOn(roster, site, atMs, tier));
+export function recipientsOn(roster: RosterConfig, site: string, atMs: number, tier: Tier, inRegions: InRegions = NO_REGIONS): Recipient[] {
+  return contactsOf(roster, peopleOn(roster, site, atMs, tier, inRegions));
 }
 
 /** The tiers an alarm of `level` passes through, lowest first: those whose levels include it. */

@@ -2,6 +2,9 @@
 // the notifier that plans an outbox row inside every alarm save, and detection started warm from
 // the alarms that were active, so a restart raises nothing twice.
 
+import type { InRegions } from '../notify/roster.js';
+import { regionBriefingsOver } from '../notify/region-briefings.js';
+import { SqlScopeReader } from '../registry/scope-reader-query.js';
 import type { Config, Rule } from '../config/schema.js';
 import type { ChannelId, DeviceId, SiteId } from '../contract/ids.js';
 import type { Level } from '../contract/levels.js';
@@ -53,6 +56,12 @@ export interface NotifierPart extends Part {
   readonly notifier: Notifier;
 }
 
+/** "Is the site in these regions or below", asked of the registry's tables (scope-reader-query.ts). */
+function regionsOf(stateDb: Db): InRegions {
+  const scopes = new SqlScopeReader(stateDb);
+  return (site, regions) => scopes.contains({ kind: 'regions', regions }, site);
+}
+
 /** Built before anything saves an alarm: its outbox hook joins every save (AlarmRepository.onSave refuses a late one). */
 export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, events: EventBus, clock: () => number, log: Logger): NotifierPart {
   const { service, system } = alarms;
@@ -72,6 +81,10 @@ export function notifierPart(config: Config, stateDb: Db, alarms: AlarmsPart, ev
     // A channel that fails for good is a gateway alarm until a delivery through it succeeds.
     onDeliveryFailed: (row) => system.raise(`notify-${row.channel}`, 'notify_failed', row.attempts),
     onDelivered: (row) => system.clear(`notify-${row.channel}`, 'notify_failed', 0),
+    // A shift limited to regions covers the sites the registry holds under them at the alarm's
+    // notification, so a kitchen added to the county an hour ago reaches its duty officer.
+    inRegions: regionsOf(stateDb),
+    regionBriefings: regionBriefingsOver(stateDb),
   });
   return {
     name: 'notifier',

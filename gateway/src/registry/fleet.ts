@@ -34,6 +34,11 @@ export interface Fleet {
   onChange(listener: (changes: readonly SiteChange[]) => void): () => void;
 }
 
+/** Who keeps a site's own fields: the config file wins over an API edit at the next start or SIGHUP. */
+export interface SiteSources {
+  siteSource(id: string): 'config' | 'registry' | undefined;
+}
+
 /** A part kept in step with the fleet without a restart. */
 export interface FleetFollower {
   /** Takes committed changes; never throws for a change the registry accepted. */

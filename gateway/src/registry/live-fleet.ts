@@ -67,6 +67,10 @@ export class LiveFleet implements Fleet, FleetWriter, DueReplacements {
   device(site: string, device: string): DeviceConfig | undefined {
     return this.memory.entry(site)?.devices.get(device)?.device;
   }
+  /** Who keeps the site's own fields: the config file (which wins at the next start or SIGHUP) or the registry. */
+  siteSource(id: string): 'config' | 'registry' | undefined {
+    return this.memory.entry(id)?.source;
+  }
   onChange(listener: (changes: readonly SiteChange[]) => void): () => void {
     const own = (changes: readonly SiteChange[]) => listener(changes); // the same function twice is two subscriptions
     this.listeners.add(own);

@@ -32,10 +32,10 @@ describe('an officer of county A', () => {
   }
 
   /** Opens a live stream and collects its events until aborted. */
-  async function stream(token: string): Promise<SseBlock[]> {
+  async function stream(token: string, query = ''): Promise<SseBlock[]> {
     const controller = new AbortController();
     streams.push(controller);
-    const res = await fetch(`${base}/api/v1/stream?access_token=${token}`, { signal: controller.signal });
+    const res = await fetch(`${base}/api/v1/stream?access_token=${token}${query}`, { signal: controller.signal });
     expect(res.status).toBe(200);
     const blocks: SseBlock[] = [];
     const feed = sseReader((b) => b.isEvent && blocks.push(b));
@@ -162,6 +162,33 @@ describe('an officer of county A', () => {
     expect((await http(officerA, 'GET', `/api/v1/metrics/alarms?site=${SITE_B}`)).status).toBe(404);
   });
 
+  it("reads his county's briefing, not B's, and his county's rules only; an owner his kitchen's briefing", async () => {
+    const mine = await http(officerA, 'GET', '/api/v1/briefing');
+    expect(mine.status, mine.text).toBe(200);
+    expect(mine.body.region).toEqual({ id: REGION_A, name: '江汉区' });
+    expect(mine.body.markdown).not.toContain('武昌老火锅');
+    const theirs = await http(officerA, 'GET', `/api/v1/briefing?region=${REGION_B}`);
+    const none = await http(officerA, 'GET', '/api/v1/briefing?region=no-such-region');
+    expect(theirs.status).toBe(404);
+    expect(theirs.body.message).toBe(none.body.message.replace('no-such-region', REGION_B));
+    // The regions it names are his own: the refusal does not list the other county's.
+    expect(theirs.body.message).toBe(`no region ${REGION_B}: known regions are ${REGION_A}, town-a1`);
+    expect((await http(TOKENS.admin, 'GET', `/api/v1/briefing?region=${REGION_B}`)).status).toBe(200);
+    // A restaurant owner's briefing is his kitchen's alone.
+    await http(TOKENS.admin, 'POST', '/api/v1/users', { name: 'zhang.b', displayName: '张师傅', password: 'correct horse battery', role: 'owner', scope: `site:${SITE_B}` });
+    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'zhang.b', password: 'correct horse battery' }) });
+    const owner = ((await login.json()) as Json).token as string;
+    const his = await http(owner, 'GET', '/api/v1/briefing');
+    expect(his.status, his.text).toBe(200);
+    expect(his.body.region).toEqual({ id: SITE_B, name: '武昌老火锅后厨' });
+    expect(his.body.markdown).toContain('武昌老火锅后厨');
+    expect(his.body.markdown).not.toContain('示范餐馆');
+    expect((await http(owner, 'GET', `/api/v1/briefing?region=${REGION_B}`)).status).toBe(404);
+    const rules = (await http(officerA, 'GET', '/api/v1/rules')).body.rules as Json[];
+    expect(rules.length).toBeGreaterThan(0);
+    expect(rules.filter((r) => r.site !== SITE_A)).toEqual([]);
+  });
+
   it('exports only county A', async () => {
     const all = await http(officerA, 'GET', '/api/v1/export/alarms');
     expect(all.status).toBe(200);
@@ -176,5 +203,30 @@ describe('an officer of county A', () => {
     expect((await http(officerA, 'GET', `/api/v1/export/alarms?site=${SITE_B}`)).status).toBe(404);
     // The admin's export holds B's alarm.
     expect((await http(TOKENS.admin, 'GET', '/api/v1/export/alarms')).text).toContain(alarmB.id);
+  });
+
+  it("shows an admin of county A the audit entries about A's sites only", async () => {
+    expect((await http(TOKENS.admin, 'POST', `/api/v1/alarms/${alarmB.id}/ack`, { note: '武昌已处置' })).status).toBe(200);
+    await http(TOKENS.admin, 'POST', '/api/v1/users', { name: 'admin.a', displayName: '江汉管理员', password: 'correct horse battery', role: 'admin', scope: `region:${REGION_A}` });
+    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin.a', password: 'correct horse battery' }) });
+    const adminA = ((await login.json()) as Json).token as string;
+    const entries = (await http(adminA, 'GET', '/api/v1/audit?limit=1000')).body.entries as Json[];
+    expect(entries.some((e) => e.action === 'alarm.ack' && e.target === alarmA.id)).toBe(true);
+    expect(entries.filter((e) => e.target === alarmB.id || e.detail.site === SITE_B || e.action.startsWith('user.'))).toEqual([]);
+    const everything = (await http(TOKENS.admin, 'GET', '/api/v1/audit?limit=1000')).body.entries as Json[];
+    expect(everything.some((e) => e.action === 'alarm.ack' && e.target === alarmB.id)).toBe(true);
+  });
+
+  // Last: these readings clear the alarms the tests above act on.
+  it("streams him readings of his county's kitchen, never of B's even when he asks for them", async () => {
+    const his = await stream(officerA, `&sites=${SITE_B},${SITE_A}`);
+    const b = await detectorAt(env.gateway, SITE_B);
+    await b.publish({ ch4: 3 }, 3);
+    await b.client.endAsync();
+    const a = await detectorAt(env.gateway, SITE_A);
+    await a.publish({ ch4: 4 }, 3);
+    await a.client.endAsync();
+    await eventually(() => his.some((e) => e.event === 'reading' && e.data!.includes(`"site":"${SITE_A}"`)), 10_000, "A's reading on his stream");
+    expect(his.filter((e) => e.data!.includes(SITE_B))).toEqual([]);
   });
 });

@@ -128,7 +128,7 @@ describe('lists scoped in their SQL', () => {
     }
   });
 
-  it('exports only the scope: every alarm page and order page of A, none of B', async () => {
+  it('exports only the scope: every alarm of A, a page at a time, none of B', async () => {
     const source = new ExportSourceQuery(g.stateDb, 300);
     const sites = new Set<string>();
     let n = 0;
@@ -142,7 +142,7 @@ describe('lists scoped in their SQL', () => {
     let cursor: string | undefined;
     let total = -1;
     do {
-      const page = g.siteDirectory.page({ scope: A, limit: 17, ...(cursor ? { cursor } : {}) });
+      const page = g.fleetBrowser.page({ scope: A, limit: 17, ...(cursor ? { cursor } : {}) });
       ids.push(...page.sites.map((s) => s.id));
       total = page.total;
       cursor = page.next ?? undefined;
@@ -151,45 +151,45 @@ describe('lists scoped in their SQL', () => {
     expect(ids).toHaveLength(sitesOf(A).length);
     expect(total).toBe(sitesOf(A).length);
 
-    const wuchang = g.siteDirectory.page({ scope: { kind: 'all' }, q: '武昌老火锅', limit: 10 });
+    const wuchang = g.fleetBrowser.page({ scope: { kind: 'all' }, q: '武昌老火锅', limit: 10 });
     expect(wuchang.sites.map((s) => s.id)).toEqual([SITE_B]);
     expect(wuchang.sites[0]).toMatchObject({ name: '武昌老火锅后厨', address: '武汉市武昌区中山路100号', region: REGION_B, regionName: '武昌区', contact: '张师傅', contactPhone: '027-8888-0000' });
     // By address, and within A's scope B's kitchen is not found at all.
-    expect(g.siteDirectory.page({ scope: { kind: 'all' }, q: '中山路', limit: 10 }).sites.map((s) => s.id)).toEqual([SITE_B]);
-    expect(g.siteDirectory.page({ scope: A, q: '武昌老火锅', limit: 10 })).toMatchObject({ sites: [], total: 0 });
-    const jianghan = g.siteDirectory.page({ scope: A, q: '江汉小吃', limit: 1000 });
+    expect(g.fleetBrowser.page({ scope: { kind: 'all' }, q: '中山路', limit: 10 }).sites.map((s) => s.id)).toEqual([SITE_B]);
+    expect(g.fleetBrowser.page({ scope: A, q: '武昌老火锅', limit: 10 })).toMatchObject({ sites: [], total: 0 });
+    const jianghan = g.fleetBrowser.page({ scope: A, q: '江汉小吃', limit: 1000 });
     expect(jianghan.total).toBe(120);
     // '%' is a character in the search box, not a wildcard.
-    expect(g.siteDirectory.page({ scope: { kind: 'all' }, q: '%', limit: 10 }).total).toBe(0);
+    expect(g.fleetBrowser.page({ scope: { kind: 'all' }, q: '%', limit: 10 }).total).toBe(0);
   });
 
   it('filters sites by region subtree and by worst active level', () => {
-    const town = g.siteDirectory.page({ scope: { kind: 'all' }, region: REGION_A, limit: 1000 });
+    const town = g.fleetBrowser.page({ scope: { kind: 'all' }, region: REGION_A, limit: 1000 });
     expect(new Set(town.sites.map((s) => s.id))).toEqual(new Set(sitesOf(A)));
     const active = (site: string) => rows.filter((r) => r.site === site && r.state.startsWith('active'));
     const worst = (site: string) => LEVELS[Math.max(-1, ...active(site).map((r) => LEVELS.indexOf(r.level as (typeof LEVELS)[number])))] ?? null;
-    const red = g.siteDirectory.page({ scope: { kind: 'all' }, level: 'red', limit: 1000 });
+    const red = g.fleetBrowser.page({ scope: { kind: 'all' }, level: 'red', limit: 1000 });
     expect(new Set(red.sites.map((s) => s.id))).toEqual(new Set([SITE_A, SITE_B, 'r-000', 'r-001'].filter((s) => worst(s) === 'red')));
-    for (const s of g.siteDirectory.page({ scope: A, limit: 1000 }).sites) expect([s.id, s.worstLevel, s.activeAlarms]).toEqual([s.id, worst(s.id), active(s.id).length]);
+    for (const s of g.fleetBrowser.page({ scope: A, limit: 1000 }).sites) expect([s.id, s.worstLevel, s.activeAlarms]).toEqual([s.id, worst(s.id), active(s.id).length]);
     // Worst first: no quiet site before one with an active alarm.
-    const ranks = g.siteDirectory.page({ scope: A, limit: 1000 }).sites.map((s) => (s.worstLevel === null ? 4 : 3 - LEVELS.indexOf(s.worstLevel)));
+    const ranks = g.fleetBrowser.page({ scope: A, limit: 1000 }).sites.map((s) => (s.worstLevel === null ? 4 : 3 - LEVELS.indexOf(s.worstLevel)));
     expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
   });
 
   it('gives the region tree within the scope, with sites and active alarms counted over each subtree', () => {
-    const all = g.siteDirectory.regions({ kind: 'all' });
+    const all = g.fleetBrowser.regions({ kind: 'all' });
     expect(all.map((r) => r.id)).toEqual(['hubei', REGION_A, 'town-a1', REGION_B]);
     const activeIn = (sites: string[], level: string) => rows.filter((r) => sites.includes(r.site) && r.state.startsWith('active') && r.level === level).length;
     const hubei = all.find((r) => r.id === 'hubei')!;
     expect(hubei.siteCount).toBe(250);
     expect(hubei.activeAlarms.red).toBe(activeIn([SITE_A, SITE_B, 'r-000', 'r-001'], 'red'));
-    const a = g.siteDirectory.regions(A);
+    const a = g.fleetBrowser.regions(A);
     expect(a.map((r) => r.id)).toEqual([REGION_A, 'town-a1']);
     expect(a[0]).toMatchObject({ parent: null, name: '江汉区', level: 'county', officers: ['李明'], siteCount: sitesOf(A).length });
     expect(a[0]!.activeAlarms.orange).toBe(activeIn(sitesOf(A), 'orange'));
     expect(a[1]).toMatchObject({ parent: REGION_A, siteCount: sitesOf(A).length });
     // A restaurant owner sees the regions above his one kitchen, and counts of it alone.
-    const owner = g.siteDirectory.regions({ kind: 'site', site: SITE_B });
+    const owner = g.fleetBrowser.regions({ kind: 'site', site: SITE_B });
     expect(owner.map((r) => [r.id, r.siteCount])).toEqual([['hubei', 1], [REGION_B, 1]]);
   });
 });

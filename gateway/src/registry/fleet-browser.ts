@@ -1,6 +1,6 @@
 // The sites as a front end lists and navigates them: a page of sites within the caller's scope
 // with their worst active level, and the region tree with its counts. An interface only; the
-// SQLite implementation (site-directory-query.ts) owns the SQL, so the dashboard lists 10 000
+// SQLite implementation (fleet-browser-query.ts) owns the SQL, so the dashboard lists 10 000
 // sites without loading them or knowing the registry's tables.
 
 import type { Level } from '../contract/levels.js';
@@ -54,7 +54,7 @@ export interface RegionNode {
   readonly activeAlarms: Readonly<Record<Level, number>>;
 }
 
-export interface SiteDirectory {
+export interface FleetBrowser {
   /** Throws BadQuery for a cursor it did not hand out. */
   page(q: SitePageQuery): SitePage;
   /** The regions a scope shows, in path order: `all` every one; `regions` their subtrees; an
