@@ -10,9 +10,9 @@ import type { Scope } from '../contract/scope.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { HazardLedger, LedgerActor } from '../hazards/ledger.js';
 import { checklistFor } from './checklists.js';
-import { completeRound, recordItem, scheduleRound, startRound, type ItemResult, type Round, type RoundEvent, type RoundOutcome, type RoundRejection } from './round.js';
+import { completeRound, isOverdue, recordItem, scheduleRound, startRound, type ItemResult, type Round, type RoundEvent, type RoundOutcome, type RoundRejection } from './round.js';
 import { localMonth, monthWindow } from './window.js';
-import type { InspectionRepository } from './repository.js';
+import type { CompletionRate, InspectionRepository } from './repository.js';
 
 /** What the book needs to know of a site, read from the fleet at the moment of the move. */
 export type InspectionSiteLookup = (site: string) => { readonly region: string | null; readonly timeZone: string; readonly preset?: string | undefined } | undefined;
@@ -76,6 +76,26 @@ export class InspectionBook {
 
   get(id: string, scope?: Scope): Round | undefined {
     return this.deps.repo.get(id, scope);
+  }
+
+  /** A page of rounds within a scope, newest month first; `overdue` reads the clock once here. */
+  list(scope: Scope, q: { month?: string; site?: string; state?: string; overdue?: boolean; limit: number; after?: { month: string; id: string } }): Round[] {
+    const { overdue, ...rest } = q;
+    return this.deps.repo.list(scope, { ...rest, ...(overdue ? { overdueAtMs: this.deps.clock() } : {}) });
+  }
+
+  /** Completion per region and local month, within a scope. */
+  completionRates(scope: Scope, fromMonth: string, toMonth: string): CompletionRate[] {
+    return this.deps.repo.completionRates(scope, fromMonth, toMonth);
+  }
+
+  /** The local month "YYYY-MM" a round's window covers (its site's zone). */
+  monthOf(round: Round): string {
+    return localMonth(round.window.startMs, this.deps.site(round.site)?.timeZone ?? 'Asia/Shanghai');
+  }
+
+  isOverdue(round: Round): boolean {
+    return isOverdue(round, this.deps.clock());
   }
 
   private fileFailures(round: Round, actor: LedgerActor, atMs: number): void {
