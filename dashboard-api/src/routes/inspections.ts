@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { InspectionBook, InspectionMove, RoundAct } from '../../../gateway/src/inspections/book.js';
+import type { InspectionService, InspectionMove, RoundAct } from '../../../gateway/src/inspections/inspection-service.js';
 import type { Round } from '../../../gateway/src/inspections/round.js';
 import { ApiError } from '../errors.js';
 import type { ApiContext } from '../context.js';
@@ -38,7 +38,7 @@ function answer(move: InspectionMove, id: string): Round {
 }
 
 export function inspectionRoutes(ctx: ApiContext) {
-  function book(): InspectionBook {
+  function book(): InspectionService {
     const b = ctx.deps.inspections;
     if (b === undefined) throw new ApiError(501, 'inspection rounds are not available in this gateway build');
     return b;

@@ -10,9 +10,12 @@ import type { Scope } from '../contract/scope.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { HazardLedger, LedgerActor } from '../hazards/ledger.js';
 import { checklistFor } from './checklists.js';
-import { completeRound, isOverdue, recordItem, scheduleRound, startRound, type ItemResult, type Round, type RoundEvent, type RoundOutcome, type RoundRejection } from './round.js';
+import { completeRound, isOverdue, recordItem, scheduleRound, startRound, type Round, type RoundEvent, type RoundOutcome } from './round.js';
 import { localMonth, monthWindow } from './window.js';
-import type { CompletionRate, InspectionRepository } from './repository.js';
+import type { InspectionRepository } from './repository.js';
+import type { CompletionRate, InspectionMove, InspectionService, RoundAct, RoundQuery } from './inspection-service.js';
+
+export type { CompletionRate, InspectionMove, RoundAct } from './inspection-service.js';
 
 /** What the book needs to know of a site, read from the fleet at the moment of the move. */
 export type InspectionSiteLookup = (site: string) => { readonly region: string | null; readonly timeZone: string; readonly preset?: string | undefined } | undefined;
@@ -29,13 +32,7 @@ export interface InspectionBookDeps {
   readonly newId?: () => string;
 }
 
-export type InspectionMove =
-  | { readonly ok: true; readonly round: Round; readonly created?: boolean }
-  | { readonly ok: false; readonly rejected: RoundRejection | 'NOT_FOUND' | 'UNKNOWN_SITE'; readonly detail: string };
-
-export type RoundAct = { kind: 'start' } | { kind: 'record'; item: string; result: ItemResult; note?: string | null } | { kind: 'complete' };
-
-export class InspectionBook {
+export class InspectionBook implements InspectionService {
   private readonly newId: () => string;
 
   constructor(private readonly deps: InspectionBookDeps) {
@@ -79,7 +76,7 @@ export class InspectionBook {
   }
 
   /** A page of rounds within a scope, newest month first; `overdue` reads the clock once here. */
-  list(scope: Scope, q: { month?: string; site?: string; state?: string; overdue?: boolean; limit: number; after?: { month: string; id: string } }): Round[] {
+  list(scope: Scope, q: RoundQuery): Round[] {
     const { overdue, ...rest } = q;
     return this.deps.repo.list(scope, { ...rest, ...(overdue ? { overdueAtMs: this.deps.clock() } : {}) });
   }

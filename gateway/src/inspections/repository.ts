@@ -7,6 +7,9 @@ import { migrateModule } from '../store/sqlite.js';
 import type { Scope } from '../contract/scope.js';
 import { siteScopeSql } from '../registry/scope-sql.js';
 import type { Round } from './round.js';
+import type { CompletionRate } from './inspection-service.js';
+
+export type { CompletionRate } from './inspection-service.js';
 
 /** Append-only (store/sqlite.ts migrateModule). */
 const MIGRATIONS = [
@@ -35,16 +38,6 @@ const MIGRATIONS = [
      PRIMARY KEY (round_id, item)
    ) WITHOUT ROWID;`,
 ];
-
-export interface CompletionRate {
-  readonly region: string | null;
-  readonly month: string;
-  readonly due: number;
-  readonly completed: number;
-  readonly onTime: number;
-  /** completed / due, 0..1. */
-  readonly rate: number;
-}
 
 export interface HazardCandidate {
   readonly roundId: string;
