@@ -11,7 +11,7 @@ const CORE = '^gateway/src/';
 /** The command line may compose every part, including the dashboard and the simulators. */
 const COMPOSITION = '^gateway/src/(cli|demo|compose)\\.ts$';
 /** Pure machines: state and input in, next state and effects out, no I/O. */
-const PURE = '^gateway/src/(detect/|alarms/lifecycle\\.ts$|orders/(stop-work|sign-off|order-event|order-types)\\.ts$|hazards/(hazard|hazard-types|deadline)\\.ts$)';
+const PURE = '^gateway/src/(detect/|alarms/lifecycle\\.ts$|orders/(stop-work|sign-off|order-event|order-types)\\.ts$|hazards/(hazard|hazard-types|deadline)\\.ts$|inspections/(round|window|checklists)\\.ts$)';
 
 module.exports = {
   forbidden: [
@@ -97,6 +97,8 @@ module.exports = {
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           // The hazard ledger as a front end holds it: its data types and its service interface.
           '^gateway/src/hazards/(hazard-types|hazard-service)\\.ts$',
+          // Inspection rounds as a front end holds them: the round's data types and the service interface.
+          '^gateway/src/inspections/(round|inspection-service)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',
           '^gateway/src/notify/briefing\\.ts$',
           '^gateway/src/notify/html\\.ts$',

@@ -24,6 +24,7 @@ import type { FleetWriter } from '../../gateway/src/registry/fleet-writer.js';
 /** What the API reads of the fleet registry (gateway/src/registry/live-fleet.ts): sites, regions, due replacements. */
 export type FleetReader = Pick<Fleet, 'site'> & Pick<FleetWriter, 'regions'> & DueReplacements;
 import type { HazardService } from '../../gateway/src/hazards/hazard-service.js';
+import type { InspectionService } from '../../gateway/src/inspections/inspection-service.js';
 import type { ScopeReader } from '../../gateway/src/registry/scope-reader.js';
 import type { FleetBrowser } from '../../gateway/src/registry/fleet-browser.js';
 import type { ScopeTargets } from './users/scope-check.js';
@@ -163,6 +164,8 @@ export interface ApiDeps {
   readonly notifications?: () => { sent: number; failed: number; retried: number; pending: number };
   /** The hazard ledger (gateway/src/hazards/ledger.ts over state.db); /hazards answers 501 without it. */
   readonly hazards?: HazardService;
+  /** Inspection rounds (巡检); absent in builds without them (the routes answer 501). */
+  readonly inspections?: InspectionService;
   /** The outbox and the briefing; their routes answer 501 without it. */
   readonly notifier?: NotificationService;
   /** Broker connected and stores writable. */

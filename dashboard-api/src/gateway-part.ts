@@ -40,6 +40,7 @@ export function dashboardPart(g: GatewayFaces): DashboardPart {
     notifications: () => g.notifier.stats(),
     notifier: g.notifier,
     hazards: g.hazards,
+    inspections: g.inspections,
     ready: g.ready,
     ...(g.loginStats ? { broker: g.loginStats } : {}),
     fleet: g.fleet,

@@ -39,6 +39,8 @@ import { followFleet } from './parts/fleet-followers.js';
 import { fleetFollowersOf } from './parts/fleet-followers-list.js';
 import { hazardsPart } from './parts/hazards.js';
 import type { HazardLedger } from './hazards/ledger.js';
+import { inspectionBook } from './parts/inspections.js';
+import type { InspectionBook } from './inspections/book.js';
 import type { DueReplacements, Fleet } from './registry/fleet.js';
 import type { FleetWriter } from './registry/fleet-writer.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
@@ -67,6 +69,8 @@ export interface GatewayFaces {
   readonly audit: AuditTrail;
   /** The hazard ledger (隐患台账): each move with its audit entry in one transaction. */
   readonly hazards: HazardLedger;
+  /** Inspection rounds (巡检): each move with its audit entry; failed items become hazards. */
+  readonly inspections: InspectionBook;
   /** Which sites a caller's scope holds (the registry's tables): the front asks, never reads them. */
   readonly scopes: ScopeReader;
   /** The site list and the region tree within a scope; the front never reads the registry's tables. */
@@ -168,6 +172,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const audit = new AuditLog(files.stateDb);
     // Before anything saves an alarm: a red alarm's closure makes its hazard record in its own save.
     const hazards = await parts.add(hazardsPart({ stateDb: files.stateDb, fleet, events: c.events, alarmSaves: alarms.repo, audit, notifier: notify.notifier, orders, clock, log }));
+    const inspections = inspectionBook({ stateDb: files.stateDb, fleet, audit, hazards: hazards.ledger, clock, log });
     const journal = await parts.add(journalPart(config, files.journalDb, log));
     await parts.add(diskGuard(journal, alarms.service.saves, alarms.system, log));
     const telemetry = await parts.add(telemetryPart(config, files, journal.journal, alarms.system, clock, log));
@@ -207,6 +212,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       fleetBrowser: new FleetBrowserQuery(files.stateDb),
       audit,
       hazards: hazards.ledger,
+      inspections,
       ready: () => ingress.isReady() && files.journalDb.open,
       ...(ingress.loginStats ? { loginStats: () => ingress.loginStats!() } : {}),
       descriptors,
