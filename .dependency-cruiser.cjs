@@ -11,7 +11,7 @@ const CORE = '^gateway/src/';
 /** The command line may compose every part, including the dashboard and the simulators. */
 const COMPOSITION = '^gateway/src/(cli|demo|compose)\\.ts$';
 /** Pure machines: state and input in, next state and effects out, no I/O. */
-const PURE = '^gateway/src/(detect/|alarms/lifecycle\\.ts$|orders/(stop-work|sign-off|order-event|order-types)\\.ts$|hazards/(hazard|hazard-types|deadline)\\.ts$|inspections/(round|window|checklists)\\.ts$)';
+const PURE = '^gateway/src/(detect/|alarms/lifecycle\\.ts$|orders/(stop-work|sign-off|order-event|order-types)\\.ts$|hazards/(hazard|hazard-types|deadline)\\.ts$|inspections/(round|window|checklists)\\.ts$|work-orders/(machine|deadline|timeouts)\\.ts$)';
 
 module.exports = {
   forbidden: [
