@@ -86,7 +86,9 @@ describe('the hazard report API', () => {
   it('counts the hazard found last quarter as fixed this quarter', async () => {
     const r = await http(TOKENS.admin, 'GET', `/api/v1/hazards/report?period=${Q.now}&region=hubei`);
     expect(r.status, r.text).toBe(200);
-    expect((r.body.rows as Json[]).map((x) => x.region)).toEqual(['hubei', REGION_A]);
+    // County B has a hazard on the ledger but none found, fixed or overdue this quarter: it reports zeros.
+    expect((r.body.rows as Json[]).map((x) => x.region)).toEqual(['hubei', REGION_A, REGION_B]);
+    expect(rowOf(r.body, REGION_B)).toMatchObject({ found: 0, fixed: 0, overdue: 0, fixRate: null });
     expect(rowOf(r.body, REGION_A)).toMatchObject({ found: 1, foundMajor: 1, fixed: 1, fixedGeneral: 1, fixedFoundEarlier: 1, foundFixedOnTime: 0, fixRate: 0 });
   });
 
