@@ -4,6 +4,7 @@
 // county A seeing only A, the CSV with its Chinese headers, and a bad period refused with its form.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import ExcelJS from 'exceljs';
 import { REGION_A, REGION_B, SITE_A, SITE_B, twoCounties } from '../../support/regions.js';
 import { startApiGateway, TOKENS } from './helpers.js';
 
@@ -114,5 +115,19 @@ describe('the hazard report API', () => {
     expect(bad.text).toContain('2026-Q4');
     const nowhere = await http(TOKENS.viewer, 'GET', `/api/v1/hazards/report?period=${Q.before}&region=atlantis`);
     expect(nowhere.status).toBe(404);
+  });
+
+  it('exports the XLSX with the numbers as numbers', async () => {
+    const res = await fetch(`${base}/api/v1/hazards/report?period=${Q.before}&region=hubei&format=xlsx`, { headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toContain(encodeURIComponent('隐患排查治理统计'));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await res.arrayBuffer());
+    const sheet = book.getWorksheet('隐患统计')!;
+    expect(sheet.getRow(1).getCell(4).value).toBe('发现隐患');
+    expect(sheet.getRow(2).getCell(2).value).toBe('湖北省');
+    expect(sheet.getRow(2).getCell(4).value).toBe(2);
+    expect(sheet.getRow(2).getCell(15).value).toBe(50);
+    expect(sheet.rowCount).toBe(4);
   });
 });
