@@ -23,6 +23,7 @@ import { alarmRoutes } from './routes/alarms.js';
 import { orderRoutes } from './routes/orders.js';
 import { hazardRoutes } from './routes/hazards.js';
 import { inspectionRoutes } from './routes/inspections.js';
+import { hazardReportRoutes } from './routes/hazard-report.js';
 import { siteRoutes } from './routes/sites.js';
 import { devicesDueRoutes } from './routes/devices-due.js';
 import { deviceRoutes } from './routes/devices.js';
@@ -197,6 +198,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       await api.register(deviceRoutes(ctx));
       await api.register(alarmRoutes(ctx));
       await api.register(orderRoutes(ctx));
+      await api.register(hazardReportRoutes(ctx));
       await api.register(hazardRoutes(ctx));
       await api.register(inspectionRoutes(ctx));
       await api.register(ruleRoutes(ctx));
