@@ -4,10 +4,10 @@
 
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { IMPORT_LIMITS, type ImportRefusal } from '../../gateway/src/registry/provision/import-rows.js';
 import { secretsCsv } from './fleet-answers.js';
 import { XLSX_TYPE } from './routes/devices-import.js';
+import { parseCommandArgs } from './cli-args.js';
 import type { CliOutput } from './token-cli.js';
 
 export const DEVICES_USAGE = `Usage: shaobing devices import FILE [--partial] [--replace] [--out secrets.csv] [--api URL] [--token T] [--config FILE]
@@ -47,18 +47,8 @@ export async function devicesCommand(argv: string[], apiUrlOf: (configFile: stri
     io.out(DEVICES_USAGE);
     return 0;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: { partial: { type: 'boolean', default: false }, replace: { type: 'boolean', default: false }, out: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' } },
-    });
-  } catch (err) {
-    io.err(`shaobing devices: ${(err as Error).message}\n\n${DEVICES_USAGE}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs('shaobing devices', DEVICES_USAGE, rest, { partial: { type: 'boolean', default: false }, replace: { type: 'boolean', default: false }, out: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' } }, io);
+  if (parsed === 2) return 2;
   const { values, positionals } = parsed;
   if (sub !== 'import' || positionals.length !== 1) {
     io.err(`shaobing devices: give import and one FILE\n\n${DEVICES_USAGE}`);

@@ -4,9 +4,9 @@
 
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { callApi, cliApi, refusalLines, type CliApi } from './cli-api.js';
+import { parseCommandArgs } from './cli-args.js';
 import type { CliOutput } from './token-cli.js';
 
 const CONNECTION = `  --api URL: the gateway's API (else api.publicUrl or api.host:api.port of --config FILE);
@@ -44,18 +44,8 @@ export async function fleetCommand(kind: Kind, argv: string[], apiUrlOf: (config
     io.out(USAGE[kind]);
     return sub === undefined ? 2 : 0;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: { api: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ...(kind === 'sites' ? { 'with-devices': { type: 'boolean', default: false } } : {}) },
-    });
-  } catch (err) {
-    io.err(`shaobing ${kind}: ${(err as Error).message}\n\n${USAGE[kind]}`);
-    return 2;
-  }
+  const parsed = parseCommandArgs(`shaobing ${kind}`, USAGE[kind], rest, { api: { type: 'string' }, token: { type: 'string' }, config: { type: 'string' }, ...(kind === 'sites' ? { 'with-devices': { type: 'boolean', default: false } } : {}) }, io);
+  if (parsed === 2) return 2;
   const { values, positionals } = parsed;
   const wanted = sub === 'list' ? 0 : 1;
   if (!['put', 'remove', ...(kind !== 'sites' ? ['list'] : [])].includes(sub) || positionals.length !== wanted) {

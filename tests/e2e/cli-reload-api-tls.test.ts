@@ -1,8 +1,8 @@
 // A renewed API certificate (api.tls) reaches a running `shaobing start` on SIGHUP: new HTTPS
 // handshakes get it, the gateway logs what it serves, nothing restarts. Needs `npm run build`.
 
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { demoConfig } from '../../gateway/src/config/demo.js';
 import { tempDir } from '../support/tmp.js';
 import { eventually } from '../support/gateway.js';
 import { cliMissing, CLI } from '../support/gateway-process.js';
+import { renewableCert, startCli } from '../support/cert-reload.js';
 import { makeCa, makeServerCert, servedFingerprint } from '../support/tls.js';
 
 describe('SIGHUP re-reads the API certificate', () => {
@@ -22,30 +23,18 @@ describe('SIGHUP re-reads the API certificate', () => {
     expect(cliMissing()).toBeNull();
     const dir = tempDir();
     cleanups.push(() => dir.remove());
-    const ca = makeCa(dir.path);
-    const first = makeServerCert(dir.path, ca, 'first');
-    const renewed = makeServerCert(dir.path, ca, 'renewed');
-    const certFile = join(dir.path, 'api.crt');
-    const keyFile = join(dir.path, 'api.key');
-    copyFileSync(first.certFile, certFile);
-    copyFileSync(first.keyFile, keyFile);
+    const { ca, certFile, keyFile, renew } = renewableCert(dir.path, 'api');
     const file = join(dir.path, 'shaobing.yaml');
     writeFileSync(file, stringify({ ...demoConfig(), broker: { port: 0 }, api: { port: 0, tls: { certFile, keyFile } }, storage: { dataDir: join(dir.path, 'data') } }));
 
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CLI, 'start', '--config', file], { cwd: dir.path });
-    cleanups.push(() => (child.exitCode === null ? child.kill('SIGKILL') : undefined));
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const line = (text: string, from = 0) => out.slice(from).split('\n').find((l) => l.includes(text));
-    const ready = JSON.parse(await eventually(() => line('shaobing gateway ready'), 15_000, `ready:\n${out}`)) as { apiPort: number };
+    const { child, out: output, line } = startCli(file, dir.path, cleanups);
+    const ready = JSON.parse(await eventually(() => line('shaobing gateway ready'), 15_000, `ready:\n${output()}`)) as { apiPort: number };
     const before = await servedFingerprint(ready.apiPort, ca.certFile);
 
-    const at = out.length;
-    copyFileSync(renewed.certFile, certFile);
-    copyFileSync(renewed.keyFile, keyFile);
+    const at = output().length;
+    renew();
     child.kill('SIGHUP');
-    const reloaded = JSON.parse(await eventually(() => line('API HTTPS certificate reloaded', at), 10_000, `reload line:\n${out.slice(at)}`)) as { fingerprint256: string };
+    const reloaded = JSON.parse(await eventually(() => line('API HTTPS certificate reloaded', at), 10_000, `reload line:\n${output().slice(at)}`)) as { fingerprint256: string };
     const after = await servedFingerprint(ready.apiPort, ca.certFile);
     expect(after).not.toBe(before);
     expect(reloaded.fingerprint256).toBe(after);

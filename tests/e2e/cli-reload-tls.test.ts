@@ -2,16 +2,16 @@
 // hook or `systemctl reload` sends): new TLS handshakes get the new certificate, no restart, and
 // the gateway logs what it now serves. Needs `npm run build`.
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../gateway/src/config/demo.js';
 import { tempDir } from '../support/tmp.js';
 import { eventually } from '../support/gateway.js';
-import { cliMissing, CLI } from '../support/gateway-process.js';
-import { makeCa, makeServerCert, servedFingerprint } from '../support/tls.js';
+import { cliMissing } from '../support/gateway-process.js';
+import { renewableCert, startCli } from '../support/cert-reload.js';
+import { servedFingerprint } from '../support/tls.js';
 
 describe('SIGHUP re-reads the broker certificate', () => {
   const cleanups: (() => unknown)[] = [];
@@ -23,31 +23,19 @@ describe('SIGHUP re-reads the broker certificate', () => {
     expect(cliMissing()).toBeNull();
     const dir = tempDir();
     cleanups.push(() => dir.remove());
-    const ca = makeCa(dir.path);
-    const first = makeServerCert(dir.path, ca, 'first');
-    const renewed = makeServerCert(dir.path, ca, 'renewed');
-    const certFile = join(dir.path, 'server.crt');
-    const keyFile = join(dir.path, 'server.key');
-    copyFileSync(first.certFile, certFile);
-    copyFileSync(first.keyFile, keyFile);
+    const { ca, certFile, keyFile, renew } = renewableCert(dir.path, 'server');
     const file = join(dir.path, 'shaobing.yaml');
     writeFileSync(file, stringify({ ...demoConfig(), broker: { port: 0, tls: { port: 0, certFile, keyFile } }, api: { port: 0 }, storage: { dataDir: join(dir.path, 'data') } }));
 
-    const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [CLI, 'start', '--config', file], { cwd: dir.path });
-    cleanups.push(() => (child.exitCode === null ? child.kill('SIGKILL') : undefined));
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const line = (text: string, from = 0) => out.slice(from).split('\n').find((l) => l.includes(text));
-    const ready = JSON.parse(await eventually(() => line('shaobing gateway ready'), 15_000, `ready:\n${out}`)) as { brokerPort: number | null; brokerTlsPort: number };
+    const { child, out: output, line } = startCli(file, dir.path, cleanups);
+    const ready = JSON.parse(await eventually(() => line('shaobing gateway ready'), 15_000, `ready:\n${output()}`)) as { brokerPort: number | null; brokerTlsPort: number };
     expect(ready.brokerPort).toBeNull();
     const before = await servedFingerprint(ready.brokerTlsPort, ca.certFile);
 
-    const at = out.length;
-    copyFileSync(renewed.certFile, certFile);
-    copyFileSync(renewed.keyFile, keyFile);
+    const at = output().length;
+    renew();
     child.kill('SIGHUP');
-    const reloaded = JSON.parse(await eventually(() => line('mqtt tls certificate reloaded', at), 10_000, `reload line:\n${out.slice(at)}`)) as { fingerprint256: string; validTo: string };
+    const reloaded = JSON.parse(await eventually(() => line('mqtt tls certificate reloaded', at), 10_000, `reload line:\n${output().slice(at)}`)) as { fingerprint256: string; validTo: string };
     const after = await servedFingerprint(ready.brokerTlsPort, ca.certFile);
     expect(after).not.toBe(before);
     expect(reloaded.fingerprint256).toBe(after);

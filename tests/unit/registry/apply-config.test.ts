@@ -2,7 +2,7 @@
 // over registry edits of its own records, removes only its own records, never the registry's; and
 // the registry exported as YAML loads as a config and applies back to the same registry.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema, type Config, type ConfigInput } from '../../../gateway/src/config/schema.js';
@@ -17,6 +17,7 @@ import { exportYaml } from '../../../gateway/src/registry/export-yaml.js';
 import type { SiteChange } from '../../../gateway/src/registry/fleet.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import { tempDir } from '../../support/tmp.js';
+import { useLiveFleet } from '../../support/registry.js';
 
 const HASH = 'scrypt$16384$8$1$DOcde8e+6nkfebyiVzEQdg==$G57hHYSijaqHyCr5B+WMq5+Hf2fdvQiRDlwBLrmV0kw=';
 const file = { actor: 'config', atMs: 1_700_000_000_000 };
@@ -41,15 +42,7 @@ let db: Db;
 let fleet: LiveFleet;
 const audits = () => (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
 
-beforeEach(() => {
-  dir = tempDir();
-  db = openStateDb(dir.path);
-  fleet = new LiveFleet(new RegistryStore(db), silentLogger());
-});
-afterEach(() => {
-  db.close();
-  dir.remove();
-});
+useLiveFleet((t) => ({ dir, db, fleet } = t));
 
 describe('applyConfig', () => {
   it('applies the file once; the same file again writes nothing, tells nobody and audits nothing', () => {

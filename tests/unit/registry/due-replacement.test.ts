@@ -1,38 +1,28 @@
 // Devices due for replacement (CJJ/T 146-2011 service lives), read within a scope in the query
 // itself and paged by (replaceBy, site, device). Real state.db in a temp dir.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStateDb } from '../../../gateway/src/store/state-db.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
-import { RegistryStore } from '../../../gateway/src/registry/registry-store.js';
 import { LiveFleet } from '../../../gateway/src/registry/live-fleet.js';
 import type { DuePage } from '../../../gateway/src/registry/fleet.js';
-import { silentLogger } from '../../../gateway/src/log.js';
-import { tempDir } from '../../support/tmp.js';
+import { useLiveFleet } from '../../support/registry.js';
 
 const HASH = 'scrypt$16384$8$1$DOcde8e+6nkfebyiVzEQdg==$G57hHYSijaqHyCr5B+WMq5+Hf2fdvQiRDlwBLrmV0kw=';
 const by = { actor: 'admin-li', atMs: 1_700_000_000_000 };
 const detector = (id: string, replaceBy?: string) => ({ id, kind: 'detector' as const, passwordHash: HASH, channels: { ch4: { quantity: 'methane_lel' as const } }, ...(replaceBy ? { replaceBy } : {}) });
 const names = (page: DuePage) => page.items.map((d) => `${d.site}/${d.device.id}@${d.replaceBy}`);
 
-let dir: ReturnType<typeof tempDir>;
 let db: Db;
 let fleet: LiveFleet;
 
+useLiveFleet((t) => ({ db, fleet } = t));
 beforeEach(() => {
-  dir = tempDir();
-  db = openStateDb(dir.path);
-  fleet = new LiveFleet(new RegistryStore(db), silentLogger());
   fleet.putRegion({ id: 'wuhan', name: '武汉市', level: 'city' }, by);
   fleet.putRegion({ id: 'jiangan', name: '江岸区', level: 'county', parent: 'wuhan' }, by);
   fleet.putRegion({ id: 'hankou', name: '汉口', level: 'county' }, by);
   fleet.putOrganisation({ id: 'gas-co', name: '武汉燃气' }, by);
   fleet.putSite({ id: 'a', name: 'A', region: 'jiangan', org: 'gas-co', devices: [detector('g1', '2026-01-10'), detector('g2', '2026-03-01'), detector('g3')] }, by);
   fleet.putSite({ id: 'b', name: 'B', region: 'hankou', devices: [detector('g1', '2026-01-10'), detector('g2', '2025-12-31')] }, by);
-});
-afterEach(() => {
-  db.close();
-  dir.remove();
 });
 
 describe('dueForReplacement', () => {

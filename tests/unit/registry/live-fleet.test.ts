@@ -1,10 +1,9 @@
 // The live fleet over a real state.db in a temp dir: every write checked with the config schema,
 // committed with its audit entry in one transaction, and told to listeners once, after the commit.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { openStateDb } from '../../../gateway/src/store/state-db.js';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
 import { RegistryStore } from '../../../gateway/src/registry/registry-store.js';
 import { LiveFleet } from '../../../gateway/src/registry/live-fleet.js';
@@ -12,6 +11,7 @@ import type { SiteChange } from '../../../gateway/src/registry/fleet.js';
 import { RegistryError } from '../../../gateway/src/errors.js';
 import { silentLogger } from '../../../gateway/src/log.js';
 import { tempDir } from '../../support/tmp.js';
+import { useLiveFleet } from '../../support/registry.js';
 
 const HASH = 'scrypt$16384$8$1$DOcde8e+6nkfebyiVzEQdg==$G57hHYSijaqHyCr5B+WMq5+Hf2fdvQiRDlwBLrmV0kw=';
 const by = { actor: 'admin-li', atMs: 1_700_000_000_000 };
@@ -23,16 +23,7 @@ let store: RegistryStore;
 let fleet: LiveFleet;
 const auditCount = () => (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
 
-beforeEach(() => {
-  dir = tempDir();
-  db = openStateDb(dir.path);
-  store = new RegistryStore(db);
-  fleet = new LiveFleet(store, silentLogger());
-});
-afterEach(() => {
-  db.close();
-  dir.remove();
-});
+useLiveFleet((t) => ({ dir, db, store, fleet } = t));
 
 describe('LiveFleet writes', () => {
   it('keeps a site and its devices across a reopen, in the order they were given', () => {

@@ -1,28 +1,16 @@
 // Organisations (the gas supplier a site belongs to): removed only once no site names them.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStateDb } from '../../../gateway/src/store/state-db.js';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
-import { RegistryStore } from '../../../gateway/src/registry/registry-store.js';
 import { LiveFleet } from '../../../gateway/src/registry/live-fleet.js';
 import { RegistryError } from '../../../gateway/src/errors.js';
-import { silentLogger } from '../../../gateway/src/log.js';
-import { tempDir } from '../../support/tmp.js';
+import { useLiveFleet } from '../../support/registry.js';
 
 const by = { actor: 'admin-li', atMs: 1_700_000_000_000 };
-let dir: ReturnType<typeof tempDir>;
 let db: Db;
 let fleet: LiveFleet;
 
-beforeEach(() => {
-  dir = tempDir();
-  db = openStateDb(dir.path);
-  fleet = new LiveFleet(new RegistryStore(db), silentLogger());
-});
-afterEach(() => {
-  db.close();
-  dir.remove();
-});
+useLiveFleet((t) => ({ db, fleet } = t));
 
 describe('organisations', () => {
   it('refuses to remove an organisation while a site names it (conflict), then removes it', () => {

@@ -1,33 +1,21 @@
 // Many sites in one call (an import): all or nothing, every bad row named, one audit entry and
 // one onChange call; an actuator may obey a site of the same call. Real state.db in a temp dir.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStateDb } from '../../../gateway/src/store/state-db.js';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../gateway/src/store/sqlite.js';
-import { RegistryStore } from '../../../gateway/src/registry/registry-store.js';
 import { LiveFleet } from '../../../gateway/src/registry/live-fleet.js';
 import type { SiteChange } from '../../../gateway/src/registry/fleet.js';
 import { RegistryError } from '../../../gateway/src/errors.js';
-import { silentLogger } from '../../../gateway/src/log.js';
-import { tempDir } from '../../support/tmp.js';
+import { useLiveFleet } from '../../support/registry.js';
 
 const HASH = 'scrypt$16384$8$1$DOcde8e+6nkfebyiVzEQdg==$G57hHYSijaqHyCr5B+WMq5+Hf2fdvQiRDlwBLrmV0kw=';
 const by = { actor: 'admin-li', atMs: 1_700_000_000_000 };
 
-let dir: ReturnType<typeof tempDir>;
 let db: Db;
 let fleet: LiveFleet;
 const audit = () => db.prepare('SELECT action, target, detail FROM audit_log ORDER BY id').all() as { action: string; target: string; detail: string }[];
 
-beforeEach(() => {
-  dir = tempDir();
-  db = openStateDb(dir.path);
-  fleet = new LiveFleet(new RegistryStore(db), silentLogger());
-});
-afterEach(() => {
-  db.close();
-  dir.remove();
-});
+useLiveFleet((t) => ({ db, fleet } = t));
 
 describe('putSites', () => {
   it('writes every site in one transaction, one audit entry and one onChange call', () => {
