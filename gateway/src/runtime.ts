@@ -37,6 +37,7 @@ import { CONFIG_ACTOR, registryPart } from './parts/registry.js';
 import { applyConfig, type ApplyResult, type FleetFile } from './registry/apply-config.js';
 import { followFleet } from './parts/fleet-followers.js';
 import { fleetFollowersOf } from './parts/fleet-followers-list.js';
+import type { DetectionFollower } from './parts/detection-follower.js';
 import type { DueReplacements, Fleet } from './registry/fleet.js';
 import type { FleetWriter } from './registry/fleet-writer.js';
 import { deviceStatusPart, healthTick, ingressPart, intakeFor, interlockFor, interlockPart, pipelineFor, type Common } from './parts/message-path.js';
@@ -60,7 +61,8 @@ export interface GatewayFaces {
   readonly interlock: Interlock;
   readonly telemetry: TelemetryStore;
   readonly notifier: Notifier;
-  readonly rules: readonly Rule[];
+  /** The rules the detection engine runs now: a preset site added at run time brings its own. */
+  readonly rules: () => readonly Rule[];
   /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
   readonly audit: AuditTrail;
   /** Which sites a caller's scope holds (the registry's tables): the front asks, never reads them. */
@@ -182,6 +184,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     // alarms, notifier (each an applySites of its own).
     const following = fleetFollowersOf({ config, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock, log });
     await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }, ...following], log));
+    const rulesNow = following.find((f) => f.name === 'detection')!.follower as DetectionFollower;
     const faces: GatewayFaces = {
       ...c,
       fleet,
@@ -194,7 +197,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       interlock,
       telemetry: telemetry.store,
       notifier: notify.notifier,
-      rules: detection.rules,
+      rules: () => rulesNow.rules(),
       deviceStatus: deviceStatusReader(files.stateDb),
       scopes: new SqlScopeReader(files.stateDb),
       siteDirectory: new SiteDirectoryQuery(files.stateDb),
