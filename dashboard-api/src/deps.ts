@@ -157,7 +157,8 @@ export interface ApiDeps {
   readonly telemetry?: { history(query: HistoryQuery): Promise<HistoryPoint[]> };
   readonly events?: EventBus;
   readonly sites: readonly SiteInfo[];
-  readonly rules: readonly Rule[];
+  /** The rules the detection engine runs now (they follow the fleet). */
+  readonly rules: () => readonly Rule[];
   /** A device's last birth or last will in gateway time (gateway/src/ingest/status.ts), undefined before the first. */
   readonly deviceStatus: (site: string, device: string) => { readonly state: string; readonly atMs: number } | undefined;
   readonly spool?: () => { depth: number; ageMs: number };

@@ -64,7 +64,8 @@ export interface GatewayFaces {
   readonly interlock: Interlock;
   readonly telemetry: TelemetryStore;
   readonly notifier: Notifier;
-  readonly rules: readonly Rule[];
+  /** The rules the detection engine runs now: a preset site added at run time brings its own. */
+  readonly rules: () => readonly Rule[];
   /** Every officer's and admin's action, hash-chained, written in the action's own transaction. */
   readonly audit: AuditTrail;
   /** The hazard ledger (隐患台账): each move with its audit entry in one transaction. */
@@ -192,7 +193,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await parts.add(tlsExpiryWatch(ingress, alarms.system, clock));
     // The parts that follow the fleet live, in order: broker accounts, detection, interlock,
     // alarms, notifier (each an applySites of its own).
-    const following = fleetFollowersOf({ config, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock, log });
+    const { followers: following, detection: rulesNow } = fleetFollowersOf({ config, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock, log });
     await parts.add(followFleet(fleet, [{ name: 'broker accounts', follower: ingress }, ...following], log));
     const faces: GatewayFaces = {
       ...c,
@@ -206,7 +207,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       interlock,
       telemetry: telemetry.store,
       notifier: notify.notifier,
-      rules: detection.rules,
+      rules: () => rulesNow.rules(),
       deviceStatus: deviceStatusReader(files.stateDb),
       scopes: new SqlScopeReader(files.stateDb),
       fleetBrowser: new FleetBrowserQuery(files.stateDb),

@@ -55,7 +55,7 @@ export async function startFleetApi(): Promise<FleetApi> {
     // No order is lifted here: these tests provision devices.
     orderActions: { lift: () => undefined },
     sites: [],
-    rules: [],
+    rules: () => [],
     ready: () => true,
     log,
     fleet,

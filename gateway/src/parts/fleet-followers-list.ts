@@ -29,14 +29,18 @@ export interface FollowingParts {
   readonly log: Logger;
 }
 
-/** The followers after the broker's accounts, in order; followFleet (fleet-followers.ts) logs one that fails and goes on. */
-export function fleetFollowersOf(p: FollowingParts): NamedFollower[] {
+/**
+ * The followers after the broker's accounts, in order (followFleet, fleet-followers.ts, logs one
+ * that fails and goes on), and the detection follower itself: it knows the rules in force now.
+ */
+export function fleetFollowersOf(p: FollowingParts): { readonly followers: NamedFollower[]; readonly detection: DetectionFollower } {
   const log = p.log.child({ module: 'fleet-follow' });
+  const detection = new DetectionFollower(p.config, p.detection, p.clock, log);
   const followers: [string, FleetFollower][] = [
-    ['detection', new DetectionFollower(p.config, p.detection, p.clock, log)],
+    ['detection', detection],
     ['interlock', p.interlock],
     ['alarms', new AlarmsFollower(p.alarms, (site) => p.interlock.activeOrder(site) !== undefined, p.events, log)],
     ['notifier', p.notifier],
   ];
-  return followers.map(([name, follower]) => ({ name, follower }));
+  return { followers: followers.map(([name, follower]) => ({ name, follower })), detection };
 }

@@ -116,7 +116,7 @@ describe('dashboard API', () => {
         orders: new OrderRepository(db),
         orderActions: g.interlock,
         sites: [],
-        rules: [],
+        rules: () => [],
         ready: () => ready,
         log: silentLogger(),
       });
@@ -251,7 +251,7 @@ describe('dashboard API', () => {
         orders: new OrderRepository(db),
         orderActions: g.interlock,
         sites: [],
-        rules: [],
+        rules: () => [],
         ready: () => true,
         log: silentLogger(),
         options: { bootstrapTokens: [{ name: 'v', role: 'viewer', tokenHash: hashToken(TOKENS.viewer) }] },

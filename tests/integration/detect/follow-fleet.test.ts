@@ -54,7 +54,7 @@ async function start(broker: Config, fleet: Config) {
   const path = pipelineFor(c, detection, alarms.service, interlock);
   await parts.add(ingressPart(ingress, intakeFor(c, journal.journal, path), journal.journal));
   await parts.add(interlockPart(interlock));
-  const followers = fleetFollowersOf({ config: fleet, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock: c.clock, log });
+  const { followers } = fleetFollowersOf({ config: fleet, detection, interlock, alarms: alarms.service, notifier: notify.notifier, events: c.events, clock: c.clock, log });
   const url = `mqtt://127.0.0.1:${ingress.port}`;
   return { ...c, url, path, alarms: alarms.service, repo: alarms.repo, interlock, apply: (changes: SiteChange[]) => followers.forEach((f) => f.follower.applySites(changes)) };
 }
