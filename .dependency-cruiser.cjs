@@ -96,7 +96,7 @@ module.exports = {
           '^gateway/src/registry/export-yaml\\.ts$',
           '^gateway/src/orders/(stop-work|order-types)\\.ts$',
           // The hazard ledger as a front end holds it: its data types and its service interface.
-          '^gateway/src/hazards/(hazard-types|hazard-service)\\.ts$',
+          '^gateway/src/hazards/(hazard-types|hazard-service|report-period)\\.ts$',
           // Inspection rounds as a front end holds them: the round's data types and the service interface.
           '^gateway/src/inspections/(round|inspection-service)\\.ts$',
           '^gateway/src/store/telemetry-store\\.ts$',

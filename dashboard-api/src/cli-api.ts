@@ -20,7 +20,7 @@ export interface ApiRefusal {
 export function cliApi(
   values: { api?: string | undefined; token?: string | undefined; config?: string | undefined },
   apiUrlOf: (configFile: string | undefined) => string,
-  env: NodeJS.ProcessEnv,
+  env: { readonly SHAOBING_TOKEN?: string | undefined },
   command: string,
 ): CliApi | string {
   const token = values.token ?? env.SHAOBING_TOKEN;

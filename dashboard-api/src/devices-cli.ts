@@ -41,7 +41,7 @@ function contentType(file: string, bytes: Buffer): string {
   return bytes.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])) ? XLSX_TYPE : 'text/csv';
 }
 
-export async function devicesCommand(argv: string[], apiUrlOf: (configFile: string | undefined) => string, io: CliOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function devicesCommand(argv: string[], apiUrlOf: (configFile: string | undefined) => string, io: CliOutput, env: { readonly SHAOBING_TOKEN?: string | undefined }): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === '--help' || sub === '-h' || sub === 'help') {
     io.out(DEVICES_USAGE);

@@ -38,7 +38,7 @@ type Kind = 'sites' | 'regions' | 'organisations';
 const USAGE: Record<Kind, string> = { sites: SITES_USAGE, regions: REGIONS_USAGE, organisations: ORGANISATIONS_USAGE };
 const NOUN: Record<Kind, string> = { sites: 'site', regions: 'region', organisations: 'organisation' };
 
-export async function fleetCommand(kind: Kind, argv: string[], apiUrlOf: (configFile: string | undefined) => string, io: CliOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function fleetCommand(kind: Kind, argv: string[], apiUrlOf: (configFile: string | undefined) => string, io: CliOutput, env: { readonly SHAOBING_TOKEN?: string | undefined }): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     io.out(USAGE[kind]);

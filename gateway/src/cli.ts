@@ -359,7 +359,7 @@ export async function main(argv: string[]): Promise<number> {
         return await devicesCommand(rest, (file) => apiUrl(load(file === undefined ? [] : ['--config', file]).config), {
           out: (line) => console.log(line),
           err: (line) => console.error(line),
-        });
+        }, { SHAOBING_TOKEN: process.env.SHAOBING_TOKEN });
       }
       case 'sites':
       case 'regions':
@@ -368,7 +368,7 @@ export async function main(argv: string[]): Promise<number> {
         return await fleetCommand(command, rest, (file) => apiUrl(load(file === undefined ? [] : ['--config', file]).config), {
           out: (line) => console.log(line),
           err: (line) => console.error(line),
-        });
+        }, { SHAOBING_TOKEN: process.env.SHAOBING_TOKEN });
       }
       case 'registry':
         return (await import('./registry/registry-cli.js')).registryCommand(rest, (file) => load(file === undefined ? [] : ['--config', file]).config, {

@@ -94,7 +94,7 @@ export const brokerSchema = z
       .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), { message: 'certFile and keyFile go together: give both or neither', path: ['keyFile'] })
       .optional(),
     /** External mode: connections the gateway takes telemetry on, each one member of the MQTT
-     * shared subscription `$share/<sharedGroup>/<prefix>/+/+/telemetry`, so a backlog drains over
+     * shared subscription of the telemetry filter (group `sharedGroup`), so a backlog drains over
      * several broker queues instead of one (mqtt-ingress.ts). Absent or 1: the plain subscription
      * of one persistent session, the only one a restarted Mosquitto restores: with several,
      * readings it acknowledged between its restart and the members' return were lost (measured,

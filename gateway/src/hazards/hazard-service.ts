@@ -1,6 +1,8 @@
 // The hazard ledger as a front end holds it (the API, a command line): register, act, read, list,
 // each read within the caller's scope. The implementation is ledger.ts over state.db.
 
+import type { HazardReport } from './report.js';
+import type { ReportPeriod } from './report-period.js';
 import type { Scope } from '../contract/scope.js';
 import type { GradeInput, PlanInput, RegisterInput } from './hazard.js';
 import type { Hazard, HazardEvent, HazardGrade, HazardRejection, HazardState, SupervisionLevel } from './hazard-types.js';
@@ -58,4 +60,8 @@ export interface HazardService {
   trail(id: string): HazardTrailLine[];
   /** Past its deadline at `nowMs` and not reported fixed. */
   isOverdue(h: Hazard, nowMs: number): boolean;
+  /** The period's statistics per region within the scope (report.ts); undefined for an unknown region. */
+  report(scope: Scope, period: ReportPeriod, region: string | undefined): HazardReport | undefined;
 }
+
+export type { HazardReport } from './report.js';

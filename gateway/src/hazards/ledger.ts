@@ -24,6 +24,8 @@ import {
 import { isOverdue } from './hazard.js';
 import type { Acceptance, Hazard, HazardEvent, HazardOutcome } from './hazard-types.js';
 import type { HazardRepository } from './repository.js';
+import { hazardReport, type HazardReport } from './report.js';
+import type { ReportPeriod } from './report-period.js';
 import type { HazardAct, HazardQuery, HazardService, HazardTrailLine, LedgerActor, LedgerMove, NewHazard } from './hazard-service.js';
 
 export type { HazardAct, LedgerActor, LedgerMove, NewHazard } from './hazard-service.js';
@@ -47,6 +49,11 @@ export class HazardLedger implements HazardService {
 
   constructor(private readonly deps: LedgerDeps) {
     this.newId = deps.newId ?? (() => `HZ-${randomBytes(6).toString('hex')}`);
+  }
+
+  report(scope: Scope, period: ReportPeriod, region: string | undefined): HazardReport | undefined {
+    if (region !== undefined && this.deps.db.prepare('SELECT 1 FROM region WHERE id = ?').get(region) === undefined) return undefined;
+    return hazardReport(this.deps.db, scope, period, region, this.deps.clock());
   }
 
   /** A new hazard at a known site, its region and time zone taken from the fleet at this moment. */
