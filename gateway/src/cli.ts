@@ -12,8 +12,7 @@ import { createLogger } from './log.js';
 import type { Gateway } from './compose.js';
 import type { Config } from './config/schema.js';
 import { isFleetPath, reloadPlan } from './config/reload-plan.js';
-import { hashPassword } from '../../broker/src/auth.js';
-import { deriveLoginKey } from '../../broker/src/signed-login.js';
+import { hash, loginKey, readStdinLine } from './cli-credentials.js';
 import { loadTlsContext } from '../../broker/src/tls-context.js';
 // The gateway, the demo, the simulators and the dashboard's command lines are imported by the
 // commands that run them: `hash-password` loading all of them took ~0.8 s of its ~0.85 s.
@@ -225,56 +224,6 @@ function checkConfig(argv: string[]): number {
     const own = rules.filter((r) => !r.sites || r.sites.includes(site.id));
     console.log(`    rules: ${own.map((r) => `${r.id}${r.stopWork ? ' (stop-work at red)' : ''}`).join(', ')}`);
   }
-  return 0;
-}
-
-async function readStdinLine(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-}
-
-const HASH_USAGE = `Usage: shaobing hash-password [PASSWORD]
-  Prints the scrypt hash of a device password for passwordHash in the config.
-  Without PASSWORD it reads ONE line from stdin (safer: not in shell history), e.g.
-    printf '%s\\n' "$DEVICE_PASSWORD" | shaobing hash-password`;
-
-async function hash(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h') {
-    console.log(HASH_USAGE);
-    return 0;
-  }
-  if (argv.length > 1 || argv[0]?.startsWith('-')) {
-    // An option or a second word is not a password: hashing "--hlep" would lock the device out.
-    console.error(`shaobing hash-password: expected at most one PASSWORD and no options (got ${argv.map((a) => JSON.stringify(a)).join(' ')}); a password starting with "-" goes on stdin\n\n${HASH_USAGE}`);
-    return 2;
-  }
-  const password = argv[0] ?? (await readStdinLine());
-  if (/[\r\n]/.test(password)) {
-    console.error('shaobing hash-password: stdin holds more than one line; give exactly one password on one line');
-    return 2;
-  }
-  if (!password) {
-    console.error('shaobing hash-password: empty password');
-    return 2;
-  }
-  console.log(await hashPassword(password));
-  return 0;
-}
-
-/** The secret comes from stdin only, so it never sits in shell history or the process list. */
-async function loginKey(argv: string[]): Promise<number> {
-  const username = argv[0];
-  if (username === undefined || !/^[^/]+\/[^/]+$/.test(username)) {
-    console.error('shaobing login-key: give the device as SITE/DEVICE (its MQTT username), e.g. shaobing login-key kitchen-01/gas-01 < secret.txt');
-    return 2;
-  }
-  const secret = await readStdinLine();
-  if (!secret) {
-    console.error('shaobing login-key: empty secret on stdin');
-    return 2;
-  }
-  console.log(deriveLoginKey(secret, username).toString('hex'));
   return 0;
 }
 

@@ -6,7 +6,9 @@ import type { ConfigProblem } from '../errors.js';
 import type { NotifyConfig } from './notify-schema.js';
 import { nearest } from './words.js';
 
-export function notifySiteProblems(notify: NotifyConfig, sites: readonly { id: string }[], regions: readonly { id: string }[] = []): ConfigProblem[] {
+/** The site ids of roster shifts and briefing regions that are not sites (the notifier checks them
+ * again against the sites it is given: the registry's, which may hold more than the file). */
+export function rosterSiteProblems(notify: NotifyConfig, sites: readonly { id: string }[]): ConfigProblem[] {
   const ids = sites.map((s) => s.id);
   const known = new Set(ids);
   const problems: ConfigProblem[] = [];
@@ -17,6 +19,11 @@ export function notifySiteProblems(notify: NotifyConfig, sites: readonly { id: s
   };
   notify.roster.shifts.forEach((shift, i) => shift.sites?.forEach((site, j) => check(site, `notify.roster.shifts[${i}].sites[${j}]`)));
   notify.briefing.regions.forEach((region, i) => region.sites.forEach((site, j) => check(site, `notify.briefing.regions[${i}].sites[${j}]`)));
+  return problems;
+}
+
+export function notifySiteProblems(notify: NotifyConfig, sites: readonly { id: string }[], regions: readonly { id: string }[] = []): ConfigProblem[] {
+  const problems = rosterSiteProblems(notify, sites);
   // A shift's regions are those of the file's region tree: a typo would leave the county's duty
   // officer hearing of nothing.
   const regionIds = regions.map((r) => r.id);

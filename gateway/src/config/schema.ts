@@ -14,10 +14,11 @@ import { SYSTEM_SITE } from '../contract/alarm-kind.js';
 import { SITE_DEVICE } from '../contract/ids.js';
 import { notifySchema } from './notify-schema.js';
 import { brokerSchema, passwordHash } from './broker-schema.js';
-import { REGION_LEVELS } from '../contract/region-levels.js';
+import { organisationSchema, regionSchema } from './region-schema.js';
 import { parseScope } from '../contract/scope-text.js';
 
 export type { BrokerTlsConfig } from './broker-schema.js';
+export { organisationSchema, regionSchema, type OrganisationConfig, type RegionConfig } from './region-schema.js';
 
 // Rule schemas live in rule-schema.ts; re-exported so that config types come from one place.
 export * from './rule-schema.js';
@@ -323,22 +324,6 @@ export const apiSchema = z
   .superRefine((a, ctx) => {
     if (a.streamPingS >= a.timeouts.idleS) ctx.addIssue({ code: 'custom', path: ['timeouts', 'idleS'], message: `idleS (${a.timeouts.idleS}) must exceed streamPingS (${a.streamPingS}), or idle live streams are cut` });
   });
-
-export const regionSchema = z
-  .object({
-    id,
-    name: z.string().min(1).max(200),
-    level: z.enum(REGION_LEVELS),
-    /** Absent for a root (a province, or the top the gas company serves). */
-    parent: id.optional(),
-    /** The officers responsible for this node (names as on the duty roster). */
-    officers: z.array(z.string().min(1).max(100)).default([]),
-  })
-  .strict();
-export type RegionConfig = z.infer<typeof regionSchema>;
-
-export const organisationSchema = z.object({ id, name: z.string().min(1).max(200) }).strict();
-export type OrganisationConfig = z.infer<typeof organisationSchema>;
 
 export const configSchema = z
   .object({

@@ -168,3 +168,9 @@ export function isDeviceTelemetry(topic: string, prefix: string, site: string, d
     topic.endsWith(TELEMETRY_TAIL)
   );
 }
+
+/** The MQTT shared subscription of `filter` for the group (`$share/<group>/<filter>`, MQTT 5 and
+ * Mosquitto's MQTT 3.1.1 alike): the broker hands each message to one member of the group. */
+export function sharedFilter(group: string, filter: string): string {
+  return `$share/${group}/${filter}`;
+}

@@ -1,16 +1,12 @@
-// External-broker mode (Mosquitto, EMQX): the gateway is an mqtt.js client with persistent QoS1
-// sessions and acknowledges each telemetry message to the broker only after the journal commit,
-// the same ack-after-output that Telegraf's persistent sessions use. Telemetry comes over
-// `connections` connections, members of one shared subscription (`$share/<group>/…`, which
-// Mosquitto 2 and EMQX take from MQTT 3.1.1 clients too): the broker keeps one queue per member,
-// so one busy socket no longer holds a red reading behind every other reading of the fleet.
-// The broker hands each message to the next member, so a device's readings may arrive out of
-// order: dedup takes a late one by its seq, the journal's cursor keeps the newest, and detection
-// gets them back in order (device-order.ts). Each PUBACK goes on the connection that carried its
-// PUBLISH, after the commit.
+// External-broker mode (Mosquitto, EMQX): an mqtt.js client with persistent QoS1 sessions that
+// acknowledges each telemetry message only after the journal commit (Telegraf's ack-after-output).
+// One plain subscription by default; with `connections` > 1, members of one shared subscription
+// (one broker queue each, so a busy socket does not hold a red reading behind the fleet's), whose
+// readings may arrive out of order: dedup takes a late one by its seq and detection gets them back
+// in order (device-order.ts). Each PUBACK goes on the connection that carried its PUBLISH.
 
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
-import { matchesFilter, type Topics } from '../contract/topics.js';
+import { matchesFilter, sharedFilter, type Topics } from '../contract/topics.js';
 import type { Logger } from '../log.js';
 import type { Ingress, MessageHandler, PublishOptions } from './ingress.js';
 import type { Intake } from './intake.js';
@@ -136,7 +132,7 @@ export class MqttIngress implements Ingress {
   }
 
   private sharedFilter(): string {
-    return `$share/${this.options.sharedGroup ?? 'shaobing'}/${this.options.topics.filters.telemetry}`;
+    return sharedFilter(this.options.sharedGroup ?? 'shaobing', this.options.topics.filters.telemetry);
   }
 
   /** One connection: the plain filter; several: the members of the shared subscription. */
@@ -146,15 +142,11 @@ export class MqttIngress implements Ingress {
 
   /** Records the members of this start (main included when it is one) as having joined the group. */
   private remember(): void {
-    const members = this.options.members;
-    if (!members || this.connectionCount() === 1) return;
-    for (const id of this.memberIds()) members.add(id, this.sharedFilter());
+    for (const id of this.memberIds()) this.options.members?.add(id, this.sharedFilter());
   }
 
   private memberIds(): string[] {
-    const { clientId } = this.options;
-    if (this.connectionCount() === 1) return [];
-    return [clientId, ...Array.from({ length: this.connectionCount() - 1 }, (_, i) => `${clientId}-share-${i + 1}`)];
+    return this.connectionCount() === 1 ? [] : [this.options.clientId, ...Array.from({ length: this.connectionCount() - 1 }, (_, i) => `${this.options.clientId}-share-${i + 1}`)];
   }
 
   /**
@@ -276,10 +268,7 @@ export class MqttIngress implements Ingress {
     });
   }
 
-  /**
-   * Nothing to do: the external broker (Mosquitto, EMQX) owns the device accounts and whoever
-   * runs it adds and removes them there; this gateway holds only its own login.
-   */
+  /** Nothing to do: the external broker owns the device accounts; the gateway holds only its own login. */
   applySites(_changes: readonly SiteChange[]): void {}
 
   async stop(): Promise<void> {

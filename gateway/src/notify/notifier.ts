@@ -5,7 +5,7 @@ import type { Scope } from '../contract/scope.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { AlarmRepository } from '../alarms/repository.js';
 import type { NotifyConfig } from '../config/notify-schema.js';
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/sqlite.js';
 import type { EventBus } from '../events.js';
@@ -24,24 +24,7 @@ import { planNotifications, type SiteInfo } from './planner.js';
 import { tierChain, type InRegions } from './roster.js';
 import type { RegionBriefings } from './region-briefings.js';
 import type { FleetFollower, SiteChange } from '../registry/fleet.js';
-
-/** Site ids the notify section names must be sites of the config: a typo would silently leave a
- * shift or a region empty, and an alarm would reach nobody. */
-function siteProblems(notify: NotifyConfig, sites: readonly { id: string }[]): ConfigProblem[] {
-  const known = new Set(sites.map((s) => s.id));
-  const problems: ConfigProblem[] = [];
-  notify.roster.shifts.forEach((shift, i) =>
-    shift.sites?.forEach((site, j) => {
-      if (!known.has(site)) problems.push({ path: `notify.roster.shifts[${i}].sites[${j}]`, message: `no site ${site} in sites` });
-    }),
-  );
-  notify.briefing.regions.forEach((region, i) =>
-    region.sites.forEach((site, j) => {
-      if (!known.has(site)) problems.push({ path: `notify.briefing.regions[${i}].sites[${j}]`, message: `no site ${site} in sites` });
-    }),
-  );
-  return problems;
-}
+import { rosterSiteProblems } from '../config/notify-sites.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -91,7 +74,7 @@ export class Notifier implements FleetFollower {
 
   constructor(private readonly o: NotifierOptions) {
     const log = o.log;
-    const problems = siteProblems(o.notify, o.sites);
+    const problems = rosterSiteProblems(o.notify, o.sites);
     if (problems.length > 0) throw new ConfigError(problems);
     const hasChannels = Object.keys(o.notify.channels).length > 0;
     this.active = hasChannels && o.notify.roster.shifts.length > 0;
