@@ -21,6 +21,7 @@ import { createAlarmDetail } from './detail.js';
 import { createSiteAdmin } from './views/site-admin.js';
 import { createHazardLedger } from './views/hazard-ledger.js';
 import { ht } from './hazard-text.js';
+import { createAdminPanel } from './views/admin-panel.js';
 
 const $ = (id) => document.getElementById(id);
 const ROLE_KEYS = { viewer: 'roleViewer', owner: 'roleOwner', officer: 'roleOfficer', admin: 'roleAdmin' };
@@ -32,6 +33,7 @@ const detail = createAlarmDetail({ live, report, actions: alarmActions });
 const fleet = createFleetNav({ root: $('sites'), selectedSite: () => state.selectedSite, onSelectSite: (site) => live.selectSite(site), report });
 const siteAdmin = createSiteAdmin({ root: $('site-admin'), onSiteChanged: () => refreshFleet(), onDevicesChanged: () => live.reloadSite(), report });
 const hazards = createHazardLedger({ root: $('hazards'), me: () => state.me, site: () => state.selectedSite, siteName, report });
+const admin = createAdminPanel({ root: $('admin'), onRegionsChanged: () => refreshFleet(), report });
 const sitePicker = createSitePicker({ onPick: (site) => live.setFilter('site', site), report });
 
 function report(err) {
@@ -140,6 +142,7 @@ async function start() {
   render('all');
   // The ledger apart: its failure (a build without it answers 501) must not keep an alarm's link from opening.
   hazards.start().catch(report);
+  admin.start(state.me).catch(report);
   await Promise.all([live.start(), fleet.start()]);
   detail.fromHash();
   hazards.fromHash();
@@ -150,6 +153,7 @@ function stop() {
   live.stop();
   fleet.stop();
   hazards.stop();
+  admin.stop();
   detail.close();
   state.me = null;
 }
@@ -192,6 +196,7 @@ $('lang-switch').addEventListener('click', () => {
   setLang(currentLang() === 'zh' ? 'en' : 'zh');
   render('all');
   if (running) hazards.render();
+  if (running) admin.renderTexts();
   if (running) chart.reload().catch(report); // the series label and level words
 });
 
