@@ -43,6 +43,11 @@ const STRINGS = {
     scopeRegionsText: '区域：{list}',
     scopeOrgText: '单位：{name}',
     scopeSiteText: '场所：{name}',
+    badPasswordShort: '初始密码至少 8 位',
+    badPasswordName: '初始密码不能与登录名相同',
+    badUserName: '登录名只能用字母、数字及 . _ - @，以字母或数字开头，最多 64 位',
+    userExists: '登录名 {name} 已被使用（不区分大小写）',
+    badScope: '管辖范围有误：{why}',
     regionsEdit: '区域管理',
     regionSelected: '所选区域：{name}（{id}）',
     regionNone: '未选中区域：在左侧区域树中选择一个区域；不选时添加的是顶级区域。',
@@ -108,6 +113,11 @@ const STRINGS = {
     scopeRegionsText: 'regions: {list}',
     scopeOrgText: 'organisation: {name}',
     scopeSiteText: 'site: {name}',
+    badPasswordShort: 'The initial password needs at least 8 characters',
+    badPasswordName: 'The initial password must not be the login name',
+    badUserName: 'Login name: letters, digits and . _ - @, starting with a letter or digit, at most 64',
+    userExists: 'The login name {name} is taken (names do not differ by case)',
+    badScope: 'Scope: {why}',
     regionsEdit: 'Regions',
     regionSelected: 'Selected region: {name} ({id})',
     regionNone: 'No region selected: pick one in the region tree; without one a top-level region is added.',
@@ -152,4 +162,17 @@ export function regionRefusalText(message) {
   if (!m || (m[2] === undefined && m[3] === undefined)) return message;
   const parts = [m[2] ? at('childRegions', { n: m[2] }) : '', m[3] ? at('sites', { n: m[3] }) : ''].filter(Boolean);
   return at('regionInUse', { id: m[1], what: parts.join(at('and')) });
+}
+
+/** The users API's refusals a person typing the form can fix, in the page's language; others as they came. */
+export function userRefusalText(message) {
+  const text = message ?? '';
+  if (/password: at least 8/.test(text)) return at('badPasswordShort');
+  if (/password: must not be the user name/.test(text)) return at('badPasswordName');
+  if (/\bname: letters, digits/.test(text)) return at('badUserName');
+  const exists = /^user (\S+) exists already/.exec(text);
+  if (exists) return at('userExists', { name: exists[1] });
+  const scope = /\bscope: (.+)$/.exec(text);
+  if (scope) return at('badScope', { why: scope[1] });
+  return text;
 }

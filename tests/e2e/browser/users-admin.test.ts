@@ -86,7 +86,7 @@ describe.skipIf(missing !== null)(`users and regions edited from the page${missi
       // A password the API refuses keeps the dialog open with the reason.
       await form.locator('[name=password]').fill('short');
       await submit(page, 'create-user');
-      await expect.poll(() => form.locator('.dialog-error').innerText()).toMatch(/^操作被拒绝：.*8/);
+      await expect.poll(() => form.locator('.dialog-error').innerText()).toBe('操作被拒绝：初始密码至少 8 位');
       await form.locator('[name=password]').fill(PASSWORD);
       await page.screenshot({ path: join(SHOTS, 'create-user.png') });
       await submit(page, 'create-user');
@@ -107,6 +107,15 @@ describe.skipIf(missing !== null)(`users and regions edited from the page${missi
       expect(await userRow(page, 'li.ming').locator('.user-unlock').count()).toBe(0);
 
       // ---- another account disabled after a confirmation
+      // A name taken (in another case) is said in Chinese, the dialog kept open.
+      await page.locator('.user-new').click();
+      const again = page.locator('form[data-action="create-user"]');
+      await again.locator('[name=name]').fill('Li.Ming');
+      await again.locator('[name=displayName]').fill('李明二');
+      await again.locator('[name=password]').fill(PASSWORD);
+      await submit(page, 'create-user');
+      await expect.poll(() => again.locator('.dialog-error').innerText()).toBe('操作被拒绝：登录名 Li.Ming 已被使用（不区分大小写）');
+      await again.locator('button[value=cancel]').click();
       await createUser(page, { name: 'wang.fang', displayName: '王芳', role: 'owner', scope: 'site', site: SITE_B });
       expect(await userRow(page, 'wang.fang').locator('.user-scope').innerText()).toBe(`场所：${SITE_B}`);
       await userRow(page, 'wang.fang').locator('.user-disable').click();

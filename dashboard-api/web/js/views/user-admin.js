@@ -4,9 +4,9 @@
 // The API refuses anyone else; the page only shows the panel to whom it would not refuse.
 
 import { h, mount } from '../dom.js';
-import { api, query } from '../api.js';
+import { api, ApiError, query } from '../api.js';
 import { t } from '../i18n.js';
-import { at } from '../admin-text.js';
+import { at, userRefusalText } from '../admin-text.js';
 import { pager } from './pager.js';
 import { openActionDialog } from './action-dialog.js';
 
@@ -34,6 +34,10 @@ export function userState(user, nowMs) {
 export function scopeOfForm(values) {
   if (values.scope === 'site') return `site:${String(values.site ?? '').trim()}`;
   return values.scope;
+}
+
+function userRefusalInLanguage(err) {
+  return err instanceof ApiError && (err.status === 400 || err.status === 409) ? new ApiError(err.status, userRefusalText(err.message), err.body) : err;
 }
 
 /**
@@ -71,7 +75,8 @@ export function createUserAdmin({ root, selectedRegion, report }) {
     const region = selectedRegion();
     const scopeOptions = [
       { value: 'all', label: at('scopeAll') },
-      ...names.regionList.map((r) => ({ value: `region:${r.id}`, label: at('scopeRegion', { name: `${'\u3000'.repeat(Math.max(0, r.path.split('/').length - 3))}${r.name} (${r.id})` }) })),
+      // Indented by depth, as the region tree draws it.
+      ...names.regionList.map((r) => ({ value: `region:${r.id}`, label: `${'\u3000'.repeat(Math.max(0, r.path.split('/').length - 3))}${at('scopeRegion', { name: `${r.name} (${r.id})` })}` })),
       ...names.orgList.map((o) => ({ value: `org:${o.id}`, label: at('scopeOrg', { name: `${o.name} (${o.id})` }) })),
       { value: 'site', label: at('scopeSite') },
     ];
@@ -89,7 +94,12 @@ export function createUserAdmin({ root, selectedRegion, report }) {
       ],
       submit: async (values) => {
         const body = { name: values.name.trim(), displayName: values.displayName.trim(), role: values.role, scope: scopeOfForm(values), password: values.password };
-        const made = await api.post('/users', body);
+        let made;
+        try {
+          made = await api.post('/users', body);
+        } catch (err) {
+          throw userRefusalInLanguage(err);
+        }
         status.textContent = at('created', { name: made.user.name });
         await load(0);
       },
