@@ -164,15 +164,21 @@ export function regionRefusalText(message) {
   return at('regionInUse', { id: m[1], what: parts.join(at('and')) });
 }
 
-/** The users API's refusals a person typing the form can fix, in the page's language; others as they came. */
+/**
+ * The users API's refusals a person typing the form can fix, in the page's language; others as they
+ * came. A body with several problems comes as "name: …; password: …", each said in turn.
+ */
 export function userRefusalText(message) {
-  const text = message ?? '';
-  if (/password: at least 8/.test(text)) return at('badPasswordShort');
-  if (/password: must not be the user name/.test(text)) return at('badPasswordName');
-  if (/\bname: letters, digits/.test(text)) return at('badUserName');
+  return String(message ?? '').split('; ').map(userProblemText).join(currentLang() === 'zh' ? '；' : '; ');
+}
+
+function userProblemText(text) {
+  if (/^password: at least 8/.test(text)) return at('badPasswordShort');
+  if (/^password: must not be the user name/.test(text)) return at('badPasswordName');
+  if (/^name: letters, digits/.test(text)) return at('badUserName');
   const exists = /^user (\S+) exists already/.exec(text);
   if (exists) return at('userExists', { name: exists[1] });
-  const scope = /\bscope: (.+)$/.exec(text);
+  const scope = /^scope: (.+)$/.exec(text);
   if (scope) return at('badScope', { why: scope[1] });
   return text;
 }

@@ -81,12 +81,13 @@ describe.skipIf(missing !== null)(`users and regions edited from the page${missi
       expect(await form.locator('[name=role]').inputValue()).toBe('officer');
       // The site box is for a one-site scope only.
       expect(await form.locator('[name=site]').isVisible()).toBe(false);
-      await form.locator('[name=name]').fill('li.ming');
       await form.locator('[name=displayName]').fill('李明');
-      // A password the API refuses keeps the dialog open with the reason.
+      // What the API refuses keeps the dialog open with each reason, in Chinese.
+      await form.locator('[name=name]').fill('-li');
       await form.locator('[name=password]').fill('short');
       await submit(page, 'create-user');
-      await expect.poll(() => form.locator('.dialog-error').innerText()).toBe('操作被拒绝：初始密码至少 8 位');
+      await expect.poll(() => form.locator('.dialog-error').innerText()).toBe('操作被拒绝：登录名只能用字母、数字及 . _ - @，以字母或数字开头，最多 64 位；初始密码至少 8 位');
+      await form.locator('[name=name]').fill('li.ming');
       await form.locator('[name=password]').fill(PASSWORD);
       await page.screenshot({ path: join(SHOTS, 'create-user.png') });
       await submit(page, 'create-user');
