@@ -50,7 +50,7 @@ const STRINGS = {
     badScope: '管辖范围有误：{why}',
     regionsEdit: '区域管理',
     regionSelected: '所选区域：{name}（{id}）',
-    regionNone: '未选中区域：在左侧区域树中选择一个区域；不选时添加的是顶级区域。',
+    regionNone: '未选中区域：在上方区域树中选择一个区域；不选时添加的是顶级区域。',
     addRegion: '添加下级区域',
     addTopRegion: '添加顶级区域',
     addRegionTitle: '在 {name} 下添加区域',

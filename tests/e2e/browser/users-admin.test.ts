@@ -13,7 +13,7 @@ import { hashToken } from '../../../dashboard-api/src/token-store.js';
 import { useGatewayFixture, type RunningGateway } from '../../support/fixture.js';
 import { startTestGateway, testConfig } from '../../support/gateway.js';
 import { REGION_A, SITE_A, SITE_B, twoCounties } from '../../support/regions.js';
-import { chromiumMissing, DESKTOP_ZH, launchBrowser, newOfficer, openAsOfficer, pageErrors, RESULTS_DIR, screenshotOnFailure } from '../../support/browser.js';
+import { chromiumMissing, DESKTOP_ZH, hasHorizontalScroll, launchBrowser, newOfficer, openAsOfficer, pageErrors, RESULTS_DIR, screenshotOnFailure } from '../../support/browser.js';
 
 const ADMIN = newOfficer('admin Zhao');
 const SHOTS = join(RESULTS_DIR, 'users-admin');
@@ -224,6 +224,39 @@ describe.skipIf(missing !== null)(`users and regions edited from the page${missi
       // Its own site tools stay (site-admin.js); the fleet-wide panel does not appear.
       expect(await page.locator('#admin').isVisible()).toBe(false);
       expect(await page.locator('#admin *').count()).toBe(0);
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('pages the users twenty at a time, and fits a phone without a sideways scroll', async () => {
+    for (let i = 0; i < 25; i++) {
+      const res = await fetch(`${base}/api/v1/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN.secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `grid.${String(i).padStart(2, '0')}`, displayName: `网格员${i}`, role: 'viewer', scope: `region:${REGION_A}`, password: PASSWORD }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const all = (await apiGet<{ users: { name: string }[] }>('/users?limit=500')).users.map((u) => u.name);
+    expect(all.length).toBeGreaterThan(25);
+    const phone = { viewport: { width: 390, height: 844 }, locale: 'zh-CN', isMobile: true, hasTouch: true };
+    const { page, errors } = await openAsOfficer(browser, fx.defer, ADMIN, base, phone);
+    await screenshotOnFailure(page, 'users-admin-pages', async () => {
+      const rows = page.locator('table.users tbody tr');
+      await expect.poll(() => rows.count()).toBe(20);
+      expect(await rows.evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { user: string } }).dataset.user))).toEqual(all.slice(0, 20));
+      const pagerNav = page.locator('#admin .site-pager');
+      expect(await pagerNav.locator('.site-pager-where').innerText()).toBe('第 1 页');
+      await pagerNav.locator('[data-page=next]').click();
+      await expect.poll(() => rows.first().getAttribute('data-user')).toBe(all[20]);
+      expect(await rows.count()).toBe(all.length - 20);
+      expect(await pagerNav.locator('[data-page=next]').isDisabled()).toBe(true);
+      // The table scrolls inside its box; the page itself does not widen.
+      expect(await hasHorizontalScroll(page)).toBe(false);
+      await page.locator('#admin').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(SHOTS, 'users-phone.png') });
+      await pagerNav.locator('[data-page=prev]').click();
+      await expect.poll(() => rows.first().getAttribute('data-user')).toBe(all[0]);
     });
     expect(errors).toEqual([]);
   });
