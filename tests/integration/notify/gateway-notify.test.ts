@@ -76,8 +76,8 @@ describe('gateway notifications', () => {
     const err = await startTestGateway(config).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toEqual([
-      { path: 'notify.roster.shifts[0].sites[0]', message: 'no site kitchen-0l in sites' },
-      { path: 'notify.briefing.regions[0].sites[1]', message: 'no site nowhere in sites' },
+      { path: 'notify.roster.shifts[0].sites[0]', message: 'no site kitchen-0l in sites (did you mean "kitchen-01"? use an id from sites:)' },
+      { path: 'notify.briefing.regions[0].sites[1]', message: 'no site nowhere in sites (use an id from sites:)' },
     ]);
   });
 });
