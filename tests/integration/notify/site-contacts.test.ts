@@ -56,7 +56,7 @@ describe('site contacts are texted their own site’s alarms', () => {
       now += 1000;
       return h.alarms.onTransition(levelTransition({ site, device: 'gas-01', channel: 'ch4', quantity: 'methane_lel', ruleId: 'methane', from, to, value, atMs: now, stopWork: false }));
     };
-    return { h, rx, texts, raise };
+    return { h, rx, texts, raise, advance: (ms: number) => (now += ms) };
   }
 
   it('an orange alarm at site A reaches A’s contact phone, not B’s; B’s alarm reaches B only', async () => {
@@ -111,6 +111,16 @@ describe('site contacts are texted their own site’s alarms', () => {
     const cleared = await eventually(() => texts().find((t) => t.mobile === A_PHONE && t.content.includes('解除')), 5000, 'all-clear to the owner');
     expect(cleared.mobile).toBe(A_PHONE);
     expect(texts().map((t) => t.mobile)).not.toContain(B_PHONE);
+  });
+
+  it('the owner is not on the escalation ladder: the climb and the reminder go to the officers only', async () => {
+    const { raise, h, advance } = await setup();
+    const a = raise(SITE, 'red')!;
+    // Red climbs after 120 s and 300 s, reminding every 120 s (notify.escalation defaults).
+    for (const s of [130, 130, 130]) h.notifier.escalation.tick(advance(s * 1000));
+    const rows = h.notifier.outbox.list({ alarmId: a.id, limit: 50 });
+    expect(rows.some((r) => r.kind === 'escalation')).toBe(true);
+    expect(rows.filter((r) => r.recipient === 'site:kitchen-01').map((r) => r.kind)).toEqual(['raised']);
   });
 
   it('siteContacts.enabled: false texts no owner', async () => {
