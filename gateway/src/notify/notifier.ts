@@ -20,17 +20,13 @@ import { DeliveryWorker, type ChannelLimit, type DeliveryStats } from './deliver
 import { EscalationService } from './escalation.js';
 import { OutboxRepository, type NewNotification, type OutboxRow, type OutboxState } from './outbox.js';
 import type { Language } from './message.js';
-import { planNotifications, planSiteContact, type SiteInfo } from './planner.js';
+import { planNotifications, planSiteContact, siteInfo, type SiteInfo } from './planner.js';
 import { tierChain, type InRegions } from './roster.js';
 import type { RegionBriefings } from './region-briefings.js';
 import type { FleetFollower, SiteChange } from '../registry/fleet.js';
 import { rosterSiteProblems } from '../config/notify-sites.js';
 
 const HOUR_MS = 3_600_000;
-
-function siteInfo(s: { name: string; timezone: string; contact?: string | undefined; contactPhone?: string | undefined }): SiteInfo {
-  return { name: s.name, timeZone: s.timezone, contact: s.contact, contactPhone: s.contactPhone };
-}
 
 export interface NotifierOptions {
   db: Db;
@@ -334,9 +330,13 @@ export class Notifier implements FleetFollower {
     return added;
   }
 
-  /** A roster person's name (recipients are stored by roster id). */
+  /** A recipient's name: a roster person's (stored by roster id), or a site's own contact
+   * (stored as site:<id>, planner.ts siteContactId), named as the registry holds the site now. */
   personName(id: string): string | undefined {
-    return this.o.notify.roster.people[id]?.name;
+    const person = this.o.notify.roster.people[id]?.name;
+    if (person !== undefined || !id.startsWith('site:')) return person;
+    const site = this.sites.get(id.slice('site:'.length));
+    return site ? (site.contact ?? site.name) : undefined;
   }
 
   /** The briefing regions; without configured ones, one region `all` of every site. */

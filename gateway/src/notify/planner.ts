@@ -25,6 +25,11 @@ export interface SiteInfo {
   contactPhone?: string | undefined;
 }
 
+/** What a message needs of a site (config or registry SiteConfig). */
+export function siteInfo(s: { name: string; timezone: string; contact?: string | undefined; contactPhone?: string | undefined }): SiteInfo {
+  return { name: s.name, timeZone: s.timezone, contact: s.contact, contactPhone: s.contactPhone };
+}
+
 export interface PlanContext {
   notify: NotifyConfig;
   site: (id: string) => SiteInfo | undefined;

@@ -65,6 +65,8 @@ describe('site contacts are texted their own site’s alarms', () => {
     await eventually(() => texts().find((t) => t.mobile === A_PHONE), 5000, 'text to A’s owner');
     await eventually(() => texts().find((t) => t.mobile === DUTY), 5000, 'text to the duty officer');
     expect(texts().find((t) => t.mobile === A_PHONE)!.content).toContain('示范餐馆后厨');
+    // The API's notification list names the recipient.
+    expect(h.notifier.personName('site:kitchen-01')).toBe('王老板');
     expect(texts().filter((t) => t.mobile === B_PHONE)).toEqual([]);
     expect(h.notifier.outbox.list({ alarmId: a.id, limit: 10 }).map((r) => [r.recipient, r.address]).sort()).toEqual([
       ['site:kitchen-01', A_PHONE],
