@@ -214,6 +214,24 @@ export const notifySchema = z
       })
       .strict()
       .prefault({}),
+    /** A site's own contact (site.contact / site.contactPhone in the registry: the restaurant
+     * owner, the reservoir warden) is told of that site's alarms by SMS, at raise or rise only,
+     * never on the escalation ladder, never of another site. */
+    siteContacts: z
+      .object({
+        /** On by default: the person at the site is the one who can ventilate and shut the gas
+         * now, and a site without a contactPhone is simply not texted. */
+        enabled: z.boolean().default(true),
+        /** The SMS channel to use; unset: the one channel of type sms (none: nobody is texted). */
+        channel: id.optional(),
+        /** Orange and red by default: those ask the site to act (gas at the second-level alarm,
+         * ≤ 50 %LEL in GB/T 50493-2019; water at the guaranteed level); blue and yellow are early
+         * warnings for the duty officer, and texting thousands of kitchens with them would teach
+         * owners to ignore the texts. */
+        levels: z.array(z.enum(LEVELS)).default(['orange', 'red']),
+      })
+      .strict()
+      .prefault({}),
     briefing: z
       .object({
         enabled: z.boolean().default(false),
@@ -254,6 +272,12 @@ export const notifySchema = z
         if (!shiftIds.has(sid)) ctx.addIssue({ code: 'custom', path: ['roster', 'holidays', date, j], message: `no shift ${sid} in roster.shifts` });
       });
     }
+    const sc = n.siteContacts.channel;
+    if (sc !== undefined && n.channels[sc]?.type !== 'sms') {
+      ctx.addIssue({ code: 'custom', path: ['siteContacts', 'channel'], message: `${sc} is not an sms channel in notify.channels: name one of type sms, or leave it out to use the only one` });
+    } else if (sc === undefined && n.siteContacts.enabled && Object.values(n.channels).filter((c) => c.type === 'sms').length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['siteContacts', 'channel'], message: 'several sms channels: name the one that texts site contacts (notify.siteContacts.channel), or set siteContacts.enabled: false' });
+    }
     n.briefing.to.forEach((p, j) => {
       if (!(p in people)) ctx.addIssue({ code: 'custom', path: ['briefing', 'to', j], message: `no person ${p} in roster.people` });
     });
@@ -264,4 +288,11 @@ export const notifySchema = z
     }
   });
 export type NotifyConfig = z.infer<typeof notifySchema>;
+
+/** The channel that texts site contacts, or undefined when they are not texted. */
+export function siteContactChannel(n: Pick<NotifyConfig, 'siteContacts' | 'channels'>): string | undefined {
+  if (!n.siteContacts.enabled) return undefined;
+  if (n.siteContacts.channel !== undefined) return n.siteContacts.channel;
+  return Object.entries(n.channels).find(([, c]) => c.type === 'sms')?.[0];
+}
 export type NotifyConfigInput = z.input<typeof notifySchema>;

@@ -4,7 +4,7 @@
 import type { Scope } from '../contract/scope.js';
 import type { Alarm, AlarmEvent } from '../alarms/lifecycle.js';
 import type { AlarmRepository } from '../alarms/repository.js';
-import type { NotifyConfig } from '../config/notify-schema.js';
+import { siteContactChannel, type NotifyConfig } from '../config/notify-schema.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Db } from '../store/sqlite.js';
@@ -20,7 +20,7 @@ import { DeliveryWorker, type ChannelLimit, type DeliveryStats } from './deliver
 import { EscalationService } from './escalation.js';
 import { OutboxRepository, type NewNotification, type OutboxRow, type OutboxState } from './outbox.js';
 import type { Language } from './message.js';
-import { planNotifications, type SiteInfo } from './planner.js';
+import { planNotifications, planSiteContact, siteInfo, type SiteInfo } from './planner.js';
 import { tierChain, type InRegions } from './roster.js';
 import type { RegionBriefings } from './region-briefings.js';
 import type { FleetFollower, SiteChange } from '../registry/fleet.js';
@@ -32,7 +32,8 @@ export interface NotifierOptions {
   db: Db;
   alarmRepo: AlarmRepository;
   notify: NotifyConfig;
-  sites: readonly { id: string; name: string; timezone: string }[];
+  /** Sites with their own contact (the registry's site.contact / contactPhone). */
+  sites: readonly { id: string; name: string; timezone: string; contact?: string | undefined; contactPhone?: string | undefined }[];
   clock: () => number;
   log: Logger;
   /** A predicate of the caller's on top of the suppression policy (suppression.ts). */
@@ -68,6 +69,8 @@ export class Notifier implements FleetFollower {
   /** Channels and shifts exist: without both nobody can be told, and climbing would only fill
    * the alarm history with steps that reach no one. */
   readonly active: boolean;
+  /** The SMS channel that texts each site's own contact (notify.siteContacts), or undefined. */
+  private readonly contactChannel: string | undefined;
   private tickTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private lastPruneMs = 0;
@@ -80,7 +83,8 @@ export class Notifier implements FleetFollower {
     this.active = hasChannels && o.notify.roster.shifts.length > 0;
     if (hasChannels && !this.active) log.warn('notify.channels are set but notify.roster has no shifts: alarms will notify nobody');
     this.outbox = new OutboxRepository(o.db);
-    this.sites = new Map(o.sites.map((s) => [s.id, { name: s.name, timeZone: s.timezone }]));
+    this.sites = new Map(o.sites.map((s) => [s.id, siteInfo(s)]));
+    this.contactChannel = siteContactChannel(o.notify);
     this.channels = o.channels ?? buildChannels(o.notify.channels, o.clock);
     const limits = new Map<string, ChannelLimit>(Object.entries(o.notify.channels).map(([id, c]) => [id, { concurrency: c.concurrency, perMinute: c.perMinute }]));
     this.delivery = new DeliveryWorker({
@@ -128,7 +132,7 @@ export class Notifier implements FleetFollower {
    * in between loses this notice, never the order or the alarm's own notification.
    */
   private onOrderStep(kind: OrderNoticeKind, order: StopWorkOrder, command?: OrderCommand): void {
-    if (!this.active) return;
+    if (!this.active && this.contactChannel === undefined) return;
     try {
       const audience = this.outbox.audienceOf(order.alarmId).filter((a) => a.channel in this.o.notify.channels);
       if (audience.length === 0) return;
@@ -187,27 +191,31 @@ export class Notifier implements FleetFollower {
   }
 
   private onAlarmSaved(alarm: Alarm, events: readonly AlarmEvent[], ids: readonly number[], around: AlarmSurroundings): void {
-    if (!this.active) return;
+    // A site's own contact is texted even where no roster is kept (a gas company texting its
+    // kitchens); the officers' rows need the roster.
+    if (!this.active && this.contactChannel === undefined) return;
     const suppress = (a: Alarm): boolean => this.spared(a, around);
     let added = 0;
     events.forEach((event, i) => {
       let rows;
       try {
-        rows = planNotifications(alarm, event, ids[i]!, {
+        const ctx = {
           notify: this.o.notify,
-          site: (id) => this.sites.get(id),
+          site: (id: string) => this.sites.get(id),
           suppress,
-          audienceOf: (alarmId) => this.outbox.audienceOf(alarmId),
+          audienceOf: (alarmId: string) => this.outbox.audienceOf(alarmId),
           stopWork: around.stopWork,
           inRegions: this.o.inRegions,
-        });
+        };
+        rows = planNotifications(alarm, event, ids[i]!, ctx);
+        if (this.contactChannel !== undefined) rows = [...rows, ...planSiteContact(alarm, event, ids[i]!, ctx, this.contactChannel)];
       } catch (err) {
         // A planning bug must not roll back the alarm itself: the alarm is saved and shown on
         // the page; the missing notification is logged as the error it is.
         this.o.log.error({ err, alarmId: alarm.id, kind: event.kind }, 'cannot plan notifications for an alarm step');
         return;
       }
-      if (rows.length === 0 && (event.kind === 'raised' || event.kind === 'escalated') && tierChain(this.o.notify.roster, alarm.level).length > 0 && !suppress(alarm)) {
+      if (this.active && rows.length === 0 && (event.kind === 'raised' || event.kind === 'escalated') && tierChain(this.o.notify.roster, alarm.level).length > 0 && !suppress(alarm)) {
         this.o.log.warn({ site: alarm.site, device: alarm.device, alarmId: alarm.id, level: alarm.level }, 'nobody on duty to notify of this alarm (roster gap?)');
       }
       added += this.outbox.enqueue(rows);
@@ -295,7 +303,7 @@ export class Notifier implements FleetFollower {
    */
   applySites(changes: readonly SiteChange[]): void {
     for (const { before, after } of changes) {
-      if (after) this.sites.set(after.id, { name: after.name, timeZone: after.timezone });
+      if (after) this.sites.set(after.id, siteInfo(after));
       else if (before) this.sites.delete(before.id);
     }
     this.briefings.setSites(this.siteList());
@@ -322,9 +330,13 @@ export class Notifier implements FleetFollower {
     return added;
   }
 
-  /** A roster person's name (recipients are stored by roster id). */
+  /** A recipient's name: a roster person's (stored by roster id), or a site's own contact
+   * (stored as site:<id>, planner.ts siteContactId), named as the registry holds the site now. */
   personName(id: string): string | undefined {
-    return this.o.notify.roster.people[id]?.name;
+    const person = this.o.notify.roster.people[id]?.name;
+    if (person !== undefined || !id.startsWith('site:')) return person;
+    const site = this.sites.get(id.slice('site:'.length));
+    return site ? (site.contact ?? site.name) : undefined;
   }
 
   /** The briefing regions; without configured ones, one region `all` of every site. */

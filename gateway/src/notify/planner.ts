@@ -20,6 +20,14 @@ import type { StopWorkNotice } from './suppression.js';
 export interface SiteInfo {
   name: string;
   timeZone: string;
+  /** The site's own contact (registry site.contact / site.contactPhone): the owner, the warden. */
+  contact?: string | undefined;
+  contactPhone?: string | undefined;
+}
+
+/** What a message needs of a site (config or registry SiteConfig). */
+export function siteInfo(s: { name: string; timezone: string; contact?: string | undefined; contactPhone?: string | undefined }): SiteInfo {
+  return { name: s.name, timeZone: s.timezone, contact: s.contact, contactPhone: s.contactPhone };
 }
 
 export interface PlanContext {
@@ -91,6 +99,29 @@ function audience(alarm: Alarm, event: AlarmEvent, ctx: PlanContext): { kind: No
 export function planNotifications(alarm: Alarm, event: AlarmEvent, eventId: number, ctx: PlanContext): NewNotification[] {
   const who = audience(alarm, event, ctx);
   if (!who || who.recipients.length === 0) return [];
+  return rowsFor(alarm, event, eventId, ctx, who);
+}
+
+/** The recipient id a site's own contact is recorded under in the outbox. */
+export const siteContactId = (site: string): string => `site:${site}`;
+
+/**
+ * The site's own contact, texted on `channel` when the alarm is raised or rises to a level of
+ * notify.siteContacts.levels: the person who can act at the site. Read from the site as the
+ * registry holds it now; never on an escalation or reminder (those climb the officers' ladder).
+ * Recorded in the outbox like any recipient, so the all-clear and the stop-work order's notices
+ * reach them too.
+ */
+export function planSiteContact(alarm: Alarm, event: AlarmEvent, eventId: number, ctx: PlanContext, channel: string): NewNotification[] {
+  if (event.kind !== 'raised' && event.kind !== 'escalated') return [];
+  if (!ctx.notify.siteContacts.levels.includes(alarm.level) || ctx.suppress?.(alarm)) return [];
+  const site = ctx.site(alarm.site);
+  if (!site?.contactPhone) return [];
+  const recipient: Recipient = { person: siteContactId(alarm.site), name: site.contact ?? site.name, channel, to: site.contactPhone };
+  return rowsFor(alarm, event, eventId, ctx, { kind: event.kind, recipients: [recipient] });
+}
+
+function rowsFor(alarm: Alarm, event: AlarmEvent, eventId: number, ctx: PlanContext, who: { kind: NoticeKind; tier?: Tier; recipients: Recipient[] }): NewNotification[] {
   const site = ctx.site(alarm.site) ?? { name: alarm.site === SYSTEM_SITE ? '哨兵网关' : alarm.site, timeZone: ctx.notify.roster.timezone };
   // The red raise (or rise to red) that stops work says so itself, with the actuators commanded;
   // the order's own notices then tell the interlock's outcome.
