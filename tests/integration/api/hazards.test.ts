@@ -4,10 +4,10 @@
 // the list paged and scoped.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGION_A, SITE_A, SITE_B, twoCounties } from '../../support/regions.js';
-import { startApiGateway, TOKENS } from './helpers.js';
+import { SITE_A, SITE_B } from '../../support/regions.js';
+import { TOKENS } from './helpers.js';
+import { startCountyApi, type CountyApi } from './county-api.js';
 
-type Env = Awaited<ReturnType<typeof startApiGateway>>;
 type Json = Record<string, any>;
 
 /** The Shanghai calendar date `days` from now. */
@@ -16,33 +16,19 @@ function shanghaiDate(days: number): string {
 }
 
 describe('the hazard ledger API', () => {
-  let env: Env;
-  let base: string;
+  let api: CountyApi;
   let officerA: string;
-
-  async function http(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json; text: string }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text.startsWith('{') ? (JSON.parse(text) as Json) : {}, text };
-  }
+  const http = (...call: Parameters<CountyApi['http']>) => api.http(...call);
 
   const report = (site: string, over: Json = {}) => ({ site, source: 'self_check', category: 'hose_pipe', description: '软管老化开裂 hose cracked', location: '后厨灶台 back kitchen', ...over });
 
   beforeAll(async () => {
-    env = await startApiGateway(twoCounties);
-    base = `http://127.0.0.1:${env.gateway.apiPort}`;
-    const made = await http(TOKENS.admin, 'POST', '/api/v1/users', { name: 'li.ming', displayName: '李明', password: 'correct horse battery', role: 'officer', scope: `region:${REGION_A}` });
-    expect(made.status, made.text).toBe(200);
-    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'li.ming', password: 'correct horse battery' }) });
-    officerA = ((await login.json()) as Json).token as string;
+    api = await startCountyApi();
+    ({ officerA } = api);
   }, 30_000);
 
   afterAll(async () => {
-    await env?.stop();
+    await api?.env.stop();
   });
 
   it('walks a hazard from the owner report to 销号, each step in the trail and the audit log', async () => {

@@ -3,41 +3,27 @@
 // reason, 404 outside the scope, the list scoped and the completion rate per region and month.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REGION_A, SITE_A, SITE_B, twoCounties } from '../../support/regions.js';
-import { startApiGateway, TOKENS } from './helpers.js';
+import { SITE_A, SITE_B } from '../../support/regions.js';
+import { TOKENS } from './helpers.js';
+import { startCountyApi, type CountyApi } from './county-api.js';
 
-type Env = Awaited<ReturnType<typeof startApiGateway>>;
 type Json = Record<string, any>;
 
 /** The Shanghai month now, as the rounds count it. */
 const shanghaiMonth = () => new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7);
 
 describe('the inspection rounds API', () => {
-  let env: Env;
-  let base: string;
+  let api: CountyApi;
   let officerA: string;
-
-  async function http(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: Json; text: string }> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text.startsWith('{') ? (JSON.parse(text) as Json) : {}, text };
-  }
+  const http = (...call: Parameters<CountyApi['http']>) => api.http(...call);
 
   beforeAll(async () => {
-    env = await startApiGateway(twoCounties);
-    base = `http://127.0.0.1:${env.gateway.apiPort}`;
-    const made = await http(TOKENS.admin, 'POST', '/api/v1/users', { name: 'li.ming', displayName: '李明', password: 'correct horse battery', role: 'officer', scope: `region:${REGION_A}` });
-    expect(made.status, made.text).toBe(200);
-    const login = await fetch(`${base}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'li.ming', password: 'correct horse battery' }) });
-    officerA = ((await login.json()) as Json).token as string;
+    api = await startCountyApi();
+    ({ officerA } = api);
   }, 30_000);
 
   afterAll(async () => {
-    await env?.stop();
+    await api?.env.stop();
   });
 
   it('walks a round: schedule, start, record each item, refuse an unnoted failure, complete; the failure becomes a hazard', async () => {
